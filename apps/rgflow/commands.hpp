@@ -1,0 +1,13 @@
+#pragma once
+// The rgflow command line: one file per command group, each adding its subcommands to the app.
+// A subcommand's callback does the work; user errors are thrown as rgflow::Error (or FileError)
+// and main() turns them into one line on stderr and exit status 2.
+#include <CLI/CLI.hpp>
+
+namespace rgflow::cli {
+
+void add_demo_command(CLI::App& app);    // cmd_demo.cpp
+void add_rbm_commands(CLI::App& app);    // cmd_rbm.cpp:   rgflow rbm train|logz|loglik|sample|filters
+void add_ising_commands(CLI::App& app);  // cmd_ising.cpp: rgflow ising sample|observe|exact|block|mcrg
+
+}  // namespace rgflow::cli

@@ -1,0 +1,45 @@
+// rgflow — stacked RBMs as Kadanoff's variational renormalization group.
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "rgflow/core/error.hpp"
+#include "rgflow/core/version.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"rgflow: restricted Boltzmann machines, 2D Ising Monte Carlo and the variational "
+               "renormalization group"};
+  app.set_version_flag("--version", std::string("rgflow ") + rgflow::version());
+  app.require_subcommand(1);
+  rgflow::cli::add_demo_command(app);
+  rgflow::cli::add_rbm_commands(app);
+  rgflow::cli::add_ising_commands(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // Usage errors: CLI11 prints its message; exit 2 like every other bad input.
+    app.exit(e);
+    return 2;
+  } catch (const rgflow::Error& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "rgflow: error: {}\n", e.what());
+    return 2;
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "rgflow: error: out of memory (is a size argument too large?)\n");
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "rgflow: internal error: {}\n", e.what());
+    return 3;
+  }
+  return 0;
+}

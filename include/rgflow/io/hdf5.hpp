@@ -1,0 +1,63 @@
+#pragma once
+// Thin RAII layer over the HDF5 C API, used by the model, dataset and checkpoint writers.
+// Errors (HDF5's own error stack is silenced) become FileError naming the file and the object.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "rgflow/core/types.hpp"
+
+namespace rgflow::io::h5 {
+
+class File {
+ public:
+  // Creates (truncating) a file for writing. Use with AtomicFile: create the temp path.
+  static File create(const std::string& path);
+  // Opens an existing file read-only; FileError if missing or not HDF5.
+  static File open(const std::string& path);
+  ~File();
+  File(File&& other) noexcept;
+  File& operator=(File&& other) noexcept;
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::int64_t id() const { return id_; }
+  bool exists(const std::string& object_path) const;  // e.g. "/rbm/weights"
+  // Dimensions of a dataset; FileError if it does not exist.
+  std::vector<std::int64_t> shape(const std::string& dataset_path) const;
+
+  // Datasets; intermediate groups are created as needed. Matrices are stored row-major [rows, cols].
+  void write(const std::string& dataset_path, const MatrixF& m);
+  void write(const std::string& dataset_path, const MatrixD& m);
+  void write(const std::string& dataset_path, const VectorF& v);
+  void write(const std::string& dataset_path, const std::vector<std::int8_t>& values,
+             const std::vector<std::int64_t>& shape);
+  void write(const std::string& dataset_path, const std::vector<std::uint64_t>& values);
+
+  // Reads any numeric dataset of rank 1 or 2 converted to float (rank 1 → one column for
+  // read_matrix). Higher ranks are flattened to [dim0, product of the rest] by read_matrix.
+  MatrixF read_matrix(const std::string& dataset_path) const;
+  MatrixD read_matrix_double(const std::string& dataset_path) const;
+  VectorF read_vector(const std::string& dataset_path) const;
+  std::vector<std::uint64_t> read_u64(const std::string& dataset_path) const;
+
+  // Attributes on a group or dataset (created if `object_path` is a missing group).
+  void set_attribute(const std::string& object_path, const std::string& name, const std::string& value);
+  void set_attribute(const std::string& object_path, const std::string& name, std::int64_t value);
+  void set_attribute(const std::string& object_path, const std::string& name, double value);
+  bool has_attribute(const std::string& object_path, const std::string& name) const;
+  std::string string_attribute(const std::string& object_path, const std::string& name) const;
+  std::int64_t int_attribute(const std::string& object_path, const std::string& name) const;
+  double double_attribute(const std::string& object_path, const std::string& name) const;
+  // All attributes of an object rendered as text (numbers via fmt).
+  std::map<std::string, std::string> attributes(const std::string& object_path) const;
+
+ private:
+  File(std::string path, std::int64_t id) : path_(std::move(path)), id_(id) {}
+  std::string path_;
+  std::int64_t id_ = -1;
+};
+
+}  // namespace rgflow::io::h5
