@@ -1,10 +1,10 @@
 # Project-wide compile settings, applied through the interface target rgflow_options.
 add_library(rgflow_options INTERFACE)
 target_compile_options(rgflow_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow)
-# GCC 12 reports false maybe-uninitialized positives inside its own AVX-512 intrinsics when Eigen
+# GCC 12 reports false (maybe-)uninitialized positives inside its own AVX-512 intrinsics when Eigen
 # is compiled for -march=native (GCC bug 105593).
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-  target_compile_options(rgflow_options INTERFACE -Wno-maybe-uninitialized)
+  target_compile_options(rgflow_options INTERFACE -Wno-maybe-uninitialized -Wno-uninitialized)
 endif()
 if(RGFLOW_WERROR)
   target_compile_options(rgflow_options INTERFACE -Werror)

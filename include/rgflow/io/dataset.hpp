@@ -1,14 +1,26 @@
 #pragma once
-// Reading datasets into a float32 [N, D] matrix (one sample per row, row-major).
+// Reading datasets into a float32 [N, D] matrix (one sample per row, row-major), and writing them.
 //
-// Formats, chosen by file name (".gz" is read transparently for every text/IDX format):
-//   *-ubyte, *.idx, *.idx3-ubyte ...  IDX (MNIST): magic 0x0000 0x08..0x0E + rank + big-endian dims
-//   *.amat                           whitespace-separated rows (Larochelle binarized MNIST)
-//   *.npy                            NumPy v1/v2/v3, dtypes u1, i1, f4, f8, C order, 1-D or 2-D+
-//   *.csv                            comma-separated numbers; a non-numeric first line is a header
-//   *.h5, *.hdf5                     `/data` [N, D] or `/spins` [N, L, L] (flattened row-major)
-// Any error (missing, truncated, corrupt, non-finite value, absurd size) throws FileError naming
-// the file.
+// Formats, chosen by file name (case-insensitive; ".gz" is read transparently, via zlib, for
+// every format except HDF5):
+//   *-ubyte, *.idx, *.idx3-ubyte ...  IDX (LeCun, http://yann.lecun.com/exdb/mnist/): bytes 0,0, a
+//                                    type code (0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32,
+//                                    0x0E f64), the rank, big-endian uint32 dims, big-endian data.
+//                                    Dim 0 is the row; the others are flattened (rank 1 → 1 column).
+//   *.amat                           whitespace-separated rows (Larochelle & Murray 2011's
+//                                    binarized MNIST)
+//   *.npy                            NumPy format v1/v2/v3 (numpy.lib.format), dtypes |u1, |i1,
+//                                    <f4, <f8, C order only, rank ≥ 1 (flattened as for IDX)
+//   *.csv                            comma-separated numbers; a first line containing a
+//                                    non-numeric word is a header, returned as attribute "header".
+//                                    Every column is returned (e.g. a label column stays in).
+//   *.h5, *.hdf5                     `/spins` [N, L, L] (→ lattice_size = L) or else `/data`
+//                                    [N, D] (DESIGN.md "Dataset file"); any numeric type; the
+//                                    dataset's attributes are returned as text
+// Blank text lines are skipped. Any error (missing file, unknown extension, wrong magic,
+// truncated or trailing data, damaged gzip stream, inconsistent row lengths, non-numeric or
+// non-finite value, header shape above max_elements, empty dataset) throws FileError naming the
+// file and, where there is one, the line/row and column.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -20,15 +32,20 @@
 namespace rgflow::io {
 
 enum class Binarize { none, threshold, stochastic };
-Binarize parse_binarize(const std::string& name);  // "none" | "threshold" | "stochastic"
+// "none" | "threshold" | "stochastic"; throws rgflow::Error otherwise.
+Binarize parse_binarize(const std::string& name);
 
+// Applied in this order: scale_bytes, binarize, to_spins.
 struct LoadOptions {
-  // Scale integer image data (uint8 IDX/NPY) from 0..255 to [0, 1]. Applied before binarizing.
+  // Scale uint8 data (IDX type 0x08, NPY |u1, HDF5 uint8) from 0..255 to [0, 1] by x / 255.
   bool scale_bytes = true;
   Binarize binarize = Binarize::none;
-  double threshold = 0.5;        // for Binarize::threshold: x > threshold → 1
-  std::uint64_t seed = 0;        // for Binarize::stochastic: x → Bernoulli(x), stream of this seed
-  // Map {0,1} data to spins {−1,+1} (after binarizing).
+  double threshold = 0.5;        // for Binarize::threshold: x > threshold → 1, else 0
+  // For Binarize::stochastic: x → 1 with probability x, else 0, drawing u = Rng(seed).uniform()
+  // once per element in row-major order (x → u < x). Values must lie in [0, 1] (FileError).
+  std::uint64_t seed = 0;
+  // Map {0,1} data to spins {−1,+1} by s = 2x − 1 (after binarizing). Data that are already all
+  // ±1 are left as they are; any other value is a FileError.
   bool to_spins = false;
   // Refuse files that would need more than this many elements (guards absurd headers).
   std::int64_t max_elements = std::int64_t{1} << 32;
@@ -36,20 +53,27 @@ struct LoadOptions {
 
 struct Dataset {
   MatrixF data;                        // [N, D]
-  std::optional<Index> lattice_size;   // L when read from `/spins` [N, L, L]
+  std::optional<Index> lattice_size;   // L when read from `/spins` [N, L, L] (or `/data` with an
+                                       // integer attribute lattice_size, see save_dataset)
   std::string source;                  // file it came from
-  std::map<std::string, std::string> attributes;  // HDF5 attributes of the dataset, as text
+  std::map<std::string, std::string> attributes;  // HDF5 attributes of the dataset, as text;
+                                                  // "header" for a CSV header line
 };
 
 Dataset load_dataset(const std::string& path, const LoadOptions& options = {});
 
-// Writes `/data` [N, D] float32 (or `/spins` int8 [N, L, L] when lattice_size is set and every
-// value is ±1) with the given attributes, atomically (temp file + rename).
+// Writes an HDF5 dataset file (name must end in .h5 or .hdf5), atomically (temp file + rename):
+// `/spins` int8 [N, L, L] when lattice_size is set and every value is ±1, else `/data` float32
+// [N, D] (plus an integer attribute `lattice_size` when one was given). `attributes` become
+// string attributes of that dataset, with `rgflow_version` added unless given. Empty data,
+// non-finite values and lattice_size² ≠ D are FileErrors; nothing is left behind on failure.
 void save_dataset(const std::string& path, const MatrixF& data,
                   const std::map<std::string, std::string>& attributes = {},
                   std::optional<Index> lattice_size = std::nullopt);
 
-// Writes a .npy (float32, C order) or .csv file atomically; chosen by extension.
+// Writes a .npy (v1.0, '<f4', C order, [N, D]) or .csv file (no header; each value as the
+// shortest decimal that reads back to the same float) atomically; chosen by extension. Values
+// must be finite (FileError otherwise), so that load_dataset reads the file back bit-exactly.
 void save_matrix(const std::string& path, const MatrixF& data);
 
 }  // namespace rgflow::io

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rgflow/core/types.hpp"
@@ -22,13 +23,21 @@ class File {
   File(const File&) = delete;
   File& operator=(const File&) = delete;
 
+  // Flushes and closes now, so that a writer sees errors before AtomicFile::commit() (the
+  // destructor closes too but cannot report failure). Idempotent.
+  void close();
+
   const std::string& path() const { return path_; }
   std::int64_t id() const { return id_; }
   bool exists(const std::string& object_path) const;  // e.g. "/rbm/weights"
   // Dimensions of a dataset; FileError if it does not exist.
   std::vector<std::int64_t> shape(const std::string& dataset_path) const;
+  // Element type of a dataset as a NumPy-style name: "uint8", "int8", ..., "float32", "float64",
+  // "string" or "other"; FileError if it does not exist.
+  std::string element_type(const std::string& dataset_path) const;
 
   // Datasets; intermediate groups are created as needed. Matrices are stored row-major [rows, cols].
+  // Writing a dataset that already exists is a FileError (files are written once, atomically).
   void write(const std::string& dataset_path, const MatrixF& m);
   void write(const std::string& dataset_path, const MatrixD& m);
   void write(const std::string& dataset_path, const VectorF& v);
@@ -43,7 +52,9 @@ class File {
   VectorF read_vector(const std::string& dataset_path) const;
   std::vector<std::uint64_t> read_u64(const std::string& dataset_path) const;
 
-  // Attributes on a group or dataset (created if `object_path` is a missing group).
+  // Attributes on a group or dataset (created if `object_path` is a missing group). Strings are
+  // variable-length UTF-8 (h5py reads them as str); an existing attribute is replaced. Readers
+  // accept fixed- and variable-length strings and any integer/float type (FileError otherwise).
   void set_attribute(const std::string& object_path, const std::string& name, const std::string& value);
   void set_attribute(const std::string& object_path, const std::string& name, std::int64_t value);
   void set_attribute(const std::string& object_path, const std::string& name, double value);

@@ -1,17 +1,21 @@
 #pragma once
-// PNG output (libpng), written atomically.
+// PNG output (libpng's simplified write API, 8-bit grayscale), written atomically (temp file +
+// rename). Bad arguments or unwritable paths throw FileError and leave no file behind.
 #include <string>
 
 #include "rgflow/core/types.hpp"
 
 namespace rgflow::io {
 
-// Writes an 8-bit grayscale image; values are mapped linearly from [lo, hi] to 0..255 (clipped).
+// Writes an 8-bit grayscale image, one pixel per matrix element: round(255 (x − lo) / (hi − lo)),
+// clipped to 0..255; NaN → 0. Requires lo < hi.
 void write_png_gray(const std::string& path, const MatrixF& image, float lo = 0.0f, float hi = 1.0f);
 
 // A mosaic of tiles: each row of `tiles` is one tile of tile_height x tile_width pixels (row-major),
-// laid out on a near-square grid with a 1-pixel border. Each tile is scaled to its own
-// symmetric range [−max|x|, +max|x|] when `per_tile_scale` (receptive fields), else to [lo, hi].
+// laid out left to right, top to bottom on a grid of ceil(√n) columns, with 1-pixel white (255)
+// lines around every tile (unused grid cells are white too). Each tile is scaled to its own
+// symmetric range [−max|x|, +max|x|] when `per_tile_scale` (receptive fields: 0 is mid-gray 128,
+// an all-zero tile is uniform 128), else to [lo, hi].
 void write_png_mosaic(const std::string& path, const MatrixF& tiles, Index tile_height,
                       Index tile_width, bool per_tile_scale, float lo = 0.0f, float hi = 1.0f);
 
