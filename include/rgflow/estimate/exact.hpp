@@ -4,9 +4,19 @@
 // Summing out the enumerated layer in closed form, with s the enumerated layer's state:
 //   enumerate h:  Z = Σ_h e^{bᵀh} Π_i Σ_{v_i} e^{v_i (a_i + W_{i:} h)} = Σ_h e^{−F(h)}
 //   enumerate v:  Z = Σ_v e^{aᵀv} Π_j Σ_{h_j} e^{h_j (b_j + W_{:j}ᵀ v)} = Σ_v e^{−F(v)}
+// (Hinton 2010, "A Practical Guide to Training RBMs", §16.1; the free energies of rbm/rbm.hpp.)
 // States are visited in Gray-code order so that each step updates the other layer's field by one
-// row of W (O(n) instead of O(n·m)); the sum is a float64 log-sum-exp, split over threads by the
+// row of W (O(m) instead of O(n·m)); the sum is a float64 log-sum-exp, split over threads by the
 // leading bits of the state index.
+//
+// Cost and accuracy: 2^n · m multiply-adds for n enumerated and m summed-out units (784 × 25 is
+// 2.6e10, about 2–4 s on 2 cores). The per-unit log-partition is evaluated as
+// log Π_j (1 + e^{βφ_j}) with e^{βφ_j} updated multiplicatively, so the inner loop has no
+// transcendental call and vectorizes; models whose fields could exceed |βφ| = 600 fall back to the
+// per-unit softplus / log 2cosh. The field is recomputed from scratch every 1024 states, so
+// rounding does not accumulate: results agree with a naive float64 double sum to ~1e-14 relative.
+// Work is split into fixed chunks combined in a fixed order: the result is bit-identical for any
+// thread count.
 #include "rgflow/core/types.hpp"
 #include "rgflow/rbm/rbm.hpp"
 #include "rgflow/stats/result.hpp"
@@ -18,17 +28,25 @@ enum class EnumerateLayer { automatic, visible, hidden };
 // Largest layer that exact enumeration accepts.
 inline constexpr Index kMaxExactUnits = 32;
 
-// log Z. Throws Error if the enumerated layer has more than kMaxExactUnits units.
-// threads <= 0 uses OpenMP's default.
+// log Z = log Σ_s e^{−F(s)} over the enumerated layer s (automatic: the smaller layer, hidden on a
+// tie). Throws Error if the enumerated layer has more than kMaxExactUnits units, or for gaussian
+// units. threads <= 0 uses OpenMP's default.
 double exact_log_partition(const Rbm& rbm, EnumerateLayer layer = EnumerateLayer::automatic,
                            int threads = 0);
 
 // Mean of log p(v) = −F(v) − log Z over the rows of `data`, with the standard error of that mean
-// over rows (the spread of the data, not numerical error).
+// over rows (the spread of the data, not numerical error): error = sd/√n, sd with n − 1.
+// F(v) is formed in float64 (fields included), so differences of log-likelihoods between nearby
+// models are not limited by float32 rounding. Throws Error for an empty batch or a column count
+// that is not n_visible.
 stats::Result mean_log_likelihood(const Rbm& rbm, const MatrixF& data, double log_z);
 
 // Exact model expectations ⟨v⟩, ⟨h⟩, ⟨v hᵀ⟩ (the "CD-∞" negative phase), by enumeration of the
-// smaller layer, in float64.
+// smaller layer, in float64: with s enumerated and o the other layer,
+//   ⟨s⟩ = Σ_s p(s) s,   ⟨o⟩ = Σ_s p(s) E[o | s],   ⟨s oᵀ⟩ = Σ_s p(s) s E[o | s]ᵀ,
+// p(s) = e^{−F(s)}/Z and E[o|s] = σ(φ) (Bernoulli) or tanh φ (spin). Cost 2^n · n · m.
+// The log-likelihood gradient is ∂⟨log p(v)⟩_data/∂W = ⟨v E[h|v]ᵀ⟩_data − ⟨v hᵀ⟩_model, and
+// likewise a, b with ⟨v⟩ and ⟨h⟩ (Hinton 2010 §2; Ackley, Hinton & Sejnowski 1985).
 struct Moments {
   VectorD visible;   // [n_visible]
   VectorD hidden;    // [n_hidden]
@@ -36,7 +54,8 @@ struct Moments {
 };
 Moments exact_model_moments(const Rbm& rbm);
 
-// Exact data-dependent expectations: ⟨v⟩_data, ⟨E[h|v]⟩_data, ⟨v E[h|v]ᵀ⟩_data.
+// Exact data-dependent expectations: ⟨v⟩_data, ⟨E[h|v]⟩_data, ⟨v E[h|v]ᵀ⟩_data (rows of `data`
+// weighted equally; conditional means in float64).
 Moments data_moments(const Rbm& rbm, const MatrixF& data);
 
 }  // namespace rgflow::estimate

@@ -1,0 +1,450 @@
+// Exact log Z, log-likelihoods and moments of small RBMs by enumerating one layer.
+//
+// Notation inside this file: the enumerated layer s has n units (n <= kMaxExactUnits), the other
+// layer o has m units; C[k, :] is the coupling of enumerated unit k to every unit of o (a row of
+// W when s = v, a column of W when s = h), c_s and c_o are the biases. For a state s,
+//   φ_o(s) = c_o + Cᵀ s,        log w(s) = c_sᵀ s + Σ_j LP_o(φ_o,j(s)),        Z = Σ_s w(s),
+// with LP = softplus (Bernoulli o) or log 2cosh (spin o), see rbm/units.hpp.
+#include "rgflow/estimate/exact.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <fmt/format.h>
+#include <limits>
+#include <vector>
+
+namespace rgflow::estimate {
+namespace {
+
+constexpr double kLn2 = 0.69314718055994530942;
+
+// States are grouped into at most 2^kMaxChunkBits chunks; each chunk is one OpenMP work item and
+// contributes one (max, sum) pair, combined afterwards in chunk order, so the result does not
+// depend on the number of threads.
+constexpr int kMaxChunkBits = 12;
+// Inside a chunk the other layer's field is recomputed from scratch every 2^kRestartBits states.
+// Between restarts the Gray-code updates accumulate rounding: bit 0 flips 2^(kRestartBits-1)
+// times, and with multiplicative updates e *= exp(±βΔ) the rounding of the two factors does not
+// cancel, so the relative error of e_j grows linearly, to ~2^9 · 2^-53 ≈ 6e-14 at most.
+constexpr int kRestartBits = 10;
+
+// The fast path keeps e_j = exp(β φ_j) and multiplies it by a tabulated exp(±β Δ) at each step.
+// It is used only if |β φ_j| <= kMaxFastExponent for every reachable state, so that e_j stays a
+// normal double (no overflow to inf, no underflow to denormals whose lost bits would never
+// come back when e_j grows again).
+constexpr double kMaxFastExponent = 600.0;
+
+// Everything the enumeration needs, in float64, oriented as "enumerated layer" / "other layer".
+struct Problem {
+  UnitType s_type = UnitType::bernoulli;
+  UnitType o_type = UnitType::bernoulli;
+  MatrixD coupling;  // [n, m]
+  VectorD s_bias;    // [n]
+  VectorD o_bias;    // [m]
+  bool enumerate_visible = false;
+  Index n() const { return coupling.rows(); }
+  Index m() const { return coupling.cols(); }
+};
+
+Problem make_problem(const Rbm& rbm, EnumerateLayer layer) {
+  rbm.validate();
+  bool visible = false;
+  switch (layer) {
+    case EnumerateLayer::automatic: visible = rbm.n_visible() < rbm.n_hidden(); break;
+    case EnumerateLayer::visible: visible = true; break;
+    case EnumerateLayer::hidden: visible = false; break;
+  }
+  const Index n = visible ? rbm.n_visible() : rbm.n_hidden();
+  if (n > kMaxExactUnits) {
+    throw Error(fmt::format("exact enumeration of the {} layer needs 2^{} states; at most {} units "
+                            "are supported",
+                            visible ? "visible" : "hidden", n, kMaxExactUnits));
+  }
+  // Reject gaussian units here rather than in a worker thread.
+  dispatch(rbm.visible_type(), rbm.hidden_type(), [](auto, auto) {});
+  Problem p;
+  p.enumerate_visible = visible;
+  if (visible) {
+    p.s_type = rbm.visible_type();
+    p.o_type = rbm.hidden_type();
+    p.coupling = rbm.weights().cast<double>();
+    p.s_bias = rbm.visible_bias().cast<double>();
+    p.o_bias = rbm.hidden_bias().cast<double>();
+  } else {
+    p.s_type = rbm.hidden_type();
+    p.o_type = rbm.visible_type();
+    p.coupling = rbm.weights().transpose().cast<double>();
+    p.s_bias = rbm.hidden_bias().cast<double>();
+    p.o_bias = rbm.visible_bias().cast<double>();
+  }
+  return p;
+}
+
+inline std::uint64_t gray(std::uint64_t g) { return g ^ (g >> 1); }
+
+// The state of an enumerated unit whose bit is `bit` (Bernoulli 0/1, spin −1/+1).
+template <class S>
+inline double unit_state(std::uint64_t bits, Index k) {
+  return static_cast<double>(S::state(static_cast<int>((bits >> k) & 1u)));
+}
+
+// Change of an enumerated unit's value when its bit goes 0 → 1: 1 (Bernoulli) or 2 (spin).
+template <class S>
+constexpr double unit_step() {
+  return static_cast<double>(S::state(1) - S::state(0));
+}
+
+// Running log-sum-exp: Σ e^{x} = e^{max} · sum.
+struct LogSumExp {
+  double max = -std::numeric_limits<double>::infinity();
+  double sum = 0.0;
+  void add(double x) {
+    if (x <= max) {
+      sum += std::exp(x - max);
+    } else {
+      sum = sum * std::exp(max - x) + 1.0;
+      max = x;
+    }
+  }
+  void add(const LogSumExp& other) {
+    if (other.sum == 0.0) return;
+    if (other.max <= max) {
+      sum += other.sum * std::exp(other.max - max);
+    } else {
+      sum = sum * std::exp(max - other.max) + other.sum;
+      max = other.max;
+    }
+  }
+  double log() const { return max + std::log(sum); }
+};
+
+// Splits [0, 2^n) into chunks of 2^chunk_bits states.
+struct Chunking {
+  int chunk_bits;
+  std::int64_t n_chunks;
+};
+Chunking make_chunking(Index n, int max_chunk_count_bits) {
+  const int chunk_bits = std::max(0, static_cast<int>(n) - max_chunk_count_bits);
+  return {chunk_bits, std::int64_t{1} << (n - chunk_bits)};
+}
+
+int thread_count(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
+
+// Below ~1e6 unit updates a parallel region costs more than it saves (thread wake-up and barrier,
+// worse on a loaded machine), and tiny models are evaluated often, e.g. once per training step.
+bool worth_parallel(const Problem& p) {
+  return std::ldexp(static_cast<double>(p.m()), static_cast<int>(p.n())) > 1e6;
+}
+
+// φ = c_o + Cᵀ s computed directly for the Gray state of index g.
+template <class S>
+void direct_field(const Problem& p, std::uint64_t g, VectorD& field, double& s_linear) {
+  const std::uint64_t bits = gray(g);
+  field = p.o_bias;
+  s_linear = 0.0;
+  for (Index k = 0; k < p.n(); ++k) {
+    const double s = unit_state<S>(bits, k);
+    if (s != 0.0) {
+      field += s * p.coupling.row(k).transpose();
+      s_linear += s * p.s_bias[k];
+    }
+  }
+}
+
+// Visits the Gray states g ∈ [begin, end) and calls visit(bits, field, s_linear), where field is
+// φ_o(s) (updated by ±Δ·C[k,:] per step, recomputed every 2^kRestartBits states) and s_linear is
+// c_sᵀ s. Additive float64 updates drift by ~√steps · ε |C|, far below the tolerances we need.
+template <class S, class Visit>
+void visit_states(const Problem& p, std::uint64_t begin, std::uint64_t end, Visit&& visit) {
+  constexpr double step = unit_step<S>();
+  const std::uint64_t restart_mask = (std::uint64_t{1} << kRestartBits) - 1;
+  VectorD field(p.m());
+  double s_linear = 0.0;
+  for (std::uint64_t g = begin; g < end; ++g) {
+    if (g == begin || (g & restart_mask) == 0) {
+      direct_field<S>(p, g, field, s_linear);
+    } else {
+      const int k = std::countr_zero(g);  // Gray codes of g−1 and g differ in bit k
+      const double delta = ((gray(g) >> k) & 1u) ? step : -step;
+      field += delta * p.coupling.row(k).transpose();
+      s_linear += delta * p.s_bias[k];
+    }
+    visit(gray(g), field, s_linear);
+  }
+}
+
+// log w(s) from the field, with the numerically stable per-unit log-partition (any field).
+template <class O>
+double log_weight_from_field(const VectorD& field, double s_linear) {
+  double acc = s_linear;
+  for (Index j = 0; j < field.size(); ++j) acc += O::log_partition(field[j]);
+  return acc;
+}
+
+// Reference path for any parameter size: one log1p/exp per unit and state.
+template <class S, class O>
+double log_partition_general(const Problem& p, int threads) {
+  const Chunking ch = make_chunking(p.n(), kMaxChunkBits);
+  std::vector<LogSumExp> parts(static_cast<std::size_t>(ch.n_chunks));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (worth_parallel(p))
+  for (std::int64_t c = 0; c < ch.n_chunks; ++c) {
+    const std::uint64_t begin = static_cast<std::uint64_t>(c) << ch.chunk_bits;
+    const std::uint64_t end = begin + (std::uint64_t{1} << ch.chunk_bits);
+    LogSumExp lse;
+    visit_states<S>(p, begin, end, [&](std::uint64_t, const VectorD& field, double s_linear) {
+      lse.add(log_weight_from_field<O>(field, s_linear));
+    });
+    parts[static_cast<std::size_t>(c)] = lse;
+  }
+  LogSumExp total;
+  for (const LogSumExp& part : parts) total.add(part);
+  return total.log();
+}
+
+// Fast path. Both unit types of the other layer are written as
+//   LP_o(φ) = α φ + log(1 + e^{β φ}),   Bernoulli: α = 0, β = 1;  spin: α = −1, β = 2
+// (log 2cosh φ = −φ + log(1 + e^{2φ})). The linear parts are a scalar updated per step; the
+// nonlinear part is log Π_j (1 + e_j) with e_j = e^{β φ_j} kept multiplicatively, so the inner
+// loop over the m units is one multiply for e_j, one add and one multiply for the product: no
+// transcendental function, and it vectorizes (omp simd). The product is formed in slices of
+// `slice` units whose product cannot overflow, then renormalized with frexp; one log per state.
+template <class S, class O>
+double log_partition_fast(const Problem& p, double bound, int threads) {
+  constexpr double alpha = O::type == UnitType::spin ? -1.0 : 0.0;
+  constexpr double beta = O::type == UnitType::spin ? 2.0 : 1.0;
+  constexpr double step = unit_step<S>();
+  const Index n = p.n();
+  const Index m = p.m();
+  // Each factor 1 + e_j <= 1 + e^{bound} < e^{bound + ln 2}; keep a slice's product below
+  // e^690 ≈ 2^995 (each SIMD lane's partial product is a sub-product, hence smaller), and times
+  // the running mantissa in [0.5, 1) it stays finite.
+  const Index slice = std::clamp<Index>(static_cast<Index>(690.0 / (bound + kLn2)), 1, m);
+
+  // up[k, j] = e^{+β Δ C_kj} (bit k goes 0 → 1), down[k, j] = e^{−β Δ C_kj}; and the change of the
+  // linear part c_sᵀ s + α Σ_j φ_j per unit Δ of s_k.
+  MatrixD up(n, m), down(n, m);
+  VectorD linear_step(n);
+  for (Index k = 0; k < n; ++k) {
+    for (Index j = 0; j < m; ++j) {
+      up(k, j) = std::exp(beta * step * p.coupling(k, j));
+      down(k, j) = std::exp(-beta * step * p.coupling(k, j));
+    }
+    linear_step[k] = step * (p.s_bias[k] + alpha * p.coupling.row(k).sum());
+  }
+
+  const Chunking ch = make_chunking(n, kMaxChunkBits);
+  std::vector<LogSumExp> parts(static_cast<std::size_t>(ch.n_chunks));
+  const std::uint64_t restart_mask = (std::uint64_t{1} << kRestartBits) - 1;
+
+#pragma omp parallel num_threads(threads) if (worth_parallel(p))
+  {
+    VectorD field(m);
+    std::vector<double> e(static_cast<std::size_t>(m));
+    double* const ep = e.data();
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t c = 0; c < ch.n_chunks; ++c) {
+      const std::uint64_t begin = static_cast<std::uint64_t>(c) << ch.chunk_bits;
+      const std::uint64_t end = begin + (std::uint64_t{1} << ch.chunk_bits);
+      LogSumExp lse;
+      double linear = 0.0;
+      for (std::uint64_t g = begin; g < end; ++g) {
+        const double* factor = nullptr;
+        if (g == begin || (g & restart_mask) == 0) {
+          double s_linear = 0.0;
+          direct_field<S>(p, g, field, s_linear);
+          linear = s_linear + alpha * field.sum();
+          for (Index j = 0; j < m; ++j) ep[j] = std::exp(beta * field[j]);
+        } else {
+          const int k = std::countr_zero(g);
+          const bool on = ((gray(g) >> k) & 1u) != 0;
+          factor = on ? up.row(k).data() : down.row(k).data();
+          linear += on ? linear_step[k] : -linear_step[k];
+        }
+        // log Π_j (1 + e_j) = log(mantissa) + exponent · ln 2.
+        double mantissa = 1.0;
+        long exponent = 0;
+        for (Index j0 = 0; j0 < m; j0 += slice) {
+          const Index j1 = std::min(m, j0 + slice);
+          double product = 1.0;
+          if (factor != nullptr) {
+#pragma omp simd reduction(* : product)
+            for (Index j = j0; j < j1; ++j) {
+              const double x = ep[j] * factor[j];
+              ep[j] = x;
+              product *= 1.0 + x;
+            }
+          } else {
+#pragma omp simd reduction(* : product)
+            for (Index j = j0; j < j1; ++j) product *= 1.0 + ep[j];
+          }
+          int e2 = 0;
+          mantissa = std::frexp(mantissa * product, &e2);
+          exponent += e2;
+        }
+        lse.add(linear + std::log(mantissa) + static_cast<double>(exponent) * kLn2);
+      }
+      parts[static_cast<std::size_t>(c)] = lse;
+    }
+  }
+  LogSumExp total;
+  for (const LogSumExp& part : parts) total.add(part);
+  return total.log();
+}
+
+// max over reachable states and units of |φ_o,j(s)|.
+template <class S>
+double field_bound(const Problem& p) {
+  double bound = 0.0;
+  for (Index j = 0; j < p.m(); ++j) {
+    double lo = p.o_bias[j];
+    double hi = p.o_bias[j];
+    for (Index k = 0; k < p.n(); ++k) {
+      const double a = S::state(0) * p.coupling(k, j);
+      const double b = S::state(1) * p.coupling(k, j);
+      lo += std::min(a, b);
+      hi += std::max(a, b);
+    }
+    bound = std::max({bound, std::fabs(lo), std::fabs(hi)});
+  }
+  return bound;
+}
+
+template <class S, class O>
+double log_partition(const Problem& p, int threads) {
+  constexpr double beta = O::type == UnitType::spin ? 2.0 : 1.0;
+  const double bound = beta * field_bound<S>(p);
+  if (bound <= kMaxFastExponent) return log_partition_fast<S, O>(p, bound, threads);
+  return log_partition_general<S, O>(p, threads);
+}
+
+// float64 F(v) for each row: −aᵀv − Σ_j LP_h(b_j + W_{:j}ᵀ v), fields formed in float64 so that
+// differences of log-likelihoods are not limited by float32 rounding of V·W.
+VectorD free_energy_visible_f64(const Rbm& rbm, const MatrixF& data) {
+  const MatrixD V = data.cast<double>();
+  MatrixD field = V * rbm.weights().cast<double>();
+  field.rowwise() += rbm.hidden_bias().cast<double>().transpose();
+  VectorD out = -(V * rbm.visible_bias().cast<double>());
+  dispatch(rbm.hidden_type(), [&](auto h) {
+    using H = decltype(h);
+    for (Index r = 0; r < field.rows(); ++r) {
+      for (Index j = 0; j < field.cols(); ++j) out[r] -= H::log_partition(field(r, j));
+    }
+  });
+  return out;
+}
+
+void check_data(const Rbm& rbm, const MatrixF& data, const char* what) {
+  if (data.rows() == 0) throw Error(fmt::format("{}: the data has no rows", what));
+  if (data.cols() != rbm.n_visible()) {
+    throw Error(fmt::format("{}: data has {} columns but the model has {} visible units", what,
+                            data.cols(), rbm.n_visible()));
+  }
+}
+
+// Conditional mean of a unit given its field, in float64 (σ(φ) or tanh φ).
+template <class U>
+double mean_of(double field) {
+  if constexpr (U::type == UnitType::spin) {
+    return std::tanh(field);
+  } else {
+    return sigmoid(field);
+  }
+}
+
+}  // namespace
+
+double exact_log_partition(const Rbm& rbm, EnumerateLayer layer, int threads) {
+  const Problem p = make_problem(rbm, layer);
+  const int nt = thread_count(threads);
+  return dispatch(p.s_type, p.o_type,
+                  [&](auto s, auto o) { return log_partition<decltype(s), decltype(o)>(p, nt); });
+}
+
+stats::Result mean_log_likelihood(const Rbm& rbm, const MatrixF& data, double log_z) {
+  check_data(rbm, data, "mean_log_likelihood");
+  const VectorD log_p = -free_energy_visible_f64(rbm, data).array() - log_z;
+  const double n = static_cast<double>(log_p.size());
+  stats::Result r;
+  r.mean = log_p.mean();
+  r.n = log_p.size();
+  r.tau_int = 0.5;
+  r.error = log_p.size() > 1
+                ? std::sqrt((log_p.array() - r.mean).square().sum() / (n - 1.0) / n)
+                : 0.0;
+  return r;
+}
+
+Moments exact_model_moments(const Rbm& rbm) {
+  const Problem p = make_problem(rbm, EnumerateLayer::automatic);
+  const double log_z = exact_log_partition(rbm, EnumerateLayer::automatic);
+  const Index n = p.n();
+  const Index m = p.m();
+  // Fixed chunks with their own accumulators, summed in order: thread-count independent.
+  const Chunking ch = make_chunking(n, 6);
+  std::vector<VectorD> s_sum(static_cast<std::size_t>(ch.n_chunks), VectorD::Zero(n));
+  std::vector<VectorD> o_sum(static_cast<std::size_t>(ch.n_chunks), VectorD::Zero(m));
+  std::vector<MatrixD> so_sum(static_cast<std::size_t>(ch.n_chunks), MatrixD::Zero(n, m));
+
+  dispatch(p.s_type, p.o_type, [&](auto s_units, auto o_units) {
+    using S = decltype(s_units);
+    using O = decltype(o_units);
+#pragma omp parallel for schedule(dynamic, 1) if (worth_parallel(p))
+    for (std::int64_t c = 0; c < ch.n_chunks; ++c) {
+      const auto ci = static_cast<std::size_t>(c);
+      const std::uint64_t begin = static_cast<std::uint64_t>(c) << ch.chunk_bits;
+      const std::uint64_t end = begin + (std::uint64_t{1} << ch.chunk_bits);
+      VectorD s(n), o_mean(m);
+      visit_states<S>(p, begin, end, [&](std::uint64_t bits, const VectorD& field, double s_lin) {
+        // p(s) = w(s)/Z; the other layer enters through its exact conditional mean E[o | s].
+        const double prob = std::exp(log_weight_from_field<O>(field, s_lin) - log_z);
+        for (Index k = 0; k < n; ++k) s[k] = unit_state<S>(bits, k);
+        for (Index j = 0; j < m; ++j) o_mean[j] = mean_of<O>(field[j]);
+        s_sum[ci] += prob * s;
+        o_sum[ci] += prob * o_mean;
+        so_sum[ci].noalias() += (prob * s) * o_mean.transpose();
+      });
+    }
+  });
+  VectorD s_total = VectorD::Zero(n), o_total = VectorD::Zero(m);
+  MatrixD so_total = MatrixD::Zero(n, m);
+  for (std::size_t c = 0; c < s_sum.size(); ++c) {
+    s_total += s_sum[c];
+    o_total += o_sum[c];
+    so_total += so_sum[c];
+  }
+  Moments out;
+  if (p.enumerate_visible) {
+    out.visible = s_total;
+    out.hidden = o_total;
+    out.visible_hidden = so_total;
+  } else {
+    out.visible = o_total;
+    out.hidden = s_total;
+    out.visible_hidden = so_total.transpose();
+  }
+  return out;
+}
+
+Moments data_moments(const Rbm& rbm, const MatrixF& data) {
+  check_data(rbm, data, "data_moments");
+  rbm.validate();
+  const MatrixD V = data.cast<double>();
+  MatrixD h_mean = V * rbm.weights().cast<double>();
+  h_mean.rowwise() += rbm.hidden_bias().cast<double>().transpose();
+  dispatch(rbm.hidden_type(), [&](auto h) {
+    using H = decltype(h);
+    for (Index i = 0; i < h_mean.size(); ++i) h_mean.data()[i] = mean_of<H>(h_mean.data()[i]);
+  });
+  const double inv_n = 1.0 / static_cast<double>(V.rows());
+  Moments out;
+  out.visible = V.colwise().sum().transpose() * inv_n;
+  out.hidden = h_mean.colwise().sum().transpose() * inv_n;
+  out.visible_hidden = V.transpose() * h_mean * inv_n;
+  return out;
+}
+
+}  // namespace rgflow::estimate

@@ -1,0 +1,153 @@
+// Stochastic pseudo-log-likelihood against log p(v_i | v_{−i}) by brute force over the hidden
+// layer, for all four Bernoulli/spin pairings.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "rgflow/core/error.hpp"
+#include "rgflow/estimate/pseudo_likelihood.hpp"
+
+namespace rgflow {
+// GoogleTest prints parameters through PrintTo found by argument-dependent lookup.
+void PrintTo(UnitType type, std::ostream* os) { *os << to_string(type); }
+}  // namespace rgflow
+
+namespace rgflow::estimate {
+namespace {
+
+Rbm random_rbm(Index nv, Index nh, UnitType vt, UnitType ht, std::uint64_t seed, double w_std,
+               double b_std) {
+  Rbm rbm(nv, nh, vt, ht);
+  Rng rng(seed, 5);
+  for (Index i = 0; i < rbm.weights().size(); ++i) {
+    rbm.weights().data()[i] = static_cast<float>(w_std * rng.normal());
+  }
+  for (Index i = 0; i < nv; ++i) rbm.visible_bias()[i] = static_cast<float>(b_std * rng.normal());
+  for (Index j = 0; j < nh; ++j) rbm.hidden_bias()[j] = static_cast<float>(b_std * rng.normal());
+  return rbm;
+}
+
+VectorF state_of(std::uint64_t bits, Index n, UnitType type) {
+  VectorF x(n);
+  for (Index k = 0; k < n; ++k) {
+    const bool on = ((bits >> k) & 1u) != 0;
+    x[k] = on ? 1.0f : (type == UnitType::spin ? -1.0f : 0.0f);
+  }
+  return x;
+}
+
+// Σ_h e^{−E(v,h)} in float64 by brute force over the hidden layer.
+double unnormalized_marginal(const Rbm& rbm, const VectorF& v) {
+  double z = 0.0;
+  for (std::uint64_t s = 0; s < (std::uint64_t{1} << rbm.n_hidden()); ++s) {
+    z += std::exp(-rbm.energy(v, state_of(s, rbm.n_hidden(), rbm.hidden_type())));
+  }
+  return z;
+}
+
+using Pairing = std::tuple<UnitType, UnitType>;
+
+class PseudoLikelihood : public ::testing::TestWithParam<Pairing> {
+ protected:
+  UnitType vt() const { return std::get<0>(GetParam()); }
+  UnitType ht() const { return std::get<1>(GetParam()); }
+};
+
+// With the index forced to i, one row gives n_visible · log p(v_i | v_{−i}), where
+//   p(v_i | v_{−i}) = p*(v) / (p*(v) + p*(ṽ)),  p*(v) = Σ_h e^{−E(v,h)}.
+// Both sides are float64 from the same float32 parameters (the brute force sums 2^4 terms);
+// 1e-12 relative covers their rounding.
+TEST_P(PseudoLikelihood, ForcedIndexIsScaledConditionalLogProbability) {
+  const Index nv = 6, nh = 4;
+  const Rbm rbm = random_rbm(nv, nh, vt(), ht(), 21, 0.9, 0.6);
+  for (const std::uint64_t bits : {0b000000u, 0b101101u, 0b111111u, 0b010011u}) {
+    const VectorF v = state_of(bits, nv, vt());
+    const MatrixF row = v.transpose();
+    for (Index i = 0; i < nv; ++i) {
+      VectorF flipped = v;
+      flipped[i] = vt() == UnitType::spin ? -v[i] : 1.0f - v[i];
+      const double pv = unnormalized_marginal(rbm, v);
+      const double pf = unnormalized_marginal(rbm, flipped);
+      const double expected = static_cast<double>(nv) * std::log(pv / (pv + pf));
+      const stats::Result r = pseudo_log_likelihood(rbm, row, std::vector<Index>{i});
+      EXPECT_NEAR(r.mean, expected, 1e-12 * (1.0 + std::fabs(expected)))
+          << "state " << bits << ", index " << i;
+      EXPECT_EQ(r.n, 1);
+    }
+  }
+}
+
+// The Rng overload draws rng.below(n_visible) once per row, in row order.
+TEST_P(PseudoLikelihood, RandomIndexVersionDrawsOneIndexPerRow) {
+  const Index nv = 7, nh = 3, rows = 50;
+  const Rbm rbm = random_rbm(nv, nh, vt(), ht(), 22, 0.9, 0.6);
+  MatrixF data(rows, nv);
+  Rng data_rng(23, 0);
+  for (Index r = 0; r < rows; ++r) {
+    data.row(r) = state_of(data_rng.below(std::uint64_t{1} << nv), nv, vt()).transpose();
+  }
+  Rng rng(24, 1);
+  Rng replay = rng;
+  std::vector<Index> index(static_cast<std::size_t>(rows));
+  for (Index& i : index) i = static_cast<Index>(replay.below(static_cast<std::uint64_t>(nv)));
+  const stats::Result random = pseudo_log_likelihood(rbm, data, rng);
+  const stats::Result forced = pseudo_log_likelihood(rbm, data, index);
+  EXPECT_EQ(random.mean, forced.mean);
+  EXPECT_EQ(random.error, forced.error);
+  EXPECT_EQ(rng.state(), replay.state());
+  EXPECT_EQ(random.n, rows);
+  // Standard error of the mean over rows: sd/√n with the n − 1 convention.
+  VectorD per_row(rows);
+  for (Index r = 0; r < rows; ++r) {
+    per_row[r] = pseudo_log_likelihood(rbm, data.row(r), std::vector<Index>{index[static_cast<std::size_t>(r)]}).mean;
+  }
+  const double mean = per_row.mean();
+  const double sd = std::sqrt((per_row.array() - mean).square().sum() / (rows - 1.0));
+  EXPECT_NEAR(forced.mean, mean, 1e-12 * std::fabs(mean));
+  EXPECT_NEAR(forced.error, sd / std::sqrt(static_cast<double>(rows)), 1e-12 * sd);
+}
+
+std::string pairing_name(const ::testing::TestParamInfo<Pairing>& info) {
+  return std::string(to_string(std::get<0>(info.param))) + "_" +
+         std::string(to_string(std::get<1>(info.param)));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPairings, PseudoLikelihood,
+                         ::testing::Combine(::testing::Values(UnitType::bernoulli, UnitType::spin),
+                                            ::testing::Values(UnitType::bernoulli, UnitType::spin)),
+                         pairing_name);
+
+// Large fields: log σ must not overflow (scikit-learn uses log_logistic for the same reason).
+TEST(PseudoLikelihoodStability, LargeWeightsGiveFiniteValues) {
+  Rbm rbm = random_rbm(5, 3, UnitType::bernoulli, UnitType::bernoulli, 25, 400.0, 0.0);
+  MatrixF data(2, 5);
+  data << 1, 1, 1, 1, 1, 0, 1, 0, 1, 0;
+  for (Index i = 0; i < 5; ++i) {
+    const stats::Result r = pseudo_log_likelihood(rbm, data, std::vector<Index>{i, i});
+    EXPECT_TRUE(std::isfinite(r.mean)) << i;
+    EXPECT_LE(r.mean, 0.0);
+  }
+}
+
+TEST(PseudoLikelihoodErrors, RejectsBadDataAndIndices) {
+  const Rbm rbm(4, 2);
+  Rng rng(1, 0);
+  MatrixF data = MatrixF::Zero(3, 4);
+  EXPECT_NO_THROW(pseudo_log_likelihood(rbm, data, rng));
+  EXPECT_THROW(pseudo_log_likelihood(rbm, MatrixF::Zero(3, 5), rng), Error);
+  EXPECT_THROW(pseudo_log_likelihood(rbm, MatrixF(0, 4), rng), Error);
+  EXPECT_THROW(pseudo_log_likelihood(rbm, data, std::vector<Index>{0, 1}), Error);
+  EXPECT_THROW(pseudo_log_likelihood(rbm, data, std::vector<Index>{0, 4, 1}), Error);
+  data(1, 2) = 0.5f;
+  EXPECT_THROW(pseudo_log_likelihood(rbm, data, rng), Error);
+  const Rbm spin(4, 2, UnitType::spin, UnitType::bernoulli);
+  EXPECT_THROW(pseudo_log_likelihood(spin, MatrixF::Zero(3, 4), rng), Error);
+}
+
+}  // namespace
+}  // namespace rgflow::estimate
