@@ -1,5 +1,6 @@
 #pragma once
-// Training hyper-parameters. Defaults follow Hinton (2010), "A Practical Guide to Training RBMs".
+// Training hyper-parameters. Defaults follow Hinton (2010), "A Practical Guide to Training RBMs"
+// (UTML TR 2010-003); section numbers below refer to it.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,31 +11,42 @@
 
 namespace rgflow::train {
 
+// cd: CD-k, negative chains start at the mini-batch (Hinton 2002).
+// pcd: PCD-k, negative chains persist between updates (Tieleman 2008).
 enum class Method { cd, pcd };
 std::string to_string(Method m);
 Method parse_method(const std::string& name);  // "cd" | "pcd"; throws Error
 
 struct TrainConfig {
   Method method = Method::cd;
-  int steps = 1;                 // k Gibbs steps per update (CD-k / PCD-k)
-  int epochs = 10;
-  Index batch_size = 100;
-  float learning_rate = 0.05f;
+  int steps = 1;                 // k Gibbs steps per update (CD-k / PCD-k), >= 1
+  int epochs = 10;               // >= 0
+  Index batch_size = 100;        // >= 1; the last mini-batch of an epoch may be smaller
+  float learning_rate = 0.05f;   // ε > 0, applied to the batch-mean gradient
   float momentum_initial = 0.5f;   // Hinton §9: 0.5 for the first epochs ...
-  float momentum_final = 0.9f;     // ... then 0.9
+  float momentum_final = 0.9f;     // ... then 0.9; both in [0, 1)
   int momentum_switch_epoch = 5;   // first epoch (0-based) that uses momentum_final
-  float l1 = 0.0f;                 // weight cost on |W| (weights only, not biases)
-  float l2 = 0.0f;                 // weight cost on W² / 2 (Hinton §10 suggests 1e-4)
-  std::optional<float> sparsity_target;  // Hinton §11: target mean hidden activity q
-  float sparsity_cost = 0.1f;
-  float sparsity_decay = 0.95f;    // decay of the running estimate of q
+  float l1 = 0.0f;                 // weight cost on |W| (weights only, not biases), >= 0
+  float l2 = 0.0f;                 // weight cost on W² / 2 (Hinton §10 suggests 1e-4), >= 0
+  std::optional<float> sparsity_target;  // Hinton §11: target mean hidden activity, in (0, 1)
+  float sparsity_cost = 0.1f;      // >= 0
+  float sparsity_decay = 0.95f;    // decay of the running estimate of q, in [0, 1)
   std::uint64_t seed = 0;
-  Index monitor_rows = 1000;       // rows of train/validation used by the per-epoch monitors
+  Index monitor_rows = 1000;       // rows of train/validation used by the per-epoch monitors, >= 1
   bool initialize = true;          // Hinton initialisation from the data before training
 
-  void validate() const;           // throws Error on nonsensical values
+  // Throws Error naming the first nonsensical value (ranges as commented above).
+  void validate() const;
 };
 
+// Hinton §9 momentum schedule: momentum_initial for 0-based epochs < momentum_switch_epoch,
+// momentum_final from then on.
+float momentum_at_epoch(const TrainConfig& config, int epoch);
+
+// JSON object with the field names above; `method` as "cd"/"pcd", `sparsity_target` null when
+// unset, `seed` as a decimal string (exact beyond 2^53). from_json starts from the values already
+// in `c` (so missing keys keep their defaults), accepts `seed` as a string or an unsigned
+// integer, and throws Error on unknown keys or wrongly typed values. It does not validate().
 void to_json(nlohmann::json& j, const TrainConfig& c);
 void from_json(const nlohmann::json& j, TrainConfig& c);
 

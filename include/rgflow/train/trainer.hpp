@@ -3,6 +3,7 @@
 // chains between updates), SGD with momentum, L1/L2 weight cost, optional sparsity target,
 // and per-epoch monitors (Hinton 2010 §5 reconstruction error, pseudo-log-likelihood, and the §6
 // overfitting monitor: mean free energy of training rows vs validation rows and their gap).
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -47,6 +48,20 @@ struct Checkpoint {
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 Checkpoint load_checkpoint(const std::string& path);
 
+// Random streams, all derived from (config.seed, stream id) so a run is a pure function of the
+// seed (STYLE.md §4):
+//   kTrainingStream           permutations and Gibbs sampling; its RngState is checkpointed
+//   kInitializationStream     Hinton initialisation (Rbm::initialize), used once
+//   kMonitorStreamBase + e    monitors after e epochs, so monitoring never changes training
+inline constexpr std::uint64_t kTrainingStream = 0;
+inline constexpr std::uint64_t kInitializationStream = 1;
+inline constexpr std::uint64_t kMonitorStreamBase = std::uint64_t{1} << 32;
+
+// Each epoch: a fresh Fisher–Yates permutation of the training rows, mini-batches of
+// config.batch_size rows in that order (the last one may be smaller), and for each batch
+//   make_gradient_estimator(config)->estimate → Sgd::step with momentum
+//   momentum_at_epoch(config, epoch) (gradient.hpp, optimizer.hpp).
+// Then the monitors on the first config.monitor_rows rows of train and validation.
 class Trainer {
  public:
   // `train` and `validation` must outlive the trainer. Their values must be valid states of
@@ -64,8 +79,11 @@ class Trainer {
   bool finished() const { return epochs_done() >= config().epochs; }
 
   // Runs one epoch (mini-batches over a fresh permutation of the rows) and the monitors.
+  // Throws Error if the parameters become non-finite (learning rate too large).
   EpochStats run_epoch(const BatchCallback& on_batch = {});
-  // Monitors only, on the current model (used before the first epoch, and by tests).
+  // Monitors only, on the current model (used before the first epoch, and by tests). Uses the
+  // same monitor stream as the epoch just finished, so after run_epoch it returns the same
+  // statistics (with seconds = 0 and momentum = that of the last epoch, 0 before any).
   EpochStats evaluate();
 
   Checkpoint checkpoint() const;

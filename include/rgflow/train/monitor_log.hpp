@@ -1,0 +1,42 @@
+#pragma once
+// Per-epoch monitor log (the CLI's --log FILE): one row per EpochStats, flushed after each epoch
+// so that a running or interrupted training can be followed with `tail -f`.
+//   *.csv    a header line, then comma-separated rows; absent optional values are empty fields
+//   *.jsonl  one JSON object per line (keys as in to_json below)
+// CSV columns: epoch, reconstruction_error, pll_mean, pll_error, free_energy_train,
+// free_energy_validation, free_energy_gap, momentum, seconds.
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "rgflow/train/trainer.hpp"
+
+namespace rgflow::train {
+
+// {"epoch", "reconstruction_error", "pseudo_log_likelihood": {"mean", "error"},
+//  "free_energy_train", "free_energy_validation", "free_energy_gap", "momentum", "seconds"};
+// the validation entries are null when there is no validation data.
+void to_json(nlohmann::json& j, const EpochStats& stats);
+
+class MonitorLog {
+ public:
+  enum class Format { csv, jsonl };
+  // Picks the format from the extension (.csv / .jsonl; anything else throws Error) and opens
+  // the file, truncating it unless `append` (used when resuming from a checkpoint; a CSV header
+  // is then written only if the file is empty). FileError if it cannot be opened.
+  explicit MonitorLog(const std::string& path, bool append = false);
+
+  // Writes one row and flushes; FileError if the write fails (e.g. disk full).
+  void write(const EpochStats& stats);
+
+  Format format() const { return format_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  Format format_;
+  std::ofstream out_;
+};
+
+}  // namespace rgflow::train

@@ -1,0 +1,163 @@
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "rgflow/core/error.hpp"
+#include "rgflow/core/version.hpp"
+#include "rgflow/io/atomic_file.hpp"
+#include "rgflow/io/hdf5.hpp"
+#include "rgflow/io/model.hpp"
+#include "rgflow/train/trainer.hpp"
+
+// Checkpoint layout (HDF5):
+//   /rbm/weights, /rbm/visible_bias, /rbm/hidden_bias and the /rbm attributes visible_type,
+//        hidden_type, format_version, rgflow_version, seed: exactly a model file (io/model.hpp),
+//        so `rgflow` commands that read a model also read a checkpoint.
+//   /train attributes: config (TrainConfig as a JSON string), epochs_done (int),
+//        checkpoint_format_version (int, 1)
+//   /train/rng               uint64 [4]: seed, stream, counter, index of the training stream
+//   /train/weight_velocity   float32 [n_visible, n_hidden]
+//   /train/visible_velocity  float32 [n_visible]
+//   /train/hidden_velocity   float32 [n_hidden]
+//   /train/persistent_chains float32 [chains, n_visible]   (PCD, once initialised)
+//   /train/hidden_activity   float32 [n_hidden]            (sparsity target, once estimated)
+namespace rgflow::train {
+
+namespace {
+
+constexpr std::int64_t kCheckpointFormatVersion = 1;
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
+  const Rbm& rbm = checkpoint.rbm;
+  try {
+    rbm.validate();
+    checkpoint.config.validate();
+  } catch (const Error& e) {
+    throw FileError(path, fmt::format("refusing to save an invalid checkpoint: {}", e.what()));
+  }
+  nlohmann::json config_json = checkpoint.config;
+  io::AtomicFile out(path);
+  {
+    io::h5::File file = io::h5::File::create(out.temp_path());
+    // Same datasets and attributes as io::save_rbm (io/model.hpp); load_checkpoint reads them back
+    // with io::load_rbm, so a layout drift shows up as a failing round trip.
+    file.write("/rbm/weights", rbm.weights());
+    file.write("/rbm/visible_bias", rbm.visible_bias());
+    file.write("/rbm/hidden_bias", rbm.hidden_bias());
+    file.set_attribute("/rbm", "visible_type", std::string(to_string(rbm.visible_type())));
+    file.set_attribute("/rbm", "hidden_type", std::string(to_string(rbm.hidden_type())));
+    file.set_attribute("/rbm", "format_version", std::int64_t{io::kModelFormatVersion});
+    file.set_attribute("/rbm", "rgflow_version", std::string(version()));
+    file.set_attribute("/rbm", "seed", std::to_string(checkpoint.config.seed));
+
+    const RngState& r = checkpoint.rng;
+    file.write("/train/rng", std::vector<std::uint64_t>{r.seed, r.stream, r.counter, r.index});
+    file.write("/train/weight_velocity", checkpoint.weight_velocity);
+    file.write("/train/visible_velocity", checkpoint.visible_velocity);
+    file.write("/train/hidden_velocity", checkpoint.hidden_velocity);
+    // Empty state is omitted rather than written as zero-sized datasets.
+    if (checkpoint.persistent_chains.size() != 0) {
+      file.write("/train/persistent_chains", checkpoint.persistent_chains);
+    }
+    if (checkpoint.hidden_activity.size() != 0) {
+      file.write("/train/hidden_activity", checkpoint.hidden_activity);
+    }
+    file.set_attribute("/train", "config", config_json.dump());
+    file.set_attribute("/train", "epochs_done", std::int64_t{checkpoint.epochs_done});
+    file.set_attribute("/train", "checkpoint_format_version", kCheckpointFormatVersion);
+    file.close();
+  }
+  out.commit();
+}
+
+namespace {
+
+void require(bool ok, const std::string& path, const std::string& message) {
+  if (!ok) throw FileError(path, message);
+}
+
+Checkpoint read_checkpoint(const std::string& path) {
+  Checkpoint c;
+  c.rbm = io::load_rbm(path);  // FileError for a missing or corrupt file / model part
+  const io::h5::File file = io::h5::File::open(path);
+  require(file.exists("/train"), path, "not a training checkpoint: no group '/train'");
+  for (const char* name : {"config", "epochs_done", "checkpoint_format_version"}) {
+    require(file.has_attribute("/train", name), path,
+            fmt::format("not a training checkpoint: '/train' has no attribute '{}'", name));
+  }
+  const std::int64_t format = file.int_attribute("/train", "checkpoint_format_version");
+  require(format == kCheckpointFormatVersion, path,
+          fmt::format("unsupported checkpoint_format_version {} (this build reads {})", format,
+                      kCheckpointFormatVersion));
+
+  try {
+    nlohmann::json::parse(file.string_attribute("/train", "config")).get_to(c.config);
+    c.config.validate();
+  } catch (const nlohmann::json::exception& e) {
+    throw FileError(path, fmt::format("'/train' attribute 'config' is not valid JSON: {}", e.what()));
+  } catch (const FileError&) {
+    throw;
+  } catch (const Error& e) {
+    throw FileError(path, fmt::format("'/train' attribute 'config': {}", e.what()));
+  }
+
+  const std::int64_t epochs = file.int_attribute("/train", "epochs_done");
+  require(epochs >= 0 && epochs <= std::numeric_limits<int>::max(), path,
+          fmt::format("'/train' attribute 'epochs_done' is out of range ({})", epochs));
+  c.epochs_done = static_cast<int>(epochs);
+
+  const Index nv = c.rbm.n_visible();
+  const Index nh = c.rbm.n_hidden();
+  const auto shape_is = [&](const std::string& name, std::vector<std::int64_t> expected) {
+    require(file.exists(name), path, fmt::format("missing dataset '{}'", name));
+    const auto shape = file.shape(name);
+    require(shape == expected, path, fmt::format("dataset '{}' has the wrong shape", name));
+  };
+
+  shape_is("/train/rng", {4});
+  const std::vector<std::uint64_t> rng = file.read_u64("/train/rng");
+  require(rng.size() == 4 && rng[3] <= 4, path, "dataset '/train/rng' is not a valid RNG state");
+  c.rng = RngState{rng[0], rng[1], rng[2], static_cast<std::uint32_t>(rng[3])};
+
+  shape_is("/train/weight_velocity", {nv, nh});
+  shape_is("/train/visible_velocity", {nv});
+  shape_is("/train/hidden_velocity", {nh});
+  c.weight_velocity = file.read_matrix("/train/weight_velocity");
+  c.visible_velocity = file.read_vector("/train/visible_velocity");
+  c.hidden_velocity = file.read_vector("/train/hidden_velocity");
+  if (file.exists("/train/persistent_chains")) {
+    const auto shape = file.shape("/train/persistent_chains");
+    require(shape.size() == 2 && shape[0] >= 1 && shape[1] == nv, path,
+            "dataset '/train/persistent_chains' has the wrong shape");
+    c.persistent_chains = file.read_matrix("/train/persistent_chains");
+  }
+  if (file.exists("/train/hidden_activity")) {
+    shape_is("/train/hidden_activity", {nh});
+    c.hidden_activity = file.read_vector("/train/hidden_activity");
+  }
+  const bool finite = c.weight_velocity.allFinite() && c.visible_velocity.allFinite() &&
+                      c.hidden_velocity.allFinite() && c.persistent_chains.allFinite() &&
+                      c.hidden_activity.allFinite();
+  require(finite, path, "optimizer or sampler state contains NaN or infinite values");
+  return c;
+}
+
+}  // namespace
+
+Checkpoint load_checkpoint(const std::string& path) {
+  try {
+    return read_checkpoint(path);
+  } catch (const FileError&) {
+    throw;
+  } catch (const Error& e) {
+    throw FileError(path, e.what());
+  }
+}
+
+}  // namespace rgflow::train

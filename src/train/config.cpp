@@ -1,0 +1,204 @@
+#include "rgflow/train/config.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "rgflow/core/error.hpp"
+#include "rgflow/train/json_number.hpp"
+
+namespace rgflow::train {
+
+std::string to_string(Method m) {
+  switch (m) {
+    case Method::cd: return "cd";
+    case Method::pcd: return "pcd";
+  }
+  throw std::logic_error("unknown training method");
+}
+
+Method parse_method(const std::string& name) {
+  if (name == "cd") return Method::cd;
+  if (name == "pcd") return Method::pcd;
+  throw Error(fmt::format("unknown training method '{}' (expected 'cd' or 'pcd')", name));
+}
+
+float momentum_at_epoch(const TrainConfig& config, int epoch) {
+  return epoch < config.momentum_switch_epoch ? config.momentum_initial : config.momentum_final;
+}
+
+namespace {
+
+void require_finite(float value, const char* name) {
+  if (!std::isfinite(value)) throw Error(fmt::format("{} must be finite (got {})", name, value));
+}
+
+void require_non_negative(float value, const char* name) {
+  require_finite(value, name);
+  if (value < 0.0f) throw Error(fmt::format("{} must be >= 0 (got {})", name, value));
+}
+
+// Momentum μ multiplies the velocity each update; μ >= 1 makes the velocity grow without bound.
+void require_momentum(float value, const char* name) {
+  require_finite(value, name);
+  if (value < 0.0f || value >= 1.0f) {
+    throw Error(fmt::format("{} must be in [0, 1) (got {})", name, value));
+  }
+}
+
+}  // namespace
+
+void TrainConfig::validate() const {
+  if (steps < 1) throw Error(fmt::format("Gibbs steps per update must be >= 1 (got {})", steps));
+  if (epochs < 0) throw Error(fmt::format("epochs must be >= 0 (got {})", epochs));
+  if (batch_size < 1) throw Error(fmt::format("batch size must be >= 1 (got {})", batch_size));
+  require_finite(learning_rate, "learning rate");
+  if (learning_rate <= 0.0f) {
+    throw Error(fmt::format("learning rate must be > 0 (got {})", learning_rate));
+  }
+  require_momentum(momentum_initial, "initial momentum");
+  require_momentum(momentum_final, "final momentum");
+  if (momentum_switch_epoch < 0) {
+    throw Error(fmt::format("momentum switch epoch must be >= 0 (got {})", momentum_switch_epoch));
+  }
+  require_non_negative(l1, "L1 weight cost");
+  require_non_negative(l2, "L2 weight cost");
+  if (sparsity_target) {
+    const float q = *sparsity_target;
+    // The target is a probability of a unit being on; 0 and 1 would drive biases to ±∞.
+    if (!std::isfinite(q) || q <= 0.0f || q >= 1.0f) {
+      throw Error(fmt::format("sparsity target must be in (0, 1) (got {})", q));
+    }
+  }
+  require_non_negative(sparsity_cost, "sparsity cost");
+  require_finite(sparsity_decay, "sparsity decay");
+  if (sparsity_decay < 0.0f || sparsity_decay >= 1.0f) {
+    throw Error(fmt::format("sparsity decay must be in [0, 1) (got {})", sparsity_decay));
+  }
+  if (monitor_rows < 1) {
+    throw Error(fmt::format("monitor rows must be >= 1 (got {})", monitor_rows));
+  }
+}
+
+void to_json(nlohmann::json& j, const TrainConfig& c) {
+  j = nlohmann::json{
+      {"method", to_string(c.method)},
+      {"steps", c.steps},
+      {"epochs", c.epochs},
+      {"batch_size", c.batch_size},
+      {"learning_rate", detail::json_float(c.learning_rate)},
+      {"momentum_initial", detail::json_float(c.momentum_initial)},
+      {"momentum_final", detail::json_float(c.momentum_final)},
+      {"momentum_switch_epoch", c.momentum_switch_epoch},
+      {"l1", detail::json_float(c.l1)},
+      {"l2", detail::json_float(c.l2)},
+      {"sparsity_target", c.sparsity_target ? nlohmann::json(detail::json_float(*c.sparsity_target)) : nlohmann::json()},
+      {"sparsity_cost", detail::json_float(c.sparsity_cost)},
+      {"sparsity_decay", detail::json_float(c.sparsity_decay)},
+      // As a string: JSON readers that parse numbers as doubles would round seeds above 2^53.
+      {"seed", std::to_string(c.seed)},
+      {"monitor_rows", c.monitor_rows},
+      {"initialize", c.initialize},
+  };
+}
+
+namespace {
+
+template <class T>
+void read_field(const nlohmann::json& j, const char* key, T& out) {
+  const auto it = j.find(key);
+  if (it == j.end()) return;
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    // nlohmann would truncate 1.5 to 1 and wrap out-of-range integers; refuse both.
+    if (!it->is_number_integer()) {
+      throw Error(fmt::format("training configuration: '{}' must be an integer (got {})", key,
+                              it->dump()));
+    }
+    const auto wide = it->get<std::int64_t>();
+    if (it->is_number_unsigned() && it->get<std::uint64_t>() > std::uint64_t(INT64_MAX)) {
+      throw Error(fmt::format("training configuration: '{}' is out of range ({})", key, it->dump()));
+    }
+    if (wide < std::numeric_limits<T>::min() || wide > std::numeric_limits<T>::max()) {
+      throw Error(fmt::format("training configuration: '{}' is out of range ({})", key, it->dump()));
+    }
+    out = static_cast<T>(wide);
+    return;
+  }
+  const bool type_ok = std::is_same_v<T, bool> ? it->is_boolean() : it->is_number();
+  if (!type_ok) {
+    throw Error(fmt::format("training configuration: '{}' has the wrong type ({})", key,
+                            it->dump()));
+  }
+  try {
+    it->get_to(out);
+  } catch (const nlohmann::json::exception&) {
+    throw Error(fmt::format("training configuration: '{}' has the wrong type ({})", key,
+                            it->dump()));
+  }
+}
+
+std::uint64_t parse_seed(const nlohmann::json& value) {
+  if (value.is_number_unsigned()) return value.get<std::uint64_t>();
+  if (value.is_string()) {
+    const std::string s = value.get<std::string>();
+    std::size_t used = 0;
+    try {
+      if (!s.empty() && s.front() != '-') {
+        const unsigned long long seed = std::stoull(s, &used, 10);
+        if (used == s.size()) return seed;
+      }
+    } catch (const std::exception&) {
+    }
+  }
+  throw Error(fmt::format("training configuration: 'seed' must be a non-negative integer (got {})",
+                          value.dump()));
+}
+
+}  // namespace
+
+void from_json(const nlohmann::json& j, TrainConfig& c) {
+  if (!j.is_object()) throw Error("training configuration must be a JSON object");
+  static const char* const known[] = {
+      "method", "steps", "epochs", "batch_size", "learning_rate", "momentum_initial",
+      "momentum_final", "momentum_switch_epoch", "l1", "l2", "sparsity_target", "sparsity_cost",
+      "sparsity_decay", "seed", "monitor_rows", "initialize"};
+  // Unknown keys are rejected so that a misspelt option is not silently ignored.
+  for (const auto& item : j.items()) {
+    bool found = false;
+    for (const char* k : known) found = found || item.key() == k;
+    if (!found) throw Error(fmt::format("training configuration: unknown key '{}'", item.key()));
+  }
+  // Missing keys keep their current (default) values.
+  if (const auto it = j.find("method"); it != j.end()) {
+    if (!it->is_string()) throw Error("training configuration: 'method' must be a string");
+    c.method = parse_method(it->get<std::string>());
+  }
+  read_field(j, "steps", c.steps);
+  read_field(j, "epochs", c.epochs);
+  read_field(j, "batch_size", c.batch_size);
+  read_field(j, "learning_rate", c.learning_rate);
+  read_field(j, "momentum_initial", c.momentum_initial);
+  read_field(j, "momentum_final", c.momentum_final);
+  read_field(j, "momentum_switch_epoch", c.momentum_switch_epoch);
+  read_field(j, "l1", c.l1);
+  read_field(j, "l2", c.l2);
+  if (const auto it = j.find("sparsity_target"); it != j.end()) {
+    if (it->is_null()) {
+      c.sparsity_target.reset();
+    } else {
+      float q = 0.0f;
+      read_field(j, "sparsity_target", q);
+      c.sparsity_target = q;
+    }
+  }
+  read_field(j, "sparsity_cost", c.sparsity_cost);
+  read_field(j, "sparsity_decay", c.sparsity_decay);
+  if (const auto it = j.find("seed"); it != j.end()) c.seed = parse_seed(*it);
+  read_field(j, "monitor_rows", c.monitor_rows);
+  read_field(j, "initialize", c.initialize);
+}
+
+}  // namespace rgflow::train

@@ -1,0 +1,176 @@
+#include "rgflow/train/trainer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <fmt/format.h>
+#include <numeric>
+#include <vector>
+
+#include "rgflow/core/error.hpp"
+#include "rgflow/estimate/pseudo_likelihood.hpp"
+#include "rgflow/train/gradient.hpp"
+#include "rgflow/train/monitors.hpp"
+#include "rgflow/train/optimizer.hpp"
+
+namespace rgflow::train {
+
+struct Trainer::Impl {
+  Impl(Rbm& model, const TrainConfig& cfg, const MatrixF& train_rows, const MatrixF* validation_rows)
+      : rbm(model),
+        config(cfg),
+        train(train_rows),
+        validation(validation_rows),
+        rng(cfg.seed, kTrainingStream),
+        estimator(make_gradient_estimator(cfg)),
+        sgd(cfg, model.n_visible(), model.n_hidden()) {}
+
+  Rbm& rbm;
+  TrainConfig config;
+  const MatrixF& train;
+  const MatrixF* validation;
+  int epochs_done = 0;
+  Rng rng;
+  std::unique_ptr<GradientEstimator> estimator;
+  Sgd sgd;
+  Gradient gradient;
+  MatrixF batch;
+  std::vector<Index> order;
+  MatrixF monitor_train;       // first monitor_rows rows of train
+  MatrixF monitor_validation;  // same of validation (empty without validation data)
+
+  void check_data() const {
+    if (train.rows() < 1) throw Error("training data has no rows");
+    if (train.cols() != rbm.n_visible()) {
+      throw Error(fmt::format("training data has {} columns but the model has {} visible units",
+                              train.cols(), rbm.n_visible()));
+    }
+    if (validation != nullptr && validation->rows() > 0 && validation->cols() != rbm.n_visible()) {
+      throw Error(fmt::format("validation data has {} columns but the model has {} visible units",
+                              validation->cols(), rbm.n_visible()));
+    }
+  }
+
+  void take_monitor_rows() {
+    monitor_train = train.topRows(std::min(config.monitor_rows, train.rows()));
+    if (validation != nullptr && validation->rows() > 0) {
+      monitor_validation = validation->topRows(std::min(config.monitor_rows, validation->rows()));
+    }
+  }
+
+  EpochStats monitors() const {
+    // A stream of its own per epoch: monitors draw nothing from the training stream, so the
+    // trained weights are the same with or without monitoring.
+    Rng monitor_rng(config.seed, kMonitorStreamBase + static_cast<std::uint64_t>(epochs_done));
+    EpochStats s;
+    s.epoch = epochs_done;
+    s.reconstruction_error = reconstruction_error(rbm, monitor_train, monitor_rng);
+    s.pseudo_log_likelihood = estimate::pseudo_log_likelihood(rbm, monitor_train, monitor_rng);
+    s.free_energy_train = mean_free_energy(rbm, monitor_train);
+    if (monitor_validation.rows() > 0) {
+      s.free_energy_validation = mean_free_energy(rbm, monitor_validation);
+      s.free_energy_gap = *s.free_energy_validation - s.free_energy_train;
+    }
+    s.momentum = epochs_done > 0 ? momentum_at_epoch(config, epochs_done - 1) : 0.0f;
+    return s;
+  }
+};
+
+Trainer::Trainer(Rbm& rbm, TrainConfig config, const MatrixF& train, const MatrixF* validation) {
+  config.validate();
+  rbm.validate();
+  impl_ = std::make_unique<Impl>(rbm, config, train, validation);
+  impl_->check_data();
+  if (config.initialize) {
+    Rng init_rng(config.seed, kInitializationStream);
+    rbm.initialize(init_rng, &train);
+  }
+  impl_->take_monitor_rows();
+}
+
+Trainer::Trainer(Rbm& rbm, const Checkpoint& checkpoint, const MatrixF& train,
+                 const MatrixF* validation) {
+  checkpoint.config.validate();
+  checkpoint.rbm.validate();
+  if (checkpoint.epochs_done < 0) {
+    throw Error(fmt::format("checkpoint: epochs done is negative ({})", checkpoint.epochs_done));
+  }
+  rbm = checkpoint.rbm;
+  impl_ = std::make_unique<Impl>(rbm, checkpoint.config, train, validation);
+  impl_->check_data();
+  impl_->epochs_done = checkpoint.epochs_done;
+  impl_->rng = Rng::from_state(checkpoint.rng);
+  impl_->sgd.restore(checkpoint.weight_velocity, checkpoint.visible_velocity,
+                     checkpoint.hidden_velocity, checkpoint.hidden_activity);
+  const MatrixF& chains = checkpoint.persistent_chains;
+  if (chains.size() != 0 && chains.cols() != rbm.n_visible()) {
+    throw Error(fmt::format("checkpoint: persistent chains have {} columns but the model has {} "
+                            "visible units", chains.cols(), rbm.n_visible()));
+  }
+  impl_->estimator->set_persistent_chains(chains);
+  impl_->take_monitor_rows();
+}
+
+Trainer::~Trainer() = default;
+
+const TrainConfig& Trainer::config() const { return impl_->config; }
+int Trainer::epochs_done() const { return impl_->epochs_done; }
+
+EpochStats Trainer::run_epoch(const BatchCallback& on_batch) {
+  Impl& s = *impl_;
+  const auto start = std::chrono::steady_clock::now();
+  const Index n = s.train.rows();
+  const float momentum = momentum_at_epoch(s.config, s.epochs_done);
+
+  // Fisher–Yates from the identity each epoch, so the order depends only on the stream state.
+  s.order.resize(static_cast<std::size_t>(n));
+  std::iota(s.order.begin(), s.order.end(), Index{0});
+  for (Index i = n - 1; i > 0; --i) {
+    const auto j = static_cast<Index>(s.rng.below(static_cast<std::uint64_t>(i) + 1));
+    std::swap(s.order[static_cast<std::size_t>(i)], s.order[static_cast<std::size_t>(j)]);
+  }
+
+  const Index batch_size = s.config.batch_size;
+  const Index batches = (n + batch_size - 1) / batch_size;
+  for (Index b = 0; b < batches; ++b) {
+    const Index first = b * batch_size;
+    const Index rows = std::min(batch_size, n - first);
+    s.batch.resize(rows, s.train.cols());
+    for (Index r = 0; r < rows; ++r) {
+      s.batch.row(r) = s.train.row(s.order[static_cast<std::size_t>(first + r)]);
+    }
+    s.estimator->estimate(s.rbm, s.batch, s.rng, s.gradient);
+    s.sgd.step(s.rbm, s.gradient, momentum);
+    if (on_batch) on_batch(b + 1, batches);
+  }
+  s.epochs_done += 1;
+
+  if (!s.rbm.weights().allFinite() || !s.rbm.visible_bias().allFinite() ||
+      !s.rbm.hidden_bias().allFinite()) {
+    throw Error(fmt::format("training diverged: non-finite parameters after epoch {} (try a "
+                            "smaller learning rate)", s.epochs_done));
+  }
+
+  EpochStats stats = s.monitors();
+  stats.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return stats;
+}
+
+EpochStats Trainer::evaluate() { return impl_->monitors(); }
+
+Checkpoint Trainer::checkpoint() const {
+  const Impl& s = *impl_;
+  Checkpoint c;
+  c.rbm = s.rbm;
+  c.config = s.config;
+  c.epochs_done = s.epochs_done;
+  c.rng = s.rng.state();
+  c.weight_velocity = s.sgd.weight_velocity();
+  c.visible_velocity = s.sgd.visible_velocity();
+  c.hidden_velocity = s.sgd.hidden_velocity();
+  c.persistent_chains = s.estimator->persistent_chains();
+  c.hidden_activity = s.sgd.hidden_activity();
+  return c;
+}
+
+}  // namespace rgflow::train

@@ -1,0 +1,96 @@
+// MonitorLog: CSV with a header or JSON lines by extension, one row per epoch, readable back.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
+
+#include "rgflow/core/error.hpp"
+#include "rgflow/train/monitor_log.hpp"
+#include "test_train_support.hpp"
+
+namespace rgflow::train {
+namespace {
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+EpochStats sample_stats(int epoch, bool with_validation) {
+  EpochStats s;
+  s.epoch = epoch;
+  s.reconstruction_error = 0.125;
+  s.pseudo_log_likelihood = {-3.5, 0.25, 0.5, 100};
+  s.free_energy_train = -2.0;
+  if (with_validation) {
+    s.free_energy_validation = -1.5;
+    s.free_energy_gap = 0.5;
+  }
+  s.momentum = 0.9f;
+  s.seconds = 0.75;
+  return s;
+}
+
+TEST(TrainMonitorLog, CsvHasHeaderAndOneRowPerEpochFlushedImmediately) {
+  test::TrainTempDir dir;
+  const std::string path = dir.file("log.csv");
+  MonitorLog log(path);
+  EXPECT_EQ(log.format(), MonitorLog::Format::csv);
+  log.write(sample_stats(1, true));
+  // Flushed: readable while the log is still open.
+  auto lines = lines_of(path);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0],
+            "epoch,reconstruction_error,pll_mean,pll_error,free_energy_train,"
+            "free_energy_validation,free_energy_gap,momentum,seconds");
+  EXPECT_EQ(lines[1], "1,0.125,-3.5,0.25,-2,-1.5,0.5,0.9,0.75");
+  log.write(sample_stats(2, false));
+  lines = lines_of(path);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[2], "2,0.125,-3.5,0.25,-2,,,0.9,0.75");
+}
+
+TEST(TrainMonitorLog, AppendDoesNotRepeatTheHeader) {
+  test::TrainTempDir dir;
+  const std::string path = dir.file("log.csv");
+  { MonitorLog(path).write(sample_stats(1, false)); }
+  { MonitorLog(path, /*append=*/true).write(sample_stats(2, false)); }
+  EXPECT_EQ(lines_of(path).size(), 3u);
+  { MonitorLog(path).write(sample_stats(1, false)); }  // no append: truncates
+  EXPECT_EQ(lines_of(path).size(), 2u);
+}
+
+TEST(TrainMonitorLog, JsonLinesParseBack) {
+  test::TrainTempDir dir;
+  const std::string path = dir.file("log.jsonl");
+  {
+    MonitorLog log(path);
+    EXPECT_EQ(log.format(), MonitorLog::Format::jsonl);
+    log.write(sample_stats(1, true));
+    log.write(sample_stats(2, false));
+  }
+  const auto lines = lines_of(path);
+  ASSERT_EQ(lines.size(), 2u);
+  const auto first = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(first.at("epoch"), 1);
+  EXPECT_EQ(first.at("pseudo_log_likelihood").at("mean"), -3.5);
+  EXPECT_EQ(first.at("pseudo_log_likelihood").at("error"), 0.25);
+  EXPECT_EQ(first.at("free_energy_gap"), 0.5);
+  EXPECT_EQ(first.at("momentum").dump(), "0.9");
+  const auto second = nlohmann::json::parse(lines[1]);
+  EXPECT_TRUE(second.at("free_energy_validation").is_null());
+  EXPECT_TRUE(second.at("free_energy_gap").is_null());
+}
+
+TEST(TrainMonitorLog, RejectsUnknownExtensionAndUnwritablePath) {
+  test::TrainTempDir dir;
+  EXPECT_THROW(MonitorLog(dir.file("log.txt")), Error);
+  EXPECT_THROW(MonitorLog(dir.file("no/such/dir/log.csv")), FileError);
+}
+
+}  // namespace
+}  // namespace rgflow::train
