@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "rgflow/core/error.hpp"
-#include "rgflow/core/version.hpp"
 #include "rgflow/io/atomic_file.hpp"
 #include "rgflow/io/hdf5.hpp"
 #include "rgflow/io/model.hpp"
@@ -45,16 +44,9 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
   io::AtomicFile out(path);
   {
     io::h5::File file = io::h5::File::create(out.temp_path());
-    // Same datasets and attributes as io::save_rbm (io/model.hpp); load_checkpoint reads them back
-    // with io::load_rbm, so a layout drift shows up as a failing round trip.
-    file.write("/rbm/weights", rbm.weights());
-    file.write("/rbm/visible_bias", rbm.visible_bias());
-    file.write("/rbm/hidden_bias", rbm.hidden_bias());
-    file.set_attribute("/rbm", "visible_type", std::string(to_string(rbm.visible_type())));
-    file.set_attribute("/rbm", "hidden_type", std::string(to_string(rbm.hidden_type())));
-    file.set_attribute("/rbm", "format_version", std::int64_t{io::kModelFormatVersion});
-    file.set_attribute("/rbm", "rgflow_version", std::string(version()));
-    file.set_attribute("/rbm", "seed", std::to_string(checkpoint.config.seed));
+    // The model part is written exactly as a model file (io::write_rbm), so a checkpoint is also
+    // a loadable model.
+    io::write_rbm(file, "/rbm", rbm, {{"seed", std::to_string(checkpoint.config.seed)}});
 
     const RngState& r = checkpoint.rng;
     file.write("/train/rng", std::vector<std::uint64_t>{r.seed, r.stream, r.counter, r.index});

@@ -210,3 +210,32 @@ TEST(io_Model, LoadValidatesShapesTypesVersionAndValues) {
     check("no_hidden_units", p, "at least one");
   }
 }
+
+TEST(io_Model, LayersInAnyGroupRoundTrip) {
+  // DBN files keep one RBM per group (/dbn/layer_k); write_rbm/read_rbm are the shared layout.
+  TempDir dir;
+  const std::string path = dir.file("stack.h5");
+  const Rbm first = random_rbm(6, 4, UnitType::bernoulli, UnitType::bernoulli, 1);
+  const Rbm second = random_rbm(4, 3, UnitType::bernoulli, UnitType::spin, 2);
+  {
+    h5::File f = h5::File::create(path);
+    rgflow::io::write_rbm(f, "/dbn/layer_0", first, {{"seed", "1"}});
+    rgflow::io::write_rbm(f, "/dbn/layer_1", second);
+    f.close();
+  }
+  const h5::File f = h5::File::open(path);
+  std::map<std::string, std::string> attrs;
+  const Rbm a = rgflow::io::read_rbm(f, "/dbn/layer_0", &attrs);
+  const Rbm b = rgflow::io::read_rbm(f, "/dbn/layer_1");
+  EXPECT_TRUE(same_bits(a.weights(), first.weights()));
+  EXPECT_TRUE(same_bits(b.weights(), second.weights()));
+  EXPECT_EQ(b.hidden_type(), UnitType::spin);
+  EXPECT_EQ(attrs.at("seed"), "1");
+  try {
+    (void)rgflow::io::read_rbm(f, "/dbn/layer_2");
+    FAIL() << "expected FileError for a missing layer";
+  } catch (const rgflow::FileError& e) {
+    EXPECT_NE(std::string(e.what()).find("/dbn/layer_2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+}

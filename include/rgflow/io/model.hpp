@@ -9,11 +9,20 @@
 #include <map>
 #include <string>
 
+#include "rgflow/io/hdf5.hpp"
 #include "rgflow/rbm/rbm.hpp"
 
 namespace rgflow::io {
 
 inline constexpr int kModelFormatVersion = 1;
+
+// Writes one RBM into `group` of an open file: the three datasets and the attributes above.
+// The building block of save_rbm, training checkpoints and DBN files (/dbn/layer_k).
+void write_rbm(h5::File& file, const std::string& group, const Rbm& rbm,
+               const std::map<std::string, std::string>& attributes = {});
+// Reads and validates the RBM stored in `group` (see load_rbm for the checks).
+Rbm read_rbm(const h5::File& file, const std::string& group,
+             std::map<std::string, std::string>* attributes = nullptr);
 
 // Atomic: writes PATH.tmp-XXXX then renames. `attributes` become string attributes of /rbm.
 void save_rbm(const std::string& path, const Rbm& rbm,
