@@ -1,0 +1,100 @@
+#pragma once
+// TAP / extended-mean-field approximation of an RBM's free energy: the Plefka (1982) /
+// Georges & Yedidia (1991) high-temperature expansion of the Gibbs free energy at fixed
+// magnetisations, truncated at order 1 (naive mean field), 2 (TAP, Onsager reaction term) or 3,
+// as used for RBM training by Gabrié, Tramel & Krzakala (2015), arXiv:1506.02914.
+// Derivation and conventions: docs/tap.md.
+//
+// With m_v, m_h the magnetisations (E[v], E[h]) of a product distribution, and per layer the
+// single-unit entropy S(m) and cumulants κ₂(m), κ₃(m) of an independent unit with mean m:
+//
+//   F_TAP(m_v, m_h) = −Σ_i S_v(m_i) − Σ_j S_h(m_j) − aᵀm_v − bᵀm_h − m_vᵀ W m_h
+//                     − ½ Σ_ij W_ij² κ₂(m_i) κ₂(m_j)                       (order ≥ 2)
+//                     − ⅙ Σ_ij W_ij³ κ₃(m_i) κ₃(m_j)                       (order 3)
+//
+//   Bernoulli {0,1}, m ∈ (0,1):  S = −m log m − (1−m) log(1−m),
+//                                κ₂ = m − m²,  κ₃ = (m − m²)(1 − 2m)
+//   Spin {±1},       m ∈ (−1,1): S = −p log p − (1−p) log(1−p), p = (1+m)/2,
+//                                κ₂ = 1 − m²,  κ₃ = −2m(1 − m²)
+//
+// so for two Bernoulli layers the third-order term is −⅔ Σ_ij W_ij³ (m_i − m_i²)(½ − m_i)
+// (m_j − m_j²)(½ − m_j), the paper's term, and for two spin layers −⅔ Σ_ij W_ij³ m_i(1 − m_i²)
+// m_j(1 − m_j²), Georges & Yedidia's. Mixed pairings use each layer's own S, κ₂, κ₃. Terms with
+// triangles of couplings (present in Georges & Yedidia for general graphs) vanish on a bipartite
+// graph.
+//
+// −log Z ≈ F_TAP at a stationary point of F_TAP (the self-consistency equations, see
+// tap_fixed_point). Order 1 is the Gibbs–Bogoliubov mean-field bound: log Z ≥ −F_1(m) for EVERY
+// m, so the order-1 estimate is a lower bound on log Z. Orders 2 and 3 are approximations, neither
+// an upper nor a lower bound; for weak couplings (|W| ~ w) the error of order k is O(w^{k+1}).
+#include "rgflow/core/types.hpp"
+#include "rgflow/rbm/rbm.hpp"
+#include "rgflow/stats/result.hpp"
+
+namespace rgflow::estimate {
+
+struct TapOptions {
+  int order = 2;             // 1, 2 or 3
+  int max_iterations = 200;  // sweeps (one hidden and one visible update each)
+  double damping = 0.5;      // m ← damping · m_old + (1 − damping) · m_new, in [0, 1)
+  double tolerance = 1e-10;  // converged when max |Δm| over both layers in one sweep < tolerance
+};
+
+struct TapFixedPoint {
+  VectorD visible;           // m_v [n_visible]
+  VectorD hidden;            // m_h [n_hidden]
+  int iterations = 0;        // sweeps done
+  bool converged = false;    // max |Δm| < tolerance reached within max_iterations
+  double free_energy = 0.0;  // F_TAP(m_v, m_h) at the order of the options
+};
+
+// Gradient of F_TAP with respect to the parameters at fixed (m_v, m_h):
+//   ∂F/∂a_i = −m_i,   ∂F/∂b_j = −m_j,
+//   ∂F/∂W_ij = −m_i m_j − W_ij κ₂(m_i) κ₂(m_j) − ½ W_ij² κ₃(m_i) κ₃(m_j)
+// (the last two terms at orders ≥ 2 and 3). At a fixed point ∂F/∂m = 0, so this is also the
+// total derivative of F_TAP(m*(θ), θ) = −log Z_TAP (envelope theorem): the negative phase of EMF
+// training (Gabrié et al. 2015).
+struct TapGradient {
+  MatrixD weights;      // [n_visible, n_hidden]
+  VectorD visible_bias; // [n_visible]
+  VectorD hidden_bias;  // [n_hidden]
+};
+
+// F_TAP(m_v, m_h) above, in float64, for order 1, 2 or 3. Magnetisations on the boundary
+// (m ∈ {0,1} or {±1}) are allowed (0 log 0 = 0). Throws Error for a wrong order or size, a value
+// outside the closed range of the unit type, or gaussian units.
+double tap_free_energy(const Rbm& rbm, const VectorD& visible, const VectorD& hidden, int order);
+
+// ∂F_TAP/∂(W, a, b) at fixed (m_v, m_h), see TapGradient. Same checks as tap_free_energy.
+TapGradient tap_free_energy_gradient(const Rbm& rbm, const VectorD& visible,
+                                     const VectorD& hidden, int order);
+
+// Solves ∂F_TAP/∂m = 0 by damped fixed-point iteration, alternating layers as Gabrié et al.
+// (2015): per sweep,
+//   m_h ← damped μ_h( b + Wᵀm_v + ½ κ₂'(m_h) ⊙ (W²)ᵀκ₂(m_v) + ⅙ κ₃'(m_h) ⊙ (W³)ᵀκ₃(m_v) )
+//   m_v ← damped μ_v( a + W m_h + ½ κ₂'(m_v) ⊙ W² κ₂(m_h) + ⅙ κ₃'(m_v) ⊙ W³ κ₃(m_h) )
+// with μ = σ (Bernoulli) or tanh (spin), powers of W elementwise, the primed κ evaluated at the
+// layer's current m (the new m_h in the visible update), and the order-2/3 terms dropped at
+// lower order. For Bernoulli ½κ₂'(m) = ½ − m, the paper's −(m − ½); for spin ½κ₂'(m) = −m, the
+// Onsager term −m_i Σ_j W_ij² (1 − m_j²).
+// Start: visible_start if given (clamped to 1e-9 inside the open range, so data rows can be used),
+// else the uniform magnetisation (½ or 0); m_h starts at μ_h(b + Wᵀm_v).
+// Throws Error for invalid options (order ∉ {1,2,3}, damping ∉ [0,1), max_iterations < 1,
+// tolerance ≤ 0), a start of the wrong size, or gaussian units.
+TapFixedPoint tap_fixed_point(const Rbm& rbm, const TapOptions& options,
+                              const VectorD* visible_start = nullptr);
+
+// The lowest-F_TAP fixed point over several starts: the uniform magnetisation, the bias-only
+// start m_v = μ_v(a), and each row of visible_starts (e.g. data; values are clamped as above).
+// Converged fixed points are preferred; if none converged, the lowest F among all is returned
+// with converged = false.
+TapFixedPoint tap_best_fixed_point(const Rbm& rbm, const TapOptions& options,
+                                   const MatrixF* visible_starts = nullptr);
+
+// log Z_TAP = −F_TAP at tap_best_fixed_point. A deterministic approximation, reported with
+// error 0 and n 0: the error bar does NOT cover the truncation error of the expansion (order 1 is
+// a lower bound on log Z; orders 2 and 3 are neither bounds). Throws Error if no start converged.
+stats::Result tap_log_partition(const Rbm& rbm, const TapOptions& options,
+                                const MatrixF* visible_starts = nullptr);
+
+}  // namespace rgflow::estimate
