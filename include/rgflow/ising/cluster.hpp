@@ -1,0 +1,58 @@
+#pragma once
+// Cluster algorithms for the ferromagnetic zero-field Ising model (J > 0, h = 0), both built on
+// the Fortuin–Kasteleyn bond probability p = 1 − e^{−2J/T} between aligned neighbours.
+//  * Wolff (U. Wolff, PRL 62, 361 (1989)): grow one cluster from a uniformly chosen site and flip
+//    it. A "sweep" is a fixed number of clusters, N/⟨|C|⟩ rounded (≥ 1), so that a sweep flips
+//    about N = L² spins. The number is measured during thermalisation and then frozen
+//    (end_thermalization): stopping "when the flipped sizes reach N" would make the number of
+//    steps depend on the chain's own history, and measurements at such a stopping time are
+//    biased (they were, measurably, in the tests).
+//  * Swendsen–Wang (PRL 58, 86 (1987)): place all FK bonds, find clusters with union-find
+//    (path halving, union by size), flip each cluster with probability ½. One sweep = one update.
+// Bond decisions use integer thresholds on 64-bit uniforms (exact probability threshold/2^64).
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "rgflow/core/rng.hpp"
+#include "rgflow/ising/lattice.hpp"
+
+namespace rgflow::ising {
+
+class Wolff {
+ public:
+  // Throws rgflow::Error unless J > 0 and h = 0.
+  explicit Wolff(const Model& model);
+  // Grows and flips one cluster; returns its size.
+  std::int64_t flip_cluster(std::span<std::int8_t> spins, Rng& rng);
+  // Before end_thermalization: clusters until their sizes add up to N; after: clusters_per_sweep.
+  void sweep(std::span<std::int8_t> spins, Rng& rng);
+  // Freezes clusters_per_sweep = round(N / mean cluster size so far); when nothing was flipped
+  // yet, first grows clusters until N spins have been flipped to measure it.
+  void end_thermalization(std::span<std::int8_t> spins, Rng& rng);
+  std::int64_t clusters_per_sweep() const { return clusters_per_sweep_; }
+
+ private:
+  int L_;
+  Threshold bond_;
+  std::vector<int> stack_;
+  std::int64_t clusters_per_sweep_ = 0;  // 0: not frozen yet
+  std::int64_t flipped_ = 0, clusters_ = 0;
+};
+
+class SwendsenWang {
+ public:
+  explicit SwendsenWang(const Model& model);
+  void sweep(std::span<std::int8_t> spins, Rng& rng);
+  void end_thermalization(std::span<std::int8_t>, Rng&) {}
+
+ private:
+  int find(int i);
+  void unite(int a, int b);
+  int L_;
+  Threshold bond_;
+  std::vector<int> parent_, size_;
+  std::vector<std::int8_t> flip_;
+};
+
+}  // namespace rgflow::ising

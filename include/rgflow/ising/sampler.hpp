@@ -1,0 +1,57 @@
+#pragma once
+// Running Markov chains and collecting configurations and per-configuration observables.
+//
+// R independent chains ("replicas") run side by side; chain c draws only from its own
+// counter-based stream Rng(seed, c) (multi-spin Metropolis: 64 chains per word-lattice g share
+// Rng(seed, g)), so the output is a pure function of the configuration and the seed — the same
+// for any number of OpenMP threads (chains are distributed over threads). Sample i of the output
+// is measurement round i / R of chain i % R (time-major interleaving, the layout stats/ expects).
+// Each chain starts ordered (all +1) when J > 0, h = 0 and T < T_c·J (avoids long-lived stripe
+// states), otherwise from random spins; runs `thermalize` sweeps, then `sweeps_between` sweeps
+// before each measurement.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "rgflow/ising/lattice.hpp"
+
+namespace rgflow::ising {
+
+enum class Algorithm {
+  metropolis,         // multi-spin-coded checkerboard Metropolis (64 chains per word)
+  metropolis_scalar,  // scalar checkerboard Metropolis (reference)
+  wolff,
+  swendsen_wang,
+};
+// "metropolis" | "metropolis-scalar" | "wolff" | "sw" (also "swendsen-wang"); else rgflow::Error.
+Algorithm parse_algorithm(const std::string& name);
+std::string algorithm_name(Algorithm algorithm);
+
+struct RunConfig {
+  Model model;
+  Algorithm algorithm = Algorithm::metropolis;
+  std::int64_t samples = 1000;
+  int chains = 0;            // 0: 64 for multi-spin Metropolis, 1 otherwise
+  int sweeps_between = 1;
+  int thermalize = 1000;     // sweeps per chain before the first measurement
+  std::uint64_t seed = 0;
+  bool keep_spins = true;    // store the configurations (N·L² bytes)
+  int chains_or_default() const;
+  void validate() const;     // rgflow::Error on bad values
+};
+
+struct RunResult {
+  int L = 0;
+  int chains = 1;
+  std::int64_t samples = 0;
+  std::vector<std::int8_t> spins;      // [samples, L, L] when keep_spins
+  std::vector<double> energy;          // H/N per sample
+  std::vector<double> magnetization;   // Σs/N per sample (signed)
+};
+
+// `progress(done, total)` is called now and then from one thread (chain 0).
+using Progress = std::function<void(std::int64_t done, std::int64_t total)>;
+RunResult run(const RunConfig& config, const Progress& progress = {});
+
+}  // namespace rgflow::ising

@@ -1,0 +1,173 @@
+#include "rgflow/ising/sampler.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <span>
+
+#include "rgflow/core/error.hpp"
+#include "rgflow/core/rng.hpp"
+#include "rgflow/ising/cluster.hpp"
+#include "rgflow/ising/exact.hpp"
+#include "rgflow/ising/metropolis.hpp"
+
+namespace rgflow::ising {
+
+Algorithm parse_algorithm(const std::string& name) {
+  if (name == "metropolis") return Algorithm::metropolis;
+  if (name == "metropolis-scalar") return Algorithm::metropolis_scalar;
+  if (name == "wolff") return Algorithm::wolff;
+  if (name == "sw" || name == "swendsen-wang") return Algorithm::swendsen_wang;
+  throw Error("unknown Ising algorithm '" + name + "' (metropolis, metropolis-scalar, wolff, sw)");
+}
+
+std::string algorithm_name(Algorithm a) {
+  switch (a) {
+    case Algorithm::metropolis: return "metropolis";
+    case Algorithm::metropolis_scalar: return "metropolis-scalar";
+    case Algorithm::wolff: return "wolff";
+    case Algorithm::swendsen_wang: return "sw";
+  }
+  return "?";
+}
+
+int RunConfig::chains_or_default() const {
+  if (chains > 0) return chains;
+  return algorithm == Algorithm::metropolis ? MetropolisMultiSpin::kLanes : 1;
+}
+
+void RunConfig::validate() const {
+  model.validate();
+  if (samples < 1) throw Error("ising: --samples must be at least 1");
+  if (chains < 0 || chains > 1 << 20) throw Error("ising: --chains must be in [1, 2^20]");
+  if (sweeps_between < 1) throw Error("ising: --sweeps-between must be at least 1");
+  if (thermalize < 0) throw Error("ising: --thermalize must be non-negative");
+  if (keep_spins && static_cast<double>(samples) * static_cast<double>(model.sites()) > 0x1.0p36)
+    throw Error("ising: samples x L^2 exceeds 2^36 spins; use fewer samples");
+}
+
+namespace {
+
+bool ordered_start(const Model& m) {
+  return m.coupling > 0.0 && m.field == 0.0 && m.temperature < critical_temperature() * m.coupling;
+}
+
+void initialise(std::span<std::int8_t> s, const Model& m, Rng& rng) {
+  if (ordered_start(m)) {
+    std::fill(s.begin(), s.end(), std::int8_t{1});
+    return;
+  }
+  std::uint32_t bits = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i % 32 == 0) bits = rng();
+    s[i] = (bits & 1u) ? 1 : -1;
+    bits >>= 1;
+  }
+}
+
+struct Output {
+  RunResult& r;
+  std::int64_t N;
+  std::size_t sites;
+  // Stores sample (round, chain) if it is among the first N.
+  void store(std::int64_t round, int chain, const Measurement& m, std::span<const std::int8_t> s) {
+    const std::int64_t i = round * r.chains + chain;
+    if (i >= N) return;
+    r.energy[i] = m.energy;
+    r.magnetization[i] = m.magnetization;
+    if (!r.spins.empty()) std::copy(s.begin(), s.end(), r.spins.begin() + i * static_cast<std::int64_t>(sites));
+  }
+  void store_measurement(std::int64_t round, int chain, const Measurement& m) {
+    const std::int64_t i = round * r.chains + chain;
+    if (i >= N) return;
+    r.energy[i] = m.energy;
+    r.magnetization[i] = m.magnetization;
+  }
+  std::int8_t* spins_at(std::int64_t round, int chain) {
+    const std::int64_t i = round * r.chains + chain;
+    if (i >= N || r.spins.empty()) return nullptr;
+    return r.spins.data() + i * static_cast<std::int64_t>(sites);
+  }
+};
+
+template <class Chain>
+void run_scalar(const RunConfig& cfg, Output& out, std::int64_t rounds, const Progress& progress) {
+  const Model& m = cfg.model;
+  const int R = out.r.chains;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int c = 0; c < R; ++c) {
+    Rng rng(cfg.seed, static_cast<std::uint64_t>(c));
+    Chain chain(m);
+    Spins s(static_cast<std::size_t>(m.sites()));
+    initialise(s, m, rng);
+    for (int t = 0; t < cfg.thermalize; ++t) chain.sweep(s, rng);
+    chain.end_thermalization(s, rng);
+    for (std::int64_t r = 0; r < rounds; ++r) {
+      for (int k = 0; k < cfg.sweeps_between; ++k) chain.sweep(s, rng);
+      out.store(r, c, measure(s, m.L, m.coupling, m.field), s);
+      if (c == 0 && progress) progress(r + 1, rounds);
+    }
+  }
+}
+
+void run_multispin(const RunConfig& cfg, Output& out, std::int64_t rounds, const Progress& progress) {
+  const Model& m = cfg.model;
+  const int R = out.r.chains;
+  constexpr int kLanes = MetropolisMultiSpin::kLanes;
+  const int groups = (R + kLanes - 1) / kLanes;
+  const MetropolisMultiSpin chain(m);
+  const auto sites = static_cast<std::size_t>(m.sites());
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int g = 0; g < groups; ++g) {
+    Rng rng(cfg.seed, static_cast<std::uint64_t>(g));
+    std::vector<std::uint64_t> words(sites, 0);
+    Spins s(sites);
+    for (int b = 0; b < kLanes; ++b) {
+      initialise(s, m, rng);
+      MetropolisMultiSpin::insert_lane(words, b, s);
+    }
+    for (int t = 0; t < cfg.thermalize; ++t) chain.sweep(words, rng);
+    for (std::int64_t r = 0; r < rounds; ++r) {
+      for (int k = 0; k < cfg.sweeps_between; ++k) chain.sweep(words, rng);
+      const auto lanes = chain.measure_lanes(words);
+      for (int b = 0; b < kLanes; ++b) {
+        const int c = g * kLanes + b;
+        if (c >= R) break;
+        out.store_measurement(r, c, lanes[b]);
+        if (std::int8_t* dst = out.spins_at(r, c))
+          MetropolisMultiSpin::extract_lane(words, b, std::span<std::int8_t>(dst, sites));
+      }
+      if (g == 0 && progress) progress(r + 1, rounds);
+    }
+  }
+}
+
+}  // namespace
+
+RunResult run(const RunConfig& cfg, const Progress& progress) {
+  cfg.validate();
+  RunResult r;
+  r.L = cfg.model.L;
+  r.chains = cfg.chains_or_default();
+  r.samples = cfg.samples;
+  const auto sites = static_cast<std::size_t>(cfg.model.sites());
+  r.energy.resize(static_cast<std::size_t>(cfg.samples));
+  r.magnetization.resize(static_cast<std::size_t>(cfg.samples));
+  if (cfg.keep_spins) r.spins.resize(static_cast<std::size_t>(cfg.samples) * sites);
+  const std::int64_t rounds = (cfg.samples + r.chains - 1) / r.chains;
+  Output out{r, cfg.samples, sites};
+  switch (cfg.algorithm) {
+    case Algorithm::metropolis: run_multispin(cfg, out, rounds, progress); break;
+    case Algorithm::metropolis_scalar: run_scalar<MetropolisScalar>(cfg, out, rounds, progress); break;
+    case Algorithm::wolff:
+      Wolff{cfg.model};  // validate before entering the parallel region (throws there otherwise)
+      run_scalar<Wolff>(cfg, out, rounds, progress);
+      break;
+    case Algorithm::swendsen_wang:
+      SwendsenWang{cfg.model};
+      run_scalar<SwendsenWang>(cfg, out, rounds, progress);
+      break;
+  }
+  return r;
+}
+
+}  // namespace rgflow::ising
