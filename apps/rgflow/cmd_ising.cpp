@@ -1,6 +1,7 @@
 // rgflow ising sample | exact | observe | block | mcrg
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -21,6 +22,8 @@
 #include "rgflow/ising/lattice.hpp"
 #include "rgflow/ising/observables.hpp"
 #include "rgflow/ising/sampler.hpp"
+#include "rgflow/ising/scan.hpp"
+#include "rgflow/io/png.hpp"
 #include "rgflow/rg/block_spin.hpp"
 #include "rgflow/rg/mcrg.hpp"
 
@@ -95,8 +98,8 @@ class SampleProgress {
 // rgflow ising sample
 
 struct SampleOptions {
-  int size = 0;
-  double temperature = 0.0;
+  std::string size;         // "L" or "L1,L2,..."
+  std::string temperature;  // "T" or "start:stop:count"
   double coupling = 1.0;
   double field = 0.0;
   std::int64_t samples = 0;
@@ -106,81 +109,269 @@ struct SampleOptions {
   int chains = 0;
   std::uint64_t seed = 0;
   std::string output;
+  std::string plot;  // PNG prefix (scans)
   bool json = false;
   bool quiet = false;
 };
 
-void run_sample(const SampleOptions& o) {
+struct PointResult {
+  int L = 0;
+  double temperature = 0.0;
+  std::uint64_t seed = 0;
+  int chains = 0;
+  Observables obs;
+  nlohmann::json exact;
+  std::string output;
+};
+
+// "dir/name.h5" -> "dir/name_L16_T03.h5" (temperature index, zero-padded to the scan's width).
+std::string scan_output_path(const std::string& output, int L, std::size_t t, std::size_t count) {
+  const auto dot = output.rfind('.');
+  const int width = static_cast<int>(std::to_string(count - 1).size());
+  return fmt::format("{}_L{}_T{:0{}}{}", output.substr(0, dot), L, t, width, output.substr(dot));
+}
+
+PointResult sample_point(const SampleOptions& o, ising::Algorithm algorithm, int L, double T,
+                         std::uint64_t seed, const std::string& output,
+                         const std::map<std::string, std::string>& extra_attrs, bool show_progress) {
   ising::RunConfig cfg;
-  cfg.model = {o.size, o.temperature, o.coupling, o.field};
-  cfg.algorithm = ising::parse_algorithm(o.algorithm);
+  cfg.model = {L, T, o.coupling, o.field};
+  cfg.algorithm = algorithm;
   cfg.samples = o.samples;
   cfg.sweeps_between = o.sweeps_between;
   cfg.thermalize = o.thermalize;
   cfg.chains = o.chains;
-  cfg.seed = o.seed;
-  cfg.keep_spins = !o.output.empty();
-  check_range("--size", std::int64_t{o.size}, 2, 4096);
-  if (!(o.temperature > 0.0) || !std::isfinite(o.temperature))
-    throw Error(fmt::format("--temperature {}: must be positive and finite", o.temperature));
+  cfg.seed = seed;
+  cfg.keep_spins = !output.empty();
+  cfg.validate();
+  ising::RunResult result;
+  {
+    SampleProgress progress(!show_progress);
+    result = ising::run(cfg, [&](std::int64_t d, std::int64_t t) { progress(d, t); });
+  }
+  PointResult p;
+  p.L = L;
+  p.temperature = T;
+  p.seed = seed;
+  p.chains = result.chains;
+  p.output = output;
+  p.obs = ising::summarize(result.energy, result.magnetization, static_cast<std::size_t>(result.chains), L, T);
+  p.exact = exact_json(L, T, o.coupling, o.field);
+  if (cfg.keep_spins) {
+    const Index sites = static_cast<Index>(L) * L;
+    MatrixF data(static_cast<Index>(o.samples), sites);
+    for (Index i = 0; i < data.size(); ++i) data.data()[i] = static_cast<float>(result.spins[i]);
+    std::map<std::string, std::string> attrs = provenance();
+    attrs["temperature"] = fmt_double(T);
+    attrs["coupling"] = fmt_double(o.coupling);
+    attrs["field"] = fmt_double(o.field);
+    attrs["algorithm"] = ising::algorithm_name(cfg.algorithm);
+    attrs["seed"] = std::to_string(seed);
+    attrs["L"] = std::to_string(L);
+    attrs["samples"] = std::to_string(o.samples);
+    attrs["chains"] = std::to_string(result.chains);
+    attrs["sweeps_between"] = std::to_string(o.sweeps_between);
+    attrs["thermalize"] = std::to_string(o.thermalize);
+    attrs["sample_order"] = "sample i = measurement round i / chains of chain i % chains";
+    for (const auto& [k, v] : extra_attrs) attrs[k] = v;
+    io::save_dataset(output, data, attrs, static_cast<Index>(L));
+  }
+  return p;
+}
+
+void write_scan_plots(const SampleOptions& o, const std::vector<int>& sizes,
+                      const std::vector<double>& temps, const std::vector<PointResult>& points) {
+  const double tmin = temps.front(), tmax = temps.back();
+  const bool exact = o.coupling > 0.0 && o.field == 0.0;
+  const double tc = o.coupling * ising::critical_temperature();
+  constexpr int kCurve = 240;
+  struct Quantity {
+    const char* name;
+    stats::Result Observables::*member;
+  };
+  const Quantity quantities[] = {{"energy", &Observables::energy_per_spin},
+                                 {"specific_heat", &Observables::specific_heat_per_spin},
+                                 {"abs_magnetization", &Observables::abs_magnetization},
+                                 {"susceptibility", &Observables::susceptibility},
+                                 {"binder", &Observables::binder}};
+  for (const auto& q : quantities) {
+    ising::Plot plot;
+    plot.vertical_line = exact ? tc : std::nan("");
+    for (std::size_t l = 0; l < sizes.size(); ++l) {
+      ising::PlotSeries s;
+      for (std::size_t t = 0; t < temps.size(); ++t) {
+        const auto& r = points[l * temps.size() + t].obs.*(q.member);
+        s.x.push_back(temps[t]);
+        s.y.push_back(r.mean);
+        s.err.push_back(r.error);
+      }
+      plot.series.push_back(std::move(s));
+    }
+    const std::string name(q.name);
+    if (exact && tmax > tmin && (name == "energy" || name == "specific_heat")) {
+      for (const int L : sizes) {  // Kaufman, finite L
+        ising::PlotCurve c;
+        for (int i = 0; i <= kCurve; ++i) {
+          const double T = tmin + (tmax - tmin) * i / kCurve;
+          const auto k = ising::kaufman(L, o.coupling / T);
+          c.x.push_back(T);
+          c.y.push_back(name == "energy" ? o.coupling * k.energy_per_spin : k.specific_heat);
+        }
+        plot.curves.push_back(std::move(c));
+      }
+    }
+    if (exact && tmax > tmin && name == "abs_magnetization") {  // Yang, infinite lattice
+      ising::PlotCurve c;
+      for (int i = 0; i <= kCurve; ++i) {
+        const double T = tmin + (tmax - tmin) * i / kCurve;
+        c.x.push_back(T);
+        c.y.push_back(ising::yang_magnetization(o.coupling / T));
+      }
+      plot.curves.push_back(std::move(c));
+    }
+    io::write_png_gray(o.plot + "_" + name + ".png", ising::render_plot(plot), 0.0f, 1.0f);
+  }
+}
+
+void run_sample(const SampleOptions& o) {
+  const std::vector<int> sizes = ising::parse_sizes(o.size);
+  const std::vector<double> temps = ising::parse_temperatures(o.temperature);
+  for (const int L : sizes) check_range("--size", std::int64_t{L}, 2, 4096);
+  const auto algorithm = ising::parse_algorithm(o.algorithm);
   if (!std::isfinite(o.coupling)) throw Error(fmt::format("--coupling {}: must be finite", o.coupling));
   if (!std::isfinite(o.field)) throw Error(fmt::format("--field {}: must be finite", o.field));
   check_range("--samples", o.samples, 1, std::int64_t{1} << 40);
   check_range("--sweeps-between", std::int64_t{o.sweeps_between}, 1, 1 << 30);
   check_range("--thermalize", std::int64_t{o.thermalize}, 0, 1 << 30);
   check_range("--chains", std::int64_t{o.chains}, 0, 1 << 20);
-  cfg.validate();
-  if (cfg.keep_spins) {
+  const bool scan = sizes.size() > 1 || temps.size() > 1;
+  {  // validate every point before running any
+    ising::RunConfig cfg;
+    cfg.algorithm = algorithm;
+    cfg.samples = o.samples;
+    cfg.sweeps_between = o.sweeps_between;
+    cfg.thermalize = o.thermalize;
+    cfg.chains = o.chains;
+    for (const int L : sizes)
+      for (const double T : temps) {
+        cfg.model = {L, T, o.coupling, o.field};
+        cfg.validate();
+      }
+  }
+  if (!o.output.empty()) {
     check_output_path(o.output, {".h5", ".hdf5"});
-    if (static_cast<double>(o.samples) * o.size * o.size > static_cast<double>(kMaxMatrixElements))
+    const int Lmax = *std::max_element(sizes.begin(), sizes.end());
+    if (static_cast<double>(o.samples) * Lmax * Lmax > static_cast<double>(kMaxMatrixElements))
       throw Error(fmt::format("--samples {} x --size {}^2 spins exceeds {} (write fewer samples)",
-                              o.samples, o.size, kMaxMatrixElements));
+                              o.samples, Lmax, kMaxMatrixElements));
   }
-  ising::RunResult result;
-  {
-    SampleProgress progress(o.quiet || o.json);
-    result = ising::run(cfg, [&](std::int64_t d, std::int64_t t) { progress(d, t); });
+  if (!o.plot.empty()) {
+    if (!scan) throw Error("--plot needs a scan (--temperature start:stop:count or several --size)");
+    check_output_path(o.plot + "_energy.png", {".png"});
   }
-  const Observables obs = ising::summarize(result.energy, result.magnetization,
-                                           static_cast<std::size_t>(result.chains), o.size, o.temperature);
-  if (cfg.keep_spins) {
-    const Index sites = static_cast<Index>(o.size) * o.size;
-    MatrixF data(static_cast<Index>(o.samples), sites);
-    for (Index i = 0; i < data.size(); ++i) data.data()[i] = static_cast<float>(result.spins[i]);
-    std::map<std::string, std::string> attrs = provenance();
-    attrs["temperature"] = fmt_double(o.temperature);
-    attrs["coupling"] = fmt_double(o.coupling);
-    attrs["field"] = fmt_double(o.field);
-    attrs["algorithm"] = ising::algorithm_name(cfg.algorithm);
-    attrs["seed"] = std::to_string(o.seed);
-    attrs["L"] = std::to_string(o.size);
-    attrs["samples"] = std::to_string(o.samples);
-    attrs["chains"] = std::to_string(result.chains);
-    attrs["sweeps_between"] = std::to_string(o.sweeps_between);
-    attrs["thermalize"] = std::to_string(o.thermalize);
-    attrs["sample_order"] = "sample i = measurement round i / chains of chain i % chains";
-    io::save_dataset(o.output, data, attrs, static_cast<Index>(o.size));
+
+  if (!scan) {
+    const PointResult p = sample_point(o, algorithm, sizes[0], temps[0], o.seed, o.output, {},
+                                       !(o.quiet || o.json));
+    if (o.json) {
+      nlohmann::json j = observables_json(p.obs);
+      j["L"] = p.L;
+      j["temperature"] = p.temperature;
+      j["coupling"] = o.coupling;
+      j["field"] = o.field;
+      j["algorithm"] = ising::algorithm_name(algorithm);
+      j["samples"] = o.samples;
+      j["chains"] = p.chains;
+      j["seed"] = o.seed;
+      if (!o.output.empty()) j["output"] = o.output;
+      j["exact"] = p.exact;
+      print_json(j);
+    } else {
+      fmt::print("Ising L={} T={} J={} h={}: {} samples from {} chain(s), {}{}\n", p.L,
+                 p.temperature, o.coupling, o.field, o.samples, p.chains,
+                 ising::algorithm_name(algorithm), o.output.empty() ? "" : " -> " + o.output);
+      print_observables_text(p.obs, p.exact);
+    }
+    return;
   }
-  const nlohmann::json exact = exact_json(o.size, o.temperature, o.coupling, o.field);
+
+  // Scan: sizes outer, temperatures inner; point (l, t) uses ising::scan_seed(seed, l, t).
+  std::string temp_list, size_list;
+  for (const double T : temps) temp_list += (temp_list.empty() ? "" : ",") + fmt_double(T);
+  for (const int L : sizes) size_list += (size_list.empty() ? "" : ",") + std::to_string(L);
+  std::vector<PointResult> points;
+  for (std::size_t l = 0; l < sizes.size(); ++l)
+    for (std::size_t t = 0; t < temps.size(); ++t) {
+      const std::string out =
+          o.output.empty() ? std::string() : scan_output_path(o.output, sizes[l], t, temps.size());
+      const std::map<std::string, std::string> extra = {
+          {"scan_seed", std::to_string(o.seed)},   {"scan_temperatures", temp_list},
+          {"scan_sizes", size_list},               {"scan_size_index", std::to_string(l)},
+          {"scan_temperature_index", std::to_string(t)}};
+      points.push_back(sample_point(o, algorithm, sizes[l], temps[t], ising::scan_seed(o.seed, l, t),
+                                    out, extra, !(o.quiet || o.json)));
+    }
+  std::vector<std::vector<Result>> binder(sizes.size());
+  for (std::size_t l = 0; l < sizes.size(); ++l)
+    for (std::size_t t = 0; t < temps.size(); ++t) binder[l].push_back(points[l * temps.size() + t].obs.binder);
+  const auto crossings = ising::binder_crossings(temps, sizes, binder);
+  if (!o.plot.empty()) write_scan_plots(o, sizes, temps, points);
+
+  const double tc = o.coupling * ising::critical_temperature();
   if (o.json) {
-    nlohmann::json j = observables_json(obs);
-    j["L"] = o.size;
-    j["temperature"] = o.temperature;
-    j["coupling"] = o.coupling;
-    j["field"] = o.field;
-    j["algorithm"] = ising::algorithm_name(cfg.algorithm);
-    j["samples"] = o.samples;
-    j["chains"] = result.chains;
-    j["seed"] = o.seed;
-    if (!o.output.empty()) j["output"] = o.output;
-    j["exact"] = exact;
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& p : points) {
+      nlohmann::json j = observables_json(p.obs);
+      j["L"] = p.L;
+      j["temperature"] = p.temperature;
+      j["seed"] = p.seed;
+      j["chains"] = p.chains;
+      j["exact"] = p.exact;
+      if (!p.output.empty()) j["output"] = p.output;
+      arr.push_back(j);
+    }
+    nlohmann::json cross = nlohmann::json::array();
+    for (const auto& c : crossings)
+      cross.push_back({{"L1", c.L1}, {"L2", c.L2},
+                       {"temperature", c.found ? to_json(c.temperature) : nlohmann::json(nullptr)}});
+    nlohmann::json j{{"points", arr},
+                     {"binder_crossings", cross},
+                     {"critical_temperature", tc},
+                     {"coupling", o.coupling},
+                     {"field", o.field},
+                     {"algorithm", ising::algorithm_name(algorithm)},
+                     {"samples", o.samples},
+                     {"sweeps_between", o.sweeps_between},
+                     {"thermalize", o.thermalize},
+                     {"seed", o.seed}};
+    if (!o.plot.empty()) j["plot_prefix"] = o.plot;
     print_json(j);
-  } else {
-    fmt::print("Ising L={} T={} J={} h={}: {} samples from {} chain(s), {}{}\n", o.size,
-               o.temperature, o.coupling, o.field, o.samples, result.chains,
-               ising::algorithm_name(cfg.algorithm), o.output.empty() ? "" : " -> " + o.output);
-    print_observables_text(obs, exact);
+    return;
   }
+  fmt::print("Ising scan: L = {}, T = {} ({} points), J={} h={}, {} samples per point, {}\n", size_list,
+             o.temperature, points.size(), o.coupling, o.field, o.samples, ising::algorithm_name(algorithm));
+  fmt::print("{:>5} {:>9} {:>22} {:>13} {:>20} {:>13} {:>20} {:>20} {:>18}\n", "L", "T", "energy",
+             "exact", "specific_heat", "exact", "|m|", "chi", "binder");
+  auto cell = [](const Result& r) { return fmt::format("{:.6f} ± {:.1e}", r.mean, r.error); };
+  for (const auto& p : points) {
+    const bool ex = !p.exact.is_null();
+    fmt::print("{:>5} {:>9.5f} {:>22} {:>13} {:>20} {:>13} {:>20} {:>20} {:>18}\n", p.L, p.temperature,
+               cell(p.obs.energy_per_spin),
+               ex ? fmt::format("{:.6f}", p.exact["energy_per_spin"].get<double>()) : "-",
+               cell(p.obs.specific_heat_per_spin),
+               ex ? fmt::format("{:.6f}", p.exact["specific_heat_per_spin"].get<double>()) : "-",
+               cell(p.obs.abs_magnetization), cell(p.obs.susceptibility), cell(p.obs.binder));
+  }
+  for (const auto& c : crossings) {
+    if (c.found)
+      fmt::print("Binder crossing L={} / L={}: T = {:.5f} ± {:.5f} (T_c = {:.5f})\n", c.L1, c.L2,
+                 c.temperature.mean, c.temperature.error, tc);
+    else
+      fmt::print("Binder crossing L={} / L={}: none in the scanned range\n", c.L1, c.L2);
+  }
+  if (!o.plot.empty())
+    fmt::print("plots: {0}_energy.png {0}_specific_heat.png {0}_abs_magnetization.png "
+               "{0}_susceptibility.png {0}_binder.png\n", o.plot);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -432,9 +623,12 @@ void add_ising_commands(CLI::App& app) {
     auto o = std::make_shared<SampleOptions>();
     CLI::App* cmd = ising_cmd->add_subcommand(
         "sample", "Sample configurations of the periodic LxL Ising model and report observables");
-    cmd->add_option("--size,-L", o->size, "Lattice side L")->required();
-    cmd->add_option("--temperature,-T", o->temperature, "Temperature T (k_B = 1)")->required();
-    cmd->add_option("--samples,-n", o->samples, "Number of configurations N")->required();
+    cmd->add_option("--size,-L", o->size, "Lattice side L, or a list L1,L2,... (scan)")->required();
+    cmd->add_option("--temperature,-T", o->temperature,
+                    "Temperature T (k_B = 1), or start:stop:count for a scan")
+        ->required();
+    cmd->add_option("--samples,-n", o->samples, "Number of configurations N (per point of a scan)")
+        ->required();
     cmd->add_option("--algorithm", o->algorithm,
                     "metropolis (multi-spin coded), metropolis-scalar, wolff or sw")
         ->capture_default_str();
@@ -448,7 +642,12 @@ void add_ising_commands(CLI::App& app) {
     cmd->add_option("--seed", o->seed, "Random seed (written to the output)")->capture_default_str();
     cmd->add_option("--coupling,-J", o->coupling, "Coupling J")->capture_default_str();
     cmd->add_option("--field", o->field, "Magnetic field h (Metropolis only)")->capture_default_str();
-    cmd->add_option("--output,-o", o->output, "Output HDF5 file (/spins int8 [N, L, L])");
+    cmd->add_option("--output,-o", o->output,
+                    "Output HDF5 file (/spins int8 [N, L, L]); a scan writes one file per point, "
+                    "NAME_L<L>_T<index>.h5");
+    cmd->add_option("--plot", o->plot,
+                    "Scan only: write PREFIX_{energy,specific_heat,abs_magnetization,"
+                    "susceptibility,binder}.png (exact curves overlaid)");
     cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
     cmd->add_flag("--quiet,-q", o->quiet, "No progress on stderr");
     cmd->callback([o] { run_sample(*o); });

@@ -1,10 +1,615 @@
+// rgflow rbm train | logz | loglik | sample | filters
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli_util.hpp"
 #include "commands.hpp"
+#include "progress.hpp"
+#include "rgflow/core/error.hpp"
+#include "rgflow/core/rng.hpp"
+#include "rgflow/estimate/exact.hpp"
+#include "rgflow/io/dataset.hpp"
+#include "rgflow/io/model.hpp"
+#include "rgflow/io/png.hpp"
+#include "rgflow/rbm/rbm.hpp"
+#include "rgflow/train/config.hpp"
+#include "rgflow/train/monitor_log.hpp"
+#include "rgflow/train/trainer.hpp"
 
 namespace rgflow::cli {
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Rng stream ids used by the CLI itself (the trainer uses its own, derived from the same seed).
+constexpr std::uint64_t kValidationSplitStream = 0x53504c4954;  // "SPLIT"
+constexpr std::uint64_t kBinarizeValidationSeedOffset = 1;
+
+// ---------------------------------------------------------------------------------------------
+// rbm train
+
+struct TrainOptions {
+  std::string data;
+  std::string output;
+  Index hidden = 0;
+  std::string visible_type = "bernoulli";
+  std::string hidden_type = "bernoulli";
+  std::string method = "cd";
+  int steps = 1;
+  int epochs = 10;
+  Index batch_size = 100;
+  double learning_rate = 0.05;
+  std::optional<double> momentum;
+  double l1 = 0.0;
+  double l2 = 0.0;
+  std::optional<double> sparsity_target;
+  double sparsity_cost = 0.1;
+  std::string validation;
+  std::uint64_t seed = 0;
+  DataOptions data_options;
+  std::string log;
+  int checkpoint_every = 0;
+  std::string checkpoint_file;
+  std::string resume;
+  bool json = false;
+  bool quiet = false;
+  CLI::Option* epochs_option = nullptr;
+  // Options that set hyper-parameters, which a resumed run takes from its checkpoint instead.
+  std::vector<CLI::Option*> model_options;
+};
+
+nlohmann::json epoch_json(const train::EpochStats& s) {
+  nlohmann::json j;
+  train::to_json(j, s);
+  return j;
+}
+
+std::string epoch_summary(const train::EpochStats& s) {
+  std::string line =
+      fmt::format("recon {:.4f}  PLL {:.3f} ± {:.3f}  F(train) {:.3f}", s.reconstruction_error,
+                  s.pseudo_log_likelihood.mean, s.pseudo_log_likelihood.error, s.free_energy_train);
+  if (s.free_energy_validation) line += fmt::format("  F(valid) {:.3f}", *s.free_energy_validation);
+  if (s.free_energy_gap) line += fmt::format("  gap {:+.3f}", *s.free_energy_gap);
+  return line;
+}
+
+// Splits off a random `fraction` of the rows (a seeded permutation) as validation data.
+void split_validation(MatrixF& data, double fraction, std::uint64_t seed, MatrixF& validation,
+                      const std::string& path) {
+  const Index n = data.rows();
+  const auto n_val = static_cast<Index>(std::llround(fraction * static_cast<double>(n)));
+  if (n_val < 1 || n_val >= n) {
+    throw FileError(path, fmt::format("--validation {} leaves {} of {} rows for validation; need "
+                                      "at least one row on each side",
+                                      fraction, n_val, n));
+  }
+  std::vector<Index> perm(static_cast<std::size_t>(n));
+  for (Index i = 0; i < n; ++i) perm[static_cast<std::size_t>(i)] = i;
+  Rng rng(seed, kValidationSplitStream);
+  for (Index i = n - 1; i > 0; --i) {
+    const auto j = static_cast<Index>(rng.below(static_cast<std::uint64_t>(i) + 1));
+    std::swap(perm[static_cast<std::size_t>(i)], perm[static_cast<std::size_t>(j)]);
+  }
+  // Validation rows: the first n_val of the permutation, kept in their file order.
+  std::vector<bool> is_val(static_cast<std::size_t>(n), false);
+  for (Index i = 0; i < n_val; ++i)
+    is_val[static_cast<std::size_t>(perm[static_cast<std::size_t>(i)])] = true;
+  MatrixF train(n - n_val, data.cols());
+  validation.resize(n_val, data.cols());
+  Index t = 0, v = 0;
+  for (Index r = 0; r < n; ++r) {
+    if (is_val[static_cast<std::size_t>(r)])
+      validation.row(v++) = data.row(r);
+    else
+      train.row(t++) = data.row(r);
+  }
+  data.swap(train);
+}
+
+std::optional<double> parse_fraction(const std::string& s) {
+  try {
+    std::size_t used = 0;
+    const double x = std::stod(s, &used);
+    if (used == s.size()) return x;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+// Every training parameter as a string attribute (so that h5py shows them one by one), plus the
+// whole configuration as JSON.
+std::map<std::string, std::string> config_attributes(const train::TrainConfig& config) {
+  std::map<std::string, std::string> attrs = provenance();
+  nlohmann::json j = config;
+  for (const auto& [key, value] : j.items()) {
+    attrs[key] = value.is_string() ? value.get<std::string>() : value.dump();
+  }
+  attrs["train_config"] = j.dump();
+  return attrs;
+}
+
+void run_train(TrainOptions& o) {
+  const auto t0 = Clock::now();
+  check_output_path(o.output, {".h5", ".hdf5"});
+  if (!o.log.empty()) check_output_path(o.log, {".csv", ".jsonl"});
+  if (o.checkpoint_every < 0)
+    throw Error(fmt::format("--checkpoint-every {}: must be >= 0", o.checkpoint_every));
+  if (o.checkpoint_every > 0 && o.checkpoint_file.empty()) {
+    std::string base = o.output;
+    for (const char* ext : {".h5", ".hdf5"}) {
+      if (has_extension(base, ext)) base.resize(base.size() - std::string_view(ext).size());
+    }
+    o.checkpoint_file = base + ".checkpoint.h5";
+  }
+  if (!o.checkpoint_file.empty()) check_output_path(o.checkpoint_file, {".h5", ".hdf5"});
+
+  // Model shape and configuration: from the options, or from the checkpoint when resuming.
+  std::optional<train::Checkpoint> checkpoint;
+  train::TrainConfig config;
+  UnitType visible_type{};
+  UnitType hidden_type{};
+  if (!o.resume.empty()) {
+    for (const CLI::Option* opt : o.model_options) {
+      if (opt->count() > 0) {
+        throw Error(
+            fmt::format("{}: cannot be changed when resuming; the checkpoint {} holds the "
+                        "model and training parameters (only --epochs may be raised)",
+                        opt->get_name(), o.resume));
+      }
+    }
+    checkpoint = train::load_checkpoint(o.resume);
+    config = checkpoint->config;
+    if (o.epochs_option != nullptr && o.epochs_option->count() > 0) {
+      if (o.epochs < checkpoint->epochs_done) {
+        throw FileError(o.resume, fmt::format("--epochs {} is less than the {} epochs already done",
+                                              o.epochs, checkpoint->epochs_done));
+      }
+      config.epochs = o.epochs;
+      checkpoint->config.epochs = o.epochs;
+    }
+    visible_type = checkpoint->rbm.visible_type();
+    hidden_type = checkpoint->rbm.hidden_type();
+  } else {
+    if (o.hidden == 0) throw Error("--hidden is required (number of hidden units)");
+    check_range("--hidden", o.hidden, 1, kMaxMatrixElements);
+    check_range("--steps", std::int64_t{o.steps}, 1, 1'000'000);
+    check_range("--epochs", std::int64_t{o.epochs}, 1, 10'000'000);
+    check_range("--batch-size", o.batch_size, 1, kMaxMatrixElements);
+    check_range("--learning-rate", o.learning_rate, 0.0, 1e6);
+    check_range("--l1", o.l1, 0.0, 1e6);
+    check_range("--l2", o.l2, 0.0, 1e6);
+    visible_type = parse_unit_type(o.visible_type);
+    hidden_type = parse_unit_type(o.hidden_type);
+    config.method = train::parse_method(o.method);
+    config.steps = o.steps;
+    config.epochs = o.epochs;
+    config.batch_size = o.batch_size;
+    config.learning_rate = static_cast<float>(o.learning_rate);
+    if (o.momentum) {
+      check_range("--momentum", *o.momentum, 0.0, 0.999999);
+      config.momentum_initial = config.momentum_final = static_cast<float>(*o.momentum);
+    }
+    config.l1 = static_cast<float>(o.l1);
+    config.l2 = static_cast<float>(o.l2);
+    if (o.sparsity_target) {
+      check_range("--sparsity-target", *o.sparsity_target, 1e-6, 1.0 - 1e-6);
+      config.sparsity_target = static_cast<float>(*o.sparsity_target);
+      config.sparsity_cost = static_cast<float>(o.sparsity_cost);
+    }
+    config.seed = o.seed;
+    config.validate();
+  }
+
+  // Data (the seed of a resumed run is the checkpoint's, so stochastic binarization and the
+  // validation split come out the same).
+  MatrixF data = load_data(o.data, o.data_options, visible_type, config.seed);
+  MatrixF validation;
+  std::string validation_source;
+  if (!o.validation.empty()) {
+    if (const auto fraction = parse_fraction(o.validation)) {
+      if (!(*fraction > 0.0 && *fraction < 1.0)) {
+        throw Error(fmt::format("--validation {}: a fraction must be in (0, 1), or give a file",
+                                o.validation));
+      }
+      split_validation(data, *fraction, config.seed, validation, o.data);
+      validation_source = fmt::format("{} of {}", o.validation, o.data);
+    } else {
+      validation = load_data(o.validation, o.data_options, visible_type,
+                             config.seed + kBinarizeValidationSeedOffset);
+      validation_source = o.validation;
+    }
+  }
+
+  const Index n_visible = checkpoint ? checkpoint->rbm.n_visible() : data.cols();
+  const Index n_hidden = checkpoint ? checkpoint->rbm.n_hidden() : o.hidden;
+  if (n_visible > kMaxMatrixElements / n_hidden) {
+    throw Error(fmt::format("--hidden {}: a {} x {} weight matrix is too large (limit {} weights)",
+                            n_hidden, n_visible, n_hidden, kMaxMatrixElements));
+  }
+  if (checkpoint && data.cols() != n_visible) {
+    throw FileError(o.data, fmt::format("data have {} columns but the checkpoint {} has {} visible "
+                                        "units",
+                                        data.cols(), o.resume, n_visible));
+  }
+  Rbm rbm = checkpoint ? checkpoint->rbm : Rbm(n_visible, n_hidden, visible_type, hidden_type);
+  check_data(rbm, data, o.data);
+  if (validation.rows() > 0) {
+    check_data(rbm, validation, o.validation.empty() ? o.data : o.validation);
+  }
+  if (data.rows() < 1) throw FileError(o.data, "no training rows");
+
+  const MatrixF* validation_ptr = validation.rows() > 0 ? &validation : nullptr;
+  std::unique_ptr<train::Trainer> trainer =
+      checkpoint ? std::make_unique<train::Trainer>(rbm, *checkpoint, data, validation_ptr)
+                 : std::make_unique<train::Trainer>(rbm, config, data, validation_ptr);
+
+  // The monitor log streams one line per epoch (tail -f); a resumed run appends to it.
+  std::optional<train::MonitorLog> log;
+  if (!o.log.empty()) log.emplace(o.log, checkpoint.has_value());
+  Progress progress(o.quiet, trainer->epochs_done() + 1, trainer->config().epochs);
+  progress.message(fmt::format(
+      "rgflow rbm train: {} rows x {} visible ({}), {} hidden ({}), {}-{}, {} epochs, batch {}, "
+      "lr {}, seed {}{}",
+      data.rows(), n_visible, to_string(rbm.visible_type()), n_hidden, to_string(rbm.hidden_type()),
+      train::to_string(trainer->config().method), trainer->config().steps, trainer->config().epochs,
+      trainer->config().batch_size, trainer->config().learning_rate, trainer->config().seed,
+      checkpoint ? fmt::format(", resuming after epoch {}", checkpoint->epochs_done) : ""));
+
+  std::optional<train::EpochStats> last;
+  nlohmann::json epochs = nlohmann::json::array();
+  while (!trainer->finished()) {
+    const int epoch = trainer->epochs_done() + 1;
+    train::EpochStats s =
+        trainer->run_epoch([&](Index done, Index total) { progress.batch(epoch, done, total); });
+    progress.epoch_done(s.epoch, epoch_summary(s));
+    if (log) log->write(s);
+    epochs.push_back(epoch_json(s));
+    last = s;
+    if (o.checkpoint_every > 0 && trainer->epochs_done() % o.checkpoint_every == 0) {
+      train::save_checkpoint(o.checkpoint_file, trainer->checkpoint());
+    }
+  }
+
+  std::map<std::string, std::string> attrs = config_attributes(trainer->config());
+  attrs["data"] = o.data;
+  attrs["training_rows"] = std::to_string(data.rows());
+  attrs["validation"] = validation_source;
+  attrs["binarize"] = o.data_options.binarize;
+  attrs["threshold"] = fmt::format("{}", o.data_options.threshold);
+  attrs["to_spins"] = o.data_options.to_spins ? "true" : "false";
+  attrs["epochs_done"] = std::to_string(trainer->epochs_done());
+  if (checkpoint) attrs["resumed_from"] = o.resume;
+  io::save_rbm(o.output, rbm, attrs);
+
+  const double seconds = seconds_since(t0);
+  if (o.json) {
+    nlohmann::json j{{"model", o.output},
+                     {"n_visible", rbm.n_visible()},
+                     {"n_hidden", rbm.n_hidden()},
+                     {"visible_type", std::string(to_string(rbm.visible_type()))},
+                     {"hidden_type", std::string(to_string(rbm.hidden_type()))},
+                     {"training_rows", data.rows()},
+                     {"validation_rows", validation.rows()},
+                     {"config", trainer->config()},
+                     {"epochs_done", trainer->epochs_done()},
+                     {"epochs", epochs},
+                     {"final", last ? epoch_json(*last) : nlohmann::json(nullptr)},
+                     {"time", {{"seconds", seconds}}}};
+    print_json(j);
+  } else {
+    fmt::print("wrote {} ({} x {} RBM, {} epochs, {:.1f} s)\n", o.output, rbm.n_visible(),
+               rbm.n_hidden(), trainer->epochs_done(), seconds);
+  }
+}
+
+void add_train(CLI::App& rbm) {
+  auto o = std::make_shared<TrainOptions>();
+  CLI::App* cmd = rbm.add_subcommand("train", "Train an RBM on a dataset (CD-k or PCD-k)");
+  cmd->add_option("DATA", o->data,
+                  "Training data: .h5 (/data or /spins), .npy, .csv, .amat, IDX; "
+                  ".gz is read transparently")
+      ->required();
+  cmd->add_option("-o,--output", o->output, "Model file to write (.h5)")->required();
+  o->model_options.push_back(
+      cmd->add_option("--hidden", o->hidden, "Number of hidden units (required unless --resume)"));
+  o->model_options.push_back(cmd->add_option("--visible-type", o->visible_type, "Visible units")
+                                 ->check(CLI::IsMember({"bernoulli", "spin"}))
+                                 ->capture_default_str());
+  o->model_options.push_back(cmd->add_option("--hidden-type", o->hidden_type, "Hidden units")
+                                 ->check(CLI::IsMember({"bernoulli", "spin"}))
+                                 ->capture_default_str());
+  o->model_options.push_back(
+      cmd->add_option("--method", o->method,
+                      "Gradient estimator: cd (contrastive divergence) or pcd "
+                      "(persistent CD)")
+          ->check(CLI::IsMember({"cd", "pcd"}))
+          ->capture_default_str());
+  o->model_options.push_back(
+      cmd->add_option("--steps", o->steps, "Gibbs steps k per update")->capture_default_str());
+  o->epochs_option = cmd->add_option("--epochs", o->epochs,
+                                     "Passes over the training data (with "
+                                     "--resume: the new total)")
+                         ->capture_default_str();
+  o->model_options.push_back(
+      cmd->add_option("--batch-size", o->batch_size, "Mini-batch size")->capture_default_str());
+  o->model_options.push_back(cmd->add_option("--learning-rate", o->learning_rate,
+                                             "Step size applied to the batch-mean gradient")
+                                 ->capture_default_str());
+  o->model_options.push_back(
+      cmd->add_option("--momentum", o->momentum,
+                      "Constant momentum (default: 0.5 for epochs 1-5, then 0.9; Hinton 2010 §9)"));
+  o->model_options.push_back(
+      cmd->add_option("--l1", o->l1, "L1 weight cost")->capture_default_str());
+  o->model_options.push_back(cmd->add_option("--l2", o->l2, "L2 weight cost (Hinton suggests 1e-4)")
+                                 ->capture_default_str());
+  o->model_options.push_back(
+      cmd->add_option("--sparsity-target", o->sparsity_target, "Target mean hidden activity q"));
+  o->model_options.push_back(
+      cmd->add_option("--sparsity-cost", o->sparsity_cost, "Weight of the sparsity penalty")
+          ->capture_default_str());
+  cmd->add_option("--validation", o->validation,
+                  "Validation data: a fraction of DATA held out at random (e.g. 0.1) or a file; "
+                  "enables the free-energy overfitting monitor");
+  o->model_options.push_back(
+      cmd->add_option("--seed", o->seed, "Random seed (initialisation, batches, chains, splits)")
+          ->capture_default_str());
+  o->data_options.add_to(*cmd);
+  cmd->add_option("--log", o->log, "Per-epoch monitors to FILE.csv or FILE.jsonl");
+  cmd->add_option("--checkpoint-every", o->checkpoint_every,
+                  "Write a checkpoint every N epochs (0: never)")
+      ->capture_default_str();
+  cmd->add_option("--checkpoint-file", o->checkpoint_file,
+                  "Checkpoint path (default: OUTPUT with .checkpoint.h5)");
+  cmd->add_option("--resume", o->resume,
+                  "Continue from a checkpoint (its hyper-parameters and seed are used)");
+  cmd->add_flag("--json", o->json, "Print a JSON summary on stdout");
+  cmd->add_flag("-q,--quiet", o->quiet, "No progress output on stderr");
+  cmd->callback([o] { run_train(*o); });
+}
+
+// ---------------------------------------------------------------------------------------------
+// rbm logz / loglik
+
+void check_exact_possible(const Rbm& rbm, const std::string& path) {
+  if (std::min(rbm.n_visible(), rbm.n_hidden()) > estimate::kMaxExactUnits) {
+    throw FileError(path, fmt::format("exact enumeration needs a layer of at most {} units; this "
+                                      "model is {} x {}",
+                                      estimate::kMaxExactUnits, rbm.n_visible(), rbm.n_hidden()));
+  }
+}
+
+nlohmann::json model_json(const std::string& path, const Rbm& rbm) {
+  return {{"path", path},
+          {"n_visible", rbm.n_visible()},
+          {"n_hidden", rbm.n_hidden()},
+          {"visible_type", std::string(to_string(rbm.visible_type()))},
+          {"hidden_type", std::string(to_string(rbm.hidden_type()))}};
+}
+
+struct LogzOptions {
+  std::string model;
+  std::string method = "exact";
+  int threads = 0;
+  bool json = false;
+};
+
+void run_logz(const LogzOptions& o) {
+  const Rbm rbm = io::load_rbm(o.model);
+  check_exact_possible(rbm, o.model);
+  const auto t0 = Clock::now();
+  const double log_z =
+      estimate::exact_log_partition(rbm, estimate::EnumerateLayer::automatic, o.threads);
+  const double seconds = seconds_since(t0);
+  if (o.json) {
+    print_json({{"log_z", to_json(stats::Result::exact(log_z))},
+                {"method", o.method},
+                {"units", "nats"},
+                {"model", model_json(o.model, rbm)},
+                {"time", {{"seconds", seconds}}}});
+  } else {
+    fmt::print("log Z = {:.10g} (exact, nats; {:.3f} s)\n", log_z, seconds);
+  }
+}
+
+void add_logz(CLI::App& rbm) {
+  auto o = std::make_shared<LogzOptions>();
+  CLI::App* cmd = rbm.add_subcommand("logz", "Log partition function log Z of a model");
+  cmd->add_option("MODEL", o->model, "Model file (.h5)")->required();
+  cmd->add_option("--method", o->method,
+                  "Estimator: exact (enumerates the smaller layer, <= 32 "
+                  "units)")
+      ->check(CLI::IsMember({"exact"}))
+      ->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Threads (0: OpenMP default)")->capture_default_str();
+  cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
+  cmd->callback([o] { run_logz(*o); });
+}
+
+struct LoglikOptions {
+  std::string model;
+  std::string data;
+  std::string method = "exact";
+  int threads = 0;
+  std::uint64_t seed = 0;
+  DataOptions data_options;
+  bool json = false;
+};
+
+void run_loglik(const LoglikOptions& o) {
+  const Rbm rbm = io::load_rbm(o.model);
+  check_exact_possible(rbm, o.model);
+  const MatrixF data = load_data(o.data, o.data_options, rbm.visible_type(), o.seed);
+  check_data(rbm, data, o.data);
+  const auto t0 = Clock::now();
+  const double log_z =
+      estimate::exact_log_partition(rbm, estimate::EnumerateLayer::automatic, o.threads);
+  const stats::Result ll = estimate::mean_log_likelihood(rbm, data, log_z);
+  const double seconds = seconds_since(t0);
+  if (o.json) {
+    print_json({{"log_likelihood", to_json(ll)},
+                {"log_z", to_json(stats::Result::exact(log_z))},
+                {"method", o.method},
+                {"units", "nats per sample"},
+                {"samples", data.rows()},
+                {"model", model_json(o.model, rbm)},
+                {"data", o.data},
+                {"time", {{"seconds", seconds}}}});
+  } else {
+    fmt::print(
+        "log-likelihood = {:.6f} ± {:.6f} nats per sample ({} samples; log Z = {:.10g}, "
+        "exact; {:.3f} s)\n",
+        ll.mean, ll.error, data.rows(), log_z, seconds);
+  }
+}
+
+void add_loglik(CLI::App& rbm) {
+  auto o = std::make_shared<LoglikOptions>();
+  CLI::App* cmd =
+      rbm.add_subcommand("loglik", "Average log-likelihood per sample of data under a model");
+  cmd->add_option("MODEL", o->model, "Model file (.h5)")->required();
+  cmd->add_option("DATA", o->data, "Data file (same formats as rbm train)")->required();
+  cmd->add_option("--method", o->method, "Estimator: exact (needs a layer of <= 32 units)")
+      ->check(CLI::IsMember({"exact"}))
+      ->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Threads (0: OpenMP default)")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed for --binarize stochastic")->capture_default_str();
+  o->data_options.add_to(*cmd);
+  cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
+  cmd->callback([o] { run_loglik(*o); });
+}
+
+// ---------------------------------------------------------------------------------------------
+// rbm sample / filters
+
+struct SampleOptions {
+  std::string model;
+  std::string output;
+  std::int64_t samples = 100;
+  std::int64_t gibbs_steps = 1000;
+  std::uint64_t seed = 0;
+  bool json = false;
+};
+
+std::optional<Index> square_side(Index n) {
+  const auto s = static_cast<Index>(std::llround(std::sqrt(static_cast<double>(n))));
+  if (s * s == n) return s;
+  return std::nullopt;
+}
+
+void run_sample(const SampleOptions& o) {
+  check_output_path(o.output, {".h5", ".hdf5", ".png"});
+  check_range("--samples", o.samples, 1, kMaxMatrixElements);
+  check_range("--gibbs-steps", o.gibbs_steps, 0, 100'000'000);
+  const Rbm rbm = io::load_rbm(o.model);
+  const Index n = o.samples;
+  if (n > kMaxMatrixElements / std::max(rbm.n_visible(), rbm.n_hidden())) {
+    throw Error(fmt::format("--samples {}: {} samples of {} units are too many (limit {} values)",
+                            n, n, std::max(rbm.n_visible(), rbm.n_hidden()), kMaxMatrixElements));
+  }
+  const auto t0 = Clock::now();
+  // Chains start from uniformly random visible states and run `gibbs_steps` rounds v→h→v.
+  Rng rng(o.seed, 0);
+  MatrixF v(n, rbm.n_visible());
+  dispatch(rbm.visible_type(), [&](auto u) {
+    using U = decltype(u);
+    for (Index i = 0; i < v.size(); ++i) v.data()[i] = U::state(static_cast<int>(rng() & 1u));
+  });
+  MatrixF h;
+  rbm.gibbs(v, h, static_cast<int>(o.gibbs_steps), rng);
+
+  std::map<std::string, std::string> attrs = provenance();
+  attrs["model"] = o.model;
+  attrs["seed"] = std::to_string(o.seed);
+  attrs["samples"] = std::to_string(o.samples);
+  attrs["gibbs_steps"] = std::to_string(o.gibbs_steps);
+  attrs["algorithm"] = "rbm-block-gibbs";
+  attrs["initial_state"] = "uniform";
+  attrs["visible_type"] = std::string(to_string(rbm.visible_type()));
+  const auto side = square_side(rbm.n_visible());
+  if (has_extension(o.output, ".png")) {
+    const bool spin = rbm.visible_type() == UnitType::spin;
+    io::write_png_mosaic(o.output, v, side ? *side : 1, side ? *side : rbm.n_visible(), false,
+                         spin ? -1.0f : 0.0f, 1.0f);
+  } else {
+    const bool lattice = side && rbm.visible_type() == UnitType::spin;
+    io::save_dataset(o.output, v, attrs, lattice ? side : std::nullopt);
+  }
+  const double seconds = seconds_since(t0);
+  if (o.json) {
+    print_json({{"output", o.output},
+                {"samples", o.samples},
+                {"gibbs_steps", o.gibbs_steps},
+                {"seed", o.seed},
+                {"model", model_json(o.model, rbm)},
+                {"time", {{"seconds", seconds}}}});
+  } else {
+    fmt::print("wrote {} ({} samples, {} Gibbs steps, seed {}; {:.2f} s)\n", o.output, o.samples,
+               o.gibbs_steps, o.seed, seconds);
+  }
+}
+
+void add_sample(CLI::App& rbm) {
+  auto o = std::make_shared<SampleOptions>();
+  CLI::App* cmd = rbm.add_subcommand("sample", "Draw visible samples by block Gibbs sampling");
+  cmd->add_option("MODEL", o->model, "Model file (.h5)")->required();
+  cmd->add_option("-o,--output", o->output,
+                  "OUT.h5 (/data [N, D], or /spins [N, L, L] for spin units on an L x L "
+                  "lattice) or OUT.png (a mosaic)")
+      ->required();
+  cmd->add_option("--samples", o->samples, "Number of independent chains (one sample each)")
+      ->capture_default_str();
+  cmd->add_option("--gibbs-steps", o->gibbs_steps, "Gibbs steps per chain from a random start")
+      ->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Random seed")->capture_default_str();
+  cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
+  cmd->callback([o] { run_sample(*o); });
+}
+
+struct FiltersOptions {
+  std::string model;
+  std::string output;
+};
+
+void run_filters(const FiltersOptions& o) {
+  check_output_path(o.output, {".png"});
+  const Rbm rbm = io::load_rbm(o.model);
+  io::write_receptive_fields(o.output, rbm.weights());
+  fmt::print("wrote {} ({} receptive fields of {} visible units)\n", o.output, rbm.n_hidden(),
+             rbm.n_visible());
+}
+
+void add_filters(CLI::App& rbm) {
+  auto o = std::make_shared<FiltersOptions>();
+  CLI::App* cmd =
+      rbm.add_subcommand("filters", "Save the receptive fields (columns of W) as a PNG mosaic");
+  cmd->add_option("MODEL", o->model, "Model file (.h5)")->required();
+  cmd->add_option("-o,--output", o->output, "PNG file to write")->required();
+  cmd->callback([o] { run_filters(*o); });
+}
+
+}  // namespace
+
 void add_rbm_commands(CLI::App& app) {
-  app.add_subcommand("rbm", "Train, evaluate and sample restricted Boltzmann machines")
-      ->require_subcommand(1);
+  CLI::App* rbm =
+      app.add_subcommand("rbm", "Train, evaluate and sample restricted Boltzmann machines")
+          ->require_subcommand(1);
+  add_train(*rbm);
+  add_logz(*rbm);
+  add_loglik(*rbm);
+  add_sample(*rbm);
+  add_filters(*rbm);
 }
 
 }  // namespace rgflow::cli

@@ -1,23 +1,32 @@
 // rgflow — stacked RBMs as Kadanoff's variational renormalization group.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <Eigen/Core>
 #include <cstdio>
 #include <exception>
 #include <string>
 
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-
+#include "cli_util.hpp"
 #include "commands.hpp"
+#include "exit_status.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/version.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"rgflow: restricted Boltzmann machines, 2D Ising Monte Carlo and the variational "
-               "renormalization group"};
+  CLI::App app{
+      "rgflow: restricted Boltzmann machines, 2D Ising Monte Carlo and the variational "
+      "renormalization group"};
   app.set_version_flag("--version", std::string("rgflow ") + rgflow::version());
   app.require_subcommand(1);
   rgflow::cli::add_demo_command(app);
   rgflow::cli::add_rbm_commands(app);
   rgflow::cli::add_ising_commands(app);
+  rgflow::cli::set_command_line(argc, argv);
+  // Eigen would split every matrix product over OpenMP threads. Mini-batch products (100 x 784 x
+  // 20) are far too small for that: on a busy machine the spinning threads made `rbm train` ten
+  // times slower (bench/README.md). rgflow's own OpenMP loops (exact enumeration) are unaffected.
+  Eigen::setNbThreads(1);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -27,9 +36,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    // Usage errors: CLI11 prints its message; exit 2 like every other bad input.
-    app.exit(e);
+    // Usage errors: one line, exit 2 like every other bad input.
+    fmt::print(stderr, "rgflow: error: {} (see --help)\n", e.what());
     return 2;
+  } catch (const rgflow::cli::ExitStatus& e) {
+    return e.code;
   } catch (const rgflow::Error& e) {
     std::fflush(stdout);
     fmt::print(stderr, "rgflow: error: {}\n", e.what());

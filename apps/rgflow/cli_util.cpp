@@ -1,0 +1,141 @@
+#include "cli_util.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <string_view>
+
+#include "rgflow/core/error.hpp"
+#include "rgflow/core/version.hpp"
+#include "rgflow/io/dataset.hpp"
+
+namespace rgflow::cli {
+
+namespace {
+std::string& command_line_storage() {
+  static std::string s;
+  return s;
+}
+}  // namespace
+
+void set_command_line(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0) s += ' ';
+    s += argv[i];
+  }
+  command_line_storage() = s;
+}
+
+const std::string& command_line() { return command_line_storage(); }
+
+std::map<std::string, std::string> provenance() {
+  return {{"rgflow_version", version()}, {"command", command_line()}};
+}
+
+bool has_extension(const std::string& path, const char* extension) {
+  const std::string_view ext(extension);
+  if (path.size() < ext.size()) return false;
+  return std::equal(ext.begin(), ext.end(), path.end() - static_cast<std::ptrdiff_t>(ext.size()),
+                    [](char a, char b) {
+                      return std::tolower(static_cast<unsigned char>(a)) ==
+                             std::tolower(static_cast<unsigned char>(b));
+                    });
+}
+
+void check_output_path(const std::string& path, std::initializer_list<const char*> extensions) {
+  namespace fs = std::filesystem;
+  if (path.empty()) throw Error("output path is empty");
+  if (extensions.size() > 0 &&
+      std::none_of(extensions.begin(), extensions.end(),
+                   [&](const char* e) { return has_extension(path, e); })) {
+    std::string list;
+    for (const char* e : extensions) list += (list.empty() ? "" : ", ") + std::string(e);
+    throw FileError(path, fmt::format("unsupported output file type (expected {})", list));
+  }
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw FileError(path, "is a directory, expected a file name");
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty() && !fs::is_directory(parent, ec)) {
+    throw FileError(path, fmt::format("directory {} does not exist", parent.string()));
+  }
+}
+
+void check_range(const char* option, std::int64_t value, std::int64_t lo, std::int64_t hi) {
+  if (value < lo || value > hi) {
+    throw Error(fmt::format("{} {}: must be between {} and {}", option, value, lo, hi));
+  }
+}
+
+void check_range(const char* option, double value, double lo, double hi) {
+  if (!(value >= lo && value <= hi)) {
+    throw Error(fmt::format("{} {}: must be between {} and {}", option, value, lo, hi));
+  }
+}
+
+void DataOptions::add_to(CLI::App& cmd) {
+  cmd.add_option("--binarize", binarize,
+                 "Turn [0,1] data (bytes are scaled to [0,1] first) into {0,1}: 'threshold' (x > "
+                 "--threshold) or 'stochastic' (x -> Bernoulli(x), seeded); spin units then get "
+                 "-1/+1")
+      ->check(CLI::IsMember({"none", "threshold", "stochastic"}))
+      ->capture_default_str();
+  cmd.add_option("--threshold", threshold, "Threshold for --binarize threshold")
+      ->capture_default_str();
+  cmd.add_flag("--to-spins", to_spins, "Map {0,1} data to spins: 0 -> -1, 1 -> +1");
+}
+
+MatrixF load_data(const std::string& path, const DataOptions& options, UnitType visible,
+                  std::uint64_t seed) {
+  io::LoadOptions lo;
+  lo.binarize = io::parse_binarize(options.binarize);
+  lo.threshold = options.threshold;
+  lo.seed = seed;
+  lo.to_spins =
+      options.to_spins || (visible == UnitType::spin && lo.binarize != io::Binarize::none);
+  io::Dataset ds = io::load_dataset(path, lo);
+  if (ds.data.rows() == 0 || ds.data.cols() == 0) throw FileError(path, "dataset is empty");
+  return std::move(ds.data);
+}
+
+void check_data(const Rbm& rbm, const MatrixF& data, const std::string& path) {
+  try {
+    rbm.check_visible_data(data, path);
+  } catch (const FileError& e) {
+    std::string message = e.what();
+    const std::string prefix = path + ": ";
+    if (message.rfind(prefix, 0) == 0) message.erase(0, prefix.size());
+    if (data.cols() != rbm.n_visible()) throw;
+    const auto all = [&](auto pred) {
+      return std::all_of(data.data(), data.data() + data.size(), pred);
+    };
+    std::string hint;
+    if (rbm.visible_type() == UnitType::spin && all([](float x) { return x == 0.f || x == 1.f; })) {
+      hint = "the data are 0/1; pass --to-spins to map 0 -> -1, 1 -> +1";
+    } else if (rbm.visible_type() == UnitType::bernoulli &&
+               all([](float x) { return x == -1.f || x == 1.f; })) {
+      hint = "the data are -1/+1 spins; use --visible-type spin";
+    } else if (all([](float x) { return x >= 0.f && x <= 1.f; })) {
+      hint = "the data are not binary; pass --binarize threshold or --binarize stochastic";
+    }
+    if (hint.empty()) throw;
+    throw FileError(path, message + " (" + hint + ")");
+  }
+}
+
+nlohmann::json to_json(const stats::Result& r) {
+  nlohmann::json j{{"mean", r.mean}, {"error", r.error}};
+  if (r.n > 0) j["n"] = r.n;
+  return j;
+}
+
+void print_json(const nlohmann::json& j) {
+  std::fputs(j.dump(2).c_str(), stdout);
+  std::fputs("\n", stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace rgflow::cli

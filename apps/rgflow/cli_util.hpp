@@ -1,0 +1,61 @@
+#pragma once
+// Small helpers shared by the CLI commands: output-path checks, dataset loading with the unit
+// type's validity check (and a hint on how to fix the data), JSON rendering of estimates, and the
+// provenance attributes written into every output file.
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "rgflow/core/types.hpp"
+#include "rgflow/rbm/rbm.hpp"
+#include "rgflow/stats/result.hpp"
+
+namespace rgflow::cli {
+
+// Largest model / sample matrix the CLI accepts (elements of a float32 matrix): guards against
+// absurd sizes such as --hidden 10000000000 before any allocation.
+inline constexpr std::int64_t kMaxMatrixElements = std::int64_t{1} << 28;
+
+// The command line as typed (set by main), recorded in output files.
+void set_command_line(int argc, char** argv);
+const std::string& command_line();
+
+// Attributes every output file carries: rgflow version and the command line.
+std::map<std::string, std::string> provenance();
+
+// Throws FileError(path, ...) unless `path` could be created: its directory exists and it is not
+// itself a directory. `extensions` (e.g. {".h5", ".hdf5"}), when not empty, must contain the
+// path's extension (case-insensitive).
+void check_output_path(const std::string& path, std::initializer_list<const char*> extensions = {});
+bool has_extension(const std::string& path, const char* extension);
+
+// Throws Error("OPTION VALUE: ...") unless lo <= value <= hi.
+void check_range(const char* option, std::int64_t value, std::int64_t lo, std::int64_t hi);
+void check_range(const char* option, double value, double lo, double hi);
+
+// How data files are turned into visible states (options --binarize, --threshold, --to-spins).
+struct DataOptions {
+  std::string binarize = "none";
+  double threshold = 0.5;
+  bool to_spins = false;
+  void add_to(CLI::App& cmd);
+};
+
+// Loads a dataset for visible units of `visible`: binarizes as asked; spin units map binarized
+// {0,1} data to ±1 automatically (an explicit --to-spins does the same for data that already are
+// 0/1). `seed` drives stochastic binarization.
+MatrixF load_data(const std::string& path, const DataOptions& options, UnitType visible,
+                  std::uint64_t seed);
+
+// Rbm::check_visible_data, with a hint appended when the data look like another unit type's
+// states or need binarizing.
+void check_data(const Rbm& rbm, const MatrixF& data, const std::string& path);
+
+nlohmann::json to_json(const stats::Result& r);
+
+// Prints one JSON object on stdout.
+void print_json(const nlohmann::json& j);
+
+}  // namespace rgflow::cli

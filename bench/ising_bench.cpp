@@ -1,0 +1,76 @@
+// Ising kernels at T_c (Google Benchmark):
+//   * Metropolis sweeps of an L = 1024 lattice, multi-spin (64 chains per word) vs scalar;
+//     counter "flips_per_ns" = attempted single-spin updates per nanosecond (multi-spin: 64 per
+//     site visit), i.e. sweeps · L² · lanes / time.
+//   * Wolff cluster updates at L = 256 and 1024; counter "spins_per_s" = spins flipped per second
+//     (sum of cluster sizes / time), "clusters_per_s" = cluster updates per second.
+// Run: build/bench/bench/ising_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "rgflow/core/rng.hpp"
+#include "rgflow/ising/cluster.hpp"
+#include "rgflow/ising/exact.hpp"
+#include "rgflow/ising/metropolis.hpp"
+
+namespace {
+
+using namespace rgflow;
+using namespace rgflow::ising;
+
+Model critical(int L) { return {L, critical_temperature(), 1.0, 0.0}; }
+
+void BM_MetropolisMultiSpin(benchmark::State& state) {
+  const int L = static_cast<int>(state.range(0));
+  const MetropolisMultiSpin m(critical(L));
+  std::vector<std::uint64_t> words(static_cast<std::size_t>(L) * L, ~std::uint64_t{0});
+  Rng rng(1, 0);
+  for (int i = 0; i < 5; ++i) m.sweep(words, rng);  // away from the ordered start
+  for (auto _ : state) {
+    m.sweep(words, rng);
+    benchmark::DoNotOptimize(words.data());
+    benchmark::ClobberMemory();
+  }
+  const double updates = static_cast<double>(L) * L * MetropolisMultiSpin::kLanes;
+  state.counters["flips_per_ns"] =
+      benchmark::Counter(updates * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_MetropolisScalar(benchmark::State& state) {
+  const int L = static_cast<int>(state.range(0));
+  const MetropolisScalar m(critical(L));
+  std::vector<std::int8_t> spins(static_cast<std::size_t>(L) * L, 1);
+  Rng rng(1, 0);
+  for (int i = 0; i < 5; ++i) m.sweep(spins, rng);
+  for (auto _ : state) {
+    m.sweep(spins, rng);
+    benchmark::DoNotOptimize(spins.data());
+    benchmark::ClobberMemory();
+  }
+  const double updates = static_cast<double>(L) * L;
+  state.counters["flips_per_ns"] =
+      benchmark::Counter(updates * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_WolffCluster(benchmark::State& state) {
+  const int L = static_cast<int>(state.range(0));
+  Wolff w(critical(L));
+  std::vector<std::int8_t> spins(static_cast<std::size_t>(L) * L, 1);
+  Rng rng(1, 0);
+  for (int i = 0; i < 200; ++i) w.flip_cluster(spins, rng);  // equilibrate roughly
+  std::int64_t flipped = 0;
+  for (auto _ : state) flipped += w.flip_cluster(spins, rng);
+  state.counters["spins_per_s"] = benchmark::Counter(static_cast<double>(flipped), benchmark::Counter::kIsRate);
+  state.counters["clusters_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+BENCHMARK(BM_MetropolisMultiSpin)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_MetropolisScalar)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_WolffCluster)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
