@@ -15,7 +15,9 @@
 #include "progress.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/rng.hpp"
+#include "rgflow/estimate/ais.hpp"
 #include "rgflow/estimate/exact.hpp"
+#include "rgflow/estimate/tap.hpp"
 #include "rgflow/io/dataset.hpp"
 #include "rgflow/io/model.hpp"
 #include "rgflow/io/png.hpp"
@@ -398,28 +400,132 @@ nlohmann::json model_json(const std::string& path, const Rbm& rbm) {
           {"hidden_type", std::string(to_string(rbm.hidden_type()))}};
 }
 
-struct LogzOptions {
-  std::string model;
+// The log Z estimators shared by `rbm logz` and `rbm loglik`.
+struct EstimatorOptions {
   std::string method = "exact";
   int threads = 0;
+  int chains = 100;
+  std::int64_t betas = 0;  // 0: Salakhutdinov & Murray's schedule (14,501 temperatures)
+  std::uint64_t seed = 0;
+  int tap_iterations = 500;
+  double tap_damping = 0.5;
+
+  void add_to(CLI::App& cmd) {
+    cmd.add_option("--method", method,
+                   "Estimator: exact (enumerates the smaller layer, <= 32 units), ais, "
+                   "reverse-ais (needs data), tap1, tap2, tap3 (TAP free energy, approximate)")
+        ->check(CLI::IsMember({"exact", "ais", "reverse-ais", "tap1", "tap2", "tap3"}))
+        ->capture_default_str();
+    cmd.add_option("--chains", chains, "AIS: independent annealing runs")->capture_default_str();
+    cmd.add_option("--betas", betas,
+                   "AIS: number of temperatures in a linear schedule (0: the Salakhutdinov & "
+                   "Murray schedule, 14,501 temperatures)")
+        ->capture_default_str();
+    cmd.add_option("--seed", seed, "AIS: seed of the annealing chains (and --binarize stochastic)")
+        ->capture_default_str();
+    cmd.add_option("--tap-iterations", tap_iterations, "TAP: maximum fixed-point sweeps")
+        ->capture_default_str();
+    cmd.add_option("--tap-damping", tap_damping, "TAP: damping of the fixed-point iteration in [0,1)")
+        ->capture_default_str();
+    cmd.add_option("--threads", threads, "Threads (0: OpenMP default; results do not depend on it)")
+        ->capture_default_str();
+  }
+};
+
+struct LogzEstimate {
+  stats::Result log_z;
+  nlohmann::json details = nlohmann::json::object();
+};
+
+// log Z of `rbm` by the chosen method. `data` (may be null) fits AIS's base-rate model, starts
+// reverse AIS chains and seeds the TAP fixed-point search.
+LogzEstimate estimate_log_z(const Rbm& rbm, const std::string& model_path,
+                            const EstimatorOptions& o, const MatrixF* data) {
+  LogzEstimate out;
+  if (o.method == "exact") {
+    check_exact_possible(rbm, model_path);
+    out.log_z = stats::Result::exact(
+        estimate::exact_log_partition(rbm, estimate::EnumerateLayer::automatic, o.threads));
+    return out;
+  }
+  if (o.method == "ais" || o.method == "reverse-ais") {
+    check_range("--chains", std::int64_t{o.chains}, 2, 1000000);
+    check_range("--betas", o.betas, 0, 100000000);
+    if (o.betas == 1) throw Error("--betas: at least 2 temperatures (0: default schedule)");
+    estimate::AisOptions ais;
+    ais.chains = o.chains;
+    ais.seed = o.seed;
+    ais.threads = o.threads;
+    if (o.betas > 0) ais.betas = estimate::linear_ais_schedule(static_cast<std::size_t>(o.betas));
+    // Base model: the data's visible marginals when data are given, else the uniform model.
+    const Rbm base = data != nullptr ? estimate::base_rate_model(rbm, *data)
+                                     : Rbm(rbm.n_visible(), 1, rbm.visible_type(), rbm.hidden_type());
+    estimate::AisResult r;
+    if (o.method == "ais") {
+      r = estimate::ais_log_partition(rbm, base, ais);
+    } else {
+      if (data == nullptr) {
+        throw Error("--method reverse-ais starts its chains from data rows: pass --data FILE");
+      }
+      r = estimate::reverse_ais_log_partition(rbm, base, *data, ais);
+    }
+    out.log_z = r.log_z;
+    out.details = {{"log_z_lower_3sigma", r.log_z_lower3},
+                   {"log_z_upper_3sigma", r.log_z_upper3},
+                   {"effective_sample_size", r.effective_sample_size},
+                   {"chains", r.chains},
+                   {"temperatures", r.n_betas},
+                   {"base", data != nullptr ? "data visible marginals" : "uniform"},
+                   {"seed", o.seed}};
+    return out;
+  }
+  // tap1 | tap2 | tap3
+  estimate::TapOptions tap;
+  tap.order = o.method.back() - '0';
+  check_range("--tap-iterations", std::int64_t{o.tap_iterations}, 1, 100000000);
+  check_range("--tap-damping", o.tap_damping, 0.0, 0.999999);
+  tap.max_iterations = o.tap_iterations;
+  tap.damping = o.tap_damping;
+  MatrixF starts;
+  if (data != nullptr) starts = data->topRows(std::min<Index>(data->rows(), 20));
+  out.log_z = estimate::tap_log_partition(rbm, tap, data != nullptr ? &starts : nullptr);
+  out.details = {{"order", tap.order},
+                 {"approximation", tap.order == 1 ? "naive mean field (a lower bound on log Z)"
+                                                   : "TAP expansion (neither bound); the error "
+                                                     "bar does not cover truncation"}};
+  return out;
+}
+
+struct LogzOptions {
+  std::string model;
+  std::string data;
+  EstimatorOptions estimator;
+  DataOptions data_options;
   bool json = false;
 };
 
 void run_logz(const LogzOptions& o) {
   const Rbm rbm = io::load_rbm(o.model);
-  check_exact_possible(rbm, o.model);
+  MatrixF data;
+  if (!o.data.empty()) {
+    data = load_data(o.data, o.data_options, rbm.visible_type(), o.estimator.seed);
+    check_data(rbm, data, o.data);
+  }
   const auto t0 = Clock::now();
-  const double log_z =
-      estimate::exact_log_partition(rbm, estimate::EnumerateLayer::automatic, o.threads);
+  const LogzEstimate est = estimate_log_z(rbm, o.model, o.estimator, o.data.empty() ? nullptr : &data);
   const double seconds = seconds_since(t0);
   if (o.json) {
-    print_json({{"log_z", to_json(stats::Result::exact(log_z))},
-                {"method", o.method},
-                {"units", "nats"},
-                {"model", model_json(o.model, rbm)},
-                {"time", {{"seconds", seconds}}}});
+    nlohmann::json j = {{"log_z", to_json(est.log_z)},
+                        {"method", o.estimator.method},
+                        {"units", "nats"},
+                        {"model", model_json(o.model, rbm)},
+                        {"time", {{"seconds", seconds}}}};
+    if (!est.details.empty()) j["details"] = est.details;
+    if (!o.data.empty()) j["data"] = o.data;
+    print_json(j);
   } else {
-    fmt::print("log Z = {:.10g} (exact, nats; {:.3f} s)\n", log_z, seconds);
+    fmt::print("log Z = {:.10g} ± {:.2g} ({}, nats; {:.3f} s)\n", est.log_z.mean, est.log_z.error,
+               o.estimator.method, seconds);
   }
 }
 
@@ -427,12 +533,10 @@ void add_logz(CLI::App& rbm) {
   auto o = std::make_shared<LogzOptions>();
   CLI::App* cmd = rbm.add_subcommand("logz", "Log partition function log Z of a model");
   cmd->add_option("MODEL", o->model, "Model file (.h5)")->required();
-  cmd->add_option("--method", o->method,
-                  "Estimator: exact (enumerates the smaller layer, <= 32 "
-                  "units)")
-      ->check(CLI::IsMember({"exact"}))
-      ->capture_default_str();
-  cmd->add_option("--threads", o->threads, "Threads (0: OpenMP default)")->capture_default_str();
+  cmd->add_option("--data", o->data,
+                  "Data for AIS's base-rate model, reverse-AIS starts and TAP starts (optional)");
+  o->estimator.add_to(*cmd);
+  o->data_options.add_to(*cmd);
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
   cmd->callback([o] { run_logz(*o); });
 }
@@ -440,37 +544,38 @@ void add_logz(CLI::App& rbm) {
 struct LoglikOptions {
   std::string model;
   std::string data;
-  std::string method = "exact";
-  int threads = 0;
-  std::uint64_t seed = 0;
+  EstimatorOptions estimator;
   DataOptions data_options;
   bool json = false;
 };
 
 void run_loglik(const LoglikOptions& o) {
   const Rbm rbm = io::load_rbm(o.model);
-  check_exact_possible(rbm, o.model);
-  const MatrixF data = load_data(o.data, o.data_options, rbm.visible_type(), o.seed);
+  const MatrixF data = load_data(o.data, o.data_options, rbm.visible_type(), o.estimator.seed);
   check_data(rbm, data, o.data);
   const auto t0 = Clock::now();
-  const double log_z =
-      estimate::exact_log_partition(rbm, estimate::EnumerateLayer::automatic, o.threads);
-  const stats::Result ll = estimate::mean_log_likelihood(rbm, data, log_z);
+  const LogzEstimate est = estimate_log_z(rbm, o.model, o.estimator, &data);
+  // log p(v) = −F(v) − log Z; the error adds the spread over rows and the error of log Z.
+  stats::Result ll = estimate::mean_log_likelihood(rbm, data, est.log_z.mean);
+  ll.error = std::hypot(ll.error, est.log_z.error);
   const double seconds = seconds_since(t0);
   if (o.json) {
-    print_json({{"log_likelihood", to_json(ll)},
-                {"log_z", to_json(stats::Result::exact(log_z))},
-                {"method", o.method},
-                {"units", "nats per sample"},
-                {"samples", data.rows()},
-                {"model", model_json(o.model, rbm)},
-                {"data", o.data},
-                {"time", {{"seconds", seconds}}}});
+    nlohmann::json j = {{"log_likelihood", to_json(ll)},
+                        {"log_z", to_json(est.log_z)},
+                        {"method", o.estimator.method},
+                        {"units", "nats per sample"},
+                        {"samples", data.rows()},
+                        {"model", model_json(o.model, rbm)},
+                        {"data", o.data},
+                        {"time", {{"seconds", seconds}}}};
+    if (!est.details.empty()) j["details"] = est.details;
+    print_json(j);
   } else {
     fmt::print(
-        "log-likelihood = {:.6f} ± {:.6f} nats per sample ({} samples; log Z = {:.10g}, "
-        "exact; {:.3f} s)\n",
-        ll.mean, ll.error, data.rows(), log_z, seconds);
+        "log-likelihood = {:.6f} ± {:.6f} nats per sample ({} samples; log Z = {:.10g} ± {:.2g}, "
+        "{}; {:.3f} s)\n",
+        ll.mean, ll.error, data.rows(), est.log_z.mean, est.log_z.error, o.estimator.method,
+        seconds);
   }
 }
 
@@ -480,11 +585,7 @@ void add_loglik(CLI::App& rbm) {
       rbm.add_subcommand("loglik", "Average log-likelihood per sample of data under a model");
   cmd->add_option("MODEL", o->model, "Model file (.h5)")->required();
   cmd->add_option("DATA", o->data, "Data file (same formats as rbm train)")->required();
-  cmd->add_option("--method", o->method, "Estimator: exact (needs a layer of <= 32 units)")
-      ->check(CLI::IsMember({"exact"}))
-      ->capture_default_str();
-  cmd->add_option("--threads", o->threads, "Threads (0: OpenMP default)")->capture_default_str();
-  cmd->add_option("--seed", o->seed, "Seed for --binarize stochastic")->capture_default_str();
+  o->estimator.add_to(*cmd);
   o->data_options.add_to(*cmd);
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
   cmd->callback([o] { run_loglik(*o); });
