@@ -50,8 +50,15 @@ struct Trainer::Impl {
     }
   }
 
+  bool monitor_rows_are_states = true;
+
   void take_monitor_rows() {
     monitor_train = train.topRows(std::min(config.monitor_rows, train.rows()));
+    monitor_rows_are_states = dispatch(rbm.visible_type(), [&](auto u) {
+      using U = decltype(u);
+      return std::all_of(monitor_train.data(), monitor_train.data() + monitor_train.size(),
+                         [](float x) { return U::valid(x); });
+    });
     if (validation != nullptr && validation->rows() > 0) {
       monitor_validation = validation->topRows(std::min(config.monitor_rows, validation->rows()));
     }
@@ -64,7 +71,11 @@ struct Trainer::Impl {
     EpochStats s;
     s.epoch = epochs_done;
     s.reconstruction_error = reconstruction_error(rbm, monitor_train, monitor_rng);
-    s.pseudo_log_likelihood = estimate::pseudo_log_likelihood(rbm, monitor_train, monitor_rng);
+    // Pseudo-likelihood flips units, so it needs rows of states; rows of mean activations (a DBN
+    // layer trained on the probabilities of the layer below) report NaN.
+    if (monitor_rows_are_states) {
+      s.pseudo_log_likelihood = estimate::pseudo_log_likelihood(rbm, monitor_train, monitor_rng);
+    }
     s.free_energy_train = mean_free_energy(rbm, monitor_train);
     if (monitor_validation.rows() > 0) {
       s.free_energy_validation = mean_free_energy(rbm, monitor_validation);

@@ -5,7 +5,7 @@
 //   /rbm/hidden_bias   float32 [n_hidden]
 //   attributes on /rbm: visible_type, hidden_type ("bernoulli" | "spin" | "gaussian"),
 //   format_version (int, 1), plus free-form string attributes (seed, training parameters, ...)
-// readable with h5py. A DBN stores layers as /dbn/layer_0, /dbn/layer_1, ... (later issue).
+// readable with h5py. A DBN stores layers as /dbn/layer_0, /dbn/layer_1, ... (io/dbn_file.hpp, docs/dbn.md).
 #include <map>
 #include <string>
 

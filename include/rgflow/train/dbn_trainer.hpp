@@ -1,0 +1,63 @@
+#pragma once
+// Greedy layer-wise training of a deep belief network (Hinton, Osindero & Teh 2006 §4; Bengio et
+// al. 2007): layer 0 is an RBM trained on the data; layer k ≥ 1 is an RBM trained on layer k−1's
+// hidden activations of the data, x^{k} = E[hᵏ | x^{k−1}] (Propagate::mean, "probabilities") or
+// x^{k} ~ p_{k−1}(hᵏ | x^{k−1}) (Propagate::sample), with the lower layers frozen. Each layer is
+// trained by train::Trainer with its own TrainConfig, so a layer of the DBN is bit-identical to an
+// RBM trained directly on that layer's input with the same config (the DBN trainer composes the
+// RBM trainer; it does not reimplement it).
+//
+// Propagate::sample draws the input of layer k once, before its training, from
+// Rng(layers[k].config.seed, kPropagationStream): layer k's input is a fixed data set, and the
+// whole run is a pure function of the per-layer seeds.
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "rgflow/rbm/dbn.hpp"
+#include "rgflow/train/config.hpp"
+#include "rgflow/train/trainer.hpp"
+
+namespace rgflow::train {
+
+// Stream of the sampled up-pass feeding layer k (seed: that layer's config.seed). Distinct from
+// the Trainer's streams (kTrainingStream, kInitializationStream, kMonitorStreamBase + e).
+inline constexpr std::uint64_t kPropagationStream = std::uint64_t{1} << 48;
+
+struct DbnLayerSpec {
+  Index n_hidden = 0;                      // >= 1
+  UnitType hidden_type = UnitType::bernoulli;
+  TrainConfig config;                      // everything the layer's Trainer needs (seed included)
+};
+
+struct DbnTrainOptions {
+  std::vector<DbnLayerSpec> layers;        // bottom-up, at least one
+  Propagate propagate = Propagate::mean;   // how layer k−1's hidden activations feed layer k
+};
+
+// Progress: called after each epoch of each layer (layer is 0-based; stats as from
+// Trainer::run_epoch). `on_batch` is forwarded to Trainer::run_epoch.
+struct DbnProgress {
+  Index layer = 0;
+  Index n_layers = 0;
+  EpochStats stats;
+};
+using DbnEpochCallback = std::function<void(const DbnProgress&)>;
+
+// Trains options.layers.size() layers on `data` (rows of visible_type states; checked, FileError
+// naming "training data"). `validation` (may be null or empty) is pushed up the same way and
+// given to each layer's Trainer for the §6 free-energy monitor. Throws Error for bad options
+// (n_hidden < 1, gaussian units, invalid TrainConfig), divergence, or bad data.
+Dbn train_dbn(const MatrixF& data, UnitType visible_type, const DbnTrainOptions& options,
+              const MatrixF* validation = nullptr, const DbnEpochCallback& on_epoch = {},
+              const BatchCallback& on_batch = {});
+
+// Adds layers on top of an already trained DBN (its layers are not changed): the data is pushed
+// up through the existing layers with options.propagate, layer k = dbn.n_layers() + i drawing its
+// samples from Rng(options.layers[i].config.seed, kPropagationStream). train_dbn(data, …) equals
+// this on the DBN with no layers, where `data` feeds the first new layer directly.
+void extend_dbn(Dbn& dbn, const MatrixF& data, const DbnTrainOptions& options,
+                const MatrixF* validation = nullptr, const DbnEpochCallback& on_epoch = {},
+                const BatchCallback& on_batch = {});
+
+}  // namespace rgflow::train

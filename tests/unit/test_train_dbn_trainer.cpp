@@ -1,0 +1,139 @@
+// Greedy layer-wise DBN training (train/dbn_trainer.hpp) composes train::Trainer: each layer is
+// bit-identical to an RBM trained directly on that layer's input with the same config and seed.
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rgflow/core/error.hpp"
+#include "rgflow/train/dbn_trainer.hpp"
+#include "rgflow/train/trainer.hpp"
+#include "test_train_support.hpp"
+
+namespace rgflow {
+namespace {
+
+using train::DbnLayerSpec;
+using train::DbnTrainOptions;
+using train::TrainConfig;
+
+TrainConfig layer_config(std::uint64_t seed, int epochs) {
+  TrainConfig c;
+  c.epochs = epochs;
+  c.batch_size = 20;
+  c.learning_rate = 0.1f;
+  c.seed = seed;
+  c.monitor_rows = 50;
+  return c;
+}
+
+// 8-6-4-3: three layers with different seeds, epochs and methods.
+DbnTrainOptions options(Propagate mode) {
+  DbnTrainOptions o;
+  o.propagate = mode;
+  o.layers = {DbnLayerSpec{6, UnitType::bernoulli, layer_config(11, 3)},
+              DbnLayerSpec{4, UnitType::bernoulli, layer_config(12, 2)},
+              DbnLayerSpec{3, UnitType::bernoulli, layer_config(13, 2)}};
+  o.layers[1].config.method = train::Method::pcd;
+  return o;
+}
+
+// Trains one RBM directly with train::Trainer.
+Rbm train_directly(const MatrixF& input, const DbnLayerSpec& spec, UnitType input_type) {
+  Rbm rbm(input.cols(), spec.n_hidden, input_type, spec.hidden_type);
+  train::Trainer trainer(rbm, spec.config, input);
+  while (!trainer.finished()) trainer.run_epoch();
+  return rbm;
+}
+
+void expect_same(const Rbm& a, const Rbm& b, Index k) {
+  EXPECT_EQ(a.weights(), b.weights()) << "layer " << k;
+  EXPECT_EQ(a.visible_bias(), b.visible_bias()) << "layer " << k;
+  EXPECT_EQ(a.hidden_bias(), b.hidden_bias()) << "layer " << k;
+  EXPECT_EQ(a.visible_type(), b.visible_type()) << "layer " << k;
+  EXPECT_EQ(a.hidden_type(), b.hidden_type()) << "layer " << k;
+}
+
+TEST(DbnTrainer, LayersEqualRbmsTrainedOnTheHiddenProbabilities) {
+  const MatrixF data = test::prototype_data(200, UnitType::bernoulli, 5);
+  const DbnTrainOptions opt = options(Propagate::mean);
+  std::vector<std::pair<Index, int>> seen;
+  const Dbn dbn = train::train_dbn(data, UnitType::bernoulli, opt, nullptr,
+                                   [&](const train::DbnProgress& p) {
+                                     EXPECT_EQ(p.n_layers, 3);
+                                     seen.emplace_back(p.layer, p.stats.epoch);
+                                   });
+  ASSERT_EQ(dbn.n_layers(), 3);
+  EXPECT_EQ(dbn.level_sizes(), (std::vector<Index>{8, 6, 4, 3}));
+  EXPECT_EQ(seen, (std::vector<std::pair<Index, int>>{{0, 1}, {0, 2}, {0, 3}, {1, 1}, {1, 2}, {2, 1}, {2, 2}}));
+
+  MatrixF input = data;
+  for (Index k = 0; k < 3; ++k) {
+    const auto& spec = opt.layers[static_cast<std::size_t>(k)];
+    const Rbm direct = train_directly(input, spec, UnitType::bernoulli);
+    expect_same(dbn.layer(k), direct, k);
+    MatrixF next;
+    direct.hidden_mean(input, next);  // E[h | x]: the next layer's training data
+    input = next;
+  }
+  // The layers learnt something (not still at their initialisation).
+  EXPECT_GT(dbn.layer(1).weights().cwiseAbs().maxCoeff(), 0.05f);
+}
+
+TEST(DbnTrainer, SampledPropagationDrawsFromTheLayersOwnStream) {
+  const MatrixF data = test::prototype_data(120, UnitType::spin, 6);
+  DbnTrainOptions opt = options(Propagate::sample);
+  opt.layers[0].hidden_type = UnitType::spin;
+  const Dbn dbn = train::train_dbn(data, UnitType::spin, opt);
+  MatrixF input = data;
+  UnitType type = UnitType::spin;
+  for (Index k = 0; k < 3; ++k) {
+    const auto& spec = opt.layers[static_cast<std::size_t>(k)];
+    if (k > 0) {
+      Rng rng(spec.config.seed, train::kPropagationStream);
+      MatrixF next;
+      dbn.layer(k - 1).sample_hidden(input, next, rng);
+      input = next;
+      type = dbn.layer(k - 1).hidden_type();
+    }
+    expect_same(dbn.layer(k), train_directly(input, spec, type), k);
+  }
+}
+
+// With mean propagation, training two layers and extending by a third equals training all three.
+TEST(DbnTrainer, ExtendingEqualsTrainingTheWholeStack) {
+  const MatrixF data = test::prototype_data(150, UnitType::bernoulli, 7);
+  const MatrixF validation = test::prototype_data(40, UnitType::bernoulli, 8);
+  const DbnTrainOptions all = options(Propagate::mean);
+  const Dbn full = train::train_dbn(data, UnitType::bernoulli, all, &validation);
+  DbnTrainOptions first = all, rest = all;
+  first.layers.resize(2);
+  rest.layers.erase(rest.layers.begin(), rest.layers.begin() + 2);
+  Dbn dbn = train::train_dbn(data, UnitType::bernoulli, first, &validation);
+  std::optional<double> gap;
+  train::extend_dbn(dbn, data, rest, &validation, [&](const train::DbnProgress& p) {
+    EXPECT_EQ(p.layer, 2);
+    gap = p.stats.free_energy_gap;
+  });
+  ASSERT_EQ(dbn.n_layers(), 3);
+  for (Index k = 0; k < 3; ++k) expect_same(dbn.layer(k), full.layer(k), k);
+  EXPECT_TRUE(gap.has_value());  // validation rows reach the top layer's monitor
+}
+
+TEST(DbnTrainer, RejectsBadOptionsAndData) {
+  const MatrixF data = test::prototype_data(50, UnitType::bernoulli, 9);
+  DbnTrainOptions opt = options(Propagate::mean);
+  EXPECT_THROW(train::train_dbn(data, UnitType::bernoulli, DbnTrainOptions{}), Error);
+  opt.layers[1].n_hidden = 0;
+  EXPECT_THROW(train::train_dbn(data, UnitType::bernoulli, opt), Error);
+  opt = options(Propagate::mean);
+  opt.layers[2].config.learning_rate = -1.0f;
+  EXPECT_THROW(train::train_dbn(data, UnitType::bernoulli, opt), Error);
+  opt = options(Propagate::mean);
+  EXPECT_THROW(train::train_dbn(data, UnitType::spin, opt), FileError);  // 0/1 rows are not spins
+  EXPECT_THROW(train::train_dbn(MatrixF(0, 8), UnitType::bernoulli, opt), Error);
+}
+
+}  // namespace
+}  // namespace rgflow
