@@ -9,5 +9,6 @@ namespace rgflow::cli {
 void add_demo_command(CLI::App& app);    // cmd_demo.cpp
 void add_rbm_commands(CLI::App& app);    // cmd_rbm.cpp:   rgflow rbm train|logz|loglik|sample|filters
 void add_ising_commands(CLI::App& app);  // cmd_ising.cpp: rgflow ising sample|observe|exact|block|mcrg
+void add_dbn_commands(CLI::App& app);    // cmd_dbn.cpp:   rgflow dbn train|flow|sample
 
 }  // namespace rgflow::cli

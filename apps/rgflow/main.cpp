@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   rgflow::cli::add_demo_command(app);
   rgflow::cli::add_rbm_commands(app);
   rgflow::cli::add_ising_commands(app);
+  rgflow::cli::add_dbn_commands(app);
   rgflow::cli::set_command_line(argc, argv);
   // Eigen would split every matrix product over OpenMP threads. Mini-batch products (100 x 784 x
   // 20) are far too small for that: on a busy machine the spinning threads made `rbm train` ten

@@ -1,0 +1,362 @@
+// rgflow dbn train | flow | sample — deep belief networks (stacks of RBMs), one layer per scale.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli_util.hpp"
+#include "commands.hpp"
+#include "progress.hpp"
+#include "rgflow/core/error.hpp"
+#include "rgflow/core/rng.hpp"
+#include "rgflow/estimate/free_energy_flow.hpp"
+#include "rgflow/io/dataset.hpp"
+#include "rgflow/io/dbn_file.hpp"
+#include "rgflow/io/png.hpp"
+#include "rgflow/rbm/dbn.hpp"
+#include "rgflow/train/dbn_trainer.hpp"
+
+namespace rgflow::cli {
+
+namespace {
+
+// "a,b,c" → {"a","b","c"}.
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) out.push_back(item);
+  return out;
+}
+
+// A per-layer option: one value for every layer, or one per layer.
+template <class T, class Parse>
+std::vector<T> per_layer(const char* option, const std::string& text, std::size_t n_layers,
+                         Parse parse) {
+  const std::vector<std::string> items = split_list(text);
+  if (items.size() != 1 && items.size() != n_layers) {
+    throw Error(fmt::format("{} {}: give one value or one per layer ({} layers)", option, text,
+                            n_layers));
+  }
+  std::vector<T> out;
+  for (std::size_t k = 0; k < n_layers; ++k) {
+    const std::string& item = items[items.size() == 1 ? 0 : k];
+    try {
+      out.push_back(parse(item));
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception&) {
+      throw Error(fmt::format("{} {}: '{}' is not a valid value", option, text, item));
+    }
+  }
+  return out;
+}
+
+struct DbnTrainCliOptions {
+  std::string data;
+  std::string output;
+  std::string layers;  // "784,500,500,2000": visible size first
+  std::string visible_type = "bernoulli";
+  std::string hidden_types = "bernoulli";
+  std::string methods = "cd";
+  std::string steps = "1";
+  std::string epochs = "10";
+  std::string learning_rates = "0.05";
+  std::string batch_size = "100";
+  std::string l2 = "0";
+  std::string propagate = "mean";
+  double momentum = -1.0;  // < 0: Hinton's schedule 0.5 → 0.9
+  std::uint64_t seed = 0;
+  DataOptions data_options;
+  bool json = false;
+  bool quiet = false;
+};
+
+void run_dbn_train(const DbnTrainCliOptions& o) {
+  check_output_path(o.output, {".h5", ".hdf5"});
+  const std::vector<Index> sizes = per_layer<Index>("--layers", o.layers, split_list(o.layers).size(),
+                                                    [](const std::string& s) { return std::stoll(s); });
+  if (sizes.size() < 2) throw Error(fmt::format("--layers {}: need the visible size and at least one hidden size", o.layers));
+  for (Index n : sizes) check_range("--layers", std::int64_t{n}, 1, 1 << 20);
+  const std::size_t n_layers = sizes.size() - 1;
+  const UnitType visible = parse_unit_type(o.visible_type);
+  const MatrixF data = load_data(o.data, o.data_options, visible, o.seed);
+  if (data.cols() != sizes[0]) {
+    throw FileError(o.data, fmt::format("data have {} columns but --layers starts with {}",
+                                        data.cols(), sizes[0]));
+  }
+  Rbm probe(sizes[0], sizes[1], visible, UnitType::bernoulli);
+  check_data(probe, data, o.data);
+
+  const auto hidden = per_layer<UnitType>("--hidden-type", o.hidden_types, n_layers,
+                                          [](const std::string& s) { return parse_unit_type(s); });
+  const auto methods = per_layer<train::Method>("--method", o.methods, n_layers,
+                                                [](const std::string& s) { return train::parse_method(s); });
+  const auto steps = per_layer<int>("--steps", o.steps, n_layers, [](const std::string& s) { return std::stoi(s); });
+  const auto epochs = per_layer<int>("--epochs", o.epochs, n_layers, [](const std::string& s) { return std::stoi(s); });
+  const auto rates = per_layer<float>("--learning-rate", o.learning_rates, n_layers,
+                                      [](const std::string& s) { return std::stof(s); });
+  const auto batches = per_layer<Index>("--batch-size", o.batch_size, n_layers,
+                                        [](const std::string& s) { return std::stoll(s); });
+  const auto l2 = per_layer<float>("--l2", o.l2, n_layers, [](const std::string& s) { return std::stof(s); });
+
+  train::DbnTrainOptions options;
+  options.propagate = parse_propagate(o.propagate);
+  int total_epochs = 0;
+  for (std::size_t k = 0; k < n_layers; ++k) {
+    if (sizes[k] * sizes[k + 1] > kMaxMatrixElements) {
+      throw Error(fmt::format("--layers {}: layer {} would have {} x {} weights", o.layers, k,
+                              sizes[k], sizes[k + 1]));
+    }
+    train::DbnLayerSpec spec;
+    spec.n_hidden = sizes[k + 1];
+    spec.hidden_type = hidden[k];
+    spec.config.method = methods[k];
+    spec.config.steps = steps[k];
+    spec.config.epochs = epochs[k];
+    spec.config.learning_rate = rates[k];
+    spec.config.batch_size = batches[k];
+    spec.config.l2 = l2[k];
+    if (o.momentum >= 0) {
+      spec.config.momentum_initial = spec.config.momentum_final = static_cast<float>(o.momentum);
+    }
+    spec.config.seed = o.seed + k;  // each layer its own seed, recorded in the file
+    spec.config.validate();
+    total_epochs += spec.config.epochs;
+    options.layers.push_back(spec);
+  }
+
+  Progress progress(o.quiet, 1, total_epochs);
+  int epochs_done = 0;
+  nlohmann::json epochs_json = nlohmann::json::array();
+  const auto t0 = std::chrono::steady_clock::now();
+  const Dbn dbn = train::train_dbn(
+      data, visible, options, nullptr,
+      [&](const train::DbnProgress& p) {
+        ++epochs_done;
+        progress.epoch_done(epochs_done, fmt::format("layer {}/{} epoch {}: recon {:.4f}  F(train) {:.3f}",
+                                                     p.layer + 1, p.n_layers, p.stats.epoch,
+                                                     p.stats.reconstruction_error,
+                                                     p.stats.free_energy_train));
+        epochs_json.push_back({{"layer", p.layer},
+                               {"epoch", p.stats.epoch},
+                               {"reconstruction_error", p.stats.reconstruction_error},
+                               {"free_energy_train", p.stats.free_energy_train}});
+      },
+      [&](Index done, Index total) { progress.batch(epochs_done + 1, done, total); });
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  std::map<std::string, std::string> attributes = provenance();
+  attributes["seed"] = std::to_string(o.seed);
+  attributes["data"] = o.data;
+  attributes["layers"] = o.layers;
+  attributes["propagate"] = o.propagate;
+  std::vector<std::map<std::string, std::string>> layer_attributes;
+  for (const auto& spec : options.layers) {
+    nlohmann::json config = spec.config;
+    layer_attributes.push_back({{"seed", std::to_string(spec.config.seed)}, {"train_config", config.dump()}});
+  }
+  io::save_dbn(o.output, dbn, attributes, layer_attributes);
+  if (o.json) {
+    print_json({{"output", o.output}, {"layers", sizes}, {"seed", o.seed},
+                {"propagate", o.propagate}, {"epochs", epochs_json}, {"time", {{"seconds", seconds}}}});
+  } else {
+    fmt::print("wrote {} ({} layers: {}; {:.1f} s)\n", o.output, n_layers, o.layers, seconds);
+  }
+}
+
+void add_dbn_train(CLI::App& dbn) {
+  auto o = std::make_shared<DbnTrainCliOptions>();
+  CLI::App* cmd = dbn.add_subcommand("train", "Greedy layer-wise training of a deep belief network");
+  cmd->add_option("DATA", o->data, "Training data (same formats as rbm train)")->required();
+  cmd->add_option("-o,--output", o->output, "Output DBN file (.h5)")->required();
+  cmd->add_option("--layers", o->layers, "Layer sizes, visible first, e.g. 784,500,500,2000")->required();
+  cmd->add_option("--visible-type", o->visible_type, "bernoulli | spin")->capture_default_str();
+  const char* per = " (one value, or a comma-separated value per layer)";
+  cmd->add_option("--hidden-type", o->hidden_types, std::string("bernoulli | spin") + per)->capture_default_str();
+  cmd->add_option("--method", o->methods, std::string("cd | pcd") + per)->capture_default_str();
+  cmd->add_option("--steps", o->steps, std::string("Gibbs steps k") + per)->capture_default_str();
+  cmd->add_option("--epochs", o->epochs, std::string("Epochs") + per)->capture_default_str();
+  cmd->add_option("--learning-rate", o->learning_rates, std::string("Learning rate") + per)->capture_default_str();
+  cmd->add_option("--batch-size", o->batch_size, std::string("Mini-batch size") + per)->capture_default_str();
+  cmd->add_option("--l2", o->l2, std::string("L2 weight cost") + per)->capture_default_str();
+  cmd->add_option("--momentum", o->momentum, "Constant momentum (default: Hinton's 0.5 -> 0.9 schedule)");
+  cmd->add_option("--propagate", o->propagate,
+                  "How layer k-1's hidden units feed layer k: mean (probabilities) | sample")
+      ->check(CLI::IsMember({"mean", "sample"}))
+      ->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed (layer k uses seed + k)")->capture_default_str();
+  o->data_options.add_to(*cmd);
+  cmd->add_flag("--json", o->json, "Print a JSON summary on stdout");
+  cmd->add_flag("-q,--quiet", o->quiet, "No progress output on stderr");
+  cmd->callback([o] { run_dbn_train(*o); });
+}
+
+nlohmann::json optional_json(const std::optional<stats::Result>& r) {
+  return r ? to_json(*r) : nlohmann::json(nullptr);
+}
+
+struct DbnFlowOptions {
+  std::string model;
+  std::string data;
+  std::string log_z = "auto";
+  std::string propagate = "mean";
+  int chains = 100;
+  std::int64_t betas = 0;
+  std::uint64_t seed = 0;
+  bool bound = false;
+  DataOptions data_options;
+  bool json = false;
+};
+
+void run_dbn_flow(const DbnFlowOptions& o) {
+  const Dbn dbn = io::load_dbn(o.model);
+  const MatrixF data = load_data(o.data, o.data_options, dbn.layer(0).visible_type(), o.seed);
+  check_data(dbn.layer(0), data, o.data);
+  estimate::FlowOptions flow;
+  flow.propagate = parse_propagate(o.propagate);
+  flow.seed = o.seed;
+  flow.log_z.method = estimate::parse_log_z_method(o.log_z);
+  check_range("--chains", std::int64_t{o.chains}, 2, 1000000);
+  check_range("--betas", o.betas, 0, 100000000);
+  if (o.betas == 1) throw Error("--betas: at least 2 temperatures (0: default schedule)");
+  flow.log_z.ais.chains = o.chains;
+  flow.log_z.ais.seed = o.seed;
+  if (o.betas > 0) flow.log_z.ais.betas = estimate::linear_ais_schedule(static_cast<std::size_t>(o.betas));
+  const std::vector<estimate::LayerFlow> rows = estimate::free_energy_flow(dbn, data, flow);
+
+  std::optional<estimate::DbnBound> bound;
+  if (o.bound) {
+    if (dbn.n_layers() != 2) {
+      throw FileError(o.model, fmt::format("--bound needs a 2-layer DBN; this one has {} layers",
+                                           dbn.n_layers()));
+    }
+    estimate::BoundOptions bopt;
+    bopt.seed = o.seed;
+    bound = estimate::dbn_lower_bound(dbn, data, flow.log_z, bopt);
+  }
+
+  if (o.json) {
+    nlohmann::json layers = nlohmann::json::array();
+    for (const auto& r : rows) {
+      layers.push_back({{"layer", r.layer},
+                        {"n_visible", r.n_visible},
+                        {"n_hidden", r.n_hidden},
+                        {"free_energy", to_json(r.free_energy)},
+                        {"free_energy_per_unit", to_json(r.free_energy_per_unit)},
+                        {"log_z_method", std::string(estimate::to_string(r.log_z_method))},
+                        {"log_z", optional_json(r.log_z)},
+                        {"log_likelihood", optional_json(r.log_likelihood)},
+                        {"log_likelihood_per_unit", optional_json(r.log_likelihood_per_unit)}});
+    }
+    nlohmann::json j = {{"model", o.model}, {"data", o.data}, {"samples", data.rows()},
+                        {"propagate", o.propagate}, {"seed", o.seed}, {"layers", layers}};
+    if (bound) j["lower_bound"] = {{"mean", to_json(bound->mean)}, {"log_z_top", to_json(bound->log_z_top)}};
+    print_json(j);
+    return;
+  }
+  fmt::print("{:>5} {:>6} {:>6} {:>22} {:>8} {:>22} {:>22}\n", "layer", "n_vis", "n_hid",
+             "F/unit", "log Z by", "log Z", "log-lik/unit");
+  for (const auto& r : rows) {
+    const auto fmt_r = [](const std::optional<stats::Result>& x) {
+      return x ? fmt::format("{:.4f} ± {:.4f}", x->mean, x->error) : std::string("-");
+    };
+    fmt::print("{:>5} {:>6} {:>6} {:>22} {:>8} {:>22} {:>22}\n", r.layer, r.n_visible, r.n_hidden,
+               fmt::format("{:.4f} ± {:.4f}", r.free_energy_per_unit.mean, r.free_energy_per_unit.error),
+               estimate::to_string(r.log_z_method), fmt_r(r.log_z), fmt_r(r.log_likelihood_per_unit));
+  }
+  if (bound) {
+    fmt::print("variational lower bound on log p(v): {:.4f} ± {:.4f} nats per sample\n",
+               bound->mean.mean, bound->mean.error);
+  }
+}
+
+void add_dbn_flow(CLI::App& dbn) {
+  auto o = std::make_shared<DbnFlowOptions>();
+  CLI::App* cmd = dbn.add_subcommand(
+      "flow", "Free-energy flow: per-layer free energy, log Z and log-likelihood per unit");
+  cmd->add_option("MODEL", o->model, "DBN file (.h5)")->required();
+  cmd->add_option("DATA", o->data, "Data pushed up the stack")->required();
+  cmd->add_option("--log-z", o->log_z, "Per-layer log Z: auto | exact | ais | none")
+      ->check(CLI::IsMember({"auto", "exact", "ais", "none"}))
+      ->capture_default_str();
+  cmd->add_option("--propagate", o->propagate, "mean | sample")
+      ->check(CLI::IsMember({"mean", "sample"}))
+      ->capture_default_str();
+  cmd->add_option("--chains", o->chains, "AIS chains")->capture_default_str();
+  cmd->add_option("--betas", o->betas, "AIS temperatures (0: Salakhutdinov & Murray schedule)")
+      ->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed (AIS, sampled propagation, bound)")->capture_default_str();
+  cmd->add_flag("--bound", o->bound,
+                "Also the variational lower bound on log p(v) of a 2-layer DBN (Salakhutdinov & "
+                "Murray 2008)");
+  o->data_options.add_to(*cmd);
+  cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
+  cmd->callback([o] { run_dbn_flow(*o); });
+}
+
+struct DbnSampleOptions {
+  std::string model;
+  std::string output;
+  std::int64_t samples = 100;
+  std::int64_t gibbs_steps = 1000;
+  std::uint64_t seed = 0;
+};
+
+void run_dbn_sample(const DbnSampleOptions& o) {
+  check_output_path(o.output, {".h5", ".hdf5", ".png"});
+  check_range("--samples", o.samples, 1, 10000000);
+  check_range("--gibbs-steps", o.gibbs_steps, 0, 100000000);
+  const Dbn dbn = io::load_dbn(o.model);
+  if (o.samples * dbn.layer(0).n_visible() > kMaxMatrixElements) {
+    throw Error(fmt::format("--samples {}: too many values to hold in memory", o.samples));
+  }
+  Rng rng(o.seed);
+  const bool png = has_extension(o.output, ".png");
+  const MatrixF v = dbn.generate(static_cast<Index>(o.samples), static_cast<int>(o.gibbs_steps),
+                                 rng, /*mean_visible=*/png);
+  if (png) {
+    const auto n = dbn.layer(0).n_visible();
+    auto side = static_cast<Index>(std::llround(std::sqrt(static_cast<double>(n))));
+    const bool square = side * side == n;
+    const float lo = dbn.layer(0).visible_type() == UnitType::spin ? -1.0f : 0.0f;
+    io::write_png_mosaic(o.output, v, square ? side : 1, square ? side : n, false, lo, 1.0f);
+    fmt::print("wrote {} ({} samples; seed {}, {} Gibbs steps in the top layer)\n", o.output,
+               o.samples, o.seed, o.gibbs_steps);
+  } else {
+    std::map<std::string, std::string> attributes = provenance();
+    attributes["seed"] = std::to_string(o.seed);
+    attributes["gibbs_steps"] = std::to_string(o.gibbs_steps);
+    attributes["model"] = o.model;
+    io::save_dataset(o.output, v, attributes);
+    fmt::print("wrote {} ({} samples)\n", o.output, o.samples);
+  }
+}
+
+void add_dbn_sample(CLI::App& dbn) {
+  auto o = std::make_shared<DbnSampleOptions>();
+  CLI::App* cmd = dbn.add_subcommand("sample", "Generate: top-layer Gibbs sampling, then a pass down");
+  cmd->add_option("MODEL", o->model, "DBN file (.h5)")->required();
+  cmd->add_option("-o,--output", o->output, "Output .h5 (/data) or .png (mosaic of mean images)")->required();
+  cmd->add_option("--samples", o->samples, "Number of samples")->capture_default_str();
+  cmd->add_option("--gibbs-steps", o->gibbs_steps, "Gibbs steps in the top RBM")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed")->capture_default_str();
+  cmd->callback([o] { run_dbn_sample(*o); });
+}
+
+}  // namespace
+
+void add_dbn_commands(CLI::App& app) {
+  CLI::App* dbn = app.add_subcommand("dbn", "Deep belief networks: greedy training, free-energy flow, sampling");
+  dbn->require_subcommand(1);
+  add_dbn_train(*dbn);
+  add_dbn_flow(*dbn);
+  add_dbn_sample(*dbn);
+}
+
+}  // namespace rgflow::cli
