@@ -38,6 +38,7 @@ function(rgflow_add_test name)
   endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${lib} GTest::gtest_main rgflow_options)
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   target_compile_definitions(${name} PRIVATE
     RGFLOW_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data"
     RGFLOW_CLI_PATH="$<TARGET_FILE:rgflow_cli>")

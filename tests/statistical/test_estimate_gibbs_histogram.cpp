@@ -13,11 +13,7 @@
 #include <vector>
 
 #include "rgflow/estimate/exact.hpp"
-
-namespace rgflow {
-// GoogleTest prints parameters through PrintTo found by argument-dependent lookup.
-void PrintTo(UnitType type, std::ostream* os) { *os << to_string(type); }
-}  // namespace rgflow
+#include "support/random_rbm.hpp"
 
 namespace rgflow::estimate {
 namespace {
@@ -28,14 +24,7 @@ const auto exp_scalar = [](double x) { return std::exp(x); };
 
 Rbm random_rbm(Index nv, Index nh, UnitType vt, UnitType ht, std::uint64_t seed, double w_std,
                double b_std) {
-  Rbm rbm(nv, nh, vt, ht);
-  Rng rng(seed, 9);
-  for (Index i = 0; i < rbm.weights().size(); ++i) {
-    rbm.weights().data()[i] = static_cast<float>(w_std * rng.normal());
-  }
-  for (Index i = 0; i < nv; ++i) rbm.visible_bias()[i] = static_cast<float>(b_std * rng.normal());
-  for (Index j = 0; j < nh; ++j) rbm.hidden_bias()[j] = static_cast<float>(b_std * rng.normal());
-  return rbm;
+  return test::random_rbm(nv, nh, vt, ht, seed, w_std, b_std, /*stream=*/9);
 }
 
 MatrixF all_states(Index n, UnitType type) {

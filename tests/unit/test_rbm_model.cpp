@@ -11,11 +11,7 @@
 
 #include "rgflow/core/error.hpp"
 #include "rgflow/rbm/rbm.hpp"
-
-namespace rgflow {
-// GoogleTest prints parameters through PrintTo found by argument-dependent lookup.
-void PrintTo(UnitType type, std::ostream* os) { *os << to_string(type); }
-}  // namespace rgflow
+#include "support/random_rbm.hpp"
 
 namespace rgflow {
 namespace {
@@ -23,14 +19,7 @@ namespace {
 // Random parameters of a given scale; the RNG stream is fixed by `seed`.
 Rbm random_rbm(Index nv, Index nh, UnitType vt, UnitType ht, std::uint64_t seed, double w_std,
                double b_std) {
-  Rbm rbm(nv, nh, vt, ht);
-  Rng rng(seed, 7);
-  for (Index i = 0; i < rbm.weights().size(); ++i) {
-    rbm.weights().data()[i] = static_cast<float>(w_std * rng.normal());
-  }
-  for (Index i = 0; i < nv; ++i) rbm.visible_bias()[i] = static_cast<float>(b_std * rng.normal());
-  for (Index j = 0; j < nh; ++j) rbm.hidden_bias()[j] = static_cast<float>(b_std * rng.normal());
-  return rbm;
+  return test::random_rbm(nv, nh, vt, ht, seed, w_std, b_std, /*stream=*/7);
 }
 
 // Unit values for the bit pattern `bits` (bit k set: 1; clear: 0 for Bernoulli, −1 for spin).
