@@ -1,0 +1,326 @@
+#include "rgflow/ising/scan.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "rgflow/core/error.hpp"
+
+namespace rgflow::ising {
+
+namespace {
+
+double parse_double(const std::string& s, const std::string& whole) {
+  std::size_t pos = 0;
+  double v = 0.0;
+  try {
+    v = std::stod(s, &pos);
+  } catch (const std::exception&) {
+    pos = 0;
+  }
+  if (pos == 0 || pos != s.size() || !std::isfinite(v) || !(v > 0.0))
+    throw Error(fmt::format("--temperature {}: '{}' is not a positive number", whole, s));
+  return v;
+}
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+std::vector<double> parse_temperatures(const std::string& text) {
+  std::vector<std::string> parts;
+  std::stringstream ss(text);
+  for (std::string p; std::getline(ss, p, ':');) parts.push_back(p);
+  if (!text.empty() && text.back() == ':') parts.push_back("");
+  if (parts.size() == 1) return {parse_double(parts[0], text)};
+  if (parts.size() != 3)
+    throw Error(fmt::format("--temperature {}: expected T or start:stop:count", text));
+  const double a = parse_double(parts[0], text), b = parse_double(parts[1], text);
+  std::size_t pos = 0;
+  long count = 0;
+  try {
+    count = std::stol(parts[2], &pos);
+  } catch (const std::exception&) {
+    pos = 0;
+  }
+  if (pos == 0 || pos != parts[2].size() || count < 1 || count > 10000)
+    throw Error(fmt::format("--temperature {}: count must be an integer in [1, 10000]", text));
+  if (count > 1 && !(b > a))
+    throw Error(fmt::format("--temperature {}: stop must be above start", text));
+  std::vector<double> t(static_cast<std::size_t>(count));
+  for (long i = 0; i < count; ++i)
+    t[static_cast<std::size_t>(i)] =
+        count == 1 ? a : a + (b - a) * static_cast<double>(i) / static_cast<double>(count - 1);
+  return t;
+}
+
+std::vector<int> parse_sizes(const std::string& text) {
+  std::vector<int> sizes;
+  std::set<int> seen;
+  std::stringstream ss(text);
+  for (std::string p; std::getline(ss, p, ',');) {
+    std::size_t pos = 0;
+    long v = 0;
+    try {
+      v = std::stol(p, &pos);
+    } catch (const std::exception&) {
+      pos = 0;
+    }
+    if (pos == 0 || pos != p.size() || v < 2 || v > 65536)
+      throw Error(fmt::format("--size {}: '{}' is not a lattice side in [2, 65536]", text, p));
+    if (!seen.insert(static_cast<int>(v)).second)
+      throw Error(fmt::format("--size {}: {} given twice", text, v));
+    sizes.push_back(static_cast<int>(v));
+  }
+  if (sizes.empty() || text.back() == ',') throw Error(fmt::format("--size '{}': expected L or L1,L2,...", text));
+  return sizes;
+}
+
+std::uint64_t scan_seed(std::uint64_t seed, std::size_t size_index, std::size_t temperature_index) {
+  if (size_index == 0 && temperature_index == 0) return seed;
+  return splitmix64(seed ^ splitmix64((static_cast<std::uint64_t>(size_index) << 32) |
+                                      static_cast<std::uint64_t>(temperature_index)));
+}
+
+std::vector<BinderCrossing> binder_crossings(const std::vector<double>& T, const std::vector<int>& sizes,
+                                             const std::vector<std::vector<stats::Result>>& U) {
+  std::vector<BinderCrossing> out;
+  if (U.size() != sizes.size()) throw Error("binder_crossings: one row of cumulants per size");
+  for (const auto& row : U)
+    if (row.size() != T.size()) throw Error("binder_crossings: one cumulant per temperature");
+  std::vector<std::size_t> order(sizes.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return sizes[a] < sizes[b]; });
+  for (std::size_t k = 0; k + 1 < order.size(); ++k) {
+    const auto& u1 = U[order[k]];
+    const auto& u2 = U[order[k + 1]];
+    BinderCrossing c;
+    c.L1 = sizes[order[k]];
+    c.L2 = sizes[order[k + 1]];
+    for (std::size_t t = 0; t + 1 < T.size() && !c.found; ++t) {
+      const double d0 = u1[t].mean - u2[t].mean, d1 = u1[t + 1].mean - u2[t + 1].mean;
+      if (!std::isfinite(d0) || !std::isfinite(d1) || d0 == d1) continue;
+      if ((d0 <= 0.0) == (d1 <= 0.0)) continue;
+      const double h = T[t + 1] - T[t];
+      const double f = d0 / (d0 - d1);
+      // ∂T*/∂d0 = h·(−d1)/(d0−d1)², ∂T*/∂d1 = h·d0/(d0−d1)².
+      const double g0 = -h * d1 / ((d0 - d1) * (d0 - d1));
+      const double g1 = h * d0 / ((d0 - d1) * (d0 - d1));
+      const double v0 = u1[t].error * u1[t].error + u2[t].error * u2[t].error;
+      const double v1 = u1[t + 1].error * u1[t + 1].error + u2[t + 1].error * u2[t + 1].error;
+      c.found = true;
+      c.temperature = {T[t] + h * f, std::sqrt(g0 * g0 * v0 + g1 * g1 * v1), 0.5, 0};
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plot rendering
+
+namespace {
+
+// 3×5 glyphs, rows top to bottom, bit 2 = left column.
+const std::array<std::array<int, 5>, 13> kGlyphs = {{
+    {7, 5, 5, 5, 7},  // 0
+    {2, 6, 2, 2, 7},  // 1
+    {7, 1, 7, 4, 7},  // 2
+    {7, 1, 7, 1, 7},  // 3
+    {5, 5, 7, 1, 1},  // 4
+    {7, 4, 7, 1, 7},  // 5
+    {7, 4, 7, 5, 7},  // 6
+    {7, 1, 1, 1, 1},  // 7
+    {7, 5, 7, 5, 7},  // 8
+    {7, 5, 7, 1, 7},  // 9
+    {0, 0, 0, 0, 2},  // .
+    {0, 0, 7, 0, 0},  // -
+    {0, 7, 6, 4, 7},  // e
+}};
+constexpr int kScale = 2;
+
+struct Canvas {
+  MatrixF img;
+  void set(long x, long y, float v) {
+    if (x >= 0 && y >= 0 && x < img.cols() && y < img.rows()) img(y, x) = std::min(img(y, x), v);
+  }
+  void line(long x0, long y0, long x1, long y1, float v, int dot = 0) {
+    const long dx = std::abs(x1 - x0), dy = -std::abs(y1 - y0);
+    const long sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
+    long err = dx + dy, n = 0;
+    for (;;) {
+      if (dot == 0 || (n / dot) % 2 == 0) set(x0, y0, v);
+      ++n;
+      if (x0 == x1 && y0 == y1) break;
+      const long e2 = 2 * err;
+      if (e2 >= dy) { err += dy; x0 += sx; }
+      if (e2 <= dx) { err += dx; y0 += sy; }
+    }
+  }
+  // Text with its top-left corner at (x, y); returns the width in pixels.
+  static long text_width(const std::string& s) { return static_cast<long>(s.size()) * 4 * kScale; }
+  void text(long x, long y, const std::string& s) {
+    for (const char ch : s) {
+      int g = -1;
+      if (ch >= '0' && ch <= '9') g = ch - '0';
+      else if (ch == '.') g = 10;
+      else if (ch == '-') g = 11;
+      else if (ch == 'e') g = 12;
+      if (g >= 0)
+        for (int r = 0; r < 5; ++r)
+          for (int c = 0; c < 3; ++c)
+            if (kGlyphs[static_cast<std::size_t>(g)][static_cast<std::size_t>(r)] & (4 >> c))
+              for (int a = 0; a < kScale; ++a)
+                for (int b = 0; b < kScale; ++b) set(x + c * kScale + b, y + r * kScale + a, 0.0f);
+      x += 4 * kScale;
+    }
+  }
+  void marker(long x, long y, std::size_t shape) {
+    const long r = 3;
+    switch (shape % 5) {
+      case 0:  // filled square
+        for (long a = -r; a <= r; ++a)
+          for (long b = -r; b <= r; ++b) set(x + b, y + a, 0.0f);
+        break;
+      case 1:  // open circle
+        for (long a = -r - 1; a <= r + 1; ++a)
+          for (long b = -r - 1; b <= r + 1; ++b) {
+            const long d = a * a + b * b;
+            if (d <= (r + 1) * (r + 1) && d >= (r - 1) * (r - 1)) set(x + b, y + a, 0.0f);
+          }
+        break;
+      case 2:  // open diamond
+        line(x - r - 1, y, x, y - r - 1, 0.0f);
+        line(x, y - r - 1, x + r + 1, y, 0.0f);
+        line(x + r + 1, y, x, y + r + 1, 0.0f);
+        line(x, y + r + 1, x - r - 1, y, 0.0f);
+        break;
+      case 3:  // cross
+        line(x - r, y - r, x + r, y + r, 0.0f);
+        line(x - r, y + r, x + r, y - r, 0.0f);
+        break;
+      default:  // open triangle
+        line(x - r - 1, y + r, x + r + 1, y + r, 0.0f);
+        line(x - r - 1, y + r, x, y - r - 1, 0.0f);
+        line(x + r + 1, y + r, x, y - r - 1, 0.0f);
+        break;
+    }
+  }
+};
+
+// "Nice" tick values covering [lo, hi]: steps of 1, 2 or 5 × 10^k, about 5 ticks.
+std::vector<double> ticks(double lo, double hi, double& step) {
+  const double raw = (hi - lo) / 5.0;
+  const double p = std::pow(10.0, std::floor(std::log10(raw)));
+  step = p;
+  for (const double m : {1.0, 2.0, 5.0, 10.0})
+    if (m * p >= raw) { step = m * p; break; }
+  std::vector<double> t;
+  if (!(step > 0.0) || !std::isfinite(step) || (hi - lo) / step > 50.0) return t;  // degenerate range
+  for (double v = std::ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step)
+    t.push_back(std::abs(v) < 1e-12 * step ? 0.0 : v);
+  return t;
+}
+
+std::string tick_label(double v, double step) {
+  const int decimals = std::max(0, static_cast<int>(-std::floor(std::log10(step) + 1e-9)));
+  if (std::abs(v) >= 1e5 || (v != 0.0 && std::abs(v) < 1e-4)) return fmt::format("{:.1e}", v);
+  return fmt::format("{:.{}f}", v, decimals);
+}
+
+}  // namespace
+
+MatrixF render_plot(const Plot& plot) {
+  if (plot.width < 160 || plot.height < 120) throw Error("render_plot: image too small");
+  Canvas cv{MatrixF::Ones(plot.height, plot.width)};
+  // Data ranges over everything drawn.
+  double x0 = std::numeric_limits<double>::infinity(), x1 = -x0, y0 = x0, y1 = -x0;
+  auto grow = [&](double x, double y) {
+    if (!std::isfinite(x) || !std::isfinite(y)) return;
+    x0 = std::min(x0, x); x1 = std::max(x1, x);
+    y0 = std::min(y0, y); y1 = std::max(y1, y);
+  };
+  for (const auto& s : plot.series)
+    for (std::size_t i = 0; i < s.x.size(); ++i) {
+      const double e = i < s.err.size() && std::isfinite(s.err[i]) ? s.err[i] : 0.0;
+      grow(s.x[i], s.y[i] - e);
+      grow(s.x[i], s.y[i] + e);
+    }
+  for (const auto& c : plot.curves)
+    for (std::size_t i = 0; i < c.x.size(); ++i) grow(c.x[i], c.y[i]);
+  if (!(x1 >= x0)) { x0 = 0.0; x1 = 1.0; y0 = 0.0; y1 = 1.0; }
+  // Degenerate ranges: widen by max(0.5, 1e-6·|value|) so the scale stays finite at any magnitude.
+  if (x1 - x0 <= 1e-12 * std::max(1.0, std::abs(x0))) {
+    const double w = std::max(0.5, 1e-6 * std::abs(x0));
+    x0 -= w; x1 += w;
+  }
+  if (y1 - y0 <= 1e-12 * std::max(1.0, std::abs(y0))) {
+    const double w = std::max(0.5, 1e-6 * std::abs(y0));
+    y0 -= w; y1 += w;
+  }
+  const double padx = 0.04 * (x1 - x0), pady = 0.06 * (y1 - y0);
+  x0 -= padx; x1 += padx; y0 -= pady; y1 += pady;
+
+  const long left = 90, right = plot.width - 20, top = 20, bottom = plot.height - 40;
+  auto px = [&](double x) { return std::lround(left + (x - x0) / (x1 - x0) * static_cast<double>(right - left)); };
+  auto py = [&](double y) { return std::lround(bottom - (y - y0) / (y1 - y0) * static_cast<double>(bottom - top)); };
+
+  // Frame, ticks and labels.
+  cv.line(left, top, right, top, 0.0f);
+  cv.line(left, bottom, right, bottom, 0.0f);
+  cv.line(left, top, left, bottom, 0.0f);
+  cv.line(right, top, right, bottom, 0.0f);
+  double step = 0.0;
+  for (const double t : ticks(x0, x1, step)) {
+    const long x = px(t);
+    cv.line(x, bottom, x, bottom - 6, 0.0f);
+    cv.line(x, top + 1, x, bottom - 1, 0.9f, 2);  // light dotted grid
+    const std::string s = tick_label(t, step);
+    cv.text(x - Canvas::text_width(s) / 2, bottom + 8, s);
+  }
+  for (const double t : ticks(y0, y1, step)) {
+    const long y = py(t);
+    cv.line(left, y, left + 6, y, 0.0f);
+    cv.line(left + 1, y, right - 1, y, 0.9f, 2);
+    const std::string s = tick_label(t, step);
+    cv.text(left - 8 - Canvas::text_width(s), y - 5, s);
+  }
+  if (std::isfinite(plot.vertical_line) && plot.vertical_line > x0 && plot.vertical_line < x1)
+    cv.line(px(plot.vertical_line), top + 1, px(plot.vertical_line), bottom - 1, 0.4f, 4);
+
+  // Reference curves (mid-gray polylines).
+  for (const auto& c : plot.curves)
+    for (std::size_t i = 0; i + 1 < c.x.size(); ++i)
+      if (std::isfinite(c.y[i]) && std::isfinite(c.y[i + 1]))
+        cv.line(px(c.x[i]), py(c.y[i]), px(c.x[i + 1]), py(c.y[i + 1]), 0.5f);
+
+  // Data: error bars with caps, then markers.
+  for (std::size_t k = 0; k < plot.series.size(); ++k) {
+    const auto& s = plot.series[k];
+    for (std::size_t i = 0; i < s.x.size(); ++i) {
+      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
+      const long x = px(s.x[i]), y = py(s.y[i]);
+      if (i < s.err.size() && std::isfinite(s.err[i]) && s.err[i] > 0.0) {
+        const long ya = py(s.y[i] - s.err[i]), yb = py(s.y[i] + s.err[i]);
+        cv.line(x, ya, x, yb, 0.0f);
+        cv.line(x - 3, ya, x + 3, ya, 0.0f);
+        cv.line(x - 3, yb, x + 3, yb, 0.0f);
+      }
+      cv.marker(x, y, k);
+    }
+  }
+  return cv.img;
+}
+
+}  // namespace rgflow::ising
