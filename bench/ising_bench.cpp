@@ -2,8 +2,12 @@
 //   * Metropolis sweeps of an L = 1024 lattice, multi-spin (64 chains per word) vs scalar;
 //     counter "flips_per_ns" = attempted single-spin updates per nanosecond (multi-spin: 64 per
 //     site visit), i.e. sweeps · L² · lanes / time.
+//   * Philox4x32-10 bulk generation (the multi-spin kernel's random words): per-word rgflow::Rng
+//     vs philox_blocks portable vs AVX-512; counter "words_per_ns" (32-bit words).
 //   * Wolff cluster updates at L = 256 and 1024; counter "spins_per_s" = spins flipped per second
 //     (sum of cluster sizes / time), "clusters_per_s" = cluster updates per second.
+// Rates are per CPU second of the (single) benchmark thread, not wall time: on a shared machine
+// the wall time includes other jobs' time slices.
 // Run: build/bench/bench/ising_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
@@ -14,6 +18,7 @@
 #include "rgflow/ising/cluster.hpp"
 #include "rgflow/ising/exact.hpp"
 #include "rgflow/ising/metropolis.hpp"
+#include "rgflow/ising/philox_bulk.hpp"
 
 namespace {
 
@@ -67,9 +72,38 @@ void BM_WolffCluster(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
-BENCHMARK(BM_MetropolisMultiSpin)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_MetropolisScalar)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_WolffCluster)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond)->UseRealTime();
+void BM_RngPerWord(benchmark::State& state) {
+  Rng rng(1, 0);
+  std::vector<std::uint32_t> out(4 * BulkStream::kBlocks);
+  for (auto _ : state) {
+    for (auto& w : out) w = rng();
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["words_per_ns"] =
+      benchmark::Counter(static_cast<double>(out.size()) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+template <void (*Fill)(std::uint64_t, std::uint64_t, std::uint64_t, std::size_t, std::span<std::uint32_t>)>
+void BM_PhiloxBlocks(benchmark::State& state) {
+  std::vector<std::uint32_t> out(4 * BulkStream::kBlocks);
+  std::uint64_t block = 0;
+  for (auto _ : state) {
+    Fill(1, 0, block, BulkStream::kBlocks, out);
+    block += BulkStream::kBlocks;
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["words_per_ns"] =
+      benchmark::Counter(static_cast<double>(out.size()) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+BENCHMARK(BM_RngPerWord);
+BENCHMARK_TEMPLATE(BM_PhiloxBlocks, philox_blocks_portable)->Name("BM_PhiloxBlocks/portable");
+#if defined(__AVX512F__)
+BENCHMARK_TEMPLATE(BM_PhiloxBlocks, philox_blocks_avx512)->Name("BM_PhiloxBlocks/avx512");
+#endif
+BENCHMARK(BM_MetropolisMultiSpin)->Arg(1024)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MetropolisScalar)->Arg(1024)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_WolffCluster)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

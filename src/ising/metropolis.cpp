@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "rgflow/ising/philox_bulk.hpp"
+
 namespace rgflow::ising {
 
 AcceptanceTable metropolis_table(const Model& model) {
@@ -21,8 +23,9 @@ MetropolisScalar::MetropolisScalar(const Model& model) : L_(model.L), table_(met
   model.validate();
 }
 
-void MetropolisScalar::sweep(std::span<std::int8_t> s, Rng& rng) const {
+void MetropolisScalar::sweep(std::span<std::int8_t> s, Rng& rng_in) const {
   const int L = L_;
+  BulkStream rng(rng_in);  // rng_in's words in bulk, position written back at the end
   for (int parity = 0; parity < 2; ++parity) {
     for (int y = 0; y < L; ++y) {
       for (int x = (y + parity) & 1; x < L; x += 2) {
@@ -47,8 +50,9 @@ MetropolisMultiSpin::MetropolisMultiSpin(const Model& model) : L_(model.L), mode
     }
 }
 
-void MetropolisMultiSpin::sweep(std::span<std::uint64_t> W, Rng& rng) const {
+void MetropolisMultiSpin::sweep(std::span<std::uint64_t> W, Rng& rng_in) const {
   const int L = L_;
+  BulkStream rng(rng_in);  // the same words as rng_in, generated in bulk; written back at the end
   const RandomClass* classes = random_classes_.data();
   const std::size_t n_classes = random_classes_.size();
   for (int parity = 0; parity < 2; ++parity) {

@@ -7,7 +7,8 @@
 // is then an ordinary sequential sweep, still exact.)
 //
 // Two implementations of the same chain:
-//  * MetropolisScalar: int8 spins, one chain; the reference.
+//  * MetropolisScalar: int8 spins, one chain; the reference (its uniforms also come through a
+//    BulkStream, bit-identical to drawing from rng directly).
 //  * MetropolisMultiSpin: multi-spin coding over replicas — 64 independent chains share one
 //    uint64 word per site (bit b = chain b, 1 ↔ s = +1). The aligned-neighbour count is summed
 //    bit-sliced (full adders over the four XNORs), and each lane's acceptance u < threshold is
@@ -16,6 +17,10 @@
 //    undecided (on average ~log2(#lanes) + 1.3 words per site). Every lane thus gets its own
 //    exact uniform: the 64 chains are statistically independent and each is exactly the scalar
 //    chain in distribution. Portable C++ (no intrinsics); the compiler vectorises the word ops.
+//    The random words come from a BulkStream (ising/philox_bulk.hpp): rng's own Philox words,
+//    generated 256 blocks at a time (AVX-512 where __AVX512F__ is defined, portable otherwise)
+//    instead of one block per refill. The chain is bit-identical to drawing from rng directly,
+//    and rng is left exactly after the last word used.
 #include <array>
 #include <cstdint>
 #include <span>
