@@ -1,0 +1,36 @@
+# rgflow ising sample as a temperature scan over several sizes: one JSON point per (L, T) with the
+# Kaufman energy next to the estimate, one HDF5 file per point that `observe` reproduces, five
+# plots, and bad scan syntax.
+source "$(dirname "$0")/common.sh" "$1"
+
+"$RGFLOW" ising sample --size 4,8 --temperature 2.0:2.6:4 --samples 2000 --thermalize 200 \
+  --seed 7 -q --json --plot scan -o scan.h5 >scan.json
+python3 - scan.json <<'PY' || fail "scan JSON"
+import json, sys
+j = json.load(open(sys.argv[1]))
+pts = j["points"]
+assert len(pts) == 8, len(pts)
+for p in pts:
+    e, x = p["energy_per_spin"], p["exact"]["energy_per_spin"]
+    # Each point against Kaufman's exact finite-lattice energy: 5 standard errors.
+    assert abs(e["mean"] - x) < 5 * e["error"] + 1e-12, p
+assert len({p["seed"] for p in pts}) == 8, "every point needs its own seed"
+PY
+for q in energy specific_heat abs_magnetization susceptibility binder; do
+  [[ -s "scan_$q.png" ]] || fail "missing plot scan_$q.png"
+done
+files=(scan_L*_T*.h5)
+[[ ${#files[@]} -eq 8 ]] || fail "expected 8 point files, got ${files[*]}"
+"$RGFLOW" ising observe "${files[0]}" --json >observe.json
+python3 - scan.json observe.json "${files[0]}" <<'PY' || fail "observe does not reproduce the scan point"
+import json, sys
+pts = json.load(open(sys.argv[1]))["points"]
+o = json.load(open(sys.argv[2]))
+e = o["energy_per_spin"]["mean"]
+assert any(abs(p["energy_per_spin"]["mean"] - e) < 1e-12 for p in pts), (e, sys.argv[3])
+PY
+
+expect_bad_input "scan count of zero" - "--temperature" -- "$RGFLOW" ising sample --size 4 --temperature 2.0:2.5:0 --samples 10 -q
+expect_bad_input "scan with garbage" - "--temperature" -- "$RGFLOW" ising sample --size 4 --temperature 2.0:x:3 --samples 10 -q
+expect_bad_input "bad size list" - "--size" -- "$RGFLOW" ising sample --size 4,,8 --temperature 2.0 --samples 10 -q
+echo "PASS"
