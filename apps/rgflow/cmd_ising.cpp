@@ -557,6 +557,13 @@ void run_block(const BlockOptions& o) {
 
 struct McrgCliOptions {
   std::string data;
+  // Without DATA: sample here (Wolff by default) at --size/--temperature.
+  int size = 0;
+  double temperature = 0.0;
+  std::int64_t samples = 2000;
+  std::string algorithm = "wolff";
+  int thermalize = 1000;
+  int sweeps_between = 1;
   int factor = 2;
   int levels = 3;
   int even = 3;
@@ -579,19 +586,45 @@ void run_mcrg(const McrgCliOptions& o) {
   check_range("--levels", std::int64_t{o.levels}, 1, 32);
   check_range("--even", std::int64_t{o.even}, 1, rg::kMaxEvenOperators);
   check_range("--odd", std::int64_t{o.odd}, 1, rg::kMaxOddOperators);
-  const LatticeData lattice = load_lattice(o.data);
-  double chains = o.chains > 0 ? o.chains : attribute_or(lattice.dataset, "chains", 0.0, false);
-  m.chains = chains >= 1.0 ? static_cast<std::size_t>(chains) : 1;
+  LatticeData lattice;
+  std::string source = o.data;
+  if (!o.data.empty()) {
+    if (o.size != 0) throw Error("give either DATA or --size/--temperature, not both");
+    lattice = load_lattice(o.data);
+    double chains = o.chains > 0 ? o.chains : attribute_or(lattice.dataset, "chains", 0.0, false);
+    m.chains = chains >= 1.0 ? static_cast<std::size_t>(chains) : 1;
+  } else {
+    if (o.size == 0 || !(o.temperature > 0.0)) {
+      throw Error("mcrg needs a dataset (DATA) or --size L and --temperature T to sample one");
+    }
+    ising::RunConfig cfg;
+    cfg.model = {o.size, o.temperature, 1.0, 0.0};
+    cfg.algorithm = ising::parse_algorithm(o.algorithm);
+    cfg.samples = o.samples;
+    cfg.thermalize = o.thermalize;
+    cfg.sweeps_between = o.sweeps_between;
+    cfg.chains = o.chains;
+    cfg.seed = o.seed;
+    cfg.validate();
+    ising::RunResult r = ising::run(cfg);
+    lattice.L = r.L;
+    lattice.n = r.samples;
+    lattice.spins = std::move(r.spins);
+    m.chains = static_cast<std::size_t>(r.chains);
+    source = fmt::format("{} samples, L={}, T={}, {}, seed {}", r.samples, r.L, o.temperature,
+                         ising::algorithm_name(cfg.algorithm), o.seed);
+  }
   std::vector<rg::McrgStep> steps;
   try {
     steps = rg::mcrg(lattice.spins, lattice.n, lattice.L, m);
   } catch (const FileError&) {
     throw;
   } catch (const Error& e) {
+    if (o.data.empty()) throw;
     throw FileError(o.data, e.what());
   }
   if (o.json) {
-    nlohmann::json j{{"data", o.data}, {"L", lattice.L}, {"samples", lattice.n},
+    nlohmann::json j{{"data", source}, {"L", lattice.L}, {"samples", lattice.n}, {"seed", o.seed},
                      {"factor", o.factor}, {"rule", rg::block_rule_name(m.rule)},
                      {"even_operators", o.even}, {"odd_operators", o.odd}};
     nlohmann::json arr = nlohmann::json::array();
@@ -605,7 +638,7 @@ void run_mcrg(const McrgCliOptions& o) {
     return;
   }
   fmt::print("MCRG (Swendsen 1979) on {}: {} configurations, L={}, b={} {}, {} even / {} odd operators\n",
-             o.data, lattice.n, lattice.L, o.factor, rg::block_rule_name(m.rule), o.even, o.odd);
+             source, lattice.n, lattice.L, o.factor, rg::block_rule_name(m.rule), o.even, o.odd);
   for (const auto& s : steps)
     fmt::print("  {:>4} -> {:<4} y_t = {:.4f} ± {:.4f}   y_h = {:.4f} ± {:.4f}\n", s.from_size, s.to_size,
                s.y_t.mean, s.y_t.error, s.y_h.mean, s.y_h.error);
@@ -690,13 +723,26 @@ void add_ising_commands(CLI::App& app) {
     auto o = std::make_shared<McrgCliOptions>();
     CLI::App* cmd = ising_cmd->add_subcommand(
         "mcrg", "Swendsen's Monte Carlo RG: eigenvalue exponents y_t, y_h per blocking step");
-    cmd->add_option("data", o->data, "Dataset file (/spins [N, L, L]) sampled near T_c")->required();
+    cmd->add_option("data", o->data,
+                    "Dataset file (/spins [N, L, L]) sampled near T_c; or omit it and give "
+                    "--size and --temperature to sample here");
+    cmd->add_option("--size,-L", o->size, "Without DATA: lattice side L to sample");
+    cmd->add_option("--temperature,-T", o->temperature, "Without DATA: temperature to sample at");
+    cmd->add_option("--samples,-n", o->samples, "Without DATA: configurations to sample")
+        ->capture_default_str();
+    cmd->add_option("--algorithm", o->algorithm, "Without DATA: metropolis, wolff or sw")
+        ->capture_default_str();
+    cmd->add_option("--thermalize", o->thermalize, "Without DATA: thermalisation sweeps per chain")
+        ->capture_default_str();
+    cmd->add_option("--sweeps-between", o->sweeps_between, "Without DATA: sweeps between samples")
+        ->capture_default_str();
     cmd->add_option("--factor,-b", o->factor, "Block side b")->capture_default_str();
     cmd->add_option("--levels", o->levels, "Blocking steps")->capture_default_str();
     cmd->add_option("--even", o->even, "Even operators (1-4)")->capture_default_str();
     cmd->add_option("--odd", o->odd, "Odd operators (1-2)")->capture_default_str();
     cmd->add_option("--rule", o->rule, "majority or decimation")->capture_default_str();
-    cmd->add_option("--seed", o->seed, "Seed of the tie-breaking coins")->capture_default_str();
+    cmd->add_option("--seed", o->seed, "Seed of the tie-breaking coins (and of the sampler)")
+        ->capture_default_str();
     cmd->add_option("--chains", o->chains, "Interleaved chains (default: file attribute or 1)");
     cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
     cmd->callback([o] { run_mcrg(*o); });

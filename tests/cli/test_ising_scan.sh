@@ -30,6 +30,12 @@ e = o["energy_per_spin"]["mean"]
 assert any(abs(p["energy_per_spin"]["mean"] - e) < 1e-12 for p in pts), (e, sys.argv[3])
 PY
 
+# MCRG sampling its own configurations (no DATA): y_h within 4 sigma plus the known truncation
+# allowance of this operator set (tests/statistical/test_rg_mcrg.cpp) of 15/8.
+"$RGFLOW" ising mcrg --size 16 --temperature 2.269185314 --samples 1000 --levels 2 --seed 3 --json >mcrg.json
+json_check mcrg.json 'all(abs(s["y_h"]["mean"] - 1.875) < 4 * s["y_h"]["error"] + 0.015 for s in j["steps"]) and j["seed"] == 3' "MCRG y_h"
+expect_bad_input "mcrg without data or size" - "--size" -- "$RGFLOW" ising mcrg
+
 expect_bad_input "scan count of zero" - "--temperature" -- "$RGFLOW" ising sample --size 4 --temperature 2.0:2.5:0 --samples 10 -q
 expect_bad_input "scan with garbage" - "--temperature" -- "$RGFLOW" ising sample --size 4 --temperature 2.0:x:3 --samples 10 -q
 expect_bad_input "bad size list" - "--size" -- "$RGFLOW" ising sample --size 4,,8 --temperature 2.0 --samples 10 -q
