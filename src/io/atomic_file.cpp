@@ -54,4 +54,11 @@ void AtomicFile::commit() {
   committed_ = true;
 }
 
+FileError AtomicFile::for_destination(const FileError& error) const {
+  std::string message = error.what();
+  const std::string prefix = temp_path_ + ": ";
+  if (message.rfind(prefix, 0) == 0) message = message.substr(prefix.size());
+  return FileError(path_, message);
+}
+
 }  // namespace rgflow::io

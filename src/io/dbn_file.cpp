@@ -53,11 +53,7 @@ void save_dbn(const std::string& path, const Dbn& dbn,
       }
       for (const auto& [name, value] : attributes) file.set_attribute(kGroup, name, value);
     } catch (const FileError& e) {
-      // Report against the destination, not the temporary name.
-      std::string message = e.what();
-      const std::string prefix = out.temp_path() + ": ";
-      if (message.rfind(prefix, 0) == 0) message = message.substr(prefix.size());
-      throw FileError(path, message);
+      throw out.for_destination(e);
     }
     file.close();
   }

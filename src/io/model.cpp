@@ -140,11 +140,7 @@ void save_rbm(const std::string& path, const Rbm& rbm,
     try {
       write_rbm(file, kGroup, rbm, attributes);
     } catch (const FileError& e) {
-      // Report against the destination, not the temporary name.
-      std::string message = e.what();
-      const std::string prefix = out.temp_path() + ": ";
-      if (message.rfind(prefix, 0) == 0) message = message.substr(prefix.size());
-      throw FileError(path, message);
+      throw out.for_destination(e);
     }
     file.close();
   }

@@ -75,3 +75,16 @@ TEST(io_AtomicFile, FailedCommitThrowsAndTempIsRemoved) {
   }
   EXPECT_EQ(dir.entries(), std::set<std::string>{"occupied"});
 }
+
+TEST(io_AtomicFile, ErrorsOnTheTemporaryAreRestatedForTheDestination) {
+  TempDir dir;
+  const std::string path = dir.file("out.h5");
+  rgflow::io::AtomicFile out(path);
+  const rgflow::FileError raised(out.temp_path(), "dataset '/rbm/weights' could not be written");
+  const rgflow::FileError shown = out.for_destination(raised);
+  EXPECT_EQ(std::string(shown.what()), path + ": dataset '/rbm/weights' could not be written");
+  EXPECT_EQ(shown.path(), path);
+  // An error about some other file keeps its own name, now prefixed by the destination.
+  const rgflow::FileError other("elsewhere.h5", "broken");
+  EXPECT_EQ(std::string(out.for_destination(other).what()), path + ": elsewhere.h5: broken");
+}

@@ -3,6 +3,8 @@
 // untouched (DESIGN.md: never a partly written output file).
 #include <string>
 
+#include "rgflow/core/error.hpp"
+
 namespace rgflow::io {
 
 class AtomicFile {
@@ -17,6 +19,9 @@ class AtomicFile {
   const std::string& path() const { return path_; }
   // Renames the temporary file onto path(); throws FileError on failure.
   void commit();
+  // An error raised while writing temp_path(), restated against path(): users should see the
+  // file they named, not the temporary one.
+  FileError for_destination(const FileError& error) const;
 
  private:
   std::string path_;
