@@ -187,16 +187,26 @@ void write_scan_plots(const SampleOptions& o, const std::vector<int>& sizes,
   constexpr int kCurve = 240;
   struct Quantity {
     const char* name;
+    const char* title;
     stats::Result Observables::*member;
   };
-  const Quantity quantities[] = {{"energy", &Observables::energy_per_spin},
-                                 {"specific_heat", &Observables::specific_heat_per_spin},
-                                 {"abs_magnetization", &Observables::abs_magnetization},
-                                 {"susceptibility", &Observables::susceptibility},
-                                 {"binder", &Observables::binder}};
+  const Quantity quantities[] = {
+      {"energy", "energy per spin e", &Observables::energy_per_spin},
+      {"specific_heat", "specific heat per spin c", &Observables::specific_heat_per_spin},
+      {"abs_magnetization", "|m|", &Observables::abs_magnetization},
+      {"susceptibility", "susceptibility per spin", &Observables::susceptibility},
+      {"binder", "binder cumulant u = 1 - <m^4>/(3<m^2>^2)", &Observables::binder}};
   for (const auto& q : quantities) {
     ising::Plot plot;
     plot.vertical_line = exact ? tc : std::nan("");
+    const std::string reference = std::string(q.name) == "abs_magnetization" ? "yang, infinite l"
+                                                                               : "kaufman";
+    const bool has_reference = std::string(q.name) == "energy" ||
+                               std::string(q.name) == "specific_heat" ||
+                               std::string(q.name) == "abs_magnetization";
+    plot.title = std::string(q.title) + (exact && has_reference ? "  (lines: " + reference + ")" : "");
+    plot.x_label = exact ? "temperature t (dashed: t_c)" : "temperature t";
+    for (const int L : sizes) plot.series_labels.push_back(fmt::format("l = {}", L));
     for (std::size_t l = 0; l < sizes.size(); ++l) {
       ising::PlotSeries s;
       for (std::size_t t = 0; t < temps.size(); ++t) {

@@ -132,22 +132,34 @@ std::vector<BinderCrossing> binder_crossings(const std::vector<double>& T, const
 
 namespace {
 
-// 3×5 glyphs, rows top to bottom, bit 2 = left column.
-const std::array<std::array<int, 5>, 13> kGlyphs = {{
-    {7, 5, 5, 5, 7},  // 0
-    {2, 6, 2, 2, 7},  // 1
-    {7, 1, 7, 4, 7},  // 2
-    {7, 1, 7, 1, 7},  // 3
-    {5, 5, 7, 1, 1},  // 4
-    {7, 4, 7, 1, 7},  // 5
-    {7, 4, 7, 5, 7},  // 6
-    {7, 1, 1, 1, 1},  // 7
-    {7, 5, 7, 5, 7},  // 8
-    {7, 5, 7, 1, 7},  // 9
-    {0, 0, 0, 0, 2},  // .
-    {0, 0, 7, 0, 0},  // -
-    {0, 7, 6, 4, 7},  // e
+// 3×5 glyphs, rows top to bottom, bit 2 = left column: digits and number symbols, capital letters
+// and a little punctuation for titles, axis labels and legends (all text is drawn in capitals,
+// exponents of tick labels as "1.0E-05").
+struct Glyph {
+  char ch;
+  std::array<int, 5> rows;
+};
+constexpr std::array<Glyph, 50> kGlyphs = {{
+    {'0', {7, 5, 5, 5, 7}}, {'1', {2, 6, 2, 2, 7}}, {'2', {7, 1, 7, 4, 7}}, {'3', {7, 1, 7, 1, 7}},
+    {'4', {5, 5, 7, 1, 1}}, {'5', {7, 4, 7, 1, 7}}, {'6', {7, 4, 7, 5, 7}}, {'7', {7, 1, 1, 1, 1}},
+    {'8', {7, 5, 7, 5, 7}}, {'9', {7, 5, 7, 1, 7}}, {'.', {0, 0, 0, 0, 2}}, {'-', {0, 0, 7, 0, 0}},
+    {'_', {0, 0, 0, 0, 7}}, {'A', {2, 5, 7, 5, 5}}, {'B', {6, 5, 6, 5, 6}}, {'C', {3, 4, 4, 4, 3}},
+    {'D', {6, 5, 5, 5, 6}}, {'E', {7, 4, 6, 4, 7}}, {'F', {7, 4, 6, 4, 4}}, {'G', {3, 4, 5, 5, 3}},
+    {'H', {5, 5, 7, 5, 5}}, {'I', {7, 2, 2, 2, 7}}, {'J', {1, 1, 1, 5, 2}}, {'K', {5, 5, 6, 5, 5}},
+    {'L', {4, 4, 4, 4, 7}}, {'M', {5, 7, 7, 5, 5}}, {'N', {6, 5, 5, 5, 5}}, {'O', {2, 5, 5, 5, 2}},
+    {'P', {6, 5, 6, 4, 4}}, {'Q', {2, 5, 5, 6, 3}}, {'R', {6, 5, 6, 5, 5}}, {'S', {3, 4, 2, 1, 6}},
+    {'T', {7, 2, 2, 2, 2}}, {'U', {5, 5, 5, 5, 7}}, {'V', {5, 5, 5, 5, 2}}, {'W', {5, 5, 7, 7, 5}},
+    {'X', {5, 5, 2, 5, 5}}, {'Y', {5, 5, 2, 2, 2}}, {'Z', {7, 1, 2, 4, 7}}, {' ', {0, 0, 0, 0, 0}},
+    {'=', {0, 7, 0, 7, 0}}, {'(', {1, 2, 2, 2, 1}}, {')', {4, 2, 2, 2, 4}}, {'/', {1, 1, 2, 4, 4}},
+    {',', {0, 0, 0, 2, 4}}, {':', {0, 2, 0, 2, 0}}, {'|', {2, 2, 2, 2, 2}}, {'^', {2, 5, 0, 0, 0}},
+    {'<', {1, 2, 4, 2, 1}}, {'>', {4, 2, 1, 2, 4}},
 }};
+const Glyph* find_glyph(char ch) {
+  if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+  for (const Glyph& g : kGlyphs)
+    if (g.ch == ch) return &g;
+  return nullptr;
+}
 constexpr int kScale = 2;
 
 struct Canvas {
@@ -172,15 +184,10 @@ struct Canvas {
   static long text_width(const std::string& s) { return static_cast<long>(s.size()) * 4 * kScale; }
   void text(long x, long y, const std::string& s) {
     for (const char ch : s) {
-      int g = -1;
-      if (ch >= '0' && ch <= '9') g = ch - '0';
-      else if (ch == '.') g = 10;
-      else if (ch == '-') g = 11;
-      else if (ch == 'e') g = 12;
-      if (g >= 0)
+      if (const Glyph* g = find_glyph(ch))
         for (int r = 0; r < 5; ++r)
           for (int c = 0; c < 3; ++c)
-            if (kGlyphs[static_cast<std::size_t>(g)][static_cast<std::size_t>(r)] & (4 >> c))
+            if (g->rows[static_cast<std::size_t>(r)] & (4 >> c))
               for (int a = 0; a < kScale; ++a)
                 for (int b = 0; b < kScale; ++b) set(x + c * kScale + b, y + r * kScale + a, 0.0f);
       x += 4 * kScale;
@@ -272,7 +279,9 @@ MatrixF render_plot(const Plot& plot) {
   const double padx = 0.04 * (x1 - x0), pady = 0.06 * (y1 - y0);
   x0 -= padx; x1 += padx; y0 -= pady; y1 += pady;
 
-  const long left = 90, right = plot.width - 20, top = 20, bottom = plot.height - 40;
+  const long left = 90, right = plot.width - 20;
+  const long top = plot.title.empty() ? 20 : 40;
+  const long bottom = plot.height - (plot.x_label.empty() ? 40 : 60);
   auto px = [&](double x) { return std::lround(left + (x - x0) / (x1 - x0) * static_cast<double>(right - left)); };
   auto py = [&](double y) { return std::lround(bottom - (y - y0) / (y1 - y0) * static_cast<double>(bottom - top)); };
 
@@ -296,6 +305,10 @@ MatrixF render_plot(const Plot& plot) {
     const std::string s = tick_label(t, step);
     cv.text(left - 8 - Canvas::text_width(s), y - 5, s);
   }
+  if (!plot.title.empty()) cv.text((left + right - Canvas::text_width(plot.title)) / 2, 14, plot.title);
+  if (!plot.x_label.empty()) {
+    cv.text((left + right - Canvas::text_width(plot.x_label)) / 2, bottom + 30, plot.x_label);
+  }
   if (std::isfinite(plot.vertical_line) && plot.vertical_line > x0 && plot.vertical_line < x1)
     cv.line(px(plot.vertical_line), top + 1, px(plot.vertical_line), bottom - 1, 0.4f, 4);
 
@@ -318,6 +331,22 @@ MatrixF render_plot(const Plot& plot) {
         cv.line(x - 3, yb, x + 3, yb, 0.0f);
       }
       cv.marker(x, y, k);
+    }
+  }
+
+  // Legend: one marker and label per named series, top right inside the frame, on white.
+  std::size_t widest = 0;
+  for (const auto& label : plot.series_labels) widest = std::max(widest, label.size());
+  if (widest > 0) {
+    const long w = 26 + Canvas::text_width(std::string(widest, ' ')), h = 16;
+    const long lx = right - 8 - w, ly = top + 8;
+    const auto n = static_cast<long>(std::min(plot.series_labels.size(), plot.series.size()));
+    for (long yy = ly - 4; yy < ly + n * h; ++yy)
+      for (long xx = lx - 4; xx < lx + w; ++xx)
+        if (xx >= 0 && yy >= 0 && xx < cv.img.cols() && yy < cv.img.rows()) cv.img(yy, xx) = 1.0f;
+    for (long k = 0; k < n; ++k) {
+      cv.marker(lx + 6, ly + k * h + 5, static_cast<std::size_t>(k));
+      cv.text(lx + 18, ly + k * h, plot.series_labels[static_cast<std::size_t>(k)]);
     }
   }
   return cv.img;
