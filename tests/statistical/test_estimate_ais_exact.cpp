@@ -213,28 +213,7 @@ TEST(AisLargeWeights, ThirtyByFifteenWithinThreeSigma) {
   const Rbm rbm = random_rbm(30, 15, UnitType::bernoulli, UnitType::bernoulli, 2024, 2.0, 0.5);
   const double exact = exact_log_partition(rbm);
 
-  // Exact samples of p(v): h ~ p(h) by enumeration of the hidden layer, then v ~ p(v | h).
-  const Index n_states = Index{1} << rbm.n_hidden();
-  MatrixF states(n_states, rbm.n_hidden());
-  for (Index s = 0; s < n_states; ++s) {
-    for (Index j = 0; j < rbm.n_hidden(); ++j) states(s, j) = ((s >> j) & 1) != 0 ? 1.0f : 0.0f;
-  }
-  const VectorD free_energy = rbm.free_energy_hidden(states);
-  std::vector<double> cdf(static_cast<std::size_t>(n_states));
-  double acc = 0.0;
-  for (Index s = 0; s < n_states; ++s) {
-    acc += std::exp(-free_energy[s] - exact);
-    cdf[static_cast<std::size_t>(s)] = acc;
-  }
-  Rng rng(5, 13);
-  MatrixF hidden(100, rbm.n_hidden());
-  for (Index r = 0; r < hidden.rows(); ++r) {
-    const double u = rng.uniform_double() * acc;
-    const auto it = std::upper_bound(cdf.begin(), cdf.end(), u);
-    hidden.row(r) = states.row(std::min<Index>(static_cast<Index>(it - cdf.begin()), n_states - 1));
-  }
-  MatrixF samples;
-  rbm.sample_visible(hidden, samples, rng);
+  const MatrixF samples = test::exact_samples_by_hidden(rbm, 100, 5);
 
   AisOptions options;
   options.chains = 100;

@@ -11,6 +11,7 @@
 
 #include "rgflow/estimate/ais.hpp"
 #include "rgflow/estimate/exact.hpp"
+#include "support/random_rbm.hpp"
 
 namespace rgflow::estimate {
 namespace {
@@ -27,38 +28,10 @@ Rbm mnist_like_rbm(Index nh, std::uint64_t seed) {
   return rbm;
 }
 
-// n exact samples of p(v): h from p(h) = e^{−F(h)}/Z over all 2^n_hidden states, then v ~ p(v|h).
-MatrixF exact_samples_by_hidden(const Rbm& rbm, Index n, std::uint64_t seed) {
-  const Index nh = rbm.n_hidden();
-  const Index n_states = Index{1} << nh;
-  MatrixF states(n_states, nh);
-  for (Index s = 0; s < n_states; ++s) {
-    for (Index j = 0; j < nh; ++j) states(s, j) = ((s >> j) & 1) != 0 ? 1.0f : 0.0f;
-  }
-  const VectorD free_energy = rbm.free_energy_hidden(states);
-  const double f_min = free_energy.minCoeff();
-  std::vector<double> cdf(static_cast<std::size_t>(n_states));
-  double acc = 0.0;
-  for (Index s = 0; s < n_states; ++s) {
-    acc += std::exp(f_min - free_energy[s]);
-    cdf[static_cast<std::size_t>(s)] = acc;
-  }
-  Rng rng(seed, 11);
-  MatrixF H(n, nh);
-  for (Index r = 0; r < n; ++r) {
-    const double u = rng.uniform_double() * acc;
-    const auto it = std::upper_bound(cdf.begin(), cdf.end(), u);
-    H.row(r) = states.row(std::min<Index>(static_cast<Index>(it - cdf.begin()), n_states - 1));
-  }
-  MatrixF V;
-  rbm.sample_visible(H, V, rng);
-  return V;
-}
-
 TEST(AisLong, DefaultScheduleAtMnistWidthMatchesEnumeration) {
   const Rbm rbm = mnist_like_rbm(20, 5);
   const double exact = exact_log_partition(rbm);
-  const MatrixF samples = exact_samples_by_hidden(rbm, 2000, 6);
+  const MatrixF samples = test::exact_samples_by_hidden(rbm, 2000, 6);
   const Rbm base = base_rate_model(rbm, samples);
 
   AisOptions options;  // default schedule, 100 chains

@@ -26,21 +26,11 @@ Rbm random_rbm(Index nv, Index nh, UnitType vt, UnitType ht, std::uint64_t seed,
   return test::random_rbm(nv, nh, vt, ht, seed, w_std, b_std, /*stream=*/3);
 }
 
-// Unit values for the bit pattern `bits` (bit k set: 1; clear: 0 for Bernoulli, −1 for spin).
-VectorD state_of(std::uint64_t bits, Index n, UnitType type) {
-  VectorD x(n);
-  for (Index k = 0; k < n; ++k) {
-    const bool on = ((bits >> k) & 1u) != 0;
-    x[k] = on ? 1.0 : (type == UnitType::spin ? -1.0 : 0.0);
-  }
-  return x;
-}
-
 // All 2^n states of a layer, one per row.
 MatrixD all_states(Index n, UnitType type) {
   MatrixD out(Index{1} << n, n);
   for (Index s = 0; s < out.rows(); ++s) {
-    out.row(s) = state_of(static_cast<std::uint64_t>(s), n, type).transpose();
+    out.row(s) = test::state_of(static_cast<std::uint64_t>(s), n, type).cast<double>().transpose();
   }
   return out;
 }
@@ -229,7 +219,7 @@ TEST_P(ExactEnumeration, GradientMatchesFiniteDifferencesOfLogLikelihood) {
   MatrixF data(6, nv);
   const std::vector<std::uint64_t> patterns = {0b00000, 0b10101, 0b11100, 0b01111, 0b11111, 0b00110};
   for (Index r = 0; r < data.rows(); ++r) {
-    data.row(r) = state_of(patterns[static_cast<std::size_t>(r)], nv, vt()).cast<float>().transpose();
+    data.row(r) = test::state_of(patterns[static_cast<std::size_t>(r)], nv, vt()).transpose();
   }
 
   const Moments dm = data_moments(rbm, data);

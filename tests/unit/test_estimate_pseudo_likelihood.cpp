@@ -16,18 +16,11 @@
 namespace rgflow::estimate {
 namespace {
 
+using test::state_of;
+
 Rbm random_rbm(Index nv, Index nh, UnitType vt, UnitType ht, std::uint64_t seed, double w_std,
                double b_std) {
   return test::random_rbm(nv, nh, vt, ht, seed, w_std, b_std, /*stream=*/5);
-}
-
-VectorF state_of(std::uint64_t bits, Index n, UnitType type) {
-  VectorF x(n);
-  for (Index k = 0; k < n; ++k) {
-    const bool on = ((bits >> k) & 1u) != 0;
-    x[k] = on ? 1.0f : (type == UnitType::spin ? -1.0f : 0.0f);
-  }
-  return x;
 }
 
 // Σ_h e^{−E(v,h)} in float64 by brute force over the hidden layer.

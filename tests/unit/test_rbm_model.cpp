@@ -16,20 +16,12 @@
 namespace rgflow {
 namespace {
 
+using test::state_of;
+
 // Random parameters of a given scale; the RNG stream is fixed by `seed`.
 Rbm random_rbm(Index nv, Index nh, UnitType vt, UnitType ht, std::uint64_t seed, double w_std,
                double b_std) {
   return test::random_rbm(nv, nh, vt, ht, seed, w_std, b_std, /*stream=*/7);
-}
-
-// Unit values for the bit pattern `bits` (bit k set: 1; clear: 0 for Bernoulli, −1 for spin).
-VectorF state_of(std::uint64_t bits, Index n, UnitType type) {
-  VectorF x(n);
-  for (Index k = 0; k < n; ++k) {
-    const bool on = ((bits >> k) & 1u) != 0;
-    x[k] = on ? 1.0f : (type == UnitType::spin ? -1.0f : 0.0f);
-  }
-  return x;
 }
 
 MatrixF all_states(Index n, UnitType type) {
