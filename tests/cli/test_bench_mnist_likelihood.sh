@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The scaled-down binarized-MNIST likelihood table (bench/mnist_likelihood.py, issue #4): 2,000
+# training digits, 12 hidden units, CD-1 and PCD-1 for one epoch, scored on 300 test digits by AIS,
+# reverse AIS and exact enumeration. Checks the table's structure and that both AIS directions
+# agree with the exact log Z within 4 of their reported standard errors.
+source "$(dirname "$0")/common.sh" "$1"
+SCRIPT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bench/mnist_likelihood.py"
+DATA="${RGFLOW_SHARED_DATA_DIR:-}/binarized_mnist"
+if [[ ! -f "$DATA/binarized_mnist_train.amat.gz" ]]; then
+  echo "SKIP (shared data not found: $DATA)" >&2
+  exit 0
+fi
+
+python3 "$SCRIPT" --rgflow "$RGFLOW" --train "$DATA/binarized_mnist_train.amat.gz" \
+  --test "$DATA/binarized_mnist_test.amat.gz" --hidden 12 --rows 2000 --test-rows 300 --epochs 1 \
+  --methods cd1,pcd1 --exact --chains 50 --betas 1000 --out out > stdout.txt \
+  || fail "mnist_likelihood.py failed"
+
+[[ -f out/table.md && -f out/table.json ]] || fail "table.md / table.json missing"
+[[ $(grep -c '^| \(cd1\|pcd1\) | 12 | 1 |' out/table.md) == 2 ]] || fail "table rows: $(cat out/table.md)"
+json_check out/table.json 'j["parameters"]["seed"] == 1 and j["parameters"]["hidden"] == 12' \
+  "parameters recorded"
+for est in ais reverse-ais; do
+  json_check out/table.json "all(abs(r['$est']['log_z']['mean'] - r['exact']['log_z']['mean'])
+    < 4 * r['$est']['log_z']['error'] for r in j['rows'])" "$est log Z within 4 sigma of exact"
+  json_check out/table.json "all(r['$est']['log_z']['error'] > 0 for r in j['rows'])" \
+    "$est reports an error bar"
+done
+# Log-likelihoods of the same model and rows differ only through log Z.
+json_check out/table.json "all(abs((r['ais']['loglik']['mean'] - r['exact']['loglik']['mean'])
+  + (r['ais']['log_z']['mean'] - r['exact']['log_z']['mean'])) < 1e-6 for r in j['rows'])" \
+  "log-likelihood = -F - log Z"
+echo "ok"
