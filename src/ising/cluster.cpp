@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "rgflow/core/error.hpp"
+#include "rgflow/ising/philox_bulk.hpp"
 
 namespace rgflow::ising {
 namespace {
@@ -17,26 +18,59 @@ Threshold fk_bond(const Model& model, const char* name) {
 }  // namespace
 
 Wolff::Wolff(const Model& model) : L_(model.L), bond_(fk_bond(model, "Wolff")) {
-  stack_.reserve(static_cast<std::size_t>(model.sites()));
+  stack_.resize(static_cast<std::size_t>(model.sites()));
 }
 
-std::int64_t Wolff::flip_cluster(std::span<std::int8_t> s, Rng& rng) {
+namespace {
+// Rng::below's algorithm (Lemire's multiply-and-reject on 64-bit words), on a BulkStream, so the
+// draws are exactly the ones Rng::below would make.
+std::uint64_t below(BulkStream& rng, std::uint64_t n) {
+  __extension__ typedef unsigned __int128 u128;  // as in core/rng.cpp
+  u128 m = static_cast<u128>(rng.next_u64()) * n;
+  auto low = static_cast<std::uint64_t>(m);
+  if (low < n) {
+    const std::uint64_t threshold = (0 - n) % n;
+    while (low < threshold) {
+      m = static_cast<u128>(rng.next_u64()) * n;
+      low = static_cast<std::uint64_t>(m);
+    }
+  }
+  return static_cast<std::uint64_t>(m >> 64);
+}
+}  // namespace
+
+// The stack holds sites as (y << 16) | x, so neighbours need no division; each aligned neighbour
+// not yet in the cluster costs one 64-bit uniform against the integer threshold, in the order
+// left, right, up, down — the draws (and so the chain) are those of the per-word Rng kernel.
+std::int64_t Wolff::grow(std::span<std::int8_t> s, BulkStream& rng) {
   const int L = L_;
-  const int seed = static_cast<int>(rng.below(static_cast<std::uint64_t>(L) * L));
+  const std::uint64_t threshold = bond_.value;
+  const bool always = bond_.always;
+  const auto seed = static_cast<std::uint32_t>(below(rng, static_cast<std::uint64_t>(L) * L));
   const std::int8_t s0 = s[seed];
   const auto flipped = static_cast<std::int8_t>(-s0);
-  s[seed] = flipped;  // flipping on entry marks the site as in the cluster
-  stack_.clear();
-  stack_.push_back(seed);
+  std::int8_t* const sp = s.data();
+  sp[seed] = flipped;  // flipping on entry marks the site as in the cluster
+  std::uint32_t* const stack = stack_.data();
+  std::size_t top = 0;
+  stack[top++] = ((seed / static_cast<std::uint32_t>(L)) << 16) | (seed % static_cast<std::uint32_t>(L));
   std::int64_t size = 1;
-  while (!stack_.empty()) {
-    const int i = stack_.back();
-    stack_.pop_back();
-    const int nbrs[4] = {left_of(i, L), right_of(i, L), up_of(i, L), down_of(i, L)};
-    for (int j : nbrs) {
-      if (s[j] == s0 && bond_.accept(rng.next_u64())) {
-        s[j] = flipped;
-        stack_.push_back(j);
+  const std::uint32_t last = static_cast<std::uint32_t>(L - 1);
+  while (top > 0) {
+    const std::uint32_t c = stack[--top];
+    const std::uint32_t x = c & 0xFFFFu, y = c >> 16;
+    const std::uint32_t xl = x == 0 ? last : x - 1, xr = x == last ? 0 : x + 1;
+    const std::uint32_t yu = y == 0 ? last : y - 1, yd = y == last ? 0 : y + 1;
+    const std::uint32_t row = y * static_cast<std::uint32_t>(L);
+    const std::uint32_t nx[4] = {xl, xr, x, x};
+    const std::uint32_t ny[4] = {y, y, yu, yd};
+    const std::uint32_t idx[4] = {row + xl, row + xr, yu * static_cast<std::uint32_t>(L) + x,
+                                  yd * static_cast<std::uint32_t>(L) + x};
+    for (int k = 0; k < 4; ++k) {
+      const std::uint32_t j = idx[k];
+      if (sp[j] == s0 && (always || rng.next_u64() < threshold)) {
+        sp[j] = flipped;
+        stack[top++] = (ny[k] << 16) | nx[k];
         ++size;
       }
     }
@@ -44,14 +78,20 @@ std::int64_t Wolff::flip_cluster(std::span<std::int8_t> s, Rng& rng) {
   return size;
 }
 
-void Wolff::sweep(std::span<std::int8_t> s, Rng& rng) {
+std::int64_t Wolff::flip_cluster(std::span<std::int8_t> s, Rng& rng_in) {
+  BulkStream rng(rng_in);
+  return grow(s, rng);
+}
+
+void Wolff::sweep(std::span<std::int8_t> s, Rng& rng_in) {
+  BulkStream rng(rng_in);  // one buffer for all clusters of the sweep
   if (clusters_per_sweep_ > 0) {
-    for (std::int64_t k = 0; k < clusters_per_sweep_; ++k) flip_cluster(s, rng);
+    for (std::int64_t k = 0; k < clusters_per_sweep_; ++k) grow(s, rng);
     return;
   }
   const std::int64_t n = static_cast<std::int64_t>(L_) * L_;
   for (std::int64_t done = 0; done < n;) {
-    const std::int64_t size = flip_cluster(s, rng);
+    const std::int64_t size = grow(s, rng);
     done += size;
     flipped_ += size;
     ++clusters_;

@@ -53,20 +53,21 @@ void philox_blocks_avx512(std::uint64_t seed, std::uint64_t stream, std::uint64_
     __m512i x0 = _mm512_and_si512(c, lo32), x1 = _mm512_srli_epi64(c, 32);
     __m512i x2 = s_lo, x3 = s_hi;
     std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
+    // Only the low 32 bits of each 64-bit lane carry the word: vpmuludq reads only those, so the
+    // high halves may hold garbage (the full products) until the final pack masks them off.
+    // 0x96 = three-way XOR.
     for (int r = 0; r < kRounds; ++r) {
       if (r > 0) { k0 += kW0; k1 += kW1; }
       const __m512i p0 = _mm512_mul_epu32(x0, m0);
       const __m512i p1 = _mm512_mul_epu32(x2, m1);
-      const __m512i y0 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(p1, 32), x1), _mm512_set1_epi64(k0));
-      const __m512i y1 = _mm512_and_si512(p1, lo32);
-      const __m512i y2 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(p0, 32), x3), _mm512_set1_epi64(k1));
-      const __m512i y3 = _mm512_and_si512(p0, lo32);
-      x0 = y0; x1 = y1; x2 = y2; x3 = y3;
+      const __m512i y0 = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p1, 32), x1, _mm512_set1_epi64(k0), 0x96);
+      const __m512i y2 = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p0, 32), x3, _mm512_set1_epi64(k1), 0x96);
+      x0 = y0; x1 = p1; x2 = y2; x3 = p0;
     }
     // Pack to 32-bit words: a = (x0 | x1 << 32) per block, b = (x2 | x3 << 32); block j's 4 words
-    // are a_j, b_j as two 64-bit little-endian words.
-    const __m512i a = _mm512_or_si512(x0, _mm512_slli_epi64(x1, 32));
-    const __m512i b = _mm512_or_si512(x2, _mm512_slli_epi64(x3, 32));
+    // are a_j, b_j as two 64-bit little-endian words. 0xF8 = A | (B & C).
+    const __m512i a = _mm512_ternarylogic_epi64(_mm512_slli_epi64(x1, 32), x0, lo32, 0xF8);
+    const __m512i b = _mm512_ternarylogic_epi64(_mm512_slli_epi64(x3, 32), x2, lo32, 0xF8);
     // out 64-bit words: a0 b0 a1 b1 ... a7 b7.
     const __m512i first = _mm512_permutex2var_epi64(a, idx_lo, b);
     const __m512i second = _mm512_permutex2var_epi64(a, idx_hi, b);
@@ -105,6 +106,16 @@ void BulkStream::refill() {
   next_block_ += kBlocks;
   pos_ = 0;
   end_ = 4 * kBlocks;
+}
+
+void BulkStream::refill_keep() {
+  const std::size_t r = end_ - pos_;  // unread words, < kMaxPeek
+  for (std::size_t k = 0; k < r; ++k) words_[k] = words_[pos_ + k];
+  philox_blocks(seed_, stream_, next_block_, kBlocks, std::span<std::uint32_t>(words_ + r, 4 * kBlocks));
+  base_word_ = next_block_ * 4 - r;
+  next_block_ += kBlocks;
+  pos_ = 0;
+  end_ = r + 4 * kBlocks;
 }
 
 void BulkStream::release() {

@@ -10,12 +10,15 @@
 //  * Swendsen–Wang (PRL 58, 86 (1987)): place all FK bonds, find clusters with union-find
 //    (path halving, union by size), flip each cluster with probability ½. One sweep = one update.
 // Bond decisions use integer thresholds on 64-bit uniforms (exact probability threshold/2^64).
+// Wolff draws its words through a BulkStream (ising/philox_bulk.hpp): the same words as rng, in
+// the same order, generated in bulk; rng is left exactly after the last word used.
 #include <cstdint>
 #include <span>
 #include <vector>
 
 #include "rgflow/core/rng.hpp"
 #include "rgflow/ising/lattice.hpp"
+#include "rgflow/ising/philox_bulk.hpp"
 
 namespace rgflow::ising {
 
@@ -33,9 +36,10 @@ class Wolff {
   std::int64_t clusters_per_sweep() const { return clusters_per_sweep_; }
 
  private:
+  std::int64_t grow(std::span<std::int8_t> spins, BulkStream& rng);
   int L_;
   Threshold bond_;
-  std::vector<int> stack_;
+  std::vector<std::uint32_t> stack_;  // sites as (y << 16) | x; a site is pushed at most once
   std::int64_t clusters_per_sweep_ = 0;  // 0: not frozen yet
   std::int64_t flipped_ = 0, clusters_ = 0;
 };

@@ -16,11 +16,18 @@
 //    most-significant bit first, drawing further random words only while some lane is still
 //    undecided (on average ~log2(#lanes) + 1.3 words per site). Every lane thus gets its own
 //    exact uniform: the 64 chains are statistically independent and each is exactly the scalar
-//    chain in distribution. Portable C++ (no intrinsics); the compiler vectorises the word ops.
-//    The random words come from a BulkStream (ising/philox_bulk.hpp): rng's own Philox words,
-//    generated 256 blocks at a time (AVX-512 where __AVX512F__ is defined, portable otherwise)
-//    instead of one block per refill. The chain is bit-identical to drawing from rng directly,
-//    and rng is left exactly after the last word used.
+//    chain in distribution. The random words come from a BulkStream (ising/philox_bulk.hpp):
+//    rng's own Philox words, generated 256 blocks at a time (AVX-512 where __AVX512F__ is
+//    defined, portable otherwise) instead of one block per refill. The chain is bit-identical to
+//    drawing from rng directly, and rng is left exactly after the last word used.
+//    Two kernels for the acceptance step, bit-identical (same words consumed, same flips):
+//     - sweep_portable: plain C++, one random word (one bit level of the 64 uniforms) at a time;
+//     - sweep_avx512 (when __AVX512F__ is defined): eight bit levels at once in one zmm register
+//       (eight consecutive 64-bit words of the stream); the lanes still undecided before each
+//       level come from a prefix-AND across the register, and the number of words the site used
+//       (first level at which every lane is decided, + 1) from a mask count, so the stream
+//       position advances exactly as in the portable kernel. sweep() calls sweep_avx512 where it
+//       exists.
 #include <array>
 #include <cstdint>
 #include <span>
@@ -53,6 +60,13 @@ class MetropolisMultiSpin {
 
   // words[site], bit b = spin of lane b (1 ↔ +1).
   void sweep(std::span<std::uint64_t> words, Rng& rng) const;
+  void sweep_portable(std::span<std::uint64_t> words, Rng& rng) const;
+#if defined(__AVX512F__)
+  static constexpr bool kAvx512 = true;
+  void sweep_avx512(std::span<std::uint64_t> words, Rng& rng) const;
+#else
+  static constexpr bool kAvx512 = false;
+#endif
 
   // Per-lane energy and magnetisation per spin (bit-sliced counters, then unpacked).
   std::array<Measurement, kLanes> measure_lanes(std::span<const std::uint64_t> words) const;
@@ -64,12 +78,17 @@ class MetropolisMultiSpin {
   struct RandomClass {
     int a;          // aligned neighbours
     int up;         // 1: lane spin +1, 0: −1
-    std::uint64_t threshold;
+    int group;      // index into thresholds_ (classes with equal thresholds share one)
   };
+  template <bool kVector>
+  void sweep_impl(std::span<std::uint64_t> words, Rng& rng) const;
   int L_;
   Model model_;
-  std::array<std::array<bool, 5>, 2> always_{};
+  std::array<std::uint64_t, 5> always_up_{}, always_down_{};  // all-ones where p = 1
   std::vector<RandomClass> random_classes_;
+  std::vector<std::uint64_t> thresholds_;  // distinct thresholds of the random classes (≤ 10)
+  // level_mask_[64·g + k] = all-ones iff bit 63 − k of thresholds_[g] is set.
+  std::vector<std::uint64_t> level_mask_;
 };
 
 }  // namespace rgflow::ising

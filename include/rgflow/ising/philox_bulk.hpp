@@ -56,16 +56,26 @@ class BulkStream {
     const std::uint64_t hi = next_u32();
     return (hi << 32) | next_u32();
   }
+  // Direct access for vector kernels: a pointer to at least n ≤ kMaxPeek words starting at the
+  // current position (refilling, with the unread words moved to the front, when fewer are
+  // buffered); advance(k ≤ n) then consumes k of them.
+  static constexpr std::size_t kMaxPeek = 256;
+  const std::uint32_t* peek(std::size_t n) {
+    if (end_ - pos_ < n) refill_keep();
+    return words_ + pos_;
+  }
+  void advance(std::size_t k) { pos_ += k; }
   void release();
 
  private:
   void refill();
+  void refill_keep();
   Rng* rng_;
   std::uint64_t seed_, stream_;
   std::uint64_t next_block_;   // first block not yet in the buffer
   std::uint64_t base_word_;    // stream word index of words_[0]
   std::size_t pos_ = 0, end_ = 0;
-  alignas(64) std::uint32_t words_[4 * kBlocks];
+  alignas(64) std::uint32_t words_[4 * kBlocks + kMaxPeek];
 };
 
 }  // namespace rgflow::ising
