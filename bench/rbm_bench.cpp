@@ -2,8 +2,10 @@
 //   * the three GEMM shapes of a Gibbs step and its gradient: hidden field V·W [B×784]·[784×500],
 //     visible field H·Wᵀ [B×500]·[500×784], gradient Vᵀ·H [784×B]·[B×500] (counter GFLOP_s);
 //   * fused field + sigmoid + Bernoulli sample: Rbm::sample_hidden / sample_visible;
-//   * sigmoid + sample alone on a field that is already there (BernoulliUnits::sample with
-//     Rng::uniform, the library's per-element path), counter elements_per_ns;
+//   * sigmoid + sample alone on a field that is already there: the scalar definition
+//     (BernoulliUnits::sample with Rng::uniform, the pre-kernel per-element path) and the fused
+//     kernels (rbm/sampling_kernels.hpp: bulk Philox, AVX-512 and portable), counter
+//     elements_per_ns;
 //   * RNG throughput: Rng::uniform (float) per value;
 //   * exact log Z (the inner loop over 2^m hidden states) of a 784×m RBM, m = 16 and 20, counter
 //     states_per_us;
@@ -21,6 +23,7 @@
 #include <Eigen/Core>
 #include <cstdlib>
 #include <cstring>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,6 +31,7 @@
 #include "rgflow/estimate/ais.hpp"
 #include "rgflow/estimate/exact.hpp"
 #include "rgflow/rbm/rbm.hpp"
+#include "rgflow/rbm/sampling_kernels.hpp"
 #include "rgflow/rbm/units.hpp"
 #include "rgflow/train/trainer.hpp"
 
@@ -127,6 +131,43 @@ void BM_SigmoidSample(benchmark::State& state) {  // the element-wise part alone
       benchmark::Counter(static_cast<double>(n) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// The fused kernels (rbm/sampling_kernels.hpp) on the same 100×500 field: Arg 0 = the compiled
+// path through Rng (bulk Philox words), 1 = AVX-512 on pre-drawn words, 2 = portable on pre-drawn
+// words. Sampled in place, so after the first iteration the field is 0/1: the vector code costs
+// the same for any values. Also writes the means (as sample_hidden does in CD-1).
+void BM_KernelSample(benchmark::State& state) {
+  const Index n = 100 * kHidden;
+  MatrixF field = MatrixF::Random(100, kHidden) * 4.0f, mean(100, kHidden);
+  std::span<float> x(field.data(), static_cast<std::size_t>(n));
+  std::vector<std::uint32_t> words(static_cast<std::size_t>(n));
+  Rng rng(1, 2);
+  for (auto& w : words) w = rng();
+  for (auto _ : state) {
+    switch (state.range(0)) {
+      case 0: kernels::sample(UnitType::bernoulli, x, rng, mean.data()); break;
+#if defined(__AVX512F__)
+      case 1: kernels::sample_avx512(UnitType::bernoulli, x, words.data(), mean.data()); break;
+#endif
+      default: kernels::sample_portable(UnitType::bernoulli, x, words.data(), mean.data()); break;
+    }
+    benchmark::DoNotOptimize(field.data());
+    benchmark::DoNotOptimize(mean.data());
+  }
+  state.counters["elements_per_ns"] =
+      benchmark::Counter(static_cast<double>(n) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_KernelMean(benchmark::State& state) {  // σ(φ) in place, compiled path
+  const Index n = 100 * kHidden;
+  MatrixF field = MatrixF::Random(100, kHidden) * 4.0f;
+  for (auto _ : state) {
+    kernels::mean(UnitType::bernoulli, std::span<float>(field.data(), static_cast<std::size_t>(n)));
+    benchmark::DoNotOptimize(field.data());
+  }
+  state.counters["elements_per_ns"] =
+      benchmark::Counter(static_cast<double>(n) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 void BM_RngUniform(benchmark::State& state) {
   std::vector<float> out(4096);
   Rng rng(1, 3);
@@ -181,6 +222,8 @@ BENCHMARK(BM_GemmGradient)->Arg(10)->Arg(100)->UseRealTime();
 BENCHMARK(BM_SampleHidden)->Arg(100)->UseRealTime();
 BENCHMARK(BM_SampleVisible)->Arg(100)->UseRealTime();
 BENCHMARK(BM_SigmoidSample)->UseRealTime();
+BENCHMARK(BM_KernelSample)->Arg(0)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_KernelMean)->UseRealTime();
 BENCHMARK(BM_RngUniform)->UseRealTime();
 BENCHMARK(BM_ExactLogZ)->Arg(16)->Arg(20)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AisSteps)->Unit(benchmark::kMillisecond)->UseRealTime();

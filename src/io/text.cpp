@@ -3,6 +3,7 @@
 // Blank lines are skipped; every data line must have the same number of values.
 #include "readers.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <string_view>
@@ -51,6 +52,7 @@ class TextParser {
       values_.push_back(value);
     }
     const Index n = static_cast<Index>(fields_.size());
+    stored_ += fields_.size();
     if (rows_ == 0) {
       cols_ = n;
       first_data_line_ = line_number_;
@@ -60,15 +62,27 @@ class TextParser {
                                          line_number_, n, first_data_line_, cols_));
     }
     ++rows_;
-    if (static_cast<std::uint64_t>(values_.size()) > static_cast<std::uint64_t>(max_elements_)) {
+    if (static_cast<std::uint64_t>(stored_) > static_cast<std::uint64_t>(max_elements_)) {
       throw FileError(path_, fmt::format("more than max_elements = {} values", max_elements_));
+    }
+    if (values_.size() >= kBlock) {
+      full_.push_back(std::move(values_));
+      values_ = {};
     }
   }
 
   RawData finish() {
     if (rows_ == 0) throw FileError(path_, "empty dataset (no data lines)");
     RawData raw;
-    raw.data = Eigen::Map<const MatrixF>(values_.data(), rows_, cols_);
+    // Values are kept in blocks of whole rows and each block is freed once copied, so the peak
+    // is the matrix plus one block, not twice the matrix (50k binarized MNIST rows: 157 MB).
+    raw.data.resize(rows_, cols_);
+    float* out = raw.data.data();
+    full_.push_back(std::move(values_));
+    for (std::vector<float>& b : full_) {
+      out = std::copy(b.begin(), b.end(), out);
+      std::vector<float>().swap(b);
+    }
     if (header_) raw.attributes["header"] = *header_;
     return raw;
   }
@@ -118,7 +132,10 @@ class TextParser {
   std::string path_;
   bool csv_;
   std::int64_t max_elements_;
-  std::vector<float> values_;
+  static constexpr std::size_t kBlock = std::size_t{1} << 20;  // values per block (4 MiB)
+  std::vector<float> values_;               // the current block
+  std::vector<std::vector<float>> full_;    // completed blocks, in order
+  std::size_t stored_ = 0;                  // values in all blocks
   std::vector<std::string_view> fields_;
   std::optional<std::string> header_;
   Index rows_ = 0;

@@ -1,10 +1,10 @@
-#include "rgflow/ising/philox_bulk.hpp"
+#include "rgflow/core/philox_bulk.hpp"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
 
-namespace rgflow::ising {
+namespace rgflow {
 
 namespace {
 constexpr std::uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;  // Philox4x32 multipliers
@@ -133,4 +133,4 @@ void BulkStream::release() {
   rng_ = nullptr;
 }
 
-}  // namespace rgflow::ising
+}  // namespace rgflow
