@@ -74,7 +74,13 @@ def main():
     ap.add_argument("--hidden", type=int, default=500)
     ap.add_argument("--methods", default="cd1,pcd1,cd25")
     ap.add_argument("--epochs", type=int, default=100)
-    ap.add_argument("--epochs-cd25", type=int, default=40, help="epochs for methods with K >= 10 steps")
+    ap.add_argument("--epochs-cd25", type=int, default=20, help="epochs for methods with K >= 10 steps")
+    ap.add_argument("--epochs-persistent", type=int, default=200,
+                    help="epochs for persistent methods (pcdK, pt, tap*)")
+    ap.add_argument("--persistent-momentum", type=float, default=0.5,
+                    help="constant momentum for persistent methods (others: 0.5 then 0.9)")
+    ap.add_argument("--persistent-learning-rate-final", type=float, default=0.0001,
+                    help="persistent methods decay the learning rate linearly to this value")
     ap.add_argument("--learning-rate", type=float, default=0.01)
     ap.add_argument("--l2", type=float, default=2e-4)
     ap.add_argument("--batch-size", type=int, default=100)
@@ -103,15 +109,22 @@ def main():
     rows = []
     for name in a.methods.split(","):
         steps = re.fullmatch(r"(?:cd|pcd)(\d+)", name)
+        persistent = not re.fullmatch(r"cd\d+", name)
         epochs = a.epochs_cd25 if steps and int(steps.group(1)) >= 10 else a.epochs
+        schedule = []
+        if persistent:
+            epochs = a.epochs_persistent
+            schedule = ["--momentum", str(a.persistent_momentum),
+                        "--learning-rate-final", str(a.persistent_learning_rate_final)]
         model = os.path.join(a.out, f"{name}.h5")
         train_cmd = [a.rgflow, "rbm", "train", train, "--hidden", str(a.hidden), *method_args(name),
                      "--epochs", str(epochs), "--batch-size", str(a.batch_size),
-                     "--learning-rate", str(a.learning_rate), "--l2", str(a.l2),
+                     "--learning-rate", str(a.learning_rate), *schedule, "--l2", str(a.l2),
                      "--seed", str(a.seed), "--log", os.path.join(a.out, f"{name}.csv"),
                      "--json", "-q", "-o", model]
         _, train_seconds = run(train_cmd, log)
-        row = {"method": name, "hidden": a.hidden, "epochs": epochs, "train_seconds": train_seconds}
+        row = {"method": name, "hidden": a.hidden, "epochs": epochs, "train_seconds": train_seconds,
+               "train_command": train_cmd[1:]}
         for est in ["ais", "reverse-ais"] + (["exact"] if a.exact else []):
             cmd = [a.rgflow, "rbm", "loglik", model, test, "--method", est, "--json"]
             if est != "exact":

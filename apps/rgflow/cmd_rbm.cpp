@@ -18,12 +18,16 @@
 #include "rgflow/estimate/ais.hpp"
 #include "rgflow/estimate/exact.hpp"
 #include "rgflow/estimate/tap.hpp"
+#include "rgflow/estimate/tap_gaussian.hpp"
 #include "rgflow/io/dataset.hpp"
 #include "rgflow/io/model.hpp"
+#include "rgflow/io/standardize.hpp"
 #include "rgflow/io/png.hpp"
 #include "rgflow/rbm/rbm.hpp"
+#include "rgflow/rg/local_mask.hpp"
 #include "rgflow/train/config.hpp"
 #include "rgflow/train/monitor_log.hpp"
+#include "rgflow/train/tempering.hpp"
 #include "rgflow/train/trainer.hpp"
 
 namespace rgflow::cli {
@@ -48,11 +52,26 @@ struct TrainOptions {
   Index hidden = 0;
   std::string visible_type = "bernoulli";
   std::string hidden_type = "bernoulli";
+  // Gaussian visible units (docs/gaussian.md): initial σ, whether it is learned, and per-column
+  // standardisation of the data (a data option: give it again with --resume).
+  double sigma = 1.0;
+  bool learn_sigma = false;
+  bool standardize = false;
+  double standardize_floor = 0.1;
   std::string method = "cd";
   int steps = 1;
+  // TAP / EMF (--method tap1|tap2|tap3) and parallel tempering (--method pt).
+  int tap_iterations = 3;
+  double tap_damping = 0.5;
+  bool tap_persistent = true;
+  Index tap_chains = 0;
+  int replicas = 10;
+  double pt_beta_min = 0.1;
+  bool pt_adaptive = false;
   int epochs = 10;
   Index batch_size = 100;
   double learning_rate = 0.05;
+  std::optional<double> learning_rate_final;
   std::optional<double> momentum;
   double l1 = 0.0;
   double l2 = 0.0;
@@ -60,6 +79,10 @@ struct TrainOptions {
   double sparsity_cost = 0.1;
   std::string validation;
   std::uint64_t seed = 0;
+  // Locally connected RBM (docs/vrg-tools.md): "block:B[,halo:H][,units:U]" on an L x L lattice
+  // (or a ring of L sites when the data have L columns).
+  std::string mask;
+  int lattice = 0;
   DataOptions data_options;
   std::string log;
   int checkpoint_every = 0;
@@ -70,6 +93,8 @@ struct TrainOptions {
   CLI::Option* epochs_option = nullptr;
   // Options that set hyper-parameters, which a resumed run takes from its checkpoint instead.
   std::vector<CLI::Option*> model_options;
+  // Options valid only for gaussian visible units.
+  std::vector<CLI::Option*> gaussian_options;
 };
 
 nlohmann::json epoch_json(const train::EpochStats& s) {
@@ -196,9 +221,25 @@ void run_train(TrainOptions& o) {
     hidden_type = parse_unit_type(o.hidden_type);
     config.method = train::parse_method(o.method);
     config.steps = o.steps;
+    check_range("--tap-iterations", std::int64_t{o.tap_iterations}, 1, 1'000'000);
+    check_range("--tap-damping", o.tap_damping, 0.0, 0.999999);
+    check_range("--tap-chains", o.tap_chains, 0, kMaxMatrixElements);
+    check_range("--replicas", std::int64_t{o.replicas}, 2, 10'000);
+    check_range("--pt-beta-min", o.pt_beta_min, 1e-6, 0.999999);
+    config.tap_iterations = o.tap_iterations;
+    config.tap_damping = static_cast<float>(o.tap_damping);
+    config.tap_persistent = o.tap_persistent;
+    config.tap_chains = o.tap_chains;
+    config.pt_replicas = o.replicas;
+    config.pt_beta_min = static_cast<float>(o.pt_beta_min);
+    config.pt_adaptive = o.pt_adaptive;
     config.epochs = o.epochs;
     config.batch_size = o.batch_size;
     config.learning_rate = static_cast<float>(o.learning_rate);
+    if (o.learning_rate_final) {
+      check_range("--learning-rate-final", *o.learning_rate_final, 1e-12, 1e6);
+      config.learning_rate_final = static_cast<float>(*o.learning_rate_final);
+    }
     if (o.momentum) {
       check_range("--momentum", *o.momentum, 0.0, 0.999999);
       config.momentum_initial = config.momentum_final = static_cast<float>(*o.momentum);
@@ -212,6 +253,17 @@ void run_train(TrainOptions& o) {
     }
     config.seed = o.seed;
     config.validate();
+  }
+
+  // Gaussian options make sense only with gaussian visible units.
+  if (visible_type != UnitType::gaussian) {
+    for (const CLI::Option* opt : o.gaussian_options) {
+      if (opt->count() > 0) {
+        throw Error(fmt::format("{}: only for --visible-type gaussian", opt->get_name()));
+      }
+    }
+  } else if (!checkpoint) {
+    check_range("--sigma", o.sigma, 1e-3, 1e6);
   }
 
   // Data (the seed of a resumed run is the checkpoint's, so stochastic binarization and the
@@ -246,9 +298,37 @@ void run_train(TrainOptions& o) {
                                         data.cols(), o.resume, n_visible));
   }
   Rbm rbm = checkpoint ? checkpoint->rbm : Rbm(n_visible, n_hidden, visible_type, hidden_type);
+  if (!checkpoint && visible_type == UnitType::gaussian) {
+    rbm.visible_sigma().setConstant(static_cast<float>(o.sigma));
+    rbm.set_learn_sigma(o.learn_sigma);
+  }
+  if (!checkpoint && !o.mask.empty()) {
+    if (o.lattice < 1) throw Error("--mask needs --lattice L");
+    const rg::Lattice lattice = Index{o.lattice} * o.lattice == n_visible ? rg::Lattice::square(o.lattice)
+                                : o.lattice == n_visible               ? rg::Lattice::chain(o.lattice)
+                                                                       : rg::Lattice{};
+    if (lattice.lx == 0) {
+      throw FileError(o.data, fmt::format("--lattice {}: the data have {} columns, neither {} nor {}",
+                                          o.lattice, n_visible, Index{o.lattice} * o.lattice, o.lattice));
+    }
+    MatrixF mask = rg::block_mask(lattice, rg::parse_block_mask(o.mask));
+    if (mask.cols() != n_hidden) {
+      throw Error(fmt::format("--mask {} on this lattice makes {} hidden units; pass --hidden {}",
+                              o.mask, mask.cols(), mask.cols()));
+    }
+    rbm.set_mask(std::move(mask));
+  }
   check_data(rbm, data, o.data);
   if (validation.rows() > 0) {
     check_data(rbm, validation, o.validation.empty() ? o.data : o.validation);
+  }
+  // Standardisation with the training rows' statistics, applied to train and validation rows.
+  std::optional<io::Standardization> standardization;
+  if (o.standardize) {
+    check_range("--standardize-floor", o.standardize_floor, 0.0, 1.0);
+    standardization = io::fit_standardization(data, o.standardize_floor);
+    io::apply_standardization(*standardization, data);
+    if (validation.rows() > 0) io::apply_standardization(*standardization, validation);
   }
   if (data.rows() < 1) throw FileError(o.data, "no training rows");
 
@@ -291,9 +371,18 @@ void run_train(TrainOptions& o) {
   attrs["binarize"] = o.data_options.binarize;
   attrs["threshold"] = fmt::format("{}", o.data_options.threshold);
   attrs["to_spins"] = o.data_options.to_spins ? "true" : "false";
+  if (!o.mask.empty()) {
+    attrs["mask"] = o.mask;
+    attrs["lattice"] = std::to_string(o.lattice);
+  }
   attrs["epochs_done"] = std::to_string(trainer->epochs_done());
   if (checkpoint) attrs["resumed_from"] = o.resume;
-  io::save_rbm(o.output, rbm, attrs);
+  if (rbm.visible_type() == UnitType::gaussian) {
+    attrs["standardize"] = o.standardize ? "true" : "false";
+    if (o.standardize) attrs["standardize_floor"] = fmt::format("{}", o.standardize_floor);
+    if (!checkpoint) attrs["sigma_initial"] = fmt::format("{}", o.sigma);
+  }
+  io::save_rbm(o.output, rbm, attrs, standardization ? &*standardization : nullptr);
 
   const double seconds = seconds_since(t0);
   if (o.json) {
@@ -326,20 +415,69 @@ void add_train(CLI::App& rbm) {
   cmd->add_option("-o,--output", o->output, "Model file to write (.h5)")->required();
   o->model_options.push_back(
       cmd->add_option("--hidden", o->hidden, "Number of hidden units (required unless --resume)"));
-  o->model_options.push_back(cmd->add_option("--visible-type", o->visible_type, "Visible units")
-                                 ->check(CLI::IsMember({"bernoulli", "spin"}))
+  o->model_options.push_back(cmd->add_option("--visible-type", o->visible_type,
+                                             "Visible units (gaussian: real-valued data, "
+                                             "docs/gaussian.md)")
+                                 ->check(CLI::IsMember({"bernoulli", "spin", "gaussian"}))
                                  ->capture_default_str());
   o->model_options.push_back(cmd->add_option("--hidden-type", o->hidden_type, "Hidden units")
                                  ->check(CLI::IsMember({"bernoulli", "spin"}))
                                  ->capture_default_str());
+  {
+    CLI::Option* sigma =
+        cmd->add_option("--sigma", o->sigma,
+                        "Gaussian visible units: initial (or, without --learn-sigma, fixed) "
+                        "standard deviation sigma of every unit")
+            ->capture_default_str();
+    CLI::Option* learn = cmd->add_flag("--learn-sigma", o->learn_sigma,
+                                       "Gaussian visible units: learn sigma (through log sigma)");
+    CLI::Option* standardize =
+        cmd->add_flag("--standardize", o->standardize,
+                      "Gaussian visible units: standardise each column with the training rows' "
+                      "mean and standard deviation (stored in the model; give it again with "
+                      "--resume)");
+    CLI::Option* floor =
+        cmd->add_option("--standardize-floor", o->standardize_floor,
+                        "With --standardize: column scales are at least this fraction of the "
+                        "mean column standard deviation (near-constant columns)")
+            ->capture_default_str();
+    o->model_options.push_back(sigma);
+    o->model_options.push_back(learn);
+    o->gaussian_options = {sigma, learn, standardize, floor};
+  }
   o->model_options.push_back(
       cmd->add_option("--method", o->method,
-                      "Gradient estimator: cd (contrastive divergence) or pcd "
-                      "(persistent CD)")
-          ->check(CLI::IsMember({"cd", "pcd"}))
+                      "Gradient estimator: cd (contrastive divergence), pcd (persistent CD), "
+                      "tap1|tap2|tap3 (EMF/TAP free energy of order 1-3), pt (parallel "
+                      "tempering)")
+          ->check(CLI::IsMember({"cd", "pcd", "tap1", "tap2", "tap3", "pt"}))
           ->capture_default_str());
   o->model_options.push_back(
-      cmd->add_option("--steps", o->steps, "Gibbs steps k per update")->capture_default_str());
+      cmd->add_option("--steps", o->steps, "Gibbs steps k per update (pt: PT steps = sweep + swaps)")
+          ->capture_default_str());
+  o->model_options.push_back(cmd->add_option("--tap-iterations", o->tap_iterations,
+                                             "TAP: damped fixed-point sweeps per update")
+                                 ->capture_default_str());
+  o->model_options.push_back(
+      cmd->add_option("--tap-damping", o->tap_damping, "TAP: damping of the sweeps, in [0, 1)")
+          ->capture_default_str());
+  o->model_options.push_back(
+      cmd->add_flag("--tap-persistent,!--no-tap-persistent", o->tap_persistent,
+                    "TAP: magnetisations persist between updates (default) or restart at the batch"));
+  o->model_options.push_back(
+      cmd->add_option("--tap-chains", o->tap_chains,
+                      "TAP: persistent magnetisation particles (0: the batch size)")
+          ->capture_default_str());
+  o->model_options.push_back(
+      cmd->add_option("--replicas", o->replicas, "PT: temperatures K on the ladder")
+          ->capture_default_str());
+  o->model_options.push_back(
+      cmd->add_option("--pt-beta-min", o->pt_beta_min,
+                      "PT: lowest inverse temperature of the geometric ladder, in (0, 1)")
+          ->capture_default_str());
+  o->model_options.push_back(
+      cmd->add_flag("--pt-adaptive", o->pt_adaptive,
+                    "PT: adapt the ladder toward equal swap acceptance between neighbours"));
   o->epochs_option = cmd->add_option("--epochs", o->epochs,
                                      "Passes over the training data (with "
                                      "--resume: the new total)")
@@ -349,6 +487,9 @@ void add_train(CLI::App& rbm) {
   o->model_options.push_back(cmd->add_option("--learning-rate", o->learning_rate,
                                              "Step size applied to the batch-mean gradient")
                                  ->capture_default_str());
+  o->model_options.push_back(cmd->add_option(
+      "--learning-rate-final", o->learning_rate_final,
+      "Decay the learning rate linearly over the epochs to this value (Tieleman 2008; default: constant)"));
   o->model_options.push_back(
       cmd->add_option("--momentum", o->momentum,
                       "Constant momentum (default: 0.5 for epochs 1-5, then 0.9; Hinton 2010 §9)"));
@@ -367,6 +508,12 @@ void add_train(CLI::App& rbm) {
   o->model_options.push_back(
       cmd->add_option("--seed", o->seed, "Random seed (initialisation, batches, chains, splits)")
           ->capture_default_str());
+  o->model_options.push_back(cmd->add_option(
+      "--mask", o->mask,
+      "Locally connected RBM: block:B[,halo:H][,units:U] — each hidden unit sees one B x B block "
+      "(plus a halo of H sites) of the --lattice; masked weights stay exactly 0"));
+  o->model_options.push_back(cmd->add_option(
+      "--lattice", o->lattice, "L for --mask: the data are an L x L lattice (or a ring of L sites)"));
   o->data_options.add_to(*cmd);
   cmd->add_option("--log", o->log, "Per-epoch monitors to FILE.csv or FILE.jsonl");
   cmd->add_option("--checkpoint-every", o->checkpoint_every,
@@ -385,6 +532,12 @@ void add_train(CLI::App& rbm) {
 // rbm logz / loglik
 
 void check_exact_possible(const Rbm& rbm, const std::string& path) {
+  // Gaussian visible units: the hidden layer is enumerated, v integrated in closed form.
+  if (rbm.visible_type() == UnitType::gaussian && rbm.n_hidden() > estimate::kMaxExactUnits) {
+    throw FileError(path, fmt::format("exact log Z of a gaussian model enumerates the hidden layer, "
+                                      "at most {} units; this model has {}",
+                                      estimate::kMaxExactUnits, rbm.n_hidden()));
+  }
   if (std::min(rbm.n_visible(), rbm.n_hidden()) > estimate::kMaxExactUnits) {
     throw FileError(path, fmt::format("exact enumeration needs a layer of at most {} units; this "
                                       "model is {} x {}",
@@ -475,7 +628,10 @@ LogzEstimate estimate_log_z(const Rbm& rbm, const std::string& model_path,
                    {"effective_sample_size", r.effective_sample_size},
                    {"chains", r.chains},
                    {"temperatures", r.n_betas},
-                   {"base", data != nullptr ? "data visible marginals" : "uniform"},
+                   {"base", data == nullptr ? "uniform"
+                            : rbm.visible_type() == UnitType::gaussian
+                                ? "gaussian: data column means, sd max(data sd, sigma)"
+                                : "data visible marginals"},
                    {"seed", o.seed}};
     return out;
   }
@@ -488,12 +644,38 @@ LogzEstimate estimate_log_z(const Rbm& rbm, const std::string& model_path,
   tap.damping = o.tap_damping;
   MatrixF starts;
   if (data != nullptr) starts = data->topRows(std::min<Index>(data->rows(), 20));
+  if (rbm.visible_type() == UnitType::gaussian) {
+    // docs/gaussian.md §4: order 3 equals order 2 (Gaussian units have no third cumulant).
+    out.log_z =
+        estimate::gaussian_tap_log_partition(rbm, tap, data != nullptr ? &starts : nullptr);
+    out.details = {{"order", tap.order},
+                   {"approximation", tap.order == 1
+                                         ? "naive mean field (a lower bound on log Z)"
+                                         : "Gaussian-visible TAP expansion (order 3 = order 2; "
+                                           "neither bound); the error bar does not cover "
+                                           "truncation"}};
+    return out;
+  }
   out.log_z = estimate::tap_log_partition(rbm, tap, data != nullptr ? &starts : nullptr);
   out.details = {{"order", tap.order},
                  {"approximation", tap.order == 1 ? "naive mean field (a lower bound on log Z)"
                                                    : "TAP expansion (neither bound); the error "
                                                      "bar does not cover truncation"}};
   return out;
+}
+
+// Models trained with --standardize store the training rows' statistics: data given to logz and
+// loglik are mapped with them. Returns log |∂x'/∂x| (0 without a stored standardisation).
+double standardize_like_model(const std::string& model_path, const Rbm& rbm, MatrixF& data,
+                              nlohmann::json* info) {
+  const std::optional<io::Standardization> s = io::load_standardization(model_path, rbm.n_visible());
+  if (!s) return 0.0;
+  io::apply_standardization(*s, data);
+  const double log_jacobian = io::standardization_log_jacobian(*s);
+  if (info != nullptr) {
+    *info = {{"applied", true}, {"log_jacobian", log_jacobian}, {"source", "model file"}};
+  }
+  return log_jacobian;
 }
 
 struct LogzOptions {
@@ -510,6 +692,7 @@ void run_logz(const LogzOptions& o) {
   if (!o.data.empty()) {
     data = load_data(o.data, o.data_options, rbm.visible_type(), o.estimator.seed);
     check_data(rbm, data, o.data);
+    standardize_like_model(o.model, rbm, data, nullptr);
   }
   const auto t0 = Clock::now();
   const LogzEstimate est = estimate_log_z(rbm, o.model, o.estimator, o.data.empty() ? nullptr : &data);
@@ -551,31 +734,39 @@ struct LoglikOptions {
 
 void run_loglik(const LoglikOptions& o) {
   const Rbm rbm = io::load_rbm(o.model);
-  const MatrixF data = load_data(o.data, o.data_options, rbm.visible_type(), o.estimator.seed);
+  MatrixF data = load_data(o.data, o.data_options, rbm.visible_type(), o.estimator.seed);
   check_data(rbm, data, o.data);
+  nlohmann::json standardization = nullptr;
+  const double log_jacobian = standardize_like_model(o.model, rbm, data, &standardization);
+  const bool density = rbm.visible_type() == UnitType::gaussian;
   const auto t0 = Clock::now();
   const LogzEstimate est = estimate_log_z(rbm, o.model, o.estimator, &data);
   // log p(v) = −F(v) − log Z; the error adds the spread over rows and the error of log Z.
+  // Standardised models: log p(x) = log p(x') + log |∂x'/∂x|, the density of the data as given.
   stats::Result ll = estimate::mean_log_likelihood(rbm, data, est.log_z.mean);
+  ll.mean += log_jacobian;
   ll.error = std::hypot(ll.error, est.log_z.error);
   const double seconds = seconds_since(t0);
   if (o.json) {
     nlohmann::json j = {{"log_likelihood", to_json(ll)},
                         {"log_z", to_json(est.log_z)},
                         {"method", o.estimator.method},
-                        {"units", "nats per sample"},
+                        {"units", density ? "nats per sample (log of a probability density "
+                                            "over R^n_visible, in the data file's units)"
+                                          : "nats per sample"},
                         {"samples", data.rows()},
                         {"model", model_json(o.model, rbm)},
                         {"data", o.data},
                         {"time", {{"seconds", seconds}}}};
     if (!est.details.empty()) j["details"] = est.details;
+    if (!standardization.is_null()) j["standardization"] = standardization;
     print_json(j);
   } else {
     fmt::print(
-        "log-likelihood = {:.6f} ± {:.6f} nats per sample ({} samples; log Z = {:.10g} ± {:.2g}, "
+        "log-likelihood = {:.6f} ± {:.6f} nats per sample{} ({} samples; log Z = {:.10g} ± {:.2g}, "
         "{}; {:.3f} s)\n",
-        ll.mean, ll.error, data.rows(), est.log_z.mean, est.log_z.error, o.estimator.method,
-        seconds);
+        ll.mean, ll.error, density ? " (continuous density)" : "", data.rows(), est.log_z.mean,
+        est.log_z.error, o.estimator.method, seconds);
   }
 }
 
@@ -600,6 +791,9 @@ struct SampleOptions {
   std::int64_t samples = 100;
   std::int64_t gibbs_steps = 1000;
   std::uint64_t seed = 0;
+  std::string method = "gibbs";  // gibbs | pt (parallel tempering)
+  int replicas = 10;
+  double pt_beta_min = 0.1;
   bool json = false;
 };
 
@@ -623,38 +817,93 @@ void run_sample(const SampleOptions& o) {
   // Chains start from uniformly random visible states and run `gibbs_steps` rounds v→h→v.
   Rng rng(o.seed, 0);
   MatrixF v(n, rbm.n_visible());
-  dispatch(rbm.visible_type(), [&](auto u) {
-    using U = decltype(u);
-    for (Index i = 0; i < v.size(); ++i) v.data()[i] = U::state(static_cast<int>(rng() & 1u));
-  });
-  MatrixF h;
-  rbm.gibbs(v, h, static_cast<int>(o.gibbs_steps), rng);
+  const bool gaussian = rbm.visible_type() == UnitType::gaussian;
+  if (gaussian) {
+    // Gaussian visible units: v ~ N(a, σ²), the model with W = 0.
+    for (Index r = 0; r < n; ++r) {
+      for (Index i = 0; i < v.cols(); ++i) {
+        v(r, i) = rbm.visible_bias()[i] + rbm.visible_sigma()[i] * static_cast<float>(rng.normal());
+      }
+    }
+  } else {
+    dispatch(rbm.visible_type(), [&](auto u) {
+      using U = decltype(u);
+      for (Index i = 0; i < v.size(); ++i) v.data()[i] = U::state(static_cast<int>(rng() & 1u));
+    });
+  }
+  std::vector<double> pt_acceptance;
+  std::vector<double> pt_betas;
+  if (o.method == "pt") {
+    // Every replica of chain c starts at chain c's random state; the β = 1 replicas are output.
+    check_range("--replicas", std::int64_t{o.replicas}, 2, 10'000);
+    check_range("--pt-beta-min", o.pt_beta_min, 1e-6, 0.999999);
+    if (n > kMaxMatrixElements / o.replicas / std::max(rbm.n_visible(), rbm.n_hidden())) {
+      throw Error(fmt::format("--samples {} x --replicas {}: too many states", n, o.replicas));
+    }
+    train::ParallelTempering pt(train::geometric_ladder(o.replicas, o.pt_beta_min));
+    pt.reset(v);
+    pt.run(rbm, static_cast<int>(o.gibbs_steps), rng);
+    v = pt.cold_states();
+    pt_acceptance = pt.acceptance();
+    pt_betas = pt.state().betas;
+  } else {
+    MatrixF h;
+    rbm.gibbs(v, h, static_cast<int>(o.gibbs_steps), rng);
+  }
 
   std::map<std::string, std::string> attrs = provenance();
   attrs["model"] = o.model;
   attrs["seed"] = std::to_string(o.seed);
   attrs["samples"] = std::to_string(o.samples);
   attrs["gibbs_steps"] = std::to_string(o.gibbs_steps);
-  attrs["algorithm"] = "rbm-block-gibbs";
-  attrs["initial_state"] = "uniform";
+  attrs["algorithm"] = o.method == "pt" ? "rbm-parallel-tempering" : "rbm-block-gibbs";
+  if (o.method == "pt") {
+    attrs["replicas"] = std::to_string(o.replicas);
+    attrs["pt_beta_min"] = fmt::format("{}", o.pt_beta_min);
+    attrs["pt_betas"] = nlohmann::json(pt_betas).dump();
+    attrs["pt_swap_acceptance"] = nlohmann::json(pt_acceptance).dump();
+  }
+  attrs["initial_state"] = gaussian ? "normal(visible_bias, visible_sigma^2)" : "uniform";
   attrs["visible_type"] = std::string(to_string(rbm.visible_type()));
+  if (gaussian) {
+    // A model trained on standardised data: samples are mapped back to the data's units.
+    if (const auto st = io::load_standardization(o.model, rbm.n_visible())) {
+      for (Index r = 0; r < v.rows(); ++r) {
+        v.row(r) = v.row(r).cwiseProduct(st->scale.transpose()) + st->mean.transpose();
+      }
+      attrs["standardization"] = "inverted (samples in the training data's units)";
+    }
+  }
   const auto side = square_side(rbm.n_visible());
   if (has_extension(o.output, ".png")) {
     const bool spin = rbm.visible_type() == UnitType::spin;
+    float lo = spin ? -1.0f : 0.0f;
+    float hi = 1.0f;
+    if (gaussian) {  // real values: the samples' own range
+      lo = v.minCoeff();
+      hi = std::max(v.maxCoeff(), lo + 1e-6f);
+    }
     io::write_png_mosaic(o.output, v, side ? *side : 1, side ? *side : rbm.n_visible(), false,
-                         spin ? -1.0f : 0.0f, 1.0f);
+                         lo, hi);
   } else {
     const bool lattice = side && rbm.visible_type() == UnitType::spin;
     io::save_dataset(o.output, v, attrs, lattice ? side : std::nullopt);
   }
   const double seconds = seconds_since(t0);
   if (o.json) {
-    print_json({{"output", o.output},
-                {"samples", o.samples},
-                {"gibbs_steps", o.gibbs_steps},
-                {"seed", o.seed},
-                {"model", model_json(o.model, rbm)},
-                {"time", {{"seconds", seconds}}}});
+    nlohmann::json j{{"output", o.output},
+                     {"samples", o.samples},
+                     {"gibbs_steps", o.gibbs_steps},
+                     {"seed", o.seed},
+                     {"method", o.method},
+                     {"model", model_json(o.model, rbm)},
+                     {"time", {{"seconds", seconds}}}};
+    if (o.method == "pt") {
+      j["replicas"] = o.replicas;
+      j["pt_betas"] = pt_betas;
+      j["pt_swap_acceptance"] = pt_acceptance;
+    }
+    print_json(j);
   } else {
     fmt::print("wrote {} ({} samples, {} Gibbs steps, seed {}; {:.2f} s)\n", o.output, o.samples,
                o.gibbs_steps, o.seed, seconds);
@@ -674,6 +923,15 @@ void add_sample(CLI::App& rbm) {
   cmd->add_option("--gibbs-steps", o->gibbs_steps, "Gibbs steps per chain from a random start")
       ->capture_default_str();
   cmd->add_option("--seed", o->seed, "Random seed")->capture_default_str();
+  cmd->add_option("--method", o->method,
+                  "gibbs (independent block-Gibbs chains) or pt (parallel tempering: each chain "
+                  "has --replicas tempered copies; a step is a sweep of all plus neighbour swaps)")
+      ->check(CLI::IsMember({"gibbs", "pt"}))
+      ->capture_default_str();
+  cmd->add_option("--replicas", o->replicas, "PT: temperatures on the geometric ladder")
+      ->capture_default_str();
+  cmd->add_option("--pt-beta-min", o->pt_beta_min, "PT: lowest inverse temperature, in (0, 1)")
+      ->capture_default_str();
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
   cmd->callback([o] { run_sample(*o); });
 }

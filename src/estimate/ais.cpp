@@ -35,7 +35,80 @@ struct Path {
   RowF target_bias;                  // a_B
   Eigen::Matrix<double, 1, Eigen::Dynamic> bias_diff;  // a_B − a_A in float64
   std::vector<double> betas;
+  // Gaussian visible units only (docs/gaussian.md §5): W scaled by 1/σ² (the hidden field is
+  // b + Wᵀ(v/σ²)), and σ of the base and of the target in float64.
+  MatrixF scaled_weights;
+  VectorD base_sigma;
+  VectorD target_sigma;
 };
+
+// Gaussian visible units: the path p*_β(v) = exp(−(1 − β) E_A(v)) e^{−β F̃_B(v)} with
+//   E_A(v) = Σ_i (v_i − a_A,i)²/(2σ_A,i²),
+//   log p*_β(v) = −(1 − β) E_A(v) − β Σ_i (v_i − a_i)²/(2σ_i²) + Σ_j L_h(β φ_j),  φ = b + Wᵀ(v/σ²),
+// so a step adds Δβ [E_A(v) − Σ_i (v_i − a_i)²/(2σ_i²)] + Σ_j [L_h(β_new φ_j) − L_h(β_old φ_j)].
+// The Gibbs sweep at β: h_j ~ p(on) = σ(s β φ_j), then v_i ~ N(m_i, 1/λ_i) with precision
+// λ_i = (1 − β)/σ_A,i² + β/σ_i² and mean m_i = [(1 − β) a_A,i/σ_A,i² + β (a_i + (W h)_i)/σ_i²]/λ_i.
+template <class Hid>
+void anneal_batch_gaussian(const Path& path, bool reverse, MatrixF& V, std::vector<Rng>& rngs,
+                           double* log_w) {
+  const MatrixF& W = *path.weights;
+  const Index n = V.rows();
+  const Index nv = W.rows();
+  const Index nh = W.cols();
+  const std::size_t K = path.betas.size() - 1;
+  constexpr double sh = unit_scale<Hid>();
+  constexpr float h_off = Hid::state(0);
+  const VectorD base_prec = path.base_sigma.array().square().inverse();
+  const VectorD target_prec = path.target_sigma.array().square().inverse();
+  const VectorD base_mean = path.base_bias.transpose().cast<double>();
+  const VectorD target_mean = path.target_bias.transpose().cast<double>();
+
+  MatrixF phi(n, nh), H(n, nh), X(n, nv);
+  Eigen::ArrayXd x(nh), e_new(nh), e_old(nh), p_on(nh), lambda(nv), std_dev(nv), shift(nv);
+  Eigen::ArrayXf u_h(nh);
+
+  for (std::size_t t = 0; t < K; ++t) {
+    const double b_old = reverse ? path.betas[K - t] : path.betas[t];
+    const double b_new = reverse ? path.betas[K - t - 1] : path.betas[t + 1];
+    const double db = b_new - b_old;
+    const bool transition = t + 1 < K;
+
+    phi.noalias() = V * path.scaled_weights;
+    phi.rowwise() += path.hidden_bias;
+    for (Index r = 0; r < n; ++r) {
+      x = phi.row(r).transpose().cast<double>().array();
+      const double lin = Hid::type == UnitType::spin ? x.abs().sum() : x.max(0.0).sum();
+      const Eigen::ArrayXd v = V.row(r).transpose().cast<double>().array();
+      const double vis = 0.5 * ((v - base_mean.array()).square() * base_prec.array()).sum() -
+                         0.5 * ((v - target_mean.array()).square() * target_prec.array()).sum();
+      x = x.abs();
+      e_new = (-(sh * b_new) * x).exp();
+      e_old = (-(sh * b_old) * x).exp();
+      log_w[r] += db * (vis + lin) + ((1.0 + e_new) / (1.0 + e_old)).log().sum();
+      if (!transition) continue;
+      p_on = 1.0 / (1.0 + e_new);
+      p_on = (phi.row(r).transpose().array() >= 0.0f).select(p_on, e_new * p_on);
+      Rng& rng = rngs[static_cast<std::size_t>(r)];
+      for (Index j = 0; j < nh; ++j) u_h[j] = rng.uniform();
+      H.row(r) = ((u_h.cast<double>() < p_on).cast<float>() * (1.0f - h_off) + h_off).transpose();
+    }
+    if (!transition) break;
+
+    lambda = (1.0 - b_new) * base_prec.array() + b_new * target_prec.array();
+    std_dev = lambda.rsqrt();
+    shift = ((1.0 - b_new) * base_prec.array() * base_mean.array() +
+             b_new * target_prec.array() * target_mean.array()) / lambda;
+    const Eigen::ArrayXd h_scale = b_new * target_prec.array() / lambda;
+    X.noalias() = H * W.transpose();
+    for (Index r = 0; r < n; ++r) {
+      Rng& rng = rngs[static_cast<std::size_t>(r)];
+      for (Index i = 0; i < nv; ++i) {
+        const double mean = shift[i] + h_scale[i] * static_cast<double>(X(r, i));
+        V(r, i) = static_cast<float>(mean + std_dev[i] * rng.normal());
+      }
+    }
+  }
+}
 
 // Advances one batch of chains (rows of V, chain r drawing from rngs[r]) along the whole schedule,
 // forward (β_0 → β_K) or reverse (β_K → β_0), adding each chain's log weight to log_w[r].
@@ -136,8 +209,9 @@ void check_models(const Rbm& target, const Rbm& base, const AisOptions& options)
   if (options.chains_per_batch < 1) {
     throw Error(fmt::format("chains_per_batch must be at least 1 (got {})", options.chains_per_batch));
   }
-  // Rejects gaussian units before any work starts.
-  dispatch(target.visible_type(), target.hidden_type(), [](auto, auto) {});
+  // Rejects unsupported units before any work starts.
+  if (target.visible_type() != UnitType::gaussian) dispatch(target.visible_type(), [](auto) {});
+  dispatch(target.hidden_type(), [](auto) {});
   dispatch(base.hidden_type(), [](auto) {});
 }
 
@@ -145,6 +219,13 @@ void check_models(const Rbm& target, const Rbm& base, const AisOptions& options)
 // L_h(0) = log 2 at β = 0, for both unit types).
 double path_log_z0(const Rbm& target, const Rbm& base) {
   double acc = static_cast<double>(target.n_hidden()) * kLn2;
+  if (base.visible_type() == UnitType::gaussian) {
+    // ∫ e^{−E_A(v)} dv = Π_i √(2π σ_A,i²).
+    for (Index i = 0; i < base.n_visible(); ++i) {
+      acc += 0.5 * std::log(2.0 * M_PI) + std::log(static_cast<double>(base.visible_sigma()[i]));
+    }
+    return acc;
+  }
   dispatch(base.visible_type(), [&](auto u) {
     using U = decltype(u);
     for (Index i = 0; i < base.n_visible(); ++i) {
@@ -216,6 +297,13 @@ AisResult run_ais(const Rbm& target, const Rbm& base, const MatrixF* data,
   path.target_bias = target.visible_bias().transpose();
   path.bias_diff = (target.visible_bias().cast<double>() - base.visible_bias().cast<double>()).transpose();
   path.betas = checked_betas(options);
+  const bool gaussian = target.visible_type() == UnitType::gaussian;
+  if (gaussian) {
+    const VectorF inv_var = target.visible_sigma().array().square().inverse();
+    path.scaled_weights = inv_var.asDiagonal() * target.weights();
+    path.base_sigma = base.visible_sigma().cast<double>();
+    path.target_sigma = target.visible_sigma().cast<double>();
+  }
 
   const Index M = options.chains;
   const Index per_batch = std::min<Index>(options.chains_per_batch, M);
@@ -245,7 +333,9 @@ AisResult run_ais(const Rbm& target, const Rbm& base, const MatrixF* data,
 
   std::vector<double> log_w(static_cast<std::size_t>(M), 0.0);
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
-  dispatch(target.visible_type(), target.hidden_type(), [&](auto vis, auto hid) {
+  // Gaussian visible units have no policy type: BernoulliUnits stands in for Vis and is unused.
+  const UnitType vis_type = gaussian ? UnitType::bernoulli : target.visible_type();
+  dispatch(vis_type, target.hidden_type(), [&](auto vis, auto hid) {
     using Vis = decltype(vis);
     using Hid = decltype(hid);
 #pragma omp parallel num_threads(static_cast<int>(std::min<Index>(threads, n_batches)))
@@ -268,10 +358,20 @@ AisResult run_ais(const Rbm& target, const Rbm& base, const MatrixF* data,
             V.row(r) = data->row(rows[static_cast<std::size_t>(first + r)]);
           } else {
             Rng& rng = rngs[static_cast<std::size_t>(r)];
-            for (Index i = 0; i < nv; ++i) V(r, i) = Vis::sample(path.base_bias[i], rng.uniform());
+            if (gaussian) {
+              for (Index i = 0; i < nv; ++i) {
+                V(r, i) = static_cast<float>(path.base_bias[i] + path.base_sigma[i] * rng.normal());
+              }
+            } else {
+              for (Index i = 0; i < nv; ++i) V(r, i) = Vis::sample(path.base_bias[i], rng.uniform());
+            }
           }
         }
-        anneal_batch<Vis, Hid>(path, reverse, V, rngs, log_w.data() + first);
+        if (gaussian) {
+          anneal_batch_gaussian<Hid>(path, reverse, V, rngs, log_w.data() + first);
+        } else {
+          anneal_batch<Vis, Hid>(path, reverse, V, rngs, log_w.data() + first);
+        }
       }
     }
   });
@@ -330,6 +430,19 @@ Rbm base_rate_model(const Rbm& target, const MatrixF& data, double pseudo_count)
   target.check_visible_data(data, "base-rate data");
   Rbm base(target.n_visible(), target.n_hidden(), target.visible_type(), target.hidden_type());
   const double N = static_cast<double>(data.rows());
+  if (target.visible_type() == UnitType::gaussian) {
+    // Gaussian base: the data's column means, and σ_A,i = max(sd_i, σ_i). The model's marginal
+    // variance of v_i is σ_i² + Var((W h)_i) ≥ σ_i², so a narrower base only hurts the proposal
+    // (and a constant column would give σ_A = 0).
+    const MatrixD x = data.cast<double>();
+    const VectorD mean = x.colwise().mean().transpose();
+    for (Index i = 0; i < data.cols(); ++i) {
+      const double var = (x.col(i).array() - mean[i]).square().sum() / N;
+      base.visible_bias()[i] = static_cast<float>(mean[i]);
+      base.visible_sigma()[i] = std::max(static_cast<float>(std::sqrt(var)), target.visible_sigma()[i]);
+    }
+    return base;
+  }
   const double half = target.visible_type() == UnitType::spin ? 0.5 : 1.0;
   for (Index i = 0; i < data.cols(); ++i) {
     const double on = static_cast<double>((data.col(i).array() == 1.0f).count());
@@ -345,6 +458,19 @@ double base_log_partition(const Rbm& base) {
     throw Error("the closed-form log Z needs an RBM with zero weights");
   }
   double acc = 0.0;
+  if (base.visible_type() == UnitType::gaussian) {
+    // ∫ e^{−Σ(v−a)²/(2σ²)} dv Σ_h e^{bᵀh} = Π_i √(2πσ_i²) Π_j e^{L_h(b_j)}.
+    for (Index i = 0; i < base.n_visible(); ++i) {
+      acc += 0.5 * std::log(2.0 * M_PI) + std::log(static_cast<double>(base.visible_sigma()[i]));
+    }
+    dispatch(base.hidden_type(), [&](auto hid) {
+      using Hid = decltype(hid);
+      for (Index j = 0; j < base.n_hidden(); ++j) {
+        acc += Hid::log_partition(static_cast<double>(base.hidden_bias()[j]));
+      }
+    });
+    return acc;
+  }
   dispatch(base.visible_type(), base.hidden_type(), [&](auto vis, auto hid) {
     using Vis = decltype(vis);
     using Hid = decltype(hid);

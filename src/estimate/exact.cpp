@@ -5,6 +5,9 @@
 // W when s = v, a column of W when s = h), c_s and c_o are the biases. For a state s,
 //   φ_o(s) = c_o + Cᵀ s,        log w(s) = c_sᵀ s + Σ_j LP_o(φ_o,j(s)),        Z = Σ_s w(s),
 // with LP = softplus (Bernoulli o) or log 2cosh (spin o), see rbm/units.hpp.
+// Gaussian visible units (docs/gaussian.md): s = h is enumerated, φ_o(s) = a + W h = μ(h) is the
+// conditional mean of v, and the integral over v is closed form,
+//   log w(h) = bᵀh + Σ_i [(μ_i² − a_i²)/(2σ_i²) + ½ log(2πσ_i²)] = −F(h).
 #include "rgflow/estimate/exact.hpp"
 
 #include <omp.h>
@@ -45,16 +48,22 @@ struct Problem {
   MatrixD coupling;  // [n, m]
   VectorD s_bias;    // [n]
   VectorD o_bias;    // [m]
+  VectorD o_sigma;   // [m] Gaussian other layer (visible) only, else empty
   bool enumerate_visible = false;
+  bool gaussian() const { return o_sigma.size() != 0; }
   Index n() const { return coupling.rows(); }
   Index m() const { return coupling.cols(); }
 };
 
 Problem make_problem(const Rbm& rbm, EnumerateLayer layer) {
   rbm.validate();
+  const bool gaussian = rbm.visible_type() == UnitType::gaussian;
+  if (gaussian && layer == EnumerateLayer::visible) {
+    throw Error("gaussian visible units cannot be enumerated; enumerate the hidden layer");
+  }
   bool visible = false;
   switch (layer) {
-    case EnumerateLayer::automatic: visible = rbm.n_visible() < rbm.n_hidden(); break;
+    case EnumerateLayer::automatic: visible = !gaussian && rbm.n_visible() < rbm.n_hidden(); break;
     case EnumerateLayer::visible: visible = true; break;
     case EnumerateLayer::hidden: visible = false; break;
   }
@@ -64,9 +73,14 @@ Problem make_problem(const Rbm& rbm, EnumerateLayer layer) {
                             "are supported",
                             visible ? "visible" : "hidden", n, kMaxExactUnits));
   }
-  // Reject gaussian units here rather than in a worker thread.
-  dispatch(rbm.visible_type(), rbm.hidden_type(), [](auto, auto) {});
+  // Reject unsupported units here rather than in a worker thread.
+  if (gaussian) {
+    dispatch(rbm.hidden_type(), [](auto) {});
+  } else {
+    dispatch(rbm.visible_type(), rbm.hidden_type(), [](auto, auto) {});
+  }
   Problem p;
+  if (gaussian) p.o_sigma = rbm.visible_sigma().cast<double>();
   p.enumerate_visible = visible;
   if (visible) {
     p.s_type = rbm.visible_type();
@@ -321,13 +335,62 @@ double log_partition(const Problem& p, int threads) {
   return log_partition_general<S, O>(p, threads);
 }
 
+// Gaussian visible layer: log w(h) = bᵀh + Σ_i μ_i²/(2σ_i²) + c with μ = φ_o(h) and the
+// h-independent c = Σ_i [½ log(2πσ_i²) − a_i²/(2σ_i²)].
+struct GaussianWeight {
+  VectorD half_precision;  // 1/(2σ_i²)
+  double constant = 0.0;
+  explicit GaussianWeight(const Problem& p) {
+    constexpr double kLog2Pi = 1.8378770664093454836;
+    half_precision = 0.5 / p.o_sigma.array().square();
+    for (Index i = 0; i < p.m(); ++i) {
+      constant += 0.5 * kLog2Pi + std::log(p.o_sigma[i]) -
+                  p.o_bias[i] * p.o_bias[i] * half_precision[i];
+    }
+  }
+  double log_weight(const VectorD& mean, double s_linear) const {
+    return s_linear + constant + mean.cwiseAbs2().dot(half_precision);
+  }
+};
+
+template <class S>
+double log_partition_gaussian(const Problem& p, int threads) {
+  const GaussianWeight gw(p);
+  const Chunking ch = make_chunking(p.n(), kMaxChunkBits);
+  std::vector<LogSumExp> parts(static_cast<std::size_t>(ch.n_chunks));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (worth_parallel(p))
+  for (std::int64_t c = 0; c < ch.n_chunks; ++c) {
+    const std::uint64_t begin = static_cast<std::uint64_t>(c) << ch.chunk_bits;
+    const std::uint64_t end = begin + (std::uint64_t{1} << ch.chunk_bits);
+    LogSumExp lse;
+    visit_states<S>(p, begin, end, [&](std::uint64_t, const VectorD& field, double s_linear) {
+      lse.add(gw.log_weight(field, s_linear));
+    });
+    parts[static_cast<std::size_t>(c)] = lse;
+  }
+  LogSumExp total;
+  for (const LogSumExp& part : parts) total.add(part);
+  return total.log();
+}
+
 // float64 F(v) for each row: −aᵀv − Σ_j LP_h(b_j + W_{:j}ᵀ v), fields formed in float64 so that
 // differences of log-likelihoods are not limited by float32 rounding of V·W.
 VectorD free_energy_visible_f64(const Rbm& rbm, const MatrixF& data) {
   const MatrixD V = data.cast<double>();
-  MatrixD field = V * rbm.weights().cast<double>();
+  const bool gaussian = rbm.visible_type() == UnitType::gaussian;
+  // Gaussian: F(v) = Σ_i (v_i − a_i)²/(2σ_i²) − Σ_j LP_h(b_j + Σ_i W_ij v_i/σ_i²).
+  const VectorD inv_var =
+      gaussian ? VectorD(rbm.visible_sigma().cast<double>().array().square().inverse())
+               : VectorD::Ones(rbm.n_visible());
+  MatrixD field = V * (inv_var.asDiagonal() * rbm.weights().cast<double>());
   field.rowwise() += rbm.hidden_bias().cast<double>().transpose();
-  VectorD out = -(V * rbm.visible_bias().cast<double>());
+  VectorD out;
+  if (gaussian) {
+    const MatrixD d = V.rowwise() - rbm.visible_bias().cast<double>().transpose();
+    out = 0.5 * (d.array().square().matrix() * inv_var);
+  } else {
+    out = -(V * rbm.visible_bias().cast<double>());
+  }
   dispatch(rbm.hidden_type(), [&](auto h) {
     using H = decltype(h);
     for (Index r = 0; r < field.rows(); ++r) {
@@ -360,6 +423,9 @@ double mean_of(double field) {
 double exact_log_partition(const Rbm& rbm, EnumerateLayer layer, int threads) {
   const Problem p = make_problem(rbm, layer);
   const int nt = thread_count(threads);
+  if (p.gaussian()) {
+    return dispatch(p.s_type, [&](auto s) { return log_partition_gaussian<decltype(s)>(p, nt); });
+  }
   return dispatch(p.s_type, p.o_type,
                   [&](auto s, auto o) { return log_partition<decltype(s), decltype(o)>(p, nt); });
 }
@@ -389,6 +455,27 @@ Moments exact_model_moments(const Rbm& rbm) {
   std::vector<VectorD> o_sum(static_cast<std::size_t>(ch.n_chunks), VectorD::Zero(m));
   std::vector<MatrixD> so_sum(static_cast<std::size_t>(ch.n_chunks), MatrixD::Zero(n, m));
 
+  if (p.gaussian()) {
+    // Enumerated h; E[v | h] = μ(h) = φ_o(h), the Gaussian's mean.
+    const GaussianWeight gw(p);
+    dispatch(p.s_type, [&](auto s_units) {
+      using S = decltype(s_units);
+#pragma omp parallel for schedule(dynamic, 1) if (worth_parallel(p))
+      for (std::int64_t c = 0; c < ch.n_chunks; ++c) {
+        const auto ci = static_cast<std::size_t>(c);
+        const std::uint64_t begin = static_cast<std::uint64_t>(c) << ch.chunk_bits;
+        const std::uint64_t end = begin + (std::uint64_t{1} << ch.chunk_bits);
+        VectorD s(n);
+        visit_states<S>(p, begin, end, [&](std::uint64_t bits, const VectorD& field, double s_lin) {
+          const double prob = std::exp(gw.log_weight(field, s_lin) - log_z);
+          for (Index k = 0; k < n; ++k) s[k] = unit_state<S>(bits, k);
+          s_sum[ci] += prob * s;
+          o_sum[ci] += prob * field;
+          so_sum[ci].noalias() += (prob * s) * field.transpose();
+        });
+      }
+    });
+  } else {
   dispatch(p.s_type, p.o_type, [&](auto s_units, auto o_units) {
     using S = decltype(s_units);
     using O = decltype(o_units);
@@ -409,6 +496,7 @@ Moments exact_model_moments(const Rbm& rbm) {
       });
     }
   });
+  }
   VectorD s_total = VectorD::Zero(n), o_total = VectorD::Zero(m);
   MatrixD so_total = MatrixD::Zero(n, m);
   for (std::size_t c = 0; c < s_sum.size(); ++c) {
@@ -433,7 +521,10 @@ Moments data_moments(const Rbm& rbm, const MatrixF& data) {
   check_data(rbm, data, "data_moments");
   rbm.validate();
   const MatrixD V = data.cast<double>();
-  MatrixD h_mean = V * rbm.weights().cast<double>();
+  const VectorD inv_var = rbm.visible_type() == UnitType::gaussian
+                              ? VectorD(rbm.visible_sigma().cast<double>().array().square().inverse())
+                              : VectorD::Ones(rbm.n_visible());
+  MatrixD h_mean = V * (inv_var.asDiagonal() * rbm.weights().cast<double>());
   h_mean.rowwise() += rbm.hidden_bias().cast<double>().transpose();
   dispatch(rbm.hidden_type(), [&](auto h) {
     using H = decltype(h);

@@ -304,4 +304,124 @@ stats::Result tap_log_partition(const Rbm& rbm, const TapOptions& options,
   return stats::Result::exact(-best.free_energy);
 }
 
+namespace {
+
+// Float32 single-unit functions for the batched code (same formulas as UnitFunctions).
+struct UnitF {
+  bool bernoulli;
+  float mean(float field) const { return bernoulli ? sigmoid(field) : std::tanh(field); }
+  float k2(float m) const { return bernoulli ? m - m * m : 1.0f - m * m; }
+  float dk2(float m) const { return bernoulli ? 1.0f - 2.0f * m : -2.0f * m; }
+  float k3(float m) const { return bernoulli ? (m - m * m) * (1.0f - 2.0f * m) : -2.0f * m * (1.0f - m * m); }
+  float dk3(float m) const { return bernoulli ? 1.0f - 6.0f * m + 6.0f * m * m : -2.0f + 6.0f * m * m; }
+};
+
+template <class F>
+MatrixF map_elements(const MatrixF& m, F&& f) {
+  MatrixF out(m.rows(), m.cols());
+  const float* in = m.data();
+  float* o = out.data();
+  for (Index i = 0; i < m.size(); ++i) o[i] = f(in[i]);
+  return out;
+}
+
+void check_batch(const Rbm& rbm, const MatrixF& visible, const MatrixF& hidden, const char* what) {
+  if (visible.cols() != rbm.n_visible() || hidden.cols() != rbm.n_hidden() ||
+      visible.rows() != hidden.rows() || visible.rows() < 1) {
+    throw Error(fmt::format("{}: magnetisations are {}x{} and {}x{}, the model is {} x {}", what,
+                            visible.rows(), visible.cols(), hidden.rows(), hidden.cols(),
+                            rbm.n_visible(), rbm.n_hidden()));
+  }
+}
+
+// One damped layer update for all particles: m ← d·m + (1 − d)·μ(φ), with
+//   φ = bias + other·C + ½ κ₂'(m) ⊙ (κ₂(other)·C²) + ⅙ κ₃'(m) ⊙ (κ₃(other)·C³),
+// C = W (hidden layer, other = m_v) or Wᵀ (visible layer, other = m_h); powers elementwise.
+void batch_layer_update(const VectorF& bias, const MatrixF& other, const MatrixF& c,
+                        const MatrixF& c2, const MatrixF& c3, const UnitF& self,
+                        const UnitF& other_unit, int order, float damping, MatrixF& m,
+                        MatrixF& field) {
+  field.noalias() = other * c;
+  field.rowwise() += bias.transpose();
+  if (order >= 2) {
+    const MatrixF reaction = map_elements(other, [&](float x) { return other_unit.k2(x); }) * c2;
+    field.array() += 0.5f * map_elements(m, [&](float x) { return self.dk2(x); }).array() * reaction.array();
+  }
+  if (order >= 3) {
+    const MatrixF reaction = map_elements(other, [&](float x) { return other_unit.k3(x); }) * c3;
+    field.array() +=
+        (1.0f / 6.0f) * map_elements(m, [&](float x) { return self.dk3(x); }).array() * reaction.array();
+  }
+  float* pm = m.data();
+  const float* pf = field.data();
+  for (Index i = 0; i < m.size(); ++i) pm[i] = damping * pm[i] + (1.0f - damping) * self.mean(pf[i]);
+}
+
+}  // namespace
+
+void tap_sweeps(const Rbm& rbm, int order, int sweeps, double damping, MatrixF& visible,
+                MatrixF& hidden) {
+  constexpr const char* what = "tap_sweeps";
+  check_supported(rbm, what);
+  check_order(order, what);
+  if (!(damping >= 0.0 && damping < 1.0)) {
+    throw Error(fmt::format("{}: damping must be in [0, 1) (got {})", what, damping));
+  }
+  if (sweeps < 1) throw Error(fmt::format("{}: sweeps must be at least 1 (got {})", what, sweeps));
+  check_batch(rbm, visible, hidden, what);
+  const MatrixF& w = rbm.weights();
+  const MatrixF wt = w.transpose();
+  MatrixF w2, w3, w2t, w3t;
+  if (order >= 2) {
+    w2 = w.array().square().matrix();
+    w2t = w2.transpose();
+  }
+  if (order >= 3) {
+    w3 = w.array().cube().matrix();
+    w3t = w3.transpose();
+  }
+  const UnitF vis{rbm.visible_type() == UnitType::bernoulli};
+  const UnitF hid{rbm.hidden_type() == UnitType::bernoulli};
+  const auto d = static_cast<float>(damping);
+  MatrixF field;
+  for (int t = 0; t < sweeps; ++t) {
+    batch_layer_update(rbm.visible_bias(), hidden, wt, w2t, w3t, vis, hid, order, d, visible, field);
+    batch_layer_update(rbm.hidden_bias(), visible, w, w2, w3, hid, vis, order, d, hidden, field);
+  }
+}
+
+void tap_negative_phase(const Rbm& rbm, int order, const MatrixF& visible, const MatrixF& hidden,
+                        MatrixF& weights, VectorF& visible_bias, VectorF& hidden_bias) {
+  constexpr const char* what = "tap_negative_phase";
+  check_supported(rbm, what);
+  check_order(order, what);
+  check_batch(rbm, visible, hidden, what);
+  const float lo_v = rbm.visible_type() == UnitType::bernoulli ? 0.0f : -1.0f;
+  const float lo_h = rbm.hidden_type() == UnitType::bernoulli ? 0.0f : -1.0f;
+  const auto in_range = [](const MatrixF& m, float lo) {
+    return ((m.array() >= lo) && (m.array() <= 1.0f)).all();
+  };
+  if (!in_range(visible, lo_v) || !in_range(hidden, lo_h)) {
+    throw Error(fmt::format("{}: magnetisations outside the range of the unit type", what));
+  }
+  const UnitF vis{rbm.visible_type() == UnitType::bernoulli};
+  const UnitF hid{rbm.hidden_type() == UnitType::bernoulli};
+  const float inv = 1.0f / static_cast<float>(visible.rows());
+  weights.noalias() = (visible.transpose() * hidden) * inv;
+  if (order >= 2) {
+    const MatrixF kv = map_elements(visible, [&](float x) { return vis.k2(x); });
+    const MatrixF kh = map_elements(hidden, [&](float x) { return hid.k2(x); });
+    const MatrixF kk = (kv.transpose() * kh) * inv;
+    weights.array() += rbm.weights().array() * kk.array();
+  }
+  if (order >= 3) {
+    const MatrixF kv = map_elements(visible, [&](float x) { return vis.k3(x); });
+    const MatrixF kh = map_elements(hidden, [&](float x) { return hid.k3(x); });
+    const MatrixF kk = (kv.transpose() * kh) * inv;
+    weights.array() += 0.5f * rbm.weights().array().square() * kk.array();
+  }
+  visible_bias = visible.colwise().sum().transpose() * inv;
+  hidden_bias = hidden.colwise().sum().transpose() * inv;
+}
+
 }  // namespace rgflow::estimate

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <utility>
+
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/version.hpp"
 #include "rgflow/io/atomic_file.hpp"
@@ -15,7 +18,8 @@ constexpr const char* kGroup = "/rbm";
 
 // Attributes with a fixed meaning in the model format; callers may not override them.
 bool is_reserved(const std::string& name) {
-  return name == "visible_type" || name == "hidden_type" || name == "format_version";
+  return name == "visible_type" || name == "hidden_type" || name == "format_version" ||
+         name == "learn_sigma";
 }
 
 std::vector<std::int64_t> require_rank(const h5::File& file, const std::string& dataset,
@@ -57,6 +61,12 @@ void write_rbm(h5::File& file, const std::string& group, const Rbm& rbm,
   file.write(group + "/weights", rbm.weights());
   file.write(group + "/visible_bias", rbm.visible_bias());
   file.write(group + "/hidden_bias", rbm.hidden_bias());
+  // Locally connected RBMs (Rbm::mask): optional float32 [n_visible, n_hidden] of 0/1.
+  if (rbm.has_mask()) file.write(group + "/mask", rbm.mask());
+  if (rbm.visible_type() == UnitType::gaussian) {
+    file.write(group + "/visible_sigma", rbm.visible_sigma());
+    file.set_attribute(group, "learn_sigma", std::string(rbm.learn_sigma() ? "true" : "false"));
+  }
   file.set_attribute(group, "visible_type", std::string(to_string(rbm.visible_type())));
   file.set_attribute(group, "hidden_type", std::string(to_string(rbm.hidden_type())));
   file.set_attribute(group, "format_version", std::int64_t{kModelFormatVersion});
@@ -114,6 +124,31 @@ Rbm read_rbm(const h5::File& file, const std::string& group,
   rbm.weights() = file.read_matrix(weights);
   rbm.visible_bias() = file.read_vector(visible_bias);
   rbm.hidden_bias() = file.read_vector(hidden_bias);
+  if (visible == UnitType::gaussian) {
+    // Gaussian visible units: σ per unit (required) and whether training updates it.
+    const std::string sigma = group + "/visible_sigma";
+    const auto s_shape = require_rank(file, sigma, 1);
+    if (s_shape[0] != w_shape[0]) {
+      throw FileError(path, fmt::format("'{}' has {} entries but '{}' has {} rows (n_visible)",
+                                        sigma, s_shape[0], weights, w_shape[0]));
+    }
+    rbm.visible_sigma() = file.read_vector(sigma);
+    for (Index i = 0; i < rbm.n_visible(); ++i) {
+      const float x = rbm.visible_sigma()[i];
+      if (!(x > 0.0f) || !std::isfinite(x)) {
+        throw FileError(path, fmt::format("dataset '{}' entry {} is {}; sigma must be positive "
+                                          "and finite", sigma, i, x));
+      }
+    }
+    if (file.has_attribute(group, "learn_sigma")) {
+      const std::string learn = file.string_attribute(group, "learn_sigma");
+      if (learn != "true" && learn != "false") {
+        throw FileError(path, fmt::format("attribute 'learn_sigma' of '{}' is '{}' (expected "
+                                          "true or false)", group, learn));
+      }
+      rbm.set_learn_sigma(learn == "true");
+    }
+  }
   const std::pair<const std::string*, bool> finite[] = {
       {&weights, rbm.weights().allFinite()},
       {&visible_bias, rbm.visible_bias().allFinite()},
@@ -123,9 +158,26 @@ Rbm read_rbm(const h5::File& file, const std::string& group,
       throw FileError(path, fmt::format("dataset '{}' contains NaN or infinite values", *name));
   }
 
+  const std::string mask = group + "/mask";
+  if (file.exists(mask)) {
+    const auto m_shape = require_rank(file, mask, 2);
+    if (m_shape[0] != w_shape[0] || m_shape[1] != w_shape[1]) {
+      throw FileError(path, fmt::format("'{}' has shape [{}, {}] but '{}' has shape [{}, {}]", mask,
+                                        m_shape[0], m_shape[1], weights, w_shape[0], w_shape[1]));
+    }
+    MatrixF m = file.read_matrix(mask);
+    if (!(m.array() == 0.0f || m.array() == 1.0f).all()) {
+      throw FileError(path, fmt::format("dataset '{}' has entries other than 0 and 1", mask));
+    }
+    if (((m.array() == 0.0f) && (rbm.weights().array() != 0.0f)).any()) {
+      throw FileError(path, fmt::format("'{}' has nonzero weights where '{}' is 0", weights, mask));
+    }
+    rbm.set_mask(std::move(m));
+  }
+
   if (attributes != nullptr) {
     *attributes = file.attributes(group);
-    for (const char* name : {"visible_type", "hidden_type", "format_version"})
+    for (const char* name : {"visible_type", "hidden_type", "format_version", "learn_sigma"})
       attributes->erase(name);
   }
   return rbm;
@@ -134,11 +186,25 @@ Rbm read_rbm(const h5::File& file, const std::string& group,
 // Format: DESIGN.md "Model file (HDF5)"; see model.hpp.
 void save_rbm(const std::string& path, const Rbm& rbm,
               const std::map<std::string, std::string>& attributes) {
+  save_rbm(path, rbm, attributes, nullptr);
+}
+
+void save_rbm(const std::string& path, const Rbm& rbm,
+              const std::map<std::string, std::string>& attributes,
+              const Standardization* standardization) {
   AtomicFile out(path);
   {
     h5::File file = h5::File::create(out.temp_path());
     try {
       write_rbm(file, kGroup, rbm, attributes);
+      if (standardization != nullptr) {
+        if (standardization->mean.size() != rbm.n_visible() ||
+            standardization->scale.size() != rbm.n_visible()) {
+          throw FileError(file.path(), "the standardisation does not match the visible layer");
+        }
+        file.write(std::string(kGroup) + "/standardize_mean", standardization->mean);
+        file.write(std::string(kGroup) + "/standardize_scale", standardization->scale);
+      }
     } catch (const FileError& e) {
       throw out.for_destination(e);
     }
@@ -150,6 +216,44 @@ void save_rbm(const std::string& path, const Rbm& rbm,
 Rbm load_rbm(const std::string& path, std::map<std::string, std::string>* attributes) {
   const h5::File file = h5::File::open(path);
   return read_rbm(file, kGroup, attributes);
+}
+
+std::optional<Standardization> read_standardization(const h5::File& file, const std::string& group,
+                                                    Index n_visible) {
+  const std::string mean = group + "/standardize_mean";
+  const std::string scale = group + "/standardize_scale";
+  const bool has_mean = file.exists(mean);
+  const bool has_scale = file.exists(scale);
+  if (!has_mean && !has_scale) return std::nullopt;
+  if (has_mean != has_scale) {
+    throw FileError(file.path(), fmt::format("'{}' without '{}'", has_mean ? mean : scale,
+                                             has_mean ? scale : mean));
+  }
+  for (const std::string* name : {&mean, &scale}) {
+    const auto shape = require_rank(file, *name, 1);
+    if (shape[0] != n_visible) {
+      throw FileError(file.path(), fmt::format("'{}' has {} entries but the model has {} visible "
+                                               "units", *name, shape[0], n_visible));
+    }
+  }
+  Standardization s;
+  s.mean = file.read_vector(mean);
+  s.scale = file.read_vector(scale);
+  if (!s.mean.allFinite()) {
+    throw FileError(file.path(), fmt::format("dataset '{}' contains NaN or infinite values", mean));
+  }
+  for (Index i = 0; i < n_visible; ++i) {
+    if (!(s.scale[i] > 0.0f) || !std::isfinite(s.scale[i])) {
+      throw FileError(file.path(), fmt::format("dataset '{}' entry {} is {}; scales must be "
+                                               "positive and finite", scale, i, s.scale[i]));
+    }
+  }
+  return s;
+}
+
+std::optional<Standardization> load_standardization(const std::string& path, Index n_visible) {
+  const h5::File file = h5::File::open(path);
+  return read_standardization(file, kGroup, n_visible);
 }
 
 }  // namespace rgflow::io

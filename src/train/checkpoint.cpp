@@ -1,6 +1,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -22,7 +23,12 @@
 //   /train/weight_velocity   float32 [n_visible, n_hidden]
 //   /train/visible_velocity  float32 [n_visible]
 //   /train/hidden_velocity   float32 [n_hidden]
-//   /train/persistent_chains float32 [chains, n_visible]   (PCD, once initialised)
+//   /train/persistent_chains float32 [chains, n_visible]   (PCD chains, TAP visible
+//                            magnetisations, PT replicas [K·C] — once initialised)
+//   /train/persistent_hidden float32 [chains, n_hidden]    (TAP hidden magnetisations)
+//   /train/pt_betas          float64 [K, 1]                (PT: the β ladder, β_0 = 1 first)
+//   /train/pt_swaps          uint64 [2K − 1]               (PT: swap attempts per pair [K−1],
+//                            accepted swaps per pair [K−1], ladder adaptations done)
 //   /train/hidden_activity   float32 [n_hidden]            (sparsity target, once estimated)
 namespace rgflow::train {
 
@@ -59,6 +65,19 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
     }
     if (checkpoint.hidden_activity.size() != 0) {
       file.write("/train/hidden_activity", checkpoint.hidden_activity);
+    }
+    if (checkpoint.persistent_hidden.size() != 0) {
+      file.write("/train/persistent_hidden", checkpoint.persistent_hidden);
+    }
+    if (checkpoint.tempering) {
+      const TemperingState& t = *checkpoint.tempering;
+      MatrixD betas(static_cast<Index>(t.betas.size()), 1);
+      for (std::size_t k = 0; k < t.betas.size(); ++k) betas(static_cast<Index>(k), 0) = t.betas[k];
+      file.write("/train/pt_betas", betas);
+      std::vector<std::uint64_t> swaps = t.attempts;
+      swaps.insert(swaps.end(), t.accepts.begin(), t.accepts.end());
+      swaps.push_back(t.adaptations);
+      file.write("/train/pt_swaps", swaps);
     }
     file.set_attribute("/train", "config", config_json.dump());
     file.set_attribute("/train", "epochs_done", std::int64_t{checkpoint.epochs_done});
@@ -133,7 +152,42 @@ Checkpoint read_checkpoint(const std::string& path) {
     shape_is("/train/hidden_activity", {nh});
     c.hidden_activity = file.read_vector("/train/hidden_activity");
   }
-  const bool finite = c.weight_velocity.allFinite() && c.visible_velocity.allFinite() &&
+  if (file.exists("/train/persistent_hidden")) {
+    const auto shape = file.shape("/train/persistent_hidden");
+    require(shape.size() == 2 && shape[0] == c.persistent_chains.rows() && shape[1] == nh, path,
+            "dataset '/train/persistent_hidden' has the wrong shape");
+    c.persistent_hidden = file.read_matrix("/train/persistent_hidden");
+  }
+  require(file.exists("/train/pt_betas") == file.exists("/train/pt_swaps"), path,
+          "datasets '/train/pt_betas' and '/train/pt_swaps' must come together");
+  if (file.exists("/train/pt_betas")) {
+    const auto shape = file.shape("/train/pt_betas");
+    require(shape.size() == 2 && shape[0] >= 2 && shape[1] == 1, path,
+            "dataset '/train/pt_betas' has the wrong shape");
+    const MatrixD betas = file.read_matrix_double("/train/pt_betas");
+    TemperingState t;
+    for (Index k = 0; k < betas.rows(); ++k) t.betas.push_back(betas(k, 0));
+    bool ladder_ok = t.betas.front() == 1.0;
+    for (std::size_t k = 1; k < t.betas.size(); ++k) {
+      ladder_ok = ladder_ok && t.betas[k] > 0.0 && t.betas[k] < t.betas[k - 1];
+    }
+    require(ladder_ok, path, "dataset '/train/pt_betas' is not a ladder 1 = β_0 > β_1 > ... > 0");
+    const std::size_t pairs = t.betas.size() - 1;
+    shape_is("/train/pt_swaps", {static_cast<std::int64_t>(2 * pairs + 1)});
+    const std::vector<std::uint64_t> swaps = file.read_u64("/train/pt_swaps");
+    t.attempts.assign(swaps.begin(), swaps.begin() + static_cast<std::ptrdiff_t>(pairs));
+    t.accepts.assign(swaps.begin() + static_cast<std::ptrdiff_t>(pairs),
+                     swaps.begin() + static_cast<std::ptrdiff_t>(2 * pairs));
+    t.adaptations = swaps.back();
+    for (std::size_t k = 0; k < pairs; ++k) {
+      require(t.accepts[k] <= t.attempts[k], path,
+              "dataset '/train/pt_swaps' has more accepted than attempted swaps");
+    }
+    require(c.persistent_chains.rows() % static_cast<Index>(t.betas.size()) == 0, path,
+            "dataset '/train/persistent_chains' is not a whole number of PT replica sets");
+    c.tempering = std::move(t);
+  }
+  const bool finite = c.persistent_hidden.allFinite() && c.weight_velocity.allFinite() && c.visible_velocity.allFinite() &&
                       c.hidden_velocity.allFinite() && c.persistent_chains.allFinite() &&
                       c.hidden_activity.allFinite();
   require(finite, path, "optimizer or sampler state contains NaN or infinite values");

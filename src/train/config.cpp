@@ -1,5 +1,6 @@
 #include "rgflow/train/config.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -16,6 +17,10 @@ std::string to_string(Method m) {
   switch (m) {
     case Method::cd: return "cd";
     case Method::pcd: return "pcd";
+    case Method::tap1: return "tap1";
+    case Method::tap2: return "tap2";
+    case Method::tap3: return "tap3";
+    case Method::pt: return "pt";
   }
   throw std::logic_error("unknown training method");
 }
@@ -23,11 +28,31 @@ std::string to_string(Method m) {
 Method parse_method(const std::string& name) {
   if (name == "cd") return Method::cd;
   if (name == "pcd") return Method::pcd;
-  throw Error(fmt::format("unknown training method '{}' (expected 'cd' or 'pcd')", name));
+  if (name == "tap1") return Method::tap1;
+  if (name == "tap2") return Method::tap2;
+  if (name == "tap3") return Method::tap3;
+  if (name == "pt") return Method::pt;
+  throw Error(fmt::format(
+      "unknown training method '{}' (expected 'cd', 'pcd', 'tap1', 'tap2', 'tap3' or 'pt')", name));
+}
+
+int tap_order(Method m) {
+  switch (m) {
+    case Method::tap1: return 1;
+    case Method::tap2: return 2;
+    case Method::tap3: return 3;
+    default: return 0;
+  }
 }
 
 float momentum_at_epoch(const TrainConfig& config, int epoch) {
   return epoch < config.momentum_switch_epoch ? config.momentum_initial : config.momentum_final;
+}
+
+float learning_rate_at_epoch(const TrainConfig& config, int epoch) {
+  if (!config.learning_rate_final || config.epochs <= 1) return config.learning_rate;
+  const double t = std::clamp(static_cast<double>(epoch) / (config.epochs - 1), 0.0, 1.0);
+  return static_cast<float>(config.learning_rate + (*config.learning_rate_final - config.learning_rate) * t);
 }
 
 namespace {
@@ -59,6 +84,12 @@ void TrainConfig::validate() const {
   if (learning_rate <= 0.0f) {
     throw Error(fmt::format("learning rate must be > 0 (got {})", learning_rate));
   }
+  if (learning_rate_final) {
+    require_finite(*learning_rate_final, "final learning rate");
+    if (*learning_rate_final <= 0.0f) {
+      throw Error(fmt::format("final learning rate must be > 0 (got {})", *learning_rate_final));
+    }
+  }
   require_momentum(momentum_initial, "initial momentum");
   require_momentum(momentum_final, "final momentum");
   if (momentum_switch_epoch < 0) {
@@ -81,6 +112,22 @@ void TrainConfig::validate() const {
   if (monitor_rows < 1) {
     throw Error(fmt::format("monitor rows must be >= 1 (got {})", monitor_rows));
   }
+  if (tap_iterations < 1) {
+    throw Error(fmt::format("TAP iterations must be >= 1 (got {})", tap_iterations));
+  }
+  require_finite(tap_damping, "TAP damping");
+  if (tap_damping < 0.0f || tap_damping >= 1.0f) {
+    throw Error(fmt::format("TAP damping must be in [0, 1) (got {})", tap_damping));
+  }
+  if (tap_chains < 0) throw Error(fmt::format("TAP chains must be >= 0 (got {})", tap_chains));
+  if (pt_replicas < 2) {
+    throw Error(fmt::format("parallel tempering needs >= 2 replicas (got {})", pt_replicas));
+  }
+  require_finite(pt_beta_min, "PT lowest inverse temperature");
+  if (pt_beta_min <= 0.0f || pt_beta_min >= 1.0f) {
+    throw Error(fmt::format("PT lowest inverse temperature must be in (0, 1) (got {})",
+                            pt_beta_min));
+  }
 }
 
 void to_json(nlohmann::json& j, const TrainConfig& c) {
@@ -90,6 +137,8 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
       {"epochs", c.epochs},
       {"batch_size", c.batch_size},
       {"learning_rate", detail::json_float(c.learning_rate)},
+      {"learning_rate_final", c.learning_rate_final ? nlohmann::json(detail::json_float(*c.learning_rate_final))
+                                                    : nlohmann::json(nullptr)},
       {"momentum_initial", detail::json_float(c.momentum_initial)},
       {"momentum_final", detail::json_float(c.momentum_final)},
       {"momentum_switch_epoch", c.momentum_switch_epoch},
@@ -102,6 +151,13 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
       {"seed", std::to_string(c.seed)},
       {"monitor_rows", c.monitor_rows},
       {"initialize", c.initialize},
+      {"tap_iterations", c.tap_iterations},
+      {"tap_damping", detail::json_float(c.tap_damping)},
+      {"tap_persistent", c.tap_persistent},
+      {"tap_chains", c.tap_chains},
+      {"pt_replicas", c.pt_replicas},
+      {"pt_beta_min", detail::json_float(c.pt_beta_min)},
+      {"pt_adaptive", c.pt_adaptive},
   };
 }
 
@@ -162,9 +218,10 @@ std::uint64_t parse_seed(const nlohmann::json& value) {
 void from_json(const nlohmann::json& j, TrainConfig& c) {
   if (!j.is_object()) throw Error("training configuration must be a JSON object");
   static const char* const known[] = {
-      "method", "steps", "epochs", "batch_size", "learning_rate", "momentum_initial",
+      "method", "steps", "epochs", "batch_size", "learning_rate", "learning_rate_final", "momentum_initial",
       "momentum_final", "momentum_switch_epoch", "l1", "l2", "sparsity_target", "sparsity_cost",
-      "sparsity_decay", "seed", "monitor_rows", "initialize"};
+      "sparsity_decay", "seed", "monitor_rows", "initialize", "tap_iterations", "tap_damping",
+      "tap_persistent", "tap_chains", "pt_replicas", "pt_beta_min", "pt_adaptive"};
   // Unknown keys are rejected so that a misspelt option is not silently ignored.
   for (const auto& item : j.items()) {
     bool found = false;
@@ -180,6 +237,15 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   read_field(j, "epochs", c.epochs);
   read_field(j, "batch_size", c.batch_size);
   read_field(j, "learning_rate", c.learning_rate);
+  if (const auto it = j.find("learning_rate_final"); it != j.end()) {
+    if (it->is_null()) {
+      c.learning_rate_final.reset();
+    } else {
+      float lr = 0.0f;
+      read_field(j, "learning_rate_final", lr);
+      c.learning_rate_final = lr;
+    }
+  }
   read_field(j, "momentum_initial", c.momentum_initial);
   read_field(j, "momentum_final", c.momentum_final);
   read_field(j, "momentum_switch_epoch", c.momentum_switch_epoch);
@@ -199,6 +265,13 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   if (const auto it = j.find("seed"); it != j.end()) c.seed = parse_seed(*it);
   read_field(j, "monitor_rows", c.monitor_rows);
   read_field(j, "initialize", c.initialize);
+  read_field(j, "tap_iterations", c.tap_iterations);
+  read_field(j, "tap_damping", c.tap_damping);
+  read_field(j, "tap_persistent", c.tap_persistent);
+  read_field(j, "tap_chains", c.tap_chains);
+  read_field(j, "pt_replicas", c.pt_replicas);
+  read_field(j, "pt_beta_min", c.pt_beta_min);
+  read_field(j, "pt_adaptive", c.pt_adaptive);
 }
 
 }  // namespace rgflow::train

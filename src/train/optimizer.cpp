@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "rgflow/core/error.hpp"
+#include "rgflow/train/gaussian_gradient.hpp"
 
 namespace rgflow::train {
 
@@ -74,9 +75,19 @@ void Sgd::step(Rbm& rbm, const Gradient& grad, float momentum) {
     weight_velocity_.noalias() -= grad.batch_visible_mean * penalty.transpose();
   }
 
+  // Locally connected RBMs: masked weights and their velocities stay exactly 0, so every penalty
+  // and momentum term above acts on the connected weights only.
+  if (rbm.has_mask()) {
+    if (rbm.mask().rows() != W.rows() || rbm.mask().cols() != W.cols()) {
+      throw Error("optimizer: the weight mask and the weights have different shapes");
+    }
+    weight_velocity_.array() *= rbm.mask().array();
+  }
   W += weight_velocity_;
+  rbm.apply_mask();
   rbm.visible_bias() += visible_velocity_;
   rbm.hidden_bias() += hidden_velocity_;
+  step_log_sigma(rbm, grad, lr);  // Gaussian visible units with a learned σ (gaussian_gradient.hpp)
 }
 
 }  // namespace rgflow::train

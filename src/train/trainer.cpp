@@ -4,6 +4,7 @@
 #include <chrono>
 #include <fmt/format.h>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 #include "rgflow/core/error.hpp"
@@ -54,7 +55,9 @@ struct Trainer::Impl {
 
   void take_monitor_rows() {
     monitor_train = train.topRows(std::min(config.monitor_rows, train.rows()));
-    monitor_rows_are_states = dispatch(rbm.visible_type(), [&](auto u) {
+    // Gaussian visible units have no discrete states (pseudo-likelihood is reported as NaN).
+    monitor_rows_are_states =
+        rbm.visible_type() != UnitType::gaussian && dispatch(rbm.visible_type(), [&](auto u) {
       using U = decltype(u);
       return std::all_of(monitor_train.data(), monitor_train.data() + monitor_train.size(),
                          [](float x) { return U::valid(x); });
@@ -117,7 +120,11 @@ Trainer::Trainer(Rbm& rbm, const Checkpoint& checkpoint, const MatrixF& train,
     throw Error(fmt::format("checkpoint: persistent chains have {} columns but the model has {} "
                             "visible units", chains.cols(), rbm.n_visible()));
   }
-  impl_->estimator->set_persistent_chains(chains);
+  EstimatorState sampler;
+  sampler.chains = chains;
+  sampler.hidden = checkpoint.persistent_hidden;
+  sampler.tempering = checkpoint.tempering;
+  impl_->estimator->restore(sampler);
   impl_->take_monitor_rows();
 }
 
@@ -131,6 +138,7 @@ EpochStats Trainer::run_epoch(const BatchCallback& on_batch) {
   const auto start = std::chrono::steady_clock::now();
   const Index n = s.train.rows();
   const float momentum = momentum_at_epoch(s.config, s.epochs_done);
+  s.sgd.set_learning_rate(learning_rate_at_epoch(s.config, s.epochs_done));
 
   // Fisher–Yates from the identity each epoch, so the order depends only on the stream state.
   s.order.resize(static_cast<std::size_t>(n));
@@ -179,7 +187,10 @@ Checkpoint Trainer::checkpoint() const {
   c.weight_velocity = s.sgd.weight_velocity();
   c.visible_velocity = s.sgd.visible_velocity();
   c.hidden_velocity = s.sgd.hidden_velocity();
-  c.persistent_chains = s.estimator->persistent_chains();
+  EstimatorState sampler = s.estimator->state();
+  c.persistent_chains = std::move(sampler.chains);
+  c.persistent_hidden = std::move(sampler.hidden);
+  c.tempering = std::move(sampler.tempering);
   c.hidden_activity = s.sgd.hidden_activity();
   return c;
 }

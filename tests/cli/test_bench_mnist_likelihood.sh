@@ -3,8 +3,8 @@
 # training digits, 12 hidden units, CD-1 and PCD-1 for one epoch, scored on 300 test digits by AIS,
 # reverse AIS and exact enumeration. Checks the table's structure and that both AIS directions
 # agree with the exact log Z within 4 of their reported standard errors.
+SCRIPT="$(cd "$(dirname "$0")/../.." && pwd)/bench/mnist_likelihood.py"
 source "$(dirname "$0")/common.sh" "$1"
-SCRIPT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bench/mnist_likelihood.py"
 DATA="${RGFLOW_SHARED_DATA_DIR:-}/binarized_mnist"
 if [[ ! -f "$DATA/binarized_mnist_train.amat.gz" ]]; then
   echo "SKIP (shared data not found: $DATA)" >&2
@@ -13,7 +13,7 @@ fi
 
 python3 "$SCRIPT" --rgflow "$RGFLOW" --train "$DATA/binarized_mnist_train.amat.gz" \
   --test "$DATA/binarized_mnist_test.amat.gz" --hidden 12 --rows 2000 --test-rows 300 --epochs 1 \
-  --methods cd1,pcd1 --exact --chains 50 --betas 1000 --out out > stdout.txt \
+  --methods cd1,pcd1 --epochs-persistent 1 --exact --chains 50 --betas 1000 --out out > stdout.txt \
   || fail "mnist_likelihood.py failed"
 
 [[ -f out/table.md && -f out/table.json ]] || fail "table.md / table.json missing"

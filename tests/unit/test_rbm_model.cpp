@@ -168,7 +168,8 @@ TEST(RbmEnergy, HandComputedValue) {
 TEST(RbmConstruction, RejectsEmptyLayersAndGaussianUnits) {
   EXPECT_THROW(Rbm(0, 3), Error);
   EXPECT_THROW(Rbm(3, 0), Error);
-  EXPECT_THROW(Rbm(3, 2, UnitType::gaussian, UnitType::bernoulli), Error);
+  // Gaussian units are supported on the visible layer only (docs/gaussian.md).
+  EXPECT_THROW(Rbm(3, 2, UnitType::bernoulli, UnitType::gaussian), Error);
   const Rbm rbm(3, 2, UnitType::spin, UnitType::bernoulli);
   EXPECT_EQ(rbm.n_visible(), 3);
   EXPECT_EQ(rbm.n_hidden(), 2);

@@ -91,6 +91,7 @@ TEST(TrainConfig, JsonRoundTripIsExact) {
   c.seed = 18446744073709551557ull;  // above 2^53: must survive JSON readers that use doubles
   c.monitor_rows = 17;
   c.initialize = false;
+  c.learning_rate_final = 0.0007f;
 
   const nlohmann::json j = c;
   EXPECT_EQ(j.at("method"), "pcd");
@@ -102,6 +103,7 @@ TEST(TrainConfig, JsonRoundTripIsExact) {
   EXPECT_EQ(back.steps, c.steps);
   EXPECT_EQ(back.batch_size, c.batch_size);
   EXPECT_EQ(back.learning_rate, c.learning_rate);
+  EXPECT_EQ(back.learning_rate_final, c.learning_rate_final);
   EXPECT_EQ(back.momentum_final, c.momentum_final);
   EXPECT_EQ(back.l1, c.l1);
   EXPECT_EQ(back.l2, c.l2);
@@ -115,6 +117,8 @@ TEST(TrainConfig, JsonRoundTripIsExact) {
   const nlohmann::json ju = unset;
   EXPECT_TRUE(ju.at("sparsity_target").is_null());
   EXPECT_FALSE(ju.get<TrainConfig>().sparsity_target.has_value());
+  EXPECT_TRUE(ju.at("learning_rate_final").is_null());
+  EXPECT_FALSE(ju.get<TrainConfig>().learning_rate_final.has_value());
 }
 
 TEST(TrainConfig, FromJsonKeepsDefaultsAndRejectsMistakes) {
@@ -129,6 +133,24 @@ TEST(TrainConfig, FromJsonKeepsDefaultsAndRejectsMistakes) {
                           R"({"epochs": 99999999999})", R"([1, 2])"}) {
     EXPECT_THROW(nlohmann::json::parse(bad).get<TrainConfig>(), Error) << bad;
   }
+}
+
+TEST(TrainConfig, LearningRateDecaysLinearlyToFinalValue) {
+  TrainConfig c;
+  c.learning_rate = 0.1f;
+  c.epochs = 5;
+  EXPECT_EQ(learning_rate_at_epoch(c, 0), 0.1f);  // constant without a final value
+  EXPECT_EQ(learning_rate_at_epoch(c, 4), 0.1f);
+  c.learning_rate_final = 0.02f;
+  const double expected[] = {0.1, 0.08, 0.06, 0.04, 0.02};
+  for (int e = 0; e < 5; ++e) EXPECT_NEAR(learning_rate_at_epoch(c, e), expected[e], 1e-7) << e;
+  EXPECT_NEAR(learning_rate_at_epoch(c, 9), 0.02, 1e-7);  // held after the last epoch (resume)
+  c.epochs = 1;
+  EXPECT_EQ(learning_rate_at_epoch(c, 0), 0.1f);
+  c.learning_rate_final = 0.0f;
+  EXPECT_THROW(c.validate(), Error);
+  c.learning_rate_final = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_THROW(c.validate(), Error);
 }
 
 TEST(TrainConfig, MomentumSchedule) {

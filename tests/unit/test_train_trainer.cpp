@@ -148,6 +148,39 @@ TEST(Trainer, MomentumScheduleSwitchesAtConfiguredEpoch) {
   EXPECT_EQ(momenta, (std::vector<float>{0.3f, 0.3f, 0.8f, 0.8f}));
 }
 
+// With momentum 0 an epoch depends on the past only through the parameters and the random
+// stream, so epoch 2 of a decaying run equals epoch 2 of a constant-rate run resumed from the same
+// checkpoint with the rate the schedule gives for that epoch: the trainer applies the schedule.
+TEST(Trainer, LearningRateScheduleIsAppliedPerEpoch) {
+  const MatrixF train = prototype_data(40, UnitType::bernoulli, 4);
+  TrainConfig c = small_config();
+  c.epochs = 3;
+  c.momentum_initial = c.momentum_final = 0.0f;
+  c.learning_rate = 0.1f;
+  c.learning_rate_final = 0.02f;
+  Rbm decay(8, 3);
+  Trainer td(decay, c, train);
+  td.run_epoch();
+  Checkpoint cp = td.checkpoint();
+  td.run_epoch();
+
+  cp.config.learning_rate = learning_rate_at_epoch(c, 1);
+  cp.config.learning_rate_final.reset();
+  Rbm constant(8, 3);
+  Trainer tc(constant, cp, train);
+  tc.run_epoch();
+  EXPECT_EQ(decay.weights(), constant.weights());
+  EXPECT_EQ(decay.hidden_bias(), constant.hidden_bias());
+
+  // And the schedule does change training: the constant initial rate gives other weights.
+  c.learning_rate_final.reset();
+  Rbm fixed(8, 3);
+  Trainer tf(fixed, c, train);
+  tf.run_epoch();
+  tf.run_epoch();
+  EXPECT_NE(decay.weights(), fixed.weights());
+}
+
 TEST(Trainer, BatchCallbackCountsBatchesIncludingTheLastPartialOne) {
   const MatrixF train = prototype_data(50, UnitType::bernoulli, 5);
   Rbm rbm(8, 2);

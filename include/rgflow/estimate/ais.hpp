@@ -23,6 +23,12 @@
 //           of p_B, so E[log Ẑ_B] ≥ log Z_B: a stochastic upper bound on log Z (a conservative
 //           log-likelihood). Rows that are not model samples break the guarantee (docs).
 //
+// Gaussian visible units (docs/gaussian.md §5): the base is W = 0 with Gaussian visible units
+// N(a_A, σ_A²), the path is p*_β(v) = exp(−(1 − β) Σ_i (v_i − a_A,i)²/(2σ_A,i²)) · [the target's
+// e^{−F(v)} with its visible quadratic and hidden log-partitions scaled by β], log Z_0 =
+// Σ_i ½ log(2πσ_A,i²) + n_hidden(B) log 2, and the sweep draws v from the exact Gaussian
+// conditional of the tempered joint.
+//
 // Weights accumulate in float64; Gibbs sampling and the GEMMs run in float32. Chain c draws from
 // Rng(seed, c); chains run in fixed batches of `chains_per_batch` (one GEMM per batch and Gibbs
 // half-step), batches in parallel with OpenMP, so the result is bit-identical for any thread count.
@@ -78,7 +84,9 @@ std::vector<double> linear_ais_schedule(std::size_t n_betas);
 // W = 0, hidden bias 0, and visible biases fitted to the data's marginals smoothed by
 // `pseudo_count` observations of each state: p_i = (#{v_i = on} + c) / (N + 2c), and
 // a_i = log(p_i / (1 − p_i)) (Bernoulli) or ½ log(p_i / (1 − p_i)) = atanh(2p_i − 1) (spin).
-// Then log Z_A = log Z_0 exactly. Throws Error for a wrong column count or an empty data set.
+// Then log Z_A = log Z_0 exactly. Gaussian visible units: a_A = the data's column means and
+// σ_A,i = max(sd_i, σ_i) (sd with divisor N; the model's marginal variance is at least σ_i²).
+// Throws Error for a wrong column count or an empty data set.
 Rbm base_rate_model(const Rbm& target, const MatrixF& data, double pseudo_count = 1.0);
 
 // Closed form for an RBM with W = 0: log Z = Σ_i L_v(a_i) + Σ_j L_h(b_j). Throws Error if any

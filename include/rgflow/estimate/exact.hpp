@@ -29,8 +29,11 @@ enum class EnumerateLayer { automatic, visible, hidden };
 inline constexpr Index kMaxExactUnits = 32;
 
 // log Z = log Σ_s e^{−F(s)} over the enumerated layer s (automatic: the smaller layer, hidden on a
-// tie). Throws Error if the enumerated layer has more than kMaxExactUnits units, or for gaussian
-// units. threads <= 0 uses OpenMP's default.
+// tie). Gaussian visible units: the hidden layer is enumerated and v integrated in closed form,
+//   log Z = log Σ_h exp(bᵀh + Σ_i [((a_i + W_{i:}h)² − a_i²)/(2σ_i²) + ½ log(2πσ_i²)])
+// (docs/gaussian.md), log of a density's normaliser. Throws Error if the enumerated layer has
+// more than kMaxExactUnits units, or if `layer` asks to enumerate Gaussian visible units.
+// threads <= 0 uses OpenMP's default.
 double exact_log_partition(const Rbm& rbm, EnumerateLayer layer = EnumerateLayer::automatic,
                            int threads = 0);
 
@@ -44,7 +47,8 @@ stats::Result mean_log_likelihood(const Rbm& rbm, const MatrixF& data, double lo
 // Exact model expectations ⟨v⟩, ⟨h⟩, ⟨v hᵀ⟩ (the "CD-∞" negative phase), by enumeration of the
 // smaller layer, in float64: with s enumerated and o the other layer,
 //   ⟨s⟩ = Σ_s p(s) s,   ⟨o⟩ = Σ_s p(s) E[o | s],   ⟨s oᵀ⟩ = Σ_s p(s) s E[o | s]ᵀ,
-// p(s) = e^{−F(s)}/Z and E[o|s] = σ(φ) (Bernoulli) or tanh φ (spin). Cost 2^n · n · m.
+// p(s) = e^{−F(s)}/Z and E[o|s] = σ(φ) (Bernoulli) or tanh φ (spin), or a + W h for Gaussian
+// visible units (then s = h always). Cost 2^n · n · m.
 // The log-likelihood gradient is ∂⟨log p(v)⟩_data/∂W = ⟨v E[h|v]ᵀ⟩_data − ⟨v hᵀ⟩_model, and
 // likewise a, b with ⟨v⟩ and ⟨h⟩ (Hinton 2010 §2; Ackley, Hinton & Sejnowski 1985).
 struct Moments {

@@ -97,4 +97,28 @@ TapFixedPoint tap_best_fixed_point(const Rbm& rbm, const TapOptions& options,
 stats::Result tap_log_partition(const Rbm& rbm, const TapOptions& options,
                                 const MatrixF* visible_starts = nullptr);
 
+// ---------------------------------------------------------------------------------------------
+// Batched form for EMF / TAP training (Gabrié, Tramel & Krzakala 2015), in float32: each row of
+// `visible` [particles, n_visible] and `hidden` [particles, n_hidden] is one independent set of
+// magnetisations (a "particle").
+
+// `sweeps` damped sweeps of the self-consistency equations (those of tap_fixed_point), each
+// updating first m_v from the current m_h and then m_h from the new m_v, as the paper's
+// Algorithm 1 and its official code do (so the returned m_h is the hidden update of the returned
+// m_v). Values on the boundary of the range (data rows, exactly 0/1 or ±1) are valid inputs.
+// Throws Error for an order ∉ {1,2,3}, damping ∉ [0,1), sweeps < 1, shapes that do not match
+// the model, or gaussian units.
+void tap_sweeps(const Rbm& rbm, int order, int sweeps, double damping, MatrixF& visible,
+                MatrixF& hidden);
+
+// The EMF negative phase: the mean over particles of −∂F_TAP/∂θ at fixed magnetisations
+// (TapGradient with the opposite sign, averaged over rows),
+//   weights      = ⟨m_v m_hᵀ + W ⊙ κ₂(m_v) κ₂(m_h)ᵀ + ½ W^{∘2} ⊙ κ₃(m_v) κ₃(m_h)ᵀ⟩
+//   visible_bias = ⟨m_v⟩,   hidden_bias = ⟨m_h⟩
+// (the κ terms at orders ≥ 2, 3). At a fixed point it is ∂ log Z_TAP/∂θ (envelope theorem), the
+// stand-in for the model moments ⟨v hᵀ⟩, ⟨v⟩, ⟨h⟩ of the log-likelihood gradient.
+// Same checks as tap_sweeps; magnetisations must lie in the closed range of the unit type.
+void tap_negative_phase(const Rbm& rbm, int order, const MatrixF& visible, const MatrixF& hidden,
+                        MatrixF& weights, VectorF& visible_bias, VectorF& hidden_bias);
+
 }  // namespace rgflow::estimate

@@ -5,7 +5,9 @@
 // For a unit x with input field φ (the bias plus the weighted input from the other layer):
 //   Bernoulli x ∈ {0,1}:  p(x=1|φ) = σ(φ),           E[x] = σ(φ),  log Σ_x e^{xφ} = softplus(φ)
 //   Spin      x ∈ {±1}:   p(x=+1|φ) = σ(2φ),         E[x] = tanh φ, log Σ_x e^{xφ} = log 2cosh φ
-// Gaussian visible units arrive in a later issue; dispatch() rejects them until then.
+// Gaussian visible units carry a per-unit σ, so they have no policy here: Rbm and the estimators
+// handle them explicitly (rbm/rbm.hpp, docs/gaussian.md), and dispatch() rejects them, so binary-only
+// operations (pseudo-likelihood, enumeration of a visible layer, ...) fail with a clear error.
 #include <cmath>
 #include <string>
 #include <string_view>
@@ -69,7 +71,7 @@ decltype(auto) dispatch(UnitType type, F&& f) {
     case UnitType::spin: return std::forward<F>(f)(SpinUnits{});
     case UnitType::gaussian: break;
   }
-  throw Error("gaussian units are not supported by this operation yet");
+  throw Error("gaussian units are not supported by this operation");
 }
 
 // Calls f(VisiblePolicy{}, HiddenPolicy{}) for the four binary pairings.

@@ -13,9 +13,15 @@ namespace rgflow::train {
 
 // cd: CD-k, negative chains start at the mini-batch (Hinton 2002).
 // pcd: PCD-k, negative chains persist between updates (Tieleman 2008).
-enum class Method { cd, pcd };
+// tap1 | tap2 | tap3: EMF/TAP training, negative phase from the TAP free energy of order 1, 2, 3
+//   at (damped, optionally persistent) magnetisations (Gabrié, Tramel & Krzakala 2015).
+// pt: parallel tempering, k sweeps + neighbour swaps of K replicas per update, negative phase
+//   from the β = 1 replicas (Desjardins et al. 2010).
+enum class Method { cd, pcd, tap1, tap2, tap3, pt };
 std::string to_string(Method m);
-Method parse_method(const std::string& name);  // "cd" | "pcd"; throws Error
+Method parse_method(const std::string& name);  // "cd" | "pcd" | "tap1..3" | "pt"; throws Error
+// 1, 2 or 3 for the TAP methods, 0 otherwise.
+int tap_order(Method m);
 
 struct TrainConfig {
   Method method = Method::cd;
@@ -23,6 +29,9 @@ struct TrainConfig {
   int epochs = 10;               // >= 0
   Index batch_size = 100;        // >= 1; the last mini-batch of an epoch may be smaller
   float learning_rate = 0.05f;   // ε > 0, applied to the batch-mean gradient
+  // When set: ε decays linearly from learning_rate (first epoch) to learning_rate_final (last
+  // epoch), as Tieleman (2008) does for PCD; > 0.
+  std::optional<float> learning_rate_final;
   float momentum_initial = 0.5f;   // Hinton §9: 0.5 for the first epochs ...
   float momentum_final = 0.9f;     // ... then 0.9; both in [0, 1)
   int momentum_switch_epoch = 5;   // first epoch (0-based) that uses momentum_final
@@ -35,6 +44,16 @@ struct TrainConfig {
   Index monitor_rows = 1000;       // rows of train/validation used by the per-epoch monitors, >= 1
   bool initialize = true;          // Hinton initialisation from the data before training
 
+  // TAP / EMF training (method tap1 | tap2 | tap3); docs/tap.md.
+  int tap_iterations = 3;          // damped sweeps (visible then hidden) per update, >= 1
+  float tap_damping = 0.5f;        // m ← damping · m_old + (1 − damping) · m_new, in [0, 1)
+  bool tap_persistent = true;      // magnetisations persist between updates (as the paper)
+  Index tap_chains = 0;            // number of magnetisation particles; 0: rows of the first batch
+  // Parallel tempering (method pt); docs/training.md. `steps` sweeps, each followed by swaps.
+  int pt_replicas = 10;            // K >= 2 temperatures, β_0 = 1 > … > β_{K−1} = pt_beta_min
+  float pt_beta_min = 0.1f;        // lowest inverse temperature of the geometric ladder, in (0, 1)
+  bool pt_adaptive = false;        // adapt the ladder toward equal swap acceptance between pairs
+
   // Throws Error naming the first nonsensical value (ranges as commented above).
   void validate() const;
 };
@@ -42,6 +61,9 @@ struct TrainConfig {
 // Hinton §9 momentum schedule: momentum_initial for 0-based epochs < momentum_switch_epoch,
 // momentum_final from then on.
 float momentum_at_epoch(const TrainConfig& config, int epoch);
+// Learning rate of 0-based epoch `epoch`: learning_rate, or with learning_rate_final set
+//   ε_e = ε_0 + (ε_final − ε_0) · e / (epochs − 1)     (ε_0 when epochs <= 1).
+float learning_rate_at_epoch(const TrainConfig& config, int epoch);
 
 // JSON object with the field names above; `method` as "cd"/"pcd", `sparsity_target` null when
 // unset, `seed` as a decimal string (exact beyond 2^53). from_json starts from the values already

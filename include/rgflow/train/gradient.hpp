@@ -6,12 +6,16 @@
 //   ∂/∂W = ⟨v E[h|v]ᵀ⟩_B − ⟨v hᵀ⟩_model,  ∂/∂a = ⟨v⟩_B − ⟨v⟩_model,  ∂/∂b = ⟨E[h|v]⟩_B − ⟨h⟩_model
 // (Hinton 2010 §2, written here for any binary unit type). The positive (data) phase is
 // exact; estimators differ in how they approximate the negative (model) phase.
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "rgflow/core/rng.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/rbm/rbm.hpp"
 #include "rgflow/train/config.hpp"
+#include "rgflow/train/tempering.hpp"
 
 namespace rgflow::train {
 
@@ -25,16 +29,27 @@ struct Gradient {
   // (Hinton §11), whose penalty needs the hidden activity and the inputs of the hidden units.
   VectorF batch_visible_mean;
   VectorF batch_hidden_mean;
+  // Gaussian visible units with a learned σ: ∂/∂log σ_i (train/gaussian_gradient.hpp); empty
+  // otherwise.
+  VectorF d_log_sigma;
 
   Gradient() = default;
   Gradient(Index n_visible, Index n_hidden);
   void set_zero();
 };
 
-// Interface every negative-phase approximation implements (CD/PCD here; TAP/EMF and parallel
-// tempering later). Implementations may keep sampler state between calls (persistent chains);
-// that state must be exposed through persistent_chains()/set_persistent_chains() so that a
-// checkpoint can restore it bit-identically.
+// Everything an estimator carries between calls, for checkpoints (all empty when stateless).
+struct EstimatorState {
+  MatrixF chains;   // PCD: the chains; TAP: visible magnetisations; PT: all replicas [K·C, n_v]
+  MatrixF hidden;   // TAP: hidden magnetisations [C, n_hidden]
+  std::optional<TemperingState> tempering;  // PT: ladder and swap counters (replicas in `chains`)
+};
+
+// Interface every negative-phase approximation implements (CD/PCD, TAP/EMF, parallel
+// tempering). Implementations may keep sampler state between calls (persistent chains);
+// that state must be exposed through state()/restore() (and, for the visible chains alone,
+// persistent_chains()/set_persistent_chains()) so that a checkpoint can restore it
+// bit-identically.
 class GradientEstimator {
  public:
   virtual ~GradientEstimator() = default;
@@ -46,9 +61,20 @@ class GradientEstimator {
   virtual const MatrixF& persistent_chains() const { return empty_; }
   virtual void set_persistent_chains(const MatrixF& chains);
 
+  // The full state; the default is the visible chains alone.
+  virtual EstimatorState state() const;
+  // Restores state(); the default accepts only `chains` (set_persistent_chains). Throws Error for
+  // state this estimator does not keep or of inconsistent shape.
+  virtual void restore(const EstimatorState& state);
+
  private:
   MatrixF empty_;
 };
+
+// The positive phase shared by all estimators: E[h|v] of the batch, ⟨v E[h|v]ᵀ⟩_B into grad.dW,
+// ⟨v⟩_B into grad.da and grad.batch_visible_mean, ⟨E[h|v]⟩_B into grad.db and
+// grad.batch_hidden_mean. The caller then subtracts the negative phase.
+void positive_phase(const Rbm& rbm, const MatrixF& batch, MatrixF& hidden_mean, Gradient& grad);
 
 // CD-k (Hinton 2002) and PCD-k (Tieleman 2008) in one code path: PCD = CD whose negative chains
 // persist between updates. The negative phase runs `steps` rounds of block Gibbs sampling
@@ -87,8 +113,71 @@ class ContrastiveDivergence final : public GradientEstimator {
   MatrixF positive_hidden_mean_;
 };
 
-// The estimator a configuration asks for: ContrastiveDivergence(steps, method == pcd). New
-// methods (TAP/EMF, parallel tempering) are added here and in Method.
+// EMF / TAP training (Gabrié, Tramel & Krzakala 2015; docs/tap.md). The negative phase is
+// −∂F_TAP/∂θ (estimate::tap_negative_phase) averaged over particles, at magnetisations obtained
+// by `iterations` damped sweeps of the order-k TAP self-consistency equations
+// (estimate::tap_sweeps: m_v then m_h per sweep) from
+//   persistent: the particles' magnetisations after the previous update; initialised from the
+//               first batch (particle p = row p mod rows of that batch: m_v = v, m_h = E[h|v]),
+//               `chains` particles (0: as many as rows in the first batch);
+//   otherwise:  the batch itself (m_v = v, m_h = E[h|v]) every update, as CD starts its chains.
+// Deterministic: draws nothing from the Rng.
+class TapEstimator final : public GradientEstimator {
+ public:
+  TapEstimator(int order, int iterations, double damping, bool persistent, Index chains = 0);
+
+  void estimate(const Rbm& rbm, const MatrixF& batch, Rng& rng, Gradient& grad) override;
+
+  const MatrixF& persistent_chains() const override { return visible_; }
+  void set_persistent_chains(const MatrixF& chains) override;
+  EstimatorState state() const override;
+  void restore(const EstimatorState& state) override;
+
+  int order() const { return order_; }
+  // Magnetisations after the last estimate() [particles, n_visible] / [particles, n_hidden].
+  const MatrixF& visible_magnetisations() const { return visible_; }
+  const MatrixF& hidden_magnetisations() const { return hidden_; }
+
+ private:
+  int order_;
+  int iterations_;
+  double damping_;
+  bool persistent_;
+  Index chains_;
+  MatrixF visible_, hidden_;
+  MatrixF positive_hidden_mean_;
+  MatrixF neg_w_;
+  VectorF neg_a_, neg_b_;
+};
+
+// Parallel tempering (Desjardins et al. 2010; tempering.hpp): C chains (rows of the first
+// batch, every replica starting there), each with K replicas on the ladder; per update `steps` PT
+// steps (Gibbs sweep of every replica, then neighbour swaps), and the negative phase from the
+// β = 1 replicas with Rao-Blackwellised hidden units, as PCD: mean of v E[h|v]ᵀ.
+class TemperingEstimator final : public GradientEstimator {
+ public:
+  TemperingEstimator(int steps, std::vector<double> betas, bool adaptive);
+
+  void estimate(const Rbm& rbm, const MatrixF& batch, Rng& rng, Gradient& grad) override;
+
+  const MatrixF& persistent_chains() const override { return pt_.state().replicas; }
+  void set_persistent_chains(const MatrixF& chains) override;
+  EstimatorState state() const override;
+  void restore(const EstimatorState& state) override;
+
+  const ParallelTempering& sampler() const { return pt_; }
+
+ private:
+  int steps_;
+  ParallelTempering pt_;
+  MatrixF positive_hidden_mean_;
+  MatrixF negative_visible_;
+  MatrixF negative_hidden_mean_;
+};
+
+// The estimator a configuration asks for: ContrastiveDivergence(steps, method == pcd),
+// TapEstimator(order, tap_iterations, tap_damping, tap_persistent, tap_chains) for tap1..3, and
+// TemperingEstimator(steps, geometric_ladder(pt_replicas, pt_beta_min), pt_adaptive) for pt.
 std::unique_ptr<GradientEstimator> make_gradient_estimator(const TrainConfig& config);
 
 }  // namespace rgflow::train

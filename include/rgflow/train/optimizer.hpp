@@ -21,12 +21,17 @@ namespace rgflow::train {
 // at the first batch's p. (q − t) is the derivative of the cross-entropy between t and q with
 // respect to a Bernoulli unit's input; for spin units the exact derivative carries a factor 2,
 // which we leave to sparsity_cost.
+// Weight mask (Rbm::mask(), locally connected RBMs): the weight velocity is multiplied by the mask
+// before the update and W ← W ∘ M after it, so masked weights stay exactly 0.
 class Sgd {
  public:
   Sgd(const TrainConfig& config, Index n_visible, Index n_hidden);
 
   // Applies one update to `rbm` (whose shape must match) from the ascent direction `grad`.
   void step(Rbm& rbm, const Gradient& grad, float momentum);
+  // The learning rate of the following steps (the trainer sets it each epoch from
+  // learning_rate_at_epoch).
+  void set_learning_rate(float learning_rate) { config_.learning_rate = learning_rate; }
 
   const MatrixF& weight_velocity() const { return weight_velocity_; }
   const VectorF& visible_velocity() const { return visible_velocity_; }

@@ -13,6 +13,7 @@
 #include "rgflow/rbm/rbm.hpp"
 #include "rgflow/stats/result.hpp"
 #include "rgflow/train/config.hpp"
+#include "rgflow/train/tempering.hpp"
 
 namespace rgflow::train {
 
@@ -39,7 +40,10 @@ struct Checkpoint {
   MatrixF weight_velocity;
   VectorF visible_velocity;
   VectorF hidden_velocity;
-  MatrixF persistent_chains;      // PCD negative chains (empty for CD)
+  MatrixF persistent_chains;      // PCD negative chains (empty for CD); TAP: visible
+                                  // magnetisations; PT: all replicas [K·C, n_visible]
+  MatrixF persistent_hidden;      // TAP: hidden magnetisations (empty otherwise)
+  std::optional<TemperingState> tempering;  // PT: ladder and swap counters (replicas above)
   VectorF hidden_activity;        // running mean activity q for the sparsity target (may be empty)
 };
 

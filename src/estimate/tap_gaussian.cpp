@@ -1,0 +1,250 @@
+// TAP free energy of RBMs with Gaussian visible units (estimate/tap_gaussian.hpp,
+// docs/gaussian.md §4).
+#include "rgflow/estimate/tap_gaussian.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+#include <utility>
+#include <vector>
+
+#include "rgflow/core/error.hpp"
+
+namespace rgflow::estimate {
+namespace {
+
+constexpr double kLog2Pi = 1.8378770664093454836;
+
+double xlogx(double x) { return x > 0.0 ? x * std::log(x) : 0.0; }
+
+// Single hidden unit: entropy, mean, variance κ₂ and its derivative; Bernoulli or spin.
+struct Hidden {
+  bool bernoulli;
+  double entropy(double m) const {
+    if (bernoulli) return -xlogx(m) - xlogx(1.0 - m);
+    const double p = 0.5 * (1.0 + m);
+    return -xlogx(p) - xlogx(1.0 - p);
+  }
+  double mean(double field) const { return bernoulli ? sigmoid(field) : std::tanh(field); }
+  double k2(double m) const { return bernoulli ? m - m * m : 1.0 - m * m; }
+  double dk2(double m) const { return bernoulli ? 1.0 - 2.0 * m : -2.0 * m; }
+  double lower() const { return bernoulli ? 0.0 : -1.0; }
+};
+
+struct Model {
+  MatrixD w;        // W
+  MatrixD w2_prec;  // W_ij² / σ_i²
+  VectorD a, b, precision, log_norm;  // precision 1/σ², log_norm ½ log(2πσ²)
+  Hidden hid{true};
+};
+
+void check_model(const Rbm& rbm, const char* what) {
+  if (rbm.visible_type() != UnitType::gaussian) {
+    throw Error(fmt::format("{}: the model has {} visible units; this TAP free energy is for "
+                            "gaussian visible units (see estimate/tap.hpp for binary ones)",
+                            what, to_string(rbm.visible_type())));
+  }
+  rbm.validate();
+}
+
+void check_order(int order, const char* what) {
+  if (order < 1 || order > 3) {
+    throw Error(fmt::format("{}: TAP order must be 1, 2 or 3 (got {})", what, order));
+  }
+}
+
+Model make_model(const Rbm& rbm) {
+  Model m;
+  m.w = rbm.weights().cast<double>();
+  m.a = rbm.visible_bias().cast<double>();
+  m.b = rbm.hidden_bias().cast<double>();
+  const VectorD sigma = rbm.visible_sigma().cast<double>();
+  m.precision = sigma.array().square().inverse();
+  m.log_norm = 0.5 * kLog2Pi + sigma.array().log();
+  m.w2_prec = m.precision.asDiagonal() * m.w.array().square().matrix();
+  m.hid = Hidden{rbm.hidden_type() == UnitType::bernoulli};
+  return m;
+}
+
+void check_state(const Model& model, const VectorD& mv, const VectorD& mh, const char* what) {
+  if (mv.size() != model.a.size() || mh.size() != model.b.size()) {
+    throw Error(fmt::format("{}: magnetisations have {} and {} entries, the model is {} x {}", what,
+                            mv.size(), mh.size(), model.a.size(), model.b.size()));
+  }
+  if (!mv.allFinite()) throw Error(fmt::format("{}: visible means are not finite", what));
+  for (Index j = 0; j < mh.size(); ++j) {
+    if (!(mh[j] >= model.hid.lower() && mh[j] <= 1.0)) {
+      throw Error(fmt::format("{}: hidden magnetisation {} = {} is outside [{}, 1]", what, j, mh[j],
+                              model.hid.lower()));
+    }
+  }
+}
+
+VectorD hidden_k2(const Model& model, const VectorD& mh) {
+  VectorD k(mh.size());
+  for (Index j = 0; j < mh.size(); ++j) k[j] = model.hid.k2(mh[j]);
+  return k;
+}
+
+double free_energy(const Model& model, const VectorD& mv, const VectorD& mh, int order) {
+  const VectorD d = mv - model.a;
+  double f = 0.5 * d.cwiseAbs2().dot(model.precision) - model.log_norm.sum();
+  for (Index j = 0; j < mh.size(); ++j) f -= model.hid.entropy(mh[j]);
+  f -= model.b.dot(mh) + mv.cwiseProduct(model.precision).dot(model.w * mh);
+  if (order >= 2) f -= 0.5 * model.w2_prec.colwise().sum().dot(hidden_k2(model, mh));
+  return f;
+}
+
+// Keeps a NaN once seen, so a diverging iteration is never "converged".
+void track(double change, double& max_change) {
+  if (!(change <= max_change) && !std::isnan(max_change)) max_change = change;
+}
+
+TapFixedPoint iterate(const Model& model, const TapOptions& options, VectorD mv) {
+  const VectorD reaction = model.w2_prec.colwise().sum().transpose();  // Σ_i W_ij²/σ_i²
+  const double damping = options.damping;
+  VectorD mh(model.b.size());
+  {
+    const VectorD field = model.b + model.w.transpose() * mv.cwiseProduct(model.precision);
+    for (Index j = 0; j < mh.size(); ++j) mh[j] = model.hid.mean(field[j]);
+  }
+  TapFixedPoint out;
+  for (int it = 1; it <= options.max_iterations; ++it) {
+    double max_change = 0.0;
+    VectorD field = model.b + model.w.transpose() * mv.cwiseProduct(model.precision);
+    for (Index j = 0; j < mh.size(); ++j) {
+      const double phi = options.order >= 2 ? field[j] + 0.5 * model.hid.dk2(mh[j]) * reaction[j]
+                                            : field[j];
+      const double next = damping * mh[j] + (1.0 - damping) * model.hid.mean(phi);
+      track(std::fabs(next - mh[j]), max_change);
+      mh[j] = next;
+    }
+    const VectorD target = model.a + model.w * mh;
+    for (Index i = 0; i < mv.size(); ++i) {
+      const double next = damping * mv[i] + (1.0 - damping) * target[i];
+      // Visible means are not bounded: measure their change relative to σ.
+      track(std::fabs(next - mv[i]) * std::sqrt(model.precision[i]), max_change);
+      mv[i] = next;
+    }
+    out.iterations = it;
+    if (max_change < options.tolerance) {
+      out.converged = true;
+      break;
+    }
+  }
+  out.free_energy = free_energy(model, mv, mh, options.order);
+  out.visible = std::move(mv);
+  out.hidden = std::move(mh);
+  if (!std::isfinite(out.free_energy)) out.converged = false;
+  return out;
+}
+
+void check_options(const TapOptions& o, const char* what) {
+  check_order(o.order, what);
+  if (!(o.damping >= 0.0 && o.damping < 1.0)) {
+    throw Error(fmt::format("{}: damping must be in [0, 1) (got {})", what, o.damping));
+  }
+  if (o.max_iterations < 1) {
+    throw Error(fmt::format("{}: max_iterations must be >= 1 (got {})", what, o.max_iterations));
+  }
+  if (!(o.tolerance > 0.0)) {
+    throw Error(fmt::format("{}: tolerance must be positive (got {})", what, o.tolerance));
+  }
+}
+
+bool better(const TapFixedPoint& x, const TapFixedPoint& best) {
+  if (x.converged != best.converged) return x.converged;
+  return x.free_energy < best.free_energy;
+}
+
+}  // namespace
+
+double gaussian_tap_free_energy(const Rbm& rbm, const VectorD& visible, const VectorD& hidden,
+                                int order) {
+  constexpr const char* what = "gaussian_tap_free_energy";
+  check_model(rbm, what);
+  check_order(order, what);
+  const Model model = make_model(rbm);
+  check_state(model, visible, hidden, what);
+  return free_energy(model, visible, hidden, order);
+}
+
+GaussianTapGradient gaussian_tap_free_energy_gradient(const Rbm& rbm, const VectorD& visible,
+                                                      const VectorD& hidden, int order) {
+  constexpr const char* what = "gaussian_tap_free_energy_gradient";
+  check_model(rbm, what);
+  check_order(order, what);
+  const Model model = make_model(rbm);
+  check_state(model, visible, hidden, what);
+  const VectorD scaled = visible.cwiseProduct(model.precision);  // m_i/σ_i²
+  const VectorD d = visible - model.a;
+  GaussianTapGradient g;
+  g.parameters.visible_bias = -d.cwiseProduct(model.precision);
+  g.parameters.hidden_bias = -hidden;
+  g.parameters.weights = -scaled * hidden.transpose();
+  g.log_sigma = -d.cwiseAbs2().cwiseProduct(model.precision) - VectorD::Ones(visible.size()) +
+                2.0 * scaled.cwiseProduct(model.w * hidden);
+  if (order >= 2) {
+    const VectorD k = hidden_k2(model, hidden);
+    g.parameters.weights -= model.precision.asDiagonal() * (model.w * k.asDiagonal());
+    g.log_sigma += model.w2_prec * k;
+  }
+  return g;
+}
+
+TapFixedPoint gaussian_tap_fixed_point(const Rbm& rbm, const TapOptions& options,
+                                       const VectorD* visible_start) {
+  constexpr const char* what = "gaussian_tap_fixed_point";
+  check_model(rbm, what);
+  check_options(options, what);
+  const Model model = make_model(rbm);
+  VectorD start = model.a;
+  if (visible_start != nullptr) {
+    if (visible_start->size() != rbm.n_visible() || !visible_start->allFinite()) {
+      throw Error(fmt::format("{}: the start must have {} finite entries", what, rbm.n_visible()));
+    }
+    start = *visible_start;
+  }
+  return iterate(model, options, std::move(start));
+}
+
+TapFixedPoint gaussian_tap_best_fixed_point(const Rbm& rbm, const TapOptions& options,
+                                            const MatrixF* visible_starts) {
+  constexpr const char* what = "gaussian_tap_best_fixed_point";
+  check_model(rbm, what);
+  check_options(options, what);
+  if (visible_starts != nullptr && visible_starts->cols() != rbm.n_visible()) {
+    throw Error(fmt::format("{}: starts have {} columns, the model has {} visible units", what,
+                            visible_starts->cols(), rbm.n_visible()));
+  }
+  const Model model = make_model(rbm);
+  std::vector<VectorD> starts{model.a};
+  if (visible_starts != nullptr) {
+    for (Index r = 0; r < visible_starts->rows(); ++r) {
+      const VectorD row = visible_starts->row(r).transpose().cast<double>();
+      if (!row.allFinite()) throw Error(fmt::format("{}: start row {} is not finite", what, r));
+      starts.push_back(row);
+    }
+  }
+  TapFixedPoint best;
+  bool have = false;
+  for (VectorD& start : starts) {
+    TapFixedPoint candidate = iterate(model, options, std::move(start));
+    if (!have || better(candidate, best)) best = std::move(candidate);
+    have = true;
+  }
+  return best;
+}
+
+stats::Result gaussian_tap_log_partition(const Rbm& rbm, const TapOptions& options,
+                                         const MatrixF* visible_starts) {
+  const TapFixedPoint best = gaussian_tap_best_fixed_point(rbm, options, visible_starts);
+  if (!best.converged) {
+    throw Error(fmt::format(
+        "gaussian_tap_log_partition: the order-{} TAP iteration did not converge from any start "
+        "within {} iterations (tolerance {}); raise max_iterations or damping",
+        options.order, options.max_iterations, options.tolerance));
+  }
+  return stats::Result::exact(-best.free_energy);
+}
+
+}  // namespace rgflow::estimate
