@@ -1,0 +1,512 @@
+// rgflow rg couplings | receptive-fields | flow | free-energy-flow — the variational-RG link as
+// tools (docs/vrg-tools.md). The computations live in include/rgflow/rg/; this file reads files,
+// checks options and prints.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli_util.hpp"
+#include "commands.hpp"
+#include "rgflow/core/error.hpp"
+#include "rgflow/estimate/ais.hpp"
+#include "rgflow/io/dataset.hpp"
+#include "rgflow/io/dbn_file.hpp"
+#include "rgflow/io/hdf5.hpp"
+#include "rgflow/io/model.hpp"
+#include "rgflow/io/png.hpp"
+#include "rgflow/rg/couplings.hpp"
+#include "rgflow/rg/lattice_free_energy.hpp"
+#include "rgflow/rg/rbm_flow.hpp"
+#include "rgflow/rg/receptive_fields.hpp"
+
+namespace rgflow::cli {
+
+namespace {
+
+// An RBM file (/rbm) as a one-layer DBN, or a DBN file (/dbn).
+Dbn load_model(const std::string& path) {
+  bool is_dbn = false;
+  {
+    const io::h5::File file = io::h5::File::open(path);
+    is_dbn = file.exists("/dbn");
+  }
+  if (is_dbn) return io::load_dbn(path);
+  return Dbn({io::load_rbm(path)});
+}
+
+// Lattice data: rows of ±1 (or 0/1) spins converted to the visible type, with L from /spins.
+struct LatticeData {
+  MatrixF rows;
+  int L = 0;
+  std::optional<double> temperature;
+};
+
+LatticeData load_lattice_data(const std::string& path, const Rbm& bottom, int lattice_option) {
+  io::Dataset ds = io::load_dataset(path);
+  if (ds.data.rows() == 0) throw FileError(path, "dataset is empty");
+  LatticeData out;
+  out.L = lattice_option > 0 ? lattice_option : static_cast<int>(ds.lattice_size.value_or(0));
+  if (out.L <= 0) {
+    throw FileError(path, "no lattice size: give --lattice L or a /spins [N, L, L] dataset");
+  }
+  if (Index{out.L} * out.L != ds.data.cols()) {
+    throw FileError(path, fmt::format("rows have {} values, not a {}x{} lattice", ds.data.cols(),
+                                      out.L, out.L));
+  }
+  const bool spins = (ds.data.array() == 1.0f || ds.data.array() == -1.0f).all();
+  if (bottom.visible_type() == UnitType::bernoulli && spins) {
+    ds.data = ((ds.data.array() + 1.0f) * 0.5f).matrix();
+  } else if (bottom.visible_type() == UnitType::spin && !spins &&
+             (ds.data.array() == 0.0f || ds.data.array() == 1.0f).all()) {
+    ds.data = (2.0f * ds.data.array() - 1.0f).matrix();
+  }
+  check_data(bottom, ds.data, path);
+  const auto t = ds.attributes.find("temperature");
+  if (t != ds.attributes.end()) {
+    try {
+      out.temperature = std::stod(t->second);
+    } catch (const std::exception&) {
+      throw FileError(path, fmt::format("attribute temperature '{}' is not a number", t->second));
+    }
+  }
+  out.rows = std::move(ds.data);
+  return out;
+}
+
+nlohmann::json sites_json(const std::vector<std::pair<int, int>>& shape) {
+  nlohmann::json j = nlohmann::json::array();
+  for (auto [x, y] : shape) j.push_back({x, y});
+  return j;
+}
+
+// ---------------------------------------------------------------------------------------------
+// rg couplings
+
+struct CouplingsCli {
+  std::string model;
+  std::string side = "visible";
+  int max_order = 4;
+  int lattice = 0;
+  bool chain = false;
+  int extent = 0;
+  Index layer = 0;
+  double tolerance = 0.0;
+  int max_exact_support = 20;
+  Index samples = 20000;
+  std::uint64_t seed = 0;
+  int threads = 0;
+  bool json = false;
+};
+
+void run_couplings(const CouplingsCli& o) {
+  check_range("--max-order", std::int64_t{o.max_order}, 1, 6);
+  check_range("--max-exact-support", std::int64_t{o.max_exact_support}, 0, 26);
+  check_range("--samples", o.samples, 2, 1'000'000'000);
+  check_range("--tolerance", o.tolerance, 0.0, 1e30);
+  if (o.lattice > 0 && o.chain) throw Error("--lattice and --chain: give one geometry");
+  const Dbn dbn = load_model(o.model);
+  if (o.layer < 0 || o.layer >= dbn.n_layers()) {
+    throw FileError(o.model, fmt::format("--layer {}: the model has {} layer(s)", o.layer, dbn.n_layers()));
+  }
+  const Rbm& rbm = dbn.layer(o.layer);
+  rg::CouplingOptions options;
+  options.side = rg::parse_side(o.side);
+  options.support_tolerance = o.tolerance;
+  options.max_exact_support = o.max_exact_support;
+  options.samples = o.samples;
+  options.seed = o.seed;
+  options.threads = o.threads;
+  const Index n = options.side == rg::Side::visible ? rbm.n_visible() : rbm.n_hidden();
+  std::optional<rg::Lattice> lattice;
+  if (o.lattice > 0) {
+    lattice = rg::Lattice::square(o.lattice);
+    if (lattice->sites() != n) {
+      throw FileError(o.model, fmt::format("--lattice {}: the {} side has {} units, not {}", o.lattice,
+                                           o.side, n, lattice->sites()));
+    }
+  } else if (o.chain) {
+    lattice = rg::Lattice::chain(static_cast<int>(n));
+  }
+  const std::vector<rg::Sites> subsets =
+      lattice ? rg::lattice_subsets(*lattice, o.max_order, o.extent) : rg::all_subsets(n, o.max_order);
+  const rg::CouplingTable table = rg::effective_couplings(rbm, subsets, options);
+  std::vector<rg::ShapeAverage> shapes;
+  if (lattice) shapes = rg::average_by_shape(table, *lattice);
+
+  if (o.json) {
+    nlohmann::json couplings = nlohmann::json::array();
+    for (const auto& c : table.couplings) {
+      couplings.push_back({{"sites", c.sites}, {"value", c.value.mean}, {"error", c.value.error}});
+    }
+    nlohmann::json by = nlohmann::json::array();
+    for (const auto& s : shapes) {
+      nlohmann::json e{{"order", s.order}, {"dx", s.dx}, {"dy", s.dy}, {"shape", sites_json(s.shape)},
+                       {"count", s.count}, {"mean", s.mean.mean}, {"error", s.mean.error},
+                       {"spread", s.spread}};
+      if (s.order == 2) e["distance"] = s.distance;
+      by.push_back(e);
+    }
+    nlohmann::json j{{"model", o.model},
+                     {"layer", o.layer},
+                     {"side", o.side},
+                     {"max_order", o.max_order},
+                     {"n_sites", n},
+                     {"seed", o.seed},
+                     {"samples", table.samples},
+                     {"exact_units", table.exact_units},
+                     {"monte_carlo_units", table.monte_carlo_units},
+                     {"constant", to_json(table.constant)},
+                     {"couplings", couplings}};
+    if (lattice) {
+      j["lattice"] = {lattice->lx, lattice->ly};
+      j["by_displacement"] = by;
+    }
+    print_json(j);
+    return;
+  }
+  fmt::print("couplings of the {} side of {} (layer {}): {} units exact, {} by Monte Carlo ({} samples, seed {})\n",
+             o.side, o.model, o.layer, table.exact_units, table.monte_carlo_units, table.samples, o.seed);
+  if (lattice) {
+    fmt::print("{:>5} {:>3} {:>3} {:>8} {:>6} {:>12} {:>10} {:>10}\n", "order", "dx", "dy", "distance",
+               "count", "mean", "error", "spread");
+    for (const auto& s : shapes) {
+      fmt::print("{:>5} {:>3} {:>3} {:>8.3f} {:>6} {:>12.6f} {:>10.6f} {:>10.6f}\n", s.order, s.dx,
+                 s.dy, s.distance, s.count, s.mean.mean, s.mean.error, s.spread);
+    }
+  } else {
+    for (const auto& c : table.couplings) {
+      fmt::print("K{:<20} {:>12.6f} ± {:.6f}\n", fmt::format("{}", fmt::join(c.sites, ",")),
+                 c.value.mean, c.value.error);
+    }
+  }
+}
+
+void add_couplings(CLI::App& rg) {
+  auto o = std::make_shared<CouplingsCli>();
+  CLI::App* cmd = rg.add_subcommand("couplings",
+                                    "Multi-spin couplings K_A (|A| <= max order) of an RBM layer's "
+                                    "marginal Hamiltonian, with error bars");
+  cmd->add_option("MODEL", o->model, "RBM or DBN file (.h5)")->required();
+  cmd->add_option("--side", o->side, "Marginal of the visible or the hidden units")
+      ->check(CLI::IsMember({"visible", "hidden"}))
+      ->capture_default_str();
+  cmd->add_option("--max-order", o->max_order, "Largest |A| (1-6)")->capture_default_str();
+  cmd->add_option("--lattice", o->lattice, "The side is an L x L periodic lattice: averages by shape");
+  cmd->add_flag("--chain", o->chain, "The side is a periodic ring: averages by distance");
+  cmd->add_option("--extent", o->extent,
+                  "3+-body couplings inside extent x extent windows (default 2; 4 on a chain)");
+  cmd->add_option("--layer", o->layer, "Layer of a DBN file")->capture_default_str();
+  cmd->add_option("--tolerance", o->tolerance, "|w| at or below this does not count as a connection")
+      ->capture_default_str();
+  cmd->add_option("--max-exact-support", o->max_exact_support,
+                  "Enumerate units touching at most this many sites; Monte Carlo above")
+      ->capture_default_str();
+  cmd->add_option("--samples", o->samples, "Monte Carlo samples")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Monte Carlo seed")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Threads (0: all; the result does not depend on it)");
+  cmd->add_flag("--json", o->json, "Print one JSON object");
+  cmd->callback([o] { run_couplings(*o); });
+}
+
+// ---------------------------------------------------------------------------------------------
+// rg receptive-fields
+
+struct ReceptiveCli {
+  std::string model;
+  int lattice = 0;
+  double radius = 1.5;
+  int permutations = 100;
+  std::uint64_t seed = 0;
+  std::string png;
+  bool json = false;
+};
+
+void run_receptive(const ReceptiveCli& o) {
+  check_range("--lattice", std::int64_t{o.lattice}, 2, 4096);
+  check_range("--radius", o.radius, 0.0, 1e6);
+  check_range("--permutations", std::int64_t{o.permutations}, 0, 1'000'000);
+  if (!o.png.empty()) check_output_path(o.png, {".png"});
+  const Dbn dbn = load_model(o.model);
+  const rg::Lattice lattice = rg::Lattice::square(o.lattice);
+  if (dbn.n_visible() != lattice.sites()) {
+    throw FileError(o.model, fmt::format("--lattice {}: the model has {} visible units, not {}", o.lattice,
+                                         dbn.n_visible(), lattice.sites()));
+  }
+  rg::LocalityOptions options;
+  options.radius = o.radius;
+  options.permutations = o.permutations;
+  options.seed = o.seed;
+  const std::vector<rg::LevelLocality> levels = rg::receptive_field_locality(dbn, lattice, options);
+  if (!o.png.empty()) {
+    Index total = 0;
+    for (const auto& l : levels) total += l.fields.cols();
+    MatrixF tiles(total, lattice.sites());
+    Index row = 0;
+    for (const auto& l : levels) {
+      for (Index j = 0; j < l.fields.cols(); ++j) tiles.row(row++) = l.fields.col(j).cast<float>().transpose();
+    }
+    io::write_png_mosaic(o.png, tiles, o.lattice, o.lattice, true);
+  }
+  if (o.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& l : levels) {
+      nlohmann::json units = nlohmann::json::array();
+      for (const auto& u : l.units) {
+        units.push_back({{"centre", {u.centre_x, u.centre_y}}, {"score", u.score},
+                         {"null_mean", u.null_mean}, {"null_sd", u.null_sd}});
+      }
+      out.push_back({{"level", l.level}, {"units", units}, {"score", to_json(l.score)},
+                     {"null_score", to_json(l.null_score)}});
+    }
+    print_json({{"model", o.model}, {"lattice", o.lattice}, {"radius", o.radius},
+                {"permutations", o.permutations}, {"seed", o.seed}, {"levels", out}});
+    return;
+  }
+  fmt::print("receptive fields of {} on a {}x{} lattice, radius {}\n", o.model, o.lattice, o.lattice, o.radius);
+  fmt::print("{:>5} {:>6} {:>20} {:>20}\n", "level", "units", "locality", "permutation null");
+  for (const auto& l : levels) {
+    fmt::print("{:>5} {:>6} {:>11.4f} ± {:<6.4f} {:>11.4f} ± {:<6.4f}\n", l.level, l.fields.cols(),
+               l.score.mean, l.score.error, l.null_score.mean, l.null_score.error);
+  }
+  if (!o.png.empty()) fmt::print("wrote {}\n", o.png);
+}
+
+void add_receptive(CLI::App& rg) {
+  auto o = std::make_shared<ReceptiveCli>();
+  CLI::App* cmd = rg.add_subcommand("receptive-fields",
+                                    "Effective receptive fields of each DBN level on the lattice, "
+                                    "their centres and locality against a permutation null");
+  cmd->add_option("MODEL", o->model, "DBN or RBM file (.h5)")->required();
+  cmd->add_option("--lattice", o->lattice, "Visible units form an L x L periodic lattice")->required();
+  cmd->add_option("--radius", o->radius, "Locality radius r (lattice spacings)")->capture_default_str();
+  cmd->add_option("--permutations", o->permutations, "Site permutations per unit for the null")
+      ->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed of the permutations")->capture_default_str();
+  cmd->add_option("-o,--output", o->png, "PNG mosaic of all receptive fields (level by level)");
+  cmd->add_flag("--json", o->json, "Print one JSON object");
+  cmd->callback([o] { run_receptive(*o); });
+}
+
+// ---------------------------------------------------------------------------------------------
+// rg flow
+
+struct FlowCli {
+  std::string model;
+  std::string data;
+  int steps = 10;
+  std::string propagate = "mean";
+  int lattice = 0;
+  Index rows = 0;
+  std::uint64_t seed = 0;
+  std::string png;
+  bool json = false;
+};
+
+nlohmann::json observables_json(const rg::LatticeObservables& o) {
+  return {{"energy", to_json(o.energy)},
+          {"abs_magnetization", to_json(o.abs_magnetization)},
+          {"temperature_energy", to_json(o.temperature_energy)},
+          {"temperature_pseudo_likelihood", to_json(o.temperature_pseudo_likelihood)}};
+}
+
+void run_flow(const FlowCli& o) {
+  check_range("--steps", std::int64_t{o.steps}, 0, 100000);
+  check_range("--rows", o.rows, 0, kMaxMatrixElements);
+  if (!o.png.empty()) check_output_path(o.png, {".png"});
+  const Dbn dbn = load_model(o.model);
+  if (dbn.n_layers() != 1) throw FileError(o.model, "rg flow needs an RBM (a one-layer model)");
+  const Rbm& rbm = dbn.layer(0);
+  LatticeData d = load_lattice_data(o.data, rbm, o.lattice);
+  if (o.rows > 0 && o.rows < d.rows.rows()) d.rows.conservativeResize(o.rows, Eigen::NoChange);
+  rg::RbmFlowOptions options;
+  options.steps = o.steps;
+  options.propagate = parse_propagate(o.propagate);
+  options.seed = o.seed;
+  const std::vector<rg::FlowStep> steps = rg::rbm_flow(rbm, d.rows, d.L, options);
+  if (!o.png.empty()) {
+    // Rows: steps; columns: the first 8 configurations, each an L x L tile in [−1, 1].
+    const Index shown = std::min<Index>(8, d.rows.rows());
+    MatrixF tiles((o.steps + 1) * shown, Index{d.L} * d.L);
+    MatrixF v = d.rows.topRows(shown), h;
+    Rng rng(o.seed, 1);
+    for (int t = 0; t <= o.steps; ++t) {
+      for (Index r = 0; r < shown; ++r) {
+        tiles.row(t * shown + r) = v.row(r);
+        if (rbm.visible_type() == UnitType::bernoulli) {
+          tiles.row(t * shown + r) = (2.0f * v.row(r).array() - 1.0f).matrix();
+        }
+      }
+      if (options.propagate == Propagate::mean) {
+        MatrixF next;
+        rbm.hidden_mean(v, h);
+        rbm.visible_mean(h, next);
+        v.swap(next);
+      } else {
+        rbm.gibbs(v, h, 1, rng);
+      }
+    }
+    io::write_png_mosaic(o.png, tiles, d.L, d.L, false, -1.0f, 1.0f);
+  }
+  if (o.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& s : steps) {
+      nlohmann::json j = observables_json(s.observables);
+      j["step"] = s.step;
+      out.push_back(j);
+    }
+    print_json({{"model", o.model}, {"data", o.data}, {"lattice", d.L}, {"rows", d.rows.rows()},
+                {"propagate", o.propagate}, {"seed", o.seed},
+                {"data_temperature", d.temperature ? nlohmann::json(*d.temperature) : nlohmann::json(nullptr)},
+                {"steps", out}});
+    return;
+  }
+  fmt::print("RBM flow of {} from {} ({} rows, L = {}, {}, seed {})\n", o.model, o.data,
+             d.rows.rows(), d.L, o.propagate, o.seed);
+  fmt::print("{:>4} {:>18} {:>18} {:>18} {:>18}\n", "step", "energy", "|m|", "T (energy)", "T (pseudo-lik.)");
+  for (const auto& s : steps) {
+    const auto& b = s.observables;
+    fmt::print("{:>4} {:>9.4f} ± {:<6.4f} {:>9.4f} ± {:<6.4f} {:>9.4f} ± {:<6.4f} {:>9.4f} ± {:<6.4f}\n",
+               s.step, b.energy.mean, b.energy.error, b.abs_magnetization.mean,
+               b.abs_magnetization.error, b.temperature_energy.mean, b.temperature_energy.error,
+               b.temperature_pseudo_likelihood.mean, b.temperature_pseudo_likelihood.error);
+  }
+  if (!o.png.empty()) fmt::print("wrote {}\n", o.png);
+}
+
+void add_flow(CLI::App& rg) {
+  auto o = std::make_shared<FlowCli>();
+  CLI::App* cmd = rg.add_subcommand("flow", "RBM flow map v -> h -> v iterated from a dataset, "
+                                            "with observables and temperature estimates per step");
+  cmd->add_option("MODEL", o->model, "RBM file (.h5) on an L x L lattice")->required();
+  cmd->add_option("DATA", o->data, "Lattice configurations (/spins [N, L, L])")->required();
+  cmd->add_option("--steps", o->steps, "Flow steps")->capture_default_str();
+  cmd->add_option("--propagate", o->propagate, "mean (conditional expectations) | sample (Gibbs)")
+      ->check(CLI::IsMember({"mean", "sample"}))
+      ->capture_default_str();
+  cmd->add_option("--lattice", o->lattice, "L when the data file has no /spins");
+  cmd->add_option("--rows", o->rows, "Use only the first N rows (0: all)");
+  cmd->add_option("--seed", o->seed, "Seed (sample mode)")->capture_default_str();
+  cmd->add_option("-o,--output", o->png, "PNG: the first 8 configurations (columns) at each step (rows)");
+  cmd->add_flag("--json", o->json, "Print one JSON object");
+  cmd->callback([o] { run_flow(*o); });
+}
+
+// ---------------------------------------------------------------------------------------------
+// rg free-energy-flow
+
+struct FreeEnergyCli {
+  std::string model;
+  std::string data;
+  std::optional<double> temperature;
+  std::string log_z = "auto";
+  std::string propagate = "mean";
+  int chains = 100;
+  std::int64_t betas = 0;
+  Index samples = 20000;
+  std::uint64_t seed = 0;
+  bool json = false;
+};
+
+void run_free_energy(const FreeEnergyCli& o) {
+  check_range("--chains", std::int64_t{o.chains}, 2, 1000000);
+  check_range("--betas", o.betas, 0, 100000000);
+  if (o.betas == 1) throw Error("--betas: at least 2 temperatures (0: default schedule)");
+  check_range("--samples", o.samples, 2, 1'000'000'000);
+  const Dbn dbn = load_model(o.model);
+  const LatticeData d = load_lattice_data(o.data, dbn.layer(0), 0);
+  rg::LatticeFreeEnergyOptions options;
+  options.flow.propagate = parse_propagate(o.propagate);
+  options.flow.seed = o.seed;
+  options.flow.log_z.method = estimate::parse_log_z_method(o.log_z);
+  options.flow.log_z.ais.chains = o.chains;
+  options.flow.log_z.ais.seed = o.seed;
+  if (o.betas > 0) options.flow.log_z.ais.betas = estimate::linear_ais_schedule(static_cast<std::size_t>(o.betas));
+  options.gauge.samples = o.samples;
+  options.gauge.seed = o.seed;
+  options.lattice_size = d.L;
+  options.temperature = o.temperature ? o.temperature : d.temperature;
+  if (options.temperature) check_range("--temperature", *options.temperature, 1e-6, 1e6);
+  const rg::LatticeFreeEnergy r = rg::lattice_free_energy(dbn, d.rows, options);
+  const auto opt = [](const std::optional<double>& x) { return x ? nlohmann::json(*x) : nlohmann::json(nullptr); };
+  if (o.json) {
+    nlohmann::json layers = nlohmann::json::array();
+    for (const auto& l : r.layers) {
+      layers.push_back({{"layer", l.flow.layer},
+                        {"n_visible", l.flow.n_visible},
+                        {"n_hidden", l.flow.n_hidden},
+                        {"log_z_method", std::string(estimate::to_string(l.flow.log_z_method))},
+                        {"log_z", to_json(*l.flow.log_z)},
+                        {"mean_free_energy_data", to_json(l.flow.free_energy)},
+                        {"log_likelihood_per_unit", to_json(*l.flow.log_likelihood_per_unit)},
+                        {"uniform_mean_free_energy", to_json(l.uniform_mean)},
+                        {"free_energy", to_json(l.free_energy)},
+                        {"free_energy_per_unit", to_json(l.free_energy_per_unit)},
+                        {"free_energy_per_site", to_json(l.free_energy_per_site)},
+                        {"sites_per_unit", l.sites_per_unit},
+                        {"ising_free_energy_per_unit", opt(l.ising_per_unit)}});
+    }
+    nlohmann::json changes = nlohmann::json::array();
+    for (const auto& c : r.change_per_site) changes.push_back(to_json(c));
+    print_json({{"model", o.model}, {"data", o.data}, {"lattice", d.L}, {"seed", o.seed},
+                {"propagate", o.propagate}, {"temperature", opt(options.temperature)},
+                {"ising_free_energy_per_site", opt(r.ising_per_site)}, {"layers", layers},
+                {"change_per_site", changes}, {"conservation", to_json(r.conservation)}});
+    return;
+  }
+  fmt::print("free-energy flow of {} on {} (L = {}{})\n", o.model, o.data, d.L,
+             options.temperature ? fmt::format(", T = {}", *options.temperature) : "");
+  fmt::print("{:>5} {:>6} {:>22} {:>22} {:>14}\n", "layer", "units", "F'/unit", "F'/site", "Ising/unit");
+  for (const auto& l : r.layers) {
+    fmt::print("{:>5} {:>6} {:>12.5f} ± {:<7.5f} {:>12.5f} ± {:<7.5f} {:>14}\n", l.flow.layer,
+               l.flow.n_visible, l.free_energy_per_unit.mean, l.free_energy_per_unit.error,
+               l.free_energy_per_site.mean, l.free_energy_per_site.error,
+               l.ising_per_unit ? fmt::format("{:.5f}", *l.ising_per_unit) : "-");
+  }
+  for (std::size_t k = 0; k < r.change_per_site.size(); ++k) {
+    fmt::print("change {} -> {} per site: {:.5f} ± {:.5f}\n", k, k + 1, r.change_per_site[k].mean,
+               r.change_per_site[k].error);
+  }
+  fmt::print("conservation metric sum|change|: {:.5f} ± {:.5f}\n", r.conservation.mean, r.conservation.error);
+}
+
+void add_free_energy(CLI::App& rg) {
+  auto o = std::make_shared<FreeEnergyCli>();
+  CLI::App* cmd = rg.add_subcommand("free-energy-flow",
+                                    "Gauge-fixed free energy of each DBN layer next to the exact "
+                                    "Ising free energy per site and per block");
+  cmd->add_option("MODEL", o->model, "DBN or RBM file (.h5)")->required();
+  cmd->add_option("DATA", o->data, "Lattice configurations (/spins [N, L, L])")->required();
+  cmd->add_option("--temperature", o->temperature, "Ising T of the data (default: the file's attribute)");
+  cmd->add_option("--log-z", o->log_z, "auto | exact | ais")
+      ->check(CLI::IsMember({"auto", "automatic", "exact", "ais"}))
+      ->capture_default_str();
+  cmd->add_option("--propagate", o->propagate, "mean | sample")
+      ->check(CLI::IsMember({"mean", "sample"}))
+      ->capture_default_str();
+  cmd->add_option("--chains", o->chains, "AIS chains")->capture_default_str();
+  cmd->add_option("--betas", o->betas, "AIS temperatures, linear (0: default schedule)");
+  cmd->add_option("--samples", o->samples, "Monte Carlo samples for the uniform-state gauge")
+      ->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed")->capture_default_str();
+  cmd->add_flag("--json", o->json, "Print one JSON object");
+  cmd->callback([o] { run_free_energy(*o); });
+}
+
+}  // namespace
+
+void add_rg_commands(CLI::App& app) {
+  CLI::App* rg = app.add_subcommand("rg", "Variational RG: effective couplings, receptive fields, "
+                                          "flow maps, free-energy flow");
+  rg->require_subcommand(1);
+  add_couplings(*rg);
+  add_receptive(*rg);
+  add_flow(*rg);
+  add_free_energy(*rg);
+}
+
+}  // namespace rgflow::cli
