@@ -1,5 +1,8 @@
-// rgflow demo: learn the exact distribution of a small Ising model with an RBM, and say how close
-// it got. The data are exact samples of a periodic L x L Ising model (all 2^(L²) states are
+// rgflow demo: first a quick exact check, then the variational-RG experiment (`rgflow vrg run`) on
+// its small embedded default (vrg::demo_config(): L = 16, 256-64-16), written to rgflow-demo/.
+//
+// The exact check: learn the exact distribution of a small Ising model with an RBM, and say how
+// close it got. The data are exact samples of a periodic L x L Ising model (all 2^(L²) states are
 // enumerated), so the best achievable mean log-likelihood is known (−S, the negative entropy) and
 // the RBM's shortfall is the exact KL divergence KL(p_Ising ‖ p_RBM) = −S − E_p[log p_RBM].
 #include <fmt/format.h>
@@ -17,6 +20,7 @@
 #include "exact_ising.hpp"
 #include "exit_status.hpp"
 #include "progress.hpp"
+#include "vrg_cli.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/rng.hpp"
 #include "rgflow/estimate/exact.hpp"
@@ -50,9 +54,30 @@ struct DemoOptions {
   bool decay = true;
   std::uint64_t seed = 1;
   std::string output;
+  std::string vrg_dir = "rgflow-demo";  // the pipeline's output directory
+  bool vrg = true;                      // false (--no-vrg): the exact check only
+  bool force = false;
+  int threads = 0;
   bool json = false;
   bool quiet = false;
 };
+
+// The variational-RG pipeline on the embedded demo config (a cached stage run in o.vrg_dir).
+vrg::RunResult run_demo_pipeline(const DemoOptions& o) {
+  vrg::Config config = vrg::demo_config();
+  config.seed = o.seed;
+  vrg::RunOptions options;
+  options.outdir = o.vrg_dir;
+  options.force = o.force;
+  options.threads = o.threads;
+  options.python = default_python();
+  if (!o.quiet) {
+    fmt::print(stderr, "\nrgflow demo: variational RG on {}x{} Ising data at T = {:.4g} (layers 256-64-16, "
+               "controls: paramagnet, ordered, site-permuted, textures) -> {}/\n",
+               config.data.size, config.data.size, config.data.temperature, o.vrg_dir);
+  }
+  return run_vrg_pipeline(config, options, o.quiet);
+}
 
 // E_p[log q] = Σ_s p(s) (−F(s)) − log Z over all states s, given F on all states.
 double expected_log_likelihood(const ExactIsing& ising, const VectorD& free_energy, double log_z) {
@@ -117,6 +142,7 @@ void run_demo(const DemoOptions& o) {
   check_range("--samples", std::int64_t{o.samples}, 10, 10'000'000);
   check_range("--batch-size", std::int64_t{o.batch_size}, 1, 1'000'000);
   check_range("--learning-rate", o.learning_rate, 0.0, 100.0);
+  check_range("--threads", std::int64_t{o.threads}, 0, 1024);
 
   const double coupling = 1.0 / o.temperature;
   const ExactIsing ising = enumerate_periodic_ising(o.size, coupling);
@@ -235,7 +261,7 @@ void run_demo(const DemoOptions& o) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (o.json) {
-    print_json({
+    nlohmann::json out = {
         {"ising",
          {{"size", o.size},
           {"temperature", o.temperature},
@@ -271,7 +297,14 @@ void run_demo(const DemoOptions& o) {
           {"passed", passed}}},
         {"model", o.output.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.output)},
         {"time", {{"seconds", seconds}}},
-    });
+    };
+    if (o.vrg) {
+      const vrg::RunResult r = run_demo_pipeline(o);
+      vrg::RunOptions where;
+      where.outdir = o.vrg_dir;
+      out["vrg"] = vrg_result_json(where, r);
+    }
+    print_json(out);
   } else {
     fmt::print(
         "\nMean log-likelihood per sample, nats       exact (E_p, all {} states)   {} test "
@@ -300,6 +333,15 @@ void run_demo(const DemoOptions& o) {
         ok(check_improved));
     if (!o.output.empty()) fmt::print("Model written to {}.\n", o.output);
     fmt::print("({:.1f} s)\n", seconds);
+    if (o.vrg) {
+      std::fflush(stdout);
+      const vrg::RunResult r = run_demo_pipeline(o);
+      const auto summary = nlohmann::json::parse(vrg::read_text(r.summary_path));
+      fmt::print("\nVariational RG (rgflow vrg run, demo config): {} stages run, {} reused.\n{}\n",
+                 r.ran.size(), r.skipped.size(), summary.value("paragraph", ""));
+      fmt::print("Report: {} (numbers: {}).\n", r.report_path, r.summary_path);
+      if (!r.figures_note.empty()) fmt::print("Note: {}\n", r.figures_note);
+    }
   }
   if (!passed) {
     fmt::print(stderr, "rgflow: demo self-check failed (see above)\n");
@@ -313,8 +355,9 @@ void add_demo_command(CLI::App& app) {
   auto o = std::make_shared<DemoOptions>();
   CLI::App* cmd = app.add_subcommand(
       "demo",
-      "Train an RBM on exact samples of a small Ising model and compare its exact "
-      "log-likelihood with the best achievable (runs in seconds, no arguments needed)");
+      "Quick exact check (an RBM on exact samples of a small Ising model vs the best achievable "
+      "log-likelihood), then the variational-RG experiment on a small default, written to "
+      "rgflow-demo/ (about a minute; no arguments needed)");
   cmd->add_option("--size", o->size, "Lattice side L (2..4; all 2^(L*L) states are enumerated)")
       ->capture_default_str();
   cmd->add_option("--temperature", o->temperature, "Temperature T in units of J (T_c = 2.269)")
@@ -340,6 +383,10 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--seed", o->seed, "Random seed (samples, initialisation, training)")
       ->capture_default_str();
   cmd->add_option("-o,--output", o->output, "Also save the trained model (.h5)");
+  cmd->add_option("--dir", o->vrg_dir, "Output directory of the variational-RG pipeline")->capture_default_str();
+  cmd->add_flag("!--no-vrg", o->vrg, "Only the exact check, not the variational-RG pipeline");
+  cmd->add_flag("--force", o->force, "Redo every pipeline stage (otherwise finished ones are reused)");
+  cmd->add_option("--threads", o->threads, "OpenMP threads for the pipeline (0: all cores)")->capture_default_str();
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
   cmd->add_flag("-q,--quiet", o->quiet, "No progress output on stderr");
   cmd->callback([o] { run_demo(*o); });

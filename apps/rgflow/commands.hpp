@@ -10,5 +10,7 @@ void add_demo_command(CLI::App& app);    // cmd_demo.cpp
 void add_rbm_commands(CLI::App& app);    // cmd_rbm.cpp:   rgflow rbm train|logz|loglik|sample|filters
 void add_ising_commands(CLI::App& app);  // cmd_ising.cpp: rgflow ising sample|observe|exact|block|mcrg
 void add_dbn_commands(CLI::App& app);    // cmd_dbn.cpp:   rgflow dbn train|flow|sample
+void add_rg_commands(CLI::App& app);     // cmd_rg.cpp:    rgflow rg couplings|receptive-fields|flow|free-energy-flow
+void add_vrg_commands(CLI::App& app);    // cmd_vrg.cpp:   rgflow vrg run
 
 }  // namespace rgflow::cli

@@ -23,10 +23,14 @@ int main(int argc, char** argv) {
   rgflow::cli::add_rbm_commands(app);
   rgflow::cli::add_ising_commands(app);
   rgflow::cli::add_dbn_commands(app);
+  rgflow::cli::add_rg_commands(app);
+  rgflow::cli::add_vrg_commands(app);
   rgflow::cli::set_command_line(argc, argv);
-  // Eigen would split every matrix product over OpenMP threads. Mini-batch products (100 x 784 x
-  // 20) are far too small for that: on a busy machine the spinning threads made `rbm train` ten
-  // times slower (bench/README.md). rgflow's own OpenMP loops (exact enumeration) are unaffected.
+  // Threading policy: Eigen's GEMM runs on one thread; rgflow's own OpenMP loops (exact
+  // enumeration, AIS chains, Ising chains) are unaffected and never nest inside a GEMM, so BLAS
+  // threads × OpenMP threads ≤ cores. Measured (docs/benchmarks.md): a 2-thread Eigen GEMM on the
+  // mini-batch shapes (100 × 784 × 500) was 10-50× *slower* than 1 thread on the shared, loaded
+  // 2-core box (spinning OpenMP workers descheduled), and a 2-thread training epoch 15× slower.
   Eigen::setNbThreads(1);
   try {
     app.parse(argc, argv);

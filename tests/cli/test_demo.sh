@@ -1,8 +1,8 @@
-# rgflow demo with tiny settings: runs, its JSON parses, its self-checks pass, -o saves a model
+# rgflow demo --no-vrg (the exact check; the pipeline is tested by test_vrg.sh) with tiny settings: runs, its JSON parses, its self-checks pass, -o saves a model
 # that the other commands read.
 source "$(dirname "$0")/common.sh" "$1"
 
-"$RGFLOW" demo --size 3 --hidden 4 --epochs 5 --samples 1000 --batch-size 50 --learning-rate 0.05 \
+"$RGFLOW" demo --no-vrg --size 3 --hidden 4 --epochs 5 --samples 1000 --batch-size 50 --learning-rate 0.05 \
   --seed 2 --json -o demo.h5 >demo.json 2>demo.err
 json_check demo.json 'j["checks"]["passed"] is True' "demo self-checks"
 json_check demo.json 'j["ising"]["states"] == 512 and j["rbm"]["n_visible"] == 9' "demo sizes"
@@ -13,7 +13,7 @@ grep -q 'epoch 5/5' demo.err || fail "no per-epoch progress lines on stderr: $(c
 json_check logz.json 'j["model"]["visible_type"] == "spin"' "demo model is spin-visible"
 
 # Text mode prints the comparison table.
-"$RGFLOW" demo --size 2 --hidden 4 --epochs 10 --samples 1000 --batch-size 20 --learning-rate 0.1 -q >demo.txt
+"$RGFLOW" demo --no-vrg --size 2 --hidden 4 --epochs 10 --samples 1000 --batch-size 20 --learning-rate 0.1 -q >demo.txt
 grep -q 'best achievable' demo.txt || fail "demo text output: $(cat demo.txt)"
 grep -q 'Self-checks' demo.txt || fail "demo text output lacks self-checks"
 echo "PASS"

@@ -1,0 +1,866 @@
+#include "rgflow/vrg/pipeline.hpp"
+
+#include <fmt/format.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <nlohmann/json.hpp>
+
+#include "rgflow/core/error.hpp"
+#include "rgflow/core/rng.hpp"
+#include "rgflow/core/version.hpp"
+#include "rgflow/estimate/ais.hpp"
+#include "rgflow/estimate/free_energy_flow.hpp"
+#include "rgflow/io/dataset.hpp"
+#include "rgflow/io/dbn_file.hpp"
+#include "rgflow/ising/exact.hpp"
+#include "rgflow/rbm/dbn.hpp"
+#include "rgflow/rg/block_spin.hpp"
+#include "rgflow/rg/couplings.hpp"
+#include "rgflow/rg/lattice_free_energy.hpp"
+#include "rgflow/rg/local_mask.hpp"
+#include "rgflow/rg/mcrg.hpp"
+#include "rgflow/rg/rbm_flow.hpp"
+#include "rgflow/rg/receptive_fields.hpp"
+#include "rgflow/train/trainer.hpp"
+#include "rgflow/train/dbn_trainer.hpp"
+#include "rgflow/vrg/data.hpp"
+#include "rgflow/vrg/observables.hpp"
+#include "rgflow/vrg/report.hpp"
+
+namespace rgflow::vrg {
+
+using nlohmann::json;
+
+std::uint64_t stage_seed(std::uint64_t seed, const std::string& name) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : name) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return Rng(seed, h).next_u64() >> 1;  // < 2^63: fits every reader of seeds
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+json result_json(const stats::Result& r) { return {{"mean", r.mean}, {"error", r.error}}; }
+json exact_json(double v) { return {{"mean", v}, {"error", 0.0}}; }
+json results_json(const std::vector<stats::Result>& rs) {
+  json a = json::array();
+  for (const auto& r : rs) a.push_back(result_json(r));
+  return a;
+}
+
+double temperature_of(const Config& c, const std::string& d) {
+  if (d == kParamagnet) return c.data.paramagnet_temperature;
+  if (d == kOrdered) return c.data.ordered_temperature;
+  if (d == kTextures) return 0.0;
+  return c.data.temperature;  // critical, permuted
+}
+
+// How many blocking levels fit the lattice and the DBN depth (side L/b^k ≥ 2 and integer).
+int block_levels(const Config& c) {
+  const int depth = static_cast<int>(c.layer_sizes().size()) - 1;
+  int levels = 0;
+  int side = c.data.size;
+  while (levels < depth && side % c.model.block == 0 && side / c.model.block >= 2) {
+    side /= c.model.block;
+    ++levels;
+  }
+  return levels;
+}
+
+json json_rows(const MatrixF& m, Index rows) {
+  json out = json::array();
+  for (Index r = 0; r < std::min(rows, m.rows()); ++r) {
+    std::vector<float> row(m.row(r).begin(), m.row(r).end());
+    out.push_back(row);
+  }
+  return out;
+}
+
+struct Context {
+  const Config& config;
+  const RunOptions& options;
+  Reporter& reporter;
+  StageStore store;
+  RunResult result;
+  int index = 0;
+  int total = 0;
+  std::map<std::string, json> params;  // stage name → params (for dependants)
+};
+
+// Runs `body` unless the stage is fresh. body() returns {outputs, results} and must write its
+// outputs atomically; the record is written afterwards.
+template <class Body>
+void stage(Context& ctx, const std::string& name, const json& params, Body body) {
+  ++ctx.index;
+  ctx.params[name] = params;
+  throw_if_cancelled();
+  if (ctx.store.fresh(name, params)) {
+    ctx.reporter.stage_started(ctx.index, ctx.total, name, true);
+    ctx.reporter.stage_finished(name, true, 0.0);
+    ctx.result.skipped.push_back(name);
+    return;
+  }
+  ctx.reporter.stage_started(ctx.index, ctx.total, name, false);
+  const auto t0 = Clock::now();
+  auto [outputs, results] = body();
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  ctx.store.finish(name, params, outputs, seconds, results);
+  ctx.reporter.stage_finished(name, false, seconds);
+  ctx.result.ran.push_back(name);
+}
+
+json stage_results(const Context& ctx, const std::string& name) {
+  const auto rec = ctx.store.record(name);
+  if (!rec || !rec->contains("results")) throw Error(fmt::format("{}: stage record missing", ctx.store.record_path(name)));
+  return (*rec)["results"];
+}
+
+io::Dataset load_data(const Context& ctx, const std::string& d) {
+  return io::load_dataset(ctx.store.path("data/" + d + ".h5"));
+}
+
+std::vector<std::int8_t> to_int8(const MatrixF& m) {
+  std::vector<std::int8_t> out(static_cast<std::size_t>(m.size()));
+  for (Index i = 0; i < m.size(); ++i) out[static_cast<std::size_t>(i)] = m.data()[i] > 0 ? 1 : -1;
+  return out;
+}
+
+// ---- data ----------------------------------------------------------------------------------------
+
+json data_params(const Config& c, const std::string& d, const Context& ctx) {
+  json p = {{"dataset", d}, {"size", c.data.size}, {"samples", c.data.samples},
+            {"seed", std::to_string(stage_seed(c.seed, "data/" + d))}};
+  if (d == kTextures) {
+    p["texture_correlation_length"] = c.data.texture_correlation_length;
+  } else if (d == kPermuted) {
+    p["source"] = ctx.params.at(std::string("data/") + kCritical);
+  } else {
+    p.update({{"temperature", temperature_of(c, d)}, {"algorithm", c.data.algorithm},
+              {"chains", c.data.chains}, {"thermalize", c.data.thermalize},
+              {"pilot_samples", c.data.pilot_samples}, {"decorrelation", c.data.decorrelation}});
+  }
+  return p;
+}
+
+std::pair<std::vector<std::string>, json> run_data(Context& ctx, const std::string& d, const json& params) {
+  const Config& c = ctx.config;
+  const std::uint64_t seed = stage_seed(c.seed, "data/" + d);
+  SpinData data;
+  if (d == kTextures) {
+    data = gaussian_textures(c.data.size, c.data.samples, c.data.texture_correlation_length, seed);
+  } else if (d == kPermuted) {
+    const io::Dataset critical = load_data(ctx, kCritical);
+    const json src = stage_results(ctx, std::string("data/") + kCritical);
+    data.L = c.data.size;
+    data.samples = critical.data.rows();
+    data.chains = src.at("chains").get<int>();
+    data.temperature = src.at("temperature").get<double>();
+    data.spins = to_int8(critical.data);
+    data.tau.tau = src.at("tau_int").at("mean").get<double>();
+    data.tau.error = src.at("tau_int").at("error").get<double>();
+    data.sweeps_between = src.at("sweeps_between").get<int>();
+    data = permute_sites(data, seed);
+  } else {
+    IsingDataOptions o;
+    o.L = c.data.size;
+    o.temperature = temperature_of(c, d);
+    o.samples = c.data.samples;
+    o.algorithm = c.data.algorithm;
+    o.chains = c.data.chains;
+    o.thermalize = c.data.thermalize;
+    o.pilot_samples = c.data.pilot_samples;
+    o.decorrelation = c.data.decorrelation;
+    o.seed = seed;
+    data = sample_ising(o, [&](double f) { ctx.reporter.stage_progress(f); });
+  }
+  throw_if_cancelled();
+  const MatrixF m = to_matrix(data.spins, data.samples, std::int64_t{data.L} * data.L);
+  std::map<std::string, std::string> attrs = {{"dataset", d}, {"seed", std::to_string(seed)},
+                                              {"params", params.dump()}, {"rgflow_version", version()}};
+  if (data.temperature > 0) {
+    attrs["temperature"] = fmt::format("{}", data.temperature);
+    attrs["coupling"] = "1";
+    attrs["algorithm"] = c.data.algorithm;
+  }
+  const std::string out = "data/" + d + ".h5";
+  std::filesystem::create_directories(ctx.store.path("data"));
+  io::save_dataset(ctx.store.path(out), m, attrs, data.L);
+  json results = {{"chains", data.chains}, {"temperature", data.temperature},
+                  {"tau_int", {{"mean", data.tau.tau}, {"error", data.tau.error}}},
+                  {"sweeps_between", data.sweeps_between}, {"samples", data.samples}};
+  return {{out}, results};
+}
+
+// ---- model ---------------------------------------------------------------------------------------
+
+// "model" (fully connected DBN) or "local" (locally connected, one unit per b×b block).
+json model_params(const Config& c, const std::string& d, const Context& ctx, const std::string& kind) {
+  json model;
+  to_json(model, c);
+  return {{"data", ctx.params.at("data/" + d)}, {"model", model["model"]}, {"kind", kind},
+          {"seed", std::to_string(stage_seed(c.seed, kind + "/" + d))}};
+}
+
+// Whether the level sizes are the squares (L/b^k)² that the locally connected model needs.
+bool local_possible(const Config& c) {
+  const auto sizes = c.layer_sizes();
+  int side = c.data.size;
+  for (std::size_t k = 0; k < sizes.size(); ++k) {
+    if (sizes[k] != Index{side} * side) return false;
+    if (k + 1 < sizes.size()) {
+      if (side % c.model.block != 0) return false;
+      side /= c.model.block;
+    }
+  }
+  return true;
+}
+
+train::TrainConfig layer_config(const Config& c, std::uint64_t seed, Index rows) {
+  train::TrainConfig t;
+  t.method = train::parse_method(c.model.method);
+  t.steps = c.model.steps;
+  t.epochs = c.model.epochs;
+  t.batch_size = c.model.batch_size;
+  t.learning_rate = c.model.learning_rate;
+  t.momentum_initial = t.momentum_final = c.model.momentum;
+  t.l1 = c.model.l1;
+  t.seed = seed;
+  t.monitor_rows = std::min<Index>(1000, rows);
+  t.validate();
+  return t;
+}
+
+// Locally connected DBN: layer k is an RBM on the (L/b^k)² lattice whose hidden unit (X, Y) sees
+// only block (X, Y) (rg::block_mask); trained greedily like train_dbn (each layer by
+// train::Trainer, then the data pushed up with the configured propagation).
+Dbn train_local_dbn(Context& ctx, const MatrixF& data, std::uint64_t seed, json& epochs) {
+  const Config& c = ctx.config;
+  const auto sizes = c.layer_sizes();
+  const Propagate propagate = parse_propagate(c.model.propagate);
+  const double total_epochs = static_cast<double>(c.model.epochs) * static_cast<double>(sizes.size() - 1);
+  int epochs_done = 0;
+  Dbn dbn;
+  MatrixF x = data;
+  int side = c.data.size;
+  for (std::size_t k = 0; k + 1 < sizes.size(); ++k) {
+    Rbm rbm(sizes[k], sizes[k + 1], UnitType::spin, UnitType::spin);
+    rbm.set_mask(rg::block_mask(rg::Lattice::square(side), {c.model.block, 0, 1}));
+    const train::TrainConfig cfg = layer_config(c, seed + k, x.rows());
+    train::Trainer trainer(rbm, cfg, x);
+    while (!trainer.finished()) {
+      const auto st = trainer.run_epoch([&](Index done, Index total) {
+        throw_if_cancelled();
+        if (total > 0 && total_epochs > 0) {
+          ctx.reporter.stage_progress((epochs_done + static_cast<double>(done) / static_cast<double>(total)) / total_epochs);
+        }
+      });
+      ++epochs_done;
+      epochs.push_back({{"layer", k}, {"epoch", st.epoch}, {"reconstruction_error", st.reconstruction_error}});
+    }
+    dbn.add_layer(rbm);
+    if (k + 2 < sizes.size()) {
+      Rng rng(seed + k, train::kPropagationStream);
+      x = dbn.up(data, static_cast<Index>(k + 1), propagate, rng);
+    }
+    side /= c.model.block;
+  }
+  return dbn;
+}
+
+std::pair<std::vector<std::string>, json> run_model(Context& ctx, const std::string& d, const json& params,
+                                                     const std::string& kind) {
+  const Config& c = ctx.config;
+  const std::uint64_t seed = stage_seed(c.seed, kind + "/" + d);
+  const io::Dataset data = load_data(ctx, d);
+  if (kind == "local") {
+    json epochs = json::array();
+    const Dbn dbn = train_local_dbn(ctx, data.data, seed, epochs);
+    const std::string out = "models/" + d + "-local.h5";
+    std::filesystem::create_directories(ctx.store.path("models"));
+    io::save_dbn(ctx.store.path(out), dbn,
+                 {{"dataset", d}, {"seed", std::to_string(seed)}, {"params", params.dump()},
+                  {"mask", fmt::format("block:{}", c.model.block)}, {"rgflow_version", version()}});
+    return {{out}, {{"epochs", epochs}}};
+  }
+  const auto sizes = c.layer_sizes();
+  train::DbnTrainOptions options;
+  options.propagate = parse_propagate(c.model.propagate);
+  for (std::size_t k = 1; k < sizes.size(); ++k) {
+    train::DbnLayerSpec spec;
+    spec.n_hidden = sizes[k];
+    spec.hidden_type = UnitType::spin;
+    spec.config.method = train::parse_method(c.model.method);
+    spec.config.steps = c.model.steps;
+    spec.config.epochs = c.model.epochs;
+    spec.config.batch_size = c.model.batch_size;
+    spec.config.learning_rate = c.model.learning_rate;
+    spec.config.momentum_initial = spec.config.momentum_final = c.model.momentum;
+    spec.config.l1 = c.model.l1;
+    spec.config.seed = seed + (k - 1);
+    spec.config.monitor_rows = std::min<Index>(1000, data.data.rows());
+    spec.config.validate();
+    options.layers.push_back(spec);
+  }
+  const double total_epochs = static_cast<double>(c.model.epochs) * static_cast<double>(options.layers.size());
+  int epochs_done = 0;
+  json epochs = json::array();
+  const Dbn dbn = train::train_dbn(
+      data.data, UnitType::spin, options, nullptr,
+      [&](const train::DbnProgress& p) {
+        ++epochs_done;
+        epochs.push_back({{"layer", p.layer}, {"epoch", p.stats.epoch},
+                          {"reconstruction_error", p.stats.reconstruction_error},
+                          {"pseudo_log_likelihood", result_json(p.stats.pseudo_log_likelihood)}});
+      },
+      [&](Index done, Index total) {
+        throw_if_cancelled();
+        if (total_epochs > 0 && total > 0) {
+          ctx.reporter.stage_progress((epochs_done + static_cast<double>(done) / static_cast<double>(total)) / total_epochs);
+        }
+      });
+  std::vector<std::map<std::string, std::string>> layer_attrs;
+  for (const auto& spec : options.layers) {
+    json cfg = spec.config;
+    layer_attrs.push_back({{"seed", std::to_string(spec.config.seed)}, {"train_config", cfg.dump()}});
+  }
+  const std::string out = "models/" + d + ".h5";
+  std::filesystem::create_directories(ctx.store.path("models"));
+  io::save_dbn(ctx.store.path(out), dbn,
+               {{"dataset", d}, {"seed", std::to_string(seed)}, {"params", params.dump()},
+                {"rgflow_version", version()}},
+               layer_attrs);
+  return {{out}, {{"epochs", epochs}}};
+}
+
+// ---- block spins ---------------------------------------------------------------------------------
+
+json blockspin_params(const Config& c, const std::string& d, const Context& ctx) {
+  return {{"data", ctx.params.at("data/" + d)}, {"block", c.model.block}, {"levels", block_levels(c)},
+          {"histogram_bins", c.measure.histogram_bins},
+          {"seed", std::to_string(stage_seed(c.seed, "blockspin/" + d))}};
+}
+
+// `bins` is capped at units + 1, the number of values m takes, so that no bin is empty by aliasing.
+json level_observables(const MatrixF& states, const Positions& positions, int bins) {
+  const Magnetization m = magnetization(states, static_cast<int>(std::min<Index>(bins, states.cols() + 1)));
+  return {{"abs_magnetization", result_json(m.abs_mean)},
+          {"magnetization_squared", result_json(m.second_moment)},
+          {"magnetization_histogram", results_json(m.histogram)},
+          {"correlation_length", result_json(correlation_length(states, positions))}};
+}
+
+std::pair<std::vector<std::string>, json> run_blockspin(Context& ctx, const std::string& d, const json&) {
+  const Config& c = ctx.config;
+  const std::uint64_t seed = stage_seed(c.seed, "blockspin/" + d);
+  const io::Dataset data = load_data(ctx, d);
+  const json data_results = stage_results(ctx, "data/" + d);
+  const int chains = data_results.at("chains").get<int>();
+  const int L = c.data.size, b = c.model.block, levels = block_levels(c);
+  const std::int64_t n = data.data.rows();
+  std::vector<std::int8_t> spins = to_int8(data.data);
+  json out_levels = json::array();
+  int side = L, scale = 1;
+  for (int k = 0; k <= levels; ++k) {
+    throw_if_cancelled();
+    if (k > 0) {
+      spins = rg::block_spins_batch(spins, n, side, b, rg::BlockRule::majority, seed + static_cast<std::uint64_t>(k));
+      side /= b;
+      scale *= b;
+    }
+    const MatrixF states = to_matrix(spins, n, std::int64_t{side} * side);
+    json lv = level_observables(states, block_positions(side, scale), c.measure.histogram_bins);
+    lv["level"] = k;
+    lv["side"] = side;
+    lv["units"] = side * side;
+    lv["nearest_neighbour_correlation"] = result_json(nearest_neighbour_correlation(states, side));
+    lv["examples"] = json_rows(states, 4);
+    out_levels.push_back(lv);
+    ctx.reporter.stage_progress(0.5 * (k + 1) / (levels + 1));
+  }
+  // MCRG: as many levels as keep the coarsest lattice at >= 4 sites a side.
+  int mcrg_levels = 0;
+  for (int s = L; mcrg_levels < levels && s % b == 0 && s / b >= 4; s /= b) ++mcrg_levels;
+  json mcrg_steps = json::array();
+  if (mcrg_levels > 0) {
+    rg::McrgOptions mo;
+    mo.block = b;
+    mo.levels = mcrg_levels;
+    mo.seed = seed;
+    mo.chains = static_cast<std::size_t>(chains);
+    mo.even_operators = 3;
+    mo.odd_operators = 2;
+    const std::vector<std::int8_t> level0 = to_int8(data.data);
+    for (const auto& s : rg::mcrg(level0, n, L, mo)) {
+      mcrg_steps.push_back({{"from_size", s.from_size}, {"to_size", s.to_size},
+                            {"y_t", result_json(s.y_t)}, {"y_h", result_json(s.y_h)}});
+    }
+  }
+  const json results = {{"dataset", d}, {"levels", out_levels}, {"mcrg", mcrg_steps}};
+  const std::string out = "blockspin/" + d + ".json";
+  std::filesystem::create_directories(ctx.store.path("blockspin"));
+  write_text_atomic(ctx.store.path(out), results.dump() + "\n");
+  return {{out}, json::object()};
+}
+
+// ---- measurements --------------------------------------------------------------------------------
+
+json measure_params(const Config& c, const std::string& d, const Context& ctx, const std::string& kind) {
+  json cfg;
+  to_json(cfg, c);
+  const std::string model_stage = (kind == "local" ? "local/" : "model/") + d;
+  return {{"model", ctx.params.at(model_stage)}, {"blockspin", ctx.params.at("blockspin/" + d)},
+          {"measure", cfg["measure"]}, {"kind", kind},
+          {"seed", std::to_string(stage_seed(c.seed, (kind == "local" ? "measure-local/" : "measure/") + d))}};
+}
+
+std::vector<double> scaled_ais_schedule(int n_betas) {
+  // Salakhutdinov & Murray's proportions (500 steps to 0.5, 4000 to 0.9, 10000 to 1) in n steps.
+  if (n_betas <= 0) return estimate::default_ais_schedule();
+  const int steps = std::max(3, n_betas - 1);
+  const int s1 = std::max(1, steps * 500 / 14500), s2 = std::max(1, steps * 4000 / 14500);
+  const int s3 = std::max(1, steps - s1 - s2);
+  std::vector<double> betas = {0.0};
+  for (int i = 1; i <= s1; ++i) betas.push_back(0.5 * i / s1);
+  for (int i = 1; i <= s2; ++i) betas.push_back(0.5 + 0.4 * i / s2);
+  for (int i = 1; i <= s3; ++i) betas.push_back(0.9 + 0.1 * i / s3);
+  betas.back() = 1.0;
+  return betas;
+}
+
+std::pair<std::vector<std::string>, json> run_measure(Context& ctx, const std::string& d, const json&,
+                                                       const std::string& kind) {
+  const Config& c = ctx.config;
+  const bool local = kind == "local";
+  const std::uint64_t seed = stage_seed(c.seed, (local ? "measure-local/" : "measure/") + d);
+  const io::Dataset data = load_data(ctx, d);
+  const Index rows = std::min(c.measure.rows, data.data.rows());
+  const MatrixF V = data.data.topRows(rows);
+  const Dbn dbn = io::load_dbn(ctx.store.path("models/" + d + (local ? "-local.h5" : ".h5")));
+  const json data_results = stage_results(ctx, "data/" + d);
+  const int L = c.data.size;
+  const Index depth = dbn.n_layers();
+  const int bins = c.measure.histogram_bins;
+
+  // Receptive fields, their centres and locality against the permutation null (rg/receptive_fields:
+  // issue #7). Level k uses radius 1.5·b^{k−1}, so a unit that sees exactly its b^k × b^k block
+  // scores 1.
+  const rg::Lattice lattice = rg::Lattice::square(L);
+  std::vector<rg::LevelLocality> locality;
+  for (Index k = 1; k <= depth; ++k) {
+    rg::LocalityOptions lo;
+    lo.radius = 1.5 * std::pow(static_cast<double>(c.model.block), static_cast<double>(k - 1));
+    lo.permutations = c.measure.permutations;
+    lo.seed = seed;
+    auto all = rg::receptive_field_locality(dbn, lattice, lo);
+    locality.push_back(std::move(all.at(static_cast<std::size_t>(k - 1))));
+    throw_if_cancelled();
+  }
+  json levels = json::array();
+  json fields_json = json::array();
+  json reconstructions = json::array();
+  reconstructions.push_back(json_rows(V, c.measure.reconstructions));
+  for (Index k = 0; k <= depth; ++k) {
+    throw_if_cancelled();
+    json lv;
+    lv["level"] = k;
+    lv["units"] = dbn.level_sizes()[static_cast<std::size_t>(k)];
+    if (k == 0) {
+      lv.update(level_observables(V, block_positions(L, 1), bins));
+      lv["nearest_neighbour_correlation"] = result_json(nearest_neighbour_correlation(V, L));
+    } else {
+      Rng rng(seed, static_cast<std::uint64_t>(k));
+      MatrixF H = dbn.up(V, k, Propagate::sample, rng);
+      const rg::LevelLocality& loc = locality.at(static_cast<std::size_t>(k - 1));
+      // A spin RBM is invariant under h_j → −h_j, W_:j → −W_:j, b_j → −b_j: fix each unit's sign
+      // so that its receptive field sums to >= 0, then place it at its field's centre.
+      MatrixF fields = loc.fields.cast<float>();
+      Positions centres;
+      centres.period = L;
+      std::vector<float> signs;
+      for (Index j = 0; j < fields.cols(); ++j) {
+        const float sign = fields.col(j).sum() >= 0 ? 1.0f : -1.0f;
+        signs.push_back(sign);
+        fields.col(j) *= sign;
+        H.col(j) *= sign;
+        centres.x.push_back(loc.units[static_cast<std::size_t>(j)].centre_x);
+        centres.y.push_back(loc.units[static_cast<std::size_t>(j)].centre_y);
+      }
+      const MatrixF& Hg = H;
+      lv.update(level_observables(Hg, centres, bins));
+      lv["centres"] = {{"x", centres.x}, {"y", centres.y}};
+      lv["locality"] = {{"score", result_json(loc.score)}, {"null", result_json(loc.null_score)},
+                        {"radius", 1.5 * std::pow(static_cast<double>(c.model.block), static_cast<double>(k - 1))}};
+      // Reconstruction: up to level k (samples), down with the visible means, then sign.
+      MatrixF Hraw = H;
+      for (Index j = 0; j < Hraw.cols(); ++j) Hraw.col(j) *= signs[static_cast<std::size_t>(j)];  // undo the gauge
+      const MatrixF R = dbn.down(Hraw, k, rng, /*mean_visible=*/true);
+      std::vector<double> wrong(static_cast<std::size_t>(rows));
+      MatrixF Rs(R.rows(), R.cols());
+      for (Index r = 0; r < rows; ++r) {
+        double w = 0;
+        for (Index i = 0; i < R.cols(); ++i) {
+          Rs(r, i) = R(r, i) >= 0 ? 1.0f : -1.0f;
+          w += (Rs(r, i) != V(r, i)) ? 1.0 : 0.0;
+        }
+        wrong[static_cast<std::size_t>(r)] = w / static_cast<double>(R.cols());
+      }
+      double mean = 0, var = 0;
+      for (double w : wrong) mean += w;
+      mean /= static_cast<double>(rows);
+      for (double w : wrong) var += (w - mean) * (w - mean);
+      var /= std::max<double>(1.0, static_cast<double>(rows - 1));
+      lv["reconstruction_error"] = {{"mean", mean}, {"error", std::sqrt(var / static_cast<double>(rows))}};
+      reconstructions.push_back(json_rows(Rs, c.measure.reconstructions));
+      MatrixF shown = fields.leftCols(std::min<Index>(fields.cols(), 64)).transpose();
+      fields_json.push_back({{"level", k}, {"units", fields.cols()}, {"fields", json_rows(shown, shown.rows())}});
+    }
+    levels.push_back(lv);
+    ctx.reporter.stage_progress(0.2 * static_cast<double>(k + 1) / static_cast<double>(depth + 1));
+  }
+
+  // Free energy per layer (rg/lattice_free_energy: issue #7): log Z exact where the smaller layer
+  // is small, forward AIS otherwise; the RBM Hamiltonians are gauge-fixed to zero mean over
+  // uniform states so that F'_k/n_k is comparable with the exact Ising free energy per block
+  // (Kaufman); the permuted data have the same distribution up to relabelling sites, hence the
+  // same exact free energy.
+  const double T = data_results.at("temperature").get<double>();
+  rg::LatticeFreeEnergyOptions fo;
+  fo.flow.propagate = Propagate::sample;
+  fo.flow.seed = seed;
+  fo.flow.log_z.method = estimate::LogZMethod::automatic;
+  fo.flow.log_z.max_exact_units = c.measure.max_exact_units;
+  fo.flow.log_z.ais.chains = c.measure.ais_chains;
+  fo.flow.log_z.ais.betas = scaled_ais_schedule(c.measure.ais_betas);
+  fo.flow.log_z.ais.seed = seed;
+  fo.flow.log_z.ais.threads = ctx.options.threads;
+  fo.flow.log_z.threads = ctx.options.threads;
+  fo.gauge.seed = seed;
+  fo.gauge.threads = ctx.options.threads;
+  if (T > 0) fo.temperature = T;
+  fo.lattice_size = L;
+  const rg::LatticeFreeEnergy lfe = rg::lattice_free_energy(dbn, V, fo);
+  json free_energy = json::array();
+  for (const auto& layer : lfe.layers) {
+    const auto& lf = layer.flow;
+    json e = {{"layer", lf.layer}, {"units", lf.n_visible},
+              {"free_energy_per_unit", result_json(layer.free_energy_per_unit)},
+              {"free_energy_per_site", result_json(layer.free_energy_per_site)},
+              {"log_z_method", std::string(estimate::to_string(lf.log_z_method))}};
+    if (layer.ising_per_unit) e["exact_free_energy_per_unit"] = exact_json(*layer.ising_per_unit);
+    if (lf.log_likelihood_per_unit) e["log_likelihood_per_unit"] = result_json(*lf.log_likelihood_per_unit);
+    free_energy.push_back(e);
+  }
+  json conservation = {{"conservation", result_json(lfe.conservation)},
+                       {"change_per_site", results_json(lfe.change_per_site)}};
+  if (lfe.ising_per_site) conservation["exact_free_energy_per_site"] = exact_json(*lfe.ising_per_site);
+  ctx.reporter.stage_progress(0.8);
+  throw_if_cancelled();
+
+  // RBM flow map of the first layer (rg/rbm_flow: issue #7): temperature of v → h → v iterates.
+  json flow_json = json::array();
+  {
+    rg::RbmFlowOptions ro;
+    ro.steps = 8;
+    ro.propagate = Propagate::mean;
+    ro.seed = seed;
+    for (const auto& st : rg::rbm_flow(dbn.layer(0), V, L, ro)) {
+      flow_json.push_back({{"step", st.step},
+                           {"energy", result_json(st.observables.energy)},
+                           {"abs_magnetization", result_json(st.observables.abs_magnetization)},
+                           {"temperature_energy", result_json(st.observables.temperature_energy)},
+                           {"temperature_pseudo_likelihood", result_json(st.observables.temperature_pseudo_likelihood)}});
+    }
+  }
+
+  // Effective couplings of the hidden-side Hamiltonian of layer 0 (rg/couplings: issue #7) by
+  // distance between units. For the locally connected model the hidden units form the
+  // (L/b)² lattice; for the fully connected DBN pairs are binned by the distance of their
+  // receptive-field centres.
+  json couplings = json::array();
+  {
+    rg::CouplingOptions co;
+    co.side = rg::Side::hidden;
+    co.seed = seed;
+    co.threads = ctx.options.threads;
+    co.samples = 4000;
+    const Rbm& top = dbn.layer(0);
+    const Index n_h = top.n_hidden();
+    const int hside = static_cast<int>(std::lround(std::sqrt(static_cast<double>(n_h))));
+    if (local && Index{hside} * hside == n_h) {
+      const rg::Lattice hl = rg::Lattice::square(hside);
+      const auto table = rg::effective_couplings(top, rg::lattice_subsets(hl, 2), co);
+      for (const auto& a : rg::average_by_shape(table, hl)) {
+        if (a.order != 2) continue;
+        couplings.push_back({{"distance", a.distance * c.model.block}, {"coupling", result_json(a.mean)}, {"pairs", a.count}});
+      }
+    } else if (!locality.empty()) {
+      // All pairs cost n_h² Monte Carlo couplings over every unit; take each unit's 3 nearest
+      // units (by centre distance) and 3 random others, which covers short and long distances.
+      const rg::LevelLocality& loc = locality.front();
+      auto wrap = [L](double delta) { delta = std::fabs(delta); return std::min(delta, L - delta); };
+      auto centre_distance = [&](Index i, Index j) {
+        const auto& ui = loc.units[static_cast<std::size_t>(i)];
+        const auto& uj = loc.units[static_cast<std::size_t>(j)];
+        return std::hypot(wrap(ui.centre_x - uj.centre_x), wrap(ui.centre_y - uj.centre_y));
+      };
+      std::set<std::pair<Index, Index>> chosen;
+      Rng pick(seed, 1u << 20);
+      for (Index i = 0; i < n_h; ++i) {
+        std::vector<std::pair<double, Index>> others;
+        for (Index j = 0; j < n_h; ++j) {
+          if (j != i) others.push_back({centre_distance(i, j), j});
+        }
+        std::sort(others.begin(), others.end());
+        for (std::size_t t = 0; t < std::min<std::size_t>(3, others.size()); ++t) {
+          chosen.insert({std::min(i, others[t].second), std::max(i, others[t].second)});
+        }
+        for (int t = 0; t < 3 && n_h > 1; ++t) {
+          const auto j = static_cast<Index>(pick.below(static_cast<std::uint64_t>(n_h - 1)));
+          const Index other = j >= i ? j + 1 : j;
+          chosen.insert({std::min(i, other), std::max(i, other)});
+        }
+      }
+      std::vector<rg::Sites> pairs;
+      for (const auto& [i, j] : chosen) pairs.push_back({i, j});
+      co.samples = 1000;
+      const auto table = rg::effective_couplings(top, pairs, co);
+      // The gauge: K_ij of the sign-fixed units is s_i s_j K_ij.
+      std::map<int, std::vector<double>> by_distance;
+      for (const auto& cp : table.couplings) {
+        const Index i = cp.sites[0], j = cp.sites[1];
+        const double dist = centre_distance(i, j);
+        const double si = loc.fields.col(i).sum() >= 0 ? 1.0 : -1.0, sj = loc.fields.col(j).sum() >= 0 ? 1.0 : -1.0;
+        by_distance[static_cast<int>(std::lround(dist))].push_back(si * sj * cp.value.mean);
+      }
+      for (const auto& [dist, values] : by_distance) {
+        double m = 0, v = 0;
+        for (double x : values) m += x;
+        m /= static_cast<double>(values.size());
+        for (double x : values) v += (x - m) * (x - m);
+        const double err = values.size() > 1 ? std::sqrt(v / static_cast<double>(values.size() - 1) / static_cast<double>(values.size())) : 0.0;
+        couplings.push_back({{"distance", dist}, {"coupling", {{"mean", m}, {"error", err}}}, {"pairs", values.size()}});
+      }
+    }
+  }
+  ctx.reporter.stage_progress(1.0);
+
+  // Exact references (Kaufman 1949) for Ising data.
+  json exact = nullptr;
+  if (T > 0) {
+    const double K = 1.0 / T;
+    const auto kf = ising::kaufman(L, K);
+    const double N = static_cast<double>(L) * L;
+    exact = {{"temperature", T},
+             {"coupling", exact_json(K)},
+             {"free_energy_per_spin", exact_json(-kf.log_z / N)},
+             {"energy_per_spin", exact_json(kf.energy_per_spin)},
+             {"log_likelihood_per_spin", exact_json(-K * kf.energy_per_spin - kf.log_z / N)}};
+  }
+  const json results = {{"dataset", d}, {"model", kind}, {"rows", rows}, {"levels", levels},
+                        {"free_energy", free_energy}, {"free_energy_conservation", conservation},
+                        {"exact", exact}, {"rbm_flow", flow_json}, {"couplings", couplings},
+                        {"receptive_fields", fields_json}, {"reconstructions", reconstructions}};
+  const std::string out = "measure/" + d + (local ? "-local" : "") + ".json";
+  std::filesystem::create_directories(ctx.store.path("measure"));
+  write_text_atomic(ctx.store.path(out), results.dump() + "\n");
+  return {{out}, json::object()};
+}
+
+// ---- report --------------------------------------------------------------------------------------
+
+json read_json(const std::string& path) {
+  try {
+    return json::parse(read_text(path));
+  } catch (const json::exception& e) {
+    throw FileError(path, fmt::format("not valid JSON: {}", e.what()));
+  }
+}
+
+void strip_heavy(json& j) {  // the summary keeps numbers, not pictures
+  if (j.is_object()) {
+    for (const char* key : {"examples", "receptive_fields", "reconstructions", "centres"}) j.erase(key);
+    for (auto& [k, v] : j.items()) strip_heavy(v);
+  } else if (j.is_array()) {
+    for (auto& v : j) strip_heavy(v);
+  }
+}
+
+std::pair<std::vector<std::string>, json> run_report(Context& ctx, const json& params) {
+  const Config& c = ctx.config;
+  json summary;
+  summary["rgflow_version"] = version();
+  summary["seed"] = std::to_string(c.seed);
+  json cfg;
+  to_json(cfg, c);
+  summary["config"] = cfg;
+  summary["exact"] = {{"critical_temperature", exact_json(ising::critical_temperature())},
+                      {"y_t", exact_json(1.0)}, {"y_h", exact_json(15.0 / 8.0)}};
+  json figdata = {{"datasets", json::object()}, {"size", c.data.size}, {"block", c.model.block}};
+  json datasets = json::object();
+  for (const auto& d : c.datasets()) {
+    json data = stage_results(ctx, "data/" + d);
+    json block = read_json(ctx.store.path("blockspin/" + d + ".json"));
+    json meas = read_json(ctx.store.path("measure/" + d + ".json"));
+    figdata["datasets"][d] = {{"blockspin", block}, {"measure", meas}};
+    json entry = {{"temperature", data.at("temperature")},
+                  {"tau_int", data.at("tau_int")},
+                  {"sweeps_between", data.at("sweeps_between")},
+                  {"samples", data.at("samples")},
+                  {"blockspin", block},
+                  {"dbn", meas}};
+    strip_heavy(entry);
+    datasets[d] = entry;
+  }
+  summary["datasets"] = datasets;
+  if (const auto p = ctx.store.path(std::string("measure/") + kCritical + "-local.json");
+      ctx.params.count(std::string("measure-local/") + kCritical) && std::filesystem::exists(p)) {
+    json meas = read_json(p);
+    figdata["local"] = meas;
+    strip_heavy(meas);
+    summary["local"] = meas;
+  }
+  const auto f = findings(summary);
+  json fj = json::array();
+  for (const auto& x : f) fj.push_back({{"id", x.id}, {"shows", x.shows}, {"text", x.text}});
+  summary["findings"] = fj;
+  summary["paragraph"] = findings_paragraph(f);
+  figdata["summary"] = summary;
+
+  // Figures: the embedded matplotlib script, run on figdata.json.
+  std::filesystem::create_directories(ctx.store.path("figures"));
+  const std::string script = ctx.store.path("figures/plot.py");
+  const std::string figjson = ctx.store.path("figures/figdata.json");
+  write_text_atomic(script, plot_script());
+  write_text_atomic(figjson, figdata.dump());
+  std::vector<Figure> figures = {
+      {"samples.png", "Sample configurations", "Rows: datasets. Columns: the data, then majority-rule block spins at each level (b = " + std::to_string(c.model.block) + ").", ""},
+      {"receptive_fields.png", "Receptive fields per layer (critical data)", "Columns of W_0 W_1 ⋯ W_{k−1} on the data lattice, sign-fixed; blue negative, red positive.", ""},
+      {"magnetization.png", "Magnetisation distributions", "Fraction of configurations per bin of m, DBN hidden samples (solid) vs block spins of the same level (dashed), critical data.", ""},
+      {"correlation_length.png", "Correlation length vs level", "Second-moment ξ in original lattice units: block spins (dashed, open) and DBN hidden samples at receptive-field centres (solid), for every dataset.", ""},
+      {"locality.png", "Receptive-field locality vs level", "Share of each unit's squared receptive field within radius 1.5·b^(k−1) of its centre, mean over units; dotted: the same fields on permuted sites (null). Dashed black: the locally connected model.", ""},
+      {"couplings.png", "Couplings vs distance", "Pair couplings of the first RBM's hidden-side Hamiltonian H(h) (exact Walsh expansion or Monte Carlo, rg/couplings): the locally connected model on its block lattice, the DBN binned by receptive-field-centre distance; star: the data's bare K.", ""},
+      {"free_energy.png", "Free-energy flow", "Left: gauge-fixed free energy per original site F'_k/n_0 per layer (exact log Z or AIS) against the exact Ising f (Kaufman), which an exact RG conserves. Right: mean log-likelihood per unit ℓ_k/n_k, and −s per spin.", ""},
+      {"rbm_flow.png", "RBM flow T(n)", "Temperature (from the exact finite-L energy) of configurations iterated v → h → v through the first RBM (Iso, Shiba & Yokoo 2018).", ""},
+      {"reconstructions.png", "Reconstructions", "Critical data (top row) and reconstructions from each hidden level (up with samples, down with means, sign).", ""},
+      {"mcrg.png", "MCRG eigenvalues", "RG exponents y_t (even) and y_h (odd) from the block-spin reference, with the exact 2D Ising values 1 and 15/8.", ""},
+  };
+  std::string note;
+  if (ctx.options.figures) {
+    const std::string log = ctx.store.path("figures/plot.log");
+    const std::string cmd = fmt::format("'{}' '{}' '{}' '{}' > '{}' 2>&1", ctx.options.python, script, figjson,
+                                        ctx.store.path("figures"), log);
+    ctx.reporter.stage_progress(0.3);
+    const int rc = std::system(cmd.c_str());
+    throw_if_cancelled();
+    if (rc != 0) {
+      std::string why;
+      try {
+        why = read_text(log);
+      } catch (const Error&) {
+      }
+      const auto nl = why.find_last_of('\n', why.size() > 1 ? why.size() - 2 : 0);
+      why = why.substr(nl == std::string::npos ? 0 : nl + 1);
+      while (!why.empty() && (why.back() == '\n' || why.back() == '\r')) why.pop_back();
+      note = fmt::format("figures were not drawn ({} failed: {}; log in figures/plot.log). The figures need "
+                         "python3-matplotlib (scripts/install-deps); run again to retry",
+                         ctx.options.python, why.empty() ? "no output" : why);
+    }
+  } else {
+    note = "figures were not requested (--no-figures)";
+  }
+  std::vector<std::string> outputs = {"summary.json", "report.html"};
+  for (auto& fig : figures) {
+    const std::string p = ctx.store.path("figures/" + fig.file);
+    if (note.empty() && std::filesystem::exists(p)) {
+      fig.png = read_text(p);
+      outputs.push_back("figures/" + fig.file);
+    }
+  }
+  if (note.empty()) {
+    for (const auto& fig : figures) {
+      if (fig.png.empty()) note = "some figures were not drawn (see figures/plot.log)";
+    }
+  }
+  summary["figures_note"] = note;
+  write_text_atomic(ctx.store.path("summary.json"), summary.dump(2) + "\n");
+  write_text_atomic(ctx.store.path("report.html"), render_html(summary, figures, note));
+  ctx.result.figures_note = note;
+  (void)params;
+  return {outputs, {{"figures_note", note}}};
+}
+
+}  // namespace
+
+RunResult run_pipeline(const Config& config, const RunOptions& options, Reporter& reporter) {
+  config.validate();
+  const auto t0 = Clock::now();
+  Context ctx{config, options, reporter, StageStore(options.outdir, options.force), {}, 0, 0, {}};
+  const auto datasets = config.datasets();
+  // The locally connected ("Kadanoff") model is trained on the critical data only.
+  const bool local = config.model.local && local_possible(config);
+  ctx.total = static_cast<int>(datasets.size()) * 4 + 1 + (local ? 2 : 0);
+  if (options.threads > 0) omp_set_num_threads(options.threads);
+
+  for (const auto& d : datasets) {
+    const json p = data_params(config, d, ctx);
+    stage(ctx, "data/" + d, p, [&] { return run_data(ctx, d, p); });
+  }
+  for (const auto& d : datasets) {
+    const json p = model_params(config, d, ctx, "model");
+    stage(ctx, "model/" + d, p, [&] { return run_model(ctx, d, p, "model"); });
+  }
+  if (local) {
+    const json p = model_params(config, kCritical, ctx, "local");
+    stage(ctx, std::string("local/") + kCritical, p, [&] { return run_model(ctx, kCritical, p, "local"); });
+  }
+  for (const auto& d : datasets) {
+    const json p = blockspin_params(config, d, ctx);
+    stage(ctx, "blockspin/" + d, p, [&] { return run_blockspin(ctx, d, p); });
+  }
+  for (const auto& d : datasets) {
+    const json p = measure_params(config, d, ctx, "model");
+    stage(ctx, "measure/" + d, p, [&] { return run_measure(ctx, d, p, "model"); });
+  }
+  if (local) {
+    const json p = measure_params(config, kCritical, ctx, "local");
+    stage(ctx, std::string("measure-local/") + kCritical, p, [&] { return run_measure(ctx, kCritical, p, "local"); });
+  }
+  json report_params = {{"measure", json::object()}, {"figures", options.figures}, {"rgflow_version", version()}};
+  for (const auto& d : datasets) report_params["measure"][d] = ctx.params.at("measure/" + d);
+  if (local) report_params["measure"]["local"] = ctx.params.at(std::string("measure-local/") + kCritical);
+  report_params["python"] = options.python;
+  // A report whose figures failed is not finished: try again (e.g. after installing matplotlib).
+  if (const auto rec = ctx.store.record("report");
+      options.figures && rec && !(*rec).value("results", json::object()).value("figures_note", "").empty()) {
+    std::filesystem::remove(ctx.store.record_path("report"));
+  }
+  stage(ctx, "report", report_params, [&] { return run_report(ctx, report_params); });
+
+  ctx.result.summary_path = ctx.store.path("summary.json");
+  ctx.result.report_path = ctx.store.path("report.html");
+  if (ctx.result.figures_note.empty()) {
+    if (const auto rec = ctx.store.record("report"); rec && rec->contains("results")) {
+      ctx.result.figures_note = (*rec)["results"].value("figures_note", "");
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  write_text_atomic(ctx.store.path("run.json"),
+                    json{{"ran", ctx.result.ran}, {"skipped", ctx.result.skipped}, {"seconds", seconds},
+                         {"seed", std::to_string(config.seed)}, {"rgflow_version", version()}}
+                            .dump(2) + "\n");
+  return ctx.result;
+}
+
+}  // namespace rgflow::vrg

@@ -1,0 +1,417 @@
+#include "rgflow/vrg/report.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <sstream>
+
+namespace rgflow::vrg {
+
+using nlohmann::json;
+
+namespace {
+
+struct Est {
+  double mean = NAN, error = NAN;
+  bool ok() const { return std::isfinite(mean); }
+};
+Est est(const json& j) {
+  if (!j.is_object() || !j.contains("mean") || !j["mean"].is_number()) return {};
+  return {j["mean"].get<double>(), j.contains("error") && j["error"].is_number() ? j["error"].get<double>() : 0.0};
+}
+std::string show(const Est& e) {
+  if (!e.ok()) return "n/a";
+  if (e.error > 1e-9 * std::max(1.0, std::fabs(e.mean))) {
+    const int digits = std::max(0, 1 - static_cast<int>(std::floor(std::log10(e.error))));
+    return fmt::format("{:.{}f} ± {:.{}f}", e.mean, std::min(digits, 6), e.error, std::min(digits, 6));
+  }
+  return fmt::format("{:.4g}", e.mean);
+}
+// |a − b| in units of their combined standard error (inf when both are exact and differ).
+double sigmas(const Est& a, const Est& b) {
+  const double s = std::hypot(a.error, b.error);
+  const double d = std::fabs(a.mean - b.mean);
+  return s > 0 ? d / s : (d == 0 ? 0 : INFINITY);
+}
+json* dataset(json& summary, const char* name) {
+  if (!summary.contains("datasets") || !summary["datasets"].contains(name)) return nullptr;
+  return &summary["datasets"][name];
+}
+json& levels_of(json& d, const char* side) { return d[side]["levels"]; }
+
+std::string escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Finding> findings(const json& summary_in) {
+  // A mutable copy: operator[] on a missing key then yields null (and no finding) instead of an
+  // assertion, so summaries without some parts (a control not run) are fine.
+  json summary = summary_in;
+  std::vector<Finding> out;
+  json* crit = dataset(summary, "critical");
+  if (crit == nullptr) return out;
+
+  // 1. Free energy of the first layer against the exact Ising log-likelihood per spin.
+  if ((*crit)["dbn"].contains("exact") && (*crit)["dbn"]["exact"].is_object() &&
+      !(*crit)["dbn"]["free_energy"].empty()) {
+    const Est exact = est((*crit)["dbn"]["exact"]["log_likelihood_per_spin"]);
+    const Est model = est((*crit)["dbn"]["free_energy"][0].value("log_likelihood_per_unit", json()));
+    if (exact.ok() && model.ok()) {
+      const double gap = exact.mean - model.mean;
+      const double z = model.error > 0 ? gap / model.error : INFINITY;
+      if (z > 3) {
+        out.push_back({"free_energy_gap", true,
+                       fmt::format("the first RBM's mean log-likelihood per spin is {} against the exact "
+                                   "−s = {} (Kaufman): it misses the critical distribution by KL ≈ {:.3g} "
+                                   "nats per spin ({:.1f} σ)", show(model), show(exact), gap, z)});
+      } else if (z >= -3) {
+        out.push_back({"free_energy_gap", true,
+                       fmt::format("the first RBM's mean log-likelihood per spin, {}, equals the exact "
+                                   "−s = {} within {:.1f} σ: the RBM represents the critical distribution "
+                                   "to the accuracy of the AIS estimate", show(model), show(exact), std::fabs(z))});
+      } else {
+        out.push_back({"free_energy_gap", false,
+                       fmt::format("the AIS log-likelihood per spin, {}, lies above the exact −s = {} by "
+                                   "{:.1f} σ, which a converged estimate cannot: log Z is underestimated "
+                                   "(more AIS chains or temperatures needed)", show(model), show(exact), -z)});
+      }
+    }
+  }
+
+  // 1b. Free energy per original site across layers (gauge-fixed, rg/lattice_free_energy) against
+  // the exact Ising free energy per site, which an exact RG conserves.
+  if ((*crit)["dbn"].contains("free_energy_conservation")) {
+    json& fc = (*crit)["dbn"]["free_energy_conservation"];
+    json& fe = (*crit)["dbn"]["free_energy"];
+    const Est exact = est(fc.value("exact_free_energy_per_site", json()));
+    const Est C = est(fc["conservation"]);
+    if (exact.ok() && fe.size() >= 2) {
+      std::string per_layer;
+      for (const auto& f : fe) per_layer += (per_layer.empty() ? "" : ", ") + show(est(f["free_energy_per_site"]));
+      const bool conserved = C.ok() && C.mean <= 3 * C.error + 1e-12;
+      out.push_back({"free_energy_flow", conserved,
+                     fmt::format("the gauge-fixed free energy per original site across layers is {} against the exact "
+                                 "{} (Kaufman); its total change C = Σ|Δ_k| = {} {}", per_layer, show(exact), show(C),
+                                 conserved ? "is zero within 3 σ: the layers conserve the free energy as an exact RG does"
+                                           : "is not zero: the layers do not conserve the free energy as an exact RG would")});
+    }
+  }
+
+  // 2. Correlation length of hidden layers vs block spins of the same level.
+  {
+    json& dbn = levels_of(*crit, "dbn");
+    json& blk = levels_of(*crit, "blockspin");
+    std::vector<std::string> parts;
+    bool all_close = true;
+    int compared = 0;
+    for (std::size_t k = 1; k < dbn.size() && k < blk.size(); ++k) {
+      const Est a = est(dbn[k]["correlation_length"]), b = est(blk[k]["correlation_length"]);
+      if (!a.ok() || !b.ok()) continue;
+      ++compared;
+      parts.push_back(fmt::format("level {}: {} (DBN) vs {} (block spins)", k, show(a), show(b)));
+      if (sigmas(a, b) > 3) all_close = false;
+    }
+    if (compared > 0) {
+      std::string joined;
+      for (const auto& p : parts) joined += (joined.empty() ? "" : "; ") + p;
+      const Est xi0 = est(blk[0]["correlation_length"]);
+      out.push_back({"correlation_length", all_close,
+                     all_close ? fmt::format("the hidden layers keep the data's correlation length "
+                                             "(ξ = {} sites) as block spins do, within 3 σ ({})", show(xi0), joined)
+                               : fmt::format("the hidden layers do not reproduce the block spins' correlation "
+                                             "length (data ξ = {} sites; {}), beyond 3 σ", show(xi0), joined)});
+    }
+  }
+
+  // 3. Magnetisation at the top level.
+  {
+    json& dbn = levels_of(*crit, "dbn");
+    json& blk = levels_of(*crit, "blockspin");
+    const std::size_t k = std::min(dbn.size(), blk.size()) - 1;
+    if (k >= 1) {
+      const Est a = est(dbn[k]["abs_magnetization"]), b = est(blk[k]["abs_magnetization"]);
+      const bool close = sigmas(a, b) <= 3;
+      out.push_back({"magnetization", close,
+                     fmt::format("at level {} the hidden spins have ⟨|m|⟩ = {} against {} for block spins "
+                                 "({:.1f} σ apart)", k, show(a), show(b), sigmas(a, b))});
+    }
+  }
+
+  // 4. Controls: the top-level correlation length with and without geometry.
+  {
+    std::vector<std::string> parts;
+    for (const char* d : {"critical", "permuted", "textures", "paramagnet", "ordered"}) {
+      json* ds = dataset(summary, d);
+      if (ds == nullptr) continue;
+      json& dbn = levels_of(*ds, "dbn");
+      if (dbn.size() < 2) continue;
+      parts.push_back(fmt::format("{} {}", d, show(est(dbn[1]["correlation_length"]))));
+    }
+    json* perm = dataset(summary, "permuted");
+    if (perm != nullptr && parts.size() > 1) {
+      const Est p = est(levels_of(*perm, "dbn")[1]["correlation_length"]);
+      const Est c = est(levels_of(*crit, "dbn")[1]["correlation_length"]);
+      const bool lower = p.ok() && c.ok() && c.mean - p.mean > 3 * std::hypot(c.error, p.error);
+      std::string joined;
+      for (const auto& s : parts) joined += (joined.empty() ? "" : ", ") + s;
+      out.push_back({"controls_correlation_length", lower,
+                     lower ? fmt::format("removing the lattice geometry (site-permuted control) removes the "
+                                         "first hidden layer's spatial correlations: ξ at level 1 is {}", joined)
+                           : fmt::format("the first hidden layer's correlation length does not separate the "
+                                         "critical data from the site-permuted control (ξ at level 1: {})", joined)});
+    }
+  }
+
+  // 5. MCRG reference exponents.
+  if ((*crit)["blockspin"].contains("mcrg") && !(*crit)["blockspin"]["mcrg"].empty()) {
+    json& last = (*crit)["blockspin"]["mcrg"].back();
+    const Est yt = est(last["y_t"]), yh = est(last["y_h"]);
+    const double T = crit->value("temperature", 0.0);
+    const bool close = sigmas(yt, {1.0, 0.0}) <= 3 && sigmas(yh, {1.875, 0.0}) <= 3;
+    out.push_back({"mcrg", close,
+                   fmt::format("the block-spin reference at T = {:.4g} gives y_t = {} and y_h = {} at its last "
+                               "level (exact at T_c: 1 and 1.875){}", T, show(yt), show(yh),
+                               close ? "" : "; the data are not at T_c or the lattice is small, so the "
+                                            "RG eigenvalues are off their critical values")});
+  }
+
+  // 6. Depth (Morningstar & Melko 2017): reconstruction error against depth.
+  {
+    json& dbn = levels_of(*crit, "dbn");
+    std::vector<std::string> parts;
+    bool grows = true;
+    Est prev;
+    for (std::size_t k = 1; k < dbn.size(); ++k) {
+      const Est e = est(dbn[k].value("reconstruction_error", json()));
+      if (!e.ok()) continue;
+      parts.push_back(fmt::format("level {} {}", k, show(e)));
+      if (prev.ok() && !(e.mean > prev.mean)) grows = false;
+      prev = e;
+    }
+    if (parts.size() >= 2) {
+      std::string joined;
+      for (const auto& s : parts) joined += (joined.empty() ? ", " : ", ") + s;
+      out.push_back({"depth", false,
+                     fmt::format("depth does not add information about the data: the fraction of spins wrong "
+                                 "after going up and down {} with depth ({}), in line with Morningstar & "
+                                 "Melko (2017)", grows ? "grows" : "does not shrink", joined.substr(2))});
+    }
+  }
+
+  // 7. Receptive-field locality (rg/receptive_fields) of the first hidden layer: data vs its
+  // permutation null and vs the controls; the locally connected model as the Kadanoff reference.
+  {
+    auto locality = [&](const char* name) -> std::pair<Est, Est> {
+      json* ds = dataset(summary, name);
+      if (ds == nullptr) return {};
+      json& lv = levels_of(*ds, "dbn");
+      if (lv.size() < 2 || !lv[1].contains("locality")) return {};
+      return {est(lv[1]["locality"]["score"]), est(lv[1]["locality"]["null"])};
+    };
+    const auto [crit_score, crit_null] = locality("critical");
+    if (crit_score.ok() && crit_null.ok()) {
+      const bool above_null = crit_score.mean - crit_null.mean > 3 * std::hypot(crit_score.error, crit_null.error);
+      std::string text = fmt::format("the first hidden layer's receptive-field locality on the critical data is {} "
+                                     "against {} for its site-permutation null", show(crit_score), show(crit_null));
+      const auto [tex, tex_null] = locality("textures");
+      bool above_textures = true;
+      if (tex.ok()) {
+        above_textures = crit_score.mean - tex.mean > 3 * std::hypot(crit_score.error, tex.error);
+        text += fmt::format(" and {} for the textures control (null {})", show(tex), show(tex_null));
+      }
+      const auto [perm, perm_null] = locality("permuted");
+      if (perm.ok()) text += fmt::format("; the site-permuted control scores {} (null {})", show(perm), show(perm_null));
+      if (summary.contains("local") && summary["local"].contains("levels") && summary["local"]["levels"].size() > 1) {
+        text += fmt::format("; the locally connected (Kadanoff) model scores {} by construction",
+                            show(est(summary["local"]["levels"][1]["locality"]["score"])));
+      }
+      const bool local_structure = above_null && above_textures;
+      text += local_structure ? ": the DBN's units are local beyond chance and beyond what textures give"
+                              : (above_null ? ": local beyond chance, but not more than on textures, so locality alone "
+                                              "does not single out block spins"
+                                            : ": not more local than chance");
+      out.push_back({"locality", local_structure, text});
+    }
+  }
+
+  // 8. Couplings of the hidden-side Hamiltonian of the locally connected model vs the data's K.
+  if (summary.contains("local") && summary["local"].contains("couplings") && !summary["local"]["couplings"].empty() &&
+      (*crit)["dbn"].contains("exact") && (*crit)["dbn"]["exact"].is_object()) {
+    json& cp = summary["local"]["couplings"];
+    const Est nn = est(cp[0]["coupling"]);
+    const Est K = est((*crit)["dbn"]["exact"]["coupling"]);
+    const double dist = cp[0].value("distance", 0.0);
+    if (nn.ok() && nn.mean == 0.0 && nn.error == 0.0) {
+      out.push_back({"renormalized_coupling", false,
+                     fmt::format("the locally connected model's hidden-side couplings vanish exactly (K' = 0 at block "
+                                 "distance {:.3g}; bare K = {}): with disjoint b×b blocks each site talks to one hidden "
+                                 "unit, so the single RBM's p(h) factorises and generates no renormalised coupling",
+                                 dist, show(K))});
+    } else {
+      out.push_back({"renormalized_coupling", nn.ok() && nn.mean > 0,
+                     fmt::format("the locally connected model's hidden-side nearest-neighbour coupling (block distance "
+                                 "{:.3g}) is K' = {} against the bare K = {}{}", dist, show(nn), show(K),
+                                 nn.ok() && nn.mean < K.mean ? " (weaker: the flow runs towards the high-temperature "
+                                                               "fixed point, as block spins above T_c do)"
+                                                             : "")});
+    }
+  }
+
+  // 9. RBM flow map: the temperature the first RBM's v → h → v iterates drift to.
+  if ((*crit)["dbn"].contains("rbm_flow") && (*crit)["dbn"]["rbm_flow"].size() >= 2) {
+    json& fl = (*crit)["dbn"]["rbm_flow"];
+    const Est t0 = est(fl.front()["temperature_energy"]), tn = est(fl.back()["temperature_energy"]);
+    if (t0.ok() && tn.ok()) {
+      const bool toward_tc = std::fabs(tn.mean - 2.269185314213022) < std::fabs(t0.mean - 2.269185314213022);
+      out.push_back({"rbm_flow", toward_tc,
+                     fmt::format("iterating the first RBM (v → h → v, means) moves the data's energy temperature from "
+                                 "T = {} to T = {} after {} steps{}", show(t0), show(tn), fl.size() - 1,
+                                 toward_tc ? ", towards T_c = 2.269 (Iso et al. 2018)" : ", not towards T_c = 2.269")});
+    }
+  }
+  return out;
+}
+
+std::string findings_paragraph(const std::vector<Finding>& f) {
+  std::string shows, not_shows;
+  for (const auto& x : f) (x.shows ? shows : not_shows) += (x.text + "; ");
+  auto tidy = [](std::string s) {
+    if (s.size() >= 2) s.resize(s.size() - 2);
+    if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+    return s + ".";
+  };
+  std::string out = "What this shows: " + (shows.empty() ? std::string("nothing conclusive.") : tidy(shows));
+  out += " What it does not show: " + (not_shows.empty() ? std::string("—.") : tidy(not_shows));
+  return out;
+}
+
+std::string base64(const std::string& bytes) {
+  static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                       static_cast<unsigned char>(bytes[i + 2]);
+    out += table[(v >> 18) & 63];
+    out += table[(v >> 12) & 63];
+    out += table[(v >> 6) & 63];
+    out += table[v & 63];
+  }
+  if (i + 1 == bytes.size()) {
+    const unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
+    out += table[(v >> 18) & 63];
+    out += table[(v >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == bytes.size()) {
+    const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
+    out += table[(v >> 18) & 63];
+    out += table[(v >> 12) & 63];
+    out += table[(v >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+std::string render_html(const json& summary_in, const std::vector<Figure>& figures, const std::string& figures_note) {
+  json summary = summary_in;  // mutable: a missing key reads as null (see findings())
+  std::ostringstream h;
+  h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+       "<title>rgflow vrg report</title>\n<style>\n"
+       "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\n"
+       "table{border-collapse:collapse;margin:1em 0;font-size:90%}td,th{border:1px solid #bbb;padding:2px 6px;text-align:right}\n"
+       "th{background:#eee}figure{margin:1.5em 0}img{max-width:100%}figcaption{color:#555;font-size:90%}\n"
+       ".note{background:#fff3cd;padding:.5em}\n</style></head><body>\n";
+  h << "<h1>Variational RG: RBMs vs block spins</h1>\n";
+  json& cfg = summary["config"];
+  h << "<p>" << escape(fmt::format("{}×{} periodic Ising data at T = {:.4g} (K = {:.4g}), {} samples per dataset; DBN {}; "
+                                   "seed {}; rgflow {}.",
+                                   cfg["data"]["size"].get<int>(), cfg["data"]["size"].get<int>(),
+                                   cfg["data"]["temperature"].get<double>(), 1.0 / cfg["data"]["temperature"].get<double>(),
+                                   cfg["data"]["samples"].get<std::int64_t>(), cfg["model"]["layers"].dump(),
+                                   summary.value("seed", ""), summary.value("rgflow_version", "")))
+    << "</p>\n";
+  h << "<h2>What this shows, and what it does not</h2>\n";
+  if (summary.contains("findings") && summary["findings"].is_array() && !summary["findings"].empty()) {
+    for (const bool shows : {true, false}) {
+      h << "<h3>" << (shows ? "What this shows" : "What it does not show") << "</h3>\n<ul>\n";
+      for (const auto& f : summary["findings"]) {
+        if (f.value("shows", false) == shows) h << "<li>" << escape(f.value("text", "")) << "</li>\n";
+      }
+      h << "</ul>\n";
+    }
+  } else {
+    h << "<p id=\"findings\">" << escape(summary.value("paragraph", "")) << "</p>\n";
+  }
+  if (!figures_note.empty()) h << "<p class=\"note\">" << escape(figures_note) << "</p>\n";
+  h << "<h2>Figures</h2>\n";
+  for (const auto& f : figures) {
+    if (f.png.empty()) continue;
+    h << "<figure><h3>" << escape(f.title) << "</h3><img alt=\"" << escape(f.title)
+      << "\" src=\"data:image/png;base64," << base64(f.png) << "\"><figcaption>" << escape(f.caption)
+      << "</figcaption></figure>\n";
+  }
+  h << "<h2>Numbers</h2>\n<p>Every estimate is mean ± one standard error; all of them are in summary.json.</p>\n";
+  for (auto& [name, d] : summary["datasets"].items()) {
+    h << "<h3>" << escape(name) << "</h3>\n<table><tr><th>level</th><th>units</th><th>⟨|m|⟩ DBN</th>"
+         "<th>⟨|m|⟩ block</th><th>ξ DBN</th><th>ξ block</th><th>locality (null)</th><th>reconstruction error</th>"
+         "<th>F′/n model</th><th>F/n exact</th><th>ℓ/n model</th><th>log Z</th></tr>\n";
+    json& dl = d["dbn"]["levels"];
+    json& bl = d["blockspin"]["levels"];
+    json& fe = d["dbn"]["free_energy"];
+    json& ex = d["dbn"]["exact"];
+    auto cell = [](const json& j) { return escape(show(est(j))); };
+    for (std::size_t k = 0; k < dl.size(); ++k) {
+      json none;
+      json& f = k < fe.size() ? fe[k] : none;
+      json& b = k < bl.size() ? bl[k] : none;
+      const json loc = dl[k].value("locality", json());
+      h << "<tr><td>" << k << "</td><td>" << dl[k].value("units", 0) << "</td><td>" << cell(dl[k]["abs_magnetization"])
+        << "</td><td>" << (b.is_object() ? cell(b["abs_magnetization"]) : "") << "</td><td>"
+        << cell(dl[k]["correlation_length"]) << "</td><td>" << (b.is_object() ? cell(b["correlation_length"]) : "")
+        << "</td><td>"
+        << (loc.is_object() ? cell(loc["score"]) + " (" + cell(loc["null"]) + ")" : std::string())
+        << "</td><td>" << cell(dl[k].value("reconstruction_error", json())) << "</td><td>"
+        << (f.is_object() ? cell(f.value("free_energy_per_unit", json())) : "") << "</td><td>"
+        << (f.is_object() ? cell(f.value("exact_free_energy_per_unit", json())) : "") << "</td><td>"
+        << (f.is_object() ? cell(f.value("log_likelihood_per_unit", json())) : "") << "</td><td>"
+        << (f.is_object() ? escape(f.value("log_z_method", "")) : "") << "</td></tr>\n";
+    }
+    h << "</table>\n";
+    if (ex.is_object()) {
+      h << "<p>" << escape(fmt::format("Exact (Kaufman, L = {}): log-likelihood per spin −s = {}, free energy per spin {}.",
+                                       cfg["data"]["size"].get<int>(), show(est(ex["log_likelihood_per_spin"])),
+                                       show(est(ex["free_energy_per_spin"]))))
+        << "</p>\n";
+    }
+    if (d["blockspin"].contains("mcrg") && !d["blockspin"]["mcrg"].empty()) {
+      h << "<p>MCRG: ";
+      for (const auto& s : d["blockspin"]["mcrg"]) {
+        h << escape(fmt::format("{}→{}: y_t = {}, y_h = {}; ", s["from_size"].get<int>(), s["to_size"].get<int>(),
+                                show(est(s["y_t"])), show(est(s["y_h"]))));
+      }
+      h << "</p>\n";
+    }
+  }
+  // Self-check for headless browsers (tests/cli/test_vrg.sh): after loading, the body records how
+  // many images decoded, e.g. data-images-loaded="7/7".
+  h << "<script>window.addEventListener('load',function(){var i=Array.prototype.slice.call(document.images);"
+       "document.body.setAttribute('data-images-loaded',i.filter(function(x){return x.complete&&x.naturalWidth>0;})"
+       ".length+'/'+i.length);});</script>\n";
+  h << "</body></html>\n";
+  return h.str();
+}
+
+}  // namespace rgflow::vrg

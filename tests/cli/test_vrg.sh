@@ -1,0 +1,76 @@
+# rgflow vrg run on a tiny config (L = 8): summary.json structure and the issue's facts, stage
+# caching (the second run trains nothing), bad configs, and the report in headless Chromium.
+source "$(dirname "$0")/common.sh" "$1"
+
+cat >tiny.toml <<'TOML'
+# L = 8: a 64-16 DBN, one blocking level
+seed = 3
+[data]
+size = 8
+samples = 800
+pilot_samples = 400
+thermalize = 100
+[model]
+epochs = 8
+learning_rate = 0.02
+[measure]
+rows = 400
+ais_chains = 16
+ais_betas = 300
+permutations = 50
+TOML
+
+"$RGFLOW" vrg run --config tiny.toml -o out --json >run1.json 2>run1.err || fail "vrg run: $(tail -3 run1.err)"
+[[ -f out/summary.json && -f out/report.html ]] || fail "summary.json / report.html missing"
+json_check run1.json 'len(j["ran"]) == 23 and j["skipped"] == []' "first run computes every stage"
+grep -q 'model/critical' run1.err || fail "no per-stage progress on stderr"
+S=out/summary.json
+json_check $S 'set(j["datasets"]) == {"critical","paramagnet","ordered","permuted","textures"}' "datasets"
+json_check $S 'all(len(d["dbn"]["levels"]) == 2 and len(d["blockspin"]["levels"]) == 2 for d in j["datasets"].values())' "levels"
+json_check $S 'j["seed"] == "3" and j["config"]["data"]["size"] == 8' "seed and parameters recorded"
+# Every estimate is {mean, error}.
+json_check $S '(lambda f: f(f, j))(lambda f, x: all(f(f, v) for v in x.values()) and (not ("mean" in x) or set(x) >= {"mean","error"}) if isinstance(x, dict) else all(f(f, v) for v in x) if isinstance(x, list) else True)' "estimates have mean and error"
+# Issue #9's facts: the locally connected model is local; the permuted control is within its null.
+json_check $S 'abs(j["local"]["levels"][1]["locality"]["score"]["mean"] - 1) < 1e-9' "local model locality = 1"
+json_check $S '(lambda l: l["score"]["mean"] - l["null"]["mean"] < 4 * (l["score"]["error"]**2 + l["null"]["error"]**2) ** 0.5)(j["datasets"]["permuted"]["dbn"]["levels"][1]["locality"])' "permuted control within its null"
+json_check $S '"What this shows" in j["paragraph"] and len(j["findings"]) >= 3' "findings paragraph"
+
+# Second run: every stage is reused, no training happens (stage records unchanged).
+stamp=$(json_get out/stages/model-critical.json 'j["finished"]')
+"$RGFLOW" vrg run --config tiny.toml -o out --json >run2.json 2>/dev/null
+json_check run2.json 'j["ran"] == [] and len(j["skipped"]) == 23' "second run skips every stage"
+[[ "$(json_get out/stages/model-critical.json 'j["finished"]')" == "$stamp" ]] || fail "model stage record rewritten"
+# Bad configs: one line naming the file, exit 2, nothing written.
+printf '[data]\nsize = "big"\n' >bad.toml
+set +e
+"$RGFLOW" vrg run --config bad.toml -o badout >bad.out 2>bad.err
+rc=$?
+set -e
+[[ $rc -eq 2 ]] || fail "bad config: exit $rc"
+[[ $(wc -l <bad.err) -eq 1 ]] && grep -q 'bad.toml: line 2' bad.err || fail "bad config message: $(cat bad.err)"
+[[ ! -e badout ]] || fail "bad config left output behind"
+printf 'epochs = 3\n' >bad2.toml
+set +e; "$RGFLOW" vrg run --config bad2.toml -o badout 2>bad2.err; rc=$?; set -e
+[[ $rc -eq 2 ]] && grep -q "unknown key 'epochs'" bad2.err || fail "unknown key: $rc $(cat bad2.err)"
+
+# The report renders offline and every figure loads (the page records data-images-loaded="k/n").
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+if [[ -z "$CHROMIUM" ]]; then
+  echo "SKIP (chromium not installed; scripts/install-deps installs it): report rendering" >&2
+elif [[ -n "$(json_get $S 'j.get("figures_note", "")')" ]]; then
+  fail "figures were not drawn: $(json_get $S 'j["figures_note"]')"
+else
+  timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --virtual-time-budget=10000 \
+    --dump-dom "file://$PWD/out/report.html" >dom.html 2>chromium.err || fail "chromium: $(tail -3 chromium.err)"
+  loaded=$(grep -o 'data-images-loaded="[0-9]*/[0-9]*"' dom.html | head -1 | sed 's/.*="\(.*\)"/\1/')
+  [[ -n "$loaded" ]] || fail "report did not finish loading in chromium"
+  n=${loaded#*/}
+  [[ "$n" -ge 7 && "${loaded%/*}" == "$n" ]] || fail "report images loaded: $loaded"
+  grep -q 'src="http' dom.html && fail "report refers to the network"
+fi
+# A changed measurement parameter redoes the measurements only.
+sed 's/permutations = 50/permutations = 40/' tiny.toml >tiny2.toml
+"$RGFLOW" vrg run --config tiny2.toml -o out --json --no-figures >run3.json 2>/dev/null
+json_check run3.json '"model/critical" in j["skipped"] and "measure/critical" in j["ran"]' "partial rerun"
+
+echo "test_vrg: ok"

@@ -1,0 +1,199 @@
+// End-to-end run of the variational-RG pipeline on a tiny configuration (L = 8): the structure of
+// summary.json, the locality facts of issue #9, and the stage cache.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "rgflow/vrg/config.hpp"
+#include "rgflow/vrg/pipeline.hpp"
+#include "rgflow/vrg/stage.hpp"
+
+namespace {
+
+using nlohmann::json;
+using namespace rgflow;
+
+vrg::Config tiny_config() {
+  vrg::Config c = vrg::demo_config();
+  c.seed = 3;
+  c.data.size = 8;
+  c.data.samples = 800;
+  c.data.pilot_samples = 400;
+  c.data.thermalize = 100;
+  c.model.epochs = 8;
+  c.model.learning_rate = 0.02f;
+  c.measure.rows = 400;
+  c.measure.ais_chains = 16;
+  c.measure.ais_betas = 300;
+  c.measure.permutations = 50;
+  return c;
+}
+
+class Recorder : public vrg::Reporter {};
+
+std::string fresh_dir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("rgflow_test_vrg_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  return dir.string();
+}
+
+json read(const std::string& path) { return json::parse(vrg::read_text(path)); }
+
+bool is_estimate(const json& j) { return j.is_object() && j.contains("mean") && j.contains("error"); }
+
+// One run (and its cached re-run) serves every check below: ctest starts each TEST in its own
+// process, so the checks share one TEST instead of a fixture that would rerun the pipeline.
+void check_summary_structure(const json& s);
+void check_critical_energy(const json& s);
+void check_local_model(const json& s);
+void check_permuted_control(const json& s);
+void check_cache(const std::string& dir, const vrg::RunResult& first, const vrg::RunResult& second);
+
+TEST(VrgPipeline, TinyRunEndToEnd) {
+  const std::string dir = fresh_dir("pipeline");
+  vrg::RunOptions o;
+  o.outdir = dir;
+  o.figures = false;
+  Recorder r;
+  const vrg::RunResult first = vrg::run_pipeline(tiny_config(), o, r);
+  const vrg::RunResult second = vrg::run_pipeline(tiny_config(), o, r);
+  const json s = read(dir + "/summary.json");
+  {
+    SCOPED_TRACE("summary structure");
+    check_summary_structure(s);
+  }
+  {
+    SCOPED_TRACE("critical data vs Kaufman");
+    check_critical_energy(s);
+  }
+  {
+    SCOPED_TRACE("locally connected model");
+    check_local_model(s);
+  }
+  {
+    SCOPED_TRACE("permuted control");
+    check_permuted_control(s);
+  }
+  {
+    SCOPED_TRACE("stage cache");
+    check_cache(dir, first, second);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+void check_summary_structure(const json& s) {
+  EXPECT_EQ(s.at("seed"), "3");
+  for (const char* d : {"critical", "paramagnet", "ordered", "permuted", "textures"}) {
+    SCOPED_TRACE(d);
+    const json& ds = s.at("datasets").at(d);
+    const json& levels = ds.at("dbn").at("levels");
+    ASSERT_EQ(levels.size(), 2u);  // 64-16: the data and one hidden level
+    ASSERT_EQ(ds.at("blockspin").at("levels").size(), 2u);
+    for (const auto& lv : levels) {
+      EXPECT_TRUE(is_estimate(lv.at("abs_magnetization")));
+      EXPECT_TRUE(is_estimate(lv.at("correlation_length")));
+      double total = 0;
+      for (const auto& bin : lv.at("magnetization_histogram")) total += bin.at("mean").get<double>();
+      EXPECT_NEAR(total, 1.0, 1e-9);
+    }
+    EXPECT_TRUE(is_estimate(levels[1].at("reconstruction_error")));
+    EXPECT_TRUE(is_estimate(levels[1].at("locality").at("score")));
+    EXPECT_TRUE(is_estimate(ds.at("dbn").at("free_energy").at(0).at("free_energy_per_unit")));
+    EXPECT_FALSE(ds.at("dbn").at("rbm_flow").empty());
+  }
+  EXPECT_TRUE(s.at("datasets").at("textures").at("dbn").at("exact").is_null());
+  EXPECT_TRUE(is_estimate(s.at("datasets").at("critical").at("dbn").at("exact").at("log_likelihood_per_spin")));
+  EXPECT_FALSE(s.at("findings").empty());
+  EXPECT_NE(s.at("paragraph").get<std::string>().find("What this shows"), std::string::npos);
+}
+
+// The block-spin reference of the data itself: level 0 of the block-spin side is the data, whose
+// mean nearest-neighbour correlation c gives the energy per spin u = −2c (2N bonds, J = 1); for the
+// critical data it must agree with Kaufman's exact u within 5 standard errors.
+void check_critical_energy(const json& s) {
+  const json& crit = s.at("datasets").at("critical");
+  const double nn = crit.at("blockspin").at("levels")[0].at("nearest_neighbour_correlation").at("mean");
+  const double err = crit.at("blockspin").at("levels")[0].at("nearest_neighbour_correlation").at("error");
+  const double u = crit.at("dbn").at("exact").at("energy_per_spin").at("mean");
+  EXPECT_NEAR(-2.0 * nn, u, 5 * 2.0 * err);
+}
+
+void check_local_model(const json& s) {
+  const json& loc = s.at("local").at("levels")[1].at("locality").at("score");
+  EXPECT_NEAR(loc.at("mean").get<double>(), 1.0, 1e-9);  // every weight sits in its 2×2 block
+}
+
+// Without geometry a receptive field is as local as its own site-permuted null: the permuted
+// control's locality lies within 4 standard errors of its null (or below it).
+void check_permuted_control(const json& s) {
+  const json& loc = s.at("datasets").at("permuted").at("dbn").at("levels")[1].at("locality");
+  const double score = loc.at("score").at("mean"), se = loc.at("score").at("error");
+  const double null = loc.at("null").at("mean"), ne = loc.at("null").at("error");
+  EXPECT_LT(score - null, 4 * std::hypot(se, ne) + 1e-12);
+}
+
+void check_cache(const std::string& dir, const vrg::RunResult& first, const vrg::RunResult& second) {
+  EXPECT_FALSE(first.ran.empty());
+  EXPECT_TRUE(first.skipped.empty());
+  EXPECT_TRUE(second.ran.empty());
+  EXPECT_EQ(second.skipped.size(), first.ran.size());
+  const json run = read(dir + "/run.json");
+  EXPECT_TRUE(run.at("ran").empty());
+  // Each stage record carries its parameters and seed.
+  const json rec = read(dir + "/stages/model-critical.json");
+  EXPECT_TRUE(rec.at("params").contains("seed"));
+  EXPECT_TRUE(rec.at("params").at("data").contains("seed"));
+}
+
+TEST(VrgStages, ChangedParameterRedoesOnlyDependentStages) {
+  const std::string dir = fresh_dir("partial");
+  vrg::Config c = tiny_config();
+  c.data.controls = {};
+  c.model.local = false;
+  vrg::RunOptions o;
+  o.outdir = dir;
+  o.figures = false;
+  Recorder r;
+  vrg::run_pipeline(c, o, r);
+  c.measure.histogram_bins = 11;  // only measurements (and the report) depend on it
+  const auto again = vrg::run_pipeline(c, o, r);
+  EXPECT_EQ(again.skipped, (std::vector<std::string>{"data/critical", "model/critical"}));
+  EXPECT_EQ(again.ran, (std::vector<std::string>{"blockspin/critical", "measure/critical", "report"}));
+  o.force = true;
+  const auto forced = vrg::run_pipeline(c, o, r);
+  EXPECT_TRUE(forced.skipped.empty());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(VrgStages, CancelledRunKeepsFinishedStages) {
+  const std::string dir = fresh_dir("cancel");
+  vrg::Config c = tiny_config();
+  c.data.controls = {};
+  c.model.local = false;
+  vrg::RunOptions o;
+  o.outdir = dir;
+  o.figures = false;
+  struct CancelInModel : vrg::Reporter {
+    void stage_started(int, int, const std::string& name, bool) override {
+      if (name.rfind("model/", 0) == 0) vrg::request_cancel();
+    }
+  } cancel;
+  EXPECT_THROW(vrg::run_pipeline(c, o, cancel), vrg::Cancelled);
+  vrg::reset_cancel();
+  EXPECT_TRUE(std::filesystem::exists(dir + "/stages/data-critical.json"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/stages/model-critical.json"));
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    EXPECT_EQ(e.path().string().find(".tmp-"), std::string::npos) << e.path();
+  }
+  Recorder r;
+  const auto resumed = vrg::run_pipeline(c, o, r);
+  EXPECT_EQ(resumed.skipped, (std::vector<std::string>{"data/critical"}));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace

@@ -1,0 +1,97 @@
+// Report pieces: base64 (RFC 4648 test vectors), the findings' decisions on constructed summaries,
+// and the HTML's self-containment.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "rgflow/vrg/report.hpp"
+
+namespace {
+
+using nlohmann::json;
+using namespace rgflow;
+
+TEST(VrgReport, Base64MatchesRfc4648) {
+  EXPECT_EQ(vrg::base64(""), "");
+  EXPECT_EQ(vrg::base64("f"), "Zg==");
+  EXPECT_EQ(vrg::base64("fo"), "Zm8=");
+  EXPECT_EQ(vrg::base64("foo"), "Zm9v");
+  EXPECT_EQ(vrg::base64("foob"), "Zm9vYg==");
+  EXPECT_EQ(vrg::base64("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(vrg::base64("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(vrg::base64(std::string("\xff\x00\x10", 3)), "/wAQ");
+}
+
+json est(double m, double e) { return {{"mean", m}, {"error", e}}; }
+
+// A summary with a critical dataset and a permuted control; locality numbers are parameters.
+json summary(double crit_loc, double crit_null, double perm_loc, double model_ll) {
+  auto dataset = [&](double loc, double null) {
+    return json{{"temperature", 2.451},
+                {"blockspin", {{"levels", {{{"correlation_length", est(3, 0.1)}, {"abs_magnetization", est(0.5, 0.01)}},
+                                           {{"correlation_length", est(3, 0.1)}, {"abs_magnetization", est(0.5, 0.01)}}}},
+                               {"mcrg", json::array()}}},
+                {"dbn",
+                 {{"levels", {{{"correlation_length", est(3, 0.1)}, {"abs_magnetization", est(0.5, 0.01)}},
+                              {{"correlation_length", est(3.05, 0.1)}, {"abs_magnetization", est(0.5, 0.01)},
+                               {"reconstruction_error", est(0.1, 0.01)},
+                               {"locality", {{"score", est(loc, 0.01)}, {"null", est(null, 0.01)}}}}}},
+                  {"free_energy", {{{"log_likelihood_per_unit", est(model_ll, 0.001)}}}},
+                  {"exact", {{"log_likelihood_per_spin", est(-0.40, 0)}, {"coupling", est(0.408, 0)}}}}}};
+  };
+  return {{"datasets", {{"critical", dataset(crit_loc, crit_null)}, {"permuted", dataset(perm_loc, crit_null)}}}};
+}
+
+const vrg::Finding* find(const std::vector<vrg::Finding>& f, const std::string& id) {
+  for (const auto& x : f) {
+    if (x.id == id) return &x;
+  }
+  return nullptr;
+}
+
+TEST(VrgReport, FindingsFollowTheNumbers) {
+  auto f = vrg::findings(summary(0.6, 0.1, 0.1, -0.45));
+  ASSERT_NE(find(f, "locality"), nullptr);
+  EXPECT_TRUE(find(f, "locality")->shows);  // 0.6 ± 0.01 vs null 0.1: local beyond chance
+  ASSERT_NE(find(f, "free_energy_gap"), nullptr);
+  EXPECT_TRUE(find(f, "free_energy_gap")->shows);
+  EXPECT_NE(find(f, "free_energy_gap")->text.find("misses"), std::string::npos);  // KL 0.05 = 50 σ
+  ASSERT_NE(find(f, "correlation_length"), nullptr);
+  EXPECT_TRUE(find(f, "correlation_length")->shows);  // 3.05 vs 3 within 3 σ
+
+  f = vrg::findings(summary(0.11, 0.1, 0.1, -0.3));
+  EXPECT_FALSE(find(f, "locality")->shows);  // within the null
+  EXPECT_FALSE(find(f, "free_energy_gap")->shows);  // above the exact bound: AIS unconverged
+  EXPECT_NE(find(f, "free_energy_gap")->text.find("underestimated"), std::string::npos);
+
+  const std::string p = vrg::findings_paragraph(f);
+  EXPECT_EQ(p.rfind("What this shows: ", 0), 0u);
+  EXPECT_NE(p.find(" What it does not show: "), std::string::npos);
+}
+
+// Missing parts of a summary drop the findings that need them; nothing throws.
+TEST(VrgReport, PartialSummariesGiveFewerFindings) {
+  EXPECT_TRUE(vrg::findings(json::object()).empty());
+  json s = summary(0.6, 0.1, 0.1, -0.45);
+  s["datasets"].erase("permuted");
+  s["datasets"]["critical"]["dbn"].erase("exact");
+  std::vector<vrg::Finding> f;
+  ASSERT_NO_THROW(f = vrg::findings(s));
+  EXPECT_EQ(find(f, "free_energy_gap"), nullptr);
+  EXPECT_EQ(find(f, "controls_correlation_length"), nullptr);
+  EXPECT_NE(find(f, "locality"), nullptr);
+}
+
+TEST(VrgReport, HtmlEmbedsFiguresAsDataUris) {
+  json s = summary(0.6, 0.1, 0.1, -0.45);
+  s["config"] = {{"data", {{"size", 8}, {"temperature", 2.451}, {"samples", 100}}}, {"model", {{"layers", {64, 16}}}}};
+  s["paragraph"] = "What this shows: <x>.";
+  const std::string html = vrg::render_html(s, {{"a.png", "A", "caption", "PNGDATA"}, {"b.png", "B", "c", ""}}, "");
+  EXPECT_NE(html.find("src=\"data:image/png;base64," + vrg::base64("PNGDATA") + "\""), std::string::npos);
+  EXPECT_EQ(html.find("b.png"), std::string::npos);  // a figure that was not drawn is left out
+  EXPECT_NE(html.find("&lt;x&gt;"), std::string::npos);  // text is escaped
+  EXPECT_EQ(html.find("http"), std::string::npos);        // nothing from the network
+}
+
+}  // namespace
