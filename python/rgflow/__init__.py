@@ -1,0 +1,28 @@
+"""rgflow: restricted Boltzmann machines, deep belief networks, 2D Ising Monte Carlo and the
+variational renormalization group, with a scikit-learn interface.
+
+The C++ library (``rgflow._core``) does the work; this package is a thin skin over it:
+
+* :class:`BernoulliRBM` -- a drop-in for ``sklearn.neural_network.BernoulliRBM`` (same
+  parameters, attributes and methods) with rgflow's extras (training methods, momentum, weight
+  costs, exact / AIS / TAP log-likelihoods, the HDF5 model files of the ``rgflow`` CLI);
+* :class:`SpinRBM` (visible units in {-1, +1}), :class:`GaussianRBM` (real-valued visible units,
+  when the C++ core supports them) and :class:`DBN` (greedy layer-wise stacks), same conventions;
+* :mod:`rgflow.ising` -- sampling, observables with error bars, exact references, block spins;
+* :mod:`rgflow.plot` -- receptive fields, training curves, flows (needs matplotlib).
+
+Estimates are :class:`Result` objects (``mean``, ``error``, ``tau_int``, ``n``).
+See docs/python.md for a walkthrough.
+"""
+from . import _core
+from ._core import Checkpoint, Dbn, Error, FileError, Rbm, Result, Rng, __version__
+from .rbm import BernoulliRBM, SpinRBM, GaussianRBM, gaussian_supported
+from .dbn import DBN
+from . import ising
+from .io import load, load_dataset, save_dataset
+
+__all__ = [
+    "BernoulliRBM", "SpinRBM", "GaussianRBM", "DBN", "Rbm", "Dbn", "Rng", "Result", "Checkpoint",
+    "Error", "FileError", "ising", "load", "load_dataset", "save_dataset", "gaussian_supported",
+    "__version__",
+]

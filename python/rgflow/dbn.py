@@ -1,0 +1,182 @@
+"""Deep belief networks: greedy layer-wise stacks of RBMs (Hinton, Osindero & Teh 2006), trained by
+the C++ DBN trainer (each layer by the same trainer as an RBM), with the CLI's file format."""
+import json
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from . import _core
+from .rbm import _as_float32, _validate, seed_from_random_state
+
+
+def _per_layer(value, n_layers, name):
+    if isinstance(value, (list, tuple)):
+        if len(value) != n_layers:
+            raise ValueError(f"{name}: {len(value)} values for {n_layers} layers")
+        return list(value)
+    return [value] * n_layers
+
+
+class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """A stack of RBMs trained greedily, bottom-up, as ``rgflow dbn train``.
+
+    Parameters
+    ----------
+    layers : tuple of int, default=(256,)
+        Hidden sizes, bottom-up (the visible size comes from the data).
+    visible_type : {'bernoulli', 'spin'}, default='bernoulli'
+    hidden_type, method, steps, n_iter, learning_rate, batch_size, l2 :
+        One value for every layer or a list with one per layer (as the CLI's per-layer options).
+        Defaults are the CLI's: 'bernoulli', 'cd', 1, 10, 0.05, 100, 0.0.
+    momentum : float or 'hinton', default='hinton'
+    propagate : {'mean', 'sample'}, default='mean'
+        How each layer's input is made from the layer below: E[h|v] or samples.
+    random_state : int, RandomState or None
+        Seed S; layer k uses S + k, as the CLI's ``--seed``.
+
+    Attributes
+    ----------
+    dbn_ : rgflow.Dbn;  layers_ : list of rgflow.Rbm (views into dbn_);  n_features_in_;
+    seed_;  history_ : list of (layer, epoch stats) pairs.
+    """
+
+    def __init__(self, layers=(256,), *, visible_type="bernoulli", hidden_type="bernoulli",
+                 method="cd", steps=1, n_iter=10, learning_rate=0.05, batch_size=100, l2=0.0,
+                 momentum="hinton", propagate="mean", random_state=None, verbose=0):
+        self.layers = layers
+        self.visible_type = visible_type
+        self.hidden_type = hidden_type
+        self.method = method
+        self.steps = steps
+        self.n_iter = n_iter
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.l2 = l2
+        self.momentum = momentum
+        self.propagate = propagate
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _layer_specs(self, seed):
+        sizes = [self.layers] if isinstance(self.layers, numbers.Integral) else list(self.layers)
+        n = len(sizes)
+        if n < 1:
+            raise ValueError("layers: at least one hidden layer")
+        per = {name: _per_layer(getattr(self, name), n, name)
+               for name in ("hidden_type", "method", "steps", "n_iter", "learning_rate",
+                            "batch_size", "l2")}
+        specs = []
+        for k, size in enumerate(sizes):
+            config = {"method": per["method"][k], "steps": int(per["steps"][k]),
+                      "epochs": int(per["n_iter"][k]),
+                      "learning_rate": float(per["learning_rate"][k]),
+                      "batch_size": int(per["batch_size"][k]), "l2": float(per["l2"][k]),
+                      "seed": int(seed) + k}
+            if not isinstance(self.momentum, str):
+                config["momentum_initial"] = config["momentum_final"] = float(self.momentum)
+            elif self.momentum != "hinton":
+                raise ValueError(f"momentum must be a number or 'hinton', got {self.momentum!r}")
+            specs.append({"n_hidden": int(size), "hidden_type": per["hidden_type"][k],
+                          "config": config})
+        return specs
+
+    def _on_epoch(self, layer, n_layers, stats):
+        self.history_.append((layer, stats))
+        if self.verbose:
+            print(f"[DBN] layer {layer + 1}/{n_layers} epoch {stats['epoch']}: reconstruction "
+                  f"error {stats['reconstruction_error']:.4f}, F(train) "
+                  f"{stats['free_energy_train']:.3f}")
+
+    def fit(self, X, y=None):
+        """Greedy layer-wise training on X [n_samples, n_features]. Returns self."""
+        X = _validate(self, X, accept_sparse="csr", dtype=(np.float64, np.float32))
+        X32 = _as_float32(X)
+        self.seed_ = seed_from_random_state(self.random_state)
+        self.history_ = []
+        self.dbn_ = _core.train_dbn(X32, self.visible_type, self._layer_specs(self.seed_),
+                                    self.propagate, None, self._on_epoch)
+        self._fitted()
+        return self
+
+    def _fitted(self):
+        self.layers_ = [self.dbn_.layer(k) for k in range(self.dbn_.n_layers)]
+        self.n_features_in_ = self.dbn_.n_visible
+        self._n_features_out = self.dbn_.level_sizes[-1]
+
+    def transform(self, X, level=None):
+        """The activations E[h|.] of the data pushed up to ``level`` (default: the top)."""
+        check_is_fitted(self)
+        X = _validate(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False)
+        top = self.dbn_.n_layers if level is None else int(level)
+        return self.dbn_.up_mean(_as_float32(X), top).astype(X.dtype, copy=False)
+
+    def sample(self, n_samples, gibbs_steps=1000, seed=0, mean_visible=False):
+        """Samples of the DBN's p(v): Gibbs in the top RBM from random states, then one pass down
+        (``mean_visible``: E[v|h1] in the last step)."""
+        check_is_fitted(self)
+        return self.dbn_.generate(int(n_samples), int(gibbs_steps), _core.Rng(int(seed), 0),
+                                  bool(mean_visible))
+
+    def free_energy_flow(self, X, *, log_z="auto", max_exact_units=20, chains=100, betas=None,
+                         seed=0, propagate=None):
+        """Per layer k: mean free energy F_k of the data pushed up to level k, per unit, log Z_k
+        (exact or AIS) and the log-likelihood per unit (list of dicts of Results), as
+        ``rgflow dbn flow``."""
+        check_is_fitted(self)
+        X = _validate(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False)
+        return _core.free_energy_flow(self.dbn_, _as_float32(X), propagate or self.propagate,
+                                      int(seed), log_z, int(max_exact_units), int(chains), betas,
+                                      int(seed))
+
+    def lower_bound(self, X, *, log_z="auto", method="auto", samples=100, seed=0, chains=100,
+                    betas=None):
+        """Variational lower bound on the mean log p(v) of a 2-layer DBN (dict: ``mean`` Result,
+        ``per_row``, ``log_z_top``); see docs/dbn.md."""
+        check_is_fitted(self)
+        X = _validate(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False)
+        return _core.dbn_lower_bound(self.dbn_, _as_float32(X), log_z, 20, int(chains), betas,
+                                     int(seed), method, int(samples), int(seed))
+
+    def save(self, path, attributes=None):
+        """The CLI's DBN file (/dbn/layer_k), with the seed and per-layer training configs."""
+        check_is_fitted(self)
+        attrs = {"rgflow_version": _core.__version__, "command": "python: rgflow.DBN.save",
+                 "seed": str(self.seed_), "propagate": self.propagate}
+        attrs.update({str(k): str(v) for k, v in (attributes or {}).items()})
+        layer_attrs = []
+        for spec in self._layer_specs(self.seed_)[: self.dbn_.n_layers]:
+            config = _core.train_config(spec["config"])
+            layer_attrs.append({"seed": str(spec["config"]["seed"]),
+                                "train_config": json.dumps(config, separators=(",", ":"))})
+        if len(layer_attrs) != self.dbn_.n_layers:
+            layer_attrs = []
+        _core.save_dbn(str(path), self.dbn_, attrs, layer_attrs)
+
+    @classmethod
+    def load(cls, path):
+        """A DBN estimator around the file's network (written by the CLI or :meth:`save`)."""
+        dbn, attributes, layer_attributes = _core.load_dbn(str(path))
+        sizes = dbn.level_sizes
+        est = cls(layers=tuple(sizes[1:]), visible_type=dbn.level_type(0),
+                  hidden_type=[dbn.level_type(k) for k in range(1, len(sizes))],
+                  propagate=attributes.get("propagate", "mean"))
+        if "seed" in attributes:
+            est.random_state = int(attributes["seed"])
+        est.dbn_ = dbn
+        est.seed_ = int(attributes.get("seed", 0))
+        est.history_ = []
+        est.file_attributes_ = dict(attributes)
+        est._fitted()
+        return est
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state.pop("layers_", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "dbn_" in self.__dict__:
+            self._fitted()

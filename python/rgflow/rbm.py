@@ -1,0 +1,504 @@
+"""scikit-learn estimators for restricted Boltzmann machines, backed by rgflow's C++ trainer.
+
+``BernoulliRBM`` takes the constructor parameters of ``sklearn.neural_network.BernoulliRBM``
+(``n_components``, ``learning_rate``, ``batch_size``, ``n_iter``, ``verbose``, ``random_state``),
+exposes the same fitted attributes (``components_`` [n_components, n_features],
+``intercept_hidden_``, ``intercept_visible_``, ``n_features_in_``, plus ``n_iter_``) and methods
+(``fit``, ``partial_fit``, ``transform``, ``score_samples``, ``gibbs``, ``fit_transform``), and
+trains as scikit-learn does by default: PCD-1, no momentum, the learning rate applied to the
+batch-mean gradient. Differences, all documented in docs/python.md: rgflow initialises the visible
+biases from the data (Hinton 2010 section 8) and shuffles the mini-batches every epoch, and
+``score_samples`` draws the flipped unit of each row from a seeded hash of the row, so the score
+of a row does not depend on the other rows passed with it.
+
+The parameters live in the C++ model (``rbm_``, an :class:`rgflow.Rbm`); ``components_`` and the
+intercepts are NumPy views of its float32 storage (no copies; writing to them changes the model).
+"""
+import json
+import numbers
+import sys
+import time
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+try:  # scikit-learn >= 1.6
+    from sklearn.utils.validation import validate_data as _sk_validate_data
+except ImportError:  # pragma: no cover - depends on the installed scikit-learn
+    _sk_validate_data = None
+try:
+    from sklearn.utils._param_validation import Interval, StrOptions
+except ImportError:  # pragma: no cover
+    Interval = StrOptions = None
+
+from . import _core
+
+_VIEWS = ("components_", "intercept_hidden_", "intercept_visible_")
+# Stream of the Rng behind gibbs(): apart from the trainer's streams (0, 1, 2^32 + e).
+_GIBBS_STREAM = 1 << 40
+
+
+def _validate(estimator, X, **kwargs):
+    if _sk_validate_data is not None:
+        return _sk_validate_data(estimator, X, **kwargs)
+    return estimator._validate_data(X, **kwargs)
+
+
+def _as_float32(X):
+    """Dense, C-contiguous float32 (no copy when X already is)."""
+    if hasattr(X, "toarray"):
+        X = X.toarray()
+    return np.ascontiguousarray(X, dtype=np.float32)
+
+
+def seed_from_random_state(random_state):
+    """An integer seed for rgflow's Philox streams: the int itself, or one drawn from a
+    RandomState (None: NumPy's global RandomState, as scikit-learn does)."""
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        if random_state < 0:
+            raise ValueError(f"random_state must be >= 0, got {random_state}")
+        return int(random_state)
+    rs = check_random_state(random_state)
+    return int(rs.randint(0, 2**31 - 1)) * (1 << 32) + int(rs.randint(0, 2**31 - 1))
+
+
+def _row_flip_index(X32, n_features, key):
+    """The unit flipped in row r by score_samples: a seeded hash of the row's bytes, uniform over
+    0..n_features-1 for distinct rows (splitmix64 finaliser over a random linear form)."""
+    words = X32.view(np.uint32).astype(np.uint64)
+    rng = np.random.default_rng(key)
+    coeff = rng.integers(1, 2**63, size=X32.shape[1], dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    with np.errstate(over="ignore"):
+        h = (words * coeff[None, :]).sum(axis=1, dtype=np.uint64)
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+    return (h % np.uint64(n_features)).astype(np.intp)
+
+
+def _log_partition_of(unit_type):
+    """log sum_x e^{x phi} of one hidden unit: softplus (Bernoulli) or log 2cosh (spin)."""
+    if unit_type == "spin":
+        return lambda phi: np.abs(phi) + np.log1p(np.exp(-2.0 * np.abs(phi)))
+    return lambda phi: np.logaddexp(0.0, phi)
+
+
+def gaussian_supported():
+    """Whether the C++ core trains and evaluates RBMs with Gaussian visible units."""
+    try:
+        rbm = _core.Rbm(2, 1, "gaussian", "bernoulli")
+        rbm.free_energy_visible(np.zeros((1, 2), np.float32))
+        return hasattr(rbm, "visible_sigma")
+    except (ValueError, RuntimeError):
+        return False
+
+
+class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Shared by BernoulliRBM, SpinRBM and GaussianRBM; subclasses set _visible_type."""
+
+    _visible_type = "bernoulli"
+
+    def _more_tags(self):
+        return {"preserves_dtype": [np.float64, np.float32]}
+
+    # ------------------------------------------------------------------ configuration
+    def _train_config(self, seed):
+        momentum = self.momentum
+        config = {
+            "method": self.method,
+            "steps": int(self.steps),
+            "epochs": int(self.n_iter),
+            "batch_size": int(self.batch_size),
+            "learning_rate": float(self.learning_rate),
+            "l1": float(self.l1),
+            "l2": float(self.l2),
+            "seed": int(seed),
+        }
+        if isinstance(momentum, str):
+            if momentum != "hinton":
+                raise ValueError(f"momentum must be a number in [0, 1) or 'hinton', got {momentum!r}")
+        else:
+            config["momentum_initial"] = config["momentum_final"] = float(momentum)
+        if self.sparsity_target is not None:
+            config["sparsity_target"] = float(self.sparsity_target)
+            config["sparsity_cost"] = float(self.sparsity_cost)
+        config.update(self.train_options or {})
+        return config
+
+    def _check_params(self):
+        if hasattr(self, "_validate_params"):
+            self._validate_params()
+
+    def _new_rbm(self, n_features):
+        return _core.Rbm(int(n_features), int(self.n_components), self._visible_type,
+                         self.hidden_type)
+
+    def _set_views(self):
+        rbm = self.rbm_
+        self.components_ = rbm.weights.T          # [n_components, n_features], Fortran order
+        self.intercept_hidden_ = rbm.hidden_bias
+        self.intercept_visible_ = rbm.visible_bias
+        self._n_features_out = rbm.n_hidden
+
+    # ------------------------------------------------------------------ training
+    def _run_epochs(self, trainer):
+        while not trainer.finished:
+            start = time.time()
+            stats = trainer.run_epoch()
+            self.history_.append(stats)
+            if self.verbose:
+                pll = stats["pseudo_log_likelihood"]["mean"]
+                print(f"[{type(self).__name__}] Iteration {stats['epoch']}, pseudo-likelihood = "
+                      f"{pll:.2f}, reconstruction error = {stats['reconstruction_error']:.4f}, "
+                      f"time = {time.time() - start:.2f}s", file=sys.stdout)
+        self.n_iter_ = trainer.epochs_done
+        self._train_state = trainer.checkpoint()
+
+    def fit(self, X, y=None):
+        """Fit the model to X [n_samples, n_features] (values in [0, 1] for Bernoulli units:
+        states or probabilities). Returns self."""
+        self._check_params()
+        X = _validate(self, X, accept_sparse="csr", dtype=(np.float64, np.float32))
+        X32 = _as_float32(X)
+        self.seed_ = seed_from_random_state(self.random_state)
+        self.rbm_ = self._new_rbm(X32.shape[1])
+        self._prepare_model(X32)
+        self.history_ = []
+        self._set_views()
+        trainer = _core.Trainer(self.rbm_, self._train_config(self.seed_), X32)
+        self._run_epochs(trainer)
+        return self
+
+    def _prepare_model(self, X32):
+        """Hook for unit types with extra parameters (GaussianRBM sets sigma)."""
+
+    def partial_fit(self, X, y=None):
+        """One pass over X in mini-batches of ``batch_size`` (one update when X has at most
+        ``batch_size`` rows, as scikit-learn's partial_fit). The optimizer state (momentum,
+        persistent chains, random stream) carries over between calls. Returns self."""
+        self._check_params()
+        first = not hasattr(self, "rbm_")
+        X = _validate(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=first)
+        X32 = _as_float32(X)
+        if first:
+            self.seed_ = seed_from_random_state(self.random_state)
+            self.rbm_ = self._new_rbm(X32.shape[1])
+            self._prepare_model(X32)
+            self.history_ = []
+            self._set_views()
+            config = dict(self._train_config(self.seed_), epochs=1)
+            trainer = _core.Trainer(self.rbm_, config, X32)
+        else:
+            state = getattr(self, "_train_state", None)
+            done = getattr(self, "n_iter_", 0)
+            if state is None:  # a model loaded from a file: fresh optimizer state
+                state = _core.Checkpoint.from_model(
+                    self.rbm_, dict(self._train_config(self.seed_), epochs=done + 1), done)
+            state = state.replace(epochs=done + 1, rbm=self.rbm_)
+            trainer = _core.Trainer(self.rbm_, state, X32)
+        self._run_epochs(trainer)
+        return self
+
+    # ------------------------------------------------------------------ inference
+    def _input(self, X):
+        check_is_fitted(self)
+        X = _validate(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False)
+        return X, _as_float32(X)
+
+    def transform(self, X):
+        """Hidden activation probabilities E[h|v] (P(h=1|v) for Bernoulli hidden units, tanh of
+        the field for spin hidden units), in X's float dtype."""
+        X, X32 = self._input(X)
+        h = self.rbm_.hidden_mean(X32)
+        return h.astype(X.dtype, copy=False)
+
+    def _flip(self, X32, index):
+        flipped = X32.copy()
+        rows = np.arange(X32.shape[0])
+        if self._visible_type == "spin":
+            flipped[rows, index] = -flipped[rows, index]
+        else:
+            flipped[rows, index] = 1.0 - flipped[rows, index]
+        return flipped
+
+    @available_if(lambda self: self._visible_type != "gaussian")
+    def score_samples(self, X):
+        """Stochastic pseudo-log-likelihood per row, as scikit-learn's:
+        n_features * log sigmoid(F(v~) - F(v)) with v~ = v with one unit flipped. The unit is a
+        seeded hash of the row (seed: ``seed_``), so a row's score is the same whatever rows come
+        with it; averaged over rows it estimates sum_i log p(v_i | v_-i)."""
+        X, X32 = self._input(X)
+        index = _row_flip_index(X32, X32.shape[1], self.seed_)
+        rows = np.arange(X32.shape[0])
+        # F(v~) - F(v) = -a_i d - sum_j [L(phi_j + d W_ij) - L(phi_j)], d = v~_i - v_i, in float64
+        # (no cancellation between two float32 free energies; a row's value does not depend on
+        # the other rows, as scikit-learn's estimator checks demand).
+        W = np.asarray(self.rbm_.weights, dtype=np.float64)
+        V = X32.astype(np.float64)
+        delta = (self._flip(X32, index)[rows, index] - X32[rows, index]).astype(np.float64)
+        field = V @ W + np.asarray(self.rbm_.hidden_bias, dtype=np.float64)
+        flipped = field + delta[:, None] * W[index]
+        log_partition = _log_partition_of(self.hidden_type)
+        diff = (-np.asarray(self.rbm_.visible_bias, dtype=np.float64)[index] * delta
+                - (log_partition(flipped) - log_partition(field)).sum(axis=1))
+        return -X32.shape[1] * np.logaddexp(0.0, -diff)
+
+    def gibbs(self, v):
+        """One block-Gibbs step v -> h -> v from the rows of v; returns the sampled visible
+        states (float, in v's dtype). Draws from an rgflow stream seeded by ``seed_`` that
+        advances across calls (as scikit-learn's ``random_state_``)."""
+        check_is_fitted(self)
+        v = np.asarray(v)
+        v32 = _as_float32(v if v.ndim == 2 else v.reshape(1, -1))
+        if not hasattr(self, "gibbs_rng_"):
+            self.gibbs_rng_ = _core.Rng(self.seed_, _GIBBS_STREAM)
+        out, _ = self.rbm_.gibbs(v32, 1, self.gibbs_rng_)
+        dtype = v.dtype if v.dtype in (np.float32, np.float64) else np.float64
+        return out.astype(dtype, copy=False)
+
+    # ------------------------------------------------------------------ rgflow extras
+    def free_energy(self, X):
+        """F(v) per row (float64): p(v) = exp(-F(v)) / Z."""
+        _, X32 = self._input(X)
+        return self.rbm_.free_energy_visible(X32)
+
+    def log_partition(self, method="exact", X=None, *, chains=100, betas=None, seed=0,
+                      threads=0, tap_iterations=500, tap_damping=0.5, return_details=False):
+        """log Z as a :class:`rgflow.Result`, by the CLI's methods: ``exact`` (enumerates the
+        smaller layer, at most 32 units), ``ais``, ``reverse-ais`` (needs X), ``tap1``, ``tap2``,
+        ``tap3``. X (optional) fits AIS's base-rate model and seeds TAP, as ``--data`` does.
+        ``betas``: None or 0 for Salakhutdinov & Murray's 14,501 temperatures, an int K for K
+        linear steps, or the temperatures themselves."""
+        check_is_fitted(self)
+        data = None if X is None else self._input(X)[1]
+        result, details = _core.log_partition(self.rbm_, method, data, int(chains), betas,
+                                              int(seed), int(threads), int(tap_iterations),
+                                              float(tap_damping))
+        return (result, details) if return_details else result
+
+    def log_likelihood(self, X, method="exact", **options):
+        """Mean log-likelihood per row, (1/N) sum_n [-F(v_n)] - log Z, as a Result whose error
+        combines the spread over rows and the error of log Z (as ``rgflow rbm loglik``). Rows must
+        be states of the visible units. ``options`` as for :meth:`log_partition`."""
+        _, X32 = self._input(X)
+        self.rbm_.check_visible_data(X32, "X")
+        log_z = self.log_partition(method, X32, **options)
+        ll = _core.mean_log_likelihood(self.rbm_, X32, log_z.mean)
+        return _core.Result(ll.mean, float(np.hypot(ll.error, log_z.error)), ll.tau_int, ll.n)
+
+    def sample(self, n_samples, gibbs_steps=1000, seed=0):
+        """n_samples independent Gibbs chains from uniformly random visible states, gibbs_steps
+        rounds v -> h -> v each: the same draws as ``rgflow rbm sample --seed SEED``."""
+        check_is_fitted(self)
+        return self.rbm_.sample(int(n_samples), int(gibbs_steps), int(seed))
+
+    # ------------------------------------------------------------------ files
+    def _file_attributes(self):
+        attrs = {"rgflow_version": _core.__version__,
+                 "command": f"python: rgflow.{type(self).__name__}.save",
+                 "epochs_done": str(getattr(self, "n_iter_", 0))}
+        if hasattr(self, "seed_"):
+            config = _core.train_config(self._train_config(self.seed_))
+            for key, value in config.items():
+                attrs[key] = value if isinstance(value, str) else json.dumps(value)
+            attrs["train_config"] = json.dumps(config, separators=(",", ":"))
+        return attrs
+
+    def save(self, path, attributes=None):
+        """Writes the HDF5 model file of the CLI (``/rbm/weights`` [n_visible, n_hidden], biases,
+        unit types; the training parameters and seed as attributes), atomically."""
+        check_is_fitted(self)
+        attrs = self._file_attributes()
+        attrs.update({str(k): str(v) for k, v in (attributes or {}).items()})
+        _core.save_rbm(str(path), self.rbm_, attrs)
+
+    @classmethod
+    def load(cls, path):
+        """An estimator around the model in ``path`` (written by the CLI or by :meth:`save`).
+        Parameters come from the file's training attributes where present."""
+        rbm, attributes = _core.load_rbm(str(path))
+        if rbm.visible_type != cls._visible_type:
+            raise ValueError(f"{path}: visible units are {rbm.visible_type}, not "
+                             f"{cls._visible_type} (use rgflow.load to pick the class)")
+        return cls._from_core(rbm, attributes)
+
+    @classmethod
+    def _from_core(cls, rbm, attributes):
+        params = {"n_components": rbm.n_hidden, "hidden_type": rbm.hidden_type}
+        config = json.loads(attributes["train_config"]) if "train_config" in attributes else {}
+        for key, param in (("learning_rate", "learning_rate"), ("batch_size", "batch_size"),
+                           ("epochs", "n_iter"), ("method", "method"), ("steps", "steps"),
+                           ("l1", "l1"), ("l2", "l2")):
+            if key in config:
+                params[param] = config[key]
+        if config and config.get("momentum_initial") == config.get("momentum_final"):
+            params["momentum"] = config["momentum_initial"]
+        elif config:
+            params["momentum"] = "hinton"
+        if "seed" in config:
+            params["random_state"] = int(config["seed"])
+        valid = cls().get_params()
+        est = cls(**{k: v for k, v in params.items() if k in valid})
+        est.rbm_ = rbm
+        est.n_features_in_ = rbm.n_visible
+        est.seed_ = int(config.get("seed", 0))
+        est.n_iter_ = int(attributes.get("epochs_done", 0))
+        est.history_ = []
+        est.file_attributes_ = dict(attributes)
+        est._set_views()
+        return est
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        for key in _VIEWS:
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "rbm_" in self.__dict__:
+            self._set_views()
+
+
+_COMMON_CONSTRAINTS = {}
+if Interval is not None:
+    _COMMON_CONSTRAINTS = {
+        "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+        "method": [str],
+        "steps": [Interval(numbers.Integral, 1, None, closed="left")],
+        "momentum": [Interval(numbers.Real, 0, 1, closed="left"), StrOptions({"hinton"})],
+        "l1": [Interval(numbers.Real, 0, None, closed="left")],
+        "l2": [Interval(numbers.Real, 0, None, closed="left")],
+        "sparsity_target": [None, Interval(numbers.Real, 0, 1, closed="neither")],
+        "sparsity_cost": [Interval(numbers.Real, 0, None, closed="left")],
+        "hidden_type": [StrOptions({"bernoulli", "spin"})],
+        "train_options": [dict, None],
+    }
+
+
+class BernoulliRBM(_RBMBase):
+    """Bernoulli RBM (visible and hidden units in {0, 1}) trained by rgflow's C++ trainer.
+
+    Parameters
+    ----------
+    n_components, learning_rate, batch_size, n_iter, verbose, random_state
+        As ``sklearn.neural_network.BernoulliRBM`` (the learning rate multiplies the batch-mean
+        gradient; random_state seeds rgflow's Philox streams: initialisation, batch order, chains).
+    method : str, default='pcd'
+        Negative phase: 'cd' (CD-k), 'pcd' (persistent CD-k, scikit-learn's choice), or any other
+        method the C++ trainer knows (passed through by name, e.g. 'tap2' or 'pt' where built in).
+    steps : int, default=1
+        Gibbs steps k per update.
+    momentum : float in [0, 1) or 'hinton', default=0.0
+        Constant momentum (0: plain SGD as scikit-learn), or Hinton's 0.5 for 5 epochs then 0.9.
+    l1, l2 : float, default=0.0
+        Weight costs on |W| and W^2/2 (weights only).
+    sparsity_target : float in (0, 1) or None; sparsity_cost : float, default=0.1
+        Hinton (2010) section 11 sparsity target on the hidden activity.
+    hidden_type : {'bernoulli', 'spin'}, default='bernoulli'
+    train_options : dict or None
+        Further fields of the C++ TrainConfig (JSON names, see docs/python.md).
+
+    Attributes
+    ----------
+    components_ : ndarray [n_components, n_features]  (view of ``rbm_.weights.T``)
+    intercept_hidden_ : ndarray [n_components];  intercept_visible_ : ndarray [n_features]
+    n_features_in_, n_iter_ : int
+    rbm_ : rgflow.Rbm, the C++ model;  seed_ : int, the seed used;  history_ : list of dict,
+        the per-epoch monitors (reconstruction error, pseudo-log-likelihood, free energy).
+    """
+
+    _visible_type = "bernoulli"
+    _parameter_constraints = dict(_COMMON_CONSTRAINTS)
+
+    def __init__(self, n_components=256, *, learning_rate=0.1, batch_size=10, n_iter=10,
+                 verbose=0, random_state=None, method="pcd", steps=1, momentum=0.0, l1=0.0,
+                 l2=0.0, sparsity_target=None, sparsity_cost=0.1, hidden_type="bernoulli",
+                 train_options=None):
+        self.n_components = n_components
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.verbose = verbose
+        self.random_state = random_state
+        self.method = method
+        self.steps = steps
+        self.momentum = momentum
+        self.l1 = l1
+        self.l2 = l2
+        self.sparsity_target = sparsity_target
+        self.sparsity_cost = sparsity_cost
+        self.hidden_type = hidden_type
+        self.train_options = train_options
+
+
+class SpinRBM(BernoulliRBM):
+    """RBM with spin visible units in {-1, +1} (e.g. Ising configurations, see rgflow.ising);
+    hidden units Bernoulli or spin. Same parameters, attributes and methods as BernoulliRBM;
+    ``score_samples`` flips v_i -> -v_i."""
+
+    _visible_type = "spin"
+
+
+class GaussianRBM(BernoulliRBM):
+    """RBM with Gaussian visible units (real-valued data), p(v_i | h) = N(a_i + W_i h, sigma_i^2),
+    hidden units Bernoulli or spin (Cho, Raiko & Ilin 2011; docs/gaussian.md). Extra parameters:
+    ``sigma`` (initial per-unit standard deviation, default 1.0: standardise the data first) and
+    ``learn_sigma`` (train log sigma too). Needs a C++ core with Gaussian units
+    (:func:`rgflow.gaussian_supported`). Attribute ``sigma_``: view of the per-unit sigma."""
+
+    _visible_type = "gaussian"
+    _parameter_constraints = dict(_COMMON_CONSTRAINTS)
+    if Interval is not None:
+        _parameter_constraints.update({
+            "sigma": [Interval(numbers.Real, 0, None, closed="neither")],
+            "learn_sigma": ["boolean"],
+        })
+
+    def __init__(self, n_components=256, *, learning_rate=0.01, batch_size=10, n_iter=10,
+                 verbose=0, random_state=None, method="pcd", steps=1, momentum=0.0, l1=0.0,
+                 l2=0.0, sparsity_target=None, sparsity_cost=0.1, hidden_type="bernoulli",
+                 train_options=None, sigma=1.0, learn_sigma=False):
+        super().__init__(n_components, learning_rate=learning_rate, batch_size=batch_size,
+                         n_iter=n_iter, verbose=verbose, random_state=random_state,
+                         method=method, steps=steps, momentum=momentum, l1=l1, l2=l2,
+                         sparsity_target=sparsity_target, sparsity_cost=sparsity_cost,
+                         hidden_type=hidden_type, train_options=train_options)
+        self.sigma = sigma
+        self.learn_sigma = learn_sigma
+
+    def _new_rbm(self, n_features):
+        if not gaussian_supported():
+            raise NotImplementedError("this build of rgflow's C++ core has no Gaussian visible "
+                                      "units")
+        return super()._new_rbm(n_features)
+
+    def _prepare_model(self, X32):
+        self.rbm_.visible_sigma = np.full(X32.shape[1], self.sigma, dtype=np.float32)
+        self.rbm_.learn_sigma = bool(self.learn_sigma)
+
+    def _set_views(self):
+        super()._set_views()
+        if hasattr(self.rbm_, "visible_sigma"):
+            self.sigma_ = self.rbm_.visible_sigma
+
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("sigma_", None)
+        return state
+
+
+def _class_for_visible_type(visible_type):
+    return {"bernoulli": BernoulliRBM, "spin": SpinRBM, "gaussian": GaussianRBM}[visible_type]

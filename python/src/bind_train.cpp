@@ -1,0 +1,273 @@
+// Training: TrainConfig as a dict (through its JSON form, so every field and method name the C++
+// side knows — including ones added later — works unchanged), the mini-batch Trainer with the GIL
+// released and Ctrl-C checked between mini-batches, checkpoints, DBNs and greedy DBN training.
+#include <optional>
+
+#include "common.hpp"
+#include "rgflow/rbm/dbn.hpp"
+#include "rgflow/train/config.hpp"
+#include "rgflow/train/dbn_trainer.hpp"
+#include "rgflow/train/monitor_log.hpp"
+#include "rgflow/train/trainer.hpp"
+
+namespace rgflow::python {
+
+namespace {
+
+train::TrainConfig config_from(const py::handle& obj) {
+  train::TrainConfig c;
+  if (!obj.is_none()) train::from_json(to_json(obj), c);
+  c.validate();
+  return c;
+}
+
+py::object config_dict(const train::TrainConfig& c) {
+  nlohmann::json j;
+  train::to_json(j, c);
+  return from_json(j);
+}
+
+py::object epoch_dict(const train::EpochStats& s) {
+  nlohmann::json j;
+  train::to_json(j, s);
+  return from_json(j);
+}
+
+// The Trainer keeps references to its data: the handle owns them (stable addresses on the heap).
+struct TrainerHandle {
+  MatrixF train;
+  MatrixF validation;
+  std::unique_ptr<train::Trainer> trainer;
+  const MatrixF* validation_ptr() const { return validation.rows() > 0 ? &validation : nullptr; }
+};
+
+void check_data(const Rbm& rbm, const MatrixF& data, const char* what) {
+  if (data.rows() < 1) throw py::value_error(std::string(what) + " has no rows");
+  if (data.cols() != rbm.n_visible()) {
+    throw py::value_error(std::string(what) + " has " + std::to_string(data.cols()) +
+                          " columns but the model has " + std::to_string(rbm.n_visible()) +
+                          " visible units");
+  }
+}
+
+std::unique_ptr<TrainerHandle> make_handle(Rbm& rbm, const FloatArray& train,
+                                           const std::optional<FloatArray>& validation) {
+  auto h = std::make_unique<TrainerHandle>();
+  h->train = to_matrix(train, "training data");
+  check_data(rbm, h->train, "training data");
+  if (validation) {
+    h->validation = to_matrix(*validation, "validation data");
+    check_data(rbm, h->validation, "validation data");
+  }
+  return h;
+}
+
+py::tuple checkpoint_state(const train::Checkpoint& c) {
+  MatrixF wv = c.weight_velocity, chains = c.persistent_chains;
+  VectorF av = c.visible_velocity, bv = c.hidden_velocity, q = c.hidden_activity;
+  return py::make_tuple(py::cast(c.rbm), config_dict(c.config), c.epochs_done,
+                        py::make_tuple(c.rng.seed, c.rng.stream, c.rng.counter, c.rng.index),
+                        from_matrix(std::move(wv)), from_vector(std::move(av)),
+                        from_vector(std::move(bv)), from_matrix(std::move(chains)),
+                        from_vector(std::move(q)));
+}
+
+train::Checkpoint checkpoint_from_state(const py::tuple& t) {
+  train::Checkpoint c;
+  c.rbm = t[0].cast<Rbm>();
+  c.config = config_from(t[1]);
+  c.epochs_done = t[2].cast<int>();
+  const auto rng = t[3].cast<py::tuple>();
+  c.rng = RngState{rng[0].cast<std::uint64_t>(), rng[1].cast<std::uint64_t>(),
+                   rng[2].cast<std::uint64_t>(), rng[3].cast<std::uint32_t>()};
+  const auto matrix = [](const py::handle& a) {
+    const auto arr = a.cast<FloatArray>();
+    return arr.size() == 0 ? MatrixF() : to_matrix(arr, "checkpoint");
+  };
+  c.weight_velocity = matrix(t[4]);
+  c.visible_velocity = to_vector_f(t[5].cast<FloatArray>(), "checkpoint");
+  c.hidden_velocity = to_vector_f(t[6].cast<FloatArray>(), "checkpoint");
+  c.persistent_chains = matrix(t[7]);
+  c.hidden_activity = to_vector_f(t[8].cast<FloatArray>(), "checkpoint");
+  return c;
+}
+
+}  // namespace
+
+void bind_train(py::module_& m) {
+  m.def("train_config", [](const py::object& d) { return config_dict(config_from(d)); },
+        py::arg("config") = py::none(),
+        "The full, validated training configuration (dict) for the given fields: defaults filled "
+        "in, unknown keys and bad values raise rgflow.Error.");
+
+  py::class_<train::Checkpoint>(m, "Checkpoint",
+                                "Everything needed to continue training bit-identically")
+      .def_property_readonly("rbm", [](const train::Checkpoint& c) { return c.rbm; })
+      .def_property_readonly("config", [](const train::Checkpoint& c) { return config_dict(c.config); })
+      .def_readonly("epochs_done", &train::Checkpoint::epochs_done)
+      .def_property_readonly("persistent_chains",
+                             [](const train::Checkpoint& c) { MatrixF x = c.persistent_chains; return from_matrix(std::move(x)); })
+      .def("replace",
+           [](const train::Checkpoint& c, std::optional<int> epochs, std::optional<Rbm> rbm) {
+             train::Checkpoint out = c;
+             if (epochs) out.config.epochs = *epochs;
+             if (rbm) {
+               if (rbm->n_visible() != c.rbm.n_visible() || rbm->n_hidden() != c.rbm.n_hidden()) {
+                 throw py::value_error("replace: the model's shape differs from the checkpoint's");
+               }
+               out.rbm = *rbm;
+             }
+             return out;
+           },
+           py::arg("epochs") = py::none(), py::arg("rbm") = py::none(),
+           "A copy asking for `epochs` epochs in total and/or holding another model of the same "
+           "shape (the optimizer and sampler state are kept)")
+      .def_static("from_model",
+                  [](const Rbm& rbm, const py::object& config, int epochs_done) {
+                    train::Checkpoint c;
+                    c.rbm = rbm;
+                    c.config = config_from(config);
+                    c.epochs_done = epochs_done;
+                    c.rng = Rng(c.config.seed, train::kTrainingStream).state();
+                    return c;
+                  },
+                  py::arg("rbm"), py::arg("config"), py::arg("epochs_done") = 0,
+                  "Training state for continuing from a model alone (a loaded file): zero "
+                  "velocities, fresh persistent chains, the training stream at its start")
+      .def("save", [](const train::Checkpoint& c, const std::string& path) { train::save_checkpoint(path, c); },
+           py::arg("path"))
+      .def_static("load", &train::load_checkpoint, py::arg("path"))
+      .def(py::pickle(&checkpoint_state, &checkpoint_from_state));
+
+  py::class_<TrainerHandle>(m, "Trainer",
+                            "Mini-batch RBM trainer (train/trainer.hpp). Keeps a reference to "
+                            "the Rbm it trains, which it updates in place.")
+      .def(py::init([](Rbm& rbm, const py::dict& config, const FloatArray& train,
+                       const std::optional<FloatArray>& validation) {
+             auto h = make_handle(rbm, train, validation);
+             h->trainer = std::make_unique<train::Trainer>(rbm, config_from(config), h->train,
+                                                           h->validation_ptr());
+             return h;
+           }),
+           py::arg("rbm"), py::arg("config"), py::arg("train"), py::arg("validation") = py::none(),
+           py::keep_alive<1, 2>())
+      .def(py::init([](Rbm& rbm, const train::Checkpoint& checkpoint, const FloatArray& train,
+                       const std::optional<FloatArray>& validation) {
+             auto h = make_handle(rbm, train, validation);
+             h->trainer = std::make_unique<train::Trainer>(rbm, checkpoint, h->train,
+                                                           h->validation_ptr());
+             return h;
+           }),
+           py::arg("rbm"), py::arg("checkpoint"), py::arg("train"),
+           py::arg("validation") = py::none(), py::keep_alive<1, 2>())
+      .def_property_readonly("config", [](const TrainerHandle& h) { return config_dict(h.trainer->config()); })
+      .def_property_readonly("epochs_done", [](const TrainerHandle& h) { return h.trainer->epochs_done(); })
+      .def_property_readonly("finished", [](const TrainerHandle& h) { return h.trainer->finished(); })
+      .def("run_epoch",
+           [](TrainerHandle& h) {
+             const train::EpochStats s = without_gil([&] {
+               SignalCheck check;
+               return h.trainer->run_epoch([&](Index, Index) { check(); });
+             });
+             return epoch_dict(s);
+           },
+           "One epoch and its monitors (dict). The GIL is released; Ctrl-C stops it between "
+           "mini-batches with KeyboardInterrupt (the model then holds the last completed update).")
+      .def("evaluate", [](TrainerHandle& h) { return epoch_dict(h.trainer->evaluate()); })
+      .def("checkpoint", [](const TrainerHandle& h) { return h.trainer->checkpoint(); });
+
+  py::class_<Dbn>(m, "Dbn", "Deep belief network: a stack of RBMs (rbm/dbn.hpp)")
+      .def(py::init([](const std::vector<Rbm>& layers) { return Dbn(layers); }), py::arg("layers"))
+      .def_property_readonly("n_layers", &Dbn::n_layers)
+      .def_property_readonly("n_visible", &Dbn::n_visible)
+      .def_property_readonly("level_sizes", &Dbn::level_sizes)
+      .def("layer", py::overload_cast<Index>(&Dbn::layer), py::arg("k"),
+           py::return_value_policy::reference_internal, "Layer k (a view: changes write through)")
+      .def_property_readonly("layers", [](const Dbn& d) { return d.layers(); }, "Copies of the layers")
+      .def("level_type", [](const Dbn& d, Index level) { return std::string(to_string(d.level_type(level))); })
+      .def("validate", &Dbn::validate)
+      .def("up",
+           [](const Dbn& d, const FloatArray& x, Index level, const std::string& mode, Rng& rng) {
+             const MatrixF v = to_matrix(x, "V");
+             const Propagate p = parse_propagate(mode);
+             return from_matrix(without_gil([&] { return d.up(v, level, p, rng); }));
+           },
+           py::arg("V"), py::arg("level"), py::arg("mode"), py::arg("rng"))
+      .def("up_mean",
+           [](const Dbn& d, const FloatArray& x, Index level) {
+             const MatrixF v = to_matrix(x, "V");
+             return from_matrix(without_gil([&] { return d.up_mean(v, level); }));
+           },
+           py::arg("V"), py::arg("level"))
+      .def("down",
+           [](const Dbn& d, const FloatArray& x, Index level, Rng& rng, bool mean_visible) {
+             const MatrixF v = to_matrix(x, "X");
+             return from_matrix(without_gil([&] { return d.down(v, level, rng, mean_visible); }));
+           },
+           py::arg("X"), py::arg("level"), py::arg("rng"), py::arg("mean_visible") = false)
+      .def("generate",
+           [](const Dbn& d, Index n, int gibbs_steps, Rng& rng, bool mean_visible) {
+             if (n < 1) throw py::value_error("n_samples must be >= 1");
+             return from_matrix(without_gil([&] { return d.generate(n, gibbs_steps, rng, mean_visible); }));
+           },
+           py::arg("n_samples"), py::arg("gibbs_steps"), py::arg("rng"), py::arg("mean_visible") = false)
+      .def("__repr__", [](const Dbn& d) {
+        std::string s = "Dbn(levels=[";
+        const auto sizes = d.level_sizes();
+        for (std::size_t k = 0; k < sizes.size(); ++k) s += (k ? ", " : "") + std::to_string(sizes[k]);
+        return s + "])";
+      })
+      .def(py::pickle([](const Dbn& d) { return py::make_tuple(d.layers()); },
+                      [](const py::tuple& t) { return Dbn(t[0].cast<std::vector<Rbm>>()); }));
+
+  m.def("train_dbn",
+        [](const FloatArray& data, const std::string& visible_type, const py::list& layers,
+           const std::string& propagate, const std::optional<FloatArray>& validation,
+           const py::object& on_epoch, const std::optional<Dbn>& start) {
+          train::DbnTrainOptions options;
+          options.propagate = parse_propagate(propagate);
+          for (const py::handle& layer : layers) {
+            const py::dict d = layer.cast<py::dict>();
+            train::DbnLayerSpec spec;
+            spec.n_hidden = d["n_hidden"].cast<Index>();
+            spec.hidden_type = parse_unit_type(
+                d.contains("hidden_type") ? d["hidden_type"].cast<std::string>() : "bernoulli");
+            spec.config = config_from(d.contains("config") ? py::object(d["config"]) : py::object(py::none()));
+            options.layers.push_back(spec);
+          }
+          const MatrixF x = to_matrix(data, "training data");
+          std::optional<MatrixF> val;
+          if (validation) val = to_matrix(*validation, "validation data");
+          const UnitType vt = parse_unit_type(visible_type);
+          return without_gil([&] {
+            SignalCheck check;
+            train::DbnEpochCallback epoch_cb;
+            if (!on_epoch.is_none()) {
+              epoch_cb = [&](const train::DbnProgress& p) {
+                py::gil_scoped_acquire gil;
+                try {
+                  on_epoch(p.layer, p.n_layers, epoch_dict(p.stats));
+                } catch (py::error_already_set& e) {
+                  e.restore();
+                  throw Interrupted{};
+                }
+              };
+            }
+            const auto batch_cb = [&](Index, Index) { check(); };
+            if (start) {
+              Dbn dbn = *start;
+              train::extend_dbn(dbn, x, options, val ? &*val : nullptr, epoch_cb, batch_cb);
+              return dbn;
+            }
+            return train::train_dbn(x, vt, options, val ? &*val : nullptr, epoch_cb, batch_cb);
+          });
+        },
+        py::arg("data"), py::arg("visible_type"), py::arg("layers"), py::arg("propagate") = "mean",
+        py::arg("validation") = py::none(), py::arg("on_epoch") = py::none(),
+        py::arg("start") = py::none(),
+        "Greedy layer-wise training (train/dbn_trainer.hpp). layers: dicts {n_hidden, "
+        "hidden_type, config}. on_epoch(layer, n_layers, stats) is called after every epoch; an "
+        "exception it raises (or Ctrl-C) stops training. `start`: a DBN to extend.");
+}
+
+}  // namespace rgflow::python
