@@ -333,6 +333,11 @@ AisResult run_ais(const Rbm& target, const Rbm& base, const MatrixF* data,
 
   std::vector<double> log_w(static_cast<std::size_t>(M), 0.0);
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+  const SerialCommunicator serial;
+  const Communicator& comm = options.communicator ? *options.communicator : serial;
+  if (comm.size() < 1 || comm.rank() < 0 || comm.rank() >= comm.size()) {
+    throw Error(fmt::format("AIS: invalid communicator (rank {} of {})", comm.rank(), comm.size()));
+  }
   // Gaussian visible units have no policy type: BernoulliUnits stands in for Vis and is unused.
   const UnitType vis_type = gaussian ? UnitType::bernoulli : target.visible_type();
   dispatch(vis_type, target.hidden_type(), [&](auto vis, auto hid) {
@@ -345,6 +350,7 @@ AisResult run_ais(const Rbm& target, const Rbm& base, const MatrixF* data,
       omp_set_num_threads(1);
 #pragma omp for schedule(dynamic, 1)
       for (Index bi = 0; bi < n_batches; ++bi) {
+        if (bi % comm.size() != comm.rank()) continue;  // another process runs this batch
         const Index first = bi * per_batch;
         const Index n = std::min(per_batch, M - first);
         std::vector<Rng> rngs;
@@ -375,6 +381,9 @@ AisResult run_ais(const Rbm& target, const Rbm& base, const MatrixF* data,
       }
     }
   });
+
+  // Other ranks' chains are 0 here; the sum over ranks completes every chain's log weight.
+  comm.allreduce_sum(log_w);
 
   const double log_z0 = path_log_z0(target, base);
   std::vector<double> raise;

@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "rgflow/core/communicator.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/rbm/rbm.hpp"
 #include "rgflow/stats/result.hpp"
@@ -49,6 +50,10 @@ struct AisOptions {
   int threads = 0;             // <= 0: OpenMP's default; does not change the result
   int chains_per_batch = 25;   // chains advanced together by one GEMM; changes float rounding
                                // (and hence the result, within its error bar), not the statistics
+  // Splits the batches of chains over processes (batch b runs on rank b mod size; the log weights
+  // are then summed over ranks, so every rank returns the full result). nullptr: this process
+  // runs every chain. The result is bit-identical for any number of ranks.
+  const Communicator* communicator = nullptr;
 };
 
 struct AisResult {
