@@ -10,6 +10,7 @@
 
 #include "cli_util.hpp"
 #include "commands.hpp"
+#include "interrupt.hpp"
 #include "progress.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/rng.hpp"
@@ -228,6 +229,8 @@ void run_dbn_flow(const DbnFlowOptions& o) {
   flow.log_z.ais.chains = o.chains;
   flow.log_z.ais.seed = o.seed;
   if (o.betas > 0) flow.log_z.ais.betas = estimate::linear_ais_schedule(static_cast<std::size_t>(o.betas));
+  flow.log_z.stop = stop_poll();
+  const InterruptScope interrupts;  // Ctrl-C: Cancelled, nothing printed, exit 130 (main)
   const std::vector<estimate::LayerFlow> rows = estimate::free_energy_flow(dbn, data, flow);
 
   std::optional<estimate::DbnBound> bound;
@@ -240,6 +243,7 @@ void run_dbn_flow(const DbnFlowOptions& o) {
     bopt.seed = o.seed;
     bound = estimate::dbn_lower_bound(dbn, data, flow.log_z, bopt);
   }
+  throw_if_cancelled();  // a Ctrl-C after the last poll
 
   if (o.json) {
     nlohmann::json layers = nlohmann::json::array();

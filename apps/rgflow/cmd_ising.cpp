@@ -16,6 +16,7 @@
 
 #include "cli_util.hpp"
 #include "commands.hpp"
+#include "interrupt.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/io/dataset.hpp"
 #include "rgflow/ising/exact.hpp"
@@ -147,8 +148,9 @@ PointResult sample_point(const SampleOptions& o, ising::Algorithm algorithm, int
   ising::RunResult result;
   {
     SampleProgress progress(!show_progress);
-    result = ising::run(cfg, [&](std::int64_t d, std::int64_t t) { progress(d, t); });
+    result = ising::run(cfg, [&](std::int64_t d, std::int64_t t) { progress(d, t); }, stop_poll());
   }
+  throw_if_cancelled();  // a Ctrl-C after the last poll: nothing of this point is written
   PointResult p;
   p.L = L;
   p.temperature = T;
@@ -244,6 +246,8 @@ void write_scan_plots(const SampleOptions& o, const std::vector<int>& sizes,
 }
 
 void run_sample(const SampleOptions& o) {
+  // Ctrl-C: Cancelled, exit 130 (main); a scan keeps the files of the points it finished.
+  const InterruptScope interrupts;
   const std::vector<int> sizes = ising::parse_sizes(o.size);
   const std::vector<double> temps = ising::parse_temperatures(o.temperature);
   for (const int L : sizes) check_range("--size", std::int64_t{L}, 2, 4096);
@@ -616,7 +620,12 @@ void run_mcrg(const McrgCliOptions& o) {
     cfg.chains = o.chains;
     cfg.seed = o.seed;
     cfg.validate();
-    ising::RunResult r = ising::run(cfg);
+    ising::RunResult r;
+    {
+      const InterruptScope interrupts;  // only the sampling polls: Ctrl-C later ends at once
+      r = ising::run(cfg, {}, stop_poll());
+      throw_if_cancelled();
+    }
     lattice.L = r.L;
     lattice.n = r.samples;
     lattice.spins = std::move(r.spins);

@@ -10,6 +10,7 @@
 #include "cli_util.hpp"
 #include "commands.hpp"
 #include "exit_status.hpp"
+#include "rgflow/core/cancel.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/version.hpp"
 
@@ -46,6 +47,11 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const rgflow::cli::ExitStatus& e) {
     return e.code;
+  } catch (const rgflow::Cancelled&) {
+    // Ctrl-C inside an InterruptScope (interrupt.hpp): nothing was written; 130 = 128 + SIGINT.
+    std::fflush(stdout);
+    fmt::print(stderr, "rgflow: interrupted\n");
+    return 130;
   } catch (const rgflow::Error& e) {
     std::fflush(stdout);
     fmt::print(stderr, "rgflow: error: {}\n", e.what());

@@ -47,13 +47,14 @@ class Samples:
 
 
 def sample(L, temperature, *, algorithm="metropolis", samples=1000, chains=0, sweeps_between=1,
-           thermalize=1000, seed=0, keep_spins=True, coupling=1.0, field=0.0):
+           thermalize=1000, seed=0, keep_spins=True, coupling=1.0, field=0.0, threads=0):
     """Runs ``chains`` independent Markov chains (0: 64 for multi-spin Metropolis, 1 otherwise)
     with ``algorithm`` in {'metropolis', 'metropolis-scalar', 'wolff', 'sw'}; chain c draws from
-    the Philox stream (seed, c), so the result does not depend on the thread count."""
+    the Philox stream (seed, c), so the result does not depend on the thread count (``threads``,
+    0: OpenMP's default). Ctrl-C raises KeyboardInterrupt within ~50 ms."""
     raw = _core.sample(int(L), float(temperature), algorithm, int(samples), int(chains),
                        int(sweeps_between), int(thermalize), int(seed), bool(keep_spins),
-                       float(coupling), float(field))
+                       float(coupling), float(field), int(threads))
     return Samples(raw, float(temperature), int(seed), algorithm)
 
 

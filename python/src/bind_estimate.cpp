@@ -1,6 +1,7 @@
 // Estimators: exact enumeration, forward/reverse AIS, TAP, pseudo-likelihood, and the DBN
-// free-energy flow and lower bound. The GIL is released during each computation (these library
-// calls have no progress hook, so Ctrl-C takes effect when the call returns).
+// free-energy flow and lower bound. The GIL is released during each computation; the long ones
+// (enumeration, AIS, TAP, flow, bound) poll for Ctrl-C (python_stop_poll) and raise
+// KeyboardInterrupt within ~50 ms.
 #include <cmath>
 
 #include "common.hpp"
@@ -27,6 +28,7 @@ estimate::AisOptions ais_options(int chains, const py::object& betas, std::uint6
   o.chains = chains;
   o.seed = seed;
   o.threads = threads;
+  o.stop = python_stop_poll();
   if (betas.is_none()) return o;
   if (py::isinstance<py::int_>(betas)) {
     const auto k = betas.cast<std::int64_t>();
@@ -62,6 +64,7 @@ estimate::TapOptions tap_options(int order, int max_iterations, double damping, 
   o.max_iterations = max_iterations;
   o.damping = damping;
   o.tolerance = tolerance;
+  o.stop = python_stop_poll();
   return o;
 }
 
@@ -89,6 +92,7 @@ estimate::LogZOptions log_z_options(const std::string& method, Index max_exact_u
   o.max_exact_units = max_exact_units;
   o.ais = ais_options(chains, betas, seed, threads);
   o.threads = threads;
+  o.stop = python_stop_poll();
   return o;
 }
 
@@ -102,7 +106,8 @@ void bind_estimate(py::module_& m) {
   m.def("exact_log_partition",
         [](const Rbm& rbm, const std::string& layer, int threads) {
           const auto l = parse_layer(layer);
-          return without_gil([&] { return estimate::exact_log_partition(rbm, l, threads); });
+          return without_gil(
+              [&] { return estimate::exact_log_partition(rbm, l, threads, python_stop_poll()); });
         },
         py::arg("rbm"), py::arg("layer") = "auto", py::arg("threads") = 0,
         "log Z by enumerating the smaller layer (at most 32 units)");
@@ -113,7 +118,8 @@ void bind_estimate(py::module_& m) {
         },
         py::arg("rbm"), py::arg("data"), py::arg("log_z"));
   m.def("exact_model_moments", [](const Rbm& rbm) {
-    estimate::Moments mo = without_gil([&] { return estimate::exact_model_moments(rbm); });
+    estimate::Moments mo =
+        without_gil([&] { return estimate::exact_model_moments(rbm, python_stop_poll()); });
     py::dict d;
     d["visible"] = from_vector(std::move(mo.visible));
     d["hidden"] = from_vector(std::move(mo.hidden));
@@ -194,7 +200,9 @@ void bind_estimate(py::module_& m) {
           py::dict details;
           if (method == "exact") {
             return py::make_tuple(stats::Result::exact(without_gil([&] {
-                                    return estimate::exact_log_partition(rbm, estimate::EnumerateLayer::automatic, threads);
+                                    return estimate::exact_log_partition(
+                                        rbm, estimate::EnumerateLayer::automatic, threads,
+                                        python_stop_poll());
                                   })),
                                   details);
           }
@@ -275,6 +283,7 @@ void bind_estimate(py::module_& m) {
           b.samples = samples;
           b.seed = seed;
           b.threads = threads;
+          b.stop = python_stop_poll();
           const auto lz = log_z_options(log_z, max_exact_units, chains, betas, ais_seed, threads);
           const MatrixF data = to_matrix(x, "data");
           estimate::DbnBound r = without_gil([&] { return estimate::dbn_lower_bound(dbn, data, lz, b); });
@@ -293,7 +302,9 @@ void bind_estimate(py::module_& m) {
   m.def("dbn_exact_log_probability",
         [](const Dbn& dbn, const FloatArray& x, double log_z_top) {
           const MatrixF data = to_matrix(x, "data");
-          return from_vector(without_gil([&] { return estimate::dbn_exact_log_probability(dbn, data, log_z_top); }));
+          return from_vector(without_gil([&] {
+            return estimate::dbn_exact_log_probability(dbn, data, log_z_top, python_stop_poll());
+          }));
         },
         py::arg("dbn"), py::arg("data"), py::arg("log_z_top"));
 }

@@ -1,4 +1,7 @@
 // 2D Ising Monte Carlo, exact references, block-spin transforms, MCRG and time-series statistics.
+// Sampling releases the GIL and polls for Ctrl-C (KeyboardInterrupt within ~50 ms).
+#include <omp.h>
+
 #include "common.hpp"
 #include "rgflow/ising/exact.hpp"
 #include "rgflow/ising/lattice.hpp"
@@ -31,6 +34,20 @@ std::tuple<const std::int8_t*, std::int64_t, int> lattice_batch(const SpinArray&
   throw py::value_error("spins: expected an array [n, L, L] or [L, L]");
 }
 
+// The calling thread's OpenMP team size for one call (threads <= 0: unchanged), restored after.
+class ScopedThreads {
+ public:
+  explicit ScopedThreads(int threads) : previous_(omp_get_max_threads()) {
+    if (threads > 0) omp_set_num_threads(threads);
+  }
+  ~ScopedThreads() { omp_set_num_threads(previous_); }
+  ScopedThreads(const ScopedThreads&) = delete;
+  ScopedThreads& operator=(const ScopedThreads&) = delete;
+
+ private:
+  int previous_;
+};
+
 std::span<const double> series(const DoubleArray& a) {
   if (a.ndim() != 1) throw py::value_error("expected a 1-D series");
   return {a.data(), static_cast<std::size_t>(a.shape(0))};
@@ -43,9 +60,12 @@ void bind_ising(py::module_& m) {
   m.def("critical_coupling", &ising::critical_coupling);
   m.def("kaufman", [](int L, double K) { return exact_dict(ising::kaufman(L, K)); }, py::arg("L"), py::arg("K"),
         "Kaufman's exact log Z, energy and specific heat per spin of the periodic LxL lattice");
-  m.def("enumerate_exact", [](int L, double K) { return exact_dict(ising::enumerate(L, K)); },
+  m.def("enumerate_exact",
+        [](int L, double K) { return exact_dict(without_gil([&] { return ising::enumerate(L, K); })); },
         py::arg("L"), py::arg("K"), "The same by enumerating all 2^(L^2) states (L <= 5)");
-  m.def("density_of_states", &ising::enumerate_density_of_states, py::arg("L"));
+  m.def("density_of_states",
+        [](int L) { return without_gil([&] { return ising::enumerate_density_of_states(L); }); },
+        py::arg("L"));
   m.def("onsager_energy_per_spin", &ising::onsager_energy_per_spin, py::arg("K"));
   m.def("onsager_specific_heat", &ising::onsager_specific_heat, py::arg("K"));
   m.def("yang_magnetization", &ising::yang_magnetization, py::arg("K"));
@@ -53,7 +73,7 @@ void bind_ising(py::module_& m) {
   m.def("sample",
         [](int L, double temperature, const std::string& algorithm, std::int64_t samples, int chains,
            int sweeps_between, int thermalize, std::uint64_t seed, bool keep_spins, double coupling,
-           double field) {
+           double field, int threads) {
           ising::RunConfig c;
           c.model.L = L;
           c.model.temperature = temperature;
@@ -67,7 +87,10 @@ void bind_ising(py::module_& m) {
           c.seed = seed;
           c.keep_spins = keep_spins;
           c.validate();
-          ising::RunResult r = without_gil([&] { return ising::run(c); });
+          ising::RunResult r = without_gil([&] {
+            const ScopedThreads team(threads);  // chains over threads: the result does not change
+            return ising::run(c, {}, python_stop_poll());
+          });
           py::dict d;
           d["L"] = r.L;
           d["chains"] = r.chains;
@@ -85,8 +108,9 @@ void bind_ising(py::module_& m) {
         py::arg("L"), py::arg("temperature"), py::arg("algorithm") = "metropolis",
         py::arg("samples") = 1000, py::arg("chains") = 0, py::arg("sweeps_between") = 1,
         py::arg("thermalize") = 1000, py::arg("seed") = 0, py::arg("keep_spins") = true,
-        py::arg("coupling") = 1.0, py::arg("field") = 0.0,
-        "Markov-chain samples (ising/sampler.hpp); chains interleaved time-major");
+        py::arg("coupling") = 1.0, py::arg("field") = 0.0, py::arg("threads") = 0,
+        "Markov-chain samples (ising/sampler.hpp); chains interleaved time-major. threads <= 0: "
+        "OpenMP's default; the result does not depend on it");
   m.def("summarize",
         [](const DoubleArray& energy, const DoubleArray& magnetization, std::size_t chains, int L,
            double temperature) {

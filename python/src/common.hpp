@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the binding sources: NumPy <-> Eigen without needless copies, JSON through
-// Python's json module, releasing the GIL with periodic Ctrl-C checks, and error translation.
+// Python's json module, releasing the GIL with periodic Ctrl-C checks (SignalCheck for progress
+// hooks, python_stop_poll() for the library's StopPoll), and error translation.
 //
 // Copies: results computed in C++ (MatrixF, VectorD, std::vector) are moved into a heap object
 // that a capsule owns, and handed to NumPy without copying. Model parameters are exposed as views
@@ -18,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "rgflow/core/cancel.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/stats/result.hpp"
 
@@ -119,13 +121,29 @@ class SignalCheck {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
-// Runs f() with the GIL released; an Interrupted from inside becomes the pending Python exception.
+// The StopPoll (core/cancel.hpp) for library computations run by without_gil(). The library
+// calls it only on the thread that released the GIL (never on an OpenMP worker) and at most every
+// 50 ms: it takes the GIL and runs Python's signal handlers. When a handler raised
+// (KeyboardInterrupt) it answers true and leaves that exception pending; the computation then
+// stops and throws rgflow::Cancelled, which without_gil() turns back into the Python exception.
+inline StopPoll python_stop_poll() {
+  return [] {
+    py::gil_scoped_acquire gil;
+    return PyErr_CheckSignals() != 0;
+  };
+}
+
+// Runs f() with the GIL released; an Interrupted or a Cancelled from inside becomes the pending
+// Python exception (KeyboardInterrupt if none is pending).
 template <class F>
 decltype(auto) without_gil(F&& f) {
   try {
     py::gil_scoped_release release;
     return std::forward<F>(f)();
   } catch (const Interrupted&) {
+    throw py::error_already_set();
+  } catch (const Cancelled&) {
+    if (PyErr_Occurred() == nullptr) PyErr_SetNone(PyExc_KeyboardInterrupt);
     throw py::error_already_set();
   }
 }

@@ -50,7 +50,7 @@ struct Path {
 // λ_i = (1 − β)/σ_A,i² + β/σ_i² and mean m_i = [(1 − β) a_A,i/σ_A,i² + β (a_i + (W h)_i)/σ_i²]/λ_i.
 template <class Hid>
 void anneal_batch_gaussian(const Path& path, bool reverse, MatrixF& V, std::vector<Rng>& rngs,
-                           double* log_w) {
+                           double* log_w, StopSignal& stop) {
   const MatrixF& W = *path.weights;
   const Index n = V.rows();
   const Index nv = W.rows();
@@ -68,6 +68,7 @@ void anneal_batch_gaussian(const Path& path, bool reverse, MatrixF& V, std::vect
   Eigen::ArrayXf u_h(nh);
 
   for (std::size_t t = 0; t < K; ++t) {
+    if (stop.check()) return;  // the caller throws Cancelled after the parallel region
     const double b_old = reverse ? path.betas[K - t] : path.betas[t];
     const double b_new = reverse ? path.betas[K - t - 1] : path.betas[t + 1];
     const double db = b_new - b_old;
@@ -119,7 +120,7 @@ void anneal_batch_gaussian(const Path& path, bool reverse, MatrixF& V, std::vect
 // is β_new φ: the same GEMM serves the weight and the transition.
 template <class Vis, class Hid>
 void anneal_batch(const Path& path, bool reverse, MatrixF& V, std::vector<Rng>& rngs,
-                  double* log_w) {
+                  double* log_w, StopSignal& stop) {
   const MatrixF& W = *path.weights;
   const Index n = V.rows();
   const Index nv = W.rows();
@@ -136,6 +137,7 @@ void anneal_batch(const Path& path, bool reverse, MatrixF& V, std::vector<Rng>& 
   RowF vis_bias(nv);
 
   for (std::size_t t = 0; t < K; ++t) {
+    if (stop.check()) return;  // the caller throws Cancelled after the parallel region
     const double b_old = reverse ? path.betas[K - t] : path.betas[t];
     const double b_new = reverse ? path.betas[K - t - 1] : path.betas[t + 1];
     const double db = b_new - b_old;
@@ -338,6 +340,7 @@ AisResult run_ais(const Rbm& target, const Rbm& base, const MatrixF* data,
   if (comm.size() < 1 || comm.rank() < 0 || comm.rank() >= comm.size()) {
     throw Error(fmt::format("AIS: invalid communicator (rank {} of {})", comm.rank(), comm.size()));
   }
+  StopSignal stop(options.stop);
   // Gaussian visible units have no policy type: BernoulliUnits stands in for Vis and is unused.
   const UnitType vis_type = gaussian ? UnitType::bernoulli : target.visible_type();
   dispatch(vis_type, target.hidden_type(), [&](auto vis, auto hid) {
@@ -348,8 +351,10 @@ AisResult run_ais(const Rbm& target, const Rbm& base, const MatrixF* data,
       // Eigen must not split a batch's GEMM over threads: its blocking (and so the rounding) would
       // then depend on the thread count. This sets the nested-region ICV of this thread only.
       omp_set_num_threads(1);
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, 1) nowait
       for (Index bi = 0; bi < n_batches; ++bi) {
+        const StopItem done(stop);
+        if (stop.check()) continue;
         if (bi % comm.size() != comm.rank()) continue;  // another process runs this batch
         const Index first = bi * per_batch;
         const Index n = std::min(per_batch, M - first);
@@ -374,13 +379,15 @@ AisResult run_ais(const Rbm& target, const Rbm& base, const MatrixF* data,
           }
         }
         if (gaussian) {
-          anneal_batch_gaussian<Hid>(path, reverse, V, rngs, log_w.data() + first);
+          anneal_batch_gaussian<Hid>(path, reverse, V, rngs, log_w.data() + first, stop);
         } else {
-          anneal_batch<Vis, Hid>(path, reverse, V, rngs, log_w.data() + first);
+          anneal_batch<Vis, Hid>(path, reverse, V, rngs, log_w.data() + first, stop);
         }
       }
+      stop.wait_for_items(n_batches);  // the calling thread keeps polling for the others
     }
   });
+  stop.throw_if_stopped();
 
   // Other ranks' chains are 0 here; the sum over ranks completes every chain's log weight.
   comm.allreduce_sum(log_w);

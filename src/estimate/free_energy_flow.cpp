@@ -66,7 +66,8 @@ stats::Result layer_log_partition(const Rbm& rbm, const MatrixF& layer_data,
   }
   if (used != nullptr) *used = method;
   if (method == LogZMethod::exact) {
-    return stats::Result::exact(exact_log_partition(rbm, EnumerateLayer::automatic, options.threads));
+    return stats::Result::exact(
+        exact_log_partition(rbm, EnumerateLayer::automatic, options.threads, options.stop));
   }
   // AIS from a base-rate model fitted to the mean activity of the layer's input.
   if (layer_data.rows() < 1 || layer_data.cols() != rbm.n_visible()) {
@@ -91,6 +92,7 @@ stats::Result layer_log_partition(const Rbm& rbm, const MatrixF& layer_data,
   AisOptions ais = options.ais;
   ais.seed = options.ais.seed + static_cast<std::uint64_t>(layer);
   if (options.threads > 0) ais.threads = options.threads;
+  if (options.stop) ais.stop = options.stop;
   return ais_log_partition(rbm, base, ais).log_z;
 }
 
@@ -106,7 +108,9 @@ std::vector<LayerFlow> free_energy_flow(const Dbn& dbn, const MatrixF& data,
   Rng rng(options.seed, 0);
   MatrixF x = data;
   MatrixF next;
+  StopSignal stop(options.log_z.stop);
   for (Index k = 0; k < dbn.n_layers(); ++k) {
+    if (stop.check()) throw Cancelled();
     const Rbm& rbm = dbn.layer(k);
     LayerFlow f;
     f.layer = k;
@@ -186,60 +190,71 @@ void fill_state(std::uint64_t s, Eigen::RowVectorXd& h) {
   for (Index j = 0; j < h.size(); ++j) h[j] = Mid::state(static_cast<int>((s >> j) & 1U));
 }
 
+// Rows are independent and each writes only its own outputs, so rows abandoned after a stop
+// request leave nothing that is used: the caller throws Cancelled.
 template <class Vis, class Mid, class Top>
 void bound_rows(const BoundModel<Vis, Mid, Top>& m, const MatrixD& V, bool exact, Index samples,
                 std::uint64_t seed, int threads, VectorD& out, VectorD& out_error,
-                VectorD* log_p) {
+                VectorD* log_p, StopSignal& stop) {
   const Index N = V.rows();
   const Index n1 = m.l0.w.cols();
   out.resize(N);
   out_error.setZero(N);
   if (log_p != nullptr) log_p->resize(N);
   const std::uint64_t n_states = std::uint64_t{1} << n1;
-#pragma omp parallel for schedule(static) num_threads(threads > 0 ? threads : omp_get_max_threads())
-  for (Index r = 0; r < N; ++r) {
-    const Eigen::RowVectorXd v = V.row(r);
-    const Eigen::RowVectorXd phi = v * m.l0.w + m.l0.b.transpose();  // Q's fields
-    const double log_norm_q = log_partition_sum<Mid>(phi);
-    Eigen::RowVectorXd h(n1);
-    if (exact) {
-      double bound = 0.0;
-      double max_term = -std::numeric_limits<double>::infinity();
-      double sum_exp = 0.0;  // Σ e^{term − max_term}
-      for (std::uint64_t s = 0; s < n_states; ++s) {
-        fill_state<Mid>(s, h);
-        const double log_q = h.dot(phi) - log_norm_q;
-        const double joint = m.log_p0_v_given_h(v, h) + m.log_p1(h);
-        bound += std::exp(log_q) * (joint - log_q);
-        if (joint > max_term) {
-          sum_exp = sum_exp * std::exp(max_term - joint) + 1.0;
-          max_term = joint;
-        } else {
-          sum_exp += std::exp(joint - max_term);
+  constexpr std::uint64_t kCheckMask = (std::uint64_t{1} << 12) - 1;  // check every 4096 states
+#pragma omp parallel num_threads(threads > 0 ? threads : omp_get_max_threads())
+  {
+#pragma omp for schedule(static) nowait
+    for (Index r = 0; r < N; ++r) {
+      const StopItem done(stop);
+      if (stop.check()) continue;
+      const Eigen::RowVectorXd v = V.row(r);
+      const Eigen::RowVectorXd phi = v * m.l0.w + m.l0.b.transpose();  // Q's fields
+      const double log_norm_q = log_partition_sum<Mid>(phi);
+      Eigen::RowVectorXd h(n1);
+      if (exact) {
+        double bound = 0.0;
+        double max_term = -std::numeric_limits<double>::infinity();
+        double sum_exp = 0.0;  // Σ e^{term − max_term}
+        for (std::uint64_t s = 0; s < n_states; ++s) {
+          if ((s & kCheckMask) == kCheckMask && stop.check()) break;
+          fill_state<Mid>(s, h);
+          const double log_q = h.dot(phi) - log_norm_q;
+          const double joint = m.log_p0_v_given_h(v, h) + m.log_p1(h);
+          bound += std::exp(log_q) * (joint - log_q);
+          if (joint > max_term) {
+            sum_exp = sum_exp * std::exp(max_term - joint) + 1.0;
+            max_term = joint;
+          } else {
+            sum_exp += std::exp(joint - max_term);
+          }
         }
+        out[r] = bound;
+        if (log_p != nullptr) (*log_p)[r] = max_term + std::log(sum_exp);
+      } else {
+        // H(Q) = Σ_j [L(φ_j) − φ_j E[h_j]] in closed form; the rest by sampling h ~ Q.
+        double entropy = log_norm_q;
+        for (Index j = 0; j < n1; ++j) entropy -= phi[j] * static_cast<double>(Mid::mean(static_cast<float>(phi[j])));
+        Rng rng(seed, static_cast<std::uint64_t>(r));
+        double sum = 0.0;
+        double sum_sq = 0.0;
+        for (Index t = 0; t < samples; ++t) {
+          for (Index j = 0; j < n1; ++j) h[j] = Mid::sample(static_cast<float>(phi[j]), rng.uniform());
+          const double f = m.log_p0_v_given_h(v, h) + m.log_p1(h);
+          sum += f;
+          sum_sq += f * f;
+        }
+        const double S = static_cast<double>(samples);
+        const double mean = sum / S;
+        const double var = std::max(0.0, (sum_sq - S * mean * mean) / (S - 1.0));
+        out[r] = mean + entropy;
+        out_error[r] = std::sqrt(var / S);
       }
-      out[r] = bound;
-      if (log_p != nullptr) (*log_p)[r] = max_term + std::log(sum_exp);
-    } else {
-      // H(Q) = Σ_j [L(φ_j) − φ_j E[h_j]] in closed form; the rest by sampling h ~ Q.
-      double entropy = log_norm_q;
-      for (Index j = 0; j < n1; ++j) entropy -= phi[j] * static_cast<double>(Mid::mean(static_cast<float>(phi[j])));
-      Rng rng(seed, static_cast<std::uint64_t>(r));
-      double sum = 0.0;
-      double sum_sq = 0.0;
-      for (Index t = 0; t < samples; ++t) {
-        for (Index j = 0; j < n1; ++j) h[j] = Mid::sample(static_cast<float>(phi[j]), rng.uniform());
-        const double f = m.log_p0_v_given_h(v, h) + m.log_p1(h);
-        sum += f;
-        sum_sq += f * f;
-      }
-      const double S = static_cast<double>(samples);
-      const double mean = sum / S;
-      const double var = std::max(0.0, (sum_sq - S * mean * mean) / (S - 1.0));
-      out[r] = mean + entropy;
-      out_error[r] = std::sqrt(var / S);
     }
+    stop.wait_for_items(N);
   }
+  stop.throw_if_stopped();
 }
 
 void check_two_layers(const Dbn& dbn, const MatrixF& data) {
@@ -289,8 +304,9 @@ DbnBound dbn_lower_bound(const Dbn& dbn, const MatrixF& data, const stats::Resul
   dispatch_levels(dbn, [&](auto vis, auto mid, auto top) {
     const BoundModel<decltype(vis), decltype(mid), decltype(top)> model{
         LayerD(dbn.layer(0)), LayerD(dbn.layer(1)), log_z_top.mean};
+    StopSignal stop(options.stop);
     bound_rows(model, V, method == BoundMethod::exact, options.samples, options.seed,
-               thread_count(options.threads), result.per_row, result.per_row_error, nullptr);
+               thread_count(options.threads), result.per_row, result.per_row_error, nullptr, stop);
   });
   result.mean = mean_over_rows(result.per_row);
   result.mean.error = std::hypot(result.mean.error, log_z_top.error);
@@ -305,12 +321,15 @@ DbnBound dbn_lower_bound(const Dbn& dbn, const MatrixF& data, const LogZOptions&
   LogZMethod used = LogZMethod::none;
   const stats::Result log_z_top =
       layer_log_partition(dbn.layer(1), dbn.up_mean(data, 1), log_z, 1, &used);
-  DbnBound result = dbn_lower_bound(dbn, data, log_z_top, options);
+  BoundOptions bound = options;
+  if (!bound.stop) bound.stop = log_z.stop;
+  DbnBound result = dbn_lower_bound(dbn, data, log_z_top, bound);
   result.log_z_method = used;
   return result;
 }
 
-VectorD dbn_exact_log_probability(const Dbn& dbn, const MatrixF& data, double log_z_top) {
+VectorD dbn_exact_log_probability(const Dbn& dbn, const MatrixF& data, double log_z_top,
+                                  const StopPoll& stop_poll) {
   check_two_layers(dbn, data);
   if (dbn.layer(0).n_hidden() > kMaxExactUnits) {
     throw Error(fmt::format("exact DBN log p(v): level 1 has {} units (at most {} can be enumerated)",
@@ -321,7 +340,8 @@ VectorD dbn_exact_log_probability(const Dbn& dbn, const MatrixF& data, double lo
   dispatch_levels(dbn, [&](auto vis, auto mid, auto top) {
     const BoundModel<decltype(vis), decltype(mid), decltype(top)> model{
         LayerD(dbn.layer(0)), LayerD(dbn.layer(1)), log_z_top};
-    bound_rows(model, V, true, 0, 0, 0, bound, error, &log_p);
+    StopSignal stop(stop_poll);
+    bound_rows(model, V, true, 0, 0, 0, bound, error, &log_p, stop);
   });
   return log_p;
 }

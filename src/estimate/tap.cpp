@@ -158,7 +158,8 @@ VectorD clamp_start(const VectorD& start, const UnitFunctions& unit) {
   return start.cwiseMax(unit.lower() + margin).cwiseMin(unit.upper() - margin);
 }
 
-TapFixedPoint iterate(const TapModel& model, const TapOptions& options, VectorD mv) {
+TapFixedPoint iterate(const TapModel& model, const TapOptions& options, VectorD mv,
+                      StopSignal& stop) {
   const int order = options.order;
   VectorD mh(model.b.size());
   {
@@ -175,6 +176,7 @@ TapFixedPoint iterate(const TapModel& model, const TapOptions& options, VectorD 
   };
   TapFixedPoint result;
   for (int t = 0; t < options.max_iterations; ++t) {
+    if (stop.check()) throw Cancelled();  // serial: no parallel region to leave first
     double change = 0.0;
     layer_update(model.b, mv, model.hid, model.vis, order, options.damping, mul_hidden, mh, change);
     layer_update(model.a, mh, model.vis, model.hid, order, options.damping, mul_visible, mv,
@@ -255,7 +257,8 @@ TapFixedPoint tap_fixed_point(const Rbm& rbm, const TapOptions& options,
   } else {
     start = VectorD::Constant(rbm.n_visible(), model.vis.uniform());
   }
-  return iterate(model, options, std::move(start));
+  StopSignal stop(options.stop);
+  return iterate(model, options, std::move(start), stop);
 }
 
 TapFixedPoint tap_best_fixed_point(const Rbm& rbm, const TapOptions& options,
@@ -284,8 +287,9 @@ TapFixedPoint tap_best_fixed_point(const Rbm& rbm, const TapOptions& options,
   }
   TapFixedPoint best;
   bool have = false;
+  StopSignal stop(options.stop);
   for (VectorD& start : starts) {
-    TapFixedPoint candidate = iterate(model, options, std::move(start));
+    TapFixedPoint candidate = iterate(model, options, std::move(start), stop);
     if (!have || better(candidate, best)) best = std::move(candidate);
     have = true;
   }

@@ -99,7 +99,8 @@ void track(double change, double& max_change) {
   if (!(change <= max_change) && !std::isnan(max_change)) max_change = change;
 }
 
-TapFixedPoint iterate(const Model& model, const TapOptions& options, VectorD mv) {
+TapFixedPoint iterate(const Model& model, const TapOptions& options, VectorD mv,
+                      StopSignal& stop) {
   const VectorD reaction = model.w2_prec.colwise().sum().transpose();  // Σ_i W_ij²/σ_i²
   const double damping = options.damping;
   VectorD mh(model.b.size());
@@ -109,6 +110,7 @@ TapFixedPoint iterate(const Model& model, const TapOptions& options, VectorD mv)
   }
   TapFixedPoint out;
   for (int it = 1; it <= options.max_iterations; ++it) {
+    if (stop.check()) throw Cancelled();  // serial: no parallel region to leave first
     double max_change = 0.0;
     VectorD field = model.b + model.w.transpose() * mv.cwiseProduct(model.precision);
     for (Index j = 0; j < mh.size(); ++j) {
@@ -204,7 +206,8 @@ TapFixedPoint gaussian_tap_fixed_point(const Rbm& rbm, const TapOptions& options
     }
     start = *visible_start;
   }
-  return iterate(model, options, std::move(start));
+  StopSignal stop(options.stop);
+  return iterate(model, options, std::move(start), stop);
 }
 
 TapFixedPoint gaussian_tap_best_fixed_point(const Rbm& rbm, const TapOptions& options,
@@ -227,8 +230,9 @@ TapFixedPoint gaussian_tap_best_fixed_point(const Rbm& rbm, const TapOptions& op
   }
   TapFixedPoint best;
   bool have = false;
+  StopSignal stop(options.stop);
   for (VectorD& start : starts) {
-    TapFixedPoint candidate = iterate(model, options, std::move(start));
+    TapFixedPoint candidate = iterate(model, options, std::move(start), stop);
     if (!have || better(candidate, best)) best = std::move(candidate);
     have = true;
   }

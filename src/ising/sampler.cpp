@@ -89,61 +89,97 @@ struct Output {
   }
 };
 
+// Stop checks between sweeps: a sweep of a small lattice takes well under a microsecond, so the
+// calling thread reads the clock (StopSignal::check) only every ~2^14 spin updates of sweeps.
+struct SweepCheck {
+  StopSignal& stop;
+  int every;
+  int count = 0;
+  SweepCheck(StopSignal& s, std::int64_t sites)
+      : stop(s),
+        every(static_cast<int>(std::max<std::int64_t>(1, (std::int64_t{1} << 14) / sites))) {}
+  // True when the chain should stop.
+  bool operator()() {
+    if (++count < every) return stop.stopped();
+    count = 0;
+    return stop.check();
+  }
+};
+
 template <class Chain>
-void run_scalar(const RunConfig& cfg, Output& out, std::int64_t rounds, const Progress& progress) {
+void run_scalar(const RunConfig& cfg, Output& out, std::int64_t rounds, const Progress& progress,
+                StopSignal& stop) {
   const Model& m = cfg.model;
   const int R = out.r.chains;
-#pragma omp parallel for schedule(dynamic, 1)
-  for (int c = 0; c < R; ++c) {
-    Rng rng(cfg.seed, static_cast<std::uint64_t>(c));
-    Chain chain(m);
-    Spins s(static_cast<std::size_t>(m.sites()));
-    initialise(s, m, rng);
-    for (int t = 0; t < cfg.thermalize; ++t) chain.sweep(s, rng);
-    chain.end_thermalization(s, rng);
-    for (std::int64_t r = 0; r < rounds; ++r) {
-      for (int k = 0; k < cfg.sweeps_between; ++k) chain.sweep(s, rng);
-      out.store(r, c, measure(s, m.L, m.coupling, m.field), s);
-      if (c == 0 && progress) progress(r + 1, rounds);
+#pragma omp parallel
+  {
+#pragma omp for schedule(dynamic, 1) nowait
+    for (int c = 0; c < R; ++c) {
+      const StopItem done(stop);
+      SweepCheck stopping(stop, m.sites());
+      if (stop.check()) continue;
+      Rng rng(cfg.seed, static_cast<std::uint64_t>(c));
+      Chain chain(m);
+      Spins s(static_cast<std::size_t>(m.sites()));
+      initialise(s, m, rng);
+      for (int t = 0; t < cfg.thermalize && !stopping(); ++t) chain.sweep(s, rng);
+      if (stop.stopped()) continue;
+      chain.end_thermalization(s, rng);
+      for (std::int64_t r = 0; r < rounds; ++r) {
+        for (int k = 0; k < cfg.sweeps_between && !stopping(); ++k) chain.sweep(s, rng);
+        if (stop.stopped()) break;
+        out.store(r, c, measure(s, m.L, m.coupling, m.field), s);
+        if (c == 0 && progress) progress(r + 1, rounds);
+      }
     }
+    stop.wait_for_items(R);
   }
 }
 
-void run_multispin(const RunConfig& cfg, Output& out, std::int64_t rounds, const Progress& progress) {
+void run_multispin(const RunConfig& cfg, Output& out, std::int64_t rounds, const Progress& progress,
+                   StopSignal& stop) {
   const Model& m = cfg.model;
   const int R = out.r.chains;
   constexpr int kLanes = MetropolisMultiSpin::kLanes;
   const int groups = (R + kLanes - 1) / kLanes;
   const MetropolisMultiSpin chain(m);
   const auto sites = static_cast<std::size_t>(m.sites());
-#pragma omp parallel for schedule(dynamic, 1)
-  for (int g = 0; g < groups; ++g) {
-    Rng rng(cfg.seed, static_cast<std::uint64_t>(g));
-    std::vector<std::uint64_t> words(sites, 0);
-    Spins s(sites);
-    for (int b = 0; b < kLanes; ++b) {
-      initialise(s, m, rng);
-      MetropolisMultiSpin::insert_lane(words, b, s);
-    }
-    for (int t = 0; t < cfg.thermalize; ++t) chain.sweep(words, rng);
-    for (std::int64_t r = 0; r < rounds; ++r) {
-      for (int k = 0; k < cfg.sweeps_between; ++k) chain.sweep(words, rng);
-      const auto lanes = chain.measure_lanes(words);
+#pragma omp parallel
+  {
+#pragma omp for schedule(dynamic, 1) nowait
+    for (int g = 0; g < groups; ++g) {
+      const StopItem done(stop);
+      SweepCheck stopping(stop, m.sites());
+      if (stop.check()) continue;
+      Rng rng(cfg.seed, static_cast<std::uint64_t>(g));
+      std::vector<std::uint64_t> words(sites, 0);
+      Spins s(sites);
       for (int b = 0; b < kLanes; ++b) {
-        const int c = g * kLanes + b;
-        if (c >= R) break;
-        out.store_measurement(r, c, lanes[b]);
-        if (std::int8_t* dst = out.spins_at(r, c))
-          MetropolisMultiSpin::extract_lane(words, b, std::span<std::int8_t>(dst, sites));
+        initialise(s, m, rng);
+        MetropolisMultiSpin::insert_lane(words, b, s);
       }
-      if (g == 0 && progress) progress(r + 1, rounds);
+      for (int t = 0; t < cfg.thermalize && !stopping(); ++t) chain.sweep(words, rng);
+      for (std::int64_t r = 0; r < rounds && !stop.stopped(); ++r) {
+        for (int k = 0; k < cfg.sweeps_between && !stopping(); ++k) chain.sweep(words, rng);
+        if (stop.stopped()) break;
+        const auto lanes = chain.measure_lanes(words);
+        for (int b = 0; b < kLanes; ++b) {
+          const int c = g * kLanes + b;
+          if (c >= R) break;
+          out.store_measurement(r, c, lanes[b]);
+          if (std::int8_t* dst = out.spins_at(r, c))
+            MetropolisMultiSpin::extract_lane(words, b, std::span<std::int8_t>(dst, sites));
+        }
+        if (g == 0 && progress) progress(r + 1, rounds);
+      }
     }
+    stop.wait_for_items(groups);
   }
 }
 
 }  // namespace
 
-RunResult run(const RunConfig& cfg, const Progress& progress) {
+RunResult run(const RunConfig& cfg, const Progress& progress, const StopPoll& stop_poll) {
   cfg.validate();
   RunResult r;
   r.L = cfg.model.L;
@@ -155,18 +191,22 @@ RunResult run(const RunConfig& cfg, const Progress& progress) {
   if (cfg.keep_spins) r.spins.resize(static_cast<std::size_t>(cfg.samples) * sites);
   const std::int64_t rounds = (cfg.samples + r.chains - 1) / r.chains;
   Output out{r, cfg.samples, sites};
+  StopSignal stop(stop_poll);
   switch (cfg.algorithm) {
-    case Algorithm::metropolis: run_multispin(cfg, out, rounds, progress); break;
-    case Algorithm::metropolis_scalar: run_scalar<MetropolisScalar>(cfg, out, rounds, progress); break;
+    case Algorithm::metropolis: run_multispin(cfg, out, rounds, progress, stop); break;
+    case Algorithm::metropolis_scalar:
+      run_scalar<MetropolisScalar>(cfg, out, rounds, progress, stop);
+      break;
     case Algorithm::wolff:
       Wolff{cfg.model};  // validate before entering the parallel region (throws there otherwise)
-      run_scalar<Wolff>(cfg, out, rounds, progress);
+      run_scalar<Wolff>(cfg, out, rounds, progress, stop);
       break;
     case Algorithm::swendsen_wang:
       SwendsenWang{cfg.model};
-      run_scalar<SwendsenWang>(cfg, out, rounds, progress);
+      run_scalar<SwendsenWang>(cfg, out, rounds, progress, stop);
       break;
   }
+  stop.throw_if_stopped();  // after the parallel region, never inside it
   return r;
 }
 

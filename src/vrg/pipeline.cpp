@@ -16,6 +16,7 @@
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/rng.hpp"
 #include "rgflow/core/version.hpp"
+#include "rgflow/core/cancel.hpp"
 #include "rgflow/estimate/ais.hpp"
 #include "rgflow/estimate/free_energy_flow.hpp"
 #include "rgflow/io/dataset.hpp"
@@ -546,6 +547,7 @@ std::pair<std::vector<std::string>, json> run_measure(Context& ctx, const std::s
   fo.flow.log_z.ais.seed = seed;
   fo.flow.log_z.ais.threads = ctx.options.threads;
   fo.flow.log_z.threads = ctx.options.threads;
+  fo.flow.log_z.stop = process_cancel_poll();  // Ctrl-C stops inside a layer's log Z too
   fo.gauge.seed = seed;
   fo.gauge.threads = ctx.options.threads;
   if (T > 0) fo.temperature = T;

@@ -14,18 +14,6 @@
 
 namespace rgflow::vrg {
 
-namespace {
-std::atomic<bool> cancel_flag{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "request_cancel must be signal-safe");
-}  // namespace
-
-void request_cancel() noexcept { cancel_flag.store(true, std::memory_order_relaxed); }
-bool cancel_requested() noexcept { return cancel_flag.load(std::memory_order_relaxed); }
-void reset_cancel() noexcept { cancel_flag.store(false, std::memory_order_relaxed); }
-void throw_if_cancelled() {
-  if (cancel_requested()) throw Cancelled();
-}
-
 void write_text_atomic(const std::string& path, const std::string& text) {
   io::AtomicFile file(path);
   {

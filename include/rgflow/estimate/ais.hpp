@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "rgflow/core/cancel.hpp"
 #include "rgflow/core/communicator.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/rbm/rbm.hpp"
@@ -54,6 +55,11 @@ struct AisOptions {
   // are then summed over ranks, so every rank returns the full result). nullptr: this process
   // runs every chain. The result is bit-identical for any number of ranks.
   const Communicator* communicator = nullptr;
+  // Polled on the calling thread every ~50 ms (between temperatures of a batch, and while waiting
+  // for other threads' batches); when it answers true the run stops and throws Cancelled
+  // (core/cancel.hpp). Empty: never polled. Does not change the result. With a communicator,
+  // every rank must see the same answer (a rank that stops skips the reduction).
+  StopPoll stop;
 };
 
 struct AisResult {
@@ -99,7 +105,8 @@ Rbm base_rate_model(const Rbm& target, const MatrixF& data, double pseudo_count 
 double base_log_partition(const Rbm& base);
 
 // Forward AIS from `base` (W = 0, same n_visible and visible unit type as `target`; its hidden
-// layer only enters log_z_base) to `target`. Throws Error for incompatible models or options.
+// layer only enters log_z_base) to `target`. Throws Error for incompatible models or options,
+// Cancelled when options.stop asked to stop.
 AisResult ais_log_partition(const Rbm& target, const Rbm& base, const AisOptions& options = {});
 
 // Reverse AIS: chain c starts at a row of `data` (all rows in order, cycling, if there are at most

@@ -17,6 +17,7 @@
 // rounding does not accumulate: results agree with a naive float64 double sum to ~1e-14 relative.
 // Work is split into fixed chunks combined in a fixed order: the result is bit-identical for any
 // thread count.
+#include "rgflow/core/cancel.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/rbm/rbm.hpp"
 #include "rgflow/stats/result.hpp"
@@ -33,9 +34,10 @@ inline constexpr Index kMaxExactUnits = 32;
 //   log Z = log Σ_h exp(bᵀh + Σ_i [((a_i + W_{i:}h)² − a_i²)/(2σ_i²) + ½ log(2πσ_i²)])
 // (docs/gaussian.md), log of a density's normaliser. Throws Error if the enumerated layer has
 // more than kMaxExactUnits units, or if `layer` asks to enumerate Gaussian visible units.
-// threads <= 0 uses OpenMP's default.
+// threads <= 0 uses OpenMP's default. `stop` (core/cancel.hpp) is polled on the calling thread
+// every ~50 ms; when it answers true the enumeration stops and throws Cancelled.
 double exact_log_partition(const Rbm& rbm, EnumerateLayer layer = EnumerateLayer::automatic,
-                           int threads = 0);
+                           int threads = 0, const StopPoll& stop = {});
 
 // Mean of log p(v) = −F(v) − log Z over the rows of `data`, with the standard error of that mean
 // over rows (the spread of the data, not numerical error): error = sd/√n, sd with n − 1.
@@ -56,7 +58,7 @@ struct Moments {
   VectorD hidden;    // [n_hidden]
   MatrixD visible_hidden;  // [n_visible, n_hidden]
 };
-Moments exact_model_moments(const Rbm& rbm);
+Moments exact_model_moments(const Rbm& rbm, const StopPoll& stop = {});  // stop: as above
 
 // Exact data-dependent expectations: ⟨v⟩_data, ⟨E[h|v]⟩_data, ⟨v E[h|v]ᵀ⟩_data (rows of `data`
 // weighted equally; conditional means in float64).

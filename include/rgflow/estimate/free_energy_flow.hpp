@@ -37,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rgflow/core/cancel.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/estimate/ais.hpp"
 #include "rgflow/rbm/dbn.hpp"
@@ -57,6 +58,9 @@ struct LogZOptions {
   AisOptions ais;                 // forward AIS; layer k uses seed ais.seed + k
   double base_rate_pseudo_count = 1.0;  // smoothing of the AIS base-rate model (ais.hpp)
   int threads = 0;                // exact enumeration; <= 0: OpenMP's default
+  // Polled by exact enumeration and AIS (then in place of ais.stop when set) and between layers;
+  // true stops with Cancelled (core/cancel.hpp). Empty: never polled; does not change results.
+  StopPoll stop;
 };
 
 // log Z of one RBM by `options.method` (never `none`: Error). `layer_data` (rows at the RBM's
@@ -102,6 +106,7 @@ struct BoundOptions {
   Index samples = 100;       // h ~ Q(h|v) per row (sample), >= 2
   std::uint64_t seed = 0;    // row n draws from Rng(seed, n): independent of the thread count
   int threads = 0;           // <= 0: OpenMP's default
+  StopPoll stop;             // polled over rows (and states); true: Cancelled. Empty: never
 };
 
 struct DbnBound {
@@ -128,7 +133,8 @@ DbnBound dbn_lower_bound(const Dbn& dbn, const MatrixF& data, const LogZOptions&
                          const BoundOptions& options = {});
 
 // Exact log p(v) = log Σ_h p_0(v|h) e^{−F_1(h)} − log Z_1 of a 2-layer DBN, by enumerating level
-// 1 (at most kMaxExactUnits units; cost 2^{n_1}·N·n_0), in float64.
-VectorD dbn_exact_log_probability(const Dbn& dbn, const MatrixF& data, double log_z_top);
+// 1 (at most kMaxExactUnits units; cost 2^{n_1}·N·n_0), in float64. `stop`: as BoundOptions::stop.
+VectorD dbn_exact_log_probability(const Dbn& dbn, const MatrixF& data, double log_z_top,
+                                  const StopPoll& stop = {});
 
 }  // namespace rgflow::estimate

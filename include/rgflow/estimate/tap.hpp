@@ -27,6 +27,7 @@
 // tap_fixed_point). Order 1 is the Gibbs–Bogoliubov mean-field bound: log Z ≥ −F_1(m) for EVERY
 // m, so the order-1 estimate is a lower bound on log Z. Orders 2 and 3 are approximations, neither
 // an upper nor a lower bound; for weak couplings (|W| ~ w) the error of order k is O(w^{k+1}).
+#include "rgflow/core/cancel.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/rbm/rbm.hpp"
 #include "rgflow/stats/result.hpp"
@@ -38,6 +39,9 @@ struct TapOptions {
   int max_iterations = 200;  // sweeps (one hidden and one visible update each)
   double damping = 0.5;      // m ← damping · m_old + (1 − damping) · m_new, in [0, 1)
   double tolerance = 1e-10;  // converged when max |Δm| over both layers in one sweep < tolerance
+  // Polled between sweeps (on the calling thread, every ~50 ms); true stops the search with
+  // Cancelled (core/cancel.hpp). Empty: never polled. Does not change the result.
+  StopPoll stop;
 };
 
 struct TapFixedPoint {

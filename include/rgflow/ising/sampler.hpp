@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "rgflow/core/cancel.hpp"
 #include "rgflow/ising/lattice.hpp"
 
 namespace rgflow::ising {
@@ -50,8 +51,12 @@ struct RunResult {
   std::vector<double> magnetization;   // Σs/N per sample (signed)
 };
 
-// `progress(done, total)` is called now and then from one thread (chain 0).
+// `progress(done, total)` is called now and then from one thread (chain 0's, which need not be
+// the calling thread). `stop` (core/cancel.hpp) is polled on the calling thread only, every ~50 ms
+// (between sweeps, and while other threads finish their chains); when it answers true every chain
+// stops at its next sweep and run() throws Cancelled. Empty: never polled; it never changes the
+// result.
 using Progress = std::function<void(std::int64_t done, std::int64_t total)>;
-RunResult run(const RunConfig& config, const Progress& progress = {});
+RunResult run(const RunConfig& config, const Progress& progress = {}, const StopPoll& stop = {});
 
 }  // namespace rgflow::ising

@@ -16,17 +16,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rgflow/core/cancel.hpp"
+
 namespace rgflow::vrg {
 
-// Cancellation: request_cancel() may be called from a signal handler; throw_if_cancelled()
-// throws Cancelled at the pipeline's check points (between mini-batches, stages, AIS layers).
-struct Cancelled : std::runtime_error {
-  Cancelled() : std::runtime_error("interrupted") {}
-};
-void request_cancel() noexcept;
-bool cancel_requested() noexcept;
-void reset_cancel() noexcept;
-void throw_if_cancelled();
+// Cancellation: the process-wide request of core/cancel.hpp. request_cancel() may be called from
+// a signal handler; throw_if_cancelled() throws Cancelled at the pipeline's check points (between
+// mini-batches, stages, AIS layers).
+using rgflow::Cancelled;
+using rgflow::cancel_requested;
+using rgflow::request_cancel;
+using rgflow::reset_cancel;
+using rgflow::throw_if_cancelled;
 
 // Progress of the pipeline, implemented by the CLI (bars on stderr) or by tests.
 class Reporter {
