@@ -172,14 +172,17 @@ void direct_field(const Problem& p, std::uint64_t g, VectorD& field, double& s_l
 // Visits the Gray states g ∈ [begin, end) and calls visit(bits, field, s_linear), where field is
 // φ_o(s) (updated by ±Δ·C[k,:] per step, recomputed every 2^kRestartBits states) and s_linear is
 // c_sᵀ s. Additive float64 updates drift by ~√steps · ε |C|, far below the tolerances we need.
+// Stops early (leaving the chunk unfinished) when `stop` asks to, checked at each restart.
 template <class S, class Visit>
-void visit_states(const Problem& p, std::uint64_t begin, std::uint64_t end, Visit&& visit) {
+void visit_states(const Problem& p, std::uint64_t begin, std::uint64_t end, StopSignal& stop,
+                  Visit&& visit) {
   constexpr double step = unit_step<S>();
   const std::uint64_t restart_mask = (std::uint64_t{1} << kRestartBits) - 1;
   VectorD field(p.m());
   double s_linear = 0.0;
   for (std::uint64_t g = begin; g < end; ++g) {
     if (g == begin || (g & restart_mask) == 0) {
+      if (stop.check()) return;
       direct_field<S>(p, g, field, s_linear);
     } else {
       const int k = std::countr_zero(g);  // Gray codes of g−1 and g differ in bit k
@@ -201,19 +204,25 @@ double log_weight_from_field(const VectorD& field, double s_linear) {
 
 // Reference path for any parameter size: one log1p/exp per unit and state.
 template <class S, class O>
-double log_partition_general(const Problem& p, int threads) {
+double log_partition_general(const Problem& p, int threads, StopSignal& stop) {
   const Chunking ch = make_chunking(p.n(), kMaxChunkBits);
   std::vector<LogSumExp> parts(static_cast<std::size_t>(ch.n_chunks));
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (worth_parallel(p))
-  for (std::int64_t c = 0; c < ch.n_chunks; ++c) {
-    const std::uint64_t begin = static_cast<std::uint64_t>(c) << ch.chunk_bits;
-    const std::uint64_t end = begin + (std::uint64_t{1} << ch.chunk_bits);
-    LogSumExp lse;
-    visit_states<S>(p, begin, end, [&](std::uint64_t, const VectorD& field, double s_linear) {
-      lse.add(log_weight_from_field<O>(field, s_linear));
-    });
-    parts[static_cast<std::size_t>(c)] = lse;
+#pragma omp parallel num_threads(threads) if (worth_parallel(p))
+  {
+#pragma omp for schedule(dynamic, 1) nowait
+    for (std::int64_t c = 0; c < ch.n_chunks; ++c) {
+      const StopItem done(stop);
+      const std::uint64_t begin = static_cast<std::uint64_t>(c) << ch.chunk_bits;
+      const std::uint64_t end = begin + (std::uint64_t{1} << ch.chunk_bits);
+      LogSumExp lse;
+      visit_states<S>(p, begin, end, stop, [&](std::uint64_t, const VectorD& field, double s_linear) {
+        lse.add(log_weight_from_field<O>(field, s_linear));
+      });
+      parts[static_cast<std::size_t>(c)] = lse;
+    }
+    stop.wait_for_items(ch.n_chunks);
   }
+  stop.throw_if_stopped();
   LogSumExp total;
   for (const LogSumExp& part : parts) total.add(part);
   return total.log();
@@ -224,10 +233,22 @@ double log_partition_general(const Problem& p, int threads) {
 // (log 2cosh φ = −φ + log(1 + e^{2φ})). The linear parts are a scalar updated per step; the
 // nonlinear part is log Π_j (1 + e_j) with e_j = e^{β φ_j} kept multiplicatively, so the inner
 // loop over the m units is one multiply for e_j, one add and one multiply for the product: no
-// transcendental function, and it vectorizes (omp simd). The product is formed in slices of
-// `slice` units whose product cannot overflow, then renormalized with frexp; one log per state.
+// transcendental function, and it vectorizes (omp simd). The product runs in kLanes independent
+// partial products, each over at most `slice` factors so it cannot overflow, renormalised through
+// the exponent field; one log per state.
+// x = m · 2^e with m in [0.5, 1) for a positive normal x: returns m and adds e to `exponent`
+// (frexp without the library call).
+inline double split_exponent(double x, long& exponent) {
+  const auto bits = std::bit_cast<std::uint64_t>(x);
+  exponent += static_cast<long>((bits >> 52) & 0x7ff) - 1022;
+  return std::bit_cast<double>((bits & ~(std::uint64_t{0x7ff} << 52)) | (std::uint64_t{1022} << 52));
+}
+
+// Independent partial products per state in log_partition_fast: four AVX-512 vectors of doubles.
+constexpr int kLanes = 32;
+
 template <class S, class O>
-double log_partition_fast(const Problem& p, double bound, int threads) {
+double log_partition_fast(const Problem& p, double bound, int threads, StopSignal& stop) {
   constexpr double alpha = O::type == UnitType::spin ? -1.0 : 0.0;
   constexpr double beta = O::type == UnitType::spin ? 2.0 : 1.0;
   constexpr double step = unit_step<S>();
@@ -259,8 +280,9 @@ double log_partition_fast(const Problem& p, double bound, int threads) {
     VectorD field(m);
     std::vector<double> e(static_cast<std::size_t>(m));
     double* const ep = e.data();
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, 1) nowait
     for (std::int64_t c = 0; c < ch.n_chunks; ++c) {
+      const StopItem done(stop);
       const std::uint64_t begin = static_cast<std::uint64_t>(c) << ch.chunk_bits;
       const std::uint64_t end = begin + (std::uint64_t{1} << ch.chunk_bits);
       LogSumExp lse;
@@ -268,6 +290,7 @@ double log_partition_fast(const Problem& p, double bound, int threads) {
       for (std::uint64_t g = begin; g < end; ++g) {
         const double* factor = nullptr;
         if (g == begin || (g & restart_mask) == 0) {
+          if (stop.check()) break;  // the chunk's part is discarded: Cancelled follows
           double s_linear = 0.0;
           direct_field<S>(p, g, field, s_linear);
           linear = s_linear + alpha * field.sum();
@@ -278,32 +301,47 @@ double log_partition_fast(const Problem& p, double bound, int threads) {
           factor = on ? up.row(k).data() : down.row(k).data();
           linear += on ? linear_step[k] : -linear_step[k];
         }
-        // log Π_j (1 + e_j) = log(mantissa) + exponent · ln 2.
+        // log Π_j (1 + e_j) = log(mantissa) + exponent · ln 2, with kLanes independent partial
+        // products (one multiply chain would wait on its own latency at every step), each over
+        // at most `slice` factors, folded into (mantissa, exponent) by exponent-field arithmetic.
         double mantissa = 1.0;
         long exponent = 0;
-        for (Index j0 = 0; j0 < m; j0 += slice) {
-          const Index j1 = std::min(m, j0 + slice);
-          double product = 1.0;
+        for (Index j0 = 0; j0 < m; j0 += slice * kLanes) {
+          const Index j1 = std::min(m, j0 + slice * kLanes);
+          alignas(64) double acc[kLanes];
+          for (int l = 0; l < kLanes; ++l) acc[l] = 1.0;
+          Index j = j0;
           if (factor != nullptr) {
-#pragma omp simd reduction(* : product)
-            for (Index j = j0; j < j1; ++j) {
+            for (; j + kLanes <= j1; j += kLanes) {
+#pragma omp simd aligned(acc : 64)
+              for (int l = 0; l < kLanes; ++l) {
+                const double x = ep[j + l] * factor[j + l];
+                ep[j + l] = x;
+                acc[l] *= 1.0 + x;
+              }
+            }
+            for (int l = 0; j < j1; ++j, ++l) {
               const double x = ep[j] * factor[j];
               ep[j] = x;
-              product *= 1.0 + x;
+              acc[l] *= 1.0 + x;
             }
           } else {
-#pragma omp simd reduction(* : product)
-            for (Index j = j0; j < j1; ++j) product *= 1.0 + ep[j];
+            for (; j + kLanes <= j1; j += kLanes) {
+#pragma omp simd aligned(acc : 64)
+              for (int l = 0; l < kLanes; ++l) acc[l] *= 1.0 + ep[j + l];
+            }
+            for (int l = 0; j < j1; ++j, ++l) acc[l] *= 1.0 + ep[j];
           }
-          int e2 = 0;
-          mantissa = std::frexp(mantissa * product, &e2);
-          exponent += e2;
+          for (int l = 0; l < kLanes; ++l) mantissa *= split_exponent(acc[l], exponent);
+          mantissa = split_exponent(mantissa, exponent);
         }
         lse.add(linear + std::log(mantissa) + static_cast<double>(exponent) * kLn2);
       }
       parts[static_cast<std::size_t>(c)] = lse;
     }
+    stop.wait_for_items(ch.n_chunks);
   }
+  stop.throw_if_stopped();
   LogSumExp total;
   for (const LogSumExp& part : parts) total.add(part);
   return total.log();
@@ -328,11 +366,11 @@ double field_bound(const Problem& p) {
 }
 
 template <class S, class O>
-double log_partition(const Problem& p, int threads) {
+double log_partition(const Problem& p, int threads, StopSignal& stop) {
   constexpr double beta = O::type == UnitType::spin ? 2.0 : 1.0;
   const double bound = beta * field_bound<S>(p);
-  if (bound <= kMaxFastExponent) return log_partition_fast<S, O>(p, bound, threads);
-  return log_partition_general<S, O>(p, threads);
+  if (bound <= kMaxFastExponent) return log_partition_fast<S, O>(p, bound, threads, stop);
+  return log_partition_general<S, O>(p, threads, stop);
 }
 
 // Gaussian visible layer: log w(h) = bᵀh + Σ_i μ_i²/(2σ_i²) + c with μ = φ_o(h) and the
@@ -354,20 +392,26 @@ struct GaussianWeight {
 };
 
 template <class S>
-double log_partition_gaussian(const Problem& p, int threads) {
+double log_partition_gaussian(const Problem& p, int threads, StopSignal& stop) {
   const GaussianWeight gw(p);
   const Chunking ch = make_chunking(p.n(), kMaxChunkBits);
   std::vector<LogSumExp> parts(static_cast<std::size_t>(ch.n_chunks));
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (worth_parallel(p))
-  for (std::int64_t c = 0; c < ch.n_chunks; ++c) {
-    const std::uint64_t begin = static_cast<std::uint64_t>(c) << ch.chunk_bits;
-    const std::uint64_t end = begin + (std::uint64_t{1} << ch.chunk_bits);
-    LogSumExp lse;
-    visit_states<S>(p, begin, end, [&](std::uint64_t, const VectorD& field, double s_linear) {
-      lse.add(gw.log_weight(field, s_linear));
-    });
-    parts[static_cast<std::size_t>(c)] = lse;
+#pragma omp parallel num_threads(threads) if (worth_parallel(p))
+  {
+#pragma omp for schedule(dynamic, 1) nowait
+    for (std::int64_t c = 0; c < ch.n_chunks; ++c) {
+      const StopItem done(stop);
+      const std::uint64_t begin = static_cast<std::uint64_t>(c) << ch.chunk_bits;
+      const std::uint64_t end = begin + (std::uint64_t{1} << ch.chunk_bits);
+      LogSumExp lse;
+      visit_states<S>(p, begin, end, stop, [&](std::uint64_t, const VectorD& field, double s_linear) {
+        lse.add(gw.log_weight(field, s_linear));
+      });
+      parts[static_cast<std::size_t>(c)] = lse;
+    }
+    stop.wait_for_items(ch.n_chunks);
   }
+  stop.throw_if_stopped();
   LogSumExp total;
   for (const LogSumExp& part : parts) total.add(part);
   return total.log();
@@ -420,14 +464,17 @@ double mean_of(double field) {
 
 }  // namespace
 
-double exact_log_partition(const Rbm& rbm, EnumerateLayer layer, int threads) {
+double exact_log_partition(const Rbm& rbm, EnumerateLayer layer, int threads,
+                           const StopPoll& stop_poll) {
   const Problem p = make_problem(rbm, layer);
   const int nt = thread_count(threads);
+  StopSignal stop(stop_poll);
   if (p.gaussian()) {
-    return dispatch(p.s_type, [&](auto s) { return log_partition_gaussian<decltype(s)>(p, nt); });
+    return dispatch(p.s_type, [&](auto s) { return log_partition_gaussian<decltype(s)>(p, nt, stop); });
   }
-  return dispatch(p.s_type, p.o_type,
-                  [&](auto s, auto o) { return log_partition<decltype(s), decltype(o)>(p, nt); });
+  return dispatch(p.s_type, p.o_type, [&](auto s, auto o) {
+    return log_partition<decltype(s), decltype(o)>(p, nt, stop);
+  });
 }
 
 stats::Result mean_log_likelihood(const Rbm& rbm, const MatrixF& data, double log_z) {
@@ -444,9 +491,10 @@ stats::Result mean_log_likelihood(const Rbm& rbm, const MatrixF& data, double lo
   return r;
 }
 
-Moments exact_model_moments(const Rbm& rbm) {
+Moments exact_model_moments(const Rbm& rbm, const StopPoll& stop_poll) {
   const Problem p = make_problem(rbm, EnumerateLayer::automatic);
-  const double log_z = exact_log_partition(rbm, EnumerateLayer::automatic);
+  const double log_z = exact_log_partition(rbm, EnumerateLayer::automatic, 0, stop_poll);
+  StopSignal stop(stop_poll);
   const Index n = p.n();
   const Index m = p.m();
   // Fixed chunks with their own accumulators, summed in order: thread-count independent.
@@ -460,43 +508,54 @@ Moments exact_model_moments(const Rbm& rbm) {
     const GaussianWeight gw(p);
     dispatch(p.s_type, [&](auto s_units) {
       using S = decltype(s_units);
-#pragma omp parallel for schedule(dynamic, 1) if (worth_parallel(p))
-      for (std::int64_t c = 0; c < ch.n_chunks; ++c) {
-        const auto ci = static_cast<std::size_t>(c);
-        const std::uint64_t begin = static_cast<std::uint64_t>(c) << ch.chunk_bits;
-        const std::uint64_t end = begin + (std::uint64_t{1} << ch.chunk_bits);
-        VectorD s(n);
-        visit_states<S>(p, begin, end, [&](std::uint64_t bits, const VectorD& field, double s_lin) {
-          const double prob = std::exp(gw.log_weight(field, s_lin) - log_z);
-          for (Index k = 0; k < n; ++k) s[k] = unit_state<S>(bits, k);
-          s_sum[ci] += prob * s;
-          o_sum[ci] += prob * field;
-          so_sum[ci].noalias() += (prob * s) * field.transpose();
-        });
+#pragma omp parallel if (worth_parallel(p))
+      {
+#pragma omp for schedule(dynamic, 1) nowait
+        for (std::int64_t c = 0; c < ch.n_chunks; ++c) {
+          const StopItem done(stop);
+          const auto ci = static_cast<std::size_t>(c);
+          const std::uint64_t begin = static_cast<std::uint64_t>(c) << ch.chunk_bits;
+          const std::uint64_t end = begin + (std::uint64_t{1} << ch.chunk_bits);
+          VectorD s(n);
+          visit_states<S>(p, begin, end, stop, [&](std::uint64_t bits, const VectorD& field, double s_lin) {
+            const double prob = std::exp(gw.log_weight(field, s_lin) - log_z);
+            for (Index k = 0; k < n; ++k) s[k] = unit_state<S>(bits, k);
+            s_sum[ci] += prob * s;
+            o_sum[ci] += prob * field;
+            so_sum[ci].noalias() += (prob * s) * field.transpose();
+          });
+        }
+        stop.wait_for_items(ch.n_chunks);
       }
     });
   } else {
   dispatch(p.s_type, p.o_type, [&](auto s_units, auto o_units) {
     using S = decltype(s_units);
     using O = decltype(o_units);
-#pragma omp parallel for schedule(dynamic, 1) if (worth_parallel(p))
-    for (std::int64_t c = 0; c < ch.n_chunks; ++c) {
-      const auto ci = static_cast<std::size_t>(c);
-      const std::uint64_t begin = static_cast<std::uint64_t>(c) << ch.chunk_bits;
-      const std::uint64_t end = begin + (std::uint64_t{1} << ch.chunk_bits);
-      VectorD s(n), o_mean(m);
-      visit_states<S>(p, begin, end, [&](std::uint64_t bits, const VectorD& field, double s_lin) {
-        // p(s) = w(s)/Z; the other layer enters through its exact conditional mean E[o | s].
-        const double prob = std::exp(log_weight_from_field<O>(field, s_lin) - log_z);
-        for (Index k = 0; k < n; ++k) s[k] = unit_state<S>(bits, k);
-        for (Index j = 0; j < m; ++j) o_mean[j] = mean_of<O>(field[j]);
-        s_sum[ci] += prob * s;
-        o_sum[ci] += prob * o_mean;
-        so_sum[ci].noalias() += (prob * s) * o_mean.transpose();
-      });
+#pragma omp parallel if (worth_parallel(p))
+    {
+#pragma omp for schedule(dynamic, 1) nowait
+      for (std::int64_t c = 0; c < ch.n_chunks; ++c) {
+        const StopItem done(stop);
+        const auto ci = static_cast<std::size_t>(c);
+        const std::uint64_t begin = static_cast<std::uint64_t>(c) << ch.chunk_bits;
+        const std::uint64_t end = begin + (std::uint64_t{1} << ch.chunk_bits);
+        VectorD s(n), o_mean(m);
+        visit_states<S>(p, begin, end, stop, [&](std::uint64_t bits, const VectorD& field, double s_lin) {
+          // p(s) = w(s)/Z; the other layer enters through its exact conditional mean E[o | s].
+          const double prob = std::exp(log_weight_from_field<O>(field, s_lin) - log_z);
+          for (Index k = 0; k < n; ++k) s[k] = unit_state<S>(bits, k);
+          for (Index j = 0; j < m; ++j) o_mean[j] = mean_of<O>(field[j]);
+          s_sum[ci] += prob * s;
+          o_sum[ci] += prob * o_mean;
+          so_sum[ci].noalias() += (prob * s) * o_mean.transpose();
+        });
+      }
+      stop.wait_for_items(ch.n_chunks);
     }
   });
   }
+  stop.throw_if_stopped();
   VectorD s_total = VectorD::Zero(n), o_total = VectorD::Zero(m);
   MatrixD so_total = MatrixD::Zero(n, m);
   for (std::size_t c = 0; c < s_sum.size(); ++c) {
