@@ -5,7 +5,7 @@
 // the initialisation); the per-epoch monitors run on one row. Prints one JSON object with the
 // parameters, the seed, samples/s = rows·epochs / seconds and the same per CPU second of the
 // process (samples_per_cpu_s). Bad arguments: exit status 2.
-// Usage: rbm_train_time DATA [--hidden 500] [--method cd|pcd] [--steps 1] [--batch-size 100]
+// Usage: rbm_train_time DATA [--hidden 500] [--method cd|pcd|pcd-hidden] [--steps 1] [--batch-size 100]
 //                            [--epochs 1] [--rows N] [--threads 1] [--seed 1]
 #include <omp.h>
 
@@ -35,7 +35,7 @@ double cpu_seconds() {
 int main(int argc, char** argv) {
   using namespace rgflow;
   try {
-    if (argc < 2) throw Error("usage: rbm_train_time DATA [--hidden N] [--method cd|pcd] [--steps K] "
+    if (argc < 2) throw Error("usage: rbm_train_time DATA [--hidden N] [--method cd|pcd|pcd-hidden] [--steps K] "
                               "[--batch-size B] [--epochs E] [--rows N] [--threads T] [--seed S]");
     const std::string path = argv[1];
     long hidden = 500, batch = 100, rows = 0, steps = 1, epochs = 1, threads = 1;
@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
       const long x = std::strtol(v.c_str(), &end, 10);
       const bool is_int = end != v.c_str() && *end == '\0';
       if (a == "--method") {
-        method = v;
+        method = v;  // cd | pcd | pcd-hidden (PCD whose chains carry hidden samples)
       } else if (!is_int || x < 0) {
         throw Error(a + " " + v + ": not a non-negative integer");
       } else if (a == "--hidden") {
@@ -72,12 +72,15 @@ int main(int argc, char** argv) {
     }
     if (threads < 1 || hidden < 1 || batch < 1 || steps < 1 || epochs < 1)
       throw Error("--threads, --hidden, --batch-size, --steps and --epochs must be >= 1");
-    Eigen::setNbThreads(static_cast<int>(threads));
+    // rgflow's threading: one OpenMP region per update (src/train/chunked_gibbs.hpp) with
+    // single-threaded Eigen products inside, as in the CLI.
+    Eigen::setNbThreads(1);
     omp_set_num_threads(static_cast<int>(threads));
     io::Dataset ds = io::load_dataset(path);
     MatrixF data = rows > 0 && rows < ds.data.rows() ? MatrixF(ds.data.topRows(rows)) : std::move(ds.data);
     train::TrainConfig c;
-    c.method = train::parse_method(method);
+    c.pcd_hidden_state = method == "pcd-hidden";
+    c.method = train::parse_method(c.pcd_hidden_state ? std::string("pcd") : method);
     c.steps = static_cast<int>(steps);
     c.batch_size = batch;
     c.epochs = static_cast<int>(epochs);

@@ -6,12 +6,14 @@
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <omp.h>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "cli_util.hpp"
 #include "commands.hpp"
+#include "interrupt.hpp"
 #include "progress.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/rng.hpp"
@@ -68,6 +70,8 @@ struct TrainOptions {
   int replicas = 10;
   double pt_beta_min = 0.1;
   bool pt_adaptive = false;
+  std::string pcd_state = "visible";
+  int train_threads = 0;
   int epochs = 10;
   Index batch_size = 100;
   double learning_rate = 0.05;
@@ -169,6 +173,8 @@ std::map<std::string, std::string> config_attributes(const train::TrainConfig& c
 
 void run_train(TrainOptions& o) {
   const auto t0 = Clock::now();
+  check_range("--threads", std::int64_t{o.train_threads}, 0, 1024);
+  if (o.train_threads > 0) omp_set_num_threads(o.train_threads);
   check_output_path(o.output, {".h5", ".hdf5"});
   if (!o.log.empty()) check_output_path(o.log, {".csv", ".jsonl"});
   if (o.checkpoint_every < 0)
@@ -233,6 +239,7 @@ void run_train(TrainOptions& o) {
     config.pt_replicas = o.replicas;
     config.pt_beta_min = static_cast<float>(o.pt_beta_min);
     config.pt_adaptive = o.pt_adaptive;
+    config.pcd_hidden_state = o.pcd_state == "hidden";
     config.epochs = o.epochs;
     config.batch_size = o.batch_size;
     config.learning_rate = static_cast<float>(o.learning_rate);
@@ -478,6 +485,16 @@ void add_train(CLI::App& rbm) {
   o->model_options.push_back(
       cmd->add_flag("--pt-adaptive", o->pt_adaptive,
                     "PT: adapt the ladder toward equal swap acceptance between neighbours"));
+  o->model_options.push_back(
+      cmd->add_option("--pcd-state", o->pcd_state,
+                      "PCD: what the persistent chains carry between updates: visible samples "
+                      "(Tieleman 2008) or hidden samples (scikit-learn's scheme; one product fewer "
+                      "per update)")
+          ->check(CLI::IsMember({"visible", "hidden"}))
+          ->capture_default_str());
+  cmd->add_option("--threads", o->train_threads,
+                  "Threads (0: OpenMP default); the trained model does not depend on it")
+      ->capture_default_str();
   o->epochs_option = cmd->add_option("--epochs", o->epochs,
                                      "Passes over the training data (with "
                                      "--resume: the new total)")
@@ -598,7 +615,8 @@ LogzEstimate estimate_log_z(const Rbm& rbm, const std::string& model_path,
   if (o.method == "exact") {
     check_exact_possible(rbm, model_path);
     out.log_z = stats::Result::exact(
-        estimate::exact_log_partition(rbm, estimate::EnumerateLayer::automatic, o.threads));
+        estimate::exact_log_partition(rbm, estimate::EnumerateLayer::automatic, o.threads,
+                                      stop_poll()));
     return out;
   }
   if (o.method == "ais" || o.method == "reverse-ais") {
@@ -609,6 +627,7 @@ LogzEstimate estimate_log_z(const Rbm& rbm, const std::string& model_path,
     ais.chains = o.chains;
     ais.seed = o.seed;
     ais.threads = o.threads;
+    ais.stop = stop_poll();
     if (o.betas > 0) ais.betas = estimate::linear_ais_schedule(static_cast<std::size_t>(o.betas));
     // Base model: the data's visible marginals when data are given, else the uniform model.
     const Rbm base = data != nullptr ? estimate::base_rate_model(rbm, *data)
@@ -642,6 +661,7 @@ LogzEstimate estimate_log_z(const Rbm& rbm, const std::string& model_path,
   check_range("--tap-damping", o.tap_damping, 0.0, 0.999999);
   tap.max_iterations = o.tap_iterations;
   tap.damping = o.tap_damping;
+  tap.stop = stop_poll();
   MatrixF starts;
   if (data != nullptr) starts = data->topRows(std::min<Index>(data->rows(), 20));
   if (rbm.visible_type() == UnitType::gaussian) {
@@ -695,7 +715,12 @@ void run_logz(const LogzOptions& o) {
     standardize_like_model(o.model, rbm, data, nullptr);
   }
   const auto t0 = Clock::now();
-  const LogzEstimate est = estimate_log_z(rbm, o.model, o.estimator, o.data.empty() ? nullptr : &data);
+  LogzEstimate est;
+  {
+    const InterruptScope interrupts;  // Ctrl-C: Cancelled, nothing printed, exit 130 (main)
+    est = estimate_log_z(rbm, o.model, o.estimator, o.data.empty() ? nullptr : &data);
+    throw_if_cancelled();
+  }
   const double seconds = seconds_since(t0);
   if (o.json) {
     nlohmann::json j = {{"log_z", to_json(est.log_z)},
@@ -740,7 +765,12 @@ void run_loglik(const LoglikOptions& o) {
   const double log_jacobian = standardize_like_model(o.model, rbm, data, &standardization);
   const bool density = rbm.visible_type() == UnitType::gaussian;
   const auto t0 = Clock::now();
-  const LogzEstimate est = estimate_log_z(rbm, o.model, o.estimator, &data);
+  LogzEstimate est;
+  {
+    const InterruptScope interrupts;  // Ctrl-C: Cancelled, nothing printed, exit 130 (main)
+    est = estimate_log_z(rbm, o.model, o.estimator, &data);
+    throw_if_cancelled();
+  }
   // log p(v) = −F(v) − log Z; the error adds the spread over rows and the error of log Z.
   // Standardised models: log p(x) = log p(x') + log |∂x'/∂x|, the density of the data as given.
   stats::Result ll = estimate::mean_log_likelihood(rbm, data, est.log_z.mean);

@@ -1,6 +1,8 @@
 // rgflow._core: the pybind11 extension behind the pure-Python package (python/rgflow). Thin:
 // every function forwards to the public C++ API (include/rgflow/...); the scikit-learn layer,
 // argument checking in sklearn's style and plotting live in Python.
+#include <Eigen/Core>
+
 #include "common.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/version.hpp"
@@ -10,6 +12,10 @@ PYBIND11_MODULE(_core, m) {
   using namespace rgflow::python;
   m.doc() = "rgflow C++ core (RBMs, DBNs, estimators, 2D Ising Monte Carlo, block spins)";
   m.attr("__version__") = rgflow::version();
+  // The CLI's threading policy (apps/rgflow/main.cpp): Eigen's products single-threaded, rgflow's
+  // own OpenMP regions (training updates, AIS chains, enumeration) use the threads, so results do
+  // not depend on the thread count and threads are never nested.
+  Eigen::setNbThreads(1);
   // User errors (bad files, values, options) become ValueError; FileError is a subclass naming
   // the file, so `except rgflow.FileError` works as well as `except ValueError`.
   static py::exception<rgflow::Error> error(m, "Error", PyExc_ValueError);

@@ -120,6 +120,9 @@ void TrainConfig::validate() const {
     throw Error(fmt::format("TAP damping must be in [0, 1) (got {})", tap_damping));
   }
   if (tap_chains < 0) throw Error(fmt::format("TAP chains must be >= 0 (got {})", tap_chains));
+  if (pcd_hidden_state && method != Method::pcd) {
+    throw Error("hidden-state chains (--pcd-state hidden) apply to --method pcd only");
+  }
   if (pt_replicas < 2) {
     throw Error(fmt::format("parallel tempering needs >= 2 replicas (got {})", pt_replicas));
   }
@@ -158,6 +161,7 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
       {"pt_replicas", c.pt_replicas},
       {"pt_beta_min", detail::json_float(c.pt_beta_min)},
       {"pt_adaptive", c.pt_adaptive},
+      {"pcd_hidden_state", c.pcd_hidden_state},
   };
 }
 
@@ -221,7 +225,8 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
       "method", "steps", "epochs", "batch_size", "learning_rate", "learning_rate_final", "momentum_initial",
       "momentum_final", "momentum_switch_epoch", "l1", "l2", "sparsity_target", "sparsity_cost",
       "sparsity_decay", "seed", "monitor_rows", "initialize", "tap_iterations", "tap_damping",
-      "tap_persistent", "tap_chains", "pt_replicas", "pt_beta_min", "pt_adaptive"};
+      "tap_persistent", "tap_chains", "pt_replicas", "pt_beta_min", "pt_adaptive",
+      "pcd_hidden_state"};
   // Unknown keys are rejected so that a misspelt option is not silently ignored.
   for (const auto& item : j.items()) {
     bool found = false;
@@ -272,6 +277,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   read_field(j, "pt_replicas", c.pt_replicas);
   read_field(j, "pt_beta_min", c.pt_beta_min);
   read_field(j, "pt_adaptive", c.pt_adaptive);
+  read_field(j, "pcd_hidden_state", c.pcd_hidden_state);
 }
 
 }  // namespace rgflow::train

@@ -7,6 +7,8 @@
 #include "rgflow/estimate/tap.hpp"
 #include "rgflow/train/gaussian_gradient.hpp"
 
+#include "chunked_gibbs.hpp"
+
 namespace rgflow::train {
 
 Gradient::Gradient(Index n_visible, Index n_hidden)
@@ -65,9 +67,10 @@ void positive_phase(const Rbm& rbm, const MatrixF& batch, MatrixF& hidden_mean, 
   grad.db = grad.batch_hidden_mean;
 }
 
-ContrastiveDivergence::ContrastiveDivergence(int steps, bool persistent)
-    : steps_(steps), persistent_(persistent) {
+ContrastiveDivergence::ContrastiveDivergence(int steps, bool persistent, bool hidden_state)
+    : steps_(steps), persistent_(persistent), hidden_state_(persistent && hidden_state) {
   if (steps < 1) throw Error(fmt::format("Gibbs steps per update must be >= 1 (got {})", steps));
+  if (hidden_state && !persistent) throw Error("hidden-state chains need persistent (PCD) chains");
 }
 
 void ContrastiveDivergence::set_persistent_chains(const MatrixF& chains) {
@@ -76,6 +79,31 @@ void ContrastiveDivergence::set_persistent_chains(const MatrixF& chains) {
     return;
   }
   chains_ = chains;
+  chain_hidden_.resize(0, 0);  // hidden-state PCD: drawn from p(h | chains) by the next estimate()
+}
+
+EstimatorState ContrastiveDivergence::state() const {
+  EstimatorState s;
+  s.chains = chains_;
+  if (hidden_state_) s.hidden = chain_hidden_;
+  return s;
+}
+
+void ContrastiveDivergence::restore(const EstimatorState& state) {
+  if (state.tempering.has_value()) throw Error("CD / PCD keeps no tempering ladder");
+  if (!hidden_state_) {
+    if (state.hidden.size() != 0) {
+      throw Error("this PCD keeps visible chains only (saved with hidden-state chains?)");
+    }
+    set_persistent_chains(state.chains);
+    return;
+  }
+  if (state.hidden.size() != 0 && state.hidden.rows() != state.chains.rows()) {
+    throw Error(fmt::format("PCD state: {} visible but {} hidden chain rows", state.chains.rows(),
+                            state.hidden.rows()));
+  }
+  chains_ = state.chains;
+  chain_hidden_ = state.hidden;
 }
 
 void ContrastiveDivergence::estimate(const Rbm& rbm, const MatrixF& batch, Rng& rng,
@@ -88,12 +116,27 @@ void ContrastiveDivergence::estimate(const Rbm& rbm, const MatrixF& batch, Rng& 
     throw Error(fmt::format("gradient: persistent chains have {} columns but the model has {} "
                             "visible units", chains_.cols(), rbm.n_visible()));
   }
+  if (hidden_state_ && chain_hidden_.size() != 0 &&
+      (chain_hidden_.cols() != rbm.n_hidden() || chain_hidden_.rows() != chains_.rows())) {
+    throw Error(fmt::format("gradient: hidden chain state is {}x{} for {} chains of a model with {} "
+                            "hidden units", chain_hidden_.rows(), chain_hidden_.cols(),
+                            chains_.rows(), rbm.n_hidden()));
+  }
+  if (persistent_ && chains_.size() == 0) chains_ = batch;
+  if (rbm.visible_type() == UnitType::gaussian) {
+    if (hidden_state_) throw Error("hidden-state PCD supports binary (bernoulli / spin) units only");
+    estimate_general(rbm, batch, rng, grad);
+  } else {
+    estimate_binary(rbm, batch, rng, grad);
+  }
+}
 
-  // Negative chains: for CD they start at the batch, for PCD where the last update left them.
+// Gaussian visible units: Rbm's conditionals (single-threaded GEMMs) and the 1/σ² terms.
+void ContrastiveDivergence::estimate_general(const Rbm& rbm, const MatrixF& batch, Rng& rng,
+                                             Gradient& grad) {
   MatrixF& V = persistent_ ? chains_ : negative_visible_;
   int remaining = steps_;
   if (persistent_) {
-    if (chains_.size() == 0) chains_ = batch;
     rbm.hidden_mean(batch, positive_hidden_mean_);
   } else {
     // CD: the first hidden sample of the chain is drawn from the same field as the positive
@@ -113,8 +156,116 @@ void ContrastiveDivergence::estimate(const Rbm& rbm, const MatrixF& batch, Rng& 
   grad.batch_hidden_mean = positive_hidden_mean_.colwise().sum().transpose() * inv_b;
   grad.da = grad.batch_visible_mean - V.colwise().sum().transpose() * inv_c;
   grad.db = grad.batch_hidden_mean - negative_hidden_mean_.colwise().sum().transpose() * inv_c;
-  // Gaussian visible units: 1/σ² factors and the log σ gradient.
   add_gaussian_visible_terms(rbm, batch, positive_hidden_mean_, V, negative_hidden_mean_, grad);
+}
+
+// Binary units: the whole update in one OpenMP region (train/chunked_gibbs.hpp), drawing exactly
+// the words of the single-threaded order — CD: h_0 | batch, v_1, then (h, v) per further step;
+// visible-state PCD: (h, v) per step from the chains; hidden-state PCD: v then h per step from
+// the stored hidden samples (plus, once, h_0 | chains to start them) — so results do not depend
+// on the thread count.
+void ContrastiveDivergence::estimate_binary(const Rbm& rbm, const MatrixF& batch, Rng& rng,
+                                            Gradient& grad) {
+  MatrixF& V = persistent_ ? chains_ : negative_visible_;
+  const Index b = batch.rows();
+  const Index c = persistent_ ? chains_.rows() : b;
+  const Index nv = rbm.n_visible();
+  const Index nh = rbm.n_hidden();
+  const UnitType vt = rbm.visible_type();
+  const UnitType ht = rbm.hidden_type();
+  if (!persistent_) V.resize(c, nv);
+  positive_hidden_mean_.resize(b, nh);
+  negative_hidden_mean_.resize(c, nh);
+  hidden_sample_.resize(c, nh);
+  grad.dW.resize(nv, nh);
+  grad.da.resize(nv);
+  grad.db.resize(nh);
+  grad.batch_visible_mean.resize(nv);
+  grad.batch_hidden_mean.resize(nh);
+  grad.d_log_sigma.resize(0);
+  const bool start_hidden = hidden_state_ && chain_hidden_.size() == 0;
+  if (hidden_state_) chain_hidden_.resize(c, nh);
+
+  const std::uint64_t hw = static_cast<std::uint64_t>(c * nh);
+  const std::uint64_t vw = static_cast<std::uint64_t>(c * nv);
+  std::uint64_t words = static_cast<std::uint64_t>(steps_) * (hw + vw);
+  if (start_hidden) words += hw;
+  const int threads = detail::update_threads(std::max(b, c), nv, nh);
+  const std::vector<Index> hc = detail::gemm_chunks(nh);
+  const std::vector<Index> vc = detail::gemm_chunks(nv);
+  const float inv_b = 1.0f / static_cast<float>(b);
+  const float inv_c = 1.0f / static_cast<float>(c);
+  const Rng stream = rng;
+
+#pragma omp parallel num_threads(threads)
+  {
+    std::uint64_t at = 0;
+    const auto hidden_step = [&](MatrixF& H, MatrixF* mean) {
+      detail::hidden_field(rbm, V, H, hc);
+      detail::sample_rows(ht, H, stream, at, mean);
+      at += hw;
+    };
+    const auto visible_step = [&](const MatrixF& H) {
+      detail::visible_field(rbm, H, V, vc);
+      detail::sample_rows(vt, V, stream, at, nullptr);
+      at += vw;
+    };
+    if (hidden_state_) {
+      if (start_hidden) hidden_step(chain_hidden_, nullptr);
+      detail::hidden_field(rbm, batch, positive_hidden_mean_, hc);
+      detail::mean_rows(ht, positive_hidden_mean_);
+      for (int k = 0; k < steps_; ++k) {
+        visible_step(chain_hidden_);
+        // The last step's hidden sample is the next update's chain state, and its means are
+        // the negative statistics: one product gives both.
+        hidden_step(chain_hidden_, k + 1 == steps_ ? &negative_hidden_mean_ : nullptr);
+      }
+    } else {
+      int remaining = steps_;
+      if (persistent_) {
+        detail::hidden_field(rbm, batch, positive_hidden_mean_, hc);
+        detail::mean_rows(ht, positive_hidden_mean_);
+      } else {
+        // CD: h_0 is drawn from the positive phase's own field (one product for both).
+        detail::hidden_field(rbm, batch, hidden_sample_, hc);
+        detail::sample_rows(ht, hidden_sample_, stream, at, &positive_hidden_mean_);
+        at += hw;
+        visible_step(hidden_sample_);
+        remaining -= 1;
+      }
+      for (int k = 0; k < remaining; ++k) {
+        hidden_step(hidden_sample_, nullptr);
+        visible_step(hidden_sample_);
+      }
+      detail::hidden_field(rbm, V, negative_hidden_mean_, hc);
+      detail::mean_rows(ht, negative_hidden_mean_);
+    }
+
+    // ⟨v hᵀ⟩_data − ⟨v hᵀ⟩_model by column chunks of dW (as the fields), with the hidden bias
+    // terms; the visible ones by chunks of the visible layer.
+#pragma omp for schedule(static) nowait
+    for (Index q = 0; q < static_cast<Index>(hc.size()) - 1; ++q) {
+      const Index j0 = hc[static_cast<std::size_t>(q)];
+      const Index nj = hc[static_cast<std::size_t>(q) + 1] - j0;
+      auto dW = grad.dW.middleCols(j0, nj);
+      dW.noalias() = (batch.transpose() * positive_hidden_mean_.middleCols(j0, nj)) * inv_b;
+      dW.noalias() -= (V.transpose() * negative_hidden_mean_.middleCols(j0, nj)) * inv_c;
+      grad.batch_hidden_mean.segment(j0, nj) =
+          positive_hidden_mean_.middleCols(j0, nj).colwise().sum().transpose() * inv_b;
+      grad.db.segment(j0, nj) = grad.batch_hidden_mean.segment(j0, nj) -
+                                negative_hidden_mean_.middleCols(j0, nj).colwise().sum().transpose() * inv_c;
+    }
+#pragma omp for schedule(static)
+    for (Index q = 0; q < static_cast<Index>(vc.size()) - 1; ++q) {
+      const Index i0 = vc[static_cast<std::size_t>(q)];
+      const Index ni = vc[static_cast<std::size_t>(q) + 1] - i0;
+      grad.batch_visible_mean.segment(i0, ni) =
+          batch.middleCols(i0, ni).colwise().sum().transpose() * inv_b;
+      grad.da.segment(i0, ni) = grad.batch_visible_mean.segment(i0, ni) -
+                                V.middleCols(i0, ni).colwise().sum().transpose() * inv_c;
+    }
+  }
+  rng = stream.advanced(words);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,7 +398,8 @@ void TemperingEstimator::estimate(const Rbm& rbm, const MatrixF& batch, Rng& rng
 std::unique_ptr<GradientEstimator> make_gradient_estimator(const TrainConfig& config) {
   switch (config.method) {
     case Method::cd: return std::make_unique<ContrastiveDivergence>(config.steps, false);
-    case Method::pcd: return std::make_unique<ContrastiveDivergence>(config.steps, true);
+    case Method::pcd:
+      return std::make_unique<ContrastiveDivergence>(config.steps, true, config.pcd_hidden_state);
     case Method::tap1:
     case Method::tap2:
     case Method::tap3:

@@ -1,6 +1,7 @@
 #include "rgflow/train/optimizer.hpp"
 
 #include <fmt/format.h>
+#include <omp.h>
 
 #include "rgflow/core/error.hpp"
 #include "rgflow/train/gaussian_gradient.hpp"
@@ -40,21 +41,16 @@ void Sgd::step(Rbm& rbm, const Gradient& grad, float momentum) {
       grad.db.size() != W.cols()) {
     throw Error("optimizer: model, gradient and optimizer shapes disagree");
   }
+  if (rbm.has_mask() && (rbm.mask().rows() != W.rows() || rbm.mask().cols() != W.cols())) {
+    throw Error("optimizer: the weight mask and the weights have different shapes");
+  }
   const float lr = config_.learning_rate;
 
   // Δ ← μΔ + ε g, accumulated term by term into the velocities (no temporary gradient copy).
-  weight_velocity_ = momentum * weight_velocity_ + lr * grad.dW;
   visible_velocity_ = momentum * visible_velocity_ + lr * grad.da;
   hidden_velocity_ = momentum * hidden_velocity_ + lr * grad.db;
 
-  // Weight cost (§10) acts on W only: biases are few and rarely overfit.
-  if (config_.l2 != 0.0f) weight_velocity_ -= (lr * config_.l2) * W;
-  if (config_.l1 != 0.0f) {
-    weight_velocity_ -= (lr * config_.l1) * W.unaryExpr([](float w) {
-      return static_cast<float>((w > 0.0f) - (w < 0.0f));
-    });
-  }
-
+  VectorF penalty;
   if (config_.sparsity_target) {
     if (grad.batch_visible_mean.size() != W.rows() || grad.batch_hidden_mean.size() != W.cols()) {
       throw Error("optimizer: the sparsity target needs the gradient's batch means");
@@ -68,22 +64,35 @@ void Sgd::step(Rbm& rbm, const Gradient& grad, float momentum) {
     } else {
       hidden_activity_ = decay * hidden_activity_ + (1.0f - decay) * p;
     }
-    const VectorF penalty =
-        (lr * config_.sparsity_cost) * (hidden_activity_.array() - *config_.sparsity_target).matrix();
+    penalty = (lr * config_.sparsity_cost) * (hidden_activity_.array() - *config_.sparsity_target).matrix();
     hidden_velocity_ -= penalty;
-    // ∂(input of hidden j)/∂W_ij = v_i, averaged over the batch.
-    weight_velocity_.noalias() -= grad.batch_visible_mean * penalty.transpose();
   }
 
-  // Locally connected RBMs: masked weights and their velocities stay exactly 0, so every penalty
-  // and momentum term above acts on the connected weights only.
-  if (rbm.has_mask()) {
-    if (rbm.mask().rows() != W.rows() || rbm.mask().cols() != W.cols()) {
-      throw Error("optimizer: the weight mask and the weights have different shapes");
+  // The weights, element-wise by bands of rows (threads for large models; the same arithmetic
+  // per element whatever the band). Weight cost (§10) acts on W only: biases are few and rarely
+  // overfit. Locally connected RBMs: masked weights and their velocities stay exactly 0, so every
+  // penalty and momentum term acts on the connected weights only.
+  const Index rows = W.rows();
+  const Index cols = W.cols();
+  const int threads = rows * cols >= (Index{1} << 18) ? omp_get_max_threads() : 1;
+  const float l2 = lr * config_.l2;
+  const float l1 = lr * config_.l1;
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int t = 0; t < threads; ++t) {
+    const Index r0 = rows * t / threads;
+    const Index n = rows * (t + 1) / threads - r0;
+    auto vel = weight_velocity_.middleRows(r0, n);
+    auto w = W.middleRows(r0, n);
+    vel = momentum * vel + lr * grad.dW.middleRows(r0, n);
+    if (config_.l2 != 0.0f) vel -= l2 * w;
+    if (config_.l1 != 0.0f) {
+      vel -= l1 * w.unaryExpr([](float x) { return static_cast<float>((x > 0.0f) - (x < 0.0f)); });
     }
-    weight_velocity_.array() *= rbm.mask().array();
+    // ∂(input of hidden j)/∂W_ij = v_i, averaged over the batch.
+    if (penalty.size() != 0) vel.noalias() -= grad.batch_visible_mean.segment(r0, n) * penalty.transpose();
+    if (rbm.has_mask()) vel.array() *= rbm.mask().middleRows(r0, n).array();
+    w += vel;
   }
-  W += weight_velocity_;
   rbm.apply_mask();
   rbm.visible_bias() += visible_velocity_;
   rbm.hidden_bias() += hidden_velocity_;

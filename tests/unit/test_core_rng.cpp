@@ -83,4 +83,21 @@ TEST(Rng, NormalHasUnitVarianceAndGaussianFourthMoment) {
   EXPECT_NEAR(s4 / n, 3.0, 5 * std::sqrt(96.0 / n));  // Var(x^4) = 105 - 9 = 96
 }
 
+// advanced(w) is the stream after w draws, from every position inside a Philox block.
+TEST(Rng, AdvancedSkipsExactlyThatManyDraws) {
+  for (int start = 0; start < 9; ++start) {
+    for (std::uint64_t w : {0u, 1u, 2u, 3u, 4u, 5u, 7u, 8u, 13u, 1000u}) {
+      rgflow::Rng drawn(42, 7);
+      for (int i = 0; i < start; ++i) drawn();
+      const rgflow::Rng skipped = drawn.advanced(w);
+      EXPECT_EQ(drawn.position(), static_cast<std::uint64_t>(start));
+      for (std::uint64_t i = 0; i < w; ++i) drawn();
+      EXPECT_EQ(skipped.position(), drawn.position());
+      EXPECT_EQ(skipped.state(), drawn.state()) << "start " << start << " w " << w;
+      rgflow::Rng s = skipped;
+      for (int i = 0; i < 6; ++i) EXPECT_EQ(s(), drawn());
+    }
+  }
+}
+
 }  // namespace

@@ -50,6 +50,11 @@ class Rng {
   double normal();
 
   const RngState& state() const { return state_; }
+  // Words drawn from this stream so far: the position of the next draw.
+  std::uint64_t position() const { return state_.counter * 4 - (4 - state_.index); }
+  // The same stream `words` draws further on, without drawing them (O(1) skip-ahead): so threads
+  // can each draw their part of one stream and leave it exactly where one thread would have.
+  Rng advanced(std::uint64_t words) const;
 
  private:
   void refill();

@@ -26,6 +26,9 @@ int tap_order(Method m);
 struct TrainConfig {
   Method method = Method::cd;
   int steps = 1;                 // k Gibbs steps per update (CD-k / PCD-k), >= 1
+  // PCD only: the chains carry their hidden samples between updates (scikit-learn's scheme, the
+  // products of CD-k per update) instead of their visible samples (Tieleman 2008; default).
+  bool pcd_hidden_state = false;
   int epochs = 10;               // >= 0
   Index batch_size = 100;        // >= 1; the last mini-batch of an epoch may be smaller
   float learning_rate = 0.05f;   // ε > 0, applied to the batch-mean gradient

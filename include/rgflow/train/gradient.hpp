@@ -87,25 +87,38 @@ void positive_phase(const Rbm& rbm, const MatrixF& batch, MatrixF& hidden_mean, 
 // Hinton §3): ⟨v hᵀ⟩_model ≈ mean over chains of v_k E[h|v_k]ᵀ.
 class ContrastiveDivergence final : public GradientEstimator {
  public:
-  ContrastiveDivergence(int steps, bool persistent);
+  // hidden_state (PCD only): the chains carry their hidden samples between updates, as
+  // scikit-learn's BernoulliRBM does — each update continues the chain from h (drawn from the
+  // previous parameters) with v | h, h | v, …, so PCD-k needs the products of CD-k (2k + 3)
+  // instead of 2k + 4. The default keeps the visible samples (Tieleman 2008).
+  ContrastiveDivergence(int steps, bool persistent, bool hidden_state = false);
 
   void estimate(const Rbm& rbm, const MatrixF& batch, Rng& rng, Gradient& grad) override;
 
   const MatrixF& persistent_chains() const override { return chains_; }
   // PCD: replaces the chains (empty: re-initialise from the next batch). CD: must be empty.
   void set_persistent_chains(const MatrixF& chains) override;
+  // PCD: the visible chains and, with hidden_state, their hidden samples.
+  EstimatorState state() const override;
+  void restore(const EstimatorState& state) override;
 
   int steps() const { return steps_; }
   bool persistent() const { return persistent_; }
+  bool hidden_state() const { return hidden_state_; }
   // The negative-phase samples of the last estimate(): v_k [chains, n_visible] and
   // E[h|v_k] [chains, n_hidden] (exposed for tests and diagnostics).
   const MatrixF& negative_visible() const { return persistent_ ? chains_ : negative_visible_; }
   const MatrixF& negative_hidden_mean() const { return negative_hidden_mean_; }
 
  private:
+  void estimate_general(const Rbm& rbm, const MatrixF& batch, Rng& rng, Gradient& grad);
+  void estimate_binary(const Rbm& rbm, const MatrixF& batch, Rng& rng, Gradient& grad);
+
   int steps_;
   bool persistent_;
+  bool hidden_state_;
   MatrixF chains_;               // PCD only
+  MatrixF chain_hidden_;         // hidden-state PCD: the chains' hidden samples
   MatrixF negative_visible_;     // CD: v_k of the last estimate (PCD: v_k is chains_)
   MatrixF negative_hidden_mean_; // E[h|v_k] of the last estimate
   // Work buffers kept between calls to avoid reallocating every update.
@@ -113,15 +126,6 @@ class ContrastiveDivergence final : public GradientEstimator {
   MatrixF positive_hidden_mean_;
 };
 
-// EMF / TAP training (Gabrié, Tramel & Krzakala 2015; docs/tap.md). The negative phase is
-// −∂F_TAP/∂θ (estimate::tap_negative_phase) averaged over particles, at magnetisations obtained
-// by `iterations` damped sweeps of the order-k TAP self-consistency equations
-// (estimate::tap_sweeps: m_v then m_h per sweep) from
-//   persistent: the particles' magnetisations after the previous update; initialised from the
-//               first batch (particle p = row p mod rows of that batch: m_v = v, m_h = E[h|v]),
-//               `chains` particles (0: as many as rows in the first batch);
-//   otherwise:  the batch itself (m_v = v, m_h = E[h|v]) every update, as CD starts its chains.
-// Deterministic: draws nothing from the Rng.
 class TapEstimator final : public GradientEstimator {
  public:
   TapEstimator(int order, int iterations, double damping, bool persistent, Index chains = 0);
