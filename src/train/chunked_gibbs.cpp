@@ -28,63 +28,50 @@ int update_threads(Index rows, Index n_visible, Index n_hidden) {
 
 namespace {
 
-Index pieces(const std::vector<Index>& chunks) { return static_cast<Index>(chunks.size()) - 1; }
+// Worksharing over one band of rows per thread: f(first row, rows), static schedule.
+template <class F>
+void for_row_bands(Index rows, F&& f) {
+  const int bands = omp_get_num_threads();
+#pragma omp for schedule(static)
+  for (int t = 0; t < bands; ++t) {
+    const Index r0 = rows * t / bands;
+    const Index r1 = rows * (t + 1) / bands;
+    if (r1 > r0) f(r0, r1 - r0);
+  }
+}
 
 }  // namespace
 
 void hidden_field(const Rbm& rbm, const MatrixF& X, MatrixF& F, const std::vector<Index>& chunks) {
-  const MatrixF& W = rbm.weights();
-  const VectorF& b = rbm.hidden_bias();
-#pragma omp for schedule(static)
-  for (Index c = 0; c < pieces(chunks); ++c) {
-    const Index j0 = chunks[static_cast<std::size_t>(c)];
-    const Index nj = chunks[static_cast<std::size_t>(c) + 1] - j0;
+  for_chunks(chunks, [&](Index j0, Index nj) {
     auto block = F.middleCols(j0, nj);
-    block.noalias() = X * W.middleCols(j0, nj);
-    block.rowwise() += b.segment(j0, nj).transpose();
-  }
+    block.noalias() = X * rbm.weights().middleCols(j0, nj);
+    block.rowwise() += rbm.hidden_bias().segment(j0, nj).transpose();
+  });
 }
 
 void visible_field(const Rbm& rbm, const MatrixF& Y, MatrixF& G, const std::vector<Index>& chunks) {
-  const MatrixF& W = rbm.weights();
-  const VectorF& a = rbm.visible_bias();
-#pragma omp for schedule(static)
-  for (Index c = 0; c < pieces(chunks); ++c) {
-    const Index i0 = chunks[static_cast<std::size_t>(c)];
-    const Index ni = chunks[static_cast<std::size_t>(c) + 1] - i0;
+  for_chunks(chunks, [&](Index i0, Index ni) {
     auto block = G.middleCols(i0, ni);
-    block.noalias() = Y * W.middleRows(i0, ni).transpose();
-    block.rowwise() += a.segment(i0, ni).transpose();
-  }
+    block.noalias() = Y * rbm.weights().middleRows(i0, ni).transpose();
+    block.rowwise() += rbm.visible_bias().segment(i0, ni).transpose();
+  });
 }
 
 void sample_rows(UnitType type, MatrixF& X, const Rng& stream, std::uint64_t first, MatrixF* mean) {
-  const Index rows = X.rows();
   const Index cols = X.cols();
-  const int bands = omp_get_num_threads();
-#pragma omp for schedule(static)
-  for (int t = 0; t < bands; ++t) {
-    const Index r0 = rows * t / bands;
-    const Index r1 = rows * (t + 1) / bands;
-    if (r1 == r0) continue;
+  for_row_bands(X.rows(), [&](Index r0, Index n) {
     Rng rng = stream.advanced(first + static_cast<std::uint64_t>(r0 * cols));
-    const auto n = static_cast<std::size_t>((r1 - r0) * cols);
-    kernels::sample(type, std::span<float>(X.row(r0).data(), n), rng,
-                    mean != nullptr ? mean->row(r0).data() : nullptr);
-  }
+    kernels::sample(type, std::span<float>(X.row(r0).data(), static_cast<std::size_t>(n * cols)),
+                    rng, mean != nullptr ? mean->row(r0).data() : nullptr);
+  });
 }
 
 void mean_rows(UnitType type, MatrixF& X) {
-  const Index rows = X.rows();
   const Index cols = X.cols();
-  const int bands = omp_get_num_threads();
-#pragma omp for schedule(static)
-  for (int t = 0; t < bands; ++t) {
-    const Index r0 = rows * t / bands;
-    const Index r1 = rows * (t + 1) / bands;
-    if (r1 == r0) continue;
-    kernels::mean(type, std::span<float>(X.row(r0).data(), static_cast<std::size_t>((r1 - r0) * cols)));
-  }
+  for_row_bands(X.rows(), [&](Index r0, Index n) {
+    kernels::mean(type, std::span<float>(X.row(r0).data(), static_cast<std::size_t>(n * cols)));
+  });
 }
 
 }  // namespace rgflow::train::detail

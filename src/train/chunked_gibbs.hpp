@@ -28,6 +28,18 @@ namespace rgflow::train::detail {
 // per started 1,024 entries, interior bounds on multiples of 16 (SIMD-aligned).
 std::vector<Index> gemm_chunks(Index n);
 
+// Worksharing over the blocks of `chunks`: f(first, size) for each, static schedule (with the
+// implicit barrier at the end).
+template <class F>
+void for_chunks(const std::vector<Index>& chunks, F&& f) {
+  const Index pieces = static_cast<Index>(chunks.size()) - 1;
+#pragma omp for schedule(static)
+  for (Index c = 0; c < pieces; ++c) {
+    const Index first = chunks[static_cast<std::size_t>(c)];
+    f(first, chunks[static_cast<std::size_t>(c) + 1] - first);
+  }
+}
+
 // Threads for an update over `rows` rows of an n_visible × n_hidden model: the OpenMP default
 // when a product is large enough to amortise a barrier (≥ 2^21 multiply-adds), else 1.
 int update_threads(Index rows, Index n_visible, Index n_hidden);

@@ -243,10 +243,7 @@ void ContrastiveDivergence::estimate_binary(const Rbm& rbm, const MatrixF& batch
 
     // ⟨v hᵀ⟩_data − ⟨v hᵀ⟩_model by column chunks of dW (as the fields), with the hidden bias
     // terms; the visible ones by chunks of the visible layer.
-#pragma omp for schedule(static) nowait
-    for (Index q = 0; q < static_cast<Index>(hc.size()) - 1; ++q) {
-      const Index j0 = hc[static_cast<std::size_t>(q)];
-      const Index nj = hc[static_cast<std::size_t>(q) + 1] - j0;
+    detail::for_chunks(hc, [&](Index j0, Index nj) {
       auto dW = grad.dW.middleCols(j0, nj);
       dW.noalias() = (batch.transpose() * positive_hidden_mean_.middleCols(j0, nj)) * inv_b;
       dW.noalias() -= (V.transpose() * negative_hidden_mean_.middleCols(j0, nj)) * inv_c;
@@ -254,16 +251,13 @@ void ContrastiveDivergence::estimate_binary(const Rbm& rbm, const MatrixF& batch
           positive_hidden_mean_.middleCols(j0, nj).colwise().sum().transpose() * inv_b;
       grad.db.segment(j0, nj) = grad.batch_hidden_mean.segment(j0, nj) -
                                 negative_hidden_mean_.middleCols(j0, nj).colwise().sum().transpose() * inv_c;
-    }
-#pragma omp for schedule(static)
-    for (Index q = 0; q < static_cast<Index>(vc.size()) - 1; ++q) {
-      const Index i0 = vc[static_cast<std::size_t>(q)];
-      const Index ni = vc[static_cast<std::size_t>(q) + 1] - i0;
+    });
+    detail::for_chunks(vc, [&](Index i0, Index ni) {
       grad.batch_visible_mean.segment(i0, ni) =
           batch.middleCols(i0, ni).colwise().sum().transpose() * inv_b;
       grad.da.segment(i0, ni) = grad.batch_visible_mean.segment(i0, ni) -
                                 V.middleCols(i0, ni).colwise().sum().transpose() * inv_c;
-    }
+    });
   }
   rng = stream.advanced(words);
 }
