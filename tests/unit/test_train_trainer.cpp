@@ -1,6 +1,7 @@
 // Trainer: training raises the exact log-likelihood of a tiny RBM (estimate::exact_log_partition),
 // monitors compute what they document, the momentum schedule, callbacks, input checks.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cmath>
 #include <ostream>
@@ -208,6 +209,39 @@ TEST(Trainer, MonitoringDoesNotChangeTraining) {
   }
   EXPECT_EQ(a.weights(), b.weights());
   EXPECT_EQ(ta.checkpoint().rng, tb.checkpoint().rng);
+}
+
+// Each epoch times its first updates with 1 and with the default thread count and keeps the
+// faster; the trained model is the same whatever it picks (so also with 1 thread throughout).
+TEST(Trainer, ThreadProbingDoesNotChangeTraining) {
+  const Index nv = 300, nh = 160;  // large enough that updates run threaded
+  MatrixF train(4200, nv);  // 42 batches of 100: enough to probe
+  Rng rng(8);
+  for (Index i = 0; i < train.size(); ++i) train.data()[i] = rng.uniform() < 0.3f ? 1.0f : 0.0f;
+  TrainConfig c;
+  c.method = Method::pcd;
+  c.epochs = 2;
+  c.batch_size = 100;
+  c.learning_rate = 0.02f;
+  c.seed = 3;
+  const int saved = omp_get_max_threads();
+  std::vector<MatrixF> weights;
+  std::vector<int> used;
+  for (int threads : {1, 2, 3}) {
+    omp_set_num_threads(threads);
+    Rbm rbm(nv, nh);
+    Trainer t(rbm, c, train);
+    while (!t.finished()) t.run_epoch();
+    weights.push_back(rbm.weights());
+    used.push_back(t.threads_used());
+    EXPECT_EQ(omp_get_max_threads(), threads);  // the caller's setting is restored
+  }
+  omp_set_num_threads(saved);
+  EXPECT_EQ(used[0], 1);
+  EXPECT_TRUE(used[1] == 1 || used[1] == 2);
+  EXPECT_TRUE(used[2] == 1 || used[2] == 3);
+  EXPECT_EQ(weights[0], weights[1]);
+  EXPECT_EQ(weights[0], weights[2]);
 }
 
 TEST(Trainer, InitialisationFollowsHintonAndIsSeeded) {
