@@ -30,6 +30,7 @@
 #include "rgflow/rg/mcrg.hpp"
 #include "rgflow/rg/rbm_flow.hpp"
 #include "rgflow/rg/receptive_fields.hpp"
+#include "rgflow/rg/renormalized_couplings.hpp"
 #include "rgflow/train/trainer.hpp"
 #include "rgflow/train/dbn_trainer.hpp"
 #include "rgflow/vrg/data.hpp"
@@ -350,6 +351,7 @@ std::pair<std::vector<std::string>, json> run_model(Context& ctx, const std::str
 json blockspin_params(const Config& c, const std::string& d, const Context& ctx) {
   return {{"data", ctx.params.at("data/" + d)}, {"block", c.model.block}, {"levels", block_levels(c)},
           {"histogram_bins", c.measure.histogram_bins},
+          {"renormalized_couplings", "pseudo_likelihood:nearest_neighbour,next_nearest_neighbour,plaquette"},
           {"seed", std::to_string(stage_seed(c.seed, "blockspin/" + d))}};
 }
 
@@ -360,6 +362,20 @@ json level_observables(const MatrixF& states, const Positions& positions, int bi
           {"magnetization_squared", result_json(m.second_moment)},
           {"magnetization_histogram", results_json(m.histogram)},
           {"correlation_length", result_json(correlation_length(states, positions))}};
+}
+
+// Renormalised couplings K₁, K₂, K₄ of one block-spin level by maximum pseudo-likelihood
+// (rg/renormalized_couplings); null on lattices smaller than 3×3, where the neighbours of a site
+// coincide.
+json blockspin_couplings_json(const MatrixF& states, int side) {
+  if (side < 3) return nullptr;
+  const auto fit = rg::pseudo_likelihood_couplings(
+      states, side, {rg::IsingTerm::nearest_neighbour, rg::IsingTerm::next_nearest_neighbour, rg::IsingTerm::plaquette});
+  json out = json::object();
+  for (std::size_t a = 0; a < fit.terms.size(); ++a) {
+    out[std::string(rg::to_string(fit.terms[a]))] = result_json(fit.couplings[a]);
+  }
+  return out;
 }
 
 std::pair<std::vector<std::string>, json> run_blockspin(Context& ctx, const std::string& d, const json&) {
@@ -386,6 +402,7 @@ std::pair<std::vector<std::string>, json> run_blockspin(Context& ctx, const std:
     lv["side"] = side;
     lv["units"] = side * side;
     lv["nearest_neighbour_correlation"] = result_json(nearest_neighbour_correlation(states, side));
+    lv["renormalized_couplings"] = blockspin_couplings_json(states, side);
     lv["examples"] = json_rows(states, 4);
     out_levels.push_back(lv);
     ctx.reporter.stage_progress(0.5 * (k + 1) / (levels + 1));
@@ -422,7 +439,7 @@ json measure_params(const Config& c, const std::string& d, const Context& ctx, c
   to_json(cfg, c);
   const std::string model_stage = (kind == "local" ? "local/" : "model/") + d;
   return {{"model", ctx.params.at(model_stage)}, {"blockspin", ctx.params.at("blockspin/" + d)},
-          {"measure", cfg["measure"]}, {"kind", kind},
+          {"measure", cfg["measure"]}, {"kind", kind}, {"renormalized_coupling", "nearest_neighbour:0.75-1.25:128x1000"},
           {"seed", std::to_string(stage_seed(c.seed, (kind == "local" ? "measure-local/" : "measure/") + d))}};
 }
 
@@ -438,6 +455,89 @@ std::vector<double> scaled_ais_schedule(int n_betas) {
   for (int i = 1; i <= s3; ++i) betas.push_back(0.9 + 0.1 * i / s3);
   betas.back() = 1.0;
   return betas;
+}
+
+// The RBM's renormalised nearest-neighbour coupling at level k ≥ 1 (docs/vrg.md "Renormalised
+// couplings"): pair couplings K_ij of the hidden-side Hamiltonian H(h) of layer k−1 (rg/couplings),
+// gauge-fixed like the units (K_ij → σ_i σ_j K_ij with σ the sign of unit i's receptive field),
+// averaged over the pairs that are nearest neighbours at the block spacing b^k: for the locally
+// connected model its (L/b^k)² block lattice; for the DBN the pairs whose receptive-field centres
+// lie b^k·[3/4, 5/4) apart (the next shell, √2·b^k, falls outside). At most kMaxNearestPairs pairs, a
+// seeded random subset when there are more. Error: the spread over pairs (sd/√n) and the Monte
+// Carlo errors (√Σe²/n) in quadrature.
+constexpr std::size_t kMaxNearestPairs = 128;
+
+json hidden_nearest_neighbour_json(const Dbn& dbn, Index k, const rg::LevelLocality& loc, bool local, int L,
+                                   int block, std::uint64_t seed, int threads) {
+  const Rbm& rbm = dbn.layer(k - 1);
+  const Index n = rbm.n_hidden();
+  const double spacing = std::pow(static_cast<double>(block), static_cast<double>(k));
+  std::set<std::pair<Index, Index>> chosen;
+  if (local) {
+    const int side = static_cast<int>(std::lround(std::sqrt(static_cast<double>(n))));
+    if (Index{side} * side == n) {
+      for (int y = 0; y < side; ++y) {
+        for (int x = 0; x < side; ++x) {
+          const Index i = Index{y} * side + x;
+          for (const Index j : {Index{y} * side + (x + 1) % side, Index{(y + 1) % side} * side + x}) {
+            if (i != j) chosen.insert({std::min(i, j), std::max(i, j)});
+          }
+        }
+      }
+    }
+  } else {
+    auto wrap = [L](double delta) {
+      delta = std::fabs(std::fmod(delta, static_cast<double>(L)));
+      return std::min(delta, L - delta);
+    };
+    for (Index i = 0; i < n; ++i) {
+      for (Index j = i + 1; j < n; ++j) {
+        const auto& ui = loc.units[static_cast<std::size_t>(i)];
+        const auto& uj = loc.units[static_cast<std::size_t>(j)];
+        const double dist = std::hypot(wrap(ui.centre_x - uj.centre_x), wrap(ui.centre_y - uj.centre_y));
+        if (dist >= 0.75 * spacing && dist < 1.25 * spacing) chosen.insert({i, j});
+      }
+    }
+  }
+  std::vector<rg::Sites> pairs;
+  for (const auto& [i, j] : chosen) pairs.push_back({i, j});
+  const std::size_t candidates = pairs.size();
+  if (pairs.size() > kMaxNearestPairs) {
+    Rng pick(seed, (1u << 21) + static_cast<std::uint64_t>(k));
+    for (std::size_t t = 0; t < kMaxNearestPairs; ++t) {
+      const auto r = t + static_cast<std::size_t>(pick.below(pairs.size() - t));
+      std::swap(pairs[t], pairs[r]);
+    }
+    pairs.resize(kMaxNearestPairs);
+    std::sort(pairs.begin(), pairs.end());
+  }
+  json out = {{"spacing", spacing}, {"pairs", pairs.size()}, {"candidates", candidates}};
+  if (pairs.empty()) {
+    out["nearest_neighbour"] = {{"mean", nullptr}, {"error", nullptr}};
+    return out;
+  }
+  rg::CouplingOptions co;
+  co.side = rg::Side::hidden;
+  co.seed = seed + static_cast<std::uint64_t>(k);
+  co.threads = threads;
+  co.samples = 1000;
+  const auto table = rg::effective_couplings(rbm, pairs, co);
+  std::vector<double> values;
+  double mc_var = 0.0;
+  for (const auto& cp : table.couplings) {
+    const double si = loc.fields.col(cp.sites[0]).sum() >= 0 ? 1.0 : -1.0;
+    const double sj = loc.fields.col(cp.sites[1]).sum() >= 0 ? 1.0 : -1.0;
+    values.push_back(si * sj * cp.value.mean);
+    mc_var += cp.value.error * cp.value.error;
+  }
+  const double m = static_cast<double>(values.size());
+  double mean = 0.0, var = 0.0;
+  for (double x : values) mean += x;
+  mean /= m;
+  for (double x : values) var += (x - mean) * (x - mean);
+  var = values.size() > 1 ? var / (m - 1.0) : 0.0;
+  out["nearest_neighbour"] = {{"mean", mean}, {"error", std::sqrt(var / m + mc_var / (m * m))}};
+  return out;
 }
 
 std::pair<std::vector<std::string>, json> run_measure(Context& ctx, const std::string& d, const json&,
@@ -501,6 +601,8 @@ std::pair<std::vector<std::string>, json> run_measure(Context& ctx, const std::s
       const MatrixF& Hg = H;
       lv.update(level_observables(Hg, centres, bins));
       lv["centres"] = {{"x", centres.x}, {"y", centres.y}};
+      lv["renormalized_coupling"] =
+          hidden_nearest_neighbour_json(dbn, k, loc, local, L, c.model.block, seed, ctx.options.threads);
       lv["locality"] = {{"score", result_json(loc.score)}, {"null", result_json(loc.null_score)},
                         {"radius", 1.5 * std::pow(static_cast<double>(c.model.block), static_cast<double>(k - 1))}};
       // Reconstruction: up to level k (samples), down with the visible means, then sign.
@@ -699,6 +801,28 @@ void strip_heavy(json& j) {  // the summary keeps numbers, not pictures
   }
 }
 
+// Per level k: the block spins' renormalised couplings next to the RBM's (and the locally
+// connected model's) renormalised nearest-neighbour coupling of the same scale.
+json coupling_flow_json(const json& block, const json& meas, const json& local, int b) {
+  json out = json::array();
+  const json& bl = block.at("levels");
+  const json& dl = meas.at("levels");
+  auto model_entry = [](const json& levels, std::size_t k) -> json {
+    if (!levels.is_array() || k >= levels.size() || !levels[k].contains("renormalized_coupling")) return nullptr;
+    const json& rc = levels[k]["renormalized_coupling"];
+    return {{"nearest_neighbour", rc.at("nearest_neighbour")}, {"pairs", rc.at("pairs")}};
+  };
+  for (std::size_t k = 0; k < bl.size(); ++k) {
+    json e = {{"level", k}, {"side", bl[k].at("side")},
+              {"spacing", std::pow(static_cast<double>(b), static_cast<double>(k))},
+              {"blockspin", bl[k].contains("renormalized_couplings") ? bl[k]["renormalized_couplings"] : json()},
+              {"dbn", model_entry(dl, k)}};
+    if (local.is_object()) e["local"] = model_entry(local.at("levels"), k);
+    out.push_back(e);
+  }
+  return out;
+}
+
 std::pair<std::vector<std::string>, json> run_report(Context& ctx, const json& params) {
   const Config& c = ctx.config;
   json summary;
@@ -711,6 +835,11 @@ std::pair<std::vector<std::string>, json> run_report(Context& ctx, const json& p
                       {"y_t", exact_json(1.0)}, {"y_h", exact_json(15.0 / 8.0)}};
   json figdata = {{"datasets", json::object()}, {"size", c.data.size}, {"block", c.model.block}};
   json datasets = json::object();
+  json local_meas;  // the locally connected model's measurements (critical data), if run
+  if (const auto p = ctx.store.path(std::string("measure/") + kCritical + "-local.json");
+      ctx.params.count(std::string("measure-local/") + kCritical) && std::filesystem::exists(p)) {
+    local_meas = read_json(p);
+  }
   for (const auto& d : c.datasets()) {
     json data = stage_results(ctx, "data/" + d);
     json block = read_json(ctx.store.path("blockspin/" + d + ".json"));
@@ -721,14 +850,14 @@ std::pair<std::vector<std::string>, json> run_report(Context& ctx, const json& p
                   {"sweeps_between", data.at("sweeps_between")},
                   {"samples", data.at("samples")},
                   {"blockspin", block},
-                  {"dbn", meas}};
+                  {"dbn", meas},
+                  {"coupling_flow", coupling_flow_json(block, meas, d == kCritical ? local_meas : json(), c.model.block)}};
     strip_heavy(entry);
     datasets[d] = entry;
   }
   summary["datasets"] = datasets;
-  if (const auto p = ctx.store.path(std::string("measure/") + kCritical + "-local.json");
-      ctx.params.count(std::string("measure-local/") + kCritical) && std::filesystem::exists(p)) {
-    json meas = read_json(p);
+  if (local_meas.is_object()) {
+    json meas = local_meas;
     figdata["local"] = meas;
     strip_heavy(meas);
     summary["local"] = meas;
@@ -753,6 +882,12 @@ std::pair<std::vector<std::string>, json> run_report(Context& ctx, const json& p
       {"correlation_length.png", "Correlation length vs level", "Second-moment ξ in original lattice units: block spins (dashed, open) and DBN hidden samples at receptive-field centres (solid), for every dataset.", ""},
       {"locality.png", "Receptive-field locality vs level", "Share of each unit's squared receptive field within radius 1.5·b^(k−1) of its centre, mean over units; dotted: the same fields on permuted sites (null). Dashed black: the locally connected model.", ""},
       {"couplings.png", "Couplings vs distance", "Pair couplings of the first RBM's hidden-side Hamiltonian H(h) (exact Walsh expansion or Monte Carlo, rg/couplings): the locally connected model on its block lattice, the DBN binned by receptive-field-centre distance; star: the data's bare K.", ""},
+      {"renormalized_couplings.png", "Renormalised couplings per level: block spins vs RBM",
+       "Left (critical data): the block spins' nearest-neighbour K₁, next-nearest K₂ and plaquette K₄ per level "
+       "(maximum pseudo-likelihood, rg/renormalized_couplings; level 0 is the data, star the bare K) against the "
+       "RBMs' renormalised nearest-neighbour coupling of the same scale (hidden-side H(h) of layer k−1, pairs at "
+       "the block spacing b^k): DBN (receptive-field centres) and the locally connected model (block lattice). "
+       "Right: block-spin K₁ (dashed) and DBN K_nn (solid) for every dataset.", ""},
       {"free_energy.png", "Free-energy flow", "Left: gauge-fixed free energy per original site F'_k/n_0 per layer (exact log Z or AIS) against the exact Ising f (Kaufman), which an exact RG conserves. Right: mean log-likelihood per unit ℓ_k/n_k, and −s per spin.", ""},
       {"rbm_flow.png", "RBM flow T(n)", "Temperature (from the exact finite-L energy) of configurations iterated v → h → v through the first RBM (Iso, Shiba & Yokoo 2018).", ""},
       {"reconstructions.png", "Reconstructions", "Critical data (top row) and reconstructions from each hidden level (up with samples, down with means, sign).", ""},

@@ -11,6 +11,7 @@ import json, math, os, sys
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 
 data = json.load(open(sys.argv[1]))
@@ -94,6 +95,39 @@ for n in names:
 ax.set_yscale("log")
 ax.set_xlabel("level"); ax.set_ylabel("ξ (original lattice spacings)"); ax.legend(fontsize=7, ncol=2)
 save(fig, "correlation_length.png")
+
+# Renormalised couplings per level: block spins (pseudo-likelihood K1, K2, K4) vs the RBMs' K_nn.
+fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+def flow_series(flow, side, term):
+    pts = [(e["level"], mean_err(e[side][term] if side == "blockspin" else e[side]["nearest_neighbour"]))
+           for e in flow if isinstance(e.get(side), dict)]
+    pts = [(k, m, s) for k, (m, s) in pts if m == m]
+    return [k for k, _, _ in pts], [m for _, m, _ in pts], [s for _, _, s in pts]
+if "critical" in D:
+    flow = data["summary"]["datasets"]["critical"].get("coupling_flow", [])
+    for term, style, label in (("nearest_neighbour", "--o", "block K1"), ("next_nearest_neighbour", "--s", "block K2"),
+                               ("plaquette", "--D", "block K4")):
+        x, y, e = flow_series(flow, "blockspin", term)
+        if x: axes[0].errorbar(x, y, yerr=e, fmt=style, fillstyle="none", label=label)
+    x, y, e = flow_series(flow, "dbn", None)
+    if x: axes[0].errorbar(x, y, yerr=e, fmt="-o", color="C0", label="DBN K_nn (centres)")
+    x, y, e = flow_series(flow, "local", None)
+    if x: axes[0].errorbar(x, y, yerr=e, fmt="-^", color="k", label="local K_nn (block lattice)")
+    ex = D["critical"]["measure"].get("exact")
+    if ex: axes[0].plot([0], [ex["coupling"]["mean"]], "r*", ms=12, label="bare K")
+axes[0].axhline(0, color="gray", lw=0.5)
+axes[0].set_xlabel("level k (spacing b^k)"); axes[0].set_ylabel("coupling"); axes[0].set_title("critical data")
+axes[0].legend(fontsize=7)
+for n in names:
+    flow = data["summary"]["datasets"][n].get("coupling_flow", [])
+    x, y, e = flow_series(flow, "blockspin", "nearest_neighbour")
+    if x: axes[1].errorbar(x, y, yerr=e, fmt="--o", fillstyle="none", color=colors.get(n, "k"), label=n + " block K1")
+    x, y, e = flow_series(flow, "dbn", None)
+    if x: axes[1].errorbar(x, y, yerr=e, fmt="-o", color=colors.get(n, "k"), label=n + " DBN K_nn")
+axes[1].axhline(0, color="gray", lw=0.5)
+axes[1].set_xlabel("level k"); axes[1].set_ylabel("nearest-neighbour coupling"); axes[1].legend(fontsize=6, ncol=2)
+for ax in axes: ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+save(fig, "renormalized_couplings.png")
 
 # Free-energy flow: gauge-fixed F'_k per original site per layer, exact Ising f per site.
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))

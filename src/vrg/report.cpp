@@ -281,6 +281,42 @@ std::vector<Finding> findings(const json& summary_in) {
                                  toward_tc ? ", towards T_c = 2.269 (Iso et al. 2018)" : ", not towards T_c = 2.269")});
     }
   }
+
+  // 10. Renormalised couplings per level: the RBMs' hidden-side nearest-neighbour coupling at the
+  // block spacing against the block spins' K₁ (pseudo-likelihood) of the same level.
+  if (crit->contains("coupling_flow") && (*crit)["coupling_flow"].is_array()) {
+    json& flow = (*crit)["coupling_flow"];
+    std::vector<std::string> parts;
+    bool all_close = true;
+    int compared = 0;
+    std::string local_part;
+    for (std::size_t k = 1; k < flow.size(); ++k) {
+      json& e = flow[k];
+      const Est blk = e["blockspin"].is_object() ? est(e["blockspin"]["nearest_neighbour"]) : Est{};
+      const Est dbn = e["dbn"].is_object() ? est(e["dbn"]["nearest_neighbour"]) : Est{};
+      if (!blk.ok()) continue;
+      if (dbn.ok()) {
+        ++compared;
+        const double z = sigmas(dbn, blk);
+        if (z > 3) all_close = false;
+        parts.push_back(fmt::format("level {}: K' = {} (DBN) vs K₁ = {} (block spins; {:.1f} σ)", k, show(dbn),
+                                    show(blk), z));
+      }
+      const Est loc = e.contains("local") && e["local"].is_object() ? est(e["local"]["nearest_neighbour"]) : Est{};
+      if (loc.ok()) local_part += fmt::format("{}K' = {} at level {}", local_part.empty() ? "" : ", ", show(loc), k);
+    }
+    if (compared > 0) {
+      std::string joined;
+      for (const auto& p : parts) joined += (joined.empty() ? "" : "; ") + p;
+      const Est bare = flow[0]["blockspin"].is_object() ? est(flow[0]["blockspin"]["nearest_neighbour"]) : Est{};
+      std::string text = fmt::format(
+          "the RBM's renormalised nearest-neighbour couplings (hidden-side H(h), unit pairs at the block spacing) "
+          "{} the block spins' pseudo-likelihood K₁ within 3 σ at every level (data K₁ = {}; {})",
+          all_close ? "track" : "do not track", show(bare), joined);
+      if (!local_part.empty()) text += fmt::format("; the locally connected model gives {}", local_part);
+      out.push_back({"coupling_flow", all_close, text});
+    }
+  }
   return out;
 }
 
@@ -403,6 +439,25 @@ std::string render_html(const json& summary_in, const std::vector<Figure>& figur
                                 show(est(s["y_t"])), show(est(s["y_h"]))));
       }
       h << "</p>\n";
+    }
+    if (d.contains("coupling_flow") && d["coupling_flow"].is_array() && !d["coupling_flow"].empty()) {
+      h << "<table><tr><th>level</th><th>side</th><th>K₁ block</th><th>K₂ block</th><th>K₄ block</th>"
+           "<th>K_nn DBN (pairs)</th><th>K_nn local</th></tr>\n";
+      for (auto& e : d["coupling_flow"]) {
+        json& b = e["blockspin"];
+        auto term = [&](const char* t) { return b.is_object() ? escape(show(est(b[t]))) : std::string(); };
+        auto model = [&](const char* m, bool pairs) {
+          if (!e.contains(m) || !e[m].is_object()) return std::string();
+          std::string t = escape(show(est(e[m]["nearest_neighbour"])));
+          if (pairs) t += fmt::format(" ({})", e[m].value("pairs", 0));
+          return t;
+        };
+        h << "<tr><td>" << e.value("level", 0) << "</td><td>" << e.value("side", 0) << "</td><td>"
+          << term("nearest_neighbour") << "</td><td>" << term("next_nearest_neighbour") << "</td><td>"
+          << term("plaquette") << "</td><td>" << model("dbn", true) << "</td><td>" << model("local", false)
+          << "</td></tr>\n";
+      }
+      h << "</table>\n";
     }
   }
   // Self-check for headless browsers (tests/cli/test_vrg.sh): after loading, the body records how

@@ -34,6 +34,14 @@ json_check $S '(lambda f: f(f, j))(lambda f, x: all(f(f, v) for v in x.values())
 json_check $S 'abs(j["local"]["levels"][1]["locality"]["score"]["mean"] - 1) < 1e-9' "local model locality = 1"
 json_check $S '(lambda l: l["score"]["mean"] - l["null"]["mean"] < 4 * (l["score"]["error"]**2 + l["null"]["error"]**2) ** 0.5)(j["datasets"]["permuted"]["dbn"]["levels"][1]["locality"])' "permuted control within its null"
 json_check $S '"What this shows" in j["paragraph"] and len(j["findings"]) >= 3' "findings paragraph"
+# Renormalised couplings per level: block spins (pseudo-likelihood) next to the RBM's, finite; at
+# T = 5 one blocking step weakens K1 below the bare K by more than 3 sigma.
+json_check $S 'all(len(d["coupling_flow"]) == 2 and "nearest_neighbour" in d["coupling_flow"][1]["dbn"] for d in j["datasets"].values())' "RBM renormalised couplings"
+json_check $S 'all(j["datasets"][n]["coupling_flow"][1]["dbn"]["pairs"] > 0 and __import__("math").isfinite(j["datasets"][n]["coupling_flow"][1]["dbn"]["nearest_neighbour"]["mean"]) for n in ("critical","paramagnet"))' "RBM renormalised couplings are finite"
+json_check $S 'j["datasets"]["critical"]["coupling_flow"][1]["local"]["nearest_neighbour"]["mean"] == 0' "local model: no renormalised coupling"
+json_check $S 'all(__import__("math").isfinite(j["datasets"][n]["coupling_flow"][1]["blockspin"][t]["mean"]) for n in ("critical","paramagnet","permuted","textures") for t in ("nearest_neighbour","next_nearest_neighbour","plaquette"))' "block-spin renormalised couplings"
+json_check $S '(lambda e, K: e["mean"] + 3 * e["error"] < K)(j["datasets"]["paramagnet"]["coupling_flow"][1]["blockspin"]["nearest_neighbour"], j["datasets"]["paramagnet"]["dbn"]["exact"]["coupling"]["mean"])' "paramagnet: block K1 below the bare K"
+json_check $S 'any(f["id"] == "coupling_flow" for f in j["findings"])' "coupling finding"
 
 # Second run: every stage is reused, no training happens (stage records unchanged).
 stamp=$(json_get out/stages/model-critical.json 'j["finished"]')

@@ -53,6 +53,7 @@ void check_critical_energy(const json& s);
 void check_local_model(const json& s);
 void check_permuted_control(const json& s);
 void check_cache(const std::string& dir, const vrg::RunResult& first, const vrg::RunResult& second);
+void check_coupling_flow(const json& s);
 
 TEST(VrgPipeline, TinyRunEndToEnd) {
   const std::string dir = fresh_dir("pipeline");
@@ -78,6 +79,10 @@ TEST(VrgPipeline, TinyRunEndToEnd) {
   {
     SCOPED_TRACE("permuted control");
     check_permuted_control(s);
+  }
+  {
+    SCOPED_TRACE("renormalised couplings per level");
+    check_coupling_flow(s);
   }
   {
     SCOPED_TRACE("stage cache");
@@ -135,6 +140,61 @@ void check_permuted_control(const json& s) {
   const double score = loc.at("score").at("mean"), se = loc.at("score").at("error");
   const double null = loc.at("null").at("mean"), ne = loc.at("null").at("error");
   EXPECT_LT(score - null, 4 * std::hypot(se, ne) + 1e-12);
+}
+
+bool finite_estimate(const json& j) {
+  return is_estimate(j) && j.at("mean").is_number() && j.at("error").is_number() &&
+         std::isfinite(j.at("mean").get<double>()) && std::isfinite(j.at("error").get<double>());
+}
+
+// Per level: the block spins' pseudo-likelihood K₁, K₂, K₄ next to the RBMs' renormalised
+// nearest-neighbour coupling. The Ising data's level 0 recovers the bare K (K₂ = K₄ = 0) within
+// 4σ; in the paramagnet (T = 5) one majority-rule step weakens K₁ well below the bare K = 0.2; the
+// locally connected model with disjoint blocks has exactly K' = 0 (its p(h) factorises).
+void check_coupling_flow(const json& s) {
+  for (const char* d : {"critical", "paramagnet", "ordered", "permuted", "textures"}) {
+    SCOPED_TRACE(d);
+    const json& flow = s.at("datasets").at(d).at("coupling_flow");
+    ASSERT_EQ(flow.size(), 2u);
+    EXPECT_TRUE(flow[0].at("dbn").is_null());
+    const json& e = flow[1];
+    EXPECT_EQ(e.at("level"), 1);
+    EXPECT_EQ(e.at("side"), 4);
+    EXPECT_DOUBLE_EQ(e.at("spacing").get<double>(), 2.0);
+    for (const char* term : {"nearest_neighbour", "next_nearest_neighbour", "plaquette"}) {
+      EXPECT_TRUE(is_estimate(e.at("blockspin").at(term))) << term;
+      // Ordered block spins at T = 1.5 are (almost) all aligned: no finite pseudo-likelihood maximum.
+      if (std::string(d) != "ordered") {
+        EXPECT_TRUE(finite_estimate(e.at("blockspin").at(term))) << term;
+      }
+    }
+    EXPECT_TRUE(is_estimate(e.at("dbn").at("nearest_neighbour")));
+    // On the 4×4 block lattice of an 8×8 torus a random pair of centres is b = 2 ± 0.5 apart with
+    // probability ≈ 0.2, so 120 pairs of 16 units leave some nearest neighbours in practice.
+    if (std::string(d) == "critical" || std::string(d) == "paramagnet") {
+      EXPECT_GT(e.at("dbn").at("pairs").get<int>(), 0);
+      EXPECT_TRUE(finite_estimate(e.at("dbn").at("nearest_neighbour")));
+    }
+  }
+  for (const char* d : {"critical", "paramagnet"}) {
+    SCOPED_TRACE(d);
+    const json& level0 = s.at("datasets").at(d).at("coupling_flow")[0].at("blockspin");
+    const double K = s.at("datasets").at(d).at("dbn").at("exact").at("coupling").at("mean");
+    EXPECT_NEAR(level0.at("nearest_neighbour").at("mean").get<double>(), K,
+                4 * level0.at("nearest_neighbour").at("error").get<double>());
+    EXPECT_NEAR(level0.at("next_nearest_neighbour").at("mean").get<double>(), 0.0,
+                4 * level0.at("next_nearest_neighbour").at("error").get<double>());
+  }
+  const json& para = s.at("datasets").at("paramagnet");
+  const json& k1 = para.at("coupling_flow")[1].at("blockspin").at("nearest_neighbour");
+  const double bare = para.at("dbn").at("exact").at("coupling").at("mean");
+  EXPECT_LT(k1.at("mean").get<double>() + 3 * k1.at("error").get<double>(), bare);
+  const json& local = s.at("datasets").at("critical").at("coupling_flow")[1].at("local");
+  EXPECT_EQ(local.at("nearest_neighbour").at("mean").get<double>(), 0.0);
+  EXPECT_EQ(local.at("pairs").get<int>(), 32);  // 4×4 block lattice: 2 bonds per site
+  bool found = false;
+  for (const auto& f : s.at("findings")) found = found || f.at("id") == "coupling_flow";
+  EXPECT_TRUE(found);
 }
 
 void check_cache(const std::string& dir, const vrg::RunResult& first, const vrg::RunResult& second) {

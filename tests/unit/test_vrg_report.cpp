@@ -70,6 +70,38 @@ TEST(VrgReport, FindingsFollowTheNumbers) {
   EXPECT_NE(p.find(" What it does not show: "), std::string::npos);
 }
 
+// The renormalised-coupling finding: the RBM's K' at each level against the block spins' K₁ by the
+// 3σ rule; levels without a DBN value are skipped; the HTML lists the couplings per level.
+TEST(VrgReport, CouplingFlowFindingUsesThreeSigma) {
+  auto flow = [](double dbn_mean) {
+    auto block = [](double k1) {
+      return json{{"nearest_neighbour", est(k1, 0.01)}, {"next_nearest_neighbour", est(0.01, 0.01)},
+                  {"plaquette", est(0.0, 0.01)}};
+    };
+    return json::array({{{"level", 0}, {"side", 8}, {"blockspin", block(0.41)}, {"dbn", nullptr}},
+                        {{"level", 1}, {"side", 4}, {"blockspin", block(0.30)},
+                         {"dbn", {{"nearest_neighbour", est(dbn_mean, 0.01)}, {"pairs", 30}}},
+                         {"local", {{"nearest_neighbour", est(0.0, 0.0)}, {"pairs", 32}}}},
+                        {{"level", 2}, {"side", 2}, {"blockspin", nullptr}, {"dbn", nullptr}}});
+  };
+  json s = summary(0.6, 0.1, 0.1, -0.45);
+  s["datasets"]["critical"]["coupling_flow"] = flow(0.33);  // 0.03 apart, σ = 0.014: 2.1 σ
+  auto f = vrg::findings(s);
+  ASSERT_NE(find(f, "coupling_flow"), nullptr);
+  EXPECT_TRUE(find(f, "coupling_flow")->shows);
+  EXPECT_NE(find(f, "coupling_flow")->text.find("track"), std::string::npos);
+  EXPECT_NE(find(f, "coupling_flow")->text.find("locally connected"), std::string::npos);
+  s["datasets"]["critical"]["coupling_flow"] = flow(0.15);  // 10.6 σ
+  f = vrg::findings(s);
+  ASSERT_NE(find(f, "coupling_flow"), nullptr);
+  EXPECT_FALSE(find(f, "coupling_flow")->shows);
+  EXPECT_NE(find(f, "coupling_flow")->text.find("do not track"), std::string::npos);
+  s["config"] = {{"data", {{"size", 8}, {"temperature", 2.451}, {"samples", 100}}}, {"model", {{"layers", {64, 16}}}}};
+  const std::string html = vrg::render_html(s, {}, "");
+  EXPECT_NE(html.find("K₁ block"), std::string::npos);
+  EXPECT_NE(html.find("0.150 ± 0.010 (30)"), std::string::npos);
+}
+
 // Missing parts of a summary drop the findings that need them; nothing throws.
 TEST(VrgReport, PartialSummariesGiveFewerFindings) {
   EXPECT_TRUE(vrg::findings(json::object()).empty());
@@ -81,6 +113,7 @@ TEST(VrgReport, PartialSummariesGiveFewerFindings) {
   EXPECT_EQ(find(f, "free_energy_gap"), nullptr);
   EXPECT_EQ(find(f, "controls_correlation_length"), nullptr);
   EXPECT_NE(find(f, "locality"), nullptr);
+  EXPECT_EQ(find(f, "coupling_flow"), nullptr);
 }
 
 TEST(VrgReport, HtmlEmbedsFiguresAsDataUris) {
