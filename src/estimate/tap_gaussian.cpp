@@ -251,4 +251,117 @@ stats::Result gaussian_tap_log_partition(const Rbm& rbm, const TapOptions& optio
   return stats::Result::exact(-best.free_energy);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Batched float32 form for EMF training.
+
+namespace {
+
+void check_batch(const Rbm& rbm, int order, const MatrixF& visible, const MatrixF& hidden,
+                 const char* what) {
+  check_model(rbm, what);
+  check_order(order, what);
+  if (visible.cols() != rbm.n_visible() || hidden.cols() != rbm.n_hidden() ||
+      visible.rows() != hidden.rows() || visible.rows() < 1) {
+    throw Error(fmt::format("{}: magnetisations are {}x{} and {}x{}, the model is {} x {}", what,
+                            visible.rows(), visible.cols(), hidden.rows(), hidden.cols(),
+                            rbm.n_visible(), rbm.n_hidden()));
+  }
+  if (!visible.allFinite()) throw Error(fmt::format("{}: visible means are not finite", what));
+  const float lo = rbm.hidden_type() == UnitType::bernoulli ? 0.0f : -1.0f;
+  if (!((hidden.array() >= lo) && (hidden.array() <= 1.0f)).all()) {
+    throw Error(fmt::format("{}: hidden magnetisations outside [{}, 1]", what, lo));
+  }
+}
+
+VectorF visible_precision(const Rbm& rbm) {
+  return rbm.visible_sigma().array().square().inverse();
+}
+
+}  // namespace
+
+void gaussian_tap_sweeps(const Rbm& rbm, int order, int sweeps, double damping, MatrixF& visible,
+                         MatrixF& hidden) {
+  constexpr const char* what = "gaussian_tap_sweeps";
+  check_batch(rbm, order, visible, hidden, what);
+  if (!(damping >= 0.0 && damping < 1.0)) {
+    throw Error(fmt::format("{}: damping must be in [0, 1) (got {})", what, damping));
+  }
+  if (sweeps < 1) throw Error(fmt::format("{}: sweeps must be at least 1 (got {})", what, sweeps));
+  const MatrixF& w = rbm.weights();
+  const VectorF& a = rbm.visible_bias();
+  const VectorF& b = rbm.hidden_bias();
+  const VectorF precision = visible_precision(rbm);
+  const bool bernoulli = rbm.hidden_type() == UnitType::bernoulli;
+  // ½ Σ_i W_ij²/σ_i²: the Onsager field is ½κ₂'(m_j) times this (κ₂ of a Gaussian unit is σ²).
+  VectorF half_reaction = VectorF::Zero(rbm.n_hidden());
+  if (order >= 2) {
+    half_reaction = 0.5f * (w.array().square().matrix().transpose() * precision);
+  }
+  const auto d = static_cast<float>(damping);
+  const float e = 1.0f - d;
+  const Index p = visible.rows();
+  MatrixF product;
+  for (int t = 0; t < sweeps; ++t) {
+    product.noalias() = hidden * w.transpose();  // (W m_h) per particle
+    for (Index i = 0; i < visible.cols(); ++i) {
+      for (Index r = 0; r < p; ++r) visible(r, i) = d * visible(r, i) + e * (a[i] + product(r, i));
+    }
+    product.noalias() = (visible * precision.asDiagonal()) * w;  // Wᵀ(m_v/σ²) per particle
+    for (Index j = 0; j < hidden.cols(); ++j) {
+      for (Index r = 0; r < p; ++r) {
+        const float m = hidden(r, j);
+        float phi = b[j] + product(r, j);
+        if (order >= 2) phi += (bernoulli ? 1.0f - 2.0f * m : -2.0f * m) * half_reaction[j];
+        hidden(r, j) = d * m + e * (bernoulli ? sigmoid(phi) : std::tanh(phi));
+      }
+    }
+  }
+}
+
+void gaussian_tap_negative_phase(const Rbm& rbm, int order, const MatrixF& visible,
+                                 const MatrixF& hidden, MatrixF& weights, VectorF& visible_bias,
+                                 VectorF& hidden_bias, VectorF* log_sigma) {
+  constexpr const char* what = "gaussian_tap_negative_phase";
+  check_batch(rbm, order, visible, hidden, what);
+  const MatrixF& w = rbm.weights();
+  const VectorF& a = rbm.visible_bias();
+  const VectorF precision = visible_precision(rbm);
+  const bool bernoulli = rbm.hidden_type() == UnitType::bernoulli;
+  const float inv = 1.0f / static_cast<float>(visible.rows());
+  weights.noalias() = (visible.transpose() * hidden) * inv;
+  VectorF mean_k2;
+  if (order >= 2) {
+    mean_k2 = VectorF::Zero(rbm.n_hidden());
+    for (Index j = 0; j < hidden.cols(); ++j) {
+      double acc = 0.0;
+      for (Index r = 0; r < hidden.rows(); ++r) {
+        const double m = hidden(r, j);
+        acc += bernoulli ? m - m * m : 1.0 - m * m;
+      }
+      mean_k2[j] = static_cast<float>(acc / static_cast<double>(hidden.rows()));
+    }
+    weights.noalias() += w * mean_k2.asDiagonal();
+  }
+  weights = precision.asDiagonal() * weights;
+  visible_bias = (visible.colwise().sum().transpose() * inv - a).cwiseProduct(precision);
+  hidden_bias = hidden.colwise().sum().transpose() * inv;
+  if (log_sigma == nullptr) return;
+  // ⟨(m_i − a_i)² − 2 m_i (W m_h)_i⟩ accumulated in float64, as train::mean_log_sigma_statistic.
+  const MatrixF wh = hidden * w.transpose();
+  VectorD acc = VectorD::Zero(rbm.n_visible());
+  for (Index i = 0; i < visible.cols(); ++i) {
+    for (Index r = 0; r < visible.rows(); ++r) {
+      const double m = visible(r, i);
+      const double dm = m - static_cast<double>(a[i]);
+      acc[i] += dm * dm - 2.0 * m * static_cast<double>(wh(r, i));
+    }
+  }
+  acc /= static_cast<double>(visible.rows());
+  if (order >= 2) acc -= (w.array().square().matrix() * mean_k2).cast<double>();
+  log_sigma->resize(rbm.n_visible());
+  for (Index i = 0; i < acc.size(); ++i) {
+    (*log_sigma)[i] = static_cast<float>(acc[i] * static_cast<double>(precision[i]) + 1.0);
+  }
+}
+
 }  // namespace rgflow::estimate

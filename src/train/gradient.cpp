@@ -5,6 +5,7 @@
 
 #include "rgflow/core/error.hpp"
 #include "rgflow/estimate/tap.hpp"
+#include "rgflow/estimate/tap_gaussian.hpp"
 #include "rgflow/train/gaussian_gradient.hpp"
 
 #include "chunked_gibbs.hpp"
@@ -335,11 +336,32 @@ void TapEstimator::estimate(const Rbm& rbm, const MatrixF& batch, Rng& /*rng*/, 
       rbm.hidden_mean(visible_, hidden_);
     }
   }
+  if (rbm.visible_type() == UnitType::gaussian) {
+    // ∂ log Z_TAP/∂θ comes in the units of the log-likelihood gradient; scale the data term as
+    // add_gaussian_visible_terms does: rows of dW and (⟨v⟩_B − a) divided by σ_i².
+    const bool learn = rbm.learn_sigma();
+    estimate::gaussian_tap_sweeps(rbm, order_, iterations_, damping_, visible_, hidden_);
+    estimate::gaussian_tap_negative_phase(rbm, order_, visible_, hidden_, neg_w_, neg_a_, neg_b_,
+                                          learn ? &neg_log_sigma_ : nullptr);
+    const VectorF inv_var = rbm.visible_sigma().array().square().inverse();
+    grad.dW = inv_var.asDiagonal() * grad.dW;
+    grad.dW -= neg_w_;
+    grad.da = (grad.da - rbm.visible_bias()).cwiseProduct(inv_var) - neg_a_;
+    grad.db -= neg_b_;
+    if (learn) {
+      grad.d_log_sigma =
+          mean_log_sigma_statistic(rbm, batch, positive_hidden_mean_).cast<float>() - neg_log_sigma_;
+    } else {
+      grad.d_log_sigma.resize(0);
+    }
+    return;
+  }
   estimate::tap_sweeps(rbm, order_, iterations_, damping_, visible_, hidden_);
   estimate::tap_negative_phase(rbm, order_, visible_, hidden_, neg_w_, neg_a_, neg_b_);
   grad.dW -= neg_w_;
   grad.da -= neg_a_;
   grad.db -= neg_b_;
+  grad.d_log_sigma.resize(0);
 }
 
 // ---------------------------------------------------------------------------------------------

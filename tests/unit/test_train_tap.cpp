@@ -359,10 +359,7 @@ TEST(TapEstimator, FactoryBuildsTheConfiguredEstimator) {
   EXPECT_THROW(TapEstimator(0, 3, 0.5, true), Error);
   EXPECT_THROW(TapEstimator(2, 0, 0.5, true), Error);
   EXPECT_THROW(TapEstimator(2, 3, 1.0, true), Error);
-  const Rbm gauss(4, 3, UnitType::gaussian, UnitType::bernoulli);
-  Rng rng(0, 0);
-  Gradient g;
-  EXPECT_THROW(tap->estimate(gauss, MatrixF::Zero(2, 4), rng, g), Error);
+  // Gaussian visible units: tests/unit/test_train_tap_gaussian.cpp.
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -59,4 +59,34 @@ TapFixedPoint gaussian_tap_best_fixed_point(const Rbm& rbm, const TapOptions& op
 stats::Result gaussian_tap_log_partition(const Rbm& rbm, const TapOptions& options,
                                          const MatrixF* visible_starts = nullptr);
 
+// ---------------------------------------------------------------------------------------------
+// Batched form for EMF / TAP training of Gaussian-visible RBMs (train::TapEstimator), in float32:
+// each row of `visible` [particles, n_visible] and `hidden` [particles, n_hidden] is one set of
+// magnetisations, as in tap_sweeps / tap_negative_phase (tap.hpp).
+
+// `sweeps` damped sweeps of the self-consistency equations above, each updating first
+//   m_v ← d·m_v + (1 − d)·(a + W m_h)
+// and then, from the new m_v,
+//   m_h ← d·m_h + (1 − d)·μ_h(b + Wᵀ(m_v/σ²) + ½ κ₂'(m_h) ⊙ (W²)ᵀ(1/σ²))     (last term at order ≥ 2)
+// (visible first, as tap_sweeps and Gabrié et al.'s Algorithm 1). Order 3 is order 2. The Onsager
+// term is a fixed vector (κ₂ of a Gaussian unit is σ², independent of m_v), so a sweep costs two
+// [P × n_v] × [n_v × n_h] products at every order. Throws Error for a model without Gaussian
+// visible units, an order ∉ {1,2,3}, damping ∉ [0,1), sweeps < 1, shapes that do not match the
+// model, non-finite visible or out-of-range hidden magnetisations.
+void gaussian_tap_sweeps(const Rbm& rbm, int order, int sweeps, double damping, MatrixF& visible,
+                         MatrixF& hidden);
+
+// The EMF negative phase: the mean over particles of −∂F_TAP/∂θ at fixed magnetisations
+// (gaussian_tap_free_energy_gradient with the opposite sign, averaged over rows), which at a fixed
+// point is ∂ log Z_TAP/∂θ (envelope theorem):
+//   weights_ij   = ⟨m_i m_j⟩/σ_i² + W_ij ⟨κ₂(m_j)⟩/σ_i²                       (2nd term: order ≥ 2)
+//   visible_bias = (⟨m_i⟩ − a_i)/σ_i²,   hidden_bias = ⟨m_j⟩
+//   log_sigma_i  = ⟨(m_i − a_i)² − 2 m_i (W m_h)_i⟩/σ_i² + 1 − Σ_j W_ij² ⟨κ₂(m_j)⟩/σ_i²   (last: ≥ 2)
+// in the units of the true log-likelihood gradient (rows already divided by σ_i², unlike the
+// binary tap_negative_phase whose output the trainer scales). log_sigma is filled only when given.
+// Same checks as gaussian_tap_sweeps.
+void gaussian_tap_negative_phase(const Rbm& rbm, int order, const MatrixF& visible,
+                                 const MatrixF& hidden, MatrixF& weights, VectorF& visible_bias,
+                                 VectorF& hidden_bias, VectorF* log_sigma = nullptr);
+
 }  // namespace rgflow::estimate

@@ -126,6 +126,12 @@ class ContrastiveDivergence final : public GradientEstimator {
   MatrixF positive_hidden_mean_;
 };
 
+// EMF / TAP training (Gabrié, Tramel & Krzakala 2015; docs/tap.md): the model term is
+// ∂ log Z_TAP/∂θ at magnetisations refined by `iterations` damped sweeps per update (persistent
+// particles or restarted at the batch). Bernoulli / spin visible units: estimate::tap_sweeps and
+// tap_negative_phase. Gaussian visible units (docs/gaussian.md §4): estimate::gaussian_tap_sweeps
+// and gaussian_tap_negative_phase, with dW, da divided by σ_i² as add_gaussian_visible_terms does,
+// and with a learned σ d_log_sigma = ⟨∂(−E)/∂log σ⟩_data − ∂ log Z_TAP/∂log σ (order 3 = order 2).
 class TapEstimator final : public GradientEstimator {
  public:
   TapEstimator(int order, int iterations, double damping, bool persistent, Index chains = 0);
@@ -151,7 +157,7 @@ class TapEstimator final : public GradientEstimator {
   MatrixF visible_, hidden_;
   MatrixF positive_hidden_mean_;
   MatrixF neg_w_;
-  VectorF neg_a_, neg_b_;
+  VectorF neg_a_, neg_b_, neg_log_sigma_;
 };
 
 // Parallel tempering (Desjardins et al. 2010; tempering.hpp): C chains (rows of the first
