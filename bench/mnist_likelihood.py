@@ -75,7 +75,7 @@ def main():
     ap.add_argument("--methods", default="cd1,pcd1,cd25")
     ap.add_argument("--epochs", type=int, default=100)
     ap.add_argument("--epochs-cd25", type=int, default=20, help="epochs for methods with K >= 10 steps")
-    ap.add_argument("--epochs-persistent", type=int, default=400,
+    ap.add_argument("--epochs-persistent", type=int, default=1600,
                     help="epochs for persistent methods (pcdK, pt, tap*)")
     ap.add_argument("--persistent-momentum", type=float, default=0.5,
                     help="constant momentum for persistent methods (others: 0.5 then 0.9)")
