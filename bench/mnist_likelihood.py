@@ -13,8 +13,16 @@ Scaled-down run (what tests/cli/test_bench_mnist_likelihood.sh does, seconds):
     bench/mnist_likelihood.py --rgflow build/release/rgflow --hidden 12 --rows 2000 \
         --test-rows 500 --epochs 1 --methods cd1,pcd1 --exact --out /tmp/mnist-small
 
-Method names: cdK and pcdK (K Gibbs steps), and any other `rbm train --method` value as is
-(e.g. tap2, pt).
+Method names: cdK and pcdK (K Gibbs steps), ptK (parallel tempering with K replicas), and any
+other `rbm train --method` value as is (e.g. tap2, tap3, pt).
+
+Equal wall time (issue #6: TAP vs CD/PCD/PT): `--equal-time SECONDS` first trains every method for
+one epoch with the same settings, reads its seconds per epoch from the training log, and then gives
+each method round(SECONDS / seconds-per-epoch) epochs (at least 1); the calibration goes into
+table.json. `--same-schedule` gives every method the persistent methods' schedule (constant
+momentum, linear learning-rate decay), so that only the gradient estimator differs:
+    bench/mnist_likelihood.py --methods cd1,pcd1,tap2,tap3,pt10 --equal-time 480 --same-schedule \
+        --threads 1 --out bench/results/mnist500-equal-time
 """
 import argparse
 import gzip
@@ -38,7 +46,20 @@ def method_args(name):
     m = re.fullmatch(r"(cd|pcd)(\d+)", name)
     if m:
         return ["--method", m.group(1), "--steps", m.group(2)]
+    m = re.fullmatch(r"pt(\d+)", name)
+    if m:
+        return ["--method", "pt", "--replicas", m.group(1)]
     return ["--method", name]
+
+
+def last_epoch_seconds(csv_path):
+    """The `seconds` column of the last row of a training log (CSV)."""
+    with open(csv_path) as f:
+        lines = [line.strip() for line in f if line.strip()]
+    header = lines[0].split(",")
+    if "seconds" not in header or len(lines) < 2:
+        sys.exit(f"mnist_likelihood: {csv_path}: no per-epoch seconds in the training log")
+    return float(lines[-1].split(",")[header.index("seconds")])
 
 
 def run(cmd, log):
@@ -50,6 +71,15 @@ def run(cmd, log):
     if p.returncode != 0:
         sys.exit(f"mnist_likelihood: command failed ({p.returncode}): {' '.join(cmd)}")
     return p.stdout, seconds
+
+
+def sum_epoch_seconds(csv_path):
+    """Total of the per-epoch `seconds` column (training proper: no file reading or writing)."""
+    with open(csv_path) as f:
+        lines = [line.strip() for line in f if line.strip()]
+    header = lines[0].split(",")
+    col = header.index("seconds")
+    return sum(float(line.split(",")[col]) for line in lines[1:])
 
 
 def head_rows(src, dst, rows):
@@ -88,6 +118,11 @@ def main():
     ap.add_argument("--betas", type=int, default=0,
                     help="AIS temperatures in a linear schedule (0: the default 14,501-step schedule)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--equal-time", type=float, default=0.0, metavar="SECONDS",
+                    help="give every method the epochs that fit SECONDS of training, from a 1-epoch calibration")
+    ap.add_argument("--same-schedule", action="store_true",
+                    help="every method (CD too) uses the persistent methods' momentum and learning-rate decay")
+    ap.add_argument("--threads", type=int, default=0, help="rbm train --threads (0: OpenMP default)")
     ap.add_argument("--exact", action="store_true", help="also the exact test log-likelihood (hidden <= 32)")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
@@ -106,29 +141,42 @@ def main():
         test = os.path.join(tmp, "test.amat")
         head_rows(a.test, test, a.test_rows)
 
+    def train_command(name, epochs, persistent, model, csv):
+        schedule = []
+        if persistent or a.same_schedule:
+            schedule = ["--momentum", str(a.persistent_momentum),
+                        "--learning-rate-final", str(a.persistent_learning_rate_final)]
+        return [a.rgflow, "rbm", "train", train, "--hidden", str(a.hidden), *method_args(name),
+                "--epochs", str(epochs), "--batch-size", str(a.batch_size),
+                "--learning-rate", str(a.learning_rate), *schedule, "--l2", str(a.l2),
+                "--seed", str(a.seed), "--threads", str(a.threads), "--log", csv,
+                "--json", "-q", "-o", model]
+
     rows = []
+    calibration = {}
     for name in a.methods.split(","):
         steps = re.fullmatch(r"(?:cd|pcd)(\d+)", name)
         persistent = not re.fullmatch(r"cd\d+", name)
         epochs = a.epochs_cd25 if steps and int(steps.group(1)) >= 10 else a.epochs
-        schedule = []
         if persistent:
             epochs = a.epochs_persistent
-            schedule = ["--momentum", str(a.persistent_momentum),
-                        "--learning-rate-final", str(a.persistent_learning_rate_final)]
+        if a.equal_time > 0:
+            csv = os.path.join(tmp, f"{name}.calibration.csv")
+            run(train_command(name, 1, persistent, os.path.join(tmp, f"{name}.calibration.h5"), csv), log)
+            per_epoch = last_epoch_seconds(csv)
+            epochs = max(1, round(a.equal_time / per_epoch))
+            calibration[name] = {"seconds_per_epoch": per_epoch, "epochs": epochs}
         model = os.path.join(a.out, f"{name}.h5")
-        train_cmd = [a.rgflow, "rbm", "train", train, "--hidden", str(a.hidden), *method_args(name),
-                     "--epochs", str(epochs), "--batch-size", str(a.batch_size),
-                     "--learning-rate", str(a.learning_rate), *schedule, "--l2", str(a.l2),
-                     "--seed", str(a.seed), "--log", os.path.join(a.out, f"{name}.csv"),
-                     "--json", "-q", "-o", model]
+        csv = os.path.join(a.out, f"{name}.csv")
+        train_cmd = train_command(name, epochs, persistent, model, csv)
         _, train_seconds = run(train_cmd, log)
         row = {"method": name, "hidden": a.hidden, "epochs": epochs, "train_seconds": train_seconds,
-               "train_command": train_cmd[1:]}
+               "train_epoch_seconds": sum_epoch_seconds(csv), "train_command": train_cmd[1:]}
         for est in ["ais", "reverse-ais"] + (["exact"] if a.exact else []):
             cmd = [a.rgflow, "rbm", "loglik", model, test, "--method", est, "--json"]
             if est != "exact":
                 cmd += ["--chains", str(a.chains), "--betas", str(a.betas), "--seed", str(a.seed)]
+            cmd += ["--threads", str(a.threads)]
             out, seconds = run(cmd, log)
             j = json.loads(out)
             row[est] = {"loglik": j["log_likelihood"], "log_z": j.get("log_z"), "seconds": seconds}
@@ -138,6 +186,8 @@ def main():
         print(json.dumps(row), flush=True)
 
     meta = {k: v for k, v in vars(a).items() if k not in ("out",)}
+    if calibration:
+        meta["calibration"] = calibration
     meta["date"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     meta["machine"] = os.uname().nodename + " " + os.uname().machine
     with open(os.path.join(a.out, "table.json.tmp"), "w") as f:
@@ -148,12 +198,13 @@ def main():
     # common to every row of the table, is in table.json).
     def fmt(r):
         return f"{r['loglik']['mean']:.2f} ± {r['log_z']['error']:.2f}"
-    lines = ["| method | hidden | epochs | train s | test log-lik, AIS | test log-lik, reverse AIS |"
+    lines = ["| method | hidden | epochs | train s | s / epoch | test log-lik, AIS | test log-lik, reverse AIS |"
              + (" exact |" if a.exact else "") + " published |",
-             "|---|---|---|---|---|---|" + ("---|" if a.exact else "") + "---|"]
+             "|---|---|---|---|---|---|---|" + ("---|" if a.exact else "") + "---|"]
     for r in rows:
         pub = r.get("published", {}).get("loglik")
         lines.append(f"| {r['method']} | {r['hidden']} | {r['epochs']} | {r['train_seconds']:.0f} | "
+                     f"{r['train_epoch_seconds'] / r['epochs']:.2f} | "
                      f"{fmt(r['ais'])} | {fmt(r['reverse-ais'])} |"
                      + (f" {fmt(r['exact'])} |" if a.exact else "")
                      + (f" {pub:.2f} |" if pub is not None else " – |"))
