@@ -13,8 +13,17 @@ Scaled-down run (what tests/cli/test_bench_mnist_likelihood.sh does, seconds):
     bench/mnist_likelihood.py --rgflow build/release/rgflow --hidden 12 --rows 2000 \
         --test-rows 500 --epochs 1 --methods cd1,pcd1 --exact --out /tmp/mnist-small
 
-Method names: cdK and pcdK (K Gibbs steps), ptK (parallel tempering with K replicas), and any
-other `rbm train --method` value as is (e.g. tap2, tap3, pt).
+Method names: cdK and pcdK (K Gibbs steps), ptK (parallel tempering with K replicas), tapN-np
+(TAP without persistent magnetisations), and any other `rbm train --method` value as is (e.g.
+tap2, tap3, pt).
+
+Real-valued MNIST with Gaussian visible units (issue #6): pass the IDX files, the unit options with
+`--train-args`, and `--filters` for the receptive-field mosaics (OUT/METHOD-filters.png):
+    bench/mnist_likelihood.py --train ../shared/data/mnist/train-images-idx3-ubyte.gz \
+        --test ../shared/data/mnist/t10k-images-idx3-ubyte.gz --methods cd1,pcd1,tap2,tap2-np \
+        --train-args="--visible-type gaussian --standardize" --learning-rate 0.001 \
+        --epochs 30 --epochs-persistent 30 --same-schedule --betas 3000 --filters \
+        --out bench/results/mnist-gaussian
 
 Equal wall time (issue #6: TAP vs CD/PCD/PT): `--equal-time SECONDS` first trains every method for
 one epoch with the same settings, reads its seconds per epoch from the training log, and then gives
@@ -29,6 +38,7 @@ import gzip
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -49,6 +59,9 @@ def method_args(name):
     m = re.fullmatch(r"pt(\d+)", name)
     if m:
         return ["--method", "pt", "--replicas", m.group(1)]
+    m = re.fullmatch(r"(tap[123])-np", name)
+    if m:
+        return ["--method", m.group(1), "--no-tap-persistent"]
     return ["--method", name]
 
 
@@ -123,6 +136,8 @@ def main():
     ap.add_argument("--same-schedule", action="store_true",
                     help="every method (CD too) uses the persistent methods' momentum and learning-rate decay")
     ap.add_argument("--threads", type=int, default=0, help="rbm train --threads (0: OpenMP default)")
+    ap.add_argument("--train-args", default="", help="more `rbm train` options, e.g. \"--visible-type gaussian\"")
+    ap.add_argument("--filters", action="store_true", help="also write OUT/METHOD-filters.png (rbm filters)")
     ap.add_argument("--exact", action="store_true", help="also the exact test log-likelihood (hidden <= 32)")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
@@ -149,8 +164,8 @@ def main():
         return [a.rgflow, "rbm", "train", train, "--hidden", str(a.hidden), *method_args(name),
                 "--epochs", str(epochs), "--batch-size", str(a.batch_size),
                 "--learning-rate", str(a.learning_rate), *schedule, "--l2", str(a.l2),
-                "--seed", str(a.seed), "--threads", str(a.threads), "--log", csv,
-                "--json", "-q", "-o", model]
+                "--seed", str(a.seed), "--threads", str(a.threads), *shlex.split(a.train_args),
+                "--log", csv, "--json", "-q", "-o", model]
 
     rows = []
     calibration = {}
@@ -180,7 +195,11 @@ def main():
             out, seconds = run(cmd, log)
             j = json.loads(out)
             row[est] = {"loglik": j["log_likelihood"], "log_z": j.get("log_z"), "seconds": seconds}
-        if name in ANCHORS and a.hidden == 500:
+        if a.filters:
+            png = os.path.join(a.out, f"{name}-filters.png")
+            run([a.rgflow, "rbm", "filters", model, "-o", png], log)
+            row["filters"] = os.path.basename(png)
+        if name in ANCHORS and a.hidden == 500 and not a.train_args:
             row["published"] = {"loglik": ANCHORS[name][0], "source": ANCHORS[name][1]}
         rows.append(row)
         print(json.dumps(row), flush=True)

@@ -35,9 +35,9 @@ json_check out/table.json "all(abs((r['ais']['loglik']['mean'] - r['exact']['log
 # gives CD the persistent schedule too.
 python3 "$SCRIPT" --rgflow "$RGFLOW" --train "$DATA/binarized_mnist_train.amat.gz" \
   --test "$DATA/binarized_mnist_test.amat.gz" --hidden 12 --rows 2000 --test-rows 300 \
-  --methods cd1,pt3 --equal-time 0.2 --same-schedule --threads 1 --chains 20 --betas 300 \
-  --out eq > stdout-eq.txt || fail "mnist_likelihood.py --equal-time failed"
-json_check eq/table.json "sorted(j['parameters']['calibration']) == ['cd1', 'pt3']" "calibration recorded"
+  --methods cd1,pt3,tap2-np --equal-time 0.2 --same-schedule --threads 1 --chains 20 --betas 300 \
+  --filters --out eq > stdout-eq.txt || fail "mnist_likelihood.py --equal-time failed"
+json_check eq/table.json "sorted(j['parameters']['calibration']) == ['cd1', 'pt3', 'tap2-np']" "calibration recorded"
 json_check eq/table.json "all(r['epochs'] == j['parameters']['calibration'][r['method']]['epochs']
   == max(1, round(0.2 / j['parameters']['calibration'][r['method']]['seconds_per_epoch']))
   for r in j['rows'])" "epochs = equal time / calibrated seconds per epoch"
@@ -46,4 +46,9 @@ json_check eq/table.json "all('--learning-rate-final' in r['train_command'] for 
 json_check eq/table.json "[r for r in j['rows'] if r['method'] == 'pt3'][0]['train_command'][
   [r for r in j['rows'] if r['method'] == 'pt3'][0]['train_command'].index('--replicas') + 1] == '3'" \
   "pt3 means three replicas"
+json_check eq/table.json "({r['method']: '--no-tap-persistent' in r['train_command'] for r in j['rows']}
+  == {'cd1': False, 'pt3': False, 'tap2-np': True})" "tap2-np (only) trains without persistent magnetisations"
+for m in cd1 pt3 tap2-np; do
+  [[ -s eq/$m-filters.png ]] || fail "--filters wrote no eq/$m-filters.png"
+done
 echo "ok"
