@@ -8,8 +8,14 @@
 #include <vector>
 
 #include "rgflow/core/error.hpp"
+#include "tap_search.hpp"
 
 namespace rgflow::estimate {
+using tap_detail::append_starts;
+using tap_detail::best_of_starts;
+using tap_detail::check_options;
+using tap_detail::check_order;
+using tap_detail::log_partition;
 namespace {
 
 // Single-unit quantities of an independent unit with mean m, in float64. Bernoulli {0,1} and spin
@@ -55,12 +61,6 @@ void check_supported(const Rbm& rbm, const char* what) {
     throw Error(fmt::format("{}: gaussian units are not supported by the TAP expansion", what));
   }
   rbm.validate();
-}
-
-void check_order(int order, const char* what) {
-  if (order < 1 || order > 3) {
-    throw Error(fmt::format("{}: TAP order must be 1, 2 or 3 (got {})", what, order));
-  }
 }
 
 TapModel make_model(const Rbm& rbm) {
@@ -138,20 +138,6 @@ void layer_update(const VectorD& bias, const VectorD& other, const UnitFunctions
   }
 }
 
-void check_options(const TapOptions& options, const char* what) {
-  check_order(options.order, what);
-  if (!(options.damping >= 0.0 && options.damping < 1.0)) {
-    throw Error(fmt::format("{}: damping must be in [0, 1) (got {})", what, options.damping));
-  }
-  if (options.max_iterations < 1) {
-    throw Error(fmt::format("{}: max_iterations must be at least 1 (got {})", what,
-                            options.max_iterations));
-  }
-  if (!(options.tolerance > 0.0)) {
-    throw Error(fmt::format("{}: tolerance must be positive (got {})", what, options.tolerance));
-  }
-}
-
 // Keeps a start strictly inside the unit's range, so data rows (exactly 0/1 or ±1) can be used.
 VectorD clamp_start(const VectorD& start, const UnitFunctions& unit) {
   constexpr double margin = 1e-9;
@@ -193,14 +179,6 @@ TapFixedPoint iterate(const TapModel& model, const TapOptions& options, VectorD 
   result.visible = std::move(mv);
   result.hidden = std::move(mh);
   return result;
-}
-
-// True if `candidate` should replace `best`: converged beats not converged, then lower F (a NaN F
-// never wins).
-bool better(const TapFixedPoint& candidate, const TapFixedPoint& best) {
-  if (candidate.converged != best.converged) return candidate.converged;
-  if (std::isnan(best.free_energy)) return !std::isnan(candidate.free_energy);
-  return candidate.free_energy < best.free_energy;
 }
 
 }  // namespace
@@ -266,10 +244,6 @@ TapFixedPoint tap_best_fixed_point(const Rbm& rbm, const TapOptions& options,
   constexpr const char* what = "tap_best_fixed_point";
   check_supported(rbm, what);
   check_options(options, what);
-  if (visible_starts != nullptr && visible_starts->cols() != rbm.n_visible()) {
-    throw Error(fmt::format("{}: starts have {} columns, the model has {} visible units", what,
-                            visible_starts->cols(), rbm.n_visible()));
-  }
   const TapModel model = make_model(rbm);
   std::vector<VectorD> starts;
   starts.push_back(VectorD::Constant(rbm.n_visible(), model.vis.uniform()));
@@ -278,34 +252,17 @@ TapFixedPoint tap_best_fixed_point(const Rbm& rbm, const TapOptions& options,
     for (Index i = 0; i < bias_only.size(); ++i) bias_only[i] = model.vis.mean(model.a[i]);
     starts.push_back(clamp_start(bias_only, model.vis));
   }
-  if (visible_starts != nullptr) {
-    for (Index r = 0; r < visible_starts->rows(); ++r) {
-      const VectorD row = visible_starts->row(r).transpose().cast<double>();
-      if (!row.allFinite()) throw Error(fmt::format("{}: start row {} is not finite", what, r));
-      starts.push_back(clamp_start(row, model.vis));
-    }
-  }
-  TapFixedPoint best;
-  bool have = false;
-  StopSignal stop(options.stop);
-  for (VectorD& start : starts) {
-    TapFixedPoint candidate = iterate(model, options, std::move(start), stop);
-    if (!have || better(candidate, best)) best = std::move(candidate);
-    have = true;
-  }
-  return best;
+  append_starts(starts, visible_starts, rbm.n_visible(), what,
+                [&](const VectorD& row) { return clamp_start(row, model.vis); });
+  return best_of_starts(starts, options, [&](VectorD start, StopSignal& stop) {
+    return iterate(model, options, std::move(start), stop);
+  });
 }
 
 stats::Result tap_log_partition(const Rbm& rbm, const TapOptions& options,
                                 const MatrixF* visible_starts) {
-  const TapFixedPoint best = tap_best_fixed_point(rbm, options, visible_starts);
-  if (!best.converged) {
-    throw Error(fmt::format(
-        "tap_log_partition: the order-{} TAP iteration did not converge from any start within {} "
-        "iterations (tolerance {}); raise max_iterations or damping",
-        options.order, options.max_iterations, options.tolerance));
-  }
-  return stats::Result::exact(-best.free_energy);
+  return log_partition(tap_best_fixed_point(rbm, options, visible_starts), options,
+                       "tap_log_partition");
 }
 
 namespace {

@@ -8,8 +8,14 @@
 #include <vector>
 
 #include "rgflow/core/error.hpp"
+#include "tap_search.hpp"
 
 namespace rgflow::estimate {
+using tap_detail::append_starts;
+using tap_detail::best_of_starts;
+using tap_detail::check_options;
+using tap_detail::check_order;
+using tap_detail::log_partition;
 namespace {
 
 constexpr double kLog2Pi = 1.8378770664093454836;
@@ -44,12 +50,6 @@ void check_model(const Rbm& rbm, const char* what) {
                             what, to_string(rbm.visible_type())));
   }
   rbm.validate();
-}
-
-void check_order(int order, const char* what) {
-  if (order < 1 || order > 3) {
-    throw Error(fmt::format("{}: TAP order must be 1, 2 or 3 (got {})", what, order));
-  }
 }
 
 Model make_model(const Rbm& rbm) {
@@ -140,24 +140,6 @@ TapFixedPoint iterate(const Model& model, const TapOptions& options, VectorD mv,
   return out;
 }
 
-void check_options(const TapOptions& o, const char* what) {
-  check_order(o.order, what);
-  if (!(o.damping >= 0.0 && o.damping < 1.0)) {
-    throw Error(fmt::format("{}: damping must be in [0, 1) (got {})", what, o.damping));
-  }
-  if (o.max_iterations < 1) {
-    throw Error(fmt::format("{}: max_iterations must be >= 1 (got {})", what, o.max_iterations));
-  }
-  if (!(o.tolerance > 0.0)) {
-    throw Error(fmt::format("{}: tolerance must be positive (got {})", what, o.tolerance));
-  }
-}
-
-bool better(const TapFixedPoint& x, const TapFixedPoint& best) {
-  if (x.converged != best.converged) return x.converged;
-  return x.free_energy < best.free_energy;
-}
-
 }  // namespace
 
 double gaussian_tap_free_energy(const Rbm& rbm, const VectorD& visible, const VectorD& hidden,
@@ -215,40 +197,19 @@ TapFixedPoint gaussian_tap_best_fixed_point(const Rbm& rbm, const TapOptions& op
   constexpr const char* what = "gaussian_tap_best_fixed_point";
   check_model(rbm, what);
   check_options(options, what);
-  if (visible_starts != nullptr && visible_starts->cols() != rbm.n_visible()) {
-    throw Error(fmt::format("{}: starts have {} columns, the model has {} visible units", what,
-                            visible_starts->cols(), rbm.n_visible()));
-  }
   const Model model = make_model(rbm);
   std::vector<VectorD> starts{model.a};
-  if (visible_starts != nullptr) {
-    for (Index r = 0; r < visible_starts->rows(); ++r) {
-      const VectorD row = visible_starts->row(r).transpose().cast<double>();
-      if (!row.allFinite()) throw Error(fmt::format("{}: start row {} is not finite", what, r));
-      starts.push_back(row);
-    }
-  }
-  TapFixedPoint best;
-  bool have = false;
-  StopSignal stop(options.stop);
-  for (VectorD& start : starts) {
-    TapFixedPoint candidate = iterate(model, options, std::move(start), stop);
-    if (!have || better(candidate, best)) best = std::move(candidate);
-    have = true;
-  }
-  return best;
+  append_starts(starts, visible_starts, rbm.n_visible(), what,
+                [](const VectorD& row) { return row; });
+  return best_of_starts(starts, options, [&](VectorD start, StopSignal& stop) {
+    return iterate(model, options, std::move(start), stop);
+  });
 }
 
 stats::Result gaussian_tap_log_partition(const Rbm& rbm, const TapOptions& options,
                                          const MatrixF* visible_starts) {
-  const TapFixedPoint best = gaussian_tap_best_fixed_point(rbm, options, visible_starts);
-  if (!best.converged) {
-    throw Error(fmt::format(
-        "gaussian_tap_log_partition: the order-{} TAP iteration did not converge from any start "
-        "within {} iterations (tolerance {}); raise max_iterations or damping",
-        options.order, options.max_iterations, options.tolerance));
-  }
-  return stats::Result::exact(-best.free_energy);
+  return log_partition(gaussian_tap_best_fixed_point(rbm, options, visible_starts), options,
+                       "gaussian_tap_log_partition");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -305,32 +305,18 @@ TEST(TemperingCheckpoint, ResumeIsBitIdentical) {
   c.batch_size = 15;
   c.seed = 99;
   c.monitor_rows = 20;
-  Rbm straight(8, 3, UnitType::spin, UnitType::spin);
-  Trainer full(straight, c, data);
-  while (!full.finished()) full.run_epoch();
-
-  Rbm first(8, 3, UnitType::spin, UnitType::spin);
-  Trainer part(first, c, data);
-  part.run_epoch();
-  part.run_epoch();
-  const std::string path = dir.file("pt.checkpoint.h5");
-  const Checkpoint saved = part.checkpoint();
-  save_checkpoint(path, saved);
-  const Checkpoint loaded = load_checkpoint(path);
-  ASSERT_TRUE(loaded.tempering.has_value());
-  EXPECT_EQ(loaded.tempering->betas, saved.tempering->betas);
-  EXPECT_NE(loaded.tempering->betas, geometric_ladder(4, 0.3f)) << "the ladder should have adapted";
-  EXPECT_EQ(loaded.tempering->attempts, saved.tempering->attempts);
-  EXPECT_EQ(loaded.tempering->accepts, saved.tempering->accepts);
-  EXPECT_EQ(loaded.tempering->adaptations, saved.tempering->adaptations);
-  EXPECT_EQ(loaded.persistent_chains.rows(), 4 * 15);
-  Rbm resumed;
-  Trainer rest(resumed, loaded, data);
-  while (!rest.finished()) rest.run_epoch();
-  EXPECT_EQ(resumed.weights(), straight.weights());
-  EXPECT_EQ(resumed.visible_bias(), straight.visible_bias());
-  EXPECT_EQ(resumed.hidden_bias(), straight.hidden_bias());
-  EXPECT_EQ(rest.checkpoint().tempering->betas, full.checkpoint().tempering->betas);
+  const auto r = test::resume_after_two_epochs(
+      c, data, [] { return Rbm(8, 3, UnitType::spin, UnitType::spin); },
+      dir.file("pt.checkpoint.h5"));
+  ASSERT_TRUE(r.loaded.tempering.has_value());
+  EXPECT_EQ(r.loaded.tempering->betas, r.saved.tempering->betas);
+  EXPECT_NE(r.loaded.tempering->betas, geometric_ladder(4, 0.3f)) << "the ladder should have adapted";
+  EXPECT_EQ(r.loaded.tempering->attempts, r.saved.tempering->attempts);
+  EXPECT_EQ(r.loaded.tempering->accepts, r.saved.tempering->accepts);
+  EXPECT_EQ(r.loaded.tempering->adaptations, r.saved.tempering->adaptations);
+  EXPECT_EQ(r.loaded.persistent_chains.rows(), 4 * 15);
+  test::expect_same_parameters(r.resumed, r.straight);
+  EXPECT_EQ(r.resumed_end.tempering->betas, r.straight_end.tempering->betas);
 }
 
 // PT-1 training on the prototype data improves the exact log-likelihood by > 1 nat (as the TAP

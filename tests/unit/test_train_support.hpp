@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <string>
+#include <utility>
 
 #include "rgflow/core/rng.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/rbm/units.hpp"
+#include "rgflow/train/trainer.hpp"
 
 namespace rgflow::test {
 
@@ -56,6 +58,43 @@ inline MatrixF prototype_data(Index n, UnitType type, std::uint64_t seed, double
     }
   }
   return data;
+}
+
+// The checkpoint round trip of the resume tests: `fresh()` trained for config.epochs without a
+// break (`straight`), and again for 2 epochs, saved to `path` (`saved`), loaded (`loaded`) and
+// resumed to config.epochs (`resumed`); `straight_end` and `resumed_end` are the final checkpoints.
+struct ResumeRun {
+  Rbm straight, resumed;
+  train::Checkpoint saved, loaded, straight_end, resumed_end;
+};
+
+template <class Fresh>
+ResumeRun resume_after_two_epochs(const train::TrainConfig& config, const MatrixF& data,
+                                  Fresh&& fresh, const std::string& path) {
+  ResumeRun r{fresh(), Rbm(), {}, {}, {}, {}};
+  train::Trainer full(r.straight, config, data);
+  while (!full.finished()) full.run_epoch();
+  r.straight_end = full.checkpoint();
+
+  Rbm first = fresh();
+  train::Trainer part(first, config, data);
+  part.run_epoch();
+  part.run_epoch();
+  r.saved = part.checkpoint();
+  train::save_checkpoint(path, r.saved);
+  r.loaded = train::load_checkpoint(path);
+  train::Trainer rest(r.resumed, r.loaded, data);
+  while (!rest.finished()) rest.run_epoch();
+  r.resumed_end = rest.checkpoint();
+  return r;
+}
+
+// Bit-identical parameters, σ included.
+inline void expect_same_parameters(const Rbm& a, const Rbm& b) {
+  EXPECT_EQ(a.weights(), b.weights());
+  EXPECT_EQ(a.visible_bias(), b.visible_bias());
+  EXPECT_EQ(a.hidden_bias(), b.hidden_bias());
+  EXPECT_EQ(a.visible_sigma(), b.visible_sigma());
 }
 
 }  // namespace rgflow::test

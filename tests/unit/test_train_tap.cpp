@@ -415,26 +415,12 @@ TEST(TapCheckpoint, ResumeIsBitIdentical) {
   c.tap_chains = 11;
   c.seed = 99;
   c.monitor_rows = 20;
-  Rbm straight(8, 3);
-  Trainer full(straight, c, data);
-  while (!full.finished()) full.run_epoch();
-
-  Rbm first(8, 3);
-  Trainer part(first, c, data);
-  part.run_epoch();
-  part.run_epoch();
-  const std::string path = dir.file("tap.checkpoint.h5");
-  save_checkpoint(path, part.checkpoint());
-  const Checkpoint loaded = load_checkpoint(path);
-  EXPECT_EQ(loaded.persistent_chains.rows(), 11);
-  EXPECT_EQ(loaded.persistent_hidden.rows(), 11);
-  EXPECT_EQ(loaded.persistent_hidden, part.checkpoint().persistent_hidden);
-  Rbm resumed;
-  Trainer rest(resumed, loaded, data);
-  while (!rest.finished()) rest.run_epoch();
-  EXPECT_EQ(resumed.weights(), straight.weights());
-  EXPECT_EQ(resumed.visible_bias(), straight.visible_bias());
-  EXPECT_EQ(resumed.hidden_bias(), straight.hidden_bias());
+  const auto r = test::resume_after_two_epochs(c, data, [] { return Rbm(8, 3); },
+                                               dir.file("tap.checkpoint.h5"));
+  EXPECT_EQ(r.loaded.persistent_chains.rows(), 11);
+  EXPECT_EQ(r.loaded.persistent_hidden.rows(), 11);
+  EXPECT_EQ(r.loaded.persistent_hidden, r.saved.persistent_hidden);
+  test::expect_same_parameters(r.resumed, r.straight);
 }
 
 }  // namespace

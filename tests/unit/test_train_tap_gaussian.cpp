@@ -334,27 +334,11 @@ TEST(GaussianTapEstimator, CheckpointResumeIsBitIdentical) {
     rbm.set_learn_sigma(true);
     return rbm;
   };
-  Rbm straight = fresh();
-  Trainer full(straight, c, data);
-  while (!full.finished()) full.run_epoch();
-
-  Rbm first = fresh();
-  Trainer part(first, c, data);
-  part.run_epoch();
-  part.run_epoch();
-  const std::string path = dir.file("gauss_tap.checkpoint.h5");
-  save_checkpoint(path, part.checkpoint());
-  const Checkpoint loaded = load_checkpoint(path);
-  EXPECT_EQ(loaded.persistent_chains.rows(), 9);
-  EXPECT_EQ(loaded.persistent_hidden.rows(), 9);
-  Rbm resumed;
-  Trainer rest(resumed, loaded, data);
-  while (!rest.finished()) rest.run_epoch();
-  EXPECT_EQ(resumed.weights(), straight.weights());
-  EXPECT_EQ(resumed.visible_bias(), straight.visible_bias());
-  EXPECT_EQ(resumed.hidden_bias(), straight.hidden_bias());
-  EXPECT_EQ(resumed.visible_sigma(), straight.visible_sigma());
-  EXPECT_NE(straight.visible_sigma(), VectorF::Ones(5));  // σ was learned
+  const auto r = test::resume_after_two_epochs(c, data, fresh, dir.file("gauss_tap.checkpoint.h5"));
+  EXPECT_EQ(r.loaded.persistent_chains.rows(), 9);
+  EXPECT_EQ(r.loaded.persistent_hidden.rows(), 9);
+  test::expect_same_parameters(r.resumed, r.straight);
+  EXPECT_NE(r.straight.visible_sigma(), VectorF::Ones(5));  // σ was learned
 }
 
 // ---------------------------------------------------------------------------------------------
