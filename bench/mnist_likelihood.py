@@ -194,7 +194,8 @@ def main():
             cmd += ["--threads", str(a.threads)]
             out, seconds = run(cmd, log)
             j = json.loads(out)
-            row[est] = {"loglik": j["log_likelihood"], "log_z": j.get("log_z"), "seconds": seconds}
+            row[est] = {"loglik": j["log_likelihood"], "log_z": j.get("log_z"), "seconds": seconds,
+                        "ess": j.get("details", {}).get("effective_sample_size")}
         if a.filters:
             png = os.path.join(a.out, f"{name}-filters.png")
             run([a.rgflow, "rbm", "filters", model, "-o", png], log)

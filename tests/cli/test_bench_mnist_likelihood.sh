@@ -25,6 +25,8 @@ for est in ais reverse-ais; do
     < 4 * r['$est']['log_z']['error'] for r in j['rows'])" "$est log Z within 4 sigma of exact"
   json_check out/table.json "all(r['$est']['log_z']['error'] > 0 for r in j['rows'])" \
     "$est reports an error bar"
+  json_check out/table.json "all(0 < r['$est']['ess'] <= 50 for r in j['rows'])" \
+    "$est records its effective sample size (of 50 chains)"
 done
 # Log-likelihoods of the same model and rows differ only through log Z.
 json_check out/table.json "all(abs((r['ais']['loglik']['mean'] - r['exact']['loglik']['mean'])
