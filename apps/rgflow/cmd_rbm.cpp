@@ -108,9 +108,12 @@ nlohmann::json epoch_json(const train::EpochStats& s) {
 }
 
 std::string epoch_summary(const train::EpochStats& s) {
-  std::string line =
-      fmt::format("recon {:.4f}  PLL {:.3f} ± {:.3f}  F(train) {:.3f}", s.reconstruction_error,
-                  s.pseudo_log_likelihood.mean, s.pseudo_log_likelihood.error, s.free_energy_train);
+  std::string line = fmt::format("recon {:.4f}", s.reconstruction_error);
+  if (!std::isnan(s.pseudo_log_likelihood.mean)) {  // none for Gaussian visible units
+    line += fmt::format("  PLL {:.3f} ± {:.3f}", s.pseudo_log_likelihood.mean,
+                        s.pseudo_log_likelihood.error);
+  }
+  line += fmt::format("  F(train) {:.3f}", s.free_energy_train);
   if (s.free_energy_validation) line += fmt::format("  F(valid) {:.3f}", *s.free_energy_validation);
   if (s.free_energy_gap) line += fmt::format("  gap {:+.3f}", *s.free_energy_gap);
   return line;

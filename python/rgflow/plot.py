@@ -62,7 +62,9 @@ def training_curves(history, *, title=None):
     axes[0].plot(epoch, [h["reconstruction_error"] for h in history], marker="o")
     axes[0].set_ylabel("reconstruction error")
     pll = [h["pseudo_log_likelihood"] for h in history]
-    axes[1].errorbar(epoch, [p["mean"] for p in pll], yerr=[p["error"] for p in pll], marker="o")
+    # None where there is no pseudo-likelihood (Gaussian visible units): a gap in the curve.
+    axes[1].errorbar(epoch, [np.nan if p is None else p["mean"] for p in pll],
+                     yerr=[0.0 if p is None else p["error"] for p in pll], marker="o")
     axes[1].set_ylabel("pseudo-log-likelihood (nats)")
     axes[2].plot(epoch, [h["free_energy_train"] for h in history], marker="o", label="train")
     if history[0].get("free_energy_validation") is not None:

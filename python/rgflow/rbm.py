@@ -152,9 +152,10 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             stats = trainer.run_epoch()
             self.history_.append(stats)
             if self.verbose:
-                pll = stats["pseudo_log_likelihood"]["mean"]
+                pll = stats["pseudo_log_likelihood"]  # None for Gaussian visible units
+                pll = "n/a" if pll is None else f"{pll['mean']:.2f}"
                 print(f"[{type(self).__name__}] Iteration {stats['epoch']}, pseudo-likelihood = "
-                      f"{pll:.2f}, reconstruction error = {stats['reconstruction_error']:.4f}, "
+                      f"{pll}, reconstruction error = {stats['reconstruction_error']:.4f}, "
                       f"time = {time.time() - start:.2f}s", file=sys.stdout)
         self.n_iter_ = trainer.epochs_done
         self._train_state = trainer.checkpoint()

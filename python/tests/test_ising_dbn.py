@@ -109,3 +109,17 @@ def test_plots_show_the_model():
     curves = rplot.training_curves(est)
     np.testing.assert_allclose(curves.axes[0].lines[0].get_ydata(),
                                [h["reconstruction_error"] for h in est.history_])
+
+
+@pytest.mark.skipif(not rgflow.gaussian_supported(), reason="C++ core without Gaussian units")
+def test_gaussian_history_has_no_pseudo_likelihood(capsys):
+    """Gaussian visible units have no pseudo-likelihood: the history says None (not NaN), and the
+    verbose progress line and the training curves cope with it."""
+    import rgflow.plot as rplot
+    X = np.random.default_rng(1).standard_normal((120, 4)).astype(np.float32)
+    est = rgflow.GaussianRBM(n_components=3, n_iter=2, random_state=0, verbose=1).fit(X)
+    assert [h["pseudo_log_likelihood"] for h in est.history_] == [None, None]
+    out = capsys.readouterr().out
+    assert out.count("pseudo-likelihood = n/a") == 2, out
+    curves = rplot.training_curves(est)
+    assert np.all(np.isnan(np.asarray(curves.axes[1].lines[0].get_ydata(), dtype=float)))

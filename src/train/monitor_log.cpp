@@ -1,5 +1,6 @@
 #include "rgflow/train/monitor_log.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -13,11 +14,15 @@ void to_json(nlohmann::json& j, const EpochStats& s) {
   const auto optional = [](const std::optional<double>& x) {
     return x ? nlohmann::json(*x) : nlohmann::json();
   };
+  // No pseudo-likelihood (Gaussian visible units, rows of mean activations): null, not NaN.
+  const bool has_pll = !std::isnan(s.pseudo_log_likelihood.mean);
   j = nlohmann::json{
       {"epoch", s.epoch},
       {"reconstruction_error", s.reconstruction_error},
       {"pseudo_log_likelihood",
-       {{"mean", s.pseudo_log_likelihood.mean}, {"error", s.pseudo_log_likelihood.error}}},
+       has_pll ? nlohmann::json{{"mean", s.pseudo_log_likelihood.mean},
+                                {"error", s.pseudo_log_likelihood.error}}
+               : nlohmann::json()},
       {"free_energy_train", s.free_energy_train},
       {"free_energy_validation", optional(s.free_energy_validation)},
       {"free_energy_gap", optional(s.free_energy_gap)},
@@ -57,8 +62,11 @@ MonitorLog::MonitorLog(const std::string& path, bool append)
 
 void MonitorLog::write(const EpochStats& s) {
   if (format_ == Format::csv) {
+    // Empty fields where there is no pseudo-likelihood (as for the validation columns).
+    const bool has_pll = !std::isnan(s.pseudo_log_likelihood.mean);
     out_ << fmt::format("{},{},{},{},{},{},{},{},{}\n", s.epoch, s.reconstruction_error,
-                        s.pseudo_log_likelihood.mean, s.pseudo_log_likelihood.error,
+                        has_pll ? fmt::format("{}", s.pseudo_log_likelihood.mean) : std::string(),
+                        has_pll ? fmt::format("{}", s.pseudo_log_likelihood.error) : std::string(),
                         s.free_energy_train, field(s.free_energy_validation),
                         field(s.free_energy_gap), s.momentum, s.seconds);
   } else {

@@ -1,6 +1,7 @@
 // MonitorLog: CSV with a header or JSON lines by extension, one row per epoch, readable back.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -84,6 +85,24 @@ TEST(TrainMonitorLog, JsonLinesParseBack) {
   const auto second = nlohmann::json::parse(lines[1]);
   EXPECT_TRUE(second.at("free_energy_validation").is_null());
   EXPECT_TRUE(second.at("free_energy_gap").is_null());
+}
+
+// Without a pseudo-likelihood (Gaussian visible units; rows of mean activations) the CSV fields
+// are empty and the JSON value is null, like the validation columns without validation data.
+TEST(TrainMonitorLog, MissingPseudoLikelihoodIsEmptyNotNan) {
+  test::TrainTempDir dir;
+  EpochStats s = sample_stats(3, false);
+  s.pseudo_log_likelihood = stats::Result{};
+  ASSERT_TRUE(std::isnan(s.pseudo_log_likelihood.mean));
+  {
+    MonitorLog csv(dir.file("log.csv"));
+    csv.write(s);
+    MonitorLog jsonl(dir.file("log.jsonl"));
+    jsonl.write(s);
+  }
+  EXPECT_EQ(lines_of(dir.file("log.csv")).at(1), "3,0.125,,,-2,,,0.9,0.75");
+  const auto j = nlohmann::json::parse(lines_of(dir.file("log.jsonl")).at(0));
+  EXPECT_TRUE(j.at("pseudo_log_likelihood").is_null()) << j.dump();
 }
 
 TEST(TrainMonitorLog, RejectsUnknownExtensionAndUnwritablePath) {
