@@ -12,36 +12,11 @@
 
 namespace rgflow::estimate {
 
-std::string_view to_string(LogZMethod m) {
-  switch (m) {
-    case LogZMethod::automatic: return "auto";
-    case LogZMethod::exact: return "exact";
-    case LogZMethod::ais: return "ais";
-    case LogZMethod::none: return "none";
-  }
-  return "?";
-}
-
-LogZMethod parse_log_z_method(std::string_view name) {
-  if (name == "auto" || name == "automatic") return LogZMethod::automatic;
-  if (name == "exact") return LogZMethod::exact;
-  if (name == "ais") return LogZMethod::ais;
-  if (name == "none") return LogZMethod::none;
-  throw Error(fmt::format("unknown log Z method '{}' (expected auto, exact, ais or none)", name));
-}
-
 namespace {
 
 // Mean with the standard error over rows (sd with n − 1).
 stats::Result mean_over_rows(const VectorD& x) {
-  stats::Result r;
-  const auto n = x.size();
-  r.n = n;
-  r.mean = x.mean();
-  r.error = n > 1 ? std::sqrt((x.array() - r.mean).square().sum() / static_cast<double>(n - 1) /
-                              static_cast<double>(n))
-                  : 0.0;
-  return r;
+  return stats::mean_sem({x.data(), static_cast<std::size_t>(x.size())});
 }
 
 stats::Result scaled(stats::Result r, double factor) {
@@ -56,44 +31,17 @@ int thread_count(int threads) { return threads > 0 ? threads : 0; }
 
 stats::Result layer_log_partition(const Rbm& rbm, const MatrixF& layer_data,
                                   const LogZOptions& options, Index layer, LogZMethod* used) {
-  rbm.validate();
-  LogZMethod method = options.method;
-  if (method == LogZMethod::none) throw Error("layer_log_partition needs a method other than 'none'");
-  const Index smaller = std::min(rbm.n_visible(), rbm.n_hidden());
-  if (method == LogZMethod::automatic) {
-    method = smaller <= std::min(options.max_exact_units, kMaxExactUnits) ? LogZMethod::exact
-                                                                           : LogZMethod::ais;
-  }
-  if (used != nullptr) *used = method;
-  if (method == LogZMethod::exact) {
-    return stats::Result::exact(
-        exact_log_partition(rbm, EnumerateLayer::automatic, options.threads, options.stop));
-  }
-  // AIS from a base-rate model fitted to the mean activity of the layer's input.
-  if (layer_data.rows() < 1 || layer_data.cols() != rbm.n_visible()) {
+  LogZOptions o = options;
+  o.ais.seed = options.ais.seed + static_cast<std::uint64_t>(layer);
+  const bool needs_data = o.method == LogZMethod::ais || o.method == LogZMethod::automatic;
+  if (needs_data && (layer_data.rows() < 1 || layer_data.cols() != rbm.n_visible())) {
     throw Error(fmt::format("AIS for layer {} needs rows with {} columns for its base-rate model "
                             "(got {} x {})", layer, rbm.n_visible(), layer_data.rows(),
                             layer_data.cols()));
   }
-  if (!(options.base_rate_pseudo_count > 0.0)) {
-    throw Error(fmt::format("the base-rate pseudo-count must be positive (got {})",
-                            options.base_rate_pseudo_count));
-  }
-  Rbm base(rbm.n_visible(), rbm.n_hidden(), rbm.visible_type(), rbm.hidden_type());
-  const bool spin = rbm.visible_type() == UnitType::spin;
-  const double N = static_cast<double>(layer_data.rows());
-  const double c = options.base_rate_pseudo_count;
-  for (Index i = 0; i < rbm.n_visible(); ++i) {
-    double on = layer_data.col(i).cast<double>().sum();
-    if (spin) on = 0.5 * (on + N);
-    const double p = std::clamp((on + c) / (N + 2.0 * c), 1e-12, 1.0 - 1e-12);
-    base.visible_bias()[i] = static_cast<float>((spin ? 0.5 : 1.0) * std::log(p / (1.0 - p)));
-  }
-  AisOptions ais = options.ais;
-  ais.seed = options.ais.seed + static_cast<std::uint64_t>(layer);
-  if (options.threads > 0) ais.threads = options.threads;
-  if (options.stop) ais.stop = options.stop;
-  return ais_log_partition(rbm, base, ais).log_z;
+  const LogZEstimate e = estimate_log_partition(rbm, o, needs_data ? &layer_data : nullptr);
+  if (used != nullptr) *used = e.method;
+  return e.log_z;
 }
 
 std::vector<LayerFlow> free_energy_flow(const Dbn& dbn, const MatrixF& data,
@@ -237,19 +185,14 @@ void bound_rows(const BoundModel<Vis, Mid, Top>& m, const MatrixD& V, bool exact
         double entropy = log_norm_q;
         for (Index j = 0; j < n1; ++j) entropy -= phi[j] * static_cast<double>(Mid::mean(static_cast<float>(phi[j])));
         Rng rng(seed, static_cast<std::uint64_t>(r));
-        double sum = 0.0;
-        double sum_sq = 0.0;
+        stats::Moments terms;
         for (Index t = 0; t < samples; ++t) {
           for (Index j = 0; j < n1; ++j) h[j] = Mid::sample(static_cast<float>(phi[j]), rng.uniform());
-          const double f = m.log_p0_v_given_h(v, h) + m.log_p1(h);
-          sum += f;
-          sum_sq += f * f;
+          terms.add(m.log_p0_v_given_h(v, h) + m.log_p1(h));
         }
-        const double S = static_cast<double>(samples);
-        const double mean = sum / S;
-        const double var = std::max(0.0, (sum_sq - S * mean * mean) / (S - 1.0));
-        out[r] = mean + entropy;
-        out_error[r] = std::sqrt(var / S);
+        const stats::Result sampled = terms.result();
+        out[r] = sampled.mean + entropy;
+        out_error[r] = samples > 1 ? sampled.error : 0.0;
       }
     }
     stop.wait_for_items(N);

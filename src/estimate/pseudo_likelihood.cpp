@@ -14,8 +14,8 @@ double log_sigmoid(double x) { return -softplus(-x); }
 
 }  // namespace
 
-stats::Result pseudo_log_likelihood(const Rbm& rbm, const MatrixF& data,
-                                    const std::vector<Index>& flip_index) {
+VectorD pseudo_log_likelihood_rows(const Rbm& rbm, const MatrixF& data,
+                                   const std::vector<Index>& flip_index, bool require_states) {
   rbm.validate();
   if (data.rows() == 0) throw Error("pseudo_log_likelihood: the data has no rows");
   if (data.cols() != rbm.n_visible()) {
@@ -34,9 +34,10 @@ stats::Result pseudo_log_likelihood(const Rbm& rbm, const MatrixF& data,
   const VectorD b = rbm.hidden_bias().cast<double>();
   VectorD pll(data.rows());
 
-  dispatch(rbm.visible_type(), rbm.hidden_type(), [&](auto vis, auto hid) {
+  // Binary visible units (their flips), any hidden unit type (through its log-partition).
+  dispatch(rbm.visible_type(), [&](auto vis) {
     using V = decltype(vis);
-    using H = decltype(hid);
+    dispatch(rbm.hidden_units(), [&](auto hid) {
     VectorD field(n_hidden);
     for (Index r = 0; r < data.rows(); ++r) {
       const Index i = flip_index[static_cast<std::size_t>(r)];
@@ -45,7 +46,7 @@ stats::Result pseudo_log_likelihood(const Rbm& rbm, const MatrixF& data,
                                 n_visible));
       }
       for (Index c = 0; c < n_visible; ++c) {
-        if (!V::valid(data(r, c))) {
+        if (require_states ? !V::valid(data(r, c)) : !std::isfinite(data(r, c))) {
           throw Error(fmt::format("pseudo_log_likelihood: value {} at row {}, column {} is not a "
                                   "{} state",
                                   data(r, c), r, c, to_string(V::type)));
@@ -58,21 +59,20 @@ stats::Result pseudo_log_likelihood(const Rbm& rbm, const MatrixF& data,
       const double d = static_cast<double>(V::flip(data(r, i)) - data(r, i));
       double delta_f = -a[i] * d;
       for (Index j = 0; j < n_hidden; ++j) {
-        delta_f -= H::log_partition(field[j] + d * W(i, j)) - H::log_partition(field[j]);
+        delta_f -= hid.log_partition(j, field[j] + d * W(i, j)) - hid.log_partition(j, field[j]);
       }
       // log p(v_i | v_{−i}) = log e^{−F(v)} / (e^{−F(v)} + e^{−F(ṽ)}) = log σ(F(ṽ) − F(v)).
       pll[r] = static_cast<double>(n_visible) * log_sigmoid(delta_f);
     }
+    });
   });
+  return pll;
+}
 
-  const double n = static_cast<double>(pll.size());
-  stats::Result out;
-  out.mean = pll.mean();
-  out.n = pll.size();
-  out.tau_int = 0.5;
-  out.error = pll.size() > 1 ? std::sqrt((pll.array() - out.mean).square().sum() / (n - 1.0) / n)
-                             : 0.0;
-  return out;
+stats::Result pseudo_log_likelihood(const Rbm& rbm, const MatrixF& data,
+                                    const std::vector<Index>& flip_index) {
+  const VectorD pll = pseudo_log_likelihood_rows(rbm, data, flip_index);
+  return stats::mean_sem({pll.data(), static_cast<std::size_t>(pll.size())});
 }
 
 stats::Result pseudo_log_likelihood(const Rbm& rbm, const MatrixF& data, Rng& rng) {

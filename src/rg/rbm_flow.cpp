@@ -18,12 +18,7 @@ constexpr double kTMax = 100.0;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 stats::Result mean_and_error(const VectorD& x) {
-  stats::Result r;
-  const double n = static_cast<double>(x.size());
-  r.mean = x.mean();
-  r.error = x.size() > 1 ? std::sqrt((x.array() - r.mean).square().sum() / (n - 1.0) / n) : kNaN;
-  r.n = x.size();
-  return r;
+  return stats::mean_sem({x.data(), static_cast<std::size_t>(x.size())});
 }
 
 void check_lattice_rows(const MatrixF& spins, int L) {
@@ -164,7 +159,7 @@ LatticeObservables lattice_observables(const MatrixF& spins, int L) {
 std::vector<FlowStep> rbm_flow(const Rbm& rbm, const MatrixF& data, int L,
                                const RbmFlowOptions& options) {
   rbm.validate();
-  if (rbm.visible_type() == UnitType::gaussian) throw Error("the RBM flow needs binary visible units");
+  if (!rbm.binary()) throw Error("the RBM flow needs binary (bernoulli or spin) units");
   if (options.steps < 0) throw Error(fmt::format("steps {}: must be >= 0", options.steps));
   if (rbm.n_visible() != Index{L} * L) {
     throw Error(fmt::format("the model has {} visible units, not a {}x{} lattice", rbm.n_visible(), L, L));

@@ -126,18 +126,8 @@ std::vector<LevelLocality> receptive_field_locality(const Dbn& dbn, const Lattic
       scores.push_back(l.units.back().score);
       nulls.push_back(l.units.back().null_mean);
     }
-    auto summary = [](const std::vector<double>& x) {
-      stats::Result r;
-      const double n = static_cast<double>(x.size());
-      r.mean = std::accumulate(x.begin(), x.end(), 0.0) / n;
-      double ss = 0.0;
-      for (double v : x) ss += (v - r.mean) * (v - r.mean);
-      r.error = x.size() > 1 ? std::sqrt(ss / (n - 1.0) / n) : 0.0;
-      r.n = static_cast<std::int64_t>(x.size());
-      return r;
-    };
-    l.score = summary(scores);
-    l.null_score = summary(nulls);
+    l.score = stats::mean_sem(scores);
+    l.null_score = stats::mean_sem(nulls);
     out.push_back(std::move(l));
   }
   return out;

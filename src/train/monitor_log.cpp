@@ -11,7 +11,7 @@
 namespace rgflow::train {
 
 void to_json(nlohmann::json& j, const EpochStats& s) {
-  const auto optional = [](const std::optional<double>& x) {
+  const auto optional = [](const std::optional<stats::Result>& x) {
     return x ? nlohmann::json(*x) : nlohmann::json();
   };
   // No pseudo-likelihood (Gaussian visible units, rows of mean activations): null, not NaN.
@@ -19,10 +19,7 @@ void to_json(nlohmann::json& j, const EpochStats& s) {
   j = nlohmann::json{
       {"epoch", s.epoch},
       {"reconstruction_error", s.reconstruction_error},
-      {"pseudo_log_likelihood",
-       has_pll ? nlohmann::json{{"mean", s.pseudo_log_likelihood.mean},
-                                {"error", s.pseudo_log_likelihood.error}}
-               : nlohmann::json()},
+      {"pseudo_log_likelihood", has_pll ? nlohmann::json(s.pseudo_log_likelihood) : nlohmann::json()},
       {"free_energy_train", s.free_energy_train},
       {"free_energy_validation", optional(s.free_energy_validation)},
       {"free_energy_gap", optional(s.free_energy_gap)},
@@ -40,8 +37,10 @@ MonitorLog::Format format_from_extension(const std::string& path) {
   throw Error(fmt::format("{}: monitor log must end in .csv or .jsonl", path));
 }
 
-// Shortest text that reads back to the same double ({} in fmt), empty when absent.
-std::string field(const std::optional<double>& x) { return x ? fmt::format("{}", *x) : std::string(); }
+// "mean,error": shortest texts that read back to the same doubles ({} in fmt), empty when absent.
+std::string fields(const std::optional<stats::Result>& x) {
+  return x ? fmt::format("{},{}", x->mean, x->error) : std::string(",");
+}
 
 }  // namespace
 
@@ -53,8 +52,9 @@ MonitorLog::MonitorLog(const std::string& path, bool append)
   out_.open(path, append ? std::ios::app : std::ios::trunc);
   if (!out_) throw FileError(path, "cannot open the monitor log for writing");
   if (format_ == Format::csv && !has_content) {
-    out_ << "epoch,reconstruction_error,pll_mean,pll_error,free_energy_train,"
-            "free_energy_validation,free_energy_gap,momentum,seconds\n";
+    out_ << "epoch,reconstruction_error,reconstruction_error_error,pll_mean,pll_error,"
+            "free_energy_train,free_energy_train_error,free_energy_validation,"
+            "free_energy_validation_error,free_energy_gap,free_energy_gap_error,momentum,seconds\n";
     out_.flush();
     if (!out_) throw FileError(path, "cannot write the monitor log");
   }
@@ -64,11 +64,10 @@ void MonitorLog::write(const EpochStats& s) {
   if (format_ == Format::csv) {
     // Empty fields where there is no pseudo-likelihood (as for the validation columns).
     const bool has_pll = !std::isnan(s.pseudo_log_likelihood.mean);
-    out_ << fmt::format("{},{},{},{},{},{},{},{},{}\n", s.epoch, s.reconstruction_error,
-                        has_pll ? fmt::format("{}", s.pseudo_log_likelihood.mean) : std::string(),
-                        has_pll ? fmt::format("{}", s.pseudo_log_likelihood.error) : std::string(),
-                        s.free_energy_train, field(s.free_energy_validation),
-                        field(s.free_energy_gap), s.momentum, s.seconds);
+    out_ << fmt::format("{},{},{},{},{},{},{},{}\n", s.epoch, fields(s.reconstruction_error),
+                        has_pll ? fields(s.pseudo_log_likelihood) : std::string(","),
+                        fields(s.free_energy_train), fields(s.free_energy_validation),
+                        fields(s.free_energy_gap), s.momentum, s.seconds);
   } else {
     out_ << nlohmann::json(s).dump() << '\n';
   }

@@ -4,19 +4,22 @@
 
 namespace rgflow::train {
 
-double reconstruction_error(const Rbm& rbm, const MatrixF& rows, Rng& rng) {
+stats::Result reconstruction_error(const Rbm& rbm, const MatrixF& rows, Rng& rng) {
   if (rows.size() == 0) throw Error("reconstruction error needs at least one row");
   MatrixF hidden;
   MatrixF reconstruction;
   rbm.sample_hidden(rows, hidden, rng);
   rbm.visible_mean(hidden, reconstruction);
-  // Accumulate in double: a float sum over ~10^6 terms loses digits.
-  return (rows - reconstruction).cast<double>().squaredNorm() / static_cast<double>(rows.size());
+  // Per row in double: a float sum over many units loses digits.
+  const VectorD per_row = (rows - reconstruction).cast<double>().rowwise().squaredNorm() /
+                          static_cast<double>(rows.cols());
+  return stats::mean_sem({per_row.data(), static_cast<std::size_t>(per_row.size())});
 }
 
-double mean_free_energy(const Rbm& rbm, const MatrixF& rows) {
+stats::Result mean_free_energy(const Rbm& rbm, const MatrixF& rows) {
   if (rows.rows() == 0) throw Error("mean free energy needs at least one row");
-  return rbm.free_energy_visible(rows).mean();
+  const VectorD f = rbm.free_energy_visible(rows);
+  return stats::mean_sem({f.data(), static_cast<std::size_t>(f.size())});
 }
 
 }  // namespace rgflow::train

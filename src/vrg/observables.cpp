@@ -8,22 +8,6 @@
 
 namespace rgflow::vrg {
 
-namespace {
-stats::Result mean_and_error(const std::vector<double>& x) {
-  const double n = static_cast<double>(x.size());
-  double mean = 0.0;
-  for (double v : x) mean += v;
-  mean /= n;
-  double var = 0.0;
-  for (double v : x) var += (v - mean) * (v - mean);
-  var = x.size() > 1 ? var / (n - 1.0) : 0.0;
-  stats::Result r;
-  r.mean = mean;
-  r.error = std::sqrt(var / n);
-  r.n = static_cast<std::int64_t>(x.size());
-  return r;
-}
-}  // namespace
 
 Positions block_positions(int side, int scale) {
   Positions p;
@@ -51,8 +35,8 @@ Magnetization magnetization(const MatrixF& states, int bins) {
     counts[static_cast<std::size_t>(b)] += 1.0;
   }
   Magnetization out;
-  out.abs_mean = mean_and_error(abs_m);
-  out.second_moment = mean_and_error(m2);
+  out.abs_mean = stats::mean_sem(abs_m);
+  out.second_moment = stats::mean_sem(m2);
   for (double c : counts) {
     const double p = c / static_cast<double>(n);
     stats::Result r;
@@ -115,7 +99,7 @@ stats::Result nearest_neighbour_correlation(const MatrixF& states, int side) {
     }
     per_row[static_cast<std::size_t>(r)] = acc / (2.0 * side * side);
   }
-  return mean_and_error(per_row);
+  return stats::mean_sem(per_row);
 }
 
 MatrixF to_matrix(std::span<const std::int8_t> spins, std::int64_t n, std::int64_t D) {

@@ -24,12 +24,12 @@ std::vector<std::string> lines_of(const std::string& path) {
 EpochStats sample_stats(int epoch, bool with_validation) {
   EpochStats s;
   s.epoch = epoch;
-  s.reconstruction_error = 0.125;
+  s.reconstruction_error = {0.125, 0.0625, 0.5, 100};
   s.pseudo_log_likelihood = {-3.5, 0.25, 0.5, 100};
-  s.free_energy_train = -2.0;
+  s.free_energy_train = {-2.0, 0.5, 0.5, 100};
   if (with_validation) {
-    s.free_energy_validation = -1.5;
-    s.free_energy_gap = 0.5;
+    s.free_energy_validation = stats::Result{-1.5, 0.5, 0.5, 60};
+    s.free_energy_gap = stats::difference(*s.free_energy_validation, s.free_energy_train);
   }
   s.momentum = 0.9f;
   s.seconds = 0.75;
@@ -46,13 +46,15 @@ TEST(TrainMonitorLog, CsvHasHeaderAndOneRowPerEpochFlushedImmediately) {
   auto lines = lines_of(path);
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0],
-            "epoch,reconstruction_error,pll_mean,pll_error,free_energy_train,"
-            "free_energy_validation,free_energy_gap,momentum,seconds");
-  EXPECT_EQ(lines[1], "1,0.125,-3.5,0.25,-2,-1.5,0.5,0.9,0.75");
+            "epoch,reconstruction_error,reconstruction_error_error,pll_mean,pll_error,"
+            "free_energy_train,free_energy_train_error,free_energy_validation,"
+            "free_energy_validation_error,free_energy_gap,free_energy_gap_error,momentum,seconds");
+  // gap error √(0.5² + 0.5²) = 0.7071067811865476
+  EXPECT_EQ(lines[1], "1,0.125,0.0625,-3.5,0.25,-2,0.5,-1.5,0.5,0.5,0.7071067811865476,0.9,0.75");
   log.write(sample_stats(2, false));
   lines = lines_of(path);
   ASSERT_EQ(lines.size(), 3u);
-  EXPECT_EQ(lines[2], "2,0.125,-3.5,0.25,-2,,,0.9,0.75");
+  EXPECT_EQ(lines[2], "2,0.125,0.0625,-3.5,0.25,-2,0.5,,,,,0.9,0.75");
 }
 
 TEST(TrainMonitorLog, AppendDoesNotRepeatTheHeader) {
@@ -80,7 +82,8 @@ TEST(TrainMonitorLog, JsonLinesParseBack) {
   EXPECT_EQ(first.at("epoch"), 1);
   EXPECT_EQ(first.at("pseudo_log_likelihood").at("mean"), -3.5);
   EXPECT_EQ(first.at("pseudo_log_likelihood").at("error"), 0.25);
-  EXPECT_EQ(first.at("free_energy_gap"), 0.5);
+  EXPECT_EQ(first.at("free_energy_gap").at("mean"), 0.5);
+  EXPECT_DOUBLE_EQ(first.at("free_energy_gap").at("error").get<double>(), std::sqrt(0.5));
   EXPECT_EQ(first.at("momentum").dump(), "0.9");
   const auto second = nlohmann::json::parse(lines[1]);
   EXPECT_TRUE(second.at("free_energy_validation").is_null());
@@ -100,7 +103,7 @@ TEST(TrainMonitorLog, MissingPseudoLikelihoodIsEmptyNotNan) {
     MonitorLog jsonl(dir.file("log.jsonl"));
     jsonl.write(s);
   }
-  EXPECT_EQ(lines_of(dir.file("log.csv")).at(1), "3,0.125,,,-2,,,0.9,0.75");
+  EXPECT_EQ(lines_of(dir.file("log.csv")).at(1), "3,0.125,0.0625,,,-2,0.5,,,,,0.9,0.75");
   const auto j = nlohmann::json::parse(lines_of(dir.file("log.jsonl")).at(0));
   EXPECT_TRUE(j.at("pseudo_log_likelihood").is_null()) << j.dump();
 }

@@ -34,41 +34,21 @@
 // p_0(h|v) = Q, and B(v) = log p(v) = −F_0(v) − log Z_0 exactly.
 #include <cstdint>
 #include <optional>
-#include <string_view>
 #include <vector>
 
 #include "rgflow/core/cancel.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/estimate/ais.hpp"
+#include "rgflow/estimate/log_partition.hpp"
 #include "rgflow/rbm/dbn.hpp"
 #include "rgflow/stats/result.hpp"
 
 namespace rgflow::estimate {
 
-// exact: enumeration (Error if the smaller layer exceeds kMaxExactUnits); ais: forward AIS;
-// automatic: exact when the smaller layer has at most max_exact_units units, AIS otherwise;
-// none: no log Z (the flow then reports free energies only).
-enum class LogZMethod { automatic, exact, ais, none };
-std::string_view to_string(LogZMethod m);
-LogZMethod parse_log_z_method(std::string_view name);  // "auto"|"automatic"|"exact"|"ais"|"none"
-
-struct LogZOptions {
-  LogZMethod method = LogZMethod::automatic;
-  Index max_exact_units = 20;     // automatic: enumerate when min(n_visible, n_hidden) <= this
-  AisOptions ais;                 // forward AIS; layer k uses seed ais.seed + k
-  double base_rate_pseudo_count = 1.0;  // smoothing of the AIS base-rate model (ais.hpp)
-  int threads = 0;                // exact enumeration; <= 0: OpenMP's default
-  // Polled by exact enumeration and AIS (then in place of ais.stop when set) and between layers;
-  // true stops with Cancelled (core/cancel.hpp). Empty: never polled; does not change results.
-  StopPoll stop;
-};
-
-// log Z of one RBM by `options.method` (never `none`: Error). `layer_data` (rows at the RBM's
-// visible level, binary or mean activities) fits the AIS base-rate model: visible biases
-// logit(p_i) (Bernoulli) or ½ logit(p_i) (spin) of the smoothed mean activity
-// p_i = (Σ_n act(x_ni) + c) / (N + 2c), act(x) = x (Bernoulli) or (x+1)/2 (spin) — for binary
-// rows exactly base_rate_model(). `used` receives the method actually used (exact or ais).
-// Exact results have error 0; AIS results carry AisResult::log_z's error.
+// log Z of layer `layer` of a DBN by estimate_log_partition (log_partition.hpp) with the AIS seed
+// options.ais.seed + layer. `layer_data` (rows at the RBM's visible level, binary or mean
+// activities) fits the AIS base-rate model (base_rate_model in ais.hpp). `used` receives the
+// method actually used (exact or ais). Exact results have error 0; AIS results carry their error.
 stats::Result layer_log_partition(const Rbm& rbm, const MatrixF& layer_data,
                                   const LogZOptions& options, Index layer = 0,
                                   LogZMethod* used = nullptr);

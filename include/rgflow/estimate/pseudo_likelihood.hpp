@@ -23,5 +23,11 @@ stats::Result pseudo_log_likelihood(const Rbm& rbm, const MatrixF& data, Rng& rn
 // The same with the flipped index of each row given: flip_index[r] ∈ [0, n_visible).
 stats::Result pseudo_log_likelihood(const Rbm& rbm, const MatrixF& data,
                                     const std::vector<Index>& flip_index);
+// Its per-row values n_visible · log σ(F(ṽ) − F(v)) in float64 (scikit-learn's score_samples).
+// Visible units must be binary; any hidden unit type. With require_states false the rows may hold
+// any finite values (scikit-learn scores probabilities too), flipped as states are (x → 1 − x for
+// Bernoulli units, x → −x for spins).
+VectorD pseudo_log_likelihood_rows(const Rbm& rbm, const MatrixF& data,
+                                   const std::vector<Index>& flip_index, bool require_states = true);
 
 }  // namespace rgflow::estimate

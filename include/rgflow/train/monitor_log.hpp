@@ -3,8 +3,10 @@
 // so that a running or interrupted training can be followed with `tail -f`.
 //   *.csv    a header line, then comma-separated rows; absent optional values are empty fields
 //   *.jsonl  one JSON object per line (keys as in to_json below)
-// CSV columns: epoch, reconstruction_error, pll_mean, pll_error, free_energy_train,
-// free_energy_validation, free_energy_gap, momentum, seconds.
+// CSV columns: epoch, then mean and standard error of each monitor (reconstruction_error,
+// reconstruction_error_error, pll_mean, pll_error, free_energy_train, free_energy_train_error,
+// free_energy_validation, free_energy_validation_error, free_energy_gap, free_energy_gap_error),
+// momentum, seconds.
 #include <fstream>
 #include <string>
 
@@ -14,9 +16,9 @@
 
 namespace rgflow::train {
 
-// {"epoch", "reconstruction_error", "pseudo_log_likelihood": {"mean", "error"},
-//  "free_energy_train", "free_energy_validation", "free_energy_gap", "momentum", "seconds"};
-// the validation entries are null when there is no validation data.
+// {"epoch", "reconstruction_error", "pseudo_log_likelihood", "free_energy_train",
+//  "free_energy_validation", "free_energy_gap" (each {"mean", "error", "n"}), "momentum",
+// "seconds"}; the validation entries are null when there is no validation data.
 void to_json(nlohmann::json& j, const EpochStats& stats);
 
 class MonitorLog {
