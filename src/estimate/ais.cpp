@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <type_traits>
 
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/rng.hpp"
@@ -16,125 +17,37 @@
 namespace rgflow::estimate {
 namespace {
 
-constexpr double kLn2 = 0.693147180559945309417232121458;
 // Stream of the row selection in reverse AIS; chains use streams 0 … M − 1.
 constexpr std::uint64_t kRowSelectionStream = std::uint64_t{1} << 63;
 
-// Both binary unit types written as L(y) = lin(y) + log(1 + e^{−s|y|}) and p(on | y) = σ(s y):
-// Bernoulli lin(y) = max(y, 0), s = 1; spin lin(y) = |y|, s = 2 (log 2cosh y = |y| + log(1 + e^{−2|y|})).
-template <class U>
-constexpr double unit_scale() {
-  return U::type == UnitType::spin ? 2.0 : 1.0;
-}
-
-// Everything a batch needs about the annealing path; read-only during the run.
+// Everything a batch needs about the annealing path; read-only during the run. The unit physics
+// of the path (the tempered conditionals and the weight increments) is the unit policies'
+// (rbm/units.hpp: anneal_hidden, anneal_visible); this file only drives the chains.
 struct Path {
-  const MatrixF* weights = nullptr;  // W of the target
-  RowF hidden_bias;                  // b of the target
-  RowF base_bias;                    // a_A
-  RowF target_bias;                  // a_B
-  Eigen::Matrix<double, 1, Eigen::Dynamic> bias_diff;  // a_B − a_A in float64
+  const Rbm* target = nullptr;
+  const Rbm* base = nullptr;
+  MatrixF coupling;    // W with the coupling statistics folded in: t_v(v) W = v · coupling
+  MatrixF coupling_t;  // Wᵀ likewise for the hidden side: t_h(h) Wᵀ = h · coupling_t
+  RowF hidden_bias;    // b of the target
   std::vector<double> betas;
-  // Gaussian visible units only (docs/gaussian.md §5): W scaled by 1/σ² (the hidden field is
-  // b + Wᵀ(v/σ²)), and σ of the base and of the target in float64.
-  MatrixF scaled_weights;
-  VectorD base_sigma;
-  VectorD target_sigma;
 };
-
-// Gaussian visible units: the path p*_β(v) = exp(−(1 − β) E_A(v)) e^{−β F̃_B(v)} with
-//   E_A(v) = Σ_i (v_i − a_A,i)²/(2σ_A,i²),
-//   log p*_β(v) = −(1 − β) E_A(v) − β Σ_i (v_i − a_i)²/(2σ_i²) + Σ_j L_h(β φ_j),  φ = b + Wᵀ(v/σ²),
-// so a step adds Δβ [E_A(v) − Σ_i (v_i − a_i)²/(2σ_i²)] + Σ_j [L_h(β_new φ_j) − L_h(β_old φ_j)].
-// The Gibbs sweep at β: h_j ~ p(on) = σ(s β φ_j), then v_i ~ N(m_i, 1/λ_i) with precision
-// λ_i = (1 − β)/σ_A,i² + β/σ_i² and mean m_i = [(1 − β) a_A,i/σ_A,i² + β (a_i + (W h)_i)/σ_i²]/λ_i.
-template <class Hid>
-void anneal_batch_gaussian(const Path& path, bool reverse, MatrixF& V, std::vector<Rng>& rngs,
-                           double* log_w, StopSignal& stop) {
-  const MatrixF& W = *path.weights;
-  const Index n = V.rows();
-  const Index nv = W.rows();
-  const Index nh = W.cols();
-  const std::size_t K = path.betas.size() - 1;
-  constexpr double sh = unit_scale<Hid>();
-  constexpr float h_off = Hid::state(0);
-  const VectorD base_prec = path.base_sigma.array().square().inverse();
-  const VectorD target_prec = path.target_sigma.array().square().inverse();
-  const VectorD base_mean = path.base_bias.transpose().cast<double>();
-  const VectorD target_mean = path.target_bias.transpose().cast<double>();
-
-  MatrixF phi(n, nh), H(n, nh), X(n, nv);
-  Eigen::ArrayXd x(nh), e_new(nh), e_old(nh), p_on(nh), lambda(nv), std_dev(nv), shift(nv);
-  Eigen::ArrayXf u_h(nh);
-
-  for (std::size_t t = 0; t < K; ++t) {
-    if (stop.check()) return;  // the caller throws Cancelled after the parallel region
-    const double b_old = reverse ? path.betas[K - t] : path.betas[t];
-    const double b_new = reverse ? path.betas[K - t - 1] : path.betas[t + 1];
-    const double db = b_new - b_old;
-    const bool transition = t + 1 < K;
-
-    phi.noalias() = V * path.scaled_weights;
-    phi.rowwise() += path.hidden_bias;
-    for (Index r = 0; r < n; ++r) {
-      x = phi.row(r).transpose().cast<double>().array();
-      const double lin = Hid::type == UnitType::spin ? x.abs().sum() : x.max(0.0).sum();
-      const Eigen::ArrayXd v = V.row(r).transpose().cast<double>().array();
-      const double vis = 0.5 * ((v - base_mean.array()).square() * base_prec.array()).sum() -
-                         0.5 * ((v - target_mean.array()).square() * target_prec.array()).sum();
-      x = x.abs();
-      e_new = (-(sh * b_new) * x).exp();
-      e_old = (-(sh * b_old) * x).exp();
-      log_w[r] += db * (vis + lin) + ((1.0 + e_new) / (1.0 + e_old)).log().sum();
-      if (!transition) continue;
-      p_on = 1.0 / (1.0 + e_new);
-      p_on = (phi.row(r).transpose().array() >= 0.0f).select(p_on, e_new * p_on);
-      Rng& rng = rngs[static_cast<std::size_t>(r)];
-      for (Index j = 0; j < nh; ++j) u_h[j] = rng.uniform();
-      H.row(r) = ((u_h.cast<double>() < p_on).cast<float>() * (1.0f - h_off) + h_off).transpose();
-    }
-    if (!transition) break;
-
-    lambda = (1.0 - b_new) * base_prec.array() + b_new * target_prec.array();
-    std_dev = lambda.rsqrt();
-    shift = ((1.0 - b_new) * base_prec.array() * base_mean.array() +
-             b_new * target_prec.array() * target_mean.array()) / lambda;
-    const Eigen::ArrayXd h_scale = b_new * target_prec.array() / lambda;
-    X.noalias() = H * W.transpose();
-    for (Index r = 0; r < n; ++r) {
-      Rng& rng = rngs[static_cast<std::size_t>(r)];
-      for (Index i = 0; i < nv; ++i) {
-        const double mean = shift[i] + h_scale[i] * static_cast<double>(X(r, i));
-        V(r, i) = static_cast<float>(mean + std_dev[i] * rng.normal());
-      }
-    }
-  }
-}
 
 // Advances one batch of chains (rows of V, chain r drawing from rngs[r]) along the whole schedule,
 // forward (β_0 → β_K) or reverse (β_K → β_0), adding each chain's log weight to log_w[r].
 // Step t evaluates the pair (β_old, β_new) at the current state,
 //   log w += log p*_{β_new}(v) − log p*_{β_old}(v)
-//          = (β_new − β_old)(a_B − a_A)ᵀv + Σ_j [L_h(β_new φ_j) − L_h(β_old φ_j)],  φ = b + Wᵀv,
-// then (except after the last pair) applies the Gibbs sweep at β_new. The hidden field of that sweep
-// is β_new φ: the same GEMM serves the weight and the transition.
+//          = Δβ Σ_i [U_A,i(v_i) − U_B,i(v_i)] + Σ_j [A_j(β_new) − A_j(β_old)],   φ = b + Wᵀ t(v),
+// then (except after the last pair) applies the Gibbs sweep at β_new: h ~ p_β(h | v) (the same
+// field serves the weight and the transition), then v ~ p_β(v | h).
 template <class Vis, class Hid>
-void anneal_batch(const Path& path, bool reverse, MatrixF& V, std::vector<Rng>& rngs,
-                  double* log_w, StopSignal& stop) {
-  const MatrixF& W = *path.weights;
+void anneal_batch(const Path& path, const Vis& base, const Vis& target, const Hid& hid,
+                  bool reverse, MatrixF& V, std::vector<Rng>& rngs, double* log_w,
+                  StopSignal& stop) {
   const Index n = V.rows();
-  const Index nv = W.rows();
-  const Index nh = W.cols();
+  const Index nv = path.coupling.rows();
+  const Index nh = path.coupling.cols();
   const std::size_t K = path.betas.size() - 1;
-  constexpr double sh = unit_scale<Hid>();
-  constexpr float sv = static_cast<float>(unit_scale<Vis>());
-  constexpr float h_off = Hid::state(0);
-  constexpr float v_off = Vis::state(0);
-
   MatrixF phi(n, nh), H(n, nh), X(n, nv);
-  Eigen::ArrayXd x(nh), e_new(nh), e_old(nh), p_on(nh);
-  Eigen::ArrayXf f(nv), ev(nv), pv(nv), u_v(nv), u_h(nh);
-  RowF vis_bias(nv);
 
   for (std::size_t t = 0; t < K; ++t) {
     if (stop.check()) return;  // the caller throws Cancelled after the parallel region
@@ -143,40 +56,25 @@ void anneal_batch(const Path& path, bool reverse, MatrixF& V, std::vector<Rng>& 
     const double db = b_new - b_old;
     const bool transition = t + 1 < K;
 
-    phi.noalias() = V * W;
+    phi.noalias() = V * path.coupling;
     phi.rowwise() += path.hidden_bias;
     for (Index r = 0; r < n; ++r) {
-      x = phi.row(r).transpose().cast<double>().array();
-      const double lin = Hid::type == UnitType::spin ? x.abs().sum() : x.max(0.0).sum();
-      const double vis = V.row(r).cast<double>().dot(path.bias_diff);
-      x = x.abs();
-      e_new = (-(sh * b_new) * x).exp();
-      e_old = (-(sh * b_old) * x).exp();
-      // L(β_new φ) − L(β_old φ) = Δβ lin(φ) + log((1 + e^{−sβ_new|φ|}) / (1 + e^{−sβ_old|φ|})).
-      log_w[r] += db * (vis + lin) + ((1.0 + e_new) / (1.0 + e_old)).log().sum();
-      if (!transition) continue;
-      // h ~ p(h | v) at β_new: p(on) = σ(s β_new φ), from the same exponentials.
-      // Branch-free so that it vectorizes: the uniforms are drawn first.
-      p_on = 1.0 / (1.0 + e_new);
-      p_on = (phi.row(r).transpose().array() >= 0.0f).select(p_on, e_new * p_on);
+      double vis = 0.0;
+      for (Index i = 0; i < nv; ++i) {
+        const double v = V(r, i);
+        vis += base.self_energy(i, v) - target.self_energy(i, v);
+      }
       Rng& rng = rngs[static_cast<std::size_t>(r)];
-      for (Index j = 0; j < nh; ++j) u_h[j] = rng.uniform();
-      H.row(r) = ((u_h.cast<double>() < p_on).cast<float>() * (1.0f - h_off) + h_off).transpose();
+      log_w[r] += db * vis + hid.anneal_hidden(phi.row(r).data(), nh, b_old, b_new, rng,
+                                               transition ? H.row(r).data() : nullptr);
     }
     if (!transition) break;
 
-    // v ~ p(v | h) at β_new: field (1 − β) a_A + β (a_B + W h).
+    X.noalias() = H * path.coupling_t;
     const auto bn = static_cast<float>(b_new);
-    vis_bias = (1.0f - bn) * path.base_bias + bn * path.target_bias;
-    X.noalias() = H * W.transpose();
     for (Index r = 0; r < n; ++r) {
-      f = vis_bias.array() + bn * X.row(r).array();
-      ev = (-sv * f.abs()).exp();
-      pv = 1.0f / (1.0f + ev);
-      pv = (f >= 0.0f).select(pv, ev * pv);
-      Rng& rng = rngs[static_cast<std::size_t>(r)];
-      for (Index i = 0; i < nv; ++i) u_v[i] = rng.uniform();
-      V.row(r) = ((u_v < pv).cast<float>() * (1.0f - v_off) + v_off).transpose();
+      target.anneal_visible(base, bn, X.row(r).data(), nv, rngs[static_cast<std::size_t>(r)],
+                            V.row(r).data());
     }
   }
 }
@@ -211,30 +109,18 @@ void check_models(const Rbm& target, const Rbm& base, const AisOptions& options)
   if (options.chains_per_batch < 1) {
     throw Error(fmt::format("chains_per_batch must be at least 1 (got {})", options.chains_per_batch));
   }
-  // Rejects unsupported units before any work starts.
-  if (target.visible_type() != UnitType::gaussian) dispatch(target.visible_type(), [](auto) {});
-  dispatch(target.hidden_type(), [](auto) {});
-  dispatch(base.hidden_type(), [](auto) {});
 }
 
-// log Z_0 = Σ_i L_v(a_A,i) + n_hidden(target) · log 2 (each target hidden unit contributes
-// L_h(0) = log 2 at β = 0, for both unit types).
+// log Z_0 = Σ_i log_partition_A,i(a_A,i) + Σ_j A_j(0): the independent base visible units and the
+// target's hidden units at β = 0 (n_hidden · log 2 for binary ones, units.hpp).
 double path_log_z0(const Rbm& target, const Rbm& base) {
-  double acc = static_cast<double>(target.n_hidden()) * kLn2;
-  if (base.visible_type() == UnitType::gaussian) {
-    // ∫ e^{−E_A(v)} dv = Π_i √(2π σ_A,i²).
+  return dispatch(base.visible_units(), target.hidden_units(), [&](auto vis, auto hid) {
+    double acc = hid.anneal_log_z0(target.n_hidden());
     for (Index i = 0; i < base.n_visible(); ++i) {
-      acc += 0.5 * std::log(2.0 * M_PI) + std::log(static_cast<double>(base.visible_sigma()[i]));
+      acc += vis.log_partition(i, static_cast<double>(base.visible_bias()[i]));
     }
     return acc;
-  }
-  dispatch(base.visible_type(), [&](auto u) {
-    using U = decltype(u);
-    for (Index i = 0; i < base.n_visible(); ++i) {
-      acc += U::log_partition(static_cast<double>(base.visible_bias()[i]));
-    }
   });
-  return acc;
 }
 
 AisResult summarize(std::vector<double> log_w, bool reverse, double log_z0, double log_z_base,
@@ -293,19 +179,17 @@ AisResult run_ais(const Rbm& target, const Rbm& base, const MatrixF* data,
   }
 
   Path path;
-  path.weights = &target.weights();
-  path.hidden_bias = target.hidden_bias().transpose();
-  path.base_bias = base.visible_bias().transpose();
-  path.target_bias = target.visible_bias().transpose();
-  path.bias_diff = (target.visible_bias().cast<double>() - base.visible_bias().cast<double>()).transpose();
-  path.betas = checked_betas(options);
-  const bool gaussian = target.visible_type() == UnitType::gaussian;
-  if (gaussian) {
-    const VectorF inv_var = target.visible_sigma().array().square().inverse();
-    path.scaled_weights = inv_var.asDiagonal() * target.weights();
-    path.base_sigma = base.visible_sigma().cast<double>();
-    path.target_sigma = target.visible_sigma().cast<double>();
+  path.target = &target;
+  path.base = &base;
+  // t(v) W = v · (diag(t'(v)) W) for the linear statistics of every unit type.
+  {
+    const MatrixF ones_v = MatrixF::Ones(1, target.n_visible());
+    const MatrixF ones_h = MatrixF::Ones(1, target.n_hidden());
+    path.coupling = target.visible_statistic(ones_v).row(0).transpose().asDiagonal() * target.weights();
+    path.coupling_t = target.hidden_statistic(ones_h).row(0).transpose().asDiagonal() * target.weights().transpose();
   }
+  path.hidden_bias = target.hidden_bias().transpose();
+  path.betas = checked_betas(options);
 
   const Index M = options.chains;
   const Index per_batch = std::min<Index>(options.chains_per_batch, M);
@@ -341,11 +225,12 @@ AisResult run_ais(const Rbm& target, const Rbm& base, const MatrixF* data,
     throw Error(fmt::format("AIS: invalid communicator (rank {} of {})", comm.rank(), comm.size()));
   }
   StopSignal stop(options.stop);
-  // Gaussian visible units have no policy type: BernoulliUnits stands in for Vis and is unused.
-  const UnitType vis_type = gaussian ? UnitType::bernoulli : target.visible_type();
-  dispatch(vis_type, target.hidden_type(), [&](auto vis, auto hid) {
+  dispatch(target.visible_units(), target.hidden_units(), [&](auto vis, auto hid) {
     using Vis = decltype(vis);
-    using Hid = decltype(hid);
+    Vis base_units = vis;
+    dispatch(base.visible_units(), [&](auto b) {
+      if constexpr (std::is_same_v<decltype(b), Vis>) base_units = b;
+    });
 #pragma omp parallel num_threads(static_cast<int>(std::min<Index>(threads, n_batches)))
     {
       // Eigen must not split a batch's GEMM over threads: its blocking (and so the rounding) would
@@ -368,21 +253,10 @@ AisResult run_ais(const Rbm& target, const Rbm& base, const MatrixF* data,
           if (reverse) {
             V.row(r) = data->row(rows[static_cast<std::size_t>(first + r)]);
           } else {
-            Rng& rng = rngs[static_cast<std::size_t>(r)];
-            if (gaussian) {
-              for (Index i = 0; i < nv; ++i) {
-                V(r, i) = static_cast<float>(path.base_bias[i] + path.base_sigma[i] * rng.normal());
-              }
-            } else {
-              for (Index i = 0; i < nv; ++i) V(r, i) = Vis::sample(path.base_bias[i], rng.uniform());
-            }
+            base_units.sample_independent(nv, rngs[static_cast<std::size_t>(r)], V.row(r).data());
           }
         }
-        if (gaussian) {
-          anneal_batch_gaussian<Hid>(path, reverse, V, rngs, log_w.data() + first, stop);
-        } else {
-          anneal_batch<Vis, Hid>(path, reverse, V, rngs, log_w.data() + first, stop);
-        }
+        anneal_batch(path, base_units, vis, hid, reverse, V, rngs, log_w.data() + first, stop);
       }
       stop.wait_for_items(n_batches);  // the calling thread keeps polling for the others
     }
@@ -407,11 +281,7 @@ AisResult run_ais(const Rbm& target, const Rbm& base, const MatrixF* data,
   AisResult out = summarize(std::move(log_w), reverse, log_z0, base_log_partition(base),
                             path.betas.size());
   if (reverse) {
-    const auto m = static_cast<double>(M);
-    const double mean = std::accumulate(raise.begin(), raise.end(), 0.0) / m;
-    double ss = 0.0;
-    for (const double x : raise) ss += (x - mean) * (x - mean);
-    out.raise_log_likelihood = {mean, std::sqrt(ss / (m - 1.0) / m), 0.5, static_cast<std::int64_t>(M)};
+    out.raise_log_likelihood = stats::mean_sem(raise);
   }
   return out;
 }
@@ -443,28 +313,33 @@ Rbm base_rate_model(const Rbm& target, const MatrixF& data, double pseudo_count)
   if (!(pseudo_count > 0.0) || !std::isfinite(pseudo_count)) {
     throw Error(fmt::format("the base-rate pseudo-count must be positive (got {})", pseudo_count));
   }
-  target.check_visible_data(data, "base-rate data");
-  Rbm base(target.n_visible(), target.n_hidden(), target.visible_type(), target.hidden_type());
-  const double N = static_cast<double>(data.rows());
-  if (target.visible_type() == UnitType::gaussian) {
-    // Gaussian base: the data's column means, and σ_A,i = max(sd_i, σ_i). The model's marginal
-    // variance of v_i is σ_i² + Var((W h)_i) ≥ σ_i², so a narrower base only hurts the proposal
-    // (and a constant column would give σ_A = 0).
-    const MatrixD x = data.cast<double>();
-    const VectorD mean = x.colwise().mean().transpose();
-    for (Index i = 0; i < data.cols(); ++i) {
-      const double var = (x.col(i).array() - mean[i]).square().sum() / N;
-      base.visible_bias()[i] = static_cast<float>(mean[i]);
-      base.visible_sigma()[i] = std::max(static_cast<float>(std::sqrt(var)), target.visible_sigma()[i]);
+  if (data.cols() != target.n_visible()) {
+    throw Error(fmt::format("base-rate data have {} columns but the model has {} visible units",
+                            data.cols(), target.n_visible()));
+  }
+  dispatch(target.visible_units(), [&](auto u) {
+    for (Index i = 0; i < data.size(); ++i) {
+      if (!decltype(u)::valid_activity(data.data()[i])) {
+        throw Error(fmt::format("base-rate data: value {} is not a state or mean activity of {} "
+                                "units", data.data()[i], to_string(decltype(u)::type)));
+      }
     }
-    return base;
-  }
-  const double half = target.visible_type() == UnitType::spin ? 0.5 : 1.0;
-  for (Index i = 0; i < data.cols(); ++i) {
-    const double on = static_cast<double>((data.col(i).array() == 1.0f).count());
-    const double p = (on + pseudo_count) / (N + 2.0 * pseudo_count);
-    base.visible_bias()[i] = static_cast<float>(half * std::log(p / (1.0 - p)));
-  }
+  });
+  Rbm base(target.n_visible(), target.n_hidden(), target.visible_type(), target.hidden_type());
+  base.hidden_sigma() = target.hidden_sigma();
+  // Each visible unit: the best independent unit for its column (units.hpp fit_independent).
+  dispatch(target.visible_units(), [&](auto u) {
+    using U = decltype(u);
+    for (Index i = 0; i < data.cols(); ++i) {
+      const auto [bias, sd] = U::fit_independent(data.col(i), pseudo_count);
+      base.visible_bias()[i] = static_cast<float>(bias);
+      if constexpr (U::has_sigma) {
+        // σ_A,i = max(sd_i, σ_i): the model's marginal variance of v_i is σ_i² + Var((W t(h))_i)
+        // ≥ σ_i², so a narrower base only hurts the proposal (and a constant column would give 0).
+        base.visible_sigma()[i] = std::max(static_cast<float>(sd), target.visible_sigma()[i]);
+      }
+    }
+  });
   return base;
 }
 
@@ -473,31 +348,17 @@ double base_log_partition(const Rbm& base) {
   if (!base.weights().isZero(0.0f)) {
     throw Error("the closed-form log Z needs an RBM with zero weights");
   }
-  double acc = 0.0;
-  if (base.visible_type() == UnitType::gaussian) {
-    // ∫ e^{−Σ(v−a)²/(2σ²)} dv Σ_h e^{bᵀh} = Π_i √(2πσ_i²) Π_j e^{L_h(b_j)}.
+  // W = 0: every unit is independent, log Z = Σ_i LP_i(a_i) + Σ_j LP_j(b_j) (units.hpp).
+  return dispatch(base.visible_units(), base.hidden_units(), [&](auto vis, auto hid) {
+    double acc = 0.0;
     for (Index i = 0; i < base.n_visible(); ++i) {
-      acc += 0.5 * std::log(2.0 * M_PI) + std::log(static_cast<double>(base.visible_sigma()[i]));
-    }
-    dispatch(base.hidden_type(), [&](auto hid) {
-      using Hid = decltype(hid);
-      for (Index j = 0; j < base.n_hidden(); ++j) {
-        acc += Hid::log_partition(static_cast<double>(base.hidden_bias()[j]));
-      }
-    });
-    return acc;
-  }
-  dispatch(base.visible_type(), base.hidden_type(), [&](auto vis, auto hid) {
-    using Vis = decltype(vis);
-    using Hid = decltype(hid);
-    for (Index i = 0; i < base.n_visible(); ++i) {
-      acc += Vis::log_partition(static_cast<double>(base.visible_bias()[i]));
+      acc += vis.log_partition(i, static_cast<double>(base.visible_bias()[i]));
     }
     for (Index j = 0; j < base.n_hidden(); ++j) {
-      acc += Hid::log_partition(static_cast<double>(base.hidden_bias()[j]));
+      acc += hid.log_partition(j, static_cast<double>(base.hidden_bias()[j]));
     }
+    return acc;
   });
-  return acc;
 }
 
 AisResult ais_log_partition(const Rbm& target, const Rbm& base, const AisOptions& options) {

@@ -4,10 +4,10 @@
 // layer o has m units; C[k, :] is the coupling of enumerated unit k to every unit of o (a row of
 // W when s = v, a column of W when s = h), c_s and c_o are the biases. For a state s,
 //   φ_o(s) = c_o + Cᵀ s,        log w(s) = c_sᵀ s + Σ_j LP_o(φ_o,j(s)),        Z = Σ_s w(s),
-// with LP = softplus (Bernoulli o) or log 2cosh (spin o), see rbm/units.hpp.
-// Gaussian visible units (docs/gaussian.md): s = h is enumerated, φ_o(s) = a + W h = μ(h) is the
-// conditional mean of v, and the integral over v is closed form,
-//   log w(h) = bᵀh + Σ_i [(μ_i² − a_i²)/(2σ_i²) + ½ log(2πσ_i²)] = −F(h).
+// with LP the other layer's per-unit log-partition (rbm/units.hpp): softplus (Bernoulli), log 2cosh
+// (spin), or for Gaussian units the closed-form integral ½ log(2πσ²) + (φ² − c²)/(2σ²), φ then
+// being the unit's conditional mean (docs/gaussian.md). Only binary layers can be enumerated;
+// s enters the other layer's field through its coupling statistic, which for binary s is s.
 #include "rgflow/estimate/exact.hpp"
 
 #include <omp.h>
@@ -43,29 +43,37 @@ constexpr double kMaxFastExponent = 600.0;
 
 // Everything the enumeration needs, in float64, oriented as "enumerated layer" / "other layer".
 struct Problem {
-  UnitType s_type = UnitType::bernoulli;
-  UnitType o_type = UnitType::bernoulli;
+  LayerUnits s_units;  // the enumerated layer (binary)
+  LayerUnits o_units;  // the other layer (any unit type)
   MatrixD coupling;  // [n, m]
   VectorD s_bias;    // [n]
   VectorD o_bias;    // [m]
-  VectorD o_sigma;   // [m] Gaussian other layer (visible) only, else empty
   bool enumerate_visible = false;
-  bool gaussian() const { return o_sigma.size() != 0; }
   Index n() const { return coupling.rows(); }
   Index m() const { return coupling.cols(); }
 };
 
+bool enumerable(UnitType type) {
+  return dispatch(LayerUnits{type}, [](auto u) { return decltype(u)::enumerable; });
+}
+
+// The model seen from one layer; `rbm` must outlive it (the unit policies point into it).
 Problem make_problem(const Rbm& rbm, EnumerateLayer layer) {
   rbm.validate();
-  const bool gaussian = rbm.visible_type() == UnitType::gaussian;
-  if (gaussian && layer == EnumerateLayer::visible) {
-    throw Error("gaussian visible units cannot be enumerated; enumerate the hidden layer");
-  }
+  const bool v_ok = enumerable(rbm.visible_type());
+  const bool h_ok = enumerable(rbm.hidden_type());
   bool visible = false;
   switch (layer) {
-    case EnumerateLayer::automatic: visible = !gaussian && rbm.n_visible() < rbm.n_hidden(); break;
+    case EnumerateLayer::automatic:
+      visible = !h_ok || (v_ok && rbm.n_visible() < rbm.n_hidden());
+      break;
     case EnumerateLayer::visible: visible = true; break;
     case EnumerateLayer::hidden: visible = false; break;
+  }
+  if (!(visible ? v_ok : h_ok)) {
+    throw Error(fmt::format("{} units cannot be enumerated; enumerate the {} layer",
+                            to_string(visible ? rbm.visible_type() : rbm.hidden_type()),
+                            visible ? "hidden" : "visible"));
   }
   const Index n = visible ? rbm.n_visible() : rbm.n_hidden();
   if (n > kMaxExactUnits) {
@@ -73,29 +81,30 @@ Problem make_problem(const Rbm& rbm, EnumerateLayer layer) {
                             "are supported",
                             visible ? "visible" : "hidden", n, kMaxExactUnits));
   }
-  // Reject unsupported units here rather than in a worker thread.
-  if (gaussian) {
-    dispatch(rbm.hidden_type(), [](auto) {});
-  } else {
-    dispatch(rbm.visible_type(), rbm.hidden_type(), [](auto, auto) {});
-  }
   Problem p;
-  if (gaussian) p.o_sigma = rbm.visible_sigma().cast<double>();
   p.enumerate_visible = visible;
   if (visible) {
-    p.s_type = rbm.visible_type();
-    p.o_type = rbm.hidden_type();
+    p.s_units = rbm.visible_units();
+    p.o_units = rbm.hidden_units();
     p.coupling = rbm.weights().cast<double>();
     p.s_bias = rbm.visible_bias().cast<double>();
     p.o_bias = rbm.hidden_bias().cast<double>();
   } else {
-    p.s_type = rbm.hidden_type();
-    p.o_type = rbm.visible_type();
+    p.s_units = rbm.hidden_units();
+    p.o_units = rbm.visible_units();
     p.coupling = rbm.weights().transpose().cast<double>();
     p.s_bias = rbm.hidden_bias().cast<double>();
     p.o_bias = rbm.visible_bias().cast<double>();
   }
   return p;
+}
+
+// Calls f(S, O) with the enumerated layer's (binary) policy and the other layer's policy.
+template <class F>
+decltype(auto) dispatch_problem(const Problem& p, F&& f) {
+  return dispatch(p.s_units.type, [&](auto s) -> decltype(auto) {
+    return dispatch(p.o_units, [&](auto o) -> decltype(auto) { return f(s, o); });
+  });
 }
 
 inline std::uint64_t gray(std::uint64_t g) { return g ^ (g >> 1); }
@@ -194,17 +203,27 @@ void visit_states(const Problem& p, std::uint64_t begin, std::uint64_t end, Stop
   }
 }
 
-// log w(s) from the field, with the numerically stable per-unit log-partition (any field).
+// log w(s) = s_linear + Σ_j LP_o(φ_j), given `offset` = Σ_j of the field-independent parts of LP_o
+// (units.hpp), with the numerically stable per-unit log-partition (any field).
 template <class O>
-double log_weight_from_field(const VectorD& field, double s_linear) {
-  double acc = s_linear;
-  for (Index j = 0; j < field.size(); ++j) acc += O::log_partition(field[j]);
+double log_weight_from_field(const O& o, double offset, const VectorD& field, double s_linear) {
+  double acc = s_linear + offset;
+  for (Index j = 0; j < field.size(); ++j) acc += o.log_partition_varying(j, field[j]);
   return acc;
 }
 
-// Reference path for any parameter size: one log1p/exp per unit and state.
+template <class O>
+double log_partition_offset(const O& o, Index m) {
+  double acc = 0.0;
+  for (Index j = 0; j < m; ++j) acc += o.log_partition_offset(j);
+  return acc;
+}
+
+// Reference path for any parameter size and any unit type of the other layer: one log1p/exp (or
+// square) per unit and state.
 template <class S, class O>
-double log_partition_general(const Problem& p, int threads, StopSignal& stop) {
+double log_partition_general(const Problem& p, const O& o, int threads, StopSignal& stop) {
+  const double offset = log_partition_offset(o, p.m());
   const Chunking ch = make_chunking(p.n(), kMaxChunkBits);
   std::vector<LogSumExp> parts(static_cast<std::size_t>(ch.n_chunks));
 #pragma omp parallel num_threads(threads) if (worth_parallel(p))
@@ -216,7 +235,7 @@ double log_partition_general(const Problem& p, int threads, StopSignal& stop) {
       const std::uint64_t end = begin + (std::uint64_t{1} << ch.chunk_bits);
       LogSumExp lse;
       visit_states<S>(p, begin, end, stop, [&](std::uint64_t, const VectorD& field, double s_linear) {
-        lse.add(log_weight_from_field<O>(field, s_linear));
+        lse.add(log_weight_from_field(o, offset, field, s_linear));
       });
       parts[static_cast<std::size_t>(c)] = lse;
     }
@@ -228,7 +247,7 @@ double log_partition_general(const Problem& p, int threads, StopSignal& stop) {
   return total.log();
 }
 
-// Fast path. Both unit types of the other layer are written as
+// Fast path (binary other layer). Both binary unit types are written as
 //   LP_o(φ) = α φ + log(1 + e^{β φ}),   Bernoulli: α = 0, β = 1;  spin: α = −1, β = 2
 // (log 2cosh φ = −φ + log(1 + e^{2φ})). The linear parts are a scalar updated per step; the
 // nonlinear part is log Π_j (1 + e_j) with e_j = e^{β φ_j} kept multiplicatively, so the inner
@@ -249,8 +268,9 @@ constexpr int kLanes = 32;
 
 template <class S, class O>
 double log_partition_fast(const Problem& p, double bound, int threads, StopSignal& stop) {
-  constexpr double alpha = O::type == UnitType::spin ? -1.0 : 0.0;
-  constexpr double beta = O::type == UnitType::spin ? 2.0 : 1.0;
+  // log Σ_x e^{xφ} over the states x0 < x1 is x0 φ + log(1 + e^{(x1 − x0) φ}).
+  constexpr double alpha = O::state(0);
+  constexpr double beta = O::state(1) - O::state(0);
   constexpr double step = unit_step<S>();
   const Index n = p.n();
   const Index m = p.m();
@@ -366,82 +386,43 @@ double field_bound(const Problem& p) {
 }
 
 template <class S, class O>
-double log_partition(const Problem& p, int threads, StopSignal& stop) {
-  constexpr double beta = O::type == UnitType::spin ? 2.0 : 1.0;
-  const double bound = beta * field_bound<S>(p);
-  if (bound <= kMaxFastExponent) return log_partition_fast<S, O>(p, bound, threads, stop);
-  return log_partition_general<S, O>(p, threads, stop);
+double log_partition(const Problem& p, const O& o, int threads, StopSignal& stop) {
+  if constexpr (O::enumerable) {
+    const double bound = O::field_scale * field_bound<S>(p);
+    if (bound <= kMaxFastExponent) return log_partition_fast<S, O>(p, bound, threads, stop);
+  }
+  return log_partition_general<S>(p, o, threads, stop);
 }
 
-// Gaussian visible layer: log w(h) = bᵀh + Σ_i μ_i²/(2σ_i²) + c with μ = φ_o(h) and the
-// h-independent c = Σ_i [½ log(2πσ_i²) − a_i²/(2σ_i²)].
-struct GaussianWeight {
-  VectorD half_precision;  // 1/(2σ_i²)
-  double constant = 0.0;
-  explicit GaussianWeight(const Problem& p) {
-    constexpr double kLog2Pi = 1.8378770664093454836;
-    half_precision = 0.5 / p.o_sigma.array().square();
-    for (Index i = 0; i < p.m(); ++i) {
-      constant += 0.5 * kLog2Pi + std::log(p.o_sigma[i]) -
-                  p.o_bias[i] * p.o_bias[i] * half_precision[i];
+// The hidden field b + Wᵀ t(v) of each row of `data`, in float64.
+template <class V>
+MatrixD hidden_field_f64(const Rbm& rbm, const V& vis, const MatrixD& data) {
+  MatrixD t = data;
+  if constexpr (V::has_sigma) {
+    for (Index r = 0; r < t.rows(); ++r) {
+      for (Index i = 0; i < t.cols(); ++i) t(r, i) = vis.statistic(i, t(r, i));
     }
   }
-  double log_weight(const VectorD& mean, double s_linear) const {
-    return s_linear + constant + mean.cwiseAbs2().dot(half_precision);
-  }
-};
-
-template <class S>
-double log_partition_gaussian(const Problem& p, int threads, StopSignal& stop) {
-  const GaussianWeight gw(p);
-  const Chunking ch = make_chunking(p.n(), kMaxChunkBits);
-  std::vector<LogSumExp> parts(static_cast<std::size_t>(ch.n_chunks));
-#pragma omp parallel num_threads(threads) if (worth_parallel(p))
-  {
-#pragma omp for schedule(dynamic, 1) nowait
-    for (std::int64_t c = 0; c < ch.n_chunks; ++c) {
-      const StopItem done(stop);
-      const std::uint64_t begin = static_cast<std::uint64_t>(c) << ch.chunk_bits;
-      const std::uint64_t end = begin + (std::uint64_t{1} << ch.chunk_bits);
-      LogSumExp lse;
-      visit_states<S>(p, begin, end, stop, [&](std::uint64_t, const VectorD& field, double s_linear) {
-        lse.add(gw.log_weight(field, s_linear));
-      });
-      parts[static_cast<std::size_t>(c)] = lse;
-    }
-    stop.wait_for_items(ch.n_chunks);
-  }
-  stop.throw_if_stopped();
-  LogSumExp total;
-  for (const LogSumExp& part : parts) total.add(part);
-  return total.log();
+  MatrixD field = t * rbm.weights().cast<double>();
+  field.rowwise() += rbm.hidden_bias().cast<double>().transpose();
+  return field;
 }
 
-// float64 F(v) for each row: −aᵀv − Σ_j LP_h(b_j + W_{:j}ᵀ v), fields formed in float64 so that
-// differences of log-likelihoods are not limited by float32 rounding of V·W.
+// float64 F(v) = Σ_i U_i(v_i) − Σ_j LP_h(b_j + W_{:j}ᵀ t(v)) for each row, fields formed in float64
+// so that differences of log-likelihoods are not limited by float32 rounding of V·W.
 VectorD free_energy_visible_f64(const Rbm& rbm, const MatrixF& data) {
   const MatrixD V = data.cast<double>();
-  const bool gaussian = rbm.visible_type() == UnitType::gaussian;
-  // Gaussian: F(v) = Σ_i (v_i − a_i)²/(2σ_i²) − Σ_j LP_h(b_j + Σ_i W_ij v_i/σ_i²).
-  const VectorD inv_var =
-      gaussian ? VectorD(rbm.visible_sigma().cast<double>().array().square().inverse())
-               : VectorD::Ones(rbm.n_visible());
-  MatrixD field = V * (inv_var.asDiagonal() * rbm.weights().cast<double>());
-  field.rowwise() += rbm.hidden_bias().cast<double>().transpose();
-  VectorD out;
-  if (gaussian) {
-    const MatrixD d = V.rowwise() - rbm.visible_bias().cast<double>().transpose();
-    out = 0.5 * (d.array().square().matrix() * inv_var);
-  } else {
-    out = -(V * rbm.visible_bias().cast<double>());
-  }
-  dispatch(rbm.hidden_type(), [&](auto h) {
-    using H = decltype(h);
-    for (Index r = 0; r < field.rows(); ++r) {
-      for (Index j = 0; j < field.cols(); ++j) out[r] -= H::log_partition(field(r, j));
+  return dispatch(rbm.visible_units(), rbm.hidden_units(), [&](auto vis, auto hid) {
+    const MatrixD field = hidden_field_f64(rbm, vis, V);
+    VectorD out(V.rows());
+    for (Index r = 0; r < V.rows(); ++r) {
+      double acc = 0.0;
+      for (Index i = 0; i < V.cols(); ++i) acc += vis.self_energy(i, V(r, i));
+      for (Index j = 0; j < field.cols(); ++j) acc -= hid.log_partition(j, field(r, j));
+      out[r] = acc;
     }
+    return out;
   });
-  return out;
 }
 
 void check_data(const Rbm& rbm, const MatrixF& data, const char* what) {
@@ -452,16 +433,6 @@ void check_data(const Rbm& rbm, const MatrixF& data, const char* what) {
   }
 }
 
-// Conditional mean of a unit given its field, in float64 (σ(φ) or tanh φ).
-template <class U>
-double mean_of(double field) {
-  if constexpr (U::type == UnitType::spin) {
-    return std::tanh(field);
-  } else {
-    return sigmoid(field);
-  }
-}
-
 }  // namespace
 
 double exact_log_partition(const Rbm& rbm, EnumerateLayer layer, int threads,
@@ -469,26 +440,15 @@ double exact_log_partition(const Rbm& rbm, EnumerateLayer layer, int threads,
   const Problem p = make_problem(rbm, layer);
   const int nt = thread_count(threads);
   StopSignal stop(stop_poll);
-  if (p.gaussian()) {
-    return dispatch(p.s_type, [&](auto s) { return log_partition_gaussian<decltype(s)>(p, nt, stop); });
-  }
-  return dispatch(p.s_type, p.o_type, [&](auto s, auto o) {
-    return log_partition<decltype(s), decltype(o)>(p, nt, stop);
+  return dispatch_problem(p, [&](auto s, auto o) {
+    return log_partition<decltype(s)>(p, o, nt, stop);
   });
 }
 
 stats::Result mean_log_likelihood(const Rbm& rbm, const MatrixF& data, double log_z) {
   check_data(rbm, data, "mean_log_likelihood");
   const VectorD log_p = -free_energy_visible_f64(rbm, data).array() - log_z;
-  const double n = static_cast<double>(log_p.size());
-  stats::Result r;
-  r.mean = log_p.mean();
-  r.n = log_p.size();
-  r.tau_int = 0.5;
-  r.error = log_p.size() > 1
-                ? std::sqrt((log_p.array() - r.mean).square().sum() / (n - 1.0) / n)
-                : 0.0;
-  return r;
+  return stats::mean_sem({log_p.data(), static_cast<std::size_t>(log_p.size())});
 }
 
 Moments exact_model_moments(const Rbm& rbm, const StopPoll& stop_poll) {
@@ -503,35 +463,9 @@ Moments exact_model_moments(const Rbm& rbm, const StopPoll& stop_poll) {
   std::vector<VectorD> o_sum(static_cast<std::size_t>(ch.n_chunks), VectorD::Zero(m));
   std::vector<MatrixD> so_sum(static_cast<std::size_t>(ch.n_chunks), MatrixD::Zero(n, m));
 
-  if (p.gaussian()) {
-    // Enumerated h; E[v | h] = μ(h) = φ_o(h), the Gaussian's mean.
-    const GaussianWeight gw(p);
-    dispatch(p.s_type, [&](auto s_units) {
-      using S = decltype(s_units);
-#pragma omp parallel if (worth_parallel(p))
-      {
-#pragma omp for schedule(dynamic, 1) nowait
-        for (std::int64_t c = 0; c < ch.n_chunks; ++c) {
-          const StopItem done(stop);
-          const auto ci = static_cast<std::size_t>(c);
-          const std::uint64_t begin = static_cast<std::uint64_t>(c) << ch.chunk_bits;
-          const std::uint64_t end = begin + (std::uint64_t{1} << ch.chunk_bits);
-          VectorD s(n);
-          visit_states<S>(p, begin, end, stop, [&](std::uint64_t bits, const VectorD& field, double s_lin) {
-            const double prob = std::exp(gw.log_weight(field, s_lin) - log_z);
-            for (Index k = 0; k < n; ++k) s[k] = unit_state<S>(bits, k);
-            s_sum[ci] += prob * s;
-            o_sum[ci] += prob * field;
-            so_sum[ci].noalias() += (prob * s) * field.transpose();
-          });
-        }
-        stop.wait_for_items(ch.n_chunks);
-      }
-    });
-  } else {
-  dispatch(p.s_type, p.o_type, [&](auto s_units, auto o_units) {
+  dispatch_problem(p, [&](auto s_units, auto o) {
     using S = decltype(s_units);
-    using O = decltype(o_units);
+    const double offset = log_partition_offset(o, m);
 #pragma omp parallel if (worth_parallel(p))
     {
 #pragma omp for schedule(dynamic, 1) nowait
@@ -543,9 +477,9 @@ Moments exact_model_moments(const Rbm& rbm, const StopPoll& stop_poll) {
         VectorD s(n), o_mean(m);
         visit_states<S>(p, begin, end, stop, [&](std::uint64_t bits, const VectorD& field, double s_lin) {
           // p(s) = w(s)/Z; the other layer enters through its exact conditional mean E[o | s].
-          const double prob = std::exp(log_weight_from_field<O>(field, s_lin) - log_z);
+          const double prob = std::exp(log_weight_from_field(o, offset, field, s_lin) - log_z);
           for (Index k = 0; k < n; ++k) s[k] = unit_state<S>(bits, k);
-          for (Index j = 0; j < m; ++j) o_mean[j] = mean_of<O>(field[j]);
+          for (Index j = 0; j < m; ++j) o_mean[j] = o.field_mean(j, field[j]);
           s_sum[ci] += prob * s;
           o_sum[ci] += prob * o_mean;
           so_sum[ci].noalias() += (prob * s) * o_mean.transpose();
@@ -554,7 +488,6 @@ Moments exact_model_moments(const Rbm& rbm, const StopPoll& stop_poll) {
       stop.wait_for_items(ch.n_chunks);
     }
   });
-  }
   stop.throw_if_stopped();
   VectorD s_total = VectorD::Zero(n), o_total = VectorD::Zero(m);
   MatrixD so_total = MatrixD::Zero(n, m);
@@ -580,14 +513,12 @@ Moments data_moments(const Rbm& rbm, const MatrixF& data) {
   check_data(rbm, data, "data_moments");
   rbm.validate();
   const MatrixD V = data.cast<double>();
-  const VectorD inv_var = rbm.visible_type() == UnitType::gaussian
-                              ? VectorD(rbm.visible_sigma().cast<double>().array().square().inverse())
-                              : VectorD::Ones(rbm.n_visible());
-  MatrixD h_mean = V * (inv_var.asDiagonal() * rbm.weights().cast<double>());
-  h_mean.rowwise() += rbm.hidden_bias().cast<double>().transpose();
-  dispatch(rbm.hidden_type(), [&](auto h) {
-    using H = decltype(h);
-    for (Index i = 0; i < h_mean.size(); ++i) h_mean.data()[i] = mean_of<H>(h_mean.data()[i]);
+  MatrixD h_mean = dispatch(rbm.visible_units(), rbm.hidden_units(), [&](auto vis, auto hid) {
+    MatrixD field = hidden_field_f64(rbm, vis, V);
+    for (Index r = 0; r < field.rows(); ++r) {
+      for (Index j = 0; j < field.cols(); ++j) field(r, j) = hid.field_mean(j, field(r, j));
+    }
+    return field;
   });
   const double inv_n = 1.0 / static_cast<double>(V.rows());
   Moments out;

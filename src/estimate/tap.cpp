@@ -1,5 +1,6 @@
 // TAP / extended-mean-field free energy of an RBM (Gabrié, Tramel & Krzakala 2015; Georges &
-// Yedidia 1991). Equations in include/rgflow/estimate/tap.hpp, derivation in docs/tap.md.
+// Yedidia 1991), for every unit type through the policies of rbm/units.hpp. Equations in
+// include/rgflow/estimate/tap.hpp, derivation in docs/tap.md (binary units) and docs/gaussian.md §4.
 #include "rgflow/estimate/tap.hpp"
 
 #include <cmath>
@@ -18,119 +19,86 @@ using tap_detail::check_order;
 using tap_detail::log_partition;
 namespace {
 
-// Single-unit quantities of an independent unit with mean m, in float64. Bernoulli {0,1} and spin
-// {±1}; the spin forms follow from the Bernoulli ones with x = 2u − 1, p = (1 + m)/2.
-struct UnitFunctions {
-  UnitType type;
-
-  // x log x with 0 log 0 = 0.
-  static double xlogx(double x) { return x > 0.0 ? x * std::log(x) : 0.0; }
-
-  double entropy(double m) const {
-    if (type == UnitType::bernoulli) return -xlogx(m) - xlogx(1.0 - m);
-    const double p = 0.5 * (1.0 + m);
-    return -xlogx(p) - xlogx(1.0 - p);
-  }
-  // E[x] for input field φ.
-  double mean(double field) const {
-    return type == UnitType::bernoulli ? sigmoid(field) : std::tanh(field);
-  }
-  double uniform() const { return type == UnitType::bernoulli ? 0.5 : 0.0; }
-  double lower() const { return type == UnitType::bernoulli ? 0.0 : -1.0; }
-  double upper() const { return 1.0; }
-  // Variance κ₂ and third cumulant κ₃ of the unit, and their derivatives in m.
-  double k2(double m) const { return type == UnitType::bernoulli ? m - m * m : 1.0 - m * m; }
-  double dk2(double m) const { return type == UnitType::bernoulli ? 1.0 - 2.0 * m : -2.0 * m; }
-  double k3(double m) const {
-    return type == UnitType::bernoulli ? (m - m * m) * (1.0 - 2.0 * m) : -2.0 * m * (1.0 - m * m);
-  }
-  double dk3(double m) const {
-    return type == UnitType::bernoulli ? 1.0 - 6.0 * m + 6.0 * m * m : -2.0 + 6.0 * m * m;
-  }
-};
-
 // The model in float64 with the elementwise powers of W the expansion needs.
 struct TapModel {
   MatrixD w, w2, w3;
-  VectorD a, b;
-  UnitFunctions vis, hid;
 };
 
-void check_supported(const Rbm& rbm, const char* what) {
-  if (rbm.visible_type() == UnitType::gaussian || rbm.hidden_type() == UnitType::gaussian) {
-    throw Error(fmt::format("{}: gaussian units are not supported by the TAP expansion", what));
-  }
-  rbm.validate();
-}
-
 TapModel make_model(const Rbm& rbm) {
+  rbm.validate();
   TapModel model;
   model.w = rbm.weights().cast<double>();
   model.w2 = model.w.array().square().matrix();
   model.w3 = model.w.array().cube().matrix();
-  model.a = rbm.visible_bias().cast<double>();
-  model.b = rbm.hidden_bias().cast<double>();
-  model.vis = UnitFunctions{rbm.visible_type()};
-  model.hid = UnitFunctions{rbm.hidden_type()};
   return model;
 }
 
-void check_magnetisation(const VectorD& m, Index n, const UnitFunctions& unit, const char* layer,
-                         const char* what) {
+// x ↦ f(i, x) elementwise over a layer's vector.
+template <class F>
+VectorD per_unit(const VectorD& m, F&& f) {
+  VectorD out(m.size());
+  for (Index i = 0; i < m.size(); ++i) out[i] = f(i, m[i]);
+  return out;
+}
+
+template <class U>
+void check_magnetisation(const U&, const VectorD& m, Index n, const char* layer, const char* what) {
   if (m.size() != n) {
     throw Error(fmt::format("{}: {} magnetisation has {} entries, the model has {} units", what,
                             layer, m.size(), n));
   }
   for (Index i = 0; i < n; ++i) {
-    if (!(m[i] >= unit.lower() && m[i] <= unit.upper())) {
-      throw Error(fmt::format("{}: {} magnetisation {} = {} is outside [{}, {}]", what, layer, i,
-                              m[i], unit.lower(), unit.upper()));
+    if (!(std::isfinite(m[i]) && m[i] >= U::lower && m[i] <= U::upper)) {
+      throw Error(fmt::format("{}: {} magnetisation {} = {} is outside the range of {} units", what,
+                              layer, i, m[i], to_string(U::type)));
     }
   }
 }
 
-VectorD apply(const VectorD& m, double (UnitFunctions::*f)(double) const, const UnitFunctions& u) {
-  VectorD out(m.size());
-  for (Index i = 0; i < m.size(); ++i) out[i] = (u.*f)(m[i]);
-  return out;
+// t(m), κ₂(m), κ₃(m) of one layer.
+template <class U>
+VectorD statistic(const U& u, const VectorD& m) {
+  return per_unit(m, [&](Index i, double x) { return u.statistic(i, x); });
+}
+template <class U>
+VectorD cumulant2(const U& u, const VectorD& m) {
+  return per_unit(m, [&](Index i, double x) { return u.variance(i, x); });
+}
+template <class U>
+VectorD cumulant3(const U& u, const VectorD& m) {
+  return per_unit(m, [&](Index i, double x) { return u.third(i, x); });
 }
 
-double free_energy(const TapModel& model, const VectorD& mv, const VectorD& mh, int order) {
+template <class Vis, class Hid>
+double free_energy(const TapModel& model, const Vis& vis, const Hid& hid, const VectorD& mv,
+                   const VectorD& mh, int order) {
   double f = 0.0;
-  for (Index i = 0; i < mv.size(); ++i) f -= model.vis.entropy(mv[i]);
-  for (Index j = 0; j < mh.size(); ++j) f -= model.hid.entropy(mh[j]);
-  f -= model.a.dot(mv) + model.b.dot(mh) + mv.dot(model.w * mh);
-  if (order >= 2) {
-    const VectorD kv = apply(mv, &UnitFunctions::k2, model.vis);
-    const VectorD kh = apply(mh, &UnitFunctions::k2, model.hid);
-    f -= 0.5 * kv.dot(model.w2 * kh);
-  }
-  if (order >= 3) {
-    const VectorD kv = apply(mv, &UnitFunctions::k3, model.vis);
-    const VectorD kh = apply(mh, &UnitFunctions::k3, model.hid);
-    f -= kv.dot(model.w3 * kh) / 6.0;
-  }
+  for (Index i = 0; i < mv.size(); ++i) f += vis.gibbs_term(i, mv[i]);
+  for (Index j = 0; j < mh.size(); ++j) f += hid.gibbs_term(j, mh[j]);
+  f -= statistic(vis, mv).dot(model.w * statistic(hid, mh));
+  if (order >= 2) f -= 0.5 * cumulant2(vis, mv).dot(model.w2 * cumulant2(hid, mh));
+  if (order >= 3) f -= cumulant3(vis, mv).dot(model.w3 * cumulant3(hid, mh)) / 6.0;
   return f;
 }
 
-// The field of one layer in the self-consistency equation μ⁻¹(m) = −∂(F + S)/∂m:
-//   φ = bias + coupling·m_other + ½ κ₂'(m) ⊙ W²·κ₂(m_other) + ⅙ κ₃'(m) ⊙ W³·κ₃(m_other),
+// The field of one layer in the self-consistency equation μ⁻¹(m) = −∂(F − Σ G)/∂m:
+//   φ = bias + coupling·t(m_other) + ½ κ₂'(m) ⊙ W²·κ₂(m_other) + ⅙ κ₃'(m) ⊙ W³·κ₃(m_other),
 // where coupling·x is W x (visible layer) or Wᵀx (hidden layer).
-template <class Mul>
-void layer_update(const VectorD& bias, const VectorD& other, const UnitFunctions& self_unit,
-                  const UnitFunctions& other_unit, int order, double damping, Mul&& mul,
-                  VectorD& m, double& max_change) {
-  VectorD field = bias + mul(0, other);
+template <class Self, class Other, class Mul>
+void layer_update(const Self& self, const Other& other_units, const VectorD& other, int order,
+                  double damping, Mul&& mul, VectorD& m, double& max_change) {
+  VectorD field = mul(0, statistic(other_units, other));
+  for (Index i = 0; i < m.size(); ++i) field[i] += static_cast<double>(self.bias[i]);
   if (order >= 2) {
-    const VectorD reaction = mul(1, apply(other, &UnitFunctions::k2, other_unit));
-    for (Index i = 0; i < m.size(); ++i) field[i] += 0.5 * self_unit.dk2(m[i]) * reaction[i];
+    const VectorD reaction = mul(1, cumulant2(other_units, other));
+    for (Index i = 0; i < m.size(); ++i) field[i] += 0.5 * self.variance_slope(i, m[i]) * reaction[i];
   }
   if (order >= 3) {
-    const VectorD reaction = mul(2, apply(other, &UnitFunctions::k3, other_unit));
-    for (Index i = 0; i < m.size(); ++i) field[i] += self_unit.dk3(m[i]) * reaction[i] / 6.0;
+    const VectorD reaction = mul(2, cumulant3(other_units, other));
+    for (Index i = 0; i < m.size(); ++i) field[i] += self.third_slope(i, m[i]) * reaction[i] / 6.0;
   }
   for (Index i = 0; i < m.size(); ++i) {
-    const double next = damping * m[i] + (1.0 - damping) * self_unit.mean(field[i]);
+    const double next = damping * m[i] + (1.0 - damping) * self.field_mean(i, field[i]);
     const double change = std::fabs(next - m[i]);
     // Unlike std::max, this keeps a NaN once seen, so a diverging iteration is not "converged".
     if (!(change <= max_change) && !std::isnan(max_change)) max_change = change;
@@ -139,18 +107,20 @@ void layer_update(const VectorD& bias, const VectorD& other, const UnitFunctions
 }
 
 // Keeps a start strictly inside the unit's range, so data rows (exactly 0/1 or ±1) can be used.
-VectorD clamp_start(const VectorD& start, const UnitFunctions& unit) {
+template <class U>
+VectorD clamp_start(const U&, const VectorD& start) {
   constexpr double margin = 1e-9;
-  return start.cwiseMax(unit.lower() + margin).cwiseMin(unit.upper() - margin);
+  return start.cwiseMax(U::lower + margin).cwiseMin(U::upper - margin);
 }
 
-TapFixedPoint iterate(const TapModel& model, const TapOptions& options, VectorD mv,
-                      StopSignal& stop) {
+template <class Vis, class Hid>
+TapFixedPoint iterate(const TapModel& model, const Vis& vis, const Hid& hid,
+                      const TapOptions& options, VectorD mv, StopSignal& stop) {
   const int order = options.order;
-  VectorD mh(model.b.size());
+  VectorD mh(model.w.cols());
   {
-    const VectorD field = model.b + model.w.transpose() * mv;
-    for (Index j = 0; j < mh.size(); ++j) mh[j] = model.hid.mean(field[j]);
+    const VectorD field = model.w.transpose() * statistic(vis, mv);
+    for (Index j = 0; j < mh.size(); ++j) mh[j] = hid.field_mean(j, hid.bias[j] + field[j]);
   }
   const auto mul_hidden = [&](int power, const VectorD& x) -> VectorD {
     const MatrixD& m = power == 0 ? model.w : power == 1 ? model.w2 : model.w3;
@@ -164,9 +134,8 @@ TapFixedPoint iterate(const TapModel& model, const TapOptions& options, VectorD 
   for (int t = 0; t < options.max_iterations; ++t) {
     if (stop.check()) throw Cancelled();  // serial: no parallel region to leave first
     double change = 0.0;
-    layer_update(model.b, mv, model.hid, model.vis, order, options.damping, mul_hidden, mh, change);
-    layer_update(model.a, mh, model.vis, model.hid, order, options.damping, mul_visible, mv,
-                 change);
+    layer_update(hid, vis, mv, order, options.damping, mul_hidden, mh, change);
+    layer_update(vis, hid, mh, order, options.damping, mul_visible, mv, change);
     result.iterations = t + 1;
     if (!std::isfinite(change)) break;
     if (change < options.tolerance) {
@@ -174,88 +143,102 @@ TapFixedPoint iterate(const TapModel& model, const TapOptions& options, VectorD 
       break;
     }
   }
-  result.free_energy = free_energy(model, mv, mh, order);
+  result.free_energy = free_energy(model, vis, hid, mv, mh, order);
   if (!std::isfinite(result.free_energy)) result.converged = false;
   result.visible = std::move(mv);
   result.hidden = std::move(mh);
   return result;
 }
 
+template <class Vis>
+VectorD uniform_start(const Vis& vis, Index n) {
+  VectorD start(n);
+  for (Index i = 0; i < n; ++i) start[i] = vis.tap_start(i);
+  return start;
+}
+
 }  // namespace
 
 double tap_free_energy(const Rbm& rbm, const VectorD& visible, const VectorD& hidden, int order) {
   constexpr const char* what = "tap_free_energy";
-  check_supported(rbm, what);
   check_order(order, what);
   const TapModel model = make_model(rbm);
-  check_magnetisation(visible, rbm.n_visible(), model.vis, "visible", what);
-  check_magnetisation(hidden, rbm.n_hidden(), model.hid, "hidden", what);
-  return free_energy(model, visible, hidden, order);
+  return dispatch(rbm.visible_units(), rbm.hidden_units(), [&](auto vis, auto hid) {
+    check_magnetisation(vis, visible, rbm.n_visible(), "visible", what);
+    check_magnetisation(hid, hidden, rbm.n_hidden(), "hidden", what);
+    return free_energy(model, vis, hid, visible, hidden, order);
+  });
 }
 
 TapGradient tap_free_energy_gradient(const Rbm& rbm, const VectorD& visible, const VectorD& hidden,
                                      int order) {
   constexpr const char* what = "tap_free_energy_gradient";
-  check_supported(rbm, what);
   check_order(order, what);
   const TapModel model = make_model(rbm);
-  check_magnetisation(visible, rbm.n_visible(), model.vis, "visible", what);
-  check_magnetisation(hidden, rbm.n_hidden(), model.hid, "hidden", what);
-  TapGradient g;
-  g.visible_bias = -visible;
-  g.hidden_bias = -hidden;
-  g.weights = -visible * hidden.transpose();
-  if (order >= 2) {
-    const VectorD kv = apply(visible, &UnitFunctions::k2, model.vis);
-    const VectorD kh = apply(hidden, &UnitFunctions::k2, model.hid);
-    g.weights.array() -= model.w.array() * (kv * kh.transpose()).array();
-  }
-  if (order >= 3) {
-    const VectorD kv = apply(visible, &UnitFunctions::k3, model.vis);
-    const VectorD kh = apply(hidden, &UnitFunctions::k3, model.hid);
-    g.weights.array() -= 0.5 * model.w2.array() * (kv * kh.transpose()).array();
-  }
-  return g;
+  return dispatch(rbm.visible_units(), rbm.hidden_units(), [&](auto vis, auto hid) {
+    check_magnetisation(vis, visible, rbm.n_visible(), "visible", what);
+    check_magnetisation(hid, hidden, rbm.n_hidden(), "hidden", what);
+    TapGradient g;
+    g.visible_bias = -per_unit(visible, [&](Index i, double m) { return vis.bias_statistic(i, m); });
+    g.hidden_bias = -per_unit(hidden, [&](Index j, double m) { return hid.bias_statistic(j, m); });
+    const VectorD th = statistic(hid, hidden);
+    g.weights = -statistic(vis, visible) * th.transpose();
+    const VectorD kh = cumulant2(hid, hidden);
+    if (order >= 2) g.weights.array() -= model.w.array() * (cumulant2(vis, visible) * kh.transpose()).array();
+    if (order >= 3) {
+      g.weights.array() -=
+          0.5 * model.w2.array() * (cumulant3(vis, visible) * cumulant3(hid, hidden).transpose()).array();
+    }
+    if constexpr (decltype(vis)::has_sigma) {
+      const VectorD input = model.w * th;
+      const VectorD reaction = order >= 2 ? VectorD(model.w2 * kh) : VectorD::Zero(visible.size());
+      g.log_sigma = per_unit(visible, [&](Index i, double m) {
+        return vis.tap_log_sigma_gradient(i, m, input[i], reaction[i]);
+      });
+    }
+    return g;
+  });
 }
 
 TapFixedPoint tap_fixed_point(const Rbm& rbm, const TapOptions& options,
                               const VectorD* visible_start) {
   constexpr const char* what = "tap_fixed_point";
-  check_supported(rbm, what);
   check_options(options, what);
   const TapModel model = make_model(rbm);
-  VectorD start;
   if (visible_start != nullptr) {
     if (visible_start->size() != rbm.n_visible()) {
       throw Error(fmt::format("{}: start has {} entries, the model has {} visible units", what,
                               visible_start->size(), rbm.n_visible()));
     }
     if (!visible_start->allFinite()) throw Error(fmt::format("{}: start is not finite", what));
-    start = clamp_start(*visible_start, model.vis);
-  } else {
-    start = VectorD::Constant(rbm.n_visible(), model.vis.uniform());
   }
   StopSignal stop(options.stop);
-  return iterate(model, options, std::move(start), stop);
+  return dispatch(rbm.visible_units(), rbm.hidden_units(), [&](auto vis, auto hid) {
+    VectorD start = visible_start != nullptr ? clamp_start(vis, *visible_start)
+                                             : uniform_start(vis, rbm.n_visible());
+    return iterate(model, vis, hid, options, std::move(start), stop);
+  });
 }
 
 TapFixedPoint tap_best_fixed_point(const Rbm& rbm, const TapOptions& options,
                                    const MatrixF* visible_starts) {
   constexpr const char* what = "tap_best_fixed_point";
-  check_supported(rbm, what);
   check_options(options, what);
   const TapModel model = make_model(rbm);
-  std::vector<VectorD> starts;
-  starts.push_back(VectorD::Constant(rbm.n_visible(), model.vis.uniform()));
-  {
+  return dispatch(rbm.visible_units(), rbm.hidden_units(), [&](auto vis, auto hid) {
+    std::vector<VectorD> starts;
+    starts.push_back(uniform_start(vis, rbm.n_visible()));
     VectorD bias_only(rbm.n_visible());
-    for (Index i = 0; i < bias_only.size(); ++i) bias_only[i] = model.vis.mean(model.a[i]);
-    starts.push_back(clamp_start(bias_only, model.vis));
-  }
-  append_starts(starts, visible_starts, rbm.n_visible(), what,
-                [&](const VectorD& row) { return clamp_start(row, model.vis); });
-  return best_of_starts(starts, options, [&](VectorD start, StopSignal& stop) {
-    return iterate(model, options, std::move(start), stop);
+    for (Index i = 0; i < bias_only.size(); ++i) {
+      bias_only[i] = vis.field_mean(i, static_cast<double>(vis.bias[i]));
+    }
+    bias_only = clamp_start(vis, bias_only);
+    if (bias_only != starts.front()) starts.push_back(std::move(bias_only));
+    append_starts(starts, visible_starts, rbm.n_visible(), what,
+                  [&](const VectorD& row) { return clamp_start(vis, row); });
+    return best_of_starts(starts, options, [&](VectorD start, StopSignal& stop) {
+      return iterate(model, vis, hid, options, std::move(start), stop);
+    });
   });
 }
 
@@ -265,24 +248,18 @@ stats::Result tap_log_partition(const Rbm& rbm, const TapOptions& options,
                        "tap_log_partition");
 }
 
+// ---------------------------------------------------------------------------------------------
+// Batched float32 form (EMF / TAP training).
+
 namespace {
 
-// Float32 single-unit functions for the batched code (same formulas as UnitFunctions).
-struct UnitF {
-  bool bernoulli;
-  float mean(float field) const { return bernoulli ? sigmoid(field) : std::tanh(field); }
-  float k2(float m) const { return bernoulli ? m - m * m : 1.0f - m * m; }
-  float dk2(float m) const { return bernoulli ? 1.0f - 2.0f * m : -2.0f * m; }
-  float k3(float m) const { return bernoulli ? (m - m * m) * (1.0f - 2.0f * m) : -2.0f * m * (1.0f - m * m); }
-  float dk3(float m) const { return bernoulli ? 1.0f - 6.0f * m + 6.0f * m * m : -2.0f + 6.0f * m * m; }
-};
-
+// f(i, x) elementwise over particles (rows) × units (columns).
 template <class F>
-MatrixF map_elements(const MatrixF& m, F&& f) {
+MatrixF per_element(const MatrixF& m, F&& f) {
   MatrixF out(m.rows(), m.cols());
-  const float* in = m.data();
-  float* o = out.data();
-  for (Index i = 0; i < m.size(); ++i) o[i] = f(in[i]);
+  for (Index r = 0; r < m.rows(); ++r) {
+    for (Index i = 0; i < m.cols(); ++i) out(r, i) = f(i, m(r, i));
+  }
   return out;
 }
 
@@ -295,27 +272,69 @@ void check_batch(const Rbm& rbm, const MatrixF& visible, const MatrixF& hidden, 
   }
 }
 
+template <class U>
+void check_batch_range(const U&, const MatrixF& m, const char* what) {
+  const bool ok = (m.array().isFinite() && (m.array() >= static_cast<float>(U::lower)) &&
+                   (m.array() <= static_cast<float>(U::upper)))
+                      .all();
+  if (!ok) {
+    throw Error(fmt::format("{}: magnetisations outside the range of {} units", what,
+                            to_string(U::type)));
+  }
+}
+
+// κ(other)·C of the reaction terms: for units whose cumulants do not depend on m (Gaussian) one
+// row, broadcast, instead of a product per particle.
+template <class Other, class Cumulant>
+MatrixF reaction(const Other&, const MatrixF& other, const MatrixF& c, Cumulant&& k) {
+  if constexpr (Other::constant_cumulants) {
+    RowF row(other.cols());
+    for (Index i = 0; i < other.cols(); ++i) row[i] = k(i, 0.0f);
+    return (row * c).replicate(other.rows(), 1);
+  } else {
+    return per_element(other, k) * c;
+  }
+}
+
 // One damped layer update for all particles: m ← d·m + (1 − d)·μ(φ), with
-//   φ = bias + other·C + ½ κ₂'(m) ⊙ (κ₂(other)·C²) + ⅙ κ₃'(m) ⊙ (κ₃(other)·C³),
-// C = W (hidden layer, other = m_v) or Wᵀ (visible layer, other = m_h); powers elementwise.
-void batch_layer_update(const VectorF& bias, const MatrixF& other, const MatrixF& c,
-                        const MatrixF& c2, const MatrixF& c3, const UnitF& self,
-                        const UnitF& other_unit, int order, float damping, MatrixF& m,
-                        MatrixF& field) {
-  field.noalias() = other * c;
-  field.rowwise() += bias.transpose();
-  if (order >= 2) {
-    const MatrixF reaction = map_elements(other, [&](float x) { return other_unit.k2(x); }) * c2;
-    field.array() += 0.5f * map_elements(m, [&](float x) { return self.dk2(x); }).array() * reaction.array();
+//   φ = bias + t(other)·C + ½ κ₂'(m) ⊙ (κ₂(other)·C²) + ⅙ κ₃'(m) ⊙ (κ₃(other)·C³),
+// C = W (hidden layer, other = m_v) or Wᵀ (visible layer, other = m_h); powers elementwise. Units
+// whose κ' vanish (Gaussian) skip the reaction terms.
+template <class Self, class Other>
+void batch_layer_update(const Self& self, const Other& other_units, const MatrixF& other,
+                        const MatrixF& c, const MatrixF& c2, const MatrixF& c3, int order,
+                        float damping, MatrixF& m, MatrixF& field) {
+  if constexpr (Other::has_sigma) {
+    field.noalias() = per_element(other, [&](Index i, float x) {
+      return static_cast<float>(other_units.statistic(i, x));
+    }) * c;
+  } else {
+    field.noalias() = other * c;
   }
-  if (order >= 3) {
-    const MatrixF reaction = map_elements(other, [&](float x) { return other_unit.k3(x); }) * c3;
-    field.array() +=
-        (1.0f / 6.0f) * map_elements(m, [&](float x) { return self.dk3(x); }).array() * reaction.array();
+  for (Index r = 0; r < field.rows(); ++r) {
+    for (Index i = 0; i < field.cols(); ++i) field(r, i) += self.bias[i];
   }
-  float* pm = m.data();
-  const float* pf = field.data();
-  for (Index i = 0; i < m.size(); ++i) pm[i] = damping * pm[i] + (1.0f - damping) * self.mean(pf[i]);
+  if constexpr (!Self::constant_cumulants) {
+    if (order >= 2) {
+      const MatrixF rho = reaction(other_units, other, c2,
+                                   [&](Index i, float x) { return other_units.variance(i, x); });
+      field.array() += 0.5f * per_element(m, [&](Index i, float x) { return self.variance_slope(i, x); }).array() *
+                       rho.array();
+    }
+    if (order >= 3) {
+      const MatrixF rho = reaction(other_units, other, c3,
+                                   [&](Index i, float x) { return other_units.third(i, x); });
+      field.array() += (1.0f / 6.0f) *
+                       per_element(m, [&](Index i, float x) { return self.third_slope(i, x); }).array() *
+                       rho.array();
+    }
+  }
+  for (Index r = 0; r < m.rows(); ++r) {
+    for (Index i = 0; i < m.cols(); ++i) {
+      m(r, i) = damping * m(r, i) +
+                (1.0f - damping) * static_cast<float>(self.field_mean(i, field(r, i)));
+    }
+  }
 }
 
 }  // namespace
@@ -323,7 +342,7 @@ void batch_layer_update(const VectorF& bias, const MatrixF& other, const MatrixF
 void tap_sweeps(const Rbm& rbm, int order, int sweeps, double damping, MatrixF& visible,
                 MatrixF& hidden) {
   constexpr const char* what = "tap_sweeps";
-  check_supported(rbm, what);
+  rbm.validate();
   check_order(order, what);
   if (!(damping >= 0.0 && damping < 1.0)) {
     throw Error(fmt::format("{}: damping must be in [0, 1) (got {})", what, damping));
@@ -341,48 +360,68 @@ void tap_sweeps(const Rbm& rbm, int order, int sweeps, double damping, MatrixF& 
     w3 = w.array().cube().matrix();
     w3t = w3.transpose();
   }
-  const UnitF vis{rbm.visible_type() == UnitType::bernoulli};
-  const UnitF hid{rbm.hidden_type() == UnitType::bernoulli};
   const auto d = static_cast<float>(damping);
-  MatrixF field;
-  for (int t = 0; t < sweeps; ++t) {
-    batch_layer_update(rbm.visible_bias(), hidden, wt, w2t, w3t, vis, hid, order, d, visible, field);
-    batch_layer_update(rbm.hidden_bias(), visible, w, w2, w3, hid, vis, order, d, hidden, field);
-  }
+  dispatch(rbm.visible_units(), rbm.hidden_units(), [&](auto vis, auto hid) {
+    check_batch_range(vis, visible, what);
+    check_batch_range(hid, hidden, what);
+    MatrixF field;
+    for (int t = 0; t < sweeps; ++t) {
+      batch_layer_update(vis, hid, hidden, wt, w2t, w3t, order, d, visible, field);
+      batch_layer_update(hid, vis, visible, w, w2, w3, order, d, hidden, field);
+    }
+  });
 }
 
 void tap_negative_phase(const Rbm& rbm, int order, const MatrixF& visible, const MatrixF& hidden,
-                        MatrixF& weights, VectorF& visible_bias, VectorF& hidden_bias) {
+                        MatrixF& weights, VectorF& visible_bias, VectorF& hidden_bias,
+                        VectorF* log_sigma) {
   constexpr const char* what = "tap_negative_phase";
-  check_supported(rbm, what);
+  rbm.validate();
   check_order(order, what);
   check_batch(rbm, visible, hidden, what);
-  const float lo_v = rbm.visible_type() == UnitType::bernoulli ? 0.0f : -1.0f;
-  const float lo_h = rbm.hidden_type() == UnitType::bernoulli ? 0.0f : -1.0f;
-  const auto in_range = [](const MatrixF& m, float lo) {
-    return ((m.array() >= lo) && (m.array() <= 1.0f)).all();
-  };
-  if (!in_range(visible, lo_v) || !in_range(hidden, lo_h)) {
-    throw Error(fmt::format("{}: magnetisations outside the range of the unit type", what));
-  }
-  const UnitF vis{rbm.visible_type() == UnitType::bernoulli};
-  const UnitF hid{rbm.hidden_type() == UnitType::bernoulli};
   const float inv = 1.0f / static_cast<float>(visible.rows());
-  weights.noalias() = (visible.transpose() * hidden) * inv;
-  if (order >= 2) {
-    const MatrixF kv = map_elements(visible, [&](float x) { return vis.k2(x); });
-    const MatrixF kh = map_elements(hidden, [&](float x) { return hid.k2(x); });
-    const MatrixF kk = (kv.transpose() * kh) * inv;
-    weights.array() += rbm.weights().array() * kk.array();
-  }
-  if (order >= 3) {
-    const MatrixF kv = map_elements(visible, [&](float x) { return vis.k3(x); });
-    const MatrixF kh = map_elements(hidden, [&](float x) { return hid.k3(x); });
-    const MatrixF kk = (kv.transpose() * kh) * inv;
-    weights.array() += 0.5f * rbm.weights().array().square() * kk.array();
-  }
-  visible_bias = visible.colwise().sum().transpose() * inv;
-  hidden_bias = hidden.colwise().sum().transpose() * inv;
+  dispatch(rbm.visible_units(), rbm.hidden_units(), [&](auto vis, auto hid) {
+    check_batch_range(vis, visible, what);
+    check_batch_range(hid, hidden, what);
+    const auto stat = [](const auto& u) {
+      return [&u](Index i, float x) { return static_cast<float>(u.statistic(i, x)); };
+    };
+    const MatrixF tv = per_element(visible, stat(vis));
+    const MatrixF th = per_element(hidden, stat(hid));
+    weights.noalias() = (tv.transpose() * th) * inv;
+    MatrixF kh;
+    if (order >= 2) {
+      const MatrixF kv = per_element(visible, [&](Index i, float x) { return vis.variance(i, x); });
+      kh = per_element(hidden, [&](Index j, float x) { return hid.variance(j, x); });
+      weights.array() += rbm.weights().array() * ((kv.transpose() * kh) * inv).array();
+    }
+    if (order >= 3) {
+      const MatrixF kv = per_element(visible, [&](Index i, float x) { return vis.third(i, x); });
+      const MatrixF k3h = per_element(hidden, [&](Index j, float x) { return hid.third(j, x); });
+      weights.array() += 0.5f * rbm.weights().array().square() * ((kv.transpose() * k3h) * inv).array();
+    }
+    const auto bias_stat = [](const auto& u) {
+      return [&u](Index i, float x) { return static_cast<float>(u.bias_statistic(i, x)); };
+    };
+    visible_bias = per_element(visible, bias_stat(vis)).colwise().sum().transpose() * inv;
+    hidden_bias = per_element(hidden, bias_stat(hid)).colwise().sum().transpose() * inv;
+    if constexpr (decltype(vis)::has_sigma) {
+      if (log_sigma != nullptr) {
+        // −⟨∂F/∂log σ_i⟩ over particles (tap_free_energy_gradient, in float64 per particle).
+        const MatrixF input = th * rbm.weights().transpose();
+        MatrixF rho;
+        if (order >= 2) rho = kh * rbm.weights().array().square().matrix().transpose();
+        VectorD acc = VectorD::Zero(rbm.n_visible());
+        for (Index r = 0; r < visible.rows(); ++r) {
+          for (Index i = 0; i < visible.cols(); ++i) {
+            acc[i] -= vis.tap_log_sigma_gradient(i, visible(r, i), input(r, i),
+                                                 order >= 2 ? static_cast<double>(rho(r, i)) : 0.0);
+          }
+        }
+        *log_sigma = (acc / static_cast<double>(visible.rows())).cast<float>();
+      }
+    }
+  });
 }
 
 }  // namespace rgflow::estimate

@@ -1,6 +1,5 @@
-// Internal to the estimate library: what the binary (tap.cpp) and Gaussian-visible
-// (tap_gaussian.cpp) TAP solvers share — option checks, the multi-start search for the lowest
-// converged fixed point, and log Z_TAP from it. The fixed-point iterations themselves differ.
+// Internal to the estimate library (tap.cpp): the TAP solver's option checks, the multi-start
+// search for the lowest converged fixed point, and log Z_TAP from it.
 #pragma once
 
 #include <cmath>

@@ -67,6 +67,7 @@ void write_rbm(h5::File& file, const std::string& group, const Rbm& rbm,
     file.write(group + "/visible_sigma", rbm.visible_sigma());
     file.set_attribute(group, "learn_sigma", std::string(rbm.learn_sigma() ? "true" : "false"));
   }
+  if (rbm.hidden_type() == UnitType::gaussian) file.write(group + "/hidden_sigma", rbm.hidden_sigma());
   file.set_attribute(group, "visible_type", std::string(to_string(rbm.visible_type())));
   file.set_attribute(group, "hidden_type", std::string(to_string(rbm.hidden_type())));
   file.set_attribute(group, "format_version", std::int64_t{kModelFormatVersion});
@@ -119,27 +120,33 @@ Rbm read_rbm(const h5::File& file, const std::string& group,
   } catch (const FileError&) {
     throw;
   } catch (const Error& e) {
-    throw FileError(path, e.what());  // e.g. gaussian units, not supported yet
+    throw FileError(path, e.what());  // e.g. gaussian units on both layers
   }
   rbm.weights() = file.read_matrix(weights);
   rbm.visible_bias() = file.read_vector(visible_bias);
   rbm.hidden_bias() = file.read_vector(hidden_bias);
-  if (visible == UnitType::gaussian) {
-    // Gaussian visible units: σ per unit (required) and whether training updates it.
-    const std::string sigma = group + "/visible_sigma";
+  // Gaussian units: σ per unit (required); visible ones also whether training updates it.
+  const auto read_sigma = [&](const char* name, Index n, const char* count, VectorF& out) {
+    const std::string sigma = group + "/" + name;
     const auto s_shape = require_rank(file, sigma, 1);
-    if (s_shape[0] != w_shape[0]) {
-      throw FileError(path, fmt::format("'{}' has {} entries but '{}' has {} rows (n_visible)",
-                                        sigma, s_shape[0], weights, w_shape[0]));
+    if (s_shape[0] != n) {
+      throw FileError(path, fmt::format("'{}' has {} entries but '{}' has {} {}", sigma, s_shape[0],
+                                        weights, n, count));
     }
-    rbm.visible_sigma() = file.read_vector(sigma);
-    for (Index i = 0; i < rbm.n_visible(); ++i) {
-      const float x = rbm.visible_sigma()[i];
+    out = file.read_vector(sigma);
+    for (Index i = 0; i < n; ++i) {
+      const float x = out[i];
       if (!(x > 0.0f) || !std::isfinite(x)) {
         throw FileError(path, fmt::format("dataset '{}' entry {} is {}; sigma must be positive "
                                           "and finite", sigma, i, x));
       }
     }
+  };
+  if (hidden == UnitType::gaussian) {
+    read_sigma("hidden_sigma", w_shape[1], "columns (n_hidden)", rbm.hidden_sigma());
+  }
+  if (visible == UnitType::gaussian) {
+    read_sigma("visible_sigma", w_shape[0], "rows (n_visible)", rbm.visible_sigma());
     if (file.has_attribute(group, "learn_sigma")) {
       const std::string learn = file.string_attribute(group, "learn_sigma");
       if (learn != "true" && learn != "false") {

@@ -14,16 +14,24 @@ Rbm::Rbm(Index n_visible, Index n_hidden, UnitType visible, UnitType hidden)
       visible_bias_(VectorF::Zero(n_visible)),
       hidden_bias_(VectorF::Zero(n_hidden)),
       visible_sigma_(VectorF::Ones(n_visible)),
+      hidden_sigma_(VectorF::Ones(n_hidden)),
       visible_type_(visible),
       hidden_type_(hidden) {
   if (n_visible <= 0 || n_hidden <= 0) {
     throw Error(fmt::format("an RBM needs at least one visible and one hidden unit (got {} x {})",
                             n_visible, n_hidden));
   }
-  // Reject unsupported unit types at construction rather than deep inside training: Gaussian
-  // units only on the visible layer.
-  if (hidden == UnitType::gaussian) throw Error("gaussian hidden units are not supported");
-  if (visible != UnitType::gaussian) dispatch(visible, [](auto) {});
+  dispatch(visible_units(), hidden_units(), [](auto vis, auto hid) {
+    if constexpr (!decltype(vis)::enumerable && !decltype(hid)::enumerable) {
+      throw Error("an RBM cannot have gaussian units on both layers (its energy is unbounded below)");
+    }
+  });
+}
+
+bool Rbm::binary() const {
+  return dispatch(visible_units(), hidden_units(), [](auto vis, auto hid) {
+    return decltype(vis)::enumerable && decltype(hid)::enumerable;
+  });
 }
 
 void Rbm::initialize(Rng& rng, const MatrixF* data, float weight_std) {
@@ -35,156 +43,155 @@ void Rbm::initialize(Rng& rng, const MatrixF* data, float weight_std) {
   visible_bias_.setZero();
   if (data != nullptr && data->rows() > 0) {
     const VectorD mean = data->cast<double>().colwise().mean().transpose();
-    for (Index i = 0; i < n_visible(); ++i) {
-      if (visible_type_ == UnitType::gaussian) {
-        visible_bias_[i] = static_cast<float>(mean[i]);
-      } else if (visible_type_ == UnitType::spin) {
-        const double m = std::clamp(mean[i], -1.0 + 2e-3, 1.0 - 2e-3);
-        visible_bias_[i] = static_cast<float>(std::atanh(m));
-      } else {
-        const double p = std::clamp(mean[i], 1e-3, 1.0 - 1e-3);
-        visible_bias_[i] = static_cast<float>(std::log(p / (1.0 - p)));
+    dispatch(visible_units(), [&](auto u) {
+      for (Index i = 0; i < n_visible(); ++i) {
+        visible_bias_[i] = static_cast<float>(decltype(u)::initial_bias(mean[i]));
       }
+    });
+  }
+}
+
+namespace {
+
+// Σ_i U_i(x_i) of one state, in float64.
+template <class U>
+double self_energy(const U& u, const Eigen::Ref<const VectorD>& x) {
+  double acc = 0.0;
+  for (Index i = 0; i < x.size(); ++i) acc += u.self_energy(i, x[i]);
+  return acc;
+}
+
+// x ↦ t(x) row by row (a copy; the identity for binary units).
+template <class U>
+MatrixF statistic_of(const U& u, const MatrixF& x) {
+  if constexpr (!U::has_sigma) {
+    return x;
+  } else {
+    MatrixF t(x.rows(), x.cols());
+    for (Index r = 0; r < x.rows(); ++r) {
+      for (Index i = 0; i < x.cols(); ++i) t(r, i) = static_cast<float>(u.statistic(i, x(r, i)));
+    }
+    return t;
+  }
+}
+
+// F of each row of X (one layer's states) given `field`, the other layer's fields:
+// Σ_i U_i(x_i) − Σ_o log_partition_o(φ_o).
+template <class Self, class Other>
+VectorD free_energy(const Self& self, const Other& other, const MatrixF& X, const MatrixF& field) {
+  VectorD out(X.rows());
+  for (Index r = 0; r < X.rows(); ++r) {
+    double acc = 0.0;
+    for (Index i = 0; i < X.cols(); ++i) acc += self.self_energy(i, static_cast<double>(X(r, i)));
+    for (Index o = 0; o < field.cols(); ++o) acc -= other.log_partition(o, static_cast<double>(field(r, o)));
+    out[r] = acc;
+  }
+  return out;
+}
+
+// Replaces the field in `x` by the conditional mean (binary units: the vectorised kernels of
+// rbm/sampling_kernels.hpp; Gaussian: the field itself).
+template <class U>
+void mean_in_place(const U&, MatrixF& m) {
+  if constexpr (U::enumerable) {
+    kernels::mean(U::type, std::span<float>(m.data(), static_cast<std::size_t>(m.size())));
+  }
+}
+
+// Replaces the field in `x` by a sample; writes the mean first when asked. Binary units: one Rng
+// word per unit in row-major order (the kernels); Gaussian: x = φ + σ ξ, one normal per unit in
+// row-major order, so a row's noise does not depend on the batch size.
+template <class U>
+void sample_in_place(const U& u, MatrixF& x, Rng& rng, MatrixF* mean) {
+  if constexpr (U::enumerable) {
+    if (mean != nullptr) mean->resize(x.rows(), x.cols());
+    kernels::sample(U::type, std::span<float>(x.data(), static_cast<std::size_t>(x.size())), rng,
+                    mean != nullptr ? mean->data() : nullptr);
+  } else {
+    if (mean != nullptr) *mean = x;
+    for (Index r = 0; r < x.rows(); ++r) {
+      for (Index i = 0; i < x.cols(); ++i) x(r, i) = u.draw(i, x(r, i), rng);
     }
   }
 }
 
+}  // namespace
+
 double Rbm::energy(const Eigen::Ref<const VectorF>& v, const Eigen::Ref<const VectorF>& h) const {
   const VectorD vd = v.cast<double>();
   const VectorD hd = h.cast<double>();
-  if (visible_type_ == UnitType::gaussian) {
-    const VectorD var = visible_sigma_.cast<double>().array().square();
-    const VectorD a = visible_bias_.cast<double>();
-    return ((vd - a).array().square() / (2.0 * var.array())).sum() -
-           hidden_bias_.cast<double>().dot(hd) -
-           (vd.array() / var.array()).matrix().dot(weights_.cast<double>() * hd);
-  }
-  return -visible_bias_.cast<double>().dot(vd) - hidden_bias_.cast<double>().dot(hd) -
-         vd.dot(weights_.cast<double>() * hd);
+  return dispatch(visible_units(), hidden_units(), [&](auto vis, auto hid) {
+    VectorD tv(vd.size()), th(hd.size());
+    for (Index i = 0; i < vd.size(); ++i) tv[i] = vis.statistic(i, vd[i]);
+    for (Index j = 0; j < hd.size(); ++j) th[j] = hid.statistic(j, hd[j]);
+    return self_energy(vis, vd) + self_energy(hid, hd) - tv.dot(weights_.cast<double>() * th);
+  });
 }
 
 VectorD Rbm::free_energy_visible(const MatrixF& V) const {
   MatrixF field;
   hidden_field(V, field);
-  VectorD out(V.rows());
-  dispatch(hidden_type_, [&](auto H) {
-    using Hid = decltype(H);
-    for (Index r = 0; r < V.rows(); ++r) {
-      double acc = 0.0;
-      if (visible_type_ == UnitType::gaussian) {
-        for (Index i = 0; i < V.cols(); ++i) {
-          const double d = static_cast<double>(V(r, i)) - visible_bias_[i];
-          const double s = visible_sigma_[i];
-          acc += d * d / (2.0 * s * s);
-        }
-      } else {
-        acc = -static_cast<double>(V.row(r).dot(visible_bias_.transpose()));
-      }
-      for (Index j = 0; j < field.cols(); ++j) acc -= Hid::log_partition(static_cast<double>(field(r, j)));
-      out[r] = acc;
-    }
-  });
-  return out;
+  return dispatch(visible_units(), hidden_units(),
+                  [&](auto vis, auto hid) { return free_energy(vis, hid, V, field); });
 }
 
 VectorD Rbm::free_energy_hidden(const MatrixF& H) const {
   MatrixF field;
   visible_field(H, field);
-  VectorD out(H.rows());
-  if (visible_type_ == UnitType::gaussian) {
-    // −F(h) = bᵀh + Σ_i [(μ_i² − a_i²)/(2σ_i²) + ½ log(2πσ_i²)], μ = a + W h (Gaussian integral).
-    constexpr double kLog2Pi = 1.8378770664093454836;
-    double constant = 0.0;
-    for (Index i = 0; i < n_visible(); ++i) {
-      const double s = visible_sigma_[i];
-      constant += 0.5 * kLog2Pi + std::log(s);
-    }
-    for (Index r = 0; r < H.rows(); ++r) {
-      double acc = -static_cast<double>(H.row(r).dot(hidden_bias_.transpose())) - constant;
-      for (Index i = 0; i < field.cols(); ++i) {
-        const double mu = field(r, i);
-        const double a = visible_bias_[i];
-        const double s = visible_sigma_[i];
-        acc -= (mu * mu - a * a) / (2.0 * s * s);
-      }
-      out[r] = acc;
-    }
-    return out;
-  }
-  dispatch(visible_type_, [&](auto Vis) {
-    using V = decltype(Vis);
-    for (Index r = 0; r < H.rows(); ++r) {
-      double acc = -static_cast<double>(H.row(r).dot(hidden_bias_.transpose()));
-      for (Index i = 0; i < field.cols(); ++i) acc -= V::log_partition(static_cast<double>(field(r, i)));
-      out[r] = acc;
-    }
-  });
-  return out;
+  return dispatch(visible_units(), hidden_units(),
+                  [&](auto vis, auto hid) { return free_energy(hid, vis, H, field); });
+}
+
+MatrixF Rbm::visible_statistic(const MatrixF& V) const {
+  return dispatch(visible_units(), [&](auto u) { return statistic_of(u, V); });
+}
+
+MatrixF Rbm::hidden_statistic(const MatrixF& H) const {
+  return dispatch(hidden_units(), [&](auto u) { return statistic_of(u, H); });
 }
 
 void Rbm::hidden_field(const MatrixF& V, MatrixF& field) const {
-  if (visible_type_ == UnitType::gaussian) {
-    const VectorF inv_var = visible_sigma_.array().square().inverse();
-    field.noalias() = V * (inv_var.asDiagonal() * weights_);
-  } else {
-    field.noalias() = V * weights_;
-  }
+  dispatch(visible_units(), [&](auto u) {
+    if constexpr (decltype(u)::has_sigma) {
+      const VectorF inv_var = visible_sigma_.array().square().inverse();
+      field.noalias() = V * (inv_var.asDiagonal() * weights_);  // t(V) W without forming t(V)
+    } else {
+      field.noalias() = V * weights_;
+    }
+  });
   field.rowwise() += hidden_bias_.transpose();
 }
 
 void Rbm::visible_field(const MatrixF& H, MatrixF& field) const {
-  field.noalias() = H * weights_.transpose();
+  dispatch(hidden_units(), [&](auto u) {
+    if constexpr (decltype(u)::has_sigma) {
+      const VectorF inv_var = hidden_sigma_.array().square().inverse();
+      field.noalias() = H * (inv_var.asDiagonal() * weights_.transpose());
+    } else {
+      field.noalias() = H * weights_.transpose();
+    }
+  });
   field.rowwise() += visible_bias_.transpose();
 }
 
-namespace {
-
-// Both go through the vectorised kernels (rbm/sampling_kernels.hpp): the same definitions as
-// Units::mean / Units::sample, one Rng word per unit in row-major order.
-template <class Units>
-void mean_in_place(MatrixF& m) {
-  kernels::mean(Units::type, std::span<float>(m.data(), static_cast<std::size_t>(m.size())));
-}
-
-// Replaces the field in `x` by a sample; writes the mean first when asked.
-template <class Units>
-void sample_in_place(MatrixF& x, Rng& rng, MatrixF* mean) {
-  if (mean != nullptr) mean->resize(x.rows(), x.cols());
-  kernels::sample(Units::type, std::span<float>(x.data(), static_cast<std::size_t>(x.size())), rng,
-                  mean != nullptr ? mean->data() : nullptr);
-}
-
-}  // namespace
-
 void Rbm::hidden_mean(const MatrixF& V, MatrixF& mean) const {
   hidden_field(V, mean);
-  dispatch(hidden_type_, [&](auto u) { mean_in_place<decltype(u)>(mean); });
+  dispatch(hidden_units(), [&](auto u) { mean_in_place(u, mean); });
 }
 
 void Rbm::visible_mean(const MatrixF& H, MatrixF& mean) const {
   visible_field(H, mean);
-  if (visible_type_ == UnitType::gaussian) return;  // E[v | h] = a + W h
-  dispatch(visible_type_, [&](auto u) { mean_in_place<decltype(u)>(mean); });
+  dispatch(visible_units(), [&](auto u) { mean_in_place(u, mean); });
 }
 
 void Rbm::sample_hidden(const MatrixF& V, MatrixF& H, Rng& rng, MatrixF* mean) const {
   hidden_field(V, H);
-  dispatch(hidden_type_, [&](auto u) { sample_in_place<decltype(u)>(H, rng, mean); });
+  dispatch(hidden_units(), [&](auto u) { sample_in_place(u, H, rng, mean); });
 }
 
 void Rbm::sample_visible(const MatrixF& H, MatrixF& V, Rng& rng, MatrixF* mean) const {
   visible_field(H, V);
-  if (visible_type_ == UnitType::gaussian) {
-    if (mean != nullptr) *mean = V;
-    // Row-major order of the draws, so that a row's noise does not depend on the batch size.
-    for (Index r = 0; r < V.rows(); ++r) {
-      for (Index i = 0; i < V.cols(); ++i) {
-        V(r, i) += visible_sigma_[i] * static_cast<float>(rng.normal());
-      }
-    }
-    return;
-  }
-  dispatch(visible_type_, [&](auto u) { sample_in_place<decltype(u)>(V, rng, mean); });
+  dispatch(visible_units(), [&](auto u) { sample_in_place(u, V, rng, mean); });
 }
 
 void Rbm::gibbs(MatrixF& V, MatrixF& H, int steps, Rng& rng) const {
@@ -212,6 +219,23 @@ void Rbm::apply_mask() {
   if (has_mask()) weights_.array() *= mask_.array();
 }
 
+namespace {
+
+void check_sigma(const VectorF& sigma, Index n, const char* layer) {
+  if (sigma.size() != n) {
+    throw Error(fmt::format("inconsistent RBM shapes: {} {} units but {} sigmas", n, layer,
+                            sigma.size()));
+  }
+  for (Index i = 0; i < n; ++i) {
+    if (!(sigma[i] > 0.0f) || !std::isfinite(sigma[i])) {
+      throw Error(fmt::format("gaussian {} unit {} has sigma {}; it must be positive and finite",
+                              layer, i, sigma[i]));
+    }
+  }
+}
+
+}  // namespace
+
 void Rbm::validate() const {
   if (visible_bias_.size() != weights_.rows() || hidden_bias_.size() != weights_.cols()) {
     throw Error(fmt::format("inconsistent RBM shapes: weights {}x{}, visible bias {}, hidden bias {}",
@@ -225,18 +249,13 @@ void Rbm::validate() const {
     throw Error(fmt::format("weight mask has shape {}x{} but the weights are {}x{}", mask_.rows(),
                             mask_.cols(), weights_.rows(), weights_.cols()));
   }
-  if (visible_type_ == UnitType::gaussian) {
-    if (visible_sigma_.size() != weights_.rows()) {
-      throw Error(fmt::format("inconsistent RBM shapes: {} visible units but {} sigmas",
-                              weights_.rows(), visible_sigma_.size()));
+  dispatch(visible_units(), hidden_units(), [&](auto vis, auto hid) {
+    if constexpr (decltype(vis)::has_sigma) check_sigma(visible_sigma_, n_visible(), "visible");
+    if constexpr (decltype(hid)::has_sigma) check_sigma(hidden_sigma_, n_hidden(), "hidden");
+    if constexpr (!decltype(vis)::enumerable && !decltype(hid)::enumerable) {
+      throw Error("an RBM cannot have gaussian units on both layers (its energy is unbounded below)");
     }
-    for (Index i = 0; i < visible_sigma_.size(); ++i) {
-      if (!(visible_sigma_[i] > 0.0f) || !std::isfinite(visible_sigma_[i])) {
-        throw Error(fmt::format("gaussian visible unit {} has sigma {}; it must be positive and "
-                                "finite", i, visible_sigma_[i]));
-      }
-    }
-  }
+  });
 }
 
 void Rbm::check_visible_data(const MatrixF& data, const std::string& source) const {
@@ -244,26 +263,19 @@ void Rbm::check_visible_data(const MatrixF& data, const std::string& source) con
     throw FileError(source, fmt::format("data has {} columns but the model has {} visible units",
                                         data.cols(), n_visible()));
   }
-  if (visible_type_ == UnitType::gaussian) {
-    for (Index r = 0; r < data.rows(); ++r) {
-      for (Index c = 0; c < data.cols(); ++c) {
-        if (!std::isfinite(data(r, c))) {
-          throw FileError(source, fmt::format("value {} at row {}, column {} is not finite "
-                                              "(gaussian visible units need real numbers)",
-                                              data(r, c), r, c));
-        }
-      }
-    }
-    return;
-  }
-  dispatch(visible_type_, [&](auto u) {
+  dispatch(visible_units(), [&](auto u) {
     using U = decltype(u);
     for (Index r = 0; r < data.rows(); ++r) {
       for (Index c = 0; c < data.cols(); ++c) {
         const float x = data(r, c);
-        if (!U::valid(x)) {
+        if (U::valid(x)) continue;
+        if constexpr (U::enumerable) {
           throw FileError(source, fmt::format("value {} at row {}, column {} is not a {} state", x,
                                               r, c, to_string(U::type)));
+        } else {
+          throw FileError(source, fmt::format("value {} at row {}, column {} is not finite "
+                                              "({} units need real numbers)",
+                                              x, r, c, to_string(U::type)));
         }
       }
     }

@@ -83,7 +83,9 @@ inline float sample_one(float x, std::uint32_t w, float* mean) {
 }
 
 void require_binary(UnitType type) {
-  if (type == UnitType::gaussian) throw Error("the sampling kernels handle bernoulli and spin units only");
+  if (type != UnitType::bernoulli && type != UnitType::spin) {
+    throw Error("the sampling kernels handle bernoulli and spin units only");
+  }
 }
 
 #if defined(__AVX512F__)

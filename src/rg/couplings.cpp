@@ -31,24 +31,14 @@ namespace {
 constexpr int kMaxSubsetSize = 6;
 constexpr int kMaxExactSupport = 26;
 
-// The log-partition L(φ) of one summed-out unit.
-enum class UnitKind { softplus, log2cosh, quadratic };
-
+// One summed-out unit j of the other layer: its log-partition LP_j(φ) (rbm/units.hpp) at the field
+// φ = c + Σ_i w_i s_i of the side's spins s (c includes the unit's own bias).
 struct SummedUnit {
-  UnitKind kind = UnitKind::softplus;
-  double c = 0.0;       // field offset
-  VectorD w;            // weight on each site of the side (length n)
-  double q2 = 0, q1 = 0, q0 = 0;  // quadratic: L(φ) = q2 φ² + q1 φ + q0
+  double c = 0.0;  // field offset
+  VectorD w;       // weight on each site of the side (length n)
 };
 
-inline double log_partition(UnitKind kind, double x) {
-  return kind == UnitKind::softplus ? softplus(x) : log2cosh(x);
-}
-
-// sup |L'| and sup |L''| of the binary log-partitions (softplus: 1, ¼; log 2cosh: 1, 1).
-double max_second_derivative(UnitKind kind) { return kind == UnitKind::softplus ? 0.25 : 1.0; }
-
-// The side as spins: H(s) = −const − Σ α_i s_i − Σ_j L_j(c_j + Σ_i w_ij s_i).
+// The side as spins: H(s) = −const − Σ α_i s_i − Σ_j LP_j(c_j + Σ_i w_ij s_i).
 struct SpinForm {
   Index n = 0;
   VectorD alpha;
@@ -56,44 +46,39 @@ struct SpinForm {
   std::vector<SummedUnit> units;
 };
 
+// A binary side unit x ∈ {x0, x1} as a spin: x = (x0 + x1)/2 + ((x1 − x0)/2) s (Bernoulli:
+// x = (1 + s)/2, so a·x = Σa/2 + Σ (a/2) s and Σ W x = Σ W/2 + Σ (W/2) s; spin: x = s). The other
+// layer's field is φ_j = c_j + Σ_i W_ij t(x_i), t(x) = x for the binary side.
 SpinForm spin_form(const Rbm& rbm, Side side) {
   rbm.validate();
+  const LayerUnits side_units = side == Side::visible ? rbm.visible_units() : rbm.hidden_units();
+  const bool binary_side = dispatch(side_units, [](auto u) { return decltype(u)::enumerable; });
+  if (!binary_side) {
+    throw Error(fmt::format("couplings of the {} side need binary units; {} units have a density "
+                            "of real values, with no spin expansion (take the other side)",
+                            to_string(side), to_string(side_units.type)));
+  }
+  const auto [x0, x1] = dispatch(side_units.type, [](auto u) {
+    using U = decltype(u);
+    return std::pair<double, double>{U::state(0), U::state(1)};
+  });
+  const double centre = 0.5 * (x0 + x1);
+  const double half = 0.5 * (x1 - x0);
   SpinForm f;
   const MatrixD W = rbm.weights().cast<double>();
-  const UnitType side_type = side == Side::visible ? rbm.visible_type() : rbm.hidden_type();
-  const UnitType other_type = side == Side::visible ? rbm.hidden_type() : rbm.visible_type();
-  if (side_type == UnitType::gaussian) {
-    throw Error("couplings of the visible side need binary visible units; gaussian visible units "
-                "have a density of real values, with no spin expansion (use --side hidden)");
-  }
   const VectorD bias = (side == Side::visible ? rbm.visible_bias() : rbm.hidden_bias()).cast<double>();
   const VectorD other_bias = (side == Side::visible ? rbm.hidden_bias() : rbm.visible_bias()).cast<double>();
   // w[i][j]: weight between side unit i and summed-out unit j.
   const MatrixD w_side = side == Side::visible ? W : MatrixD(W.transpose());
   f.n = w_side.rows();
-  const bool bernoulli = side_type == UnitType::bernoulli;
-  // x = (1 + s)/2 for Bernoulli units: a·x = Σa/2 + Σ (a/2) s and Σ W x = Σ W/2 + Σ (W/2) s.
-  f.alpha = bernoulli ? VectorD(bias / 2.0) : bias;
-  f.constant = bernoulli ? bias.sum() / 2.0 : 0.0;
+  f.alpha = bias * half;
+  f.constant = bias.sum() * centre;
   const Index m = w_side.cols();
   f.units.resize(static_cast<std::size_t>(m));
   for (Index j = 0; j < m; ++j) {
     SummedUnit& u = f.units[static_cast<std::size_t>(j)];
-    u.w = bernoulli ? VectorD(w_side.col(j) / 2.0) : VectorD(w_side.col(j));
-    const double offset = bernoulli ? w_side.col(j).sum() / 2.0 : 0.0;
-    if (other_type == UnitType::gaussian) {
-      // F(h) ∋ −[((a + x)² − a²)/(2σ²) + ½ log 2πσ²] with x = W_{i:} h (rbm/rbm.hpp).
-      const double a = other_bias[j];
-      const double s2 = static_cast<double>(rbm.visible_sigma()[j]) * rbm.visible_sigma()[j];
-      u.kind = UnitKind::quadratic;
-      u.c = offset;
-      u.q2 = 1.0 / (2.0 * s2);
-      u.q1 = a / s2;
-      u.q0 = 0.5 * std::log(2.0 * M_PI * s2);
-    } else {
-      u.kind = other_type == UnitType::bernoulli ? UnitKind::softplus : UnitKind::log2cosh;
-      u.c = other_bias[j] + offset;
-    }
+    u.w = w_side.col(j) * half;
+    u.c = other_bias[j] + w_side.col(j).sum() * centre;
   }
   return f;
 }
@@ -116,7 +101,8 @@ void check_subsets(const std::vector<Sites>& subsets, Index n) {
 
 // Exact Walsh coefficients of L(c + Σ_{k∈S} w_k s_k), indexed by the bit mask of B ⊆ S:
 // f̂(B) = 2^{−m} Σ_s L(φ(s)) Π_{k∈B} s_k (bit k set ↔ s_k = +1).
-std::vector<double> walsh_coefficients(UnitKind kind, double c, const std::vector<double>& w) {
+template <class O>
+std::vector<double> walsh_coefficients(const O& o, Index unit, double c, const std::vector<double>& w) {
   const int m = static_cast<int>(w.size());
   const std::size_t size = std::size_t{1} << m;
   std::vector<double> f(size);
@@ -128,7 +114,7 @@ std::vector<double> walsh_coefficients(UnitKind kind, double c, const std::vecto
     return phi;
   };
   double phi = field_of(0);
-  f[0] = log_partition(kind, phi);
+  f[0] = o.log_partition(unit, phi);
   for (std::size_t t = 1; t < size; ++t) {
     const std::size_t g = t ^ (t >> 1);
     if ((t & 1023u) == 0) {
@@ -137,7 +123,7 @@ std::vector<double> walsh_coefficients(UnitKind kind, double c, const std::vecto
       const int k = std::countr_zero(t);
       phi += ((g >> k) & 1u) ? 2.0 * w[static_cast<std::size_t>(k)] : -2.0 * w[static_cast<std::size_t>(k)];
     }
-    f[g] = log_partition(kind, phi);
+    f[g] = o.log_partition(unit, phi);
   }
   // Fast Walsh–Hadamard transform: T(B) = Σ_x f(x) (−1)^{|x∧B|}; with s_k = −(−1)^{x_k},
   // f̂(B) = (−1)^{|B|} T(B) / 2^m.
@@ -157,20 +143,11 @@ std::vector<double> walsh_coefficients(UnitKind kind, double c, const std::vecto
   return f;
 }
 
-}  // namespace
-
-CouplingTable effective_couplings(const Rbm& rbm, const std::vector<Sites>& subsets,
-                                  const CouplingOptions& options) {
-  if (options.max_exact_support < 0 || options.max_exact_support > kMaxExactSupport) {
-    throw Error(fmt::format("max exact support {}: must be between 0 and {}",
-                            options.max_exact_support, kMaxExactSupport));
-  }
-  if (!(options.support_tolerance >= 0.0) || !std::isfinite(options.support_tolerance)) {
-    throw Error("support tolerance must be finite and >= 0");
-  }
-  const SpinForm form = spin_form(rbm, options.side);
+// The couplings given the side's spin form and the policy `o` of the summed-out layer.
+template <class O>
+CouplingTable couplings_of(const SpinForm& form, const O& o, const std::vector<Sites>& subsets,
+                           const CouplingOptions& options) {
   const Index n = form.n;
-  check_subsets(subsets, n);
   const std::size_t n_sub = subsets.size();
 
   // Exact parts (value and deterministic bound) per subset; index n_sub is K_∅.
@@ -185,18 +162,22 @@ CouplingTable effective_couplings(const Rbm& rbm, const std::vector<Sites>& subs
   std::vector<std::size_t> mc_units;
   for (std::size_t j = 0; j < form.units.size(); ++j) {
     const SummedUnit& u = form.units[j];
-    if (u.kind == UnitKind::quadratic) {
-      // φ = c + Σ w_k s_k, s_k² = 1: E[L] = q2 (c² + Σw²) + q1 c + q0, E[L s_k] = (2 q2 c + q1) w_k,
-      // E[L s_k s_l] = 2 q2 w_k w_l, higher orders 0.
-      exact[n_sub] += u.q2 * (u.c * u.c + u.w.squaredNorm()) + u.q1 * u.c + u.q0;
+    const auto unit = static_cast<Index>(j);
+    if constexpr (O::constant_cumulants) {
+      // LP quadratic in φ (Gaussian units: κ₂ = LP'' is constant). With φ = c + Σ w_k s_k,
+      // s_k² = 1: E[LP] = LP(c) + ½ LP'' Σw², E[LP s_k] = LP'(c) w_k, E[LP s_k s_l] = LP'' w_k w_l,
+      // higher orders 0; LP' = t(E[x | φ]) and LP'' = κ₂ (units.hpp).
+      const double mean = o.field_mean(unit, u.c);
+      const double slope = o.statistic(unit, mean);
+      const double curvature = o.variance(unit, mean);
+      exact[n_sub] += o.log_partition(unit, u.c) + 0.5 * curvature * u.w.squaredNorm();
       for (std::size_t k = 0; k < n_sub; ++k) {
         const Sites& a = subsets[k];
-        if (a.size() == 1) exact[k] += (2.0 * u.q2 * u.c + u.q1) * u.w[a[0]];
-        if (a.size() == 2) exact[k] += 2.0 * u.q2 * u.w[a[0]] * u.w[a[1]];
+        if (a.size() == 1) exact[k] += slope * u.w[a[0]];
+        if (a.size() == 2) exact[k] += curvature * u.w[a[0]] * u.w[a[1]];
       }
       ++table.exact_units;
-      continue;
-    }
+    } else {
     std::vector<Index> support;
     std::vector<double> dropped(static_cast<std::size_t>(n), 0.0);
     double dropped_sq = 0.0;
@@ -216,10 +197,11 @@ CouplingTable effective_couplings(const Rbm& rbm, const std::vector<Sites>& subs
     ++table.exact_units;
     std::vector<double> ws;
     for (Index i : support) ws.push_back(u.w[i]);
-    const std::vector<double> coef = walsh_coefficients(u.kind, u.c, ws);
+    const std::vector<double> coef = walsh_coefficients(o, unit, u.c, ws);
     std::vector<int> position(static_cast<std::size_t>(n), -1);
     for (std::size_t p = 0; p < support.size(); ++p) position[static_cast<std::size_t>(support[p])] = static_cast<int>(p);
-    const double inside_bound = 0.5 * max_second_derivative(u.kind) * dropped_sq;
+    // sup |LP''| = the largest variance of a binary unit (Bernoulli ¼, spin 1).
+    const double inside_bound = 0.5 * O::max_variance * dropped_sq;
     exact[n_sub] += coef[0];
     bound[n_sub] += inside_bound;
     for (std::size_t k = 0; k < n_sub; ++k) {
@@ -244,6 +226,7 @@ CouplingTable effective_couplings(const Rbm& rbm, const std::vector<Sites>& subs
         bound[k] += smallest_dropped;
       }
     }
+    }  // binary units
   }
   table.monte_carlo_units = static_cast<Index>(mc_units.size());
 
@@ -267,8 +250,7 @@ CouplingTable effective_couplings(const Rbm& rbm, const std::vector<Sites>& subs
     }
     constexpr Index kChunks = 64;
     const Index chunk_size = (M + kChunks - 1) / kChunks;
-    std::vector<std::vector<double>> sums(kChunks, std::vector<double>(n_sub + 1, 0.0));
-    std::vector<std::vector<double>> squares(kChunks, std::vector<double>(n_sub + 1, 0.0));
+    std::vector<std::vector<stats::Moments>> moments(kChunks, std::vector<stats::Moments>(n_sub + 1));
     const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (Index chunk = 0; chunk < kChunks; ++chunk) {
@@ -286,7 +268,7 @@ CouplingTable effective_couplings(const Rbm& rbm, const std::vector<Sites>& subs
           const SummedUnit& u = form.units[mc_units[q]];
           double f = u.c;
           for (Index i = 0; i < n; ++i) f += u.w[i] * s[static_cast<std::size_t>(i)];
-          const double l0 = log_partition(u.kind, f);
+          const double l0 = o.log_partition(static_cast<Index>(mc_units[q]), f);
           per_sample[n_sub] += l0;
           // D_A = 2^{−|A|} s_A Σ_{B⊆A} (−1)^{|B|} L(φ − 2 Σ_{i∈B} w_i s_i): the finite difference
           // over the spins of A at this sample's other spins (see the header).
@@ -306,28 +288,23 @@ CouplingTable effective_couplings(const Rbm& rbm, const std::vector<Sites>& subs
               for (std::size_t t = 0; t < r; ++t) {
                 if ((b >> t) & 1u) x += step[t];
               }
-              const double l = b == 0 ? l0 : log_partition(u.kind, x);
+              const double l = b == 0 ? l0 : o.log_partition(static_cast<Index>(mc_units[q]), x);
               acc += (std::popcount(b) % 2 == 0) ? l : -l;
             }
             per_sample[k] += sign_a * acc / static_cast<double>(std::size_t{1} << r);
           }
         }
         for (std::size_t k = 0; k <= n_sub; ++k) {
-          sums[static_cast<std::size_t>(chunk)][k] += per_sample[k];
-          squares[static_cast<std::size_t>(chunk)][k] += per_sample[k] * per_sample[k];
+          moments[static_cast<std::size_t>(chunk)][k].add(per_sample[k]);
         }
       }
     }
     for (std::size_t k = 0; k <= n_sub; ++k) {
-      double sum = 0.0, sq = 0.0;
-      for (Index chunk = 0; chunk < kChunks; ++chunk) {
-        sum += sums[static_cast<std::size_t>(chunk)][k];
-        sq += squares[static_cast<std::size_t>(chunk)][k];
-      }
-      const double mean = sum / static_cast<double>(M);
-      const double var = std::max(0.0, (sq - sum * mean) / static_cast<double>(M - 1));
-      mc_mean[k] = mean;
-      mc_error[k] = std::sqrt(var / static_cast<double>(M));
+      stats::Moments total;  // merged in chunk order: independent of the thread count
+      for (Index chunk = 0; chunk < kChunks; ++chunk) total.merge(moments[static_cast<std::size_t>(chunk)][k]);
+      const stats::Result r = total.result();
+      mc_mean[k] = r.mean;
+      mc_error[k] = r.error;
     }
   }
 
@@ -342,6 +319,23 @@ CouplingTable effective_couplings(const Rbm& rbm, const std::vector<Sites>& subs
   for (std::size_t k = 0; k < n_sub; ++k) table.couplings.push_back({subsets[k], result(k)});
   table.constant = result(n_sub);
   return table;
+}
+
+}  // namespace
+
+CouplingTable effective_couplings(const Rbm& rbm, const std::vector<Sites>& subsets,
+                                  const CouplingOptions& options) {
+  if (options.max_exact_support < 0 || options.max_exact_support > kMaxExactSupport) {
+    throw Error(fmt::format("max exact support {}: must be between 0 and {}",
+                            options.max_exact_support, kMaxExactSupport));
+  }
+  if (!(options.support_tolerance >= 0.0) || !std::isfinite(options.support_tolerance)) {
+    throw Error("support tolerance must be finite and >= 0");
+  }
+  const SpinForm form = spin_form(rbm, options.side);
+  check_subsets(subsets, form.n);
+  const LayerUnits other = options.side == Side::visible ? rbm.hidden_units() : rbm.visible_units();
+  return dispatch(other, [&](auto o) { return couplings_of(form, o, subsets, options); });
 }
 
 std::vector<Sites> all_subsets(Index n, int max_order, std::size_t max_count) {
@@ -502,14 +496,13 @@ std::vector<ShapeAverage> average_by_shape(const CouplingTable& table, const Lat
     if (s.dx < s.dy) std::swap(s.dx, s.dy);
     if (s.order == 2) s.distance = std::hypot(s.dx, s.dy);
     s.count = static_cast<Index>(acc.values.size());
+    // The mean over equivalent pairs; its error adds the spread over pairs (sd/√n) and the
+    // Monte Carlo errors of the individual couplings (√Σσ²/n).
     const double count = static_cast<double>(acc.values.size());
-    const double mean = std::accumulate(acc.values.begin(), acc.values.end(), 0.0) / count;
-    double ss = 0.0;
-    for (double v : acc.values) ss += (v - mean) * (v - mean);
-    s.spread = acc.values.size() > 1 ? std::sqrt(ss / (count - 1.0)) : 0.0;
-    s.mean.mean = mean;
-    s.mean.error = std::hypot(s.spread / std::sqrt(count), std::sqrt(acc.error_sq) / count);
-    s.mean.n = s.count;
+    const stats::Result over_pairs = stats::mean_sem(acc.values);
+    s.spread = acc.values.size() > 1 ? over_pairs.error * std::sqrt(count) : 0.0;
+    s.mean = over_pairs;
+    s.mean.error = std::hypot(acc.values.size() > 1 ? over_pairs.error : 0.0, std::sqrt(acc.error_sq) / count);
     out.push_back(s);
   }
   std::stable_sort(out.begin(), out.end(), [](const ShapeAverage& a, const ShapeAverage& b) {

@@ -70,7 +70,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
       file.write("/train/persistent_hidden", checkpoint.persistent_hidden);
     }
     if (checkpoint.tempering) {
-      const TemperingState& t = *checkpoint.tempering;
+      const sample::TemperingState& t = *checkpoint.tempering;
       MatrixD betas(static_cast<Index>(t.betas.size()), 1);
       for (std::size_t k = 0; k < t.betas.size(); ++k) betas(static_cast<Index>(k), 0) = t.betas[k];
       file.write("/train/pt_betas", betas);
@@ -165,7 +165,7 @@ Checkpoint read_checkpoint(const std::string& path) {
     require(shape.size() == 2 && shape[0] >= 2 && shape[1] == 1, path,
             "dataset '/train/pt_betas' has the wrong shape");
     const MatrixD betas = file.read_matrix_double("/train/pt_betas");
-    TemperingState t;
+    sample::TemperingState t;
     for (Index k = 0; k < betas.rows(); ++k) t.betas.push_back(betas(k, 0));
     bool ladder_ok = t.betas.front() == 1.0;
     for (std::size_t k = 1; k < t.betas.size(); ++k) {

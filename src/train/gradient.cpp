@@ -5,8 +5,6 @@
 
 #include "rgflow/core/error.hpp"
 #include "rgflow/estimate/tap.hpp"
-#include "rgflow/estimate/tap_gaussian.hpp"
-#include "rgflow/train/gaussian_gradient.hpp"
 
 #include "chunked_gibbs.hpp"
 
@@ -57,15 +55,76 @@ void check_batch(const Rbm& rbm, const MatrixF& batch) {
 
 }  // namespace
 
+void mean_statistics(const Rbm& rbm, const MatrixF& visible, const MatrixF& hidden_mean,
+                     bool log_sigma, MeanStatistics& out) {
+  if (visible.rows() < 1 || visible.rows() != hidden_mean.rows() ||
+      visible.cols() != rbm.n_visible() || hidden_mean.cols() != rbm.n_hidden()) {
+    throw Error(fmt::format("statistics: states are {}x{} and {}x{}, the model is {} x {}",
+                            visible.rows(), visible.cols(), hidden_mean.rows(), hidden_mean.cols(),
+                            rbm.n_visible(), rbm.n_hidden()));
+  }
+  const float inv = 1.0f / static_cast<float>(visible.rows());
+  dispatch(rbm.visible_units(), rbm.hidden_units(), [&](auto vis, auto hid) {
+    using Vis = decltype(vis);
+    using Hid = decltype(hid);
+    // Binary units: t(x) = s(x) = x, no copies.
+    if constexpr (!Vis::has_sigma && !Hid::has_sigma) {
+      out.weights.noalias() = (visible.transpose() * hidden_mean) * inv;
+      out.visible = visible.colwise().sum().transpose() * inv;
+      out.hidden = hidden_mean.colwise().sum().transpose() * inv;
+    } else {
+      const MatrixF tv = rbm.visible_statistic(visible);
+      const MatrixF th = rbm.hidden_statistic(hidden_mean);
+      out.weights.noalias() = (tv.transpose() * th) * inv;
+      const auto bias_mean = [&](const auto& u, const MatrixF& x) {
+        VectorD acc = VectorD::Zero(x.cols());
+        for (Index r = 0; r < x.rows(); ++r) {
+          for (Index i = 0; i < x.cols(); ++i) acc[i] += u.bias_statistic(i, x(r, i));
+        }
+        return VectorF((acc / static_cast<double>(x.rows())).cast<float>());
+      };
+      out.visible = bias_mean(vis, visible);
+      out.hidden = bias_mean(hid, hidden_mean);
+    }
+    out.log_sigma.resize(0);
+    if constexpr (Vis::has_sigma) {
+      if (log_sigma) {
+        // (W t(E[h|v]))_i per row: one GEMM.
+        const MatrixF input = rbm.hidden_statistic(hidden_mean) * rbm.weights().transpose();
+        VectorD acc = VectorD::Zero(rbm.n_visible());
+        for (Index r = 0; r < visible.rows(); ++r) {
+          for (Index i = 0; i < visible.cols(); ++i) {
+            acc[i] += vis.log_sigma_statistic(i, visible(r, i), input(r, i));
+          }
+        }
+        out.log_sigma = (acc / static_cast<double>(visible.rows())).cast<float>();
+      }
+    }
+  });
+}
+
 void positive_phase(const Rbm& rbm, const MatrixF& batch, MatrixF& hidden_mean, Gradient& grad) {
   check_batch(rbm, batch);
   rbm.hidden_mean(batch, hidden_mean);
+  MeanStatistics s;
+  mean_statistics(rbm, batch, hidden_mean, rbm.learn_sigma(), s);
   const float inv_b = 1.0f / static_cast<float>(batch.rows());
-  grad.dW.noalias() = (batch.transpose() * hidden_mean) * inv_b;
+  grad.dW = std::move(s.weights);
+  grad.da = std::move(s.visible);
+  grad.db = std::move(s.hidden);
+  grad.d_log_sigma = std::move(s.log_sigma);
   grad.batch_visible_mean = batch.colwise().sum().transpose() * inv_b;
   grad.batch_hidden_mean = hidden_mean.colwise().sum().transpose() * inv_b;
-  grad.da = grad.batch_visible_mean;
-  grad.db = grad.batch_hidden_mean;
+}
+
+void subtract_negative_phase(const Rbm& rbm, const MatrixF& visible, const MatrixF& hidden_mean,
+                             Gradient& grad) {
+  MeanStatistics s;
+  mean_statistics(rbm, visible, hidden_mean, grad.d_log_sigma.size() != 0, s);
+  grad.dW -= s.weights;
+  grad.da -= s.visible;
+  grad.db -= s.hidden;
+  if (grad.d_log_sigma.size() != 0) grad.d_log_sigma -= s.log_sigma;
 }
 
 ContrastiveDivergence::ContrastiveDivergence(int steps, bool persistent, bool hidden_state)
@@ -124,15 +183,16 @@ void ContrastiveDivergence::estimate(const Rbm& rbm, const MatrixF& batch, Rng& 
                             chains_.rows(), rbm.n_hidden()));
   }
   if (persistent_ && chains_.size() == 0) chains_ = batch;
-  if (rbm.visible_type() == UnitType::gaussian) {
+  if (rbm.binary()) {
+    estimate_binary(rbm, batch, rng, grad);
+  } else {
     if (hidden_state_) throw Error("hidden-state PCD supports binary (bernoulli / spin) units only");
     estimate_general(rbm, batch, rng, grad);
-  } else {
-    estimate_binary(rbm, batch, rng, grad);
   }
 }
 
-// Gaussian visible units: Rbm's conditionals (single-threaded GEMMs) and the 1/σ² terms.
+// Any unit types (Gaussian ones): Rbm's conditionals (single-threaded GEMMs) and the statistics of
+// the unit policies.
 void ContrastiveDivergence::estimate_general(const Rbm& rbm, const MatrixF& batch, Rng& rng,
                                              Gradient& grad) {
   MatrixF& V = persistent_ ? chains_ : negative_visible_;
@@ -150,14 +210,15 @@ void ContrastiveDivergence::estimate_general(const Rbm& rbm, const MatrixF& batc
   rbm.hidden_mean(V, negative_hidden_mean_);
 
   const float inv_b = 1.0f / static_cast<float>(batch.rows());
-  const float inv_c = 1.0f / static_cast<float>(V.rows());
-  grad.dW.noalias() = (batch.transpose() * positive_hidden_mean_) * inv_b;
-  grad.dW.noalias() -= (V.transpose() * negative_hidden_mean_) * inv_c;
+  MeanStatistics s;
+  mean_statistics(rbm, batch, positive_hidden_mean_, rbm.learn_sigma(), s);
+  grad.dW = std::move(s.weights);
+  grad.da = std::move(s.visible);
+  grad.db = std::move(s.hidden);
+  grad.d_log_sigma = std::move(s.log_sigma);
   grad.batch_visible_mean = batch.colwise().sum().transpose() * inv_b;
   grad.batch_hidden_mean = positive_hidden_mean_.colwise().sum().transpose() * inv_b;
-  grad.da = grad.batch_visible_mean - V.colwise().sum().transpose() * inv_c;
-  grad.db = grad.batch_hidden_mean - negative_hidden_mean_.colwise().sum().transpose() * inv_c;
-  add_gaussian_visible_terms(rbm, batch, positive_hidden_mean_, V, negative_hidden_mean_, grad);
+  subtract_negative_phase(rbm, V, negative_hidden_mean_, grad);
 }
 
 // Binary units: the whole update in one OpenMP region (train/chunked_gibbs.hpp), drawing exactly
@@ -336,32 +397,15 @@ void TapEstimator::estimate(const Rbm& rbm, const MatrixF& batch, Rng& /*rng*/, 
       rbm.hidden_mean(visible_, hidden_);
     }
   }
-  if (rbm.visible_type() == UnitType::gaussian) {
-    // ∂ log Z_TAP/∂θ comes in the units of the log-likelihood gradient; scale the data term as
-    // add_gaussian_visible_terms does: rows of dW and (⟨v⟩_B − a) divided by σ_i².
-    const bool learn = rbm.learn_sigma();
-    estimate::gaussian_tap_sweeps(rbm, order_, iterations_, damping_, visible_, hidden_);
-    estimate::gaussian_tap_negative_phase(rbm, order_, visible_, hidden_, neg_w_, neg_a_, neg_b_,
-                                          learn ? &neg_log_sigma_ : nullptr);
-    const VectorF inv_var = rbm.visible_sigma().array().square().inverse();
-    grad.dW = inv_var.asDiagonal() * grad.dW;
-    grad.dW -= neg_w_;
-    grad.da = (grad.da - rbm.visible_bias()).cwiseProduct(inv_var) - neg_a_;
-    grad.db -= neg_b_;
-    if (learn) {
-      grad.d_log_sigma =
-          mean_log_sigma_statistic(rbm, batch, positive_hidden_mean_).cast<float>() - neg_log_sigma_;
-    } else {
-      grad.d_log_sigma.resize(0);
-    }
-    return;
-  }
+  // ∂ log Z_TAP/∂θ comes in the units of mean_statistics (the positive phase's).
+  const bool learn = grad.d_log_sigma.size() != 0;
   estimate::tap_sweeps(rbm, order_, iterations_, damping_, visible_, hidden_);
-  estimate::tap_negative_phase(rbm, order_, visible_, hidden_, neg_w_, neg_a_, neg_b_);
+  estimate::tap_negative_phase(rbm, order_, visible_, hidden_, neg_w_, neg_a_, neg_b_,
+                               learn ? &neg_log_sigma_ : nullptr);
   grad.dW -= neg_w_;
   grad.da -= neg_a_;
   grad.db -= neg_b_;
-  grad.d_log_sigma.resize(0);
+  if (learn) grad.d_log_sigma -= neg_log_sigma_;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -400,15 +444,14 @@ void TemperingEstimator::estimate(const Rbm& rbm, const MatrixF& batch, Rng& rng
   pt_.run(rbm, steps_, rng);
   negative_visible_ = pt_.cold_states();
   negative_hidden_mean_ = pt_.cold_hidden_field();
-  dispatch(rbm.hidden_type(), [&](auto u) {
-    using H = decltype(u);
-    float* p = negative_hidden_mean_.data();
-    for (Index i = 0; i < negative_hidden_mean_.size(); ++i) p[i] = H::mean(p[i]);
+  dispatch(rbm.hidden_units(), [&](auto u) {
+    for (Index r = 0; r < negative_hidden_mean_.rows(); ++r) {
+      for (Index j = 0; j < negative_hidden_mean_.cols(); ++j) {
+        negative_hidden_mean_(r, j) = static_cast<float>(u.field_mean(j, negative_hidden_mean_(r, j)));
+      }
+    }
   });
-  const float inv_c = 1.0f / static_cast<float>(negative_visible_.rows());
-  grad.dW.noalias() -= (negative_visible_.transpose() * negative_hidden_mean_) * inv_c;
-  grad.da -= negative_visible_.colwise().sum().transpose() * inv_c;
-  grad.db -= negative_hidden_mean_.colwise().sum().transpose() * inv_c;
+  subtract_negative_phase(rbm, negative_visible_, negative_hidden_mean_, grad);
 }
 
 std::unique_ptr<GradientEstimator> make_gradient_estimator(const TrainConfig& config) {

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "rgflow/core/error.hpp"
-#include "rgflow/train/gaussian_gradient.hpp"
 
 namespace rgflow::train {
 
@@ -96,7 +98,20 @@ void Sgd::step(Rbm& rbm, const Gradient& grad, float momentum) {
   rbm.apply_mask();
   rbm.visible_bias() += visible_velocity_;
   rbm.hidden_bias() += hidden_velocity_;
-  step_log_sigma(rbm, grad, lr);  // Gaussian visible units with a learned σ (gaussian_gradient.hpp)
+  step_log_sigma(rbm, grad, lr);  // Gaussian visible units with a learned σ
+}
+
+void step_log_sigma(Rbm& rbm, const Gradient& grad, float learning_rate) {
+  if (!rbm.learn_sigma() || grad.d_log_sigma.size() == 0) return;
+  if (grad.d_log_sigma.size() != rbm.n_visible()) {
+    throw Error(fmt::format("optimizer: log-sigma gradient has {} entries for {} visible units",
+                            grad.d_log_sigma.size(), rbm.n_visible()));
+  }
+  VectorF& sigma = rbm.visible_sigma();
+  for (Index i = 0; i < sigma.size(); ++i) {
+    const float step = std::clamp(learning_rate * grad.d_log_sigma[i], -0.1f, 0.1f);
+    sigma[i] = std::max(kMinSigma, sigma[i] * std::exp(step));
+  }
 }
 
 }  // namespace rgflow::train

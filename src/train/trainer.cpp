@@ -74,9 +74,9 @@ struct Trainer::Impl {
 
   void take_monitor_rows() {
     monitor_train = train.topRows(std::min(config.monitor_rows, train.rows()));
-    // Gaussian visible units have no discrete states (pseudo-likelihood is reported as NaN).
-    monitor_rows_are_states =
-        rbm.visible_type() != UnitType::gaussian && dispatch(rbm.visible_type(), [&](auto u) {
+    // Pseudo-likelihood needs binary units (Gaussian ones: reported as missing) whose rows are
+    // valid states.
+    monitor_rows_are_states = rbm.binary() && dispatch(rbm.visible_type(), [&](auto u) {
       using U = decltype(u);
       return std::all_of(monitor_train.data(), monitor_train.data() + monitor_train.size(),
                          [](float x) { return U::valid(x); });
@@ -101,7 +101,7 @@ struct Trainer::Impl {
     s.free_energy_train = mean_free_energy(rbm, monitor_train);
     if (monitor_validation.rows() > 0) {
       s.free_energy_validation = mean_free_energy(rbm, monitor_validation);
-      s.free_energy_gap = *s.free_energy_validation - s.free_energy_train;
+      s.free_energy_gap = stats::difference(*s.free_energy_validation, s.free_energy_train);
     }
     s.momentum = epochs_done > 0 ? momentum_at_epoch(config, epochs_done - 1) : 0.0f;
     return s;

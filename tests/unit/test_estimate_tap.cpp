@@ -302,12 +302,8 @@ TEST(TapErrors, InvalidInputsThrow) {
   EXPECT_THROW(tap_free_energy(rbm, outside, VectorD::Constant(2, 0.5), 2), Error);
   EXPECT_THROW(tap_free_energy(rbm, VectorD::Constant(3, 0.5), VectorD::Constant(2, -0.5), 2),
                Error);
-  EXPECT_THROW(
-      {
-        const Rbm gaussian(3, 2, UnitType::gaussian, UnitType::bernoulli);
-        tap_fixed_point(gaussian, TapOptions{});
-      },
-      Error);
+  const Rbm gaussian(3, 2, UnitType::gaussian, UnitType::bernoulli);  // one TAP for every unit type
+  EXPECT_NO_THROW(tap_fixed_point(gaussian, TapOptions{}));
   // Boundary magnetisations are valid (0 log 0 = 0): F = −aᵀm_v − bᵀm_h − m_vᵀWm_h there.
   const VectorD ones = VectorD::Ones(3);
   const VectorD zeros = VectorD::Zero(2);

@@ -127,7 +127,7 @@ TEST(GaussianRbmChecks, DataMustBeFinite) {
   EXPECT_THROW(rbm.check_visible_data(data, "d.csv"), FileError);
 }
 
-TEST(GaussianRbmChecks, SigmaMustBePositiveAndHiddenBinary) {
+TEST(GaussianRbmChecks, SigmaMustBePositiveAndOneLayerBinary) {
   Rbm rbm(3, 2, UnitType::gaussian);
   EXPECT_TRUE(rbm.visible_sigma().isOnes());
   EXPECT_FALSE(rbm.learn_sigma());
@@ -136,7 +136,9 @@ TEST(GaussianRbmChecks, SigmaMustBePositiveAndHiddenBinary) {
   EXPECT_THROW(rbm.validate(), Error);
   rbm.visible_sigma()[1] = std::numeric_limits<float>::infinity();
   EXPECT_THROW(rbm.validate(), Error);
-  EXPECT_THROW(Rbm(3, 2, UnitType::bernoulli, UnitType::gaussian), Error);
+  // Gaussian hidden units are allowed (units.hpp); Gaussian units on both layers are not.
+  EXPECT_NO_THROW(Rbm(3, 2, UnitType::bernoulli, UnitType::gaussian));
+  EXPECT_THROW(Rbm(3, 2, UnitType::gaussian, UnitType::gaussian), Error);
 }
 
 TEST(GaussianRbmChecks, InitializeCentresTheVisibleBias) {

@@ -185,8 +185,8 @@ TEST(io_Model, LoadValidatesShapesTypesVersionAndValues) {
   }
   {
     Parts p;
-    p.hidden_type = "gaussian";
-    check("gaussian", p, "gaussian");
+    p.hidden_type = "gaussian";  // Gaussian hidden units need their σ
+    check("gaussian", p, "hidden_sigma");
   }
   {
     Parts p;

@@ -165,11 +165,11 @@ TEST(RbmEnergy, HandComputedValue) {
   EXPECT_NEAR(rbm.free_energy_visible(V)[0], 0.5 - std::log1p(std::exp(3.25)), 1e-6);
 }
 
-TEST(RbmConstruction, RejectsEmptyLayersAndGaussianUnits) {
+TEST(RbmConstruction, RejectsEmptyLayersAndGaussianOnBothLayers) {
   EXPECT_THROW(Rbm(0, 3), Error);
   EXPECT_THROW(Rbm(3, 0), Error);
-  // Gaussian units are supported on the visible layer only (docs/gaussian.md).
-  EXPECT_THROW(Rbm(3, 2, UnitType::bernoulli, UnitType::gaussian), Error);
+  // Gaussian units on both layers: E unbounded below, no distribution.
+  EXPECT_THROW(Rbm(3, 2, UnitType::gaussian, UnitType::gaussian), Error);
   const Rbm rbm(3, 2, UnitType::spin, UnitType::bernoulli);
   EXPECT_EQ(rbm.n_visible(), 3);
   EXPECT_EQ(rbm.n_hidden(), 2);

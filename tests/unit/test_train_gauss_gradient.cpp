@@ -1,4 +1,5 @@
-// Gradient of the mean log-likelihood for Gaussian visible units (train/gaussian_gradient.hpp):
+// Gradient of the mean log-likelihood for Gaussian visible units (train/gradient.hpp
+// mean_statistics with the Gaussian policy of rbm/units.hpp):
 // data term minus the exact model term (hidden layer enumerated) against central finite
 // differences of the exact mean log-likelihood in W, a, b and log σ; the CD estimator's Gaussian
 // terms; the σ step; and training on data drawn from a known Gaussian RBM.
@@ -7,7 +8,7 @@
 #include <cmath>
 
 #include "rgflow/estimate/exact.hpp"
-#include "rgflow/train/gaussian_gradient.hpp"
+#include "rgflow/train/optimizer.hpp"
 #include "rgflow/train/gradient.hpp"
 #include "rgflow/train/trainer.hpp"
 #include "support/gaussian_rbm.hpp"
@@ -32,15 +33,19 @@ TEST_P(GaussianGradient, ExactGradientMatchesFiniteDifferences) {
   // Positive phase over the data, exact negative phase; then the Gaussian terms.
   const estimate::Moments pos = estimate::data_moments(rbm, data);
   const estimate::Moments neg = estimate::exact_model_moments(rbm);
+  // In the units of ∂(−E)/∂θ: rows of the v-moments divided by σ_i² (t(v) = v/σ²), and the bias
+  // statistic (v − a)/σ² (a cancels in the difference).
+  const VectorD inv_var = rbm.visible_sigma().cast<double>().array().square().inverse();
   Gradient g(3, 4);
-  g.dW = (pos.visible_hidden - neg.visible_hidden).cast<float>();
-  g.da = (pos.visible - neg.visible).cast<float>();
+  g.dW = (inv_var.asDiagonal() * (pos.visible_hidden - neg.visible_hidden)).cast<float>();
+  g.da = (pos.visible - neg.visible).cwiseProduct(inv_var).cast<float>();
   g.db = (pos.hidden - neg.hidden).cast<float>();
   MatrixF hm;
   rbm.hidden_mean(data, hm);
-  add_gaussian_visible_terms(rbm, data, hm, data, hm, g);  // scaling; its σ part cancels here
+  MeanStatistics stats;
+  mean_statistics(rbm, data, hm, true, stats);
   const VectorD d_log_sigma =
-      mean_log_sigma_statistic(rbm, data, hm) - test::gaussian_exact(rbm).log_sigma_statistic;
+      stats.log_sigma.cast<double>() - test::gaussian_exact(rbm).log_sigma_statistic;
 
   const double h = 1e-3;
   const auto fd = [&](float& p) {
@@ -85,8 +90,10 @@ TEST_P(GaussianGradient, ContrastiveDivergenceAddsTheGaussianTerms) {
     EXPECT_LT((g.dW - dW).cwiseAbs().maxCoeff(), 1e-4);
     EXPECT_LT((g.da - da).cwiseAbs().maxCoeff(), 1e-4);
     ASSERT_EQ(g.d_log_sigma.size(), 5);
-    const VectorD ds = mean_log_sigma_statistic(rbm, batch, pos_h) - mean_log_sigma_statistic(rbm, V, neg_h);
-    EXPECT_LT((g.d_log_sigma.cast<double>() - ds).cwiseAbs().maxCoeff(), 1e-4);
+    MeanStatistics pos, neg;
+    mean_statistics(rbm, batch, pos_h, true, pos);
+    mean_statistics(rbm, V, neg_h, true, neg);
+    EXPECT_LT((g.d_log_sigma - (pos.log_sigma - neg.log_sigma)).cwiseAbs().maxCoeff(), 1e-4);
   }
   rbm.set_learn_sigma(false);
   ContrastiveDivergence cd(1, false);

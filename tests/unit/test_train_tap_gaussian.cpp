@@ -15,9 +15,8 @@
 
 #include "rgflow/core/error.hpp"
 #include "rgflow/estimate/exact.hpp"
-#include "rgflow/estimate/tap_gaussian.hpp"
+#include "rgflow/estimate/tap.hpp"
 #include "rgflow/train/config.hpp"
-#include "rgflow/train/gaussian_gradient.hpp"
 #include "rgflow/train/gradient.hpp"
 #include "rgflow/train/trainer.hpp"
 #include "support/gaussian_rbm.hpp"
@@ -52,14 +51,14 @@ class GaussianTapBatch : public ::testing::TestWithParam<std::tuple<UnitType, in
 TEST_P(GaussianTapBatch, SweepsReachTheFixedPoint) {
   const auto [hidden, order] = GetParam();
   const Rbm rbm = random_gaussian_rbm(7, 5, hidden, 11, 0.2, 0.5, 0.6, 1.4);
-  const estimate::TapFixedPoint fp = estimate::gaussian_tap_fixed_point(rbm, tight(order));
+  const estimate::TapFixedPoint fp = estimate::tap_fixed_point(rbm, tight(order));
   ASSERT_TRUE(fp.converged);
   MatrixF mv(2, 7);
   mv.row(0).setConstant(-2.0f);
   mv.row(1).setConstant(2.0f);
   MatrixF mh;
   rbm.hidden_mean(mv, mh);
-  estimate::gaussian_tap_sweeps(rbm, order, 400, 0.5, mv, mh);
+  estimate::tap_sweeps(rbm, order, 400, 0.5, mv, mh);
   // float32: the visible means are O(1), so ~1e-6 absolute.
   for (Index p = 0; p < 2; ++p) {
     for (Index i = 0; i < 7; ++i) EXPECT_NEAR(mv(p, i), fp.visible[i], 5e-6) << p << "," << i;
@@ -68,7 +67,7 @@ TEST_P(GaussianTapBatch, SweepsReachTheFixedPoint) {
 }
 
 // At fixed magnetisations the batched negative phase is minus the mean over particles of the
-// float64 gaussian_tap_free_energy_gradient, in every parameter including log σ; order 3 = 2.
+// float64 tap_free_energy_gradient, in every parameter including log σ; order 3 = 2.
 TEST_P(GaussianTapBatch, NegativePhaseMatchesFreeEnergyGradient) {
   const auto [hidden, order] = GetParam();
   const Rbm rbm = random_gaussian_rbm(6, 4, hidden, 13, 0.8, 0.5, 0.6, 1.4);
@@ -79,15 +78,15 @@ TEST_P(GaussianTapBatch, NegativePhaseMatchesFreeEnergyGradient) {
   for (Index i = 0; i < mh.size(); ++i) mh.data()[i] = lo_h + (1.0f - lo_h) * rng.uniform();
   MatrixF gw;
   VectorF ga, gb, gs;
-  estimate::gaussian_tap_negative_phase(rbm, order, mv, mh, gw, ga, gb, &gs);
+  estimate::tap_negative_phase(rbm, order, mv, mh, gw, ga, gb, &gs);
   MatrixD sum_w = MatrixD::Zero(6, 4);
   VectorD sum_a = VectorD::Zero(6), sum_b = VectorD::Zero(4), sum_s = VectorD::Zero(6);
   for (Index p = 0; p < 3; ++p) {
-    const estimate::GaussianTapGradient g = estimate::gaussian_tap_free_energy_gradient(
+    const estimate::TapGradient g = estimate::tap_free_energy_gradient(
         rbm, mv.row(p).transpose().cast<double>(), mh.row(p).transpose().cast<double>(), order);
-    sum_w -= g.parameters.weights / 3.0;
-    sum_a -= g.parameters.visible_bias / 3.0;
-    sum_b -= g.parameters.hidden_bias / 3.0;
+    sum_w -= g.weights / 3.0;
+    sum_a -= g.visible_bias / 3.0;
+    sum_b -= g.hidden_bias / 3.0;
     sum_s -= g.log_sigma / 3.0;
   }
   // float32 sums of O(1) terms: a few 1e-7 relative.
@@ -98,7 +97,7 @@ TEST_P(GaussianTapBatch, NegativePhaseMatchesFreeEnergyGradient) {
   // Without the output pointer the other members are the same.
   MatrixF gw2;
   VectorF ga2, gb2;
-  estimate::gaussian_tap_negative_phase(rbm, order, mv, mh, gw2, ga2, gb2);
+  estimate::tap_negative_phase(rbm, order, mv, mh, gw2, ga2, gb2);
   EXPECT_EQ(gw, gw2);
   EXPECT_EQ(ga, ga2);
 }
@@ -110,21 +109,19 @@ INSTANTIATE_TEST_SUITE_P(HiddenTypesAndOrders, GaussianTapBatch,
 TEST(GaussianTapBatchErrors, RejectsBadInput) {
   const Rbm rbm = random_gaussian_rbm(4, 3, UnitType::bernoulli, 1, 0.1, 0.1, 1.0, 1.0);
   MatrixF mv = MatrixF::Zero(2, 4), mh = MatrixF::Constant(2, 3, 0.5f);
-  EXPECT_THROW(estimate::gaussian_tap_sweeps(rbm, 4, 1, 0.5, mv, mh), Error);
-  EXPECT_THROW(estimate::gaussian_tap_sweeps(rbm, 2, 0, 0.5, mv, mh), Error);
-  EXPECT_THROW(estimate::gaussian_tap_sweeps(rbm, 2, 1, 1.0, mv, mh), Error);
+  EXPECT_THROW(estimate::tap_sweeps(rbm, 4, 1, 0.5, mv, mh), Error);
+  EXPECT_THROW(estimate::tap_sweeps(rbm, 2, 0, 0.5, mv, mh), Error);
+  EXPECT_THROW(estimate::tap_sweeps(rbm, 2, 1, 1.0, mv, mh), Error);
   MatrixF short_h = MatrixF::Constant(1, 3, 0.5f);
-  EXPECT_THROW(estimate::gaussian_tap_sweeps(rbm, 2, 1, 0.5, mv, short_h), Error);
+  EXPECT_THROW(estimate::tap_sweeps(rbm, 2, 1, 0.5, mv, short_h), Error);
   MatrixF gw;
   VectorF ga, gb;
   MatrixF outside = mh;
   outside(0, 0) = 1.5f;
-  EXPECT_THROW(estimate::gaussian_tap_negative_phase(rbm, 2, mv, outside, gw, ga, gb), Error);
+  EXPECT_THROW(estimate::tap_negative_phase(rbm, 2, mv, outside, gw, ga, gb), Error);
   MatrixF nan_v = mv;
   nan_v(1, 2) = std::nanf("");
-  EXPECT_THROW(estimate::gaussian_tap_negative_phase(rbm, 2, nan_v, mh, gw, ga, gb), Error);
-  const Rbm binary(4, 3);
-  EXPECT_THROW(estimate::gaussian_tap_sweeps(binary, 2, 1, 0.5, mv, mh), Error);
+  EXPECT_THROW(estimate::tap_negative_phase(rbm, 2, nan_v, mh, gw, ga, gb), Error);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,7 +169,7 @@ TEST_P(GaussianTapEstimatorFd, FullGradientIsTheDerivativeOfTheTapLogLikelihood)
       data -= free_energy_visible(rbm, batch.row(r).transpose().cast<double>());
     }
     return data / static_cast<double>(batch.rows()) -
-           estimate::gaussian_tap_log_partition(rbm, tight(2)).mean;
+           estimate::tap_log_partition(rbm, tight(2)).mean;
   };
   constexpr double h = 1e-4;
   const auto central = [&](float& param) {
@@ -234,10 +231,10 @@ double model_term_error(const Rbm& rbm, int order) {
   MatrixF mv = rbm.visible_bias().transpose();
   MatrixF mh;
   rbm.hidden_mean(mv, mh);
-  estimate::gaussian_tap_sweeps(rbm, order, 600, 0.5, mv, mh);
+  estimate::tap_sweeps(rbm, order, 600, 0.5, mv, mh);
   MatrixF gw;
   VectorF ga, gb, gs;
-  estimate::gaussian_tap_negative_phase(rbm, order, mv, mh, gw, ga, gb, &gs);
+  estimate::tap_negative_phase(rbm, order, mv, mh, gw, ga, gb, &gs);
   // Exact: ∂ log Z/∂W_ij = ⟨v_i h_j⟩/σ_i², ∂/∂a_i = (⟨v_i⟩ − a_i)/σ_i², ∂/∂b_j = ⟨h_j⟩,
   // ∂/∂log σ_i = ⟨[(v_i − a_i)² − 2 v_i (W h)_i]/σ_i²⟩.
   const MatrixD exact_w = (ex.vh.array().colwise() / s2.array()).matrix();
@@ -298,7 +295,7 @@ TEST(GaussianTapEstimator, PersistentParticlesStartAtTheBatchAndCarryOver) {
   for (Index p = 0; p < 6; ++p) mv.row(p) = batch.row(p % 4);
   MatrixF mh;
   rbm.hidden_mean(mv, mh);
-  estimate::gaussian_tap_sweeps(rbm, 2, 3, 0.5, mv, mh);
+  estimate::tap_sweeps(rbm, 2, 3, 0.5, mv, mh);
   EXPECT_EQ(est.visible_magnetisations(), mv);
   EXPECT_EQ(est.hidden_magnetisations(), mh);
   EXPECT_EQ(g.d_log_sigma.size(), 0);  // σ fixed
@@ -310,7 +307,7 @@ TEST(GaussianTapEstimator, PersistentParticlesStartAtTheBatchAndCarryOver) {
   Gradient g1, g2;
   est.estimate(rbm, other, rng, g1);
   copy.estimate(rbm, other, rng, g2);
-  estimate::gaussian_tap_sweeps(rbm, 2, 3, 0.5, mv, mh);
+  estimate::tap_sweeps(rbm, 2, 3, 0.5, mv, mh);
   EXPECT_EQ(est.visible_magnetisations(), mv);
   EXPECT_EQ(g1.dW, g2.dW);
   EXPECT_EQ(g1.da, g2.da);

@@ -89,21 +89,31 @@ TEST(Trainer, FreeEnergyMonitorsAreMeansOverMonitorRowsAndGapIsValidationMinusTr
   Trainer trainer(rbm, small_config(), train, &validation);
   const EpochStats s = trainer.run_epoch();
   EXPECT_EQ(s.epoch, 1);
-  const double f_train = rbm.free_energy_visible(train.topRows(40)).mean();
-  const double f_val = rbm.free_energy_visible(validation.topRows(40)).mean();
-  EXPECT_DOUBLE_EQ(s.free_energy_train, f_train);
+  const VectorD ft = rbm.free_energy_visible(train.topRows(40));
+  const VectorD fv = rbm.free_energy_visible(validation.topRows(40));
+  const double f_train = ft.mean();
+  const double f_val = fv.mean();
+  // Standard errors over the 40 monitor rows (sd with n − 1).
+  const auto sem = [](const VectorD& x) {
+    return std::sqrt((x.array() - x.mean()).square().sum() / 39.0 / 40.0);
+  };
+  EXPECT_DOUBLE_EQ(s.free_energy_train.mean, f_train);
+  EXPECT_NEAR(s.free_energy_train.error, sem(ft), 1e-12);
+  EXPECT_EQ(s.free_energy_train.n, 40);
   ASSERT_TRUE(s.free_energy_validation && s.free_energy_gap);
-  EXPECT_DOUBLE_EQ(*s.free_energy_validation, f_val);
-  EXPECT_DOUBLE_EQ(*s.free_energy_gap, f_val - f_train);
-  EXPECT_TRUE(std::isfinite(s.reconstruction_error));
-  EXPECT_GE(s.reconstruction_error, 0.0);
+  EXPECT_DOUBLE_EQ(s.free_energy_validation->mean, f_val);
+  EXPECT_NEAR(s.free_energy_gap->mean, f_val - f_train, 1e-12);
+  EXPECT_NEAR(s.free_energy_gap->error, std::hypot(sem(ft), sem(fv)), 1e-12);
+  EXPECT_TRUE(std::isfinite(s.reconstruction_error.mean));
+  EXPECT_GE(s.reconstruction_error.mean, 0.0);
+  EXPECT_GT(s.reconstruction_error.error, 0.0);
   EXPECT_TRUE(std::isfinite(s.pseudo_log_likelihood.mean));
   EXPECT_GT(s.pseudo_log_likelihood.error, 0.0);
   EXPECT_EQ(s.pseudo_log_likelihood.n, 40);
 
   // evaluate() uses the same monitor stream as the epoch that just finished.
   const EpochStats again = trainer.evaluate();
-  EXPECT_EQ(again.reconstruction_error, s.reconstruction_error);
+  EXPECT_EQ(again.reconstruction_error.mean, s.reconstruction_error.mean);
   EXPECT_EQ(again.pseudo_log_likelihood.mean, s.pseudo_log_likelihood.mean);
   EXPECT_EQ(again.momentum, s.momentum);
 
@@ -116,7 +126,7 @@ TEST(Trainer, FreeEnergyMonitorsAreMeansOverMonitorRowsAndGapIsValidationMinusTr
   EXPECT_EQ(s2.epoch, 0);
   EXPECT_FALSE(s2.free_energy_validation.has_value());
   EXPECT_FALSE(s2.free_energy_gap.has_value());
-  EXPECT_DOUBLE_EQ(s2.free_energy_train, rbm2.free_energy_visible(train).mean());
+  EXPECT_DOUBLE_EQ(s2.free_energy_train.mean, rbm2.free_energy_visible(train).mean());
   EXPECT_EQ(s2.pseudo_log_likelihood.n, 100);
 }
 
@@ -129,10 +139,14 @@ TEST(Trainer, ReconstructionErrorOfAPerfectAutoencoderIsZero) {
   MatrixF v(2, 3);
   v << 1, 0, 1, 0, 1, 1;
   Rng rng(1);
-  EXPECT_LT(reconstruction_error(rbm, v, rng), 1e-12);
-  // With zero parameters E[v|h] = 1/2 whatever h is: error exactly 1/4.
+  EXPECT_LT(reconstruction_error(rbm, v, rng).mean, 1e-12);
+  // With zero parameters E[v|h] = 1/2 whatever h is: error exactly 1/4 on every row (so the
+  // standard error over rows is 0).
   Rbm zero(3, 3);
-  EXPECT_DOUBLE_EQ(reconstruction_error(zero, v, rng), 0.25);
+  const stats::Result e = reconstruction_error(zero, v, rng);
+  EXPECT_DOUBLE_EQ(e.mean, 0.25);
+  EXPECT_DOUBLE_EQ(e.error, 0.0);
+  EXPECT_EQ(e.n, 2);
 }
 
 TEST(Trainer, MomentumScheduleSwitchesAtConfiguredEpoch) {

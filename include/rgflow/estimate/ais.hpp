@@ -4,15 +4,20 @@
 // Equations, derivations and what each estimate bounds: docs/estimators.md.
 //
 // Path from a base-rate model A (visible biases a_A, W = 0) to the target B = (a, b, W), with
-// inverse temperatures 0 = β_0 ≤ β_1 ≤ … ≤ β_K = 1 and L_h the hidden unit's log-partition
-// (softplus for Bernoulli, log 2cosh for spin):
-//   p*_k(v) = exp(((1 − β_k) a_A + β_k a)ᵀv) Π_j exp L_h(β_k (b_j + W_{:j}ᵀ v))
+// inverse temperatures 0 = β_0 ≤ β_1 ≤ … ≤ β_K = 1, written with the unit policies of
+// rbm/units.hpp (self-energy U, coupling statistic t):
+//   p*_k(v) = exp(−(1 − β_k) Σ_i U_A,i(v_i) − β_k Σ_i U_B,i(v_i)) Π_j exp A_j(β_k; φ_j),
+//   φ = b + Wᵀ t_B(v),
+// where A_j is the hidden unit's tempered log-partition: binary units temper the whole field,
+// A(β) = L(β φ) (softplus or log 2cosh), A(0) = log 2 (Salakhutdinov & Murray 2008); Gaussian
+// hidden units temper only the coupling, A(β) = LP(b + β Wᵀt(v)), which stays proper at β = 0.
+// For binary visible units the exponent is ((1 − β_k) a_A + β_k a)ᵀv, their eq. for p*_k.
 // p*_0 ∝ p_A(v) is sampled exactly; p*_K(v) = e^{−F_B(v)}. Its normaliser at β = 0 is closed form:
-//   log Z_0 = Σ_i L_v(a_A,i) + n_hidden(B) · log 2,
+//   log Z_0 = Σ_i LP_A,i(a_A,i) + Σ_j A_j(0),
 // which equals the base RBM's own log Z_A when its hidden layer matches B's with zero biases (as
 // base_rate_model() builds it). Transition T_k: one block Gibbs sweep v → h → v of the tempered
-// RBM (hidden field β_k (b + Wᵀv), visible field (1 − β_k) a_A + β_k (a + W h)), which leaves
-// p_k invariant and is reversible.
+// model, which leaves p_k invariant and is reversible; for Gaussian visible units the visible
+// conditional at β is the normal with precision (1 − β)/σ_A² + β/σ² (docs/gaussian.md §5).
 //
 // Forward:  v_1 ~ p_0, v_{k+1} ~ T_k(v_k),  log w = Σ_{k=1..K} [log p*_k(v_k) − log p*_{k−1}(v_k)],
 //           log Ẑ_B = log Z_0 + log mean(w).  E[w] = Z_B/Z_0, so E[log Ẑ_B] ≤ log Z_B (Jensen):
@@ -22,12 +27,6 @@
 //           log Ẑ_B = log Z_0 − log mean(w_r).  E[w_r] = Z_0/Z_B when the rows are exact samples
 //           of p_B, so E[log Ẑ_B] ≥ log Z_B: a stochastic upper bound on log Z (a conservative
 //           log-likelihood). Rows that are not model samples break the guarantee (docs).
-//
-// Gaussian visible units (docs/gaussian.md §5): the base is W = 0 with Gaussian visible units
-// N(a_A, σ_A²), the path is p*_β(v) = exp(−(1 − β) Σ_i (v_i − a_A,i)²/(2σ_A,i²)) · [the target's
-// e^{−F(v)} with its visible quadratic and hidden log-partitions scaled by β], log Z_0 =
-// Σ_i ½ log(2πσ_A,i²) + n_hidden(B) log 2, and the sweep draws v from the exact Gaussian
-// conditional of the tempered joint.
 //
 // Weights accumulate in float64; Gibbs sampling and the GEMMs run in float32. Chain c draws from
 // Rng(seed, c); chains run in fixed batches of `chains_per_batch` (one GEMM per batch and Gibbs
@@ -92,11 +91,13 @@ std::vector<double> default_ais_schedule();
 std::vector<double> linear_ais_schedule(std::size_t n_betas);
 
 // The base-rate model A of Salakhutdinov & Murray (2008): same shape and unit types as `target`,
-// W = 0, hidden bias 0, and visible biases fitted to the data's marginals smoothed by
-// `pseudo_count` observations of each state: p_i = (#{v_i = on} + c) / (N + 2c), and
-// a_i = log(p_i / (1 − p_i)) (Bernoulli) or ½ log(p_i / (1 − p_i)) = atanh(2p_i − 1) (spin).
-// Then log Z_A = log Z_0 exactly. Gaussian visible units: a_A = the data's column means and
-// σ_A,i = max(sd_i, σ_i) (sd with divisor N; the model's marginal variance is at least σ_i²).
+// W = 0, hidden bias 0, and each visible unit the best independent fit to its data column
+// (units.hpp fit_independent): binary units from the marginals smoothed by `pseudo_count`
+// observations of each state, p_i = (#{v_i = on} + c) / (N + 2c) (rows may also be mean
+// activities in [off, on], as in a mean-field DBN flow), a_i = log(p_i / (1 − p_i))
+// (Bernoulli) or ½ log(p_i / (1 − p_i)) = atanh(2p_i − 1) (spin); Gaussian units a_A = the
+// column means and σ_A,i = max(sd_i, σ_i) (sd with divisor N; the model's marginal variance is at
+// least σ_i²). Then log Z_A = log Z_0 exactly.
 // Throws Error for a wrong column count or an empty data set.
 Rbm base_rate_model(const Rbm& target, const MatrixF& data, double pseudo_count = 1.0);
 

@@ -9,6 +9,7 @@
 //   format_version (int, 1), plus free-form string attributes (seed, training parameters, ...)
 // Gaussian visible units add (docs/gaussian.md):
 //   /rbm/visible_sigma float32 [n_visible], σ_i > 0, and the attribute learn_sigma ("true"|"false")
+// Gaussian hidden units (the Hopfield ↔ RBM map) add /rbm/hidden_sigma float32 [n_hidden], σ_j > 0.
 // and a model trained on standardised data stores the training set's statistics:
 //   /rbm/standardize_mean, /rbm/standardize_scale  float32 [n_visible]  (io/standardize.hpp)
 // Files without these datasets (all binary models, older files) load unchanged.

@@ -1,21 +1,20 @@
 #pragma once
-// Restricted Boltzmann machine with run-time unit types on each layer.
+// Restricted Boltzmann machine with run-time unit types on each layer (rbm/units.hpp: every unit
+// type is a policy with self-energy U, coupling statistic t, conditional mean/sample and
+// log-partition; Gaussian units carry a per-unit σ):
 //
-//   E(v,h) = −aᵀv − bᵀh − vᵀWh                       (a: visible bias, b: hidden bias,
-//                                                     W: [n_visible, n_hidden])
+//   E(v,h) = Σ_i U_i(v_i) + Σ_j U_j(h_j) − t(v)ᵀ W t(h)
+//     binary units: U(x) = −c x, t(x) = x, so E = −aᵀv − bᵀh − vᵀWh (a: visible bias, b: hidden
+//     bias, W: [n_visible, n_hidden]; Hinton 2010, "A Practical Guide to Training RBMs", §16.1)
+//     Gaussian units: U(x) = (x − c)²/(2σ²), t(x) = x/σ² (Cho, Raiko & Ilin 2011, eq. 3, for
+//     visible units; the same form on the hidden side gives the Hopfield ↔ RBM map of Barra et
+//     al. 2012 with σ = 1, c = 0)
 //   p(v,h) = e^{−E(v,h)} / Z
-//   F(v)   = −aᵀv − Σ_j log Σ_{h_j} e^{h_j (b_j + W_{:j}ᵀ v)}     so that p(v) = e^{−F(v)} / Z
-//   F(h)   = −bᵀh − Σ_i log Σ_{v_i} e^{v_i (a_i + W_{i:} h)}       so that p(h) = e^{−F(h)} / Z
-// (Hinton 2010, "A Practical Guide to Training RBMs", §16.1; Smolensky 1986.)
-//
-// Gaussian visible units (real-valued data), Cho, Raiko & Ilin (2011), "Improved learning of
-// Gaussian-Bernoulli restricted Boltzmann machines", eq. (3), with σ_i > 0 per visible unit:
-//   E(v,h) = Σ_i (v_i − a_i)²/(2σ_i²) − bᵀh − Σ_ij (v_i/σ_i²) W_ij h_j
-//   p(v_i | h) = N(a_i + W_{i:} h, σ_i²),   hidden field φ_h = b + Wᵀ(v/σ²)
-//   F(v)   = Σ_i (v_i − a_i)²/(2σ_i²) − Σ_j log Σ_{h_j} e^{h_j (b_j + Σ_i W_ij v_i/σ_i²)}
-//   F(h)   = −bᵀh − Σ_i [((a_i + W_{i:} h)² − a_i²)/(2σ_i²) + ½ log(2π σ_i²)]
-// (F(h) is the closed-form Gaussian integral over v; derivation in docs/gaussian.md). p(v) is a
-// density: log p(v) is in nats per unit volume of v. Hidden units stay Bernoulli or spin.
+//   F(v)   = Σ_i U_i(v_i) − Σ_j log_partition_j(φ_j),  φ_h = b + Wᵀ t(v)   so that p(v) = e^{−F(v)}/Z
+//   F(h)   = Σ_j U_j(h_j) − Σ_i log_partition_i(φ_i),  φ_v = a + W t(h)
+// with log_partition the closed-form sum (integral) over one unit (units.hpp; derivation of the
+// Gaussian case in docs/gaussian.md). For Gaussian units p is a density: log p is in nats per unit
+// volume.
 //
 // Storage and sampling are float32; free energies are returned in float64. Batches are
 // row-major, one sample per row.
@@ -37,6 +36,9 @@ class Rbm {
   Index n_hidden() const { return weights_.cols(); }
   UnitType visible_type() const { return visible_type_; }
   UnitType hidden_type() const { return hidden_type_; }
+  // Both layers have finitely many states (Bernoulli or spin): what enumeration-, pseudo-
+  // likelihood- and tempering-based tools need.
+  bool binary() const;
 
   MatrixF& weights() { return weights_; }
   const MatrixF& weights() const { return weights_; }
@@ -47,9 +49,18 @@ class Rbm {
   // σ_i of Gaussian visible units (all ones, and unused, for binary visible units).
   VectorF& visible_sigma() { return visible_sigma_; }
   const VectorF& visible_sigma() const { return visible_sigma_; }
-  // Whether training updates σ (through log σ, docs/gaussian.md); false: σ stays fixed.
+  // σ_j of Gaussian hidden units (all ones, and unused, for binary hidden units).
+  VectorF& hidden_sigma() { return hidden_sigma_; }
+  const VectorF& hidden_sigma() const { return hidden_sigma_; }
+  // Whether training updates the visible σ (through log σ, docs/gaussian.md); false: σ stays
+  // fixed. Hidden σ are never trained.
   bool learn_sigma() const { return learn_sigma_; }
   void set_learn_sigma(bool learn) { learn_sigma_ = learn; }
+
+  // The unit policies of each layer with their parameters (units.hpp): dispatch(visible_units(),
+  // hidden_units(), f) runs f with the policy objects.
+  LayerUnits visible_units() const { return {visible_type_, visible_bias_.data(), visible_sigma_.data()}; }
+  LayerUnits hidden_units() const { return {hidden_type_, hidden_bias_.data(), hidden_sigma_.data()}; }
 
   // Optional connectivity mask M [n_visible, n_hidden], entries 0 or 1 (locally connected,
   // "Kadanoff" RBMs; docs/vrg-tools.md): W_ij is held at exactly 0 where M_ij = 0, by
@@ -62,10 +73,10 @@ class Rbm {
   // W ← W ∘ M (nothing without a mask).
   void apply_mask();
 
-  // Hinton (2010) §8: W ~ N(0, weight_std²), hidden bias 0, visible bias log(p/(1−p)) with p the
-  // data's mean activity (Bernoulli) or a = atanh(m) with m the mean spin (spin); p is clipped
-  // to [1e-3, 1−1e-3]. Gaussian: a = the data's column means (σ is left as set). Without data
-  // the visible bias is 0.
+  // Hinton (2010) §8: W ~ N(0, weight_std²), hidden bias 0, and the visible bias of the
+  // independent-unit model that matches the data's column means m (initial_bias in units.hpp:
+  // log(p/(1−p)) Bernoulli, atanh(m) spin, m Gaussian; m clipped 1e-3 inside the binary range,
+  // σ left as set). Without data the visible bias is 0.
   void initialize(Rng& rng, const MatrixF* data = nullptr, float weight_std = 0.01f);
 
   // E(v,h) for one configuration, in float64.
@@ -75,21 +86,25 @@ class Rbm {
   // F(h) for each row of H.
   VectorD free_energy_hidden(const MatrixF& H) const;
 
-  // φ_h = V W + 1 bᵀ and φ_v = H Wᵀ + 1 aᵀ (Gaussian visible: φ_h = (V/σ²) W + 1 bᵀ, and φ_v is
-  // the conditional mean a + W h).
+  // φ_h = t(V) W + 1 bᵀ and φ_v = t(H) Wᵀ + 1 aᵀ (t the coupling statistic: the identity for
+  // binary units, x/σ² for Gaussian ones, whose field is their conditional mean).
   void hidden_field(const MatrixF& V, MatrixF& field) const;
   void visible_field(const MatrixF& H, MatrixF& field) const;
   // E[h | v] and E[v | h] row by row (σ(φ) for Bernoulli, tanh φ for spin, φ for Gaussian).
+  // Also the coupling statistic t(x) of a batch of one layer's states (units.hpp).
   void hidden_mean(const MatrixF& V, MatrixF& mean) const;
   void visible_mean(const MatrixF& H, MatrixF& mean) const;
+  MatrixF visible_statistic(const MatrixF& V) const;
+  MatrixF hidden_statistic(const MatrixF& H) const;
   // Draws h ~ p(h | v) (resp. v ~ p(v | h)) for each row; optionally also returns the means.
-  // Gaussian v: v_i = φ_i + σ_i ξ with ξ = Rng::normal(), drawn row-major.
+  // Gaussian units: x = φ + σ ξ with ξ = Rng::normal(), drawn row-major.
   void sample_hidden(const MatrixF& V, MatrixF& H, Rng& rng, MatrixF* mean = nullptr) const;
   void sample_visible(const MatrixF& H, MatrixF& V, Rng& rng, MatrixF* mean = nullptr) const;
   // `steps` rounds of block Gibbs sampling v → h → v, in place; H holds the last hidden sample.
   void gibbs(MatrixF& V, MatrixF& H, int steps, Rng& rng) const;
 
-  // Throws Error if shapes disagree, any parameter is not finite, or a Gaussian σ is not > 0.
+  // Throws Error if shapes disagree, any parameter is not finite, a Gaussian σ is not > 0, or both
+  // layers are Gaussian (E is then unbounded below for large W: not a distribution).
   void validate() const;
   // Throws FileError(source, ...) naming the first row/column whose value is not a state of the
   // visible unit type (Gaussian: not finite), or the wrong number of columns.
@@ -101,6 +116,7 @@ class Rbm {
   VectorF hidden_bias_;
   MatrixF mask_;  // empty: fully connected
   VectorF visible_sigma_;
+  VectorF hidden_sigma_;
   bool learn_sigma_ = false;
   UnitType visible_type_ = UnitType::bernoulli;
   UnitType hidden_type_ = UnitType::bernoulli;

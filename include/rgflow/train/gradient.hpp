@@ -2,10 +2,13 @@
 // Gradient estimators for the mean log-likelihood of a mini-batch, apart from the model and the
 // optimizer (STYLE.md: an estimator takes (const Rbm&, batch, Rng&)).
 //
-// For E(v,h) = −aᵀv − bᵀh − vᵀWh the exact gradient of ⟨log p(v)⟩ over a batch B is
-//   ∂/∂W = ⟨v E[h|v]ᵀ⟩_B − ⟨v hᵀ⟩_model,  ∂/∂a = ⟨v⟩_B − ⟨v⟩_model,  ∂/∂b = ⟨E[h|v]⟩_B − ⟨h⟩_model
-// (Hinton 2010 §2, written here for any binary unit type). The positive (data) phase is
-// exact; estimators differ in how they approximate the negative (model) phase.
+// For E(v,h) = Σ U(v) + Σ U(h) − t(v)ᵀ W t(h) (rbm/rbm.hpp) the exact gradient of ⟨log p(v)⟩ over
+// a batch B is ⟨S⟩_B − ⟨S⟩_model for the sufficient statistics S = ∂(−E)/∂θ:
+//   S_W = t(v) t(h)ᵀ,  S_a = s(v),  S_b = s(h),  S_log σ (Gaussian visible units, units.hpp)
+// with s the bias statistic (binary units: the state itself, so ∂/∂W = ⟨v E[h|v]ᵀ⟩_B − ⟨v hᵀ⟩_model;
+// Hinton 2010 §2). Every statistic is linear in h, so h is replaced by E[h|v] on both sides
+// (Rao-Blackwellisation). The positive (data) phase is exact; estimators differ in how they
+// approximate the negative (model) phase.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -15,9 +18,14 @@
 #include "rgflow/core/types.hpp"
 #include "rgflow/rbm/rbm.hpp"
 #include "rgflow/train/config.hpp"
-#include "rgflow/train/tempering.hpp"
+#include "rgflow/sample/tempering.hpp"
 
 namespace rgflow::train {
+
+// The tempering sampler (sample/tempering.hpp) as the PT estimator uses it.
+using sample::geometric_ladder;
+using sample::ParallelTempering;
+using sample::TemperingState;
 
 // An ascent direction for the mean log-likelihood (add it, scaled, to the parameters).
 struct Gradient {
@@ -29,7 +37,7 @@ struct Gradient {
   // (Hinton §11), whose penalty needs the hidden activity and the inputs of the hidden units.
   VectorF batch_visible_mean;
   VectorF batch_hidden_mean;
-  // Gaussian visible units with a learned σ: ∂/∂log σ_i (train/gaussian_gradient.hpp); empty
+  // Gaussian visible units with a learned σ: ∂/∂log σ_i (units.hpp log_sigma_statistic); empty
   // otherwise.
   VectorF d_log_sigma;
 
@@ -71,10 +79,26 @@ class GradientEstimator {
   MatrixF empty_;
 };
 
-// The positive phase shared by all estimators: E[h|v] of the batch, ⟨v E[h|v]ᵀ⟩_B into grad.dW,
-// ⟨v⟩_B into grad.da and grad.batch_visible_mean, ⟨E[h|v]⟩_B into grad.db and
-// grad.batch_hidden_mean. The caller then subtracts the negative phase.
+// The mean over rows of the sufficient statistics S(v, E[h|v]) above, given visible states V and
+// the hidden conditional means H: weights ⟨t(v) t(h)ᵀ⟩, visible ⟨s(v)⟩, hidden ⟨s(h)⟩, and (when
+// `log_sigma` and the visible units are Gaussian, else empty) ⟨∂(−E)/∂log σ⟩.
+struct MeanStatistics {
+  MatrixF weights;
+  VectorF visible;
+  VectorF hidden;
+  VectorF log_sigma;
+};
+void mean_statistics(const Rbm& rbm, const MatrixF& visible, const MatrixF& hidden_mean,
+                     bool log_sigma, MeanStatistics& out);
+
+// The positive phase shared by all estimators: E[h|v] of the batch into hidden_mean, the batch's
+// mean statistics into grad.dW, grad.da, grad.db (and grad.d_log_sigma for a learned σ), ⟨v⟩_B into
+// grad.batch_visible_mean and ⟨E[h|v]⟩_B into grad.batch_hidden_mean. The caller then subtracts
+// the negative phase.
 void positive_phase(const Rbm& rbm, const MatrixF& batch, MatrixF& hidden_mean, Gradient& grad);
+// grad −= the mean statistics of the negative-phase states (V, E[h|V]).
+void subtract_negative_phase(const Rbm& rbm, const MatrixF& visible, const MatrixF& hidden_mean,
+                             Gradient& grad);
 
 // CD-k (Hinton 2002) and PCD-k (Tieleman 2008) in one code path: PCD = CD whose negative chains
 // persist between updates. The negative phase runs `steps` rounds of block Gibbs sampling
@@ -127,11 +151,10 @@ class ContrastiveDivergence final : public GradientEstimator {
 };
 
 // EMF / TAP training (Gabrié, Tramel & Krzakala 2015; docs/tap.md): the model term is
-// ∂ log Z_TAP/∂θ at magnetisations refined by `iterations` damped sweeps per update (persistent
-// particles or restarted at the batch). Bernoulli / spin visible units: estimate::tap_sweeps and
-// tap_negative_phase. Gaussian visible units (docs/gaussian.md §4): estimate::gaussian_tap_sweeps
-// and gaussian_tap_negative_phase, with dW, da divided by σ_i² as add_gaussian_visible_terms does,
-// and with a learned σ d_log_sigma = ⟨∂(−E)/∂log σ⟩_data − ∂ log Z_TAP/∂log σ (order 3 = order 2).
+// ∂ log Z_TAP/∂θ (estimate::tap_negative_phase, in the units of mean_statistics) at magnetisations
+// refined by `iterations` damped sweeps per update (estimate::tap_sweeps; persistent particles or
+// restarted at the batch), for every unit type (Gaussian visible units: docs/gaussian.md §4, with
+// a learned σ d_log_sigma = ⟨∂(−E)/∂log σ⟩_data − ∂ log Z_TAP/∂log σ; order 3 = order 2).
 class TapEstimator final : public GradientEstimator {
  public:
   TapEstimator(int order, int iterations, double damping, bool persistent, Index chains = 0);

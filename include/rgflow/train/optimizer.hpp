@@ -52,4 +52,12 @@ class Sgd {
   VectorF hidden_activity_;
 };
 
+// σ update of learned Gaussian visible units, plain gradient ascent on z = log σ (no momentum, so
+// the optimizer state, and hence checkpoints, need nothing new):
+//   z_i ← z_i + ε g_i,  with the step clipped to |ε g_i| ≤ 0.1 and σ_i floored at kMinSigma
+// (σ enters the energy through 1/σ², so one large step could collapse a unit's variance).
+// No-op unless rbm.learn_sigma() is set and g is non-empty.
+inline constexpr float kMinSigma = 1e-3f;
+void step_log_sigma(Rbm& rbm, const Gradient& grad, float learning_rate);
+
 }  // namespace rgflow::train

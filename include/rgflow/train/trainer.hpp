@@ -13,17 +13,19 @@
 #include "rgflow/rbm/rbm.hpp"
 #include "rgflow/stats/result.hpp"
 #include "rgflow/train/config.hpp"
-#include "rgflow/train/tempering.hpp"
+#include "rgflow/sample/tempering.hpp"
 
 namespace rgflow::train {
 
+// Every monitor that is an estimate carries its standard error over the monitor rows.
 struct EpochStats {
   int epoch = 0;                        // 1-based index of the epoch just finished
-  double reconstruction_error = 0.0;    // mean squared error of v vs E[v|h], h ~ p(h|v), per unit
+  stats::Result reconstruction_error;   // mean squared error of v vs E[v|h], h ~ p(h|v), per unit
   stats::Result pseudo_log_likelihood;  // mean over monitor rows of the training set
-  double free_energy_train = 0.0;       // mean F(v) over monitor rows of the training set
-  std::optional<double> free_energy_validation;  // same on validation rows, when given
-  std::optional<double> free_energy_gap;         // validation − train (grows when overfitting)
+  stats::Result free_energy_train;      // mean F(v) over monitor rows of the training set
+  std::optional<stats::Result> free_energy_validation;  // same on validation rows, when given
+  std::optional<stats::Result> free_energy_gap;  // validation − train (grows when overfitting);
+                                                 // errors of the two means in quadrature
   float momentum = 0.0f;
   double seconds = 0.0;                 // wall time of the epoch (informational only)
 };
@@ -43,7 +45,7 @@ struct Checkpoint {
   MatrixF persistent_chains;      // PCD negative chains (empty for CD); TAP: visible
                                   // magnetisations; PT: all replicas [K·C, n_visible]
   MatrixF persistent_hidden;      // TAP: hidden magnetisations (empty otherwise)
-  std::optional<TemperingState> tempering;  // PT: ladder and swap counters (replicas above)
+  std::optional<sample::TemperingState> tempering;  // PT: ladder and swap counters (replicas above)
   VectorF hidden_activity;        // running mean activity q for the sparsity target (may be empty)
 };
 
