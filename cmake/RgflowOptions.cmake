@@ -21,7 +21,7 @@ endif()
 # rgflow_add_test(NAME SOURCES... [LABELS l...]) — one GoogleTest executable registered with CTest.
 # The file name picks the component library it links (so a test builds only what it needs):
 #   test_io_*  → rgflow_io, test_estimate_* → rgflow_estimate, test_train_* → rgflow_train,
-#   test_ising_* / test_stats_* → rgflow_ising, test_rg_* → rgflow_rg,
+#   test_ising_* / test_stats_* → rgflow_ising, test_rg_* → rgflow_rg, test_run_* → rgflow_run,
 #   test_vrg_* → rgflow_vrg, anything else → rgflow_core.
 function(rgflow_add_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LABELS" ${ARGN})
@@ -36,6 +36,8 @@ function(rgflow_add_test name)
     set(lib rgflow_ising)
   elseif(name MATCHES "^test_rg_")
     set(lib rgflow_rg)
+  elseif(name MATCHES "^test_run_")
+    set(lib rgflow_run)
   elseif(name MATCHES "^test_vrg_")
     set(lib rgflow_vrg)
   endif()

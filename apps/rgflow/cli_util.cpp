@@ -126,11 +126,7 @@ void check_data(const Rbm& rbm, const MatrixF& data, const std::string& path) {
   }
 }
 
-nlohmann::json to_json(const stats::Result& r) {
-  nlohmann::json j{{"mean", r.mean}, {"error", r.error}};
-  if (r.n > 0) j["n"] = r.n;
-  return j;
-}
+nlohmann::json to_json(const stats::Result& r) { return r; }  // stats::to_json
 
 void print_json(const nlohmann::json& j) {
   std::fputs(j.dump(2).c_str(), stdout);

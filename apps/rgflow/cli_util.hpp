@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "rgflow/core/error.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/rbm/rbm.hpp"
 #include "rgflow/stats/result.hpp"
@@ -30,6 +31,19 @@ std::map<std::string, std::string> provenance();
 // path's extension (case-insensitive).
 void check_output_path(const std::string& path, std::initializer_list<const char*> extensions = {});
 bool has_extension(const std::string& path, const char* extension);
+
+// Runs f(); a library Error (which names the quantity, never a flag) is rethrown as
+// "FLAG: message", so the user sees which option to change. FileErrors pass unchanged.
+template <class F>
+decltype(auto) with_flag(const char* flag, F&& f) {
+  try {
+    return f();
+  } catch (const FileError&) {
+    throw;
+  } catch (const Error& e) {
+    throw Error(std::string(flag) + ": " + e.what());
+  }
+}
 
 // Throws Error("OPTION VALUE: ...") unless lo <= value <= hi.
 void check_range(const char* option, std::int64_t value, std::int64_t lo, std::int64_t hi);

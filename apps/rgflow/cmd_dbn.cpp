@@ -141,8 +141,8 @@ void run_dbn_train(const DbnTrainCliOptions& o) {
         ++epochs_done;
         progress.epoch_done(epochs_done, fmt::format("layer {}/{} epoch {}: recon {:.4f}  F(train) {:.3f}",
                                                      p.layer + 1, p.n_layers, p.stats.epoch,
-                                                     p.stats.reconstruction_error,
-                                                     p.stats.free_energy_train));
+                                                     p.stats.reconstruction_error.mean,
+                                                     p.stats.free_energy_train.mean));
         epochs_json.push_back({{"layer", p.layer},
                                {"epoch", p.stats.epoch},
                                {"reconstruction_error", p.stats.reconstruction_error},

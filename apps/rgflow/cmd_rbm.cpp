@@ -1,7 +1,7 @@
-// rgflow rbm train | logz | loglik | sample | filters
+// rgflow rbm train | logz | loglik | sample | filters: options in, one call into the service
+// layer (run/rbm.hpp), results out. No estimator, sampler or training loop lives here.
 #include <fmt/format.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -16,37 +16,19 @@
 #include "interrupt.hpp"
 #include "progress.hpp"
 #include "rgflow/core/error.hpp"
-#include "rgflow/core/rng.hpp"
-#include "rgflow/estimate/ais.hpp"
-#include "rgflow/estimate/exact.hpp"
-#include "rgflow/estimate/tap.hpp"
-#include "rgflow/estimate/tap_gaussian.hpp"
-#include "rgflow/io/dataset.hpp"
+#include "rgflow/estimate/log_partition.hpp"
 #include "rgflow/io/model.hpp"
-#include "rgflow/io/standardize.hpp"
 #include "rgflow/io/png.hpp"
-#include "rgflow/rbm/rbm.hpp"
 #include "rgflow/rg/local_mask.hpp"
-#include "rgflow/train/config.hpp"
+#include "rgflow/run/rbm.hpp"
 #include "rgflow/train/monitor_log.hpp"
-#include "rgflow/train/tempering.hpp"
-#include "rgflow/train/trainer.hpp"
 
 namespace rgflow::cli {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-// Rng stream ids used by the CLI itself (the trainer uses its own, derived from the same seed).
-constexpr std::uint64_t kValidationSplitStream = 0x53504c4954;  // "SPLIT"
+// Seed offset of the stochastic binarization of a separate validation file.
 constexpr std::uint64_t kBinarizeValidationSeedOffset = 1;
-
-// ---------------------------------------------------------------------------------------------
-// rbm train
 
 struct TrainOptions {
   std::string data;
@@ -101,57 +83,6 @@ struct TrainOptions {
   std::vector<CLI::Option*> gaussian_options;
 };
 
-nlohmann::json epoch_json(const train::EpochStats& s) {
-  nlohmann::json j;
-  train::to_json(j, s);
-  return j;
-}
-
-std::string epoch_summary(const train::EpochStats& s) {
-  std::string line = fmt::format("recon {:.4f}", s.reconstruction_error);
-  if (!std::isnan(s.pseudo_log_likelihood.mean)) {  // none for Gaussian visible units
-    line += fmt::format("  PLL {:.3f} ± {:.3f}", s.pseudo_log_likelihood.mean,
-                        s.pseudo_log_likelihood.error);
-  }
-  line += fmt::format("  F(train) {:.3f}", s.free_energy_train);
-  if (s.free_energy_validation) line += fmt::format("  F(valid) {:.3f}", *s.free_energy_validation);
-  if (s.free_energy_gap) line += fmt::format("  gap {:+.3f}", *s.free_energy_gap);
-  return line;
-}
-
-// Splits off a random `fraction` of the rows (a seeded permutation) as validation data.
-void split_validation(MatrixF& data, double fraction, std::uint64_t seed, MatrixF& validation,
-                      const std::string& path) {
-  const Index n = data.rows();
-  const auto n_val = static_cast<Index>(std::llround(fraction * static_cast<double>(n)));
-  if (n_val < 1 || n_val >= n) {
-    throw FileError(path, fmt::format("--validation {} leaves {} of {} rows for validation; need "
-                                      "at least one row on each side",
-                                      fraction, n_val, n));
-  }
-  std::vector<Index> perm(static_cast<std::size_t>(n));
-  for (Index i = 0; i < n; ++i) perm[static_cast<std::size_t>(i)] = i;
-  Rng rng(seed, kValidationSplitStream);
-  for (Index i = n - 1; i > 0; --i) {
-    const auto j = static_cast<Index>(rng.below(static_cast<std::uint64_t>(i) + 1));
-    std::swap(perm[static_cast<std::size_t>(i)], perm[static_cast<std::size_t>(j)]);
-  }
-  // Validation rows: the first n_val of the permutation, kept in their file order.
-  std::vector<bool> is_val(static_cast<std::size_t>(n), false);
-  for (Index i = 0; i < n_val; ++i)
-    is_val[static_cast<std::size_t>(perm[static_cast<std::size_t>(i)])] = true;
-  MatrixF train(n - n_val, data.cols());
-  validation.resize(n_val, data.cols());
-  Index t = 0, v = 0;
-  for (Index r = 0; r < n; ++r) {
-    if (is_val[static_cast<std::size_t>(r)])
-      validation.row(v++) = data.row(r);
-    else
-      train.row(t++) = data.row(r);
-  }
-  data.swap(train);
-}
-
 std::optional<double> parse_fraction(const std::string& s) {
   try {
     std::size_t used = 0;
@@ -162,26 +93,12 @@ std::optional<double> parse_fraction(const std::string& s) {
   return std::nullopt;
 }
 
-// Every training parameter as a string attribute (so that h5py shows them one by one), plus the
-// whole configuration as JSON.
-std::map<std::string, std::string> config_attributes(const train::TrainConfig& config) {
-  std::map<std::string, std::string> attrs = provenance();
-  nlohmann::json j = config;
-  for (const auto& [key, value] : j.items()) {
-    attrs[key] = value.is_string() ? value.get<std::string>() : value.dump();
-  }
-  attrs["train_config"] = j.dump();
-  return attrs;
-}
-
 void run_train(TrainOptions& o) {
-  const auto t0 = Clock::now();
   check_range("--threads", std::int64_t{o.train_threads}, 0, 1024);
   if (o.train_threads > 0) omp_set_num_threads(o.train_threads);
   check_output_path(o.output, {".h5", ".hdf5"});
   if (!o.log.empty()) check_output_path(o.log, {".csv", ".jsonl"});
-  if (o.checkpoint_every < 0)
-    throw Error(fmt::format("--checkpoint-every {}: must be >= 0", o.checkpoint_every));
+  if (o.checkpoint_every < 0) throw Error(fmt::format("--checkpoint-every {}: must be >= 0", o.checkpoint_every));
   if (o.checkpoint_every > 0 && o.checkpoint_file.empty()) {
     std::string base = o.output;
     for (const char* ext : {".h5", ".hdf5"}) {
@@ -191,32 +108,21 @@ void run_train(TrainOptions& o) {
   }
   if (!o.checkpoint_file.empty()) check_output_path(o.checkpoint_file, {".h5", ".hdf5"});
 
-  // Model shape and configuration: from the options, or from the checkpoint when resuming.
-  std::optional<train::Checkpoint> checkpoint;
-  train::TrainConfig config;
+  run::TrainRequest req;
   UnitType visible_type{};
-  UnitType hidden_type{};
   if (!o.resume.empty()) {
     for (const CLI::Option* opt : o.model_options) {
       if (opt->count() > 0) {
-        throw Error(
-            fmt::format("{}: cannot be changed when resuming; the checkpoint {} holds the "
-                        "model and training parameters (only --epochs may be raised)",
-                        opt->get_name(), o.resume));
+        throw Error(fmt::format("{}: cannot be changed when resuming; the checkpoint {} holds the "
+                                "model and training parameters (only --epochs may be raised)",
+                                opt->get_name(), o.resume));
       }
     }
-    checkpoint = train::load_checkpoint(o.resume);
-    config = checkpoint->config;
-    if (o.epochs_option != nullptr && o.epochs_option->count() > 0) {
-      if (o.epochs < checkpoint->epochs_done) {
-        throw FileError(o.resume, fmt::format("--epochs {} is less than the {} epochs already done",
-                                              o.epochs, checkpoint->epochs_done));
-      }
-      config.epochs = o.epochs;
-      checkpoint->config.epochs = o.epochs;
-    }
-    visible_type = checkpoint->rbm.visible_type();
-    hidden_type = checkpoint->rbm.hidden_type();
+    req.resume = train::load_checkpoint(o.resume);
+    req.resume_source = o.resume;
+    if (o.epochs_option != nullptr && o.epochs_option->count() > 0) req.resume_epochs = o.epochs;
+    visible_type = req.resume->rbm.visible_type();
+    req.config = req.resume->config;
   } else {
     if (o.hidden == 0) throw Error("--hidden is required (number of hidden units)");
     check_range("--hidden", o.hidden, 1, kMaxMatrixElements);
@@ -226,192 +132,135 @@ void run_train(TrainOptions& o) {
     check_range("--learning-rate", o.learning_rate, 0.0, 1e6);
     check_range("--l1", o.l1, 0.0, 1e6);
     check_range("--l2", o.l2, 0.0, 1e6);
-    visible_type = parse_unit_type(o.visible_type);
-    hidden_type = parse_unit_type(o.hidden_type);
-    config.method = train::parse_method(o.method);
-    config.steps = o.steps;
     check_range("--tap-iterations", std::int64_t{o.tap_iterations}, 1, 1'000'000);
     check_range("--tap-damping", o.tap_damping, 0.0, 0.999999);
     check_range("--tap-chains", o.tap_chains, 0, kMaxMatrixElements);
     check_range("--replicas", std::int64_t{o.replicas}, 2, 10'000);
     check_range("--pt-beta-min", o.pt_beta_min, 1e-6, 0.999999);
-    config.tap_iterations = o.tap_iterations;
-    config.tap_damping = static_cast<float>(o.tap_damping);
-    config.tap_persistent = o.tap_persistent;
-    config.tap_chains = o.tap_chains;
-    config.pt_replicas = o.replicas;
-    config.pt_beta_min = static_cast<float>(o.pt_beta_min);
-    config.pt_adaptive = o.pt_adaptive;
-    config.pcd_hidden_state = o.pcd_state == "hidden";
-    config.epochs = o.epochs;
-    config.batch_size = o.batch_size;
-    config.learning_rate = static_cast<float>(o.learning_rate);
+    visible_type = parse_unit_type(o.visible_type);
+    train::TrainConfig& c = req.config;
+    c.method = train::parse_method(o.method);
+    c.steps = o.steps;
+    c.tap_iterations = o.tap_iterations;
+    c.tap_damping = static_cast<float>(o.tap_damping);
+    c.tap_persistent = o.tap_persistent;
+    c.tap_chains = o.tap_chains;
+    c.pt_replicas = o.replicas;
+    c.pt_beta_min = static_cast<float>(o.pt_beta_min);
+    c.pt_adaptive = o.pt_adaptive;
+    c.pcd_hidden_state = o.pcd_state == "hidden";
+    c.epochs = o.epochs;
+    c.batch_size = o.batch_size;
+    c.learning_rate = static_cast<float>(o.learning_rate);
     if (o.learning_rate_final) {
       check_range("--learning-rate-final", *o.learning_rate_final, 1e-12, 1e6);
-      config.learning_rate_final = static_cast<float>(*o.learning_rate_final);
+      c.learning_rate_final = static_cast<float>(*o.learning_rate_final);
     }
     if (o.momentum) {
       check_range("--momentum", *o.momentum, 0.0, 0.999999);
-      config.momentum_initial = config.momentum_final = static_cast<float>(*o.momentum);
+      c.momentum_initial = c.momentum_final = static_cast<float>(*o.momentum);
     }
-    config.l1 = static_cast<float>(o.l1);
-    config.l2 = static_cast<float>(o.l2);
+    c.l1 = static_cast<float>(o.l1);
+    c.l2 = static_cast<float>(o.l2);
     if (o.sparsity_target) {
       check_range("--sparsity-target", *o.sparsity_target, 1e-6, 1.0 - 1e-6);
-      config.sparsity_target = static_cast<float>(*o.sparsity_target);
-      config.sparsity_cost = static_cast<float>(o.sparsity_cost);
+      c.sparsity_target = static_cast<float>(*o.sparsity_target);
+      c.sparsity_cost = static_cast<float>(o.sparsity_cost);
     }
-    config.seed = o.seed;
-    config.validate();
+    c.seed = o.seed;
+    c.validate();
+    req.model.hidden = o.hidden;
+    req.model.visible = visible_type;
+    req.model.hidden_type = parse_unit_type(o.hidden_type);
+    req.model.sigma = o.sigma;
+    req.model.learn_sigma = o.learn_sigma;
+    req.model.mask = o.mask;
+    req.model.lattice = o.lattice;
+    if (!o.mask.empty()) {
+      if (o.lattice < 1) throw Error("--mask needs --lattice L");
+      with_flag("--mask", [&] { return rg::parse_block_mask(o.mask); });
+    }
   }
-
   // Gaussian options make sense only with gaussian visible units.
   if (visible_type != UnitType::gaussian) {
     for (const CLI::Option* opt : o.gaussian_options) {
-      if (opt->count() > 0) {
-        throw Error(fmt::format("{}: only for --visible-type gaussian", opt->get_name()));
-      }
+      if (opt->count() > 0) throw Error(fmt::format("{}: only for --visible-type gaussian", opt->get_name()));
     }
-  } else if (!checkpoint) {
+  } else if (!req.resume) {
     check_range("--sigma", o.sigma, 1e-3, 1e6);
   }
+  req.model.standardize = o.standardize;
+  if (o.standardize) check_range("--standardize-floor", o.standardize_floor, 0.0, 1.0);
+  req.model.standardize_floor = o.standardize_floor;
 
   // Data (the seed of a resumed run is the checkpoint's, so stochastic binarization and the
   // validation split come out the same).
-  MatrixF data = load_data(o.data, o.data_options, visible_type, config.seed);
-  MatrixF validation;
-  std::string validation_source;
+  req.data = load_data(o.data, o.data_options, visible_type, req.config.seed);
+  req.data_source = o.data;
   if (!o.validation.empty()) {
     if (const auto fraction = parse_fraction(o.validation)) {
       if (!(*fraction > 0.0 && *fraction < 1.0)) {
-        throw Error(fmt::format("--validation {}: a fraction must be in (0, 1), or give a file",
-                                o.validation));
+        throw Error(fmt::format("--validation {}: a fraction must be in (0, 1), or give a file", o.validation));
       }
-      split_validation(data, *fraction, config.seed, validation, o.data);
-      validation_source = fmt::format("{} of {}", o.validation, o.data);
+      req.validation_fraction = *fraction;
     } else {
-      validation = load_data(o.validation, o.data_options, visible_type,
-                             config.seed + kBinarizeValidationSeedOffset);
-      validation_source = o.validation;
+      req.validation = load_data(o.validation, o.data_options, visible_type,
+                                 req.config.seed + kBinarizeValidationSeedOffset);
+      req.validation_source = o.validation;
     }
   }
-
-  const Index n_visible = checkpoint ? checkpoint->rbm.n_visible() : data.cols();
-  const Index n_hidden = checkpoint ? checkpoint->rbm.n_hidden() : o.hidden;
-  if (n_visible > kMaxMatrixElements / n_hidden) {
-    throw Error(fmt::format("--hidden {}: a {} x {} weight matrix is too large (limit {} weights)",
-                            n_hidden, n_visible, n_hidden, kMaxMatrixElements));
-  }
-  if (checkpoint && data.cols() != n_visible) {
-    throw FileError(o.data, fmt::format("data have {} columns but the checkpoint {} has {} visible "
-                                        "units",
-                                        data.cols(), o.resume, n_visible));
-  }
-  Rbm rbm = checkpoint ? checkpoint->rbm : Rbm(n_visible, n_hidden, visible_type, hidden_type);
-  if (!checkpoint && visible_type == UnitType::gaussian) {
-    rbm.visible_sigma().setConstant(static_cast<float>(o.sigma));
-    rbm.set_learn_sigma(o.learn_sigma);
-  }
-  if (!checkpoint && !o.mask.empty()) {
-    if (o.lattice < 1) throw Error("--mask needs --lattice L");
-    const rg::Lattice lattice = Index{o.lattice} * o.lattice == n_visible ? rg::Lattice::square(o.lattice)
-                                : o.lattice == n_visible               ? rg::Lattice::chain(o.lattice)
-                                                                       : rg::Lattice{};
-    if (lattice.lx == 0) {
-      throw FileError(o.data, fmt::format("--lattice {}: the data have {} columns, neither {} nor {}",
-                                          o.lattice, n_visible, Index{o.lattice} * o.lattice, o.lattice));
+  {
+    // The model spec first (a mask that does not fit the lattice is the error to report), then
+    // the unit type's validity check with the CLI's hints on fixing the data.
+    if (!req.resume && !o.mask.empty()) {
+      run::ModelSpec any = req.model;
+      any.hidden = 0;
+      const Index units = run::build_model(any, req.data.cols(), o.data).n_hidden();
+      if (units != o.hidden) {
+        throw Error(fmt::format("--mask {} on this lattice makes {} hidden units; pass --hidden {}",
+                                o.mask, units, units));
+      }
     }
-    MatrixF mask = rg::block_mask(lattice, rg::parse_block_mask(o.mask));
-    if (mask.cols() != n_hidden) {
-      throw Error(fmt::format("--mask {} on this lattice makes {} hidden units; pass --hidden {}",
-                              o.mask, mask.cols(), mask.cols()));
-    }
-    rbm.set_mask(std::move(mask));
+    const Rbm shaped = req.resume ? req.resume->rbm : run::build_model(req.model, req.data.cols(), o.data);
+    check_data(shaped, req.data, o.data);
+    if (req.validation.rows() > 0) check_data(shaped, req.validation, o.validation);
   }
-  check_data(rbm, data, o.data);
-  if (validation.rows() > 0) {
-    check_data(rbm, validation, o.validation.empty() ? o.data : o.validation);
-  }
-  // Standardisation with the training rows' statistics, applied to train and validation rows.
-  std::optional<io::Standardization> standardization;
-  if (o.standardize) {
-    check_range("--standardize-floor", o.standardize_floor, 0.0, 1.0);
-    standardization = io::fit_standardization(data, o.standardize_floor);
-    io::apply_standardization(*standardization, data);
-    if (validation.rows() > 0) io::apply_standardization(*standardization, validation);
-  }
-  if (data.rows() < 1) throw FileError(o.data, "no training rows");
-
-  const MatrixF* validation_ptr = validation.rows() > 0 ? &validation : nullptr;
-  std::unique_ptr<train::Trainer> trainer =
-      checkpoint ? std::make_unique<train::Trainer>(rbm, *checkpoint, data, validation_ptr)
-                 : std::make_unique<train::Trainer>(rbm, config, data, validation_ptr);
+  req.data_attributes = {{"binarize", o.data_options.binarize},
+                         {"threshold", fmt::format("{}", o.data_options.threshold)},
+                         {"to_spins", o.data_options.to_spins ? "true" : "false"}};
+  req.checkpoint_every = o.checkpoint_every;
+  req.checkpoint_path = o.checkpoint_file;
 
   // The monitor log streams one line per epoch (tail -f); a resumed run appends to it.
   std::optional<train::MonitorLog> log;
-  if (!o.log.empty()) log.emplace(o.log, checkpoint.has_value());
-  Progress progress(o.quiet, trainer->epochs_done() + 1, trainer->config().epochs);
-  progress.message(fmt::format(
-      "rgflow rbm train: {} rows x {} visible ({}), {} hidden ({}), {}-{}, {} epochs, batch {}, "
-      "lr {}, seed {}{}",
-      data.rows(), n_visible, to_string(rbm.visible_type()), n_hidden, to_string(rbm.hidden_type()),
-      train::to_string(trainer->config().method), trainer->config().steps, trainer->config().epochs,
-      trainer->config().batch_size, trainer->config().learning_rate, trainer->config().seed,
-      checkpoint ? fmt::format(", resuming after epoch {}", checkpoint->epochs_done) : ""));
-
-  std::optional<train::EpochStats> last;
-  nlohmann::json epochs = nlohmann::json::array();
-  while (!trainer->finished()) {
-    const int epoch = trainer->epochs_done() + 1;
-    train::EpochStats s =
-        trainer->run_epoch([&](Index done, Index total) { progress.batch(epoch, done, total); });
-    progress.epoch_done(s.epoch, epoch_summary(s));
+  if (!o.log.empty()) log.emplace(o.log, req.resume.has_value());
+  const int first_epoch = req.resume ? req.resume->epochs_done + 1 : 1;
+  const int total = req.resume && req.resume_epochs ? *req.resume_epochs : req.config.epochs;
+  Progress progress(o.quiet, first_epoch, total);
+  run::TrainCallbacks callbacks;
+  callbacks.on_start = [&](const std::string& line) { progress.message("rgflow rbm train: " + line); };
+  callbacks.on_batch = [&](int epoch, Index done, Index n) { progress.batch(epoch, done, n); };
+  callbacks.on_epoch = [&](const train::EpochStats& s) {
+    progress.epoch_done(s.epoch, run::epoch_summary(s));
     if (log) log->write(s);
-    epochs.push_back(epoch_json(s));
-    last = s;
-    if (o.checkpoint_every > 0 && trainer->epochs_done() % o.checkpoint_every == 0) {
-      train::save_checkpoint(o.checkpoint_file, trainer->checkpoint());
-    }
+  };
+  callbacks.stop = stop_poll();
+  run::TrainRun result;
+  {
+    const InterruptScope interrupts;  // Ctrl-C: Cancelled, no model file, exit 130 (main)
+    result = run::train_rbm(req, callbacks);
   }
-
-  std::map<std::string, std::string> attrs = config_attributes(trainer->config());
-  attrs["data"] = o.data;
-  attrs["training_rows"] = std::to_string(data.rows());
-  attrs["validation"] = validation_source;
-  attrs["binarize"] = o.data_options.binarize;
-  attrs["threshold"] = fmt::format("{}", o.data_options.threshold);
-  attrs["to_spins"] = o.data_options.to_spins ? "true" : "false";
-  if (!o.mask.empty()) {
-    attrs["mask"] = o.mask;
-    attrs["lattice"] = std::to_string(o.lattice);
-  }
-  attrs["epochs_done"] = std::to_string(trainer->epochs_done());
-  if (checkpoint) attrs["resumed_from"] = o.resume;
-  if (rbm.visible_type() == UnitType::gaussian) {
-    attrs["standardize"] = o.standardize ? "true" : "false";
-    if (o.standardize) attrs["standardize_floor"] = fmt::format("{}", o.standardize_floor);
-    if (!checkpoint) attrs["sigma_initial"] = fmt::format("{}", o.sigma);
-  }
-  io::save_rbm(o.output, rbm, attrs, standardization ? &*standardization : nullptr);
-
-  const double seconds = seconds_since(t0);
+  run::Attributes attrs = result.attributes;
+  for (const auto& [k, v] : provenance()) attrs[k] = v;
+  io::save_rbm(o.output, result.rbm, attrs,
+               result.standardization ? &*result.standardization : nullptr);
   if (o.json) {
-    nlohmann::json j{{"model", o.output},
-                     {"n_visible", rbm.n_visible()},
-                     {"n_hidden", rbm.n_hidden()},
-                     {"visible_type", std::string(to_string(rbm.visible_type()))},
-                     {"hidden_type", std::string(to_string(rbm.hidden_type()))},
-                     {"training_rows", data.rows()},
-                     {"validation_rows", validation.rows()},
-                     {"config", trainer->config()},
-                     {"epochs_done", trainer->epochs_done()},
-                     {"epochs", epochs},
-                     {"final", last ? epoch_json(*last) : nlohmann::json(nullptr)},
-                     {"time", {{"seconds", seconds}}}};
+    nlohmann::json j = result;
+    j["model"] = o.output;
     print_json(j);
   } else {
-    fmt::print("wrote {} ({} x {} RBM, {} epochs, {:.1f} s)\n", o.output, rbm.n_visible(),
-               rbm.n_hidden(), trainer->epochs_done(), seconds);
+    fmt::print("wrote {} ({} x {} RBM, {} epochs, {:.1f} s)\n", o.output, result.rbm.n_visible(),
+               result.rbm.n_hidden(), result.epochs_done, result.seconds);
   }
 }
 
@@ -551,20 +400,6 @@ void add_train(CLI::App& rbm) {
 // ---------------------------------------------------------------------------------------------
 // rbm logz / loglik
 
-void check_exact_possible(const Rbm& rbm, const std::string& path) {
-  // Gaussian visible units: the hidden layer is enumerated, v integrated in closed form.
-  if (rbm.visible_type() == UnitType::gaussian && rbm.n_hidden() > estimate::kMaxExactUnits) {
-    throw FileError(path, fmt::format("exact log Z of a gaussian model enumerates the hidden layer, "
-                                      "at most {} units; this model has {}",
-                                      estimate::kMaxExactUnits, rbm.n_hidden()));
-  }
-  if (std::min(rbm.n_visible(), rbm.n_hidden()) > estimate::kMaxExactUnits) {
-    throw FileError(path, fmt::format("exact enumeration needs a layer of at most {} units; this "
-                                      "model is {} x {}",
-                                      estimate::kMaxExactUnits, rbm.n_visible(), rbm.n_hidden()));
-  }
-}
-
 nlohmann::json model_json(const std::string& path, const Rbm& rbm) {
   return {{"path", path},
           {"n_visible", rbm.n_visible()},
@@ -573,7 +408,7 @@ nlohmann::json model_json(const std::string& path, const Rbm& rbm) {
           {"hidden_type", std::string(to_string(rbm.hidden_type()))}};
 }
 
-// The log Z estimators shared by `rbm logz` and `rbm loglik`.
+// The estimator options shared by `rbm logz` and `rbm loglik` (estimate/log_partition.hpp).
 struct EstimatorOptions {
   std::string method = "exact";
   int threads = 0;
@@ -603,103 +438,28 @@ struct EstimatorOptions {
     cmd.add_option("--threads", threads, "Threads (0: OpenMP default; results do not depend on it)")
         ->capture_default_str();
   }
+
+  // The library's options, with each range checked against the flag that sets it.
+  estimate::LogZOptions options() const {
+    check_range("--chains", std::int64_t{chains}, 2, 1000000);
+    check_range("--betas", betas, 0, 100000000);
+    if (betas == 1) throw Error("--betas: at least 2 temperatures (0: default schedule)");
+    check_range("--tap-iterations", std::int64_t{tap_iterations}, 1, 100000000);
+    check_range("--tap-damping", tap_damping, 0.0, 0.999999);
+    check_range("--threads", std::int64_t{threads}, 0, 1024);
+    estimate::LogZOptions o;
+    o.method = estimate::parse_log_z_method(method);
+    o.ais.chains = chains;
+    o.ais.seed = seed;
+    o.ais.threads = threads;
+    if (betas > 0) o.ais.betas = estimate::linear_ais_schedule(static_cast<std::size_t>(betas));
+    o.tap.max_iterations = tap_iterations;
+    o.tap.damping = tap_damping;
+    o.threads = threads;
+    o.stop = stop_poll();
+    return o;
+  }
 };
-
-struct LogzEstimate {
-  stats::Result log_z;
-  nlohmann::json details = nlohmann::json::object();
-};
-
-// log Z of `rbm` by the chosen method. `data` (may be null) fits AIS's base-rate model, starts
-// reverse AIS chains and seeds the TAP fixed-point search.
-LogzEstimate estimate_log_z(const Rbm& rbm, const std::string& model_path,
-                            const EstimatorOptions& o, const MatrixF* data) {
-  LogzEstimate out;
-  if (o.method == "exact") {
-    check_exact_possible(rbm, model_path);
-    out.log_z = stats::Result::exact(
-        estimate::exact_log_partition(rbm, estimate::EnumerateLayer::automatic, o.threads,
-                                      stop_poll()));
-    return out;
-  }
-  if (o.method == "ais" || o.method == "reverse-ais") {
-    check_range("--chains", std::int64_t{o.chains}, 2, 1000000);
-    check_range("--betas", o.betas, 0, 100000000);
-    if (o.betas == 1) throw Error("--betas: at least 2 temperatures (0: default schedule)");
-    estimate::AisOptions ais;
-    ais.chains = o.chains;
-    ais.seed = o.seed;
-    ais.threads = o.threads;
-    ais.stop = stop_poll();
-    if (o.betas > 0) ais.betas = estimate::linear_ais_schedule(static_cast<std::size_t>(o.betas));
-    // Base model: the data's visible marginals when data are given, else the uniform model.
-    const Rbm base = data != nullptr ? estimate::base_rate_model(rbm, *data)
-                                     : Rbm(rbm.n_visible(), 1, rbm.visible_type(), rbm.hidden_type());
-    estimate::AisResult r;
-    if (o.method == "ais") {
-      r = estimate::ais_log_partition(rbm, base, ais);
-    } else {
-      if (data == nullptr) {
-        throw Error("--method reverse-ais starts its chains from data rows: pass --data FILE");
-      }
-      r = estimate::reverse_ais_log_partition(rbm, base, *data, ais);
-    }
-    out.log_z = r.log_z;
-    out.details = {{"log_z_lower_3sigma", r.log_z_lower3},
-                   {"log_z_upper_3sigma", r.log_z_upper3},
-                   {"effective_sample_size", r.effective_sample_size},
-                   {"chains", r.chains},
-                   {"temperatures", r.n_betas},
-                   {"base", data == nullptr ? "uniform"
-                            : rbm.visible_type() == UnitType::gaussian
-                                ? "gaussian: data column means, sd max(data sd, sigma)"
-                                : "data visible marginals"},
-                   {"seed", o.seed}};
-    return out;
-  }
-  // tap1 | tap2 | tap3
-  estimate::TapOptions tap;
-  tap.order = o.method.back() - '0';
-  check_range("--tap-iterations", std::int64_t{o.tap_iterations}, 1, 100000000);
-  check_range("--tap-damping", o.tap_damping, 0.0, 0.999999);
-  tap.max_iterations = o.tap_iterations;
-  tap.damping = o.tap_damping;
-  tap.stop = stop_poll();
-  MatrixF starts;
-  if (data != nullptr) starts = data->topRows(std::min<Index>(data->rows(), 20));
-  if (rbm.visible_type() == UnitType::gaussian) {
-    // docs/gaussian.md §4: order 3 equals order 2 (Gaussian units have no third cumulant).
-    out.log_z =
-        estimate::gaussian_tap_log_partition(rbm, tap, data != nullptr ? &starts : nullptr);
-    out.details = {{"order", tap.order},
-                   {"approximation", tap.order == 1
-                                         ? "naive mean field (a lower bound on log Z)"
-                                         : "Gaussian-visible TAP expansion (order 3 = order 2; "
-                                           "neither bound); the error bar does not cover "
-                                           "truncation"}};
-    return out;
-  }
-  out.log_z = estimate::tap_log_partition(rbm, tap, data != nullptr ? &starts : nullptr);
-  out.details = {{"order", tap.order},
-                 {"approximation", tap.order == 1 ? "naive mean field (a lower bound on log Z)"
-                                                   : "TAP expansion (neither bound); the error "
-                                                     "bar does not cover truncation"}};
-  return out;
-}
-
-// Models trained with --standardize store the training rows' statistics: data given to logz and
-// loglik are mapped with them. Returns log |∂x'/∂x| (0 without a stored standardisation).
-double standardize_like_model(const std::string& model_path, const Rbm& rbm, MatrixF& data,
-                              nlohmann::json* info) {
-  const std::optional<io::Standardization> s = io::load_standardization(model_path, rbm.n_visible());
-  if (!s) return 0.0;
-  io::apply_standardization(*s, data);
-  const double log_jacobian = io::standardization_log_jacobian(*s);
-  if (info != nullptr) {
-    *info = {{"applied", true}, {"log_jacobian", log_jacobian}, {"source", "model file"}};
-  }
-  return log_jacobian;
-}
 
 struct LogzOptions {
   std::string model;
@@ -710,33 +470,30 @@ struct LogzOptions {
 };
 
 void run_logz(const LogzOptions& o) {
-  const Rbm rbm = io::load_rbm(o.model);
+  const estimate::LogZOptions options = o.estimator.options();
+  if (options.method == estimate::LogZMethod::reverse_ais && o.data.empty()) {
+    throw Error("--method reverse-ais starts its chains from data rows: pass --data FILE");
+  }
+  const run::Model model = run::load_model(o.model);
   MatrixF data;
   if (!o.data.empty()) {
-    data = load_data(o.data, o.data_options, rbm.visible_type(), o.estimator.seed);
-    check_data(rbm, data, o.data);
-    standardize_like_model(o.model, rbm, data, nullptr);
+    data = load_data(o.data, o.data_options, model.rbm.visible_type(), o.estimator.seed);
+    check_data(model.rbm, data, o.data);
   }
-  const auto t0 = Clock::now();
-  LogzEstimate est;
+  run::LogZRun r;
   {
     const InterruptScope interrupts;  // Ctrl-C: Cancelled, nothing printed, exit 130 (main)
-    est = estimate_log_z(rbm, o.model, o.estimator, o.data.empty() ? nullptr : &data);
+    r = run::log_partition(model, options, o.data.empty() ? nullptr : &data);
     throw_if_cancelled();
   }
-  const double seconds = seconds_since(t0);
   if (o.json) {
-    nlohmann::json j = {{"log_z", to_json(est.log_z)},
-                        {"method", o.estimator.method},
-                        {"units", "nats"},
-                        {"model", model_json(o.model, rbm)},
-                        {"time", {{"seconds", seconds}}}};
-    if (!est.details.empty()) j["details"] = est.details;
+    nlohmann::json j = r;
+    j["model"] = model_json(o.model, model.rbm);
     if (!o.data.empty()) j["data"] = o.data;
     print_json(j);
   } else {
-    fmt::print("log Z = {:.10g} ± {:.2g} ({}, nats; {:.3f} s)\n", est.log_z.mean, est.log_z.error,
-               o.estimator.method, seconds);
+    fmt::print("log Z = {:.10g} ± {:.2g} ({}, nats; {:.3f} s)\n", r.estimate.log_z.mean,
+               r.estimate.log_z.error, estimate::to_string(r.estimate.method), r.seconds);
   }
 }
 
@@ -761,45 +518,28 @@ struct LoglikOptions {
 };
 
 void run_loglik(const LoglikOptions& o) {
-  const Rbm rbm = io::load_rbm(o.model);
-  MatrixF data = load_data(o.data, o.data_options, rbm.visible_type(), o.estimator.seed);
-  check_data(rbm, data, o.data);
-  nlohmann::json standardization = nullptr;
-  const double log_jacobian = standardize_like_model(o.model, rbm, data, &standardization);
-  const bool density = rbm.visible_type() == UnitType::gaussian;
-  const auto t0 = Clock::now();
-  LogzEstimate est;
+  const estimate::LogZOptions options = o.estimator.options();
+  const run::Model model = run::load_model(o.model);
+  const MatrixF data = load_data(o.data, o.data_options, model.rbm.visible_type(), o.estimator.seed);
+  check_data(model.rbm, data, o.data);
+  run::LikelihoodRun r;
   {
     const InterruptScope interrupts;  // Ctrl-C: Cancelled, nothing printed, exit 130 (main)
-    est = estimate_log_z(rbm, o.model, o.estimator, &data);
+    r = run::log_likelihood(model, data, options);
     throw_if_cancelled();
   }
-  // log p(v) = −F(v) − log Z; the error adds the spread over rows and the error of log Z.
-  // Standardised models: log p(x) = log p(x') + log |∂x'/∂x|, the density of the data as given.
-  stats::Result ll = estimate::mean_log_likelihood(rbm, data, est.log_z.mean);
-  ll.mean += log_jacobian;
-  ll.error = std::hypot(ll.error, est.log_z.error);
-  const double seconds = seconds_since(t0);
   if (o.json) {
-    nlohmann::json j = {{"log_likelihood", to_json(ll)},
-                        {"log_z", to_json(est.log_z)},
-                        {"method", o.estimator.method},
-                        {"units", density ? "nats per sample (log of a probability density "
-                                            "over R^n_visible, in the data file's units)"
-                                          : "nats per sample"},
-                        {"samples", data.rows()},
-                        {"model", model_json(o.model, rbm)},
-                        {"data", o.data},
-                        {"time", {{"seconds", seconds}}}};
-    if (!est.details.empty()) j["details"] = est.details;
-    if (!standardization.is_null()) j["standardization"] = standardization;
+    nlohmann::json j = r;
+    j["model"] = model_json(o.model, model.rbm);
+    j["data"] = o.data;
     print_json(j);
   } else {
-    fmt::print(
-        "log-likelihood = {:.6f} ± {:.6f} nats per sample{} ({} samples; log Z = {:.10g} ± {:.2g}, "
-        "{}; {:.3f} s)\n",
-        ll.mean, ll.error, density ? " (continuous density)" : "", data.rows(), est.log_z.mean,
-        est.log_z.error, o.estimator.method, seconds);
+    fmt::print("log-likelihood = {:.6f} ± {:.6f} nats per sample{} ({} samples; log Z = {:.10g} ± "
+               "{:.2g}, {}; {:.3f} s)\n",
+               r.log_likelihood.mean, r.log_likelihood.error,
+               r.density ? " (continuous density)" : "", r.samples, r.log_z.estimate.log_z.mean,
+               r.log_z.estimate.log_z.error, estimate::to_string(r.log_z.estimate.method),
+               r.log_z.seconds);
   }
 }
 
@@ -830,116 +570,45 @@ struct SampleOptions {
   bool json = false;
 };
 
-std::optional<Index> square_side(Index n) {
-  const auto s = static_cast<Index>(std::llround(std::sqrt(static_cast<double>(n))));
-  if (s * s == n) return s;
-  return std::nullopt;
-}
-
 void run_sample(const SampleOptions& o) {
   check_output_path(o.output, {".h5", ".hdf5", ".png"});
   check_range("--samples", o.samples, 1, kMaxMatrixElements);
   check_range("--gibbs-steps", o.gibbs_steps, 0, 100'000'000);
-  const Rbm rbm = io::load_rbm(o.model);
-  const Index n = o.samples;
-  if (n > kMaxMatrixElements / std::max(rbm.n_visible(), rbm.n_hidden())) {
+  const run::Model model = run::load_model(o.model);
+  const Index width = std::max(model.rbm.n_visible(), model.rbm.n_hidden());
+  if (o.samples > kMaxMatrixElements / width) {
     throw Error(fmt::format("--samples {}: {} samples of {} units are too many (limit {} values)",
-                            n, n, std::max(rbm.n_visible(), rbm.n_hidden()), kMaxMatrixElements));
+                            o.samples, o.samples, width, kMaxMatrixElements));
   }
-  const auto t0 = Clock::now();
-  // Chains start from uniformly random visible states and run `gibbs_steps` rounds v→h→v.
-  Rng rng(o.seed, 0);
-  MatrixF v(n, rbm.n_visible());
-  const bool gaussian = rbm.visible_type() == UnitType::gaussian;
-  if (gaussian) {
-    // Gaussian visible units: v ~ N(a, σ²), the model with W = 0.
-    for (Index r = 0; r < n; ++r) {
-      for (Index i = 0; i < v.cols(); ++i) {
-        v(r, i) = rbm.visible_bias()[i] + rbm.visible_sigma()[i] * static_cast<float>(rng.normal());
-      }
-    }
-  } else {
-    dispatch(rbm.visible_type(), [&](auto u) {
-      using U = decltype(u);
-      for (Index i = 0; i < v.size(); ++i) v.data()[i] = U::state(static_cast<int>(rng() & 1u));
-    });
-  }
-  std::vector<double> pt_acceptance;
-  std::vector<double> pt_betas;
-  if (o.method == "pt") {
-    // Every replica of chain c starts at chain c's random state; the β = 1 replicas are output.
+  sample::ChainOptions options;
+  options.samples = o.samples;
+  options.gibbs_steps = o.gibbs_steps;
+  options.seed = o.seed;
+  options.method = sample::parse_chain_method(o.method);
+  if (options.method == sample::ChainMethod::tempering) {
     check_range("--replicas", std::int64_t{o.replicas}, 2, 10'000);
     check_range("--pt-beta-min", o.pt_beta_min, 1e-6, 0.999999);
-    if (n > kMaxMatrixElements / o.replicas / std::max(rbm.n_visible(), rbm.n_hidden())) {
-      throw Error(fmt::format("--samples {} x --replicas {}: too many states", n, o.replicas));
-    }
-    train::ParallelTempering pt(train::geometric_ladder(o.replicas, o.pt_beta_min));
-    pt.reset(v);
-    pt.run(rbm, static_cast<int>(o.gibbs_steps), rng);
-    v = pt.cold_states();
-    pt_acceptance = pt.acceptance();
-    pt_betas = pt.state().betas;
-  } else {
-    MatrixF h;
-    rbm.gibbs(v, h, static_cast<int>(o.gibbs_steps), rng);
-  }
-
-  std::map<std::string, std::string> attrs = provenance();
-  attrs["model"] = o.model;
-  attrs["seed"] = std::to_string(o.seed);
-  attrs["samples"] = std::to_string(o.samples);
-  attrs["gibbs_steps"] = std::to_string(o.gibbs_steps);
-  attrs["algorithm"] = o.method == "pt" ? "rbm-parallel-tempering" : "rbm-block-gibbs";
-  if (o.method == "pt") {
-    attrs["replicas"] = std::to_string(o.replicas);
-    attrs["pt_beta_min"] = fmt::format("{}", o.pt_beta_min);
-    attrs["pt_betas"] = nlohmann::json(pt_betas).dump();
-    attrs["pt_swap_acceptance"] = nlohmann::json(pt_acceptance).dump();
-  }
-  attrs["initial_state"] = gaussian ? "normal(visible_bias, visible_sigma^2)" : "uniform";
-  attrs["visible_type"] = std::string(to_string(rbm.visible_type()));
-  if (gaussian) {
-    // A model trained on standardised data: samples are mapped back to the data's units.
-    if (const auto st = io::load_standardization(o.model, rbm.n_visible())) {
-      for (Index r = 0; r < v.rows(); ++r) {
-        v.row(r) = v.row(r).cwiseProduct(st->scale.transpose()) + st->mean.transpose();
-      }
-      attrs["standardization"] = "inverted (samples in the training data's units)";
+    if (o.samples > kMaxMatrixElements / o.replicas / width) {
+      throw Error(fmt::format("--samples {} x --replicas {}: too many states", o.samples, o.replicas));
     }
   }
-  const auto side = square_side(rbm.n_visible());
-  if (has_extension(o.output, ".png")) {
-    const bool spin = rbm.visible_type() == UnitType::spin;
-    float lo = spin ? -1.0f : 0.0f;
-    float hi = 1.0f;
-    if (gaussian) {  // real values: the samples' own range
-      lo = v.minCoeff();
-      hi = std::max(v.maxCoeff(), lo + 1e-6f);
-    }
-    io::write_png_mosaic(o.output, v, side ? *side : 1, side ? *side : rbm.n_visible(), false,
-                         lo, hi);
-  } else {
-    const bool lattice = side && rbm.visible_type() == UnitType::spin;
-    io::save_dataset(o.output, v, attrs, lattice ? side : std::nullopt);
+  options.replicas = o.replicas;
+  options.beta_min = o.pt_beta_min;
+  options.stop = stop_poll();
+  run::SampleRun r;
+  {
+    const InterruptScope interrupts;  // Ctrl-C: Cancelled, no output file, exit 130 (main)
+    r = run::sample(model, options);
   }
-  const double seconds = seconds_since(t0);
+  run::save_samples(o.output, model, r, provenance());
   if (o.json) {
-    nlohmann::json j{{"output", o.output},
-                     {"samples", o.samples},
-                     {"gibbs_steps", o.gibbs_steps},
-                     {"seed", o.seed},
-                     {"method", o.method},
-                     {"model", model_json(o.model, rbm)},
-                     {"time", {{"seconds", seconds}}}};
-    if (o.method == "pt") {
-      j["replicas"] = o.replicas;
-      j["pt_betas"] = pt_betas;
-      j["pt_swap_acceptance"] = pt_acceptance;
-    }
+    nlohmann::json j = r;
+    j["output"] = o.output;
+    j["model"] = model_json(o.model, model.rbm);
     print_json(j);
   } else {
     fmt::print("wrote {} ({} samples, {} Gibbs steps, seed {}; {:.2f} s)\n", o.output, o.samples,
-               o.gibbs_steps, o.seed, seconds);
+               o.gibbs_steps, o.seed, r.seconds);
   }
 }
 

@@ -86,8 +86,8 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.history_.append((layer, stats))
         if self.verbose:
             print(f"[DBN] layer {layer + 1}/{n_layers} epoch {stats['epoch']}: reconstruction "
-                  f"error {stats['reconstruction_error']:.4f}, F(train) "
-                  f"{stats['free_energy_train']:.3f}")
+                  f"error {stats['reconstruction_error']['mean']:.4f}, F(train) "
+                  f"{stats['free_energy_train']['mean']:.3f}")
 
     def fit(self, X, y=None):
         """Greedy layer-wise training on X [n_samples, n_features]. Returns self."""

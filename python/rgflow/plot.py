@@ -59,17 +59,21 @@ def training_curves(history, *, title=None):
         raise ValueError("no epochs to plot")
     epoch = np.arange(1, len(history) + 1)
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
-    axes[0].plot(epoch, [h["reconstruction_error"] for h in history], marker="o")
+    def estimate(key):
+        values = [h.get(key) for h in history]
+        return ([np.nan if v is None else v["mean"] for v in values],
+                [0.0 if v is None or v["error"] is None else v["error"] for v in values])
+
+    axes[0].errorbar(epoch, *estimate("reconstruction_error"), marker="o")
     axes[0].set_ylabel("reconstruction error")
     pll = [h["pseudo_log_likelihood"] for h in history]
     # None where there is no pseudo-likelihood (Gaussian visible units): a gap in the curve.
     axes[1].errorbar(epoch, [np.nan if p is None else p["mean"] for p in pll],
                      yerr=[0.0 if p is None else p["error"] for p in pll], marker="o")
     axes[1].set_ylabel("pseudo-log-likelihood (nats)")
-    axes[2].plot(epoch, [h["free_energy_train"] for h in history], marker="o", label="train")
+    axes[2].errorbar(epoch, *estimate("free_energy_train"), marker="o", label="train")
     if history[0].get("free_energy_validation") is not None:
-        axes[2].plot(epoch, [h["free_energy_validation"] for h in history], marker="s",
-                     label="validation")
+        axes[2].errorbar(epoch, *estimate("free_energy_validation"), marker="s", label="validation")
     axes[2].set_ylabel("mean free energy")
     axes[2].legend()
     for ax in axes:

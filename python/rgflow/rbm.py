@@ -81,13 +81,6 @@ def _row_flip_index(X32, n_features, key):
     return (h % np.uint64(n_features)).astype(np.intp)
 
 
-def _log_partition_of(unit_type):
-    """log sum_x e^{x phi} of one hidden unit: softplus (Bernoulli) or log 2cosh (spin)."""
-    if unit_type == "spin":
-        return lambda phi: np.abs(phi) + np.log1p(np.exp(-2.0 * np.abs(phi)))
-    return lambda phi: np.logaddexp(0.0, phi)
-
-
 def gaussian_supported():
     """Whether the C++ core trains and evaluates RBMs with Gaussian visible units."""
     try:
@@ -154,9 +147,9 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             if self.verbose:
                 pll = stats["pseudo_log_likelihood"]  # None for Gaussian visible units
                 pll = "n/a" if pll is None else f"{pll['mean']:.2f}"
+                # scikit-learn's line, so that its log parsers read ours.
                 print(f"[{type(self).__name__}] Iteration {stats['epoch']}, pseudo-likelihood = "
-                      f"{pll}, reconstruction error = {stats['reconstruction_error']:.4f}, "
-                      f"time = {time.time() - start:.2f}s", file=sys.stdout)
+                      f"{pll}, time = {time.time() - start:.2f}s", file=sys.stdout)
         self.n_iter_ = trainer.epochs_done
         self._train_state = trainer.checkpoint()
 
@@ -218,15 +211,6 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         h = self.rbm_.hidden_mean(X32)
         return h.astype(X.dtype, copy=False)
 
-    def _flip(self, X32, index):
-        flipped = X32.copy()
-        rows = np.arange(X32.shape[0])
-        if self._visible_type == "spin":
-            flipped[rows, index] = -flipped[rows, index]
-        else:
-            flipped[rows, index] = 1.0 - flipped[rows, index]
-        return flipped
-
     @available_if(lambda self: self._visible_type != "gaussian")
     def score_samples(self, X):
         """Stochastic pseudo-log-likelihood per row, as scikit-learn's:
@@ -235,19 +219,10 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         with it; averaged over rows it estimates sum_i log p(v_i | v_-i)."""
         X, X32 = self._input(X)
         index = _row_flip_index(X32, X32.shape[1], self.seed_)
-        rows = np.arange(X32.shape[0])
-        # F(v~) - F(v) = -a_i d - sum_j [L(phi_j + d W_ij) - L(phi_j)], d = v~_i - v_i, in float64
-        # (no cancellation between two float32 free energies; a row's value does not depend on
-        # the other rows, as scikit-learn's estimator checks demand).
-        W = np.asarray(self.rbm_.weights, dtype=np.float64)
-        V = X32.astype(np.float64)
-        delta = (self._flip(X32, index)[rows, index] - X32[rows, index]).astype(np.float64)
-        field = V @ W + np.asarray(self.rbm_.hidden_bias, dtype=np.float64)
-        flipped = field + delta[:, None] * W[index]
-        log_partition = _log_partition_of(self.hidden_type)
-        diff = (-np.asarray(self.rbm_.visible_bias, dtype=np.float64)[index] * delta
-                - (log_partition(flipped) - log_partition(field)).sum(axis=1))
-        return -X32.shape[1] * np.logaddexp(0.0, -diff)
+        # F(v~) - F(v) term by term in float64 (no cancellation between two float32 free energies;
+        # a row's value does not depend on the other rows, as scikit-learn's estimator checks
+        # demand): the C++ core's pseudo_log_likelihood_rows.
+        return _core.pseudo_log_likelihood_rows(self.rbm_, X32, index.tolist(), False)
 
     def gibbs(self, v):
         """One block-Gibbs step v -> h -> v from the rows of v; returns the sampled visible

@@ -8,6 +8,7 @@
 #include "rgflow/estimate/ais.hpp"
 #include "rgflow/estimate/exact.hpp"
 #include "rgflow/estimate/free_energy_flow.hpp"
+#include "rgflow/estimate/log_partition.hpp"
 #include "rgflow/estimate/pseudo_likelihood.hpp"
 #include "rgflow/estimate/tap.hpp"
 
@@ -181,6 +182,16 @@ void bind_estimate(py::module_& m) {
         py::arg("rbm"), py::arg("order") = 2, py::arg("max_iterations") = 200,
         py::arg("damping") = 0.5, py::arg("tolerance") = 1e-10, py::arg("starts") = py::none());
 
+  m.def("pseudo_log_likelihood_rows",
+        [](const Rbm& rbm, const FloatArray& x, const std::vector<Index>& flip_index,
+           bool require_states) {
+          const MatrixF data = to_matrix(x, "data");
+          return from_vector(without_gil(
+              [&] { return estimate::pseudo_log_likelihood_rows(rbm, data, flip_index, require_states); }));
+        },
+        py::arg("rbm"), py::arg("data"), py::arg("flip_index"), py::arg("require_states") = true,
+        "n_visible * log sigmoid(F(v~) - F(v)) per row, v~ = the row with unit flip_index[r] "
+        "flipped (float64)");
   m.def("pseudo_log_likelihood",
         [](const Rbm& rbm, const FloatArray& x, Rng& rng) {
           const MatrixF data = to_matrix(x, "data");
@@ -188,53 +199,31 @@ void bind_estimate(py::module_& m) {
         },
         py::arg("rbm"), py::arg("data"), py::arg("rng"));
 
-  // The CLI's `rbm logz --method` choices, with the same defaults and the same base model, so a
-  // result here equals `rgflow rbm logz MODEL --method M --seed S ...` bit for bit.
+  // The CLI's `rbm logz --method` choices through the same library call
+  // (estimate::estimate_log_partition), so a result here equals `rgflow rbm logz MODEL --method M
+  // --seed S ...` bit for bit.
   m.def("log_partition",
         [](const Rbm& rbm, const std::string& method, const std::optional<FloatArray>& x, int chains,
            const py::object& betas, std::uint64_t seed, int threads, int tap_iterations,
            double tap_damping) {
           std::optional<MatrixF> data;
           if (x) data = to_matrix(*x, "data");
-          const MatrixF* d = data ? &*data : nullptr;
-          py::dict details;
-          if (method == "exact") {
-            return py::make_tuple(stats::Result::exact(without_gil([&] {
-                                    return estimate::exact_log_partition(
-                                        rbm, estimate::EnumerateLayer::automatic, threads,
-                                        python_stop_poll());
-                                  })),
-                                  details);
+          estimate::LogZOptions o;
+          o.method = estimate::parse_log_z_method(method);
+          o.ais = ais_options(chains, betas, seed, threads);
+          o.tap.max_iterations = tap_iterations;
+          o.tap.damping = tap_damping;
+          o.threads = threads;
+          o.stop = python_stop_poll();
+          if (data) rbm.check_visible_data(*data, "data");
+          const estimate::LogZEstimate e =
+              without_gil([&] { return estimate::estimate_log_partition(rbm, o, data ? &*data : nullptr); });
+          py::dict details = from_json(nlohmann::json(e));
+          if (e.ais) {
+            // The full AIS record as well (log weights, RAISE, base and start normalisers).
+            for (auto item : ais_dict(*e.ais)) details[item.first] = item.second;
           }
-          if (method == "ais" || method == "reverse-ais") {
-            if (chains < 2) throw py::value_error("chains: at least 2");
-            const auto o = ais_options(chains, betas, seed, threads);
-            const Rbm base = d != nullptr ? estimate::base_rate_model(rbm, *d)
-                                          : Rbm(rbm.n_visible(), 1, rbm.visible_type(), rbm.hidden_type());
-            if (method == "reverse-ais" && d == nullptr) {
-              throw py::value_error("method 'reverse-ais' starts its chains from data rows: pass data");
-            }
-            const estimate::AisResult r = without_gil([&] {
-              return method == "ais" ? estimate::ais_log_partition(rbm, base, o)
-                                     : estimate::reverse_ais_log_partition(rbm, base, *d, o);
-            });
-            details = ais_dict(r);
-            details["base"] = d != nullptr ? "data visible marginals" : "uniform";
-            details["seed"] = seed;
-            return py::make_tuple(r.log_z, details);
-          }
-          if (method == "tap1" || method == "tap2" || method == "tap3") {
-            const auto o = tap_options(method.back() - '0', tap_iterations, tap_damping, 1e-10);
-            MatrixF starts;
-            if (d != nullptr) starts = d->topRows(std::min<Index>(d->rows(), 20));
-            details["order"] = o.order;
-            return py::make_tuple(without_gil([&] {
-                                    return estimate::tap_log_partition(rbm, o, d != nullptr ? &starts : nullptr);
-                                  }),
-                                  details);
-          }
-          throw py::value_error("method must be one of exact, ais, reverse-ais, tap1, tap2, tap3; got '" +
-                                method + "'");
+          return py::make_tuple(e.log_z, details);
         },
         py::arg("rbm"), py::arg("method") = "exact", py::arg("data") = py::none(),
         py::arg("chains") = 100, py::arg("betas") = py::none(), py::arg("seed") = 0,

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "common.hpp"
+#include "rgflow/sample/chains.hpp"
 #include "rgflow/rbm/rbm.hpp"
 
 namespace rgflow::python {
@@ -212,26 +213,23 @@ void bind_rbm(py::module_& m) {
            py::arg("V"), py::arg("steps"), py::arg("rng"),
            "`steps` rounds of block Gibbs v -> h -> v from the rows of V; returns (V, H)")
       .def("sample",
-           [](const Rbm& r, Index n, std::int64_t gibbs_steps, std::uint64_t seed) {
-             if (n < 1) throw py::value_error("n_samples must be >= 1");
-             if (gibbs_steps < 0) throw py::value_error("gibbs_steps must be >= 0");
-             // As `rgflow rbm sample`: Rng(seed, 0), uniformly random visible states (one word
-             // per unit), then gibbs_steps rounds v -> h -> v.
-             MatrixF v(n, r.n_visible());
-             without_gil([&] {
-               Rng rng(seed, 0);
-               dispatch(r.visible_type(), [&](auto u) {
-                 using U = decltype(u);
-                 for (Index i = 0; i < v.size(); ++i) v.data()[i] = U::state(static_cast<int>(rng() & 1u));
-               });
-               MatrixF h;
-               gibbs_interruptible(r, v, h, gibbs_steps, rng);
-             });
-             return from_matrix(std::move(v));
+           [](const Rbm& r, Index n, std::int64_t gibbs_steps, std::uint64_t seed,
+              const std::string& method, int replicas, double beta_min) {
+             // The sampler of `rgflow rbm sample` (sample/chains.hpp): the same draws.
+             sample::ChainOptions o;
+             o.samples = n;
+             o.gibbs_steps = gibbs_steps;
+             o.seed = seed;
+             o.method = sample::parse_chain_method(method);
+             o.replicas = replicas;
+             o.beta_min = beta_min;
+             o.stop = python_stop_poll();
+             return from_matrix(without_gil([&] { return sample::sample_chains(r, o).visible; }));
            },
            py::arg("n_samples"), py::arg("gibbs_steps"), py::arg("seed") = 0,
-           "n independent chains from uniformly random visible states, `gibbs_steps` rounds "
-           "each; bit-identical to `rgflow rbm sample --seed SEED`")
+           py::arg("method") = "gibbs", py::arg("replicas") = 10, py::arg("beta_min") = 0.1,
+           "n independent chains from random visible states, `gibbs_steps` rounds (or PT steps) "
+           "each; bit-identical to `rgflow rbm sample --seed SEED --method METHOD`")
       .def("copy", [](const Rbm& r) { return Rbm(r); })
       .def("__copy__", [](const Rbm& r) { return Rbm(r); })
       .def("__deepcopy__", [](const Rbm& r, py::dict) { return Rbm(r); }, py::arg("memo"))

@@ -62,14 +62,21 @@ std::unique_ptr<TrainerHandle> make_handle(Rbm& rbm, const FloatArray& train,
   return h;
 }
 
+// The whole checkpoint, sampler state included: TAP's hidden magnetisations and the tempering
+// ladder with its swap counters (entries 9 and 10; pickles of older versions lack them).
 py::tuple checkpoint_state(const train::Checkpoint& c) {
-  MatrixF wv = c.weight_velocity, chains = c.persistent_chains;
+  MatrixF wv = c.weight_velocity, chains = c.persistent_chains, hidden = c.persistent_hidden;
   VectorF av = c.visible_velocity, bv = c.hidden_velocity, q = c.hidden_activity;
+  py::object tempering = py::none();
+  if (c.tempering) {
+    const sample::TemperingState& t = *c.tempering;
+    tempering = py::make_tuple(t.betas, t.attempts, t.accepts, t.adaptations);
+  }
   return py::make_tuple(py::cast(c.rbm), config_dict(c.config), c.epochs_done,
                         py::make_tuple(c.rng.seed, c.rng.stream, c.rng.counter, c.rng.index),
                         from_matrix(std::move(wv)), from_vector(std::move(av)),
                         from_vector(std::move(bv)), from_matrix(std::move(chains)),
-                        from_vector(std::move(q)));
+                        from_vector(std::move(q)), from_matrix(std::move(hidden)), tempering);
 }
 
 train::Checkpoint checkpoint_from_state(const py::tuple& t) {
@@ -89,6 +96,18 @@ train::Checkpoint checkpoint_from_state(const py::tuple& t) {
   c.hidden_velocity = to_vector_f(t[6].cast<FloatArray>(), "checkpoint");
   c.persistent_chains = matrix(t[7]);
   c.hidden_activity = to_vector_f(t[8].cast<FloatArray>(), "checkpoint");
+  if (t.size() > 10) {
+    c.persistent_hidden = matrix(t[9]);
+    if (!t[10].is_none()) {
+      const auto pt = t[10].cast<py::tuple>();
+      sample::TemperingState s;
+      s.betas = pt[0].cast<std::vector<double>>();
+      s.attempts = pt[1].cast<std::vector<std::uint64_t>>();
+      s.accepts = pt[2].cast<std::vector<std::uint64_t>>();
+      s.adaptations = pt[3].cast<std::uint64_t>();
+      c.tempering = std::move(s);
+    }
+  }
   return c;
 }
 

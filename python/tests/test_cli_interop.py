@@ -106,3 +106,75 @@ def test_dbn_same_seed_and_files_shared_with_the_cli(cli, tmp_path):
     for theirs, ours in zip(flow["layers"], mine):
         assert theirs["free_energy"]["mean"] == ours["free_energy"].mean
         assert theirs["log_z"]["mean"] == ours["log_z"].mean
+
+
+# Every estimator, unit-type pairing and training method through the CLI and through Python on the
+# same files and seeds: the same service-layer calls (run/rbm.hpp, estimate/log_partition.hpp), so
+# bit-identical models and numbers.
+PAIRINGS = [("bernoulli", "bernoulli"), ("bernoulli", "spin"), ("spin", "bernoulli"),
+            ("spin", "spin"), ("gaussian", "bernoulli"), ("gaussian", "spin")]
+METHODS = {"cd": {}, "pcd": {}, "pt": {"pt_replicas": 4, "pt_beta_min": 0.3},
+           "tap1": {"tap_iterations": 2}, "tap2": {"tap_iterations": 2}, "tap3": {"tap_iterations": 2}}
+CLI_METHOD_FLAGS = {"pt_replicas": "--replicas", "pt_beta_min": "--pt-beta-min",
+                    "tap_iterations": "--tap-iterations"}
+
+
+def pairing_data(visible, n=160, d=9, seed=21):
+    X = binary_data(n=n, d=d, seed=seed)
+    if visible == "spin":
+        return 2 * X - 1
+    if visible == "gaussian":
+        return X + 0.3 * np.random.default_rng(seed).standard_normal(X.shape).astype(np.float32)
+    return X
+
+
+def estimator_class(visible):
+    return {"bernoulli": rgflow.BernoulliRBM, "spin": rgflow.SpinRBM,
+            "gaussian": rgflow.GaussianRBM}[visible]
+
+
+@pytest.mark.parametrize("visible,hidden", PAIRINGS)
+@pytest.mark.parametrize("method", list(METHODS))
+def test_every_training_method_gives_the_cli_model(cli, tmp_path, visible, hidden, method):
+    if method == "pt" and visible == "gaussian":
+        pytest.skip("parallel tempering is defined for binary units only (sample/tempering.hpp)")
+    X = pairing_data(visible)
+    rgflow.save_dataset(tmp_path / "x.npy", X)
+    extra = METHODS[method]
+    flags = [x for key, value in extra.items() for x in (CLI_METHOD_FLAGS[key], value)]
+    cli("rbm", "train", tmp_path / "x.npy", "--hidden", 4, "--visible-type", visible,
+        "--hidden-type", hidden, "--method", method, "--epochs", 2, "--batch-size", 40,
+        "--learning-rate", 0.02, "--momentum", 0.5, "--seed", 5, "-q", *flags,
+        "-o", tmp_path / "cli.h5")
+    est = estimator_class(visible)(n_components=4, hidden_type=hidden, method=method, n_iter=2,
+                                   batch_size=40, learning_rate=0.02, momentum=0.5,
+                                   random_state=5, train_options=extra).fit(X)
+    est.save(tmp_path / "py.h5")
+    assert_bit_identical(stored(tmp_path / "cli.h5")[0], stored(tmp_path / "py.h5")[0])
+
+
+@pytest.mark.parametrize("visible,hidden", PAIRINGS)
+def test_every_estimator_gives_the_cli_numbers(cli, tmp_path, visible, hidden):
+    X = pairing_data(visible, seed=22)
+    rgflow.save_dataset(tmp_path / "x.npy", X)
+    est = estimator_class(visible)(n_components=5, hidden_type=hidden, n_iter=3, batch_size=40,
+                                   learning_rate=0.02, random_state=7).fit(X)
+    est.save(tmp_path / "m.h5")
+    for method in ["exact", "ais", "reverse-ais", "tap1", "tap2", "tap3"]:
+        out = json.loads(cli("rbm", "logz", tmp_path / "m.h5", "--method", method, "--chains", 8,
+                             "--betas", 150, "--seed", 4, "--tap-iterations", 2000,
+                             "--data", tmp_path / "x.npy", "--json"))
+        mine, details = est.log_partition(method, X, chains=8, betas=150, seed=4,
+                                          tap_iterations=2000, return_details=True)
+        assert (out["log_z"]["mean"], out["log_z"]["error"]) == (mine.mean, mine.error), method
+        assert out["method"] == method
+        if method in ("ais", "reverse-ais"):
+            assert out["details"]["effective_sample_size"] == details["effective_sample_size"]
+    loglik = json.loads(cli("rbm", "loglik", tmp_path / "m.h5", tmp_path / "x.npy", "--json"))
+    ll = est.log_likelihood(X)
+    assert (loglik["log_likelihood"]["mean"], loglik["log_likelihood"]["error"]) == (ll.mean, ll.error)
+    for sampler in ["gibbs"] + (["pt"] if visible != "gaussian" else []):
+        cli("rbm", "sample", tmp_path / "m.h5", "--samples", 5, "--gibbs-steps", 3, "--seed", 9,
+            "--method", sampler, "-o", tmp_path / f"s-{sampler}.h5")
+        np.testing.assert_array_equal(rgflow.load_dataset(tmp_path / f"s-{sampler}.h5"),
+                                      est.rbm_.sample(5, 3, 9, sampler))

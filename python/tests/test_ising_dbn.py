@@ -107,8 +107,8 @@ def test_plots_show_the_model():
     for k, image in enumerate(images):
         np.testing.assert_array_equal(np.asarray(image), est.components_[k].reshape(4, 4))
     curves = rplot.training_curves(est)
-    np.testing.assert_allclose(curves.axes[0].lines[0].get_ydata(),
-                               [h["reconstruction_error"] for h in est.history_])
+    np.testing.assert_allclose(np.asarray(curves.axes[0].lines[0].get_ydata(), dtype=float),
+                               [h["reconstruction_error"]["mean"] for h in est.history_])
 
 
 @pytest.mark.skipif(not rgflow.gaussian_supported(), reason="C++ core without Gaussian units")

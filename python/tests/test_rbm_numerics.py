@@ -179,3 +179,20 @@ def test_bad_input_raises_value_error():
         rgflow.BernoulliRBM(3, method="no-such-method", n_iter=1).fit(states(4))
     with pytest.raises(rgflow.FileError, match="missing.h5"):
         rgflow.load("missing.h5")
+
+
+@pytest.mark.parametrize("method,options", [("pt", {"pt_replicas": 3}), ("tap2", {}),
+                                            ("pcd", {"pcd_hidden_state": True})])
+def test_pickled_estimator_continues_bit_identically(method, options):
+    """The pickle keeps the whole sampler state (tempering ladder and swap counters, TAP's hidden
+    magnetisations, hidden-state chains): a copy trained further equals the original trained
+    further."""
+    X = states(6)  # all 64 states
+    est = rgflow.BernoulliRBM(4, n_iter=1, batch_size=20, random_state=2, method=method,
+                              train_options=options)
+    est.partial_fit(X)
+    copy = pickle.loads(pickle.dumps(est))
+    est.partial_fit(X)
+    copy.partial_fit(X)
+    np.testing.assert_array_equal(copy.components_, est.components_)
+    np.testing.assert_array_equal(copy.intercept_hidden_, est.intercept_hidden_)

@@ -12,12 +12,15 @@
 #include "rgflow/core/error.hpp"
 #include "rgflow/estimate/exact.hpp"
 #include "rgflow/train/gradient.hpp"
-#include "rgflow/train/tempering.hpp"
+#include "rgflow/sample/tempering.hpp"
 #include "rgflow/train/trainer.hpp"
 #include "test_train_support.hpp"
 
 namespace rgflow::train {
 namespace {
+
+using sample::swap_log_ratio;
+using sample::tempered_log_weight;
 
 using test::random_rbm;
 using test::state_of;

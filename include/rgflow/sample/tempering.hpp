@@ -28,7 +28,7 @@
 #include "rgflow/core/types.hpp"
 #include "rgflow/rbm/rbm.hpp"
 
-namespace rgflow::train {
+namespace rgflow::sample {
 
 // β_k = beta_min^{k/(K−1)}, k = 0 … K−1 (β_0 = 1, β_{K−1} = beta_min): constant ratio between
 // neighbours, the usual default (Earl & Deem 2005). Throws Error for K < 2 or beta_min ∉ (0, 1).
@@ -95,4 +95,4 @@ class ParallelTempering {
   MatrixF visible_field_;
 };
 
-}  // namespace rgflow::train
+}  // namespace rgflow::sample

@@ -1,6 +1,6 @@
 // Parallel tempering for RBMs (Desjardins et al. 2010). Equations in
 // include/rgflow/train/tempering.hpp and docs/training.md.
-#include "rgflow/train/tempering.hpp"
+#include "rgflow/sample/tempering.hpp"
 
 #include <cmath>
 #include <fmt/format.h>
@@ -9,7 +9,7 @@
 
 #include "rgflow/core/error.hpp"
 
-namespace rgflow::train {
+namespace rgflow::sample {
 
 namespace {
 
@@ -66,9 +66,7 @@ std::vector<double> geometric_ladder(int replicas, double beta_min) {
 }
 
 VectorD tempered_log_weight(const Rbm& rbm, const MatrixF& V, double beta) {
-  if (rbm.visible_type() == UnitType::gaussian) {
-    throw Error("parallel tempering supports bernoulli and spin visible units only");
-  }
+  if (!rbm.binary()) throw Error("parallel tempering supports bernoulli and spin units only");
   MatrixF field;
   rbm.hidden_field(V, field);
   const VectorD a = rbm.visible_bias().cast<double>();
@@ -145,9 +143,7 @@ void ParallelTempering::run(const Rbm& rbm, int steps, Rng& rng) {
                             "visible units", state_.replicas.cols(), rbm.n_visible()));
   }
   if (steps < 0) throw Error(fmt::format("parallel tempering: steps must be >= 0 (got {})", steps));
-  if (rbm.visible_type() == UnitType::gaussian) {
-    throw Error("parallel tempering supports bernoulli and spin visible units only");
-  }
+  if (!rbm.binary()) throw Error("parallel tempering supports bernoulli and spin units only");
   MatrixF& V = state_.replicas;
   const Index c = chains();
   const auto k = static_cast<Index>(state_.betas.size());
@@ -227,4 +223,4 @@ void ParallelTempering::adapt(const std::vector<std::uint64_t>& attempts,
   state_.adaptations += 1;
 }
 
-}  // namespace rgflow::train
+}  // namespace rgflow::sample
