@@ -22,6 +22,7 @@
 #include "rgflow/ising/exact.hpp"
 #include "rgflow/ising/lattice.hpp"
 #include "rgflow/ising/observables.hpp"
+#include "rgflow/io/plot.hpp"
 #include "rgflow/ising/sampler.hpp"
 #include "rgflow/ising/scan.hpp"
 #include "rgflow/io/png.hpp"
@@ -199,7 +200,7 @@ void write_scan_plots(const SampleOptions& o, const std::vector<int>& sizes,
       {"susceptibility", "susceptibility per spin", &Observables::susceptibility},
       {"binder", "binder cumulant u = 1 - <m^4>/(3<m^2>^2)", &Observables::binder}};
   for (const auto& q : quantities) {
-    ising::Plot plot;
+    io::Plot plot;
     plot.vertical_line = exact ? tc : std::nan("");
     const std::string reference = std::string(q.name) == "abs_magnetization" ? "yang, infinite l"
                                                                                : "kaufman";
@@ -210,7 +211,7 @@ void write_scan_plots(const SampleOptions& o, const std::vector<int>& sizes,
     plot.x_label = exact ? "temperature t (dashed: t_c)" : "temperature t";
     for (const int L : sizes) plot.series_labels.push_back(fmt::format("l = {}", L));
     for (std::size_t l = 0; l < sizes.size(); ++l) {
-      ising::PlotSeries s;
+      io::PlotSeries s;
       for (std::size_t t = 0; t < temps.size(); ++t) {
         const auto& r = points[l * temps.size() + t].obs.*(q.member);
         s.x.push_back(temps[t]);
@@ -222,7 +223,7 @@ void write_scan_plots(const SampleOptions& o, const std::vector<int>& sizes,
     const std::string name(q.name);
     if (exact && tmax > tmin && (name == "energy" || name == "specific_heat")) {
       for (const int L : sizes) {  // Kaufman, finite L
-        ising::PlotCurve c;
+        io::PlotCurve c;
         for (int i = 0; i <= kCurve; ++i) {
           const double T = tmin + (tmax - tmin) * i / kCurve;
           const auto k = ising::kaufman(L, o.coupling / T);
@@ -233,7 +234,7 @@ void write_scan_plots(const SampleOptions& o, const std::vector<int>& sizes,
       }
     }
     if (exact && tmax > tmin && name == "abs_magnetization") {  // Yang, infinite lattice
-      ising::PlotCurve c;
+      io::PlotCurve c;
       for (int i = 0; i <= kCurve; ++i) {
         const double T = tmin + (tmax - tmin) * i / kCurve;
         c.x.push_back(T);
@@ -241,15 +242,16 @@ void write_scan_plots(const SampleOptions& o, const std::vector<int>& sizes,
       }
       plot.curves.push_back(std::move(c));
     }
-    io::write_png_gray(o.plot + "_" + name + ".png", ising::render_plot(plot), 0.0f, 1.0f);
+    io::write_png_gray(o.plot + "_" + name + ".png", io::render_plot(plot), 0.0f, 1.0f);
   }
 }
 
 void run_sample(const SampleOptions& o) {
   // Ctrl-C: Cancelled, exit 130 (main); a scan keeps the files of the points it finished.
   const InterruptScope interrupts;
-  const std::vector<int> sizes = ising::parse_sizes(o.size);
-  const std::vector<double> temps = ising::parse_temperatures(o.temperature);
+  const std::vector<int> sizes = with_flag("--size", [&] { return ising::parse_sizes(o.size); });
+  const std::vector<double> temps =
+      with_flag("--temperature", [&] { return ising::parse_temperatures(o.temperature); });
   for (const int L : sizes) check_range("--size", std::int64_t{L}, 2, 4096);
   const auto algorithm = ising::parse_algorithm(o.algorithm);
   if (!std::isfinite(o.coupling)) throw Error(fmt::format("--coupling {}: must be finite", o.coupling));

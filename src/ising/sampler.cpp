@@ -37,10 +37,10 @@ int RunConfig::chains_or_default() const {
 
 void RunConfig::validate() const {
   model.validate();
-  if (samples < 1) throw Error("ising: --samples must be at least 1");
-  if (chains < 0 || chains > 1 << 20) throw Error("ising: --chains must be in [1, 2^20]");
-  if (sweeps_between < 1) throw Error("ising: --sweeps-between must be at least 1");
-  if (thermalize < 0) throw Error("ising: --thermalize must be non-negative");
+  if (samples < 1) throw Error("Ising sampling: the number of samples must be at least 1");
+  if (chains < 0 || chains > 1 << 20) throw Error("Ising sampling: the number of chains must be in [1, 2^20]");
+  if (sweeps_between < 1) throw Error("Ising sampling: sweeps between samples must be at least 1");
+  if (thermalize < 0) throw Error("Ising sampling: thermalization sweeps must be non-negative");
   if (keep_spins && static_cast<double>(samples) * static_cast<double>(model.sites()) > 0x1.0p36)
     throw Error("ising: samples x L^2 exceeds 2^36 spins; use fewer samples");
 }

@@ -23,7 +23,7 @@ BlockMaskSpec parse_block_mask(const std::string& text) {
       value = std::stoi(item.substr(colon + 1), &used);
       if (used != item.size() - colon - 1) throw std::invalid_argument("trailing text");
     } catch (const std::exception&) {
-      throw Error(fmt::format("--mask {}: '{}' is not KEY:INTEGER (block:B[,halo:H][,units:U])", text, item));
+      throw Error(fmt::format("mask '{}': '{}' is not KEY:INTEGER (block:B[,halo:H][,units:U])", text, item));
     }
     if (key == "block") {
       spec.block = value;
@@ -33,12 +33,12 @@ BlockMaskSpec parse_block_mask(const std::string& text) {
     } else if (key == "units") {
       spec.units_per_block = value;
     } else {
-      throw Error(fmt::format("--mask {}: unknown key '{}' (block, halo, units)", text, key));
+      throw Error(fmt::format("mask '{}': unknown key '{}' (block, halo, units)", text, key));
     }
   }
-  if (!has_block) throw Error(fmt::format("--mask {}: give block:B", text));
+  if (!has_block) throw Error(fmt::format("mask '{}': give block:B", text));
   if (spec.block < 1 || spec.halo < 0 || spec.units_per_block < 1) {
-    throw Error(fmt::format("--mask {}: need block >= 1, halo >= 0, units >= 1", text));
+    throw Error(fmt::format("mask '{}': need block >= 1, halo >= 0, units >= 1", text));
   }
   return spec;
 }

@@ -121,7 +121,7 @@ void TrainConfig::validate() const {
   }
   if (tap_chains < 0) throw Error(fmt::format("TAP chains must be >= 0 (got {})", tap_chains));
   if (pcd_hidden_state && method != Method::pcd) {
-    throw Error("hidden-state chains (--pcd-state hidden) apply to --method pcd only");
+    throw Error("hidden-state chains apply to PCD only");
   }
   if (pt_replicas < 2) {
     throw Error(fmt::format("parallel tempering needs >= 2 replicas (got {})", pt_replicas));

@@ -60,6 +60,7 @@ void train_layers(Dbn& dbn, UnitType input_type, MatrixF input, MatrixF validati
     }
     Rbm rbm(input.cols(), spec.n_hidden, input_type, spec.hidden_type);
     try {
+      if (spec.mask.size() != 0) rbm.set_mask(spec.mask);
       Trainer trainer(rbm, spec.config, input,
                       validation_input.rows() > 0 ? &validation_input : nullptr);
       while (!trainer.finished()) {

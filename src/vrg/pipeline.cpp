@@ -25,6 +25,7 @@
 #include "rgflow/rbm/dbn.hpp"
 #include "rgflow/rg/block_spin.hpp"
 #include "rgflow/rg/couplings.hpp"
+#include "rgflow/rg/hidden_lattice.hpp"
 #include "rgflow/rg/lattice_free_energy.hpp"
 #include "rgflow/rg/local_mask.hpp"
 #include "rgflow/rg/mcrg.hpp"
@@ -54,7 +55,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-json result_json(const stats::Result& r) { return {{"mean", r.mean}, {"error", r.error}}; }
+json result_json(const stats::Result& r) { return r; }
 json exact_json(double v) { return {{"mean", v}, {"error", 0.0}}; }
 json results_json(const std::vector<stats::Result>& rs) {
   json a = json::array();
@@ -244,76 +245,28 @@ train::TrainConfig layer_config(const Config& c, std::uint64_t seed, Index rows)
   return t;
 }
 
-// Locally connected DBN: layer k is an RBM on the (L/b^k)² lattice whose hidden unit (X, Y) sees
-// only block (X, Y) (rg::block_mask); trained greedily like train_dbn (each layer by
-// train::Trainer, then the data pushed up with the configured propagation).
-Dbn train_local_dbn(Context& ctx, const MatrixF& data, std::uint64_t seed, json& epochs) {
-  const Config& c = ctx.config;
-  const auto sizes = c.layer_sizes();
-  const Propagate propagate = parse_propagate(c.model.propagate);
-  const double total_epochs = static_cast<double>(c.model.epochs) * static_cast<double>(sizes.size() - 1);
-  int epochs_done = 0;
-  Dbn dbn;
-  MatrixF x = data;
-  int side = c.data.size;
-  for (std::size_t k = 0; k + 1 < sizes.size(); ++k) {
-    Rbm rbm(sizes[k], sizes[k + 1], UnitType::spin, UnitType::spin);
-    rbm.set_mask(rg::block_mask(rg::Lattice::square(side), {c.model.block, 0, 1}));
-    const train::TrainConfig cfg = layer_config(c, seed + k, x.rows());
-    train::Trainer trainer(rbm, cfg, x);
-    while (!trainer.finished()) {
-      const auto st = trainer.run_epoch([&](Index done, Index total) {
-        throw_if_cancelled();
-        if (total > 0 && total_epochs > 0) {
-          ctx.reporter.stage_progress((epochs_done + static_cast<double>(done) / static_cast<double>(total)) / total_epochs);
-        }
-      });
-      ++epochs_done;
-      epochs.push_back({{"layer", k}, {"epoch", st.epoch}, {"reconstruction_error", st.reconstruction_error}});
-    }
-    dbn.add_layer(rbm);
-    if (k + 2 < sizes.size()) {
-      Rng rng(seed + k, train::kPropagationStream);
-      x = dbn.up(data, static_cast<Index>(k + 1), propagate, rng);
-    }
-    side /= c.model.block;
-  }
-  return dbn;
-}
-
 std::pair<std::vector<std::string>, json> run_model(Context& ctx, const std::string& d, const json& params,
                                                      const std::string& kind) {
   const Config& c = ctx.config;
   const std::uint64_t seed = stage_seed(c.seed, kind + "/" + d);
   const io::Dataset data = load_data(ctx, d);
-  if (kind == "local") {
-    json epochs = json::array();
-    const Dbn dbn = train_local_dbn(ctx, data.data, seed, epochs);
-    const std::string out = "models/" + d + "-local.h5";
-    std::filesystem::create_directories(ctx.store.path("models"));
-    io::save_dbn(ctx.store.path(out), dbn,
-                 {{"dataset", d}, {"seed", std::to_string(seed)}, {"params", params.dump()},
-                  {"mask", fmt::format("block:{}", c.model.block)}, {"rgflow_version", version()}});
-    return {{out}, {{"epochs", epochs}}};
-  }
   const auto sizes = c.layer_sizes();
   train::DbnTrainOptions options;
   options.propagate = parse_propagate(c.model.propagate);
+  // The locally connected model: layer k is an RBM on the (L/b^k)² lattice whose hidden unit
+  // (X, Y) sees only block (X, Y) (rg::block_mask).
+  const bool local = kind == "local";
+  int side = c.data.size;
   for (std::size_t k = 1; k < sizes.size(); ++k) {
     train::DbnLayerSpec spec;
     spec.n_hidden = sizes[k];
     spec.hidden_type = UnitType::spin;
-    spec.config.method = train::parse_method(c.model.method);
-    spec.config.steps = c.model.steps;
-    spec.config.epochs = c.model.epochs;
-    spec.config.batch_size = c.model.batch_size;
-    spec.config.learning_rate = c.model.learning_rate;
-    spec.config.momentum_initial = spec.config.momentum_final = c.model.momentum;
-    spec.config.l1 = c.model.l1;
-    spec.config.seed = seed + (k - 1);
-    spec.config.monitor_rows = std::min<Index>(1000, data.data.rows());
-    spec.config.validate();
-    options.layers.push_back(spec);
+    if (local) {
+      spec.mask = rg::block_mask(rg::Lattice::square(side), {c.model.block, 0, 1});
+      side /= c.model.block;
+    }
+    spec.config = layer_config(c, seed + (k - 1), data.data.rows());
+    options.layers.push_back(std::move(spec));
   }
   const double total_epochs = static_cast<double>(c.model.epochs) * static_cast<double>(options.layers.size());
   int epochs_done = 0;
@@ -324,7 +277,7 @@ std::pair<std::vector<std::string>, json> run_model(Context& ctx, const std::str
         ++epochs_done;
         epochs.push_back({{"layer", p.layer}, {"epoch", p.stats.epoch},
                           {"reconstruction_error", p.stats.reconstruction_error},
-                          {"pseudo_log_likelihood", result_json(p.stats.pseudo_log_likelihood)}});
+                          {"pseudo_log_likelihood", p.stats.pseudo_log_likelihood}});
       },
       [&](Index done, Index total) {
         throw_if_cancelled();
@@ -337,12 +290,14 @@ std::pair<std::vector<std::string>, json> run_model(Context& ctx, const std::str
     json cfg = spec.config;
     layer_attrs.push_back({{"seed", std::to_string(spec.config.seed)}, {"train_config", cfg.dump()}});
   }
-  const std::string out = "models/" + d + ".h5";
+  const std::string out = "models/" + d + (local ? "-local.h5" : ".h5");
   std::filesystem::create_directories(ctx.store.path("models"));
-  io::save_dbn(ctx.store.path(out), dbn,
-               {{"dataset", d}, {"seed", std::to_string(seed)}, {"params", params.dump()},
-                {"rgflow_version", version()}},
-               layer_attrs);
+  std::map<std::string, std::string> attrs{{"dataset", d},
+                                           {"seed", std::to_string(seed)},
+                                           {"params", params.dump()},
+                                           {"rgflow_version", version()}};
+  if (local) attrs["mask"] = fmt::format("block:{}", c.model.block);
+  io::save_dbn(ctx.store.path(out), dbn, attrs, layer_attrs);
   return {{out}, {{"epochs", epochs}}};
 }
 
@@ -472,45 +427,16 @@ json hidden_nearest_neighbour_json(const Dbn& dbn, Index k, const rg::LevelLocal
   const Rbm& rbm = dbn.layer(k - 1);
   const Index n = rbm.n_hidden();
   const double spacing = std::pow(static_cast<double>(block), static_cast<double>(k));
-  std::set<std::pair<Index, Index>> chosen;
+  std::vector<rg::Sites> pairs;
   if (local) {
     const int side = static_cast<int>(std::lround(std::sqrt(static_cast<double>(n))));
-    if (Index{side} * side == n) {
-      for (int y = 0; y < side; ++y) {
-        for (int x = 0; x < side; ++x) {
-          const Index i = Index{y} * side + x;
-          for (const Index j : {Index{y} * side + (x + 1) % side, Index{(y + 1) % side} * side + x}) {
-            if (i != j) chosen.insert({std::min(i, j), std::max(i, j)});
-          }
-        }
-      }
-    }
+    if (Index{side} * side == n) pairs = rg::lattice_neighbour_pairs(side);
   } else {
-    auto wrap = [L](double delta) {
-      delta = std::fabs(std::fmod(delta, static_cast<double>(L)));
-      return std::min(delta, L - delta);
-    };
-    for (Index i = 0; i < n; ++i) {
-      for (Index j = i + 1; j < n; ++j) {
-        const auto& ui = loc.units[static_cast<std::size_t>(i)];
-        const auto& uj = loc.units[static_cast<std::size_t>(j)];
-        const double dist = std::hypot(wrap(ui.centre_x - uj.centre_x), wrap(ui.centre_y - uj.centre_y));
-        if (dist >= 0.75 * spacing && dist < 1.25 * spacing) chosen.insert({i, j});
-      }
-    }
+    pairs = rg::pairs_in_shell(loc.units, L, 0.75 * spacing, 1.25 * spacing);
   }
-  std::vector<rg::Sites> pairs;
-  for (const auto& [i, j] : chosen) pairs.push_back({i, j});
   const std::size_t candidates = pairs.size();
-  if (pairs.size() > kMaxNearestPairs) {
-    Rng pick(seed, (1u << 21) + static_cast<std::uint64_t>(k));
-    for (std::size_t t = 0; t < kMaxNearestPairs; ++t) {
-      const auto r = t + static_cast<std::size_t>(pick.below(pairs.size() - t));
-      std::swap(pairs[t], pairs[r]);
-    }
-    pairs.resize(kMaxNearestPairs);
-    std::sort(pairs.begin(), pairs.end());
-  }
+  Rng pick(seed, (1u << 21) + static_cast<std::uint64_t>(k));
+  pairs = rg::subsample_pairs(std::move(pairs), kMaxNearestPairs, pick);
   json out = {{"spacing", spacing}, {"pairs", pairs.size()}, {"candidates", candidates}};
   if (pairs.empty()) {
     out["nearest_neighbour"] = {{"mean", nullptr}, {"error", nullptr}};
@@ -522,21 +448,7 @@ json hidden_nearest_neighbour_json(const Dbn& dbn, Index k, const rg::LevelLocal
   co.threads = threads;
   co.samples = 1000;
   const auto table = rg::effective_couplings(rbm, pairs, co);
-  std::vector<double> values;
-  double mc_var = 0.0;
-  for (const auto& cp : table.couplings) {
-    const double si = loc.fields.col(cp.sites[0]).sum() >= 0 ? 1.0 : -1.0;
-    const double sj = loc.fields.col(cp.sites[1]).sum() >= 0 ? 1.0 : -1.0;
-    values.push_back(si * sj * cp.value.mean);
-    mc_var += cp.value.error * cp.value.error;
-  }
-  const double m = static_cast<double>(values.size());
-  double mean = 0.0, var = 0.0;
-  for (double x : values) mean += x;
-  mean /= m;
-  for (double x : values) var += (x - mean) * (x - mean);
-  var = values.size() > 1 ? var / (m - 1.0) : 0.0;
-  out["nearest_neighbour"] = {{"mean", mean}, {"error", std::sqrt(var / m + mc_var / (m * m))}};
+  out["nearest_neighbour"] = rg::gauged_pair_average(table, rg::field_signs(loc.fields));
   return out;
 }
 
@@ -609,22 +521,8 @@ std::pair<std::vector<std::string>, json> run_measure(Context& ctx, const std::s
       MatrixF Hraw = H;
       for (Index j = 0; j < Hraw.cols(); ++j) Hraw.col(j) *= signs[static_cast<std::size_t>(j)];  // undo the gauge
       const MatrixF R = dbn.down(Hraw, k, rng, /*mean_visible=*/true);
-      std::vector<double> wrong(static_cast<std::size_t>(rows));
-      MatrixF Rs(R.rows(), R.cols());
-      for (Index r = 0; r < rows; ++r) {
-        double w = 0;
-        for (Index i = 0; i < R.cols(); ++i) {
-          Rs(r, i) = R(r, i) >= 0 ? 1.0f : -1.0f;
-          w += (Rs(r, i) != V(r, i)) ? 1.0 : 0.0;
-        }
-        wrong[static_cast<std::size_t>(r)] = w / static_cast<double>(R.cols());
-      }
-      double mean = 0, var = 0;
-      for (double w : wrong) mean += w;
-      mean /= static_cast<double>(rows);
-      for (double w : wrong) var += (w - mean) * (w - mean);
-      var /= std::max<double>(1.0, static_cast<double>(rows - 1));
-      lv["reconstruction_error"] = {{"mean", mean}, {"error", std::sqrt(var / static_cast<double>(rows))}};
+      lv["reconstruction_error"] = rg::sign_reconstruction_error(V, R);
+      const MatrixF Rs = R.unaryExpr([](float x) { return x >= 0 ? 1.0f : -1.0f; });
       reconstructions.push_back(json_rows(Rs, c.measure.reconstructions));
       MatrixF shown = fields.leftCols(std::min<Index>(fields.cols(), 64)).transpose();
       fields_json.push_back({{"level", k}, {"units", fields.cols()}, {"fields", json_rows(shown, shown.rows())}});
@@ -713,48 +611,18 @@ std::pair<std::vector<std::string>, json> run_measure(Context& ctx, const std::s
       // All pairs cost n_h² Monte Carlo couplings over every unit; take each unit's 3 nearest
       // units (by centre distance) and 3 random others, which covers short and long distances.
       const rg::LevelLocality& loc = locality.front();
-      auto wrap = [L](double delta) { delta = std::fabs(delta); return std::min(delta, L - delta); };
-      auto centre_distance = [&](Index i, Index j) {
-        const auto& ui = loc.units[static_cast<std::size_t>(i)];
-        const auto& uj = loc.units[static_cast<std::size_t>(j)];
-        return std::hypot(wrap(ui.centre_x - uj.centre_x), wrap(ui.centre_y - uj.centre_y));
-      };
-      std::set<std::pair<Index, Index>> chosen;
       Rng pick(seed, 1u << 20);
-      for (Index i = 0; i < n_h; ++i) {
-        std::vector<std::pair<double, Index>> others;
-        for (Index j = 0; j < n_h; ++j) {
-          if (j != i) others.push_back({centre_distance(i, j), j});
-        }
-        std::sort(others.begin(), others.end());
-        for (std::size_t t = 0; t < std::min<std::size_t>(3, others.size()); ++t) {
-          chosen.insert({std::min(i, others[t].second), std::max(i, others[t].second)});
-        }
-        for (int t = 0; t < 3 && n_h > 1; ++t) {
-          const auto j = static_cast<Index>(pick.below(static_cast<std::uint64_t>(n_h - 1)));
-          const Index other = j >= i ? j + 1 : j;
-          chosen.insert({std::min(i, other), std::max(i, other)});
-        }
-      }
-      std::vector<rg::Sites> pairs;
-      for (const auto& [i, j] : chosen) pairs.push_back({i, j});
+      const std::vector<rg::Sites> pairs = rg::nearest_and_random_pairs(loc.units, L, 3, 3, pick);
       co.samples = 1000;
       const auto table = rg::effective_couplings(top, pairs, co);
-      // The gauge: K_ij of the sign-fixed units is s_i s_j K_ij.
-      std::map<int, std::vector<double>> by_distance;
-      for (const auto& cp : table.couplings) {
-        const Index i = cp.sites[0], j = cp.sites[1];
-        const double dist = centre_distance(i, j);
-        const double si = loc.fields.col(i).sum() >= 0 ? 1.0 : -1.0, sj = loc.fields.col(j).sum() >= 0 ? 1.0 : -1.0;
-        by_distance[static_cast<int>(std::lround(dist))].push_back(si * sj * cp.value.mean);
-      }
-      for (const auto& [dist, values] : by_distance) {
-        double m = 0, v = 0;
-        for (double x : values) m += x;
-        m /= static_cast<double>(values.size());
-        for (double x : values) v += (x - m) * (x - m);
-        const double err = values.size() > 1 ? std::sqrt(v / static_cast<double>(values.size() - 1) / static_cast<double>(values.size())) : 0.0;
-        couplings.push_back({{"distance", dist}, {"coupling", {{"mean", m}, {"error", err}}}, {"pairs", values.size()}});
+      const auto centre_distance = [&](Index i, Index j) {
+        const auto& ui = loc.units[static_cast<std::size_t>(i)];
+        const auto& uj = loc.units[static_cast<std::size_t>(j)];
+        return rg::torus_distance(ui.centre_x, ui.centre_y, uj.centre_x, uj.centre_y, L);
+      };
+      for (const rg::DistanceBin& bin :
+           rg::gauged_couplings_by_distance(table, rg::field_signs(loc.fields), centre_distance)) {
+        couplings.push_back({{"distance", bin.distance}, {"coupling", bin.coupling}, {"pairs", bin.pairs}});
       }
     }
   }

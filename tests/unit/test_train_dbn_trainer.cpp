@@ -32,9 +32,9 @@ TrainConfig layer_config(std::uint64_t seed, int epochs) {
 DbnTrainOptions options(Propagate mode) {
   DbnTrainOptions o;
   o.propagate = mode;
-  o.layers = {DbnLayerSpec{6, UnitType::bernoulli, layer_config(11, 3)},
-              DbnLayerSpec{4, UnitType::bernoulli, layer_config(12, 2)},
-              DbnLayerSpec{3, UnitType::bernoulli, layer_config(13, 2)}};
+  o.layers = {DbnLayerSpec{6, UnitType::bernoulli, layer_config(11, 3), {}},
+              DbnLayerSpec{4, UnitType::bernoulli, layer_config(12, 2), {}},
+              DbnLayerSpec{3, UnitType::bernoulli, layer_config(13, 2), {}}};
   o.layers[1].config.method = train::Method::pcd;
   return o;
 }
@@ -111,7 +111,7 @@ TEST(DbnTrainer, ExtendingEqualsTrainingTheWholeStack) {
   first.layers.resize(2);
   rest.layers.erase(rest.layers.begin(), rest.layers.begin() + 2);
   Dbn dbn = train::train_dbn(data, UnitType::bernoulli, first, &validation);
-  std::optional<double> gap;
+  std::optional<stats::Result> gap;
   train::extend_dbn(dbn, data, rest, &validation, [&](const train::DbnProgress& p) {
     EXPECT_EQ(p.layer, 2);
     gap = p.stats.free_energy_gap;
@@ -133,6 +133,33 @@ TEST(DbnTrainer, RejectsBadOptionsAndData) {
   opt = options(Propagate::mean);
   EXPECT_THROW(train::train_dbn(data, UnitType::spin, opt), FileError);  // 0/1 rows are not spins
   EXPECT_THROW(train::train_dbn(MatrixF(0, 8), UnitType::bernoulli, opt), Error);
+}
+
+}  // namespace
+}  // namespace rgflow
+
+namespace rgflow {
+namespace {
+
+// A layer spec's mask makes the layer locally connected: its masked weights stay exactly 0 through
+// training, and the layer equals an RBM with the same mask trained directly on the same input.
+TEST(DbnTrainer, MaskedLayerStaysLocallyConnected) {
+  const MatrixF data = test::prototype_data(80, UnitType::bernoulli, 5);  // 8 visible units
+  MatrixF mask = MatrixF::Zero(8, 4);
+  for (Index j = 0; j < 4; ++j) mask.block(2 * j, j, 2, 1).setOnes();
+  train::DbnTrainOptions o;
+  train::DbnLayerSpec spec{4, UnitType::bernoulli, layer_config(21, 3), mask};
+  o.layers = {spec};
+  const Dbn dbn = train::train_dbn(data, UnitType::bernoulli, o);
+  const Rbm& layer = dbn.layer(0);
+  EXPECT_TRUE((layer.weights().array() * (1.0f - mask.array()) == 0.0f).all());
+  EXPECT_GT(layer.weights().cwiseAbs().maxCoeff(), 0.0f);
+  Rbm direct(8, 4);
+  direct.set_mask(mask);
+  train::Trainer trainer(direct, spec.config, data);
+  while (!trainer.finished()) trainer.run_epoch();
+  EXPECT_EQ(layer.weights(), direct.weights());
+  EXPECT_EQ(layer.hidden_bias(), direct.hidden_bias());
 }
 
 }  // namespace

@@ -24,10 +24,14 @@ namespace rgflow::train {
 // the Trainer's streams (kTrainingStream, kInitializationStream, kMonitorStreamBase + e).
 inline constexpr std::uint64_t kPropagationStream = std::uint64_t{1} << 48;
 
+// One layer: its hidden units, its connectivity and its training. Connectivity: dense (an empty
+// mask), or a 0/1 mask [n_visible, n_hidden] of a locally connected layer (Rbm::set_mask; e.g.
+// rg::block_mask on the layer's visible lattice), whose masked weights stay exactly 0.
 struct DbnLayerSpec {
   Index n_hidden = 0;                      // >= 1
   UnitType hidden_type = UnitType::bernoulli;
   TrainConfig config;                      // everything the layer's Trainer needs (seed included)
+  MatrixF mask;                            // empty: dense
 };
 
 struct DbnTrainOptions {

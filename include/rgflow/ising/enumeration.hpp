@@ -1,8 +1,8 @@
 #pragma once
 // The periodic L x L Ising model, p(s) ∝ exp(K Σ_<ij> s_i s_j) with K = J/T, solved by
-// enumerating all 2^(L²) states: used by `rgflow demo` as a dataset with a known distribution,
-// so the demo can print the best achievable log-likelihood (the negative entropy −S) and the
-// exact KL divergence of a trained RBM. L <= 4 (65536 states).
+// enumerating all 2^(L²) states: a dataset with a known distribution (run/exact_check.hpp,
+// `rgflow demo`), so the best achievable log-likelihood (the negative entropy −S) and the exact
+// KL divergence of a trained RBM are known. L <= 4 (65536 states).
 //
 // State index bit i (site i = row·L + column, row-major) is spin +1 when set, −1 when clear.
 #include <vector>
@@ -10,7 +10,7 @@
 #include "rgflow/core/rng.hpp"
 #include "rgflow/core/types.hpp"
 
-namespace rgflow::cli {
+namespace rgflow::ising {
 
 inline constexpr int kMaxExactIsingSize = 4;
 
@@ -32,4 +32,4 @@ MatrixF all_spin_states(int n_sites);
 // n independent exact samples (inverse-CDF over the enumerated states), ±1 rows.
 MatrixF sample_exact(const ExactIsing& model, Index n, Rng& rng);
 
-}  // namespace rgflow::cli
+}  // namespace rgflow::ising

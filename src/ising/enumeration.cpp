@@ -1,4 +1,4 @@
-#include "exact_ising.hpp"
+#include "rgflow/ising/enumeration.hpp"
 
 #include <fmt/format.h>
 
@@ -8,11 +8,11 @@
 
 #include "rgflow/core/error.hpp"
 
-namespace rgflow::cli {
+namespace rgflow::ising {
 
 ExactIsing enumerate_periodic_ising(int size, double coupling) {
   if (size < 2 || size > kMaxExactIsingSize) {
-    throw Error(fmt::format("--size {}: exact enumeration supports 2 <= L <= {}", size,
+    throw Error(fmt::format("lattice side {}: exact enumeration supports 2 <= L <= {}", size,
                             kMaxExactIsingSize));
   }
   const int n = size * size;
@@ -79,4 +79,4 @@ MatrixF sample_exact(const ExactIsing& model, Index n, Rng& rng) {
   return x;
 }
 
-}  // namespace rgflow::cli
+}  // namespace rgflow::ising
