@@ -49,9 +49,9 @@ SpinRows load_spin_rows(const std::string& path, int lattice_option, bool chain)
   } else {
     const Index L = lattice_option > 0 ? lattice_option : d.lattice_size.value_or(0);
     if (L <= 0) throw FileError(path, "no lattice size: give --lattice L, --chain, or a /spins [N, L, L] dataset");
-    if (L * L != D) throw FileError(path, fmt::format("rows have {} values, not a {}x{} lattice", D, L, L));
     if (d.lattice_size && *d.lattice_size != L)
       throw FileError(path, fmt::format("--lattice {}: the file's lattice is {}x{}", L, *d.lattice_size, *d.lattice_size));
+    if (L * L != D) throw FileError(path, fmt::format("rows have {} values, not a {}x{} lattice", D, L, L));
     out.L = static_cast<int>(L);
   }
   const bool zero_one = (d.data.array() == 0.0f || d.data.array() == 1.0f).all();
