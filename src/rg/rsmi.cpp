@@ -388,8 +388,9 @@ class ThreadProbe {
  private:
   static constexpr std::size_t kProbe = 5;
   static constexpr std::size_t kReprobe = 16;
-  // Below this many multiply-adds per batch (~0.2 ms) threads cannot pay for their barriers.
-  static constexpr double kParallelWork = 1 << 18;
+  // Below this many multiply-adds per batch (~1 ms) threads do not pay for their barriers on a
+  // loaded machine (the 2D default, 256 x 64 x 32, stays on 1 thread).
+  static constexpr double kParallelWork = 1 << 20;
   std::size_t loops_ = 0;
   int max_ = 1;
   bool probing_ = false;

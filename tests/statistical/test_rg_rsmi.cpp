@@ -136,8 +136,8 @@ TEST(RgRsmi, TheSameBitsForAnyThreadCount) {
   rg::RsmiOptions o = options(5);
   o.epochs = 2;
   o.critic_epochs = 2;
-  o.critic_hidden = 128;
-  o.batch_size = 512;  // 512 x (4 + 2) x 128 multiply-adds: large enough for the threaded path
+  o.critic_hidden = 512;
+  o.batch_size = 512;  // 512 x (4 + 2) x 512 multiply-adds: above the threaded-path threshold
   const int saved = omp_get_max_threads();
   omp_set_num_threads(1);
   const auto one = rg::learn_rsmi(std::span(d.spins).first(4000 * kL), 4000, geometry(), o);
