@@ -48,6 +48,16 @@ for stage in "${stages[@]}"; do
         --filter 1,1,1,1 --seed 1 -q --json -o "$W/uniform.h5"
       timed mi_decimation "$B" rg rsmi "$W/ising64.h5" --block 2 --buffer 2 --environment 2 \
         --filter 1,0,0,0 --seed 1 -q --json
+      for s in 2 3; do  # the spread from the critic's training alone (same filter, other seeds)
+        timed "mi_majority_seed$s" "$B" rg rsmi "$W/ising64.h5" --block 2 --buffer 2 --environment 2 \
+          --filter 1,1,1,1 --seed $s -q --json
+      done
+      ;;
+    mcrg-rsmi)  # the RSMI rows only
+      for s in 1 2 3 4 5; do
+        timed "mcrg_rsmi_seed$s" "$B" ising mcrg "$W/ising64.h5" --levels 4 --even 4 --odd 2 \
+          --rule "$W/rsmi_seed$s.h5" --json
+      done
       ;;
     mcrg)
       for rule in majority decimation; do
@@ -55,8 +65,12 @@ for stage in "${stages[@]}"; do
       done
       timed mcrg_uniform_file "$B" ising mcrg "$W/ising64.h5" --levels 4 --even 4 --odd 2 \
         --rule "$W/uniform.h5" --json
-      timed mcrg_rsmi_seed1 "$B" ising mcrg "$W/ising64.h5" --levels 4 --even 4 --odd 2 \
-        --rule "$W/rsmi_seed1.h5" --json
+      python3 -c 'import json, sys; a, b = (json.load(open(p)) for p in sys.argv[1:]); sys.exit(a["steps"] != b["steps"])' \
+        "$O/mcrg_majority.json" "$O/mcrg_uniform_file.json" && echo "uniform-filter file = majority rule, bit for bit" >>"$O/times.txt"
+      for s in 1 2 3 4 5; do
+        timed "mcrg_rsmi_seed$s" "$B" ising mcrg "$W/ising64.h5" --levels 4 --even 4 --odd 2 \
+          --rule "$W/rsmi_seed$s.h5" --json
+      done
       # RESERVED (issue #16): the convolutional RBM's learned blocking on the same data, e.g.
       #   timed mcrg_conv_rbm "$B" ising mcrg "$W/ising64.h5" --levels 4 --even 4 --odd 2 --rule CONV_RBM.h5 --json
       ;;

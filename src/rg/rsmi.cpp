@@ -412,6 +412,19 @@ void project(MatrixD& filter, double beta) {
   }
 }
 
+// h → −h (with the critic's outputs relabelled) leaves the bound unchanged, so a learned row is
+// defined up to its sign: each is flipped so that its weight of largest magnitude (the first of
+// equal ones) is positive — majority-like filters come out positive, as majority rule is, and
+// odd MCRG eigenvalues keep their sign.
+void orient(MatrixD& filter) {
+  for (Index j = 0; j < filter.rows(); ++j) {
+    Index largest = 0;
+    for (Index i = 1; i < filter.cols(); ++i)
+      if (std::abs(filter(j, i)) > std::abs(filter(j, largest))) largest = i;
+    if (filter(j, largest) < 0.0) filter.row(j) *= -1.0;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The experiment: data split, held-out evaluation, learning loop.
 
@@ -527,6 +540,7 @@ class Experiment {
       out.filter_history.row(e - 1) = Eigen::Map<const VectorD>(filter.data(), filter.size()).transpose();
       if (on_epoch) on_epoch(ep);
     }
+    orient(filter);
     out.filter = filter;
   }
 

@@ -125,8 +125,9 @@ TEST(RgRsmi, LearnedFilterReachesTheExactOptimum) {
     EXPECT_GT(mi.mean, optimum - kEstimatorTolerance - 3.0 * mi.error);
     ASSERT_EQ(r.curve.size(), 20u);
     EXPECT_EQ(r.filter_history.rows(), 20);
-    // On its sphere: ‖Λ‖ = β √3.
+    // On its sphere, ‖Λ‖ = β √3, and oriented: the largest weight is positive.
     EXPECT_NEAR(r.filter.norm(), std::sqrt(3.0), 1e-9);
+    EXPECT_EQ(r.filter.maxCoeff(), r.filter.cwiseAbs().maxCoeff()) << r.filter;
   }
   EXPECT_GE(non_optimal_starts, 1) << "every start was already optimal: the test would not test learning";
 }

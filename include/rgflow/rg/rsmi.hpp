@@ -38,6 +38,10 @@
 // chunks of a fixed size whose gradients are summed in a fixed order, so the bits do not depend
 // on the thread count.
 //
+// The bound is unchanged by h → −h, so the learned rows are defined up to sign: each is returned
+// flipped so that its weight of largest magnitude is positive (majority-like filters come out
+// positive, like majority rule; odd MCRG eigenvalues keep their sign). The history stays as trained.
+//
 // The reported mutual information is that of the *deterministic* rule h = sign(Λv) (ties: ½
 // each way) — what coarse-graining uses: a fresh critic is trained on it for critic_epochs epochs
 // on the training configurations and the bound is evaluated on the held-out ones (the last
@@ -105,7 +109,7 @@ struct RsmiEpoch {
 };
 
 struct RsmiResult {
-  MatrixD filter;                 // [M, b^d], on the sphere ‖Λ_j‖ = β √(b^d) when learned
+  MatrixD filter;                 // [M, b^d], on the sphere ‖Λ_j‖ = β √(b^d) and oriented when learned
   MatrixD initial_filter;         // the random start (learned) or the given filter
   stats::Result mutual_information;  // of the deterministic rule, held out (nats)
   std::vector<RsmiEpoch> curve;      // one entry per learning epoch (empty for a fixed filter)
