@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "../support/ising_chain.hpp"
+#include "../support/filter_row.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/rg/rsmi.hpp"
 #include "rgflow/rg/rsmi_exact.hpp"
@@ -70,12 +71,7 @@ rg::RsmiOptions options(std::uint64_t seed) {
   return o;
 }
 
-MatrixD row(std::initializer_list<double> w) {
-  MatrixD m(1, static_cast<Index>(w.size()));
-  Index i = 0;
-  for (const double x : w) m(0, i++) = x;
-  return m;
-}
+const auto row = test::filter_row;
 
 // max over all filters with integer weights in [−3, 3]^3 (every sign pattern of three spins,
 // ties included, is one of them).

@@ -9,6 +9,7 @@
 #include <map>
 #include <vector>
 
+#include "../support/filter_row.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/rg/rsmi.hpp"
 #include "rgflow/rg/rsmi_exact.hpp"
@@ -65,12 +66,7 @@ double brute_force(double K, int L, int buffer, int environment, const MatrixD& 
   return info;
 }
 
-MatrixD row(std::initializer_list<double> w) {
-  MatrixD m(1, static_cast<Index>(w.size()));
-  Index i = 0;
-  for (const double x : w) m(0, i++) = x;
-  return m;
-}
+const auto row = test::filter_row;
 
 TEST(RgRsmiExact, MatchesBruteForceEnumeration) {
   struct Case {
