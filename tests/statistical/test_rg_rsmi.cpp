@@ -2,8 +2,8 @@
 // rg/rsmi_exact.hpp, with exact samples (transfer-matrix sampling, tests/support/ising_chain.hpp):
 //  * a fixed filter: the held-out InfoNCE estimate is a lower bound — it must not exceed the
 //    exact I(H : E) by more than 3σ — and it must come within a documented tolerance of it:
-//    kEstimatorTolerance = 0.02 nats plus 3σ (InfoNCE's gap with K = 128 and a trained critic;
-//    measured gaps ≤ 0.005, docs/rsmi.md);
+//    kEstimatorTolerance = 0.02 nats plus 3σ (InfoNCE's gap with the optimal critic is ≤ 1/(2K) =
+//    0.004 nats for a bit at K = 128; the rest allows for an imperfect critic; docs/rsmi.md);
 //  * learning: from random starts, the learned filter's exact information equals the exact
 //    optimum over all filters (enumerated here) to within the estimate's error — and at least one
 //    of the starts was not optimal, so the learning did the work;
