@@ -27,6 +27,7 @@
 #include "rgflow/ising/scan.hpp"
 #include "rgflow/io/png.hpp"
 #include "rgflow/rg/block_spin.hpp"
+#include "rgflow/rg/coarse_graining.hpp"
 #include "rgflow/rg/mcrg.hpp"
 
 namespace rgflow::cli {
@@ -38,11 +39,12 @@ using stats::Result;
 
 std::string fmt_double(double v) { return fmt::format("{:.17g}", v); }
 
-// Kaufman's exact values for ferromagnetic zero-field models, else null.
+// Kaufman's exact values for zero-field models: ferromagnets, and antiferromagnets on even L
+// (flipping one sublattice maps them onto the ferromagnet with |J|); else null.
 nlohmann::json exact_json(int L, double T, double J, double h) {
-  if (!(J > 0.0) || h != 0.0) return nullptr;
-  const auto k = ising::kaufman(L, J / T);
-  return {{"energy_per_spin", J * k.energy_per_spin}, {"specific_heat_per_spin", k.specific_heat}};
+  if (J == 0.0 || h != 0.0 || (J < 0.0 && L % 2 != 0)) return nullptr;
+  const auto k = ising::kaufman(L, std::abs(J) / T);
+  return {{"energy_per_spin", std::abs(J) * k.energy_per_spin}, {"specific_heat_per_spin", k.specific_heat}};
 }
 
 nlohmann::json observables_json(const Observables& o) {
@@ -585,10 +587,41 @@ struct McrgCliOptions {
   int even = 3;
   int odd = 2;
   std::string rule = "majority";
+  bool factor_given = false;
   std::uint64_t seed = 0;
   int chains = 0;
   bool json = false;
 };
+
+// --rule: "majority", "decimation", a rule file (rgflow rg rsmi -o), or a comma list of these,
+// one per blocking level (the last repeats). Empty when the rule is a single built-in name (the
+// classic path, McrgOptions::rule).
+std::vector<std::shared_ptr<const rg::BlockingRule>> mcrg_rules(const McrgCliOptions& o) {
+  std::vector<std::string> specs;
+  std::string item;
+  for (const char c : o.rule + ",") {
+    if (c != ',') {
+      item += c;
+      continue;
+    }
+    if (item.empty()) throw Error(fmt::format("--rule '{}': empty entry", o.rule));
+    specs.push_back(item);
+    item.clear();
+  }
+  if (specs.size() == 1 && (specs[0] == "majority" || specs[0] == "decimation")) return {};
+  std::vector<std::shared_ptr<const rg::BlockingRule>> rules;
+  for (const auto& spec : specs) {
+    const bool builtin = spec == "majority" || spec == "decimation";
+    if (!builtin && !has_extension(spec, ".h5") && !has_extension(spec, ".hdf5"))
+      throw Error(fmt::format("--rule '{}': expected majority, decimation or a rule file (.h5)", spec));
+    auto rule = rg::make_blocking_rule(spec, o.factor);
+    if (!builtin && o.factor_given && rule->factor() != o.factor)
+      throw FileError(spec, fmt::format("the rule blocks by {}, but --factor is {}", rule->factor(), o.factor));
+    if (rule->dimension() != 2) throw FileError(spec, "the rule is for 1D rings, not a 2D lattice");
+    rules.push_back(std::move(rule));
+  }
+  return rules;
+}
 
 void run_mcrg(const McrgCliOptions& o) {
   rg::McrgOptions m;
@@ -596,12 +629,13 @@ void run_mcrg(const McrgCliOptions& o) {
   m.levels = o.levels;
   m.even_operators = o.even;
   m.odd_operators = o.odd;
-  m.rule = rg::parse_block_rule(o.rule);
   m.seed = o.seed;
   check_range("--factor", std::int64_t{o.factor}, 2, 1 << 16);
   check_range("--levels", std::int64_t{o.levels}, 1, 32);
   check_range("--even", std::int64_t{o.even}, 1, rg::kMaxEvenOperators);
   check_range("--odd", std::int64_t{o.odd}, 1, rg::kMaxOddOperators);
+  const auto rules = mcrg_rules(o);
+  if (rules.empty()) m.rule = rg::parse_block_rule(o.rule);
   LatticeData lattice;
   std::string source = o.data;
   if (!o.data.empty()) {
@@ -637,7 +671,8 @@ void run_mcrg(const McrgCliOptions& o) {
   }
   std::vector<rg::McrgStep> steps;
   try {
-    steps = rg::mcrg(lattice.spins, lattice.n, lattice.L, m);
+    steps = rules.empty() ? rg::mcrg(lattice.spins, lattice.n, lattice.L, m)
+                          : rg::mcrg(lattice.spins, lattice.n, lattice.L, rules, m);
   } catch (const FileError&) {
     throw;
   } catch (const Error& e) {
@@ -646,8 +681,17 @@ void run_mcrg(const McrgCliOptions& o) {
   }
   if (o.json) {
     nlohmann::json j{{"data", source}, {"L", lattice.L}, {"samples", lattice.n}, {"seed", o.seed},
-                     {"factor", o.factor}, {"rule", rg::block_rule_name(m.rule)},
+                     {"factor", rules.empty() ? o.factor : rules.front()->factor()},
+                     {"rule", rules.empty() ? rg::block_rule_name(m.rule) : o.rule},
                      {"even_operators", o.even}, {"odd_operators", o.odd}};
+    if (!rules.empty()) {
+      nlohmann::json per_level = nlohmann::json::array();
+      for (const auto& s : steps) {
+        const auto& r = rules[std::min(per_level.size(), rules.size() - 1)];
+        per_level.push_back({{"from_size", s.from_size}, {"rule", r->name()}, {"factor", r->factor()}});
+      }
+      j["rules"] = per_level;
+    }
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& s : steps)
       arr.push_back({{"from_size", s.from_size}, {"to_size", s.to_size},
@@ -659,7 +703,8 @@ void run_mcrg(const McrgCliOptions& o) {
     return;
   }
   fmt::print("MCRG (Swendsen 1979) on {}: {} configurations, L={}, b={} {}, {} even / {} odd operators\n",
-             source, lattice.n, lattice.L, o.factor, rg::block_rule_name(m.rule), o.even, o.odd);
+             source, lattice.n, lattice.L, rules.empty() ? o.factor : rules.front()->factor(),
+             rules.empty() ? rg::block_rule_name(m.rule) : o.rule, o.even, o.odd);
   for (const auto& s : steps)
     fmt::print("  {:>4} -> {:<4} y_t = {:.4f} ± {:.4f}   y_h = {:.4f} ± {:.4f}\n", s.from_size, s.to_size,
                s.y_t.mean, s.y_t.error, s.y_h.mean, s.y_h.error);
@@ -757,11 +802,16 @@ void add_ising_commands(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--sweeps-between", o->sweeps_between, "Without DATA: sweeps between samples")
         ->capture_default_str();
-    cmd->add_option("--factor,-b", o->factor, "Block side b")->capture_default_str();
+    cmd->add_option("--factor,-b", o->factor, "Block side b (a rule file brings its own)")
+        ->capture_default_str()
+        ->each([o](const std::string&) { o->factor_given = true; });
     cmd->add_option("--levels", o->levels, "Blocking steps")->capture_default_str();
     cmd->add_option("--even", o->even, "Even operators (1-4)")->capture_default_str();
     cmd->add_option("--odd", o->odd, "Odd operators (1-2)")->capture_default_str();
-    cmd->add_option("--rule", o->rule, "majority or decimation")->capture_default_str();
+    cmd->add_option("--rule", o->rule,
+                    "majority, decimation, a rule file (rgflow rg rsmi -o), or a comma list, one per "
+                    "level (the last repeats)")
+        ->capture_default_str();
     cmd->add_option("--seed", o->seed, "Seed of the tie-breaking coins (and of the sampler)")
         ->capture_default_str();
     cmd->add_option("--chains", o->chains, "Interleaved chains (default: file attribute or 1)");

@@ -12,5 +12,6 @@ void add_ising_commands(CLI::App& app);  // cmd_ising.cpp: rgflow ising sample|o
 void add_dbn_commands(CLI::App& app);    // cmd_dbn.cpp:   rgflow dbn train|flow|sample
 void add_rg_commands(CLI::App& app);     // cmd_rg.cpp:    rgflow rg couplings|receptive-fields|flow|free-energy-flow
 void add_vrg_commands(CLI::App& app);    // cmd_vrg.cpp:   rgflow vrg run
+void add_rsmi_commands(CLI::App& app);   // cmd_rsmi.cpp:  rgflow rg rsmi|coarse-grain (after add_rg_commands)
 
 }  // namespace rgflow::cli

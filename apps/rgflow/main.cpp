@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   rgflow::cli::add_ising_commands(app);
   rgflow::cli::add_dbn_commands(app);
   rgflow::cli::add_rg_commands(app);
+  rgflow::cli::add_rsmi_commands(app);
   rgflow::cli::add_vrg_commands(app);
   rgflow::cli::set_command_line(argc, argv);
   // Threading policy: Eigen's GEMM runs on one thread; rgflow's own OpenMP loops (exact

@@ -9,6 +9,7 @@ The C++ library (``rgflow._core``) does the work; this package is a thin skin ov
 * :class:`SpinRBM` (visible units in {-1, +1}), :class:`GaussianRBM` (real-valued visible units,
   when the C++ core supports them) and :class:`DBN` (greedy layer-wise stacks), same conventions;
 * :mod:`rgflow.ising` -- sampling, observables with error bars, exact references, block spins;
+* :func:`rsmi` (:mod:`rgflow.coarse_graining`) -- real-space mutual-information coarse-graining filters;
 * :mod:`rgflow.plot` -- receptive fields, training curves, flows (needs matplotlib).
 
 Estimates are :class:`Result` objects (``mean``, ``error``, ``tau_int``, ``n``).
@@ -20,9 +21,11 @@ from .rbm import BernoulliRBM, SpinRBM, GaussianRBM, gaussian_supported
 from .dbn import DBN
 from . import ising
 from .io import load, load_dataset, save_dataset
+from .coarse_graining import rsmi, RSMIResult
+from . import coarse_graining
 
 __all__ = [
     "BernoulliRBM", "SpinRBM", "GaussianRBM", "DBN", "Rbm", "Dbn", "Rng", "Result", "Checkpoint",
     "Error", "FileError", "ising", "load", "load_dataset", "save_dataset", "gaussian_supported",
-    "__version__",
+    "__version__", "rsmi", "RSMIResult", "coarse_graining",
 ]

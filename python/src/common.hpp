@@ -154,5 +154,6 @@ void bind_train(py::module_& m);
 void bind_estimate(py::module_& m);
 void bind_io(py::module_& m);
 void bind_ising(py::module_& m);
+void bind_rsmi(py::module_& m);  // bind_rsmi.cpp
 
 }  // namespace rgflow::python

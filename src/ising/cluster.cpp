@@ -9,15 +9,16 @@
 
 namespace rgflow::ising {
 namespace {
-Threshold fk_bond(const Model& model, const char* name) {
+Threshold fk_bond(const Model& model, const char* name, bool antiferro_allowed) {
   model.validate();
-  if (!(model.coupling > 0.0) || model.field != 0.0)
-    throw Error(std::string(name) + " needs a ferromagnetic coupling (J > 0) and zero field");
-  return Threshold::from_probability(-std::expm1(-2.0 * model.coupling / model.temperature));
+  if (antiferro_allowed ? (model.coupling == 0.0 || model.field != 0.0) : (!(model.coupling > 0.0) || model.field != 0.0))
+    throw Error(std::string(name) + (antiferro_allowed ? " needs a nonzero coupling and zero field"
+                                                       : " needs a ferromagnetic coupling (J > 0) and zero field"));
+  return Threshold::from_probability(-std::expm1(-2.0 * std::abs(model.coupling) / model.temperature));
 }
 }  // namespace
 
-Wolff::Wolff(const Model& model) : L_(model.L), bond_(fk_bond(model, "Wolff")) {
+Wolff::Wolff(const Model& model) : L_(model.L), bond_(fk_bond(model, "Wolff", false)) {
   stack_.resize(static_cast<std::size_t>(model.sites()));
 }
 
@@ -105,7 +106,8 @@ void Wolff::end_thermalization(std::span<std::int8_t> s, Rng& rng) {
   clusters_per_sweep_ = std::max<std::int64_t>(1, std::llround(n / mean_size));
 }
 
-SwendsenWang::SwendsenWang(const Model& model) : L_(model.L), bond_(fk_bond(model, "Swendsen-Wang")) {
+SwendsenWang::SwendsenWang(const Model& model)
+    : L_(model.L), bond_(fk_bond(model, "Swendsen-Wang", true)), antiferro_(model.coupling < 0.0) {
   const auto n = static_cast<std::size_t>(model.sites());
   parent_.resize(n);
   size_.resize(n);
@@ -139,8 +141,8 @@ void SwendsenWang::sweep(std::span<std::int8_t> s, Rng& rng) {
   }
   for (int i = 0; i < N; ++i) {
     const int r = right_of(i, L), d = down_of(i, L);
-    if (s[i] == s[r] && bond_.accept(rng.next_u64())) unite(i, r);
-    if (s[i] == s[d] && bond_.accept(rng.next_u64())) unite(i, d);
+    if ((s[i] == s[r]) != antiferro_ && bond_.accept(rng.next_u64())) unite(i, r);
+    if ((s[i] == s[d]) != antiferro_ && bond_.accept(rng.next_u64())) unite(i, d);
   }
   std::uint32_t bits = 0;
   int bits_left = 0;

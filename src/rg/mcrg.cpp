@@ -83,6 +83,21 @@ double leading_eigenvalue(std::span<const double> m, int k) {
 std::vector<McrgStep> mcrg(std::span<const std::int8_t> spins, std::int64_t n, int L,
                            const McrgOptions& o) {
   if (o.block < 2) throw Error("mcrg: block size must be at least 2");
+  const std::shared_ptr<const BlockingRule> rule = std::make_shared<BlockSpinRule>(o.rule, o.block);
+  return mcrg(spins, n, L, std::span(&rule, 1), o);
+}
+
+std::vector<McrgStep> mcrg(std::span<const std::int8_t> spins, std::int64_t n, int L,
+                           std::span<const std::shared_ptr<const BlockingRule>> rules, const McrgOptions& o) {
+  if (rules.empty()) throw Error("mcrg: no blocking rule");
+  for (const auto& r : rules) {
+    if (!r) throw Error("mcrg: no blocking rule");
+    if (r->dimension() != 2) throw Error("mcrg: the " + r->name() + " rule is not for a 2D lattice");
+    if (r->factor() < 2) throw Error("mcrg: block size must be at least 2");
+  }
+  auto rule_at = [&](int level) -> const BlockingRule& {
+    return *rules[std::min(static_cast<std::size_t>(level), rules.size() - 1)];
+  };
   if (o.levels < 1) throw Error("mcrg: at least one blocking level is needed");
   if (o.even_operators < 1 || o.even_operators > kMaxEvenOperators)
     throw Error("mcrg: even operators must be 1 to " + std::to_string(kMaxEvenOperators));
@@ -93,10 +108,12 @@ std::vector<McrgStep> mcrg(std::span<const std::int8_t> spins, std::int64_t n, i
     throw Error("mcrg: data size does not match n x L x L");
   std::vector<int> sizes{L};
   for (int l = 0; l < o.levels; ++l) {
-    if (sizes.back() % o.block != 0 || sizes.back() / o.block < 4)
+    const int b = rule_at(l).factor();
+    if (sizes.back() % b != 0 || sizes.back() / b < 4) {
       throw Error("mcrg: lattice " + std::to_string(L) + " cannot be blocked " + std::to_string(o.levels) +
-                  " times by " + std::to_string(o.block) + " keeping at least 4x4 sites");
-    sizes.push_back(sizes.back() / o.block);
+                  " times by " + std::to_string(b) + " keeping at least 4x4 sites");
+    }
+    sizes.push_back(sizes.back() / b);
   }
   const int levels = o.levels + 1;
   const int ke = o.even_operators, ko = o.odd_operators;
@@ -110,7 +127,7 @@ std::vector<McrgStep> mcrg(std::span<const std::int8_t> spins, std::int64_t n, i
     Rng rng(o.seed, static_cast<std::uint64_t>(i));
     std::vector<std::int8_t> cur(spins.begin() + i * L * L, spins.begin() + (i + 1) * L * L);
     for (int l = 0; l < levels; ++l) {
-      if (l > 0) cur = block_spins(cur, sizes[l - 1], o.block, o.rule, rng);
+      if (l > 0) cur = rule_at(l - 1).apply(cur, sizes[l - 1], rng);
       const auto e = even_operators(cur, sizes[l], ke);
       const auto d = odd_operators(cur, sizes[l], ko);
       for (int k = 0; k < ke; ++k) even[l][k][i] = e[k];
@@ -120,9 +137,8 @@ std::vector<McrgStep> mcrg(std::span<const std::int8_t> spins, std::int64_t n, i
   // Jackknife: chains must divide n; otherwise treat the samples as one chain.
   const std::size_t chains = (o.chains > 0 && n % static_cast<std::int64_t>(o.chains) == 0 &&
                               n / static_cast<std::int64_t>(o.chains) >= 2) ? o.chains : 1;
-  const double log_b = std::log(static_cast<double>(o.block));
   auto sector = [&](const std::vector<std::vector<double>>& lo, const std::vector<std::vector<double>>& hi,
-                    int k, stats::Result& lambda, stats::Result& y) {
+                    int k, double log_b, stats::Result& lambda, stats::Result& y) {
     std::vector<std::vector<double>> products;
     for (int a = 0; a < k; ++a)
       for (int b = 0; b < k; ++b) {
@@ -150,8 +166,9 @@ std::vector<McrgStep> mcrg(std::span<const std::int8_t> spins, std::int64_t n, i
     McrgStep s;
     s.from_size = sizes[l];
     s.to_size = sizes[l + 1];
-    sector(even[l], even[l + 1], ke, s.lambda_t, s.y_t);
-    sector(odd[l], odd[l + 1], ko, s.lambda_h, s.y_h);
+    const double log_b = std::log(static_cast<double>(rule_at(l).factor()));
+    sector(even[l], even[l + 1], ke, log_b, s.lambda_t, s.y_t);
+    sector(odd[l], odd[l + 1], ko, log_b, s.lambda_h, s.y_h);
     steps.push_back(s);
   }
   return steps;

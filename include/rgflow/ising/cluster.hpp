@@ -9,6 +9,10 @@
 //    biased (they were, measurably, in the tests).
 //  * Swendsen–Wang (PRL 58, 86 (1987)): place all FK bonds, find clusters with union-find
 //    (path halving, union by size), flip each cluster with probability ½. One sweep = one update.
+//    Also the antiferromagnet (J < 0): a bond, probability 1 − e^{−2|J|/T}, joins *anti*-aligned
+//    neighbours — the Fortuin–Kasteleyn/Edwards–Sokal construction holds for either sign of J
+//    (flipping a cluster keeps every occupied bond satisfied). On an even periodic lattice the
+//    antiferromagnet is the ferromagnet after flipping one sublattice, so its energy is Kaufman's.
 // Bond decisions use integer thresholds on 64-bit uniforms (exact probability threshold/2^64).
 // Wolff draws its words through a BulkStream (ising/philox_bulk.hpp): the same words as rng, in
 // the same order, generated in bulk; rng is left exactly after the last word used.
@@ -46,6 +50,7 @@ class Wolff {
 
 class SwendsenWang {
  public:
+  // Throws rgflow::Error unless J ≠ 0 and h = 0.
   explicit SwendsenWang(const Model& model);
   void sweep(std::span<std::int8_t> spins, Rng& rng);
   void end_thermalization(std::span<std::int8_t>, Rng&) {}
@@ -55,6 +60,7 @@ class SwendsenWang {
   void unite(int a, int b);
   int L_;
   Threshold bond_;
+  bool antiferro_ = false;  // J < 0: bonds join anti-aligned neighbours
   std::vector<int> parent_, size_;
   std::vector<std::int8_t> flip_;
 };

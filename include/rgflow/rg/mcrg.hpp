@@ -20,10 +20,12 @@
 // Error bars: block jackknife over configurations (stats::jackknife) of y as a function of the
 // means of all operators and their products.
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
 #include "rgflow/rg/block_spin.hpp"
+#include "rgflow/rg/coarse_graining.hpp"
 #include "rgflow/stats/result.hpp"
 
 namespace rgflow::rg {
@@ -55,6 +57,15 @@ struct McrgStep {
 // `spins`: n configurations [n, L, L] (±1). Returns one step per blocking level. Throws
 // rgflow::Error for inconsistent sizes or options.
 std::vector<McrgStep> mcrg(std::span<const std::int8_t> spins, std::int64_t n, int L,
+                           const McrgOptions& options);
+
+// The same with any blocking rules (rg/coarse_graining.hpp): level l → l + 1 is blocked by
+// rules[min(l, rules.size() − 1)], with that rule's own factor b_l (y = ln λ / ln b_l), drawing from
+// the same Rng(seed, i) for configuration i at every level. Here options.block and options.rule
+// are not read (the rules replace them); levels, operators, seed and chains are. The form above
+// is this one with a single BlockSpinRule(options.rule, options.block) — the same bits.
+std::vector<McrgStep> mcrg(std::span<const std::int8_t> spins, std::int64_t n, int L,
+                           std::span<const std::shared_ptr<const BlockingRule>> rules,
                            const McrgOptions& options);
 
 }  // namespace rgflow::rg

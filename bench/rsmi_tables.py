@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Markdown tables of docs/rsmi.md from the raw outputs in bench/results/rsmi/ (written by
+bench/rsmi_acceptance.sh and bench/rsmi_beta_scan.py).
+
+Usage: python3 bench/rsmi_tables.py bench/results/rsmi
+"""
+import json
+import pathlib
+import sys
+
+
+def load(d, name):
+    p = d / f"{name}.json"
+    return json.loads(p.read_text()) if p.exists() else None
+
+
+def times(d):
+    t = {}
+    for line in (d / "times.txt").read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 2:
+            t[parts[0]] = float(parts[1])
+    return t
+
+
+def est(r, digits=4):
+    return f"{r['mean']:.{digits}f} ± {r['error']:.{digits}f}"
+
+
+def mcrg_rows(name, j, t):
+    rows = []
+    for s in j["steps"]:
+        yt, yh = s["y_t"], s["y_h"]
+        f = lambda r: "—" if r["mean"] is None else f"{r['mean']:.4f} ± {r['error']:.4f}"
+        rows.append(f"| {name} | {s['from_size']} → {s['to_size']} | {f(yt)} | {f(yh)} |")
+    return rows
+
+
+def main(d):
+    d = pathlib.Path(d)
+    t = times(d)
+    out = ["### Filters (5 seeds) and mutual information", "",
+           "| run | filter (block sites row-major) | max deviation from uniform | I(H:E) nats (held out) | wall s |",
+           "|---|---|---|---|---|"]
+    for s in range(1, 6):
+        j = load(d, f"rsmi_seed{s}")
+        w = ", ".join(f"{x:.4f}" for x in j["filter"][0])
+        out.append(f"| RSMI seed {s} | ({w}) | {100 * j['nonuniformity'][0]:.2f} % | "
+                   f"{est(j['mutual_information'])} | {t.get(f'rsmi_seed{s}', float('nan')):.0f} |")
+    for name, label in (("mi_majority", "majority rule (uniform, tie coin), critic seed 1"),
+                        ("mi_majority_seed2", "majority rule, critic seed 2"),
+                        ("mi_majority_seed3", "majority rule, critic seed 3"),
+                        ("mi_decimation", "decimation (1, 0, 0, 0)")):
+        j = load(d, name)
+        if j:
+            w = ", ".join(f"{x:g}" for x in j["filter"][0])
+            out.append(f"| {label} | ({w}) | — | {est(j['mutual_information'])} | {t.get(name, float('nan')):.0f} |")
+    out += ["", "### MCRG exponents (4 even / 2 odd operators, b = 2, 4 levels; exact y_t = 1, y_h = 1.875)", "",
+            "| rule | step | y_t | y_h |", "|---|---|---|---|"]
+    for name, label in (("mcrg_majority", "majority"), ("mcrg_uniform_file", "RSMI file with the uniform filter"),
+                        ("mcrg_rsmi_seed1", "RSMI seed 1"), ("mcrg_rsmi_seed2", "RSMI seed 2"),
+                        ("mcrg_rsmi_seed3", "RSMI seed 3"), ("mcrg_rsmi_seed4", "RSMI seed 4"),
+                        ("mcrg_rsmi_seed5", "RSMI seed 5"), ("mcrg_decimation", "decimation")):
+        j = load(d, name)
+        if j:
+            out += mcrg_rows(label, j, t)
+    out.append("| convolutional RBM (issue #16) | *reserved: `ising mcrg --rule CONV_RBM.h5`* | | |")
+    out += ["", "### Antiferromagnet control", "",
+            "| run | filter | I(H:E) nats | wall s |", "|---|---|---|---|"]
+    for name, label in (("af_rsmi_level0", "RSMI, level 0 (64²)"), ("af_mi_majority", "majority rule, level 0"),
+                        ("af_rsmi_level1", "RSMI, level 1 (32², on the level-0 RSMI coarse-graining)")):
+        j = load(d, name)
+        if j:
+            w = ", ".join(f"{x:.4f}" for x in j["filter"][0])
+            out.append(f"| {label} | ({w}) | {est(j['mutual_information'], 5)} | {t.get(name, float('nan')):.0f} |")
+    out += ["", "| rule | step | y_t | y_h |", "|---|---|---|---|"]
+    for name, label in (("af_mcrg_majority", "majority"), ("af_mcrg_rsmi", "RSMI level 0, then level 1")):
+        j = load(d, name)
+        if j:
+            out += mcrg_rows(label, j, t)
+    scan = load(d, "beta_scan")
+    if scan:
+        c = scan["chain"]
+        out += ["", "### Estimator on given filters (1D, exact samples)", "",
+                "| filter | exact I | estimate | estimate − exact |", "|---|---|---|---|"]
+        for f in c["fixed"]:
+            e = f["estimate"]
+            out.append(f"| ({', '.join(f'{x:g}' for x in f['filter'])}) | {f['exact_information']:.5f} | "
+                       f"{est(e, 5)} | {e['mean'] - f['exact_information']:+.5f} |")
+        out += ["", "### β scan", "",
+                f"1D (exact optimum {c['exact_optimum']:.5f}, majority {c['exact_majority']:.5f} nats):", "",
+                "| β | seed | learned filter | its exact I | estimate |", "|---|---|---|---|---|"]
+        for r in c["runs"]:
+            w = ", ".join(f"{x:.3f}" for x in r["filter"][0])
+            out.append(f"| {r['beta']} | {r['seed']} | ({w}) | {r['exact_information']:.5f} | {est(r['estimate'], 5)} |")
+        out += ["", "2D (T_c, L = 32):", "", "| β | seed | learned filter | deviation from uniform | estimate |",
+                "|---|---|---|---|---|"]
+        for r in scan["lattice"]["runs"]:
+            w = ", ".join(f"{x:.3f}" for x in r["filter"][0])
+            out.append(f"| {r['beta']} | {r['seed']} | ({w}) | {100 * r['nonuniformity']:.1f} % | {est(r['estimate'], 4)} |")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
