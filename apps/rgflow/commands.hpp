@@ -12,5 +12,7 @@ void add_ising_commands(CLI::App& app);  // cmd_ising.cpp: rgflow ising sample|o
 void add_dbn_commands(CLI::App& app);    // cmd_dbn.cpp:   rgflow dbn train|flow|sample
 void add_rg_commands(CLI::App& app);     // cmd_rg.cpp:    rgflow rg couplings|receptive-fields|flow|free-energy-flow
 void add_vrg_commands(CLI::App& app);    // cmd_vrg.cpp:   rgflow vrg run
+void add_sandpile_commands(CLI::App& app);  // cmd_sandpile.cpp: rgflow sandpile run|stats|recurrent|rg
+void add_lppl_commands(CLI::App& app);   // cmd_lppl.cpp:  rgflow lppl fit|synth|coverage
 
 }  // namespace rgflow::cli
