@@ -26,9 +26,9 @@ Sandpile::Sandpile(int L) : L_(L), W_(L + 2) {
       sink_[padded(std::int64_t{y} * L + x)] = mask;
     }
   const auto n = static_cast<std::size_t>(sites());
-  front_.resize(n);
-  next_.resize(n);
-  touched_.resize(n);
+  front_.resize(n + 1);  // + 1: the branch-free kernel stores one index past the last kept one
+  next_.resize(n + 1);
+  touched_.resize(n + 1);
 }
 
 std::vector<std::uint8_t> Sandpile::heights() const {
@@ -132,25 +132,37 @@ Avalanche Sandpile::relax_front(std::int32_t front_size, Odometer* odometer) {
     size += n;
     std::int32_t m = 0;
     for (std::int32_t k = 0; k < n; ++k) {
+      // Branch-free: the tests below are data-dependent coin flips (a neighbour at height 3 is
+      // ~45 % likely), so each index is stored unconditionally and the count advanced by the
+      // comparison; fronts have one spare slot for the store past the end.
       const std::int32_t s = cur[k];
-      z[s] = static_cast<std::uint8_t>(z[s] - kThreshold);
-      if (z[s] >= kThreshold) nxt[m++] = s;
-      if (!toppled[s]) {
-        toppled[s] = 1;
-        touched[area++] = s;
-      }
+      const auto zs = static_cast<std::uint8_t>(z[s] - kThreshold);
+      z[s] = zs;
+      nxt[m] = s;
+      m += zs >= kThreshold;
+      touched[area] = s;
+      area += toppled[s] ^ 1;
+      toppled[s] = 1;
       if constexpr (kOdometer) ++count[s];
       const std::uint8_t edge = sink[s];
       if (edge == 0) [[likely]] {
-        if (++z[s - W] == kThreshold) nxt[m++] = s - W;
-        if (++z[s - 1] == kThreshold) nxt[m++] = s - 1;
-        if (++z[s + 1] == kThreshold) nxt[m++] = s + 1;
-        if (++z[s + W] == kThreshold) nxt[m++] = s + W;
+        const std::int32_t nb[4] = {s - W, s - 1, s + 1, s + W};
+        for (const std::int32_t t : nb) {
+          const auto v = static_cast<std::uint8_t>(z[t] + 1);
+          z[t] = v;
+          nxt[m] = t;
+          m += v == kThreshold;
+        }
       } else {
-        if (!(edge & 1) && ++z[s - W] == kThreshold) nxt[m++] = s - W;
-        if (!(edge & 2) && ++z[s - 1] == kThreshold) nxt[m++] = s - 1;
-        if (!(edge & 4) && ++z[s + 1] == kThreshold) nxt[m++] = s + 1;
-        if (!(edge & 8) && ++z[s + W] == kThreshold) nxt[m++] = s + W;
+        const std::int32_t nb[4] = {s - W, s - 1, s + 1, s + W};
+        for (int d = 0; d < 4; ++d) {
+          if (edge & (1 << d)) continue;  // that grain leaves to the sink
+          const std::int32_t t = nb[d];
+          const auto v = static_cast<std::uint8_t>(z[t] + 1);
+          z[t] = v;
+          nxt[m] = t;
+          m += v == kThreshold;
+        }
       }
     }
     std::swap(cur, nxt);
