@@ -174,7 +174,7 @@ void run_fit(const FitCli& o) {
 // ---------------------------------------------------------------------------------------------
 
 struct TruthOptions {
-  double tc = 1.1, m = 0.5, omega = 9.0, A = 1.0, B = -1.0, C = 0.1, phi = 1.0;
+  double tc = 1.1, m = 0.5, omega = 9.0, A = 1.0, B = -1.0, C = 0.05, phi = 1.0;  // damping 1.1: qualified
   int points = 200;
   double t_first = 0.0, t_last = 1.0, noise = 0.01;
 
