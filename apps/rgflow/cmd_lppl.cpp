@@ -76,42 +76,6 @@ struct SearchOptions {
   }
 };
 
-nlohmann::json interval_json(const lppl::Interval& i) {
-  return {{"mean", i.estimate}, {"error", i.error}, {"lower", i.lower}, {"upper", i.upper}};
-}
-
-nlohmann::json fit_json(const lppl::FitResult& r, const lppl::FitOptions& o, std::size_t n) {
-  const lppl::Filters& F = o.filters;
-  return {{"t_c", interval_json(r.tc)},
-          {"m", interval_json(r.m)},
-          {"omega", interval_json(r.omega)},
-          {"A", interval_json(r.A)},
-          {"B", interval_json(r.B)},
-          {"C", interval_json(r.C)},
-          {"phi", r.best.phi()},
-          {"C1", r.best.C1},
-          {"C2", r.best.C2},
-          {"sse", r.sse},
-          {"rms", r.rms},
-          {"points", n},
-          {"level", o.level},
-          {"bootstrap", r.bootstrap},
-          {"evaluations", r.evaluations},
-          {"filters",
-           {{"m", {{"value", r.best.m}, {"range", {F.m_min, F.m_max}}, {"pass", r.pass_m}}},
-            {"omega", {{"value", r.best.omega}, {"range", {F.omega_min, F.omega_max}}, {"pass", r.pass_omega}}},
-            {"damping", {{"value", r.damping}, {"min", F.damping_min}, {"pass", r.pass_damping}}},
-            {"oscillations", {{"value", r.oscillations}, {"min", F.oscillations_min}, {"pass", r.pass_oscillations}}}}},
-          {"qualified", r.qualified()},
-          {"search",
-           {{"tc_after", {o.box.tc_after_min, o.box.tc_after_max}},
-            {"m", {o.box.m_min, o.box.m_max}},
-            {"omega", {o.box.omega_min, o.box.omega_max}},
-            {"starts", o.starts},
-            {"bootstrap_starts", o.bootstrap_starts}}},
-          {"seed", o.seed}};
-}
-
 // ---------------------------------------------------------------------------------------------
 
 struct FitCli {
@@ -151,7 +115,7 @@ void run_fit(const FitCli& o) {
   throw_if_cancelled();
   if (!o.plot.empty()) write_fit_plot(o.plot, s, r);
   if (o.json) {
-    nlohmann::json j = fit_json(r, fo, s.t.size());
+    nlohmann::json j = lppl::fit_json(r, fo, s.t.size());
     j["series"] = o.series;
     print_json(j);
     return;
@@ -284,7 +248,7 @@ void run_coverage(const CoverageCli& o) {
     nlohmann::json full = j;
     nlohmann::json fits = nlohmann::json::array();
     for (const auto& f : r.fits)
-      fits.push_back({{"t_c", interval_json(f.tc)}, {"m", interval_json(f.m)}, {"omega", interval_json(f.omega)},
+      fits.push_back({{"t_c", lppl::interval_json(f.tc)}, {"m", lppl::interval_json(f.m)}, {"omega", lppl::interval_json(f.omega)},
                       {"qualified", f.qualified()}});
     full["fits"] = fits;
     nlohmann::json p;

@@ -9,7 +9,8 @@ The C++ library (``rgflow._core``) does the work; this package is a thin skin ov
 * :class:`SpinRBM` (visible units in {-1, +1}), :class:`GaussianRBM` (real-valued visible units,
   when the C++ core supports them) and :class:`DBN` (greedy layer-wise stacks), same conventions;
 * :mod:`rgflow.ising` -- sampling, observables with error bars, exact references, block spins;
-* :mod:`rgflow.plot` -- receptive fields, training curves, flows (needs matplotlib).
+* :mod:`rgflow.plot` -- receptive fields, training curves, flows (needs matplotlib);
+* :mod:`rgflow.sandpile` -- the BTW sandpile; :func:`lppl_fit` -- log-periodic power-law fits.
 
 Estimates are :class:`Result` objects (``mean``, ``error``, ``tau_int``, ``n``).
 See docs/python.md for a walkthrough.
@@ -19,10 +20,12 @@ from ._core import Checkpoint, Dbn, Error, FileError, Rbm, Result, Rng, __versio
 from .rbm import BernoulliRBM, SpinRBM, GaussianRBM, gaussian_supported
 from .dbn import DBN
 from . import ising
+from . import sandpile
+from .lppl import lppl_fit, lppl_model
 from .io import load, load_dataset, save_dataset
 
 __all__ = [
     "BernoulliRBM", "SpinRBM", "GaussianRBM", "DBN", "Rbm", "Dbn", "Rng", "Result", "Checkpoint",
-    "Error", "FileError", "ising", "load", "load_dataset", "save_dataset", "gaussian_supported",
+    "Error", "FileError", "ising", "sandpile", "lppl_fit", "lppl_model", "load", "load_dataset", "save_dataset", "gaussian_supported",
     "__version__",
 ]

@@ -154,5 +154,6 @@ void bind_train(py::module_& m);
 void bind_estimate(py::module_& m);
 void bind_io(py::module_& m);
 void bind_ising(py::module_& m);
+void bind_soc(py::module_& m);  // bind_soc.cpp: sandpile and LPPL
 
 }  // namespace rgflow::python

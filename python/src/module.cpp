@@ -35,4 +35,5 @@ PYBIND11_MODULE(_core, m) {
   bind_estimate(m);
   bind_io(m);
   bind_ising(m);
+  bind_soc(m);
 }

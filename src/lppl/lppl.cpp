@@ -406,4 +406,40 @@ CoverageResult coverage(const CoverageConfig& c, const std::function<void(int, i
   return out;
 }
 
+nlohmann::json interval_json(const Interval& i) {
+  return {{"mean", i.estimate}, {"error", i.error}, {"lower", i.lower}, {"upper", i.upper}};
+}
+
+nlohmann::json fit_json(const FitResult& r, const FitOptions& o, std::size_t n) {
+  const Filters& F = o.filters;
+  return {{"t_c", interval_json(r.tc)},
+          {"m", interval_json(r.m)},
+          {"omega", interval_json(r.omega)},
+          {"A", interval_json(r.A)},
+          {"B", interval_json(r.B)},
+          {"C", interval_json(r.C)},
+          {"phi", r.best.phi()},
+          {"C1", r.best.C1},
+          {"C2", r.best.C2},
+          {"sse", r.sse},
+          {"rms", r.rms},
+          {"points", n},
+          {"level", o.level},
+          {"bootstrap", r.bootstrap},
+          {"evaluations", r.evaluations},
+          {"filters",
+           {{"m", {{"value", r.best.m}, {"range", {F.m_min, F.m_max}}, {"pass", r.pass_m}}},
+            {"omega", {{"value", r.best.omega}, {"range", {F.omega_min, F.omega_max}}, {"pass", r.pass_omega}}},
+            {"damping", {{"value", r.damping}, {"min", F.damping_min}, {"pass", r.pass_damping}}},
+            {"oscillations", {{"value", r.oscillations}, {"min", F.oscillations_min}, {"pass", r.pass_oscillations}}}}},
+          {"qualified", r.qualified()},
+          {"search",
+           {{"tc_after", {o.box.tc_after_min, o.box.tc_after_max}},
+            {"m", {o.box.m_min, o.box.m_max}},
+            {"omega", {o.box.omega_min, o.box.omega_max}},
+            {"starts", o.starts},
+            {"bootstrap_starts", o.bootstrap_starts}}},
+          {"seed", o.seed}};
+}
+
 }  // namespace rgflow::lppl

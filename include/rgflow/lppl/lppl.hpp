@@ -23,6 +23,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,13 @@ struct FitResult {
 // Least-squares fit of the LPPL to the series with bootstrap intervals. Error on bad options or
 // series; Cancelled when `stop` asks (checked between local searches).
 FitResult fit(const Series& series, const FitOptions& options, const StopPoll& stop = {});
+
+// JSON of a fit (what `rgflow lppl fit --json` prints and rgflow.lppl_fit returns): t_c, m, omega,
+// A, B, C as {mean (the best fit), error (bootstrap sd), lower, upper}; phi, C1, C2, sse, rms,
+// points, level, bootstrap, evaluations; filters {m, omega, damping, oscillations} with values and
+// pass flags; qualified; search box; seed.
+nlohmann::json interval_json(const Interval& i);
+nlohmann::json fit_json(const FitResult& r, const FitOptions& o, std::size_t points);
 
 // The linear step alone: best (A, B, C₁, C₂) and the cost for fixed (t_c, m, ω).
 Parameters solve_linear(const Series& series, double tc, double m, double omega, double* sse = nullptr);
