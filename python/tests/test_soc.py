@@ -114,3 +114,12 @@ def test_cli_and_python_agree(cli, tmp_path):
     q = rgflow.lppl_fit(t, y, bootstrap=20, seed=3)
     for key in ("t_c", "m", "omega"):
         assert c[key] == q[key], key
+
+
+def test_docs_soc_python_block_runs(source_dir, capsys):
+    import re
+    text = (source_dir / "docs" / "soc.md").read_text()
+    section = text[text.index("## Python"):]
+    block = re.findall(r"```python\n(.*?)```", section, flags=re.S)[0]
+    exec(compile(block, "docs/soc.md Python block", "exec"), {"__name__": "__soc_doc__"})
+    assert "100352 100352" in capsys.readouterr().out
