@@ -51,7 +51,7 @@ def fss(fig_path):
     ax[0, 0].set(xlabel="avalanche size s (topplings)", ylabel="P(s)", title="size distributions")
     ax[0, 0].legend(fontsize=8)
     ax[0, 1].set(xlabel=r"$s / L^{D}$", ylabel=r"$s^{\tau} P(s)$",
-                 title=f"collapse with the moment-analysis D = {D:.3f}, τ = {tau:.3f}")
+                 title=f"collapse: D = {D:.3f}, τ = {tau:.3f} (moment analysis)")
     q = np.asarray(stats["size"]["q"])
     for name, mk in (("size", "o"), ("area", "s"), ("duration", "^"), ("radius", "v")):
         sig = stats[name]["sigma"]
@@ -81,29 +81,38 @@ def fss(fig_path):
 
 
 def rg(fig_path):
-    r = load(os.path.join(RES, "rg_L256.json"))
-    lev = r["levels"]
-    b = np.array([l["b"] for l in lev])
+    runs = sorted((load(p) for p in glob.glob(os.path.join(RES, "rg_L*.json")) if "summary" not in p),
+                  key=lambda r: r["L"])
+    big = runs[-1]
     fig, ax = plt.subplots(1, 3, figsize=(13, 4))
-    for k in range(5):
-        ax[0].errorbar(b, [l["p_k"][k]["mean"] for l in lev], [l["p_k"][k]["error"] for l in lev], fmt="o-",
-                       ms=3, label=f"k = {k}")
-    ax[0].errorbar(b, [l["rho"]["mean"] for l in lev], [l["rho"]["error"] for l in lev], fmt="k--", label="ρ")
-    ax[0].set(xscale="log", xlabel="block side b", ylabel="fraction",
-              title=f"p_k: relaxing blocks passing grains to k sides (L = {r['L']})")
+    marks = {64: "s", 128: "^", 256: "o"}
+    for r in runs:
+        lev = r["levels"]
+        bl = np.array([l["b"] for l in lev], float) / r["L"]
+        for k in range(5):
+            ax[0].errorbar(bl, [l["p_k"][k]["mean"] for l in lev], [l["p_k"][k]["error"] for l in lev],
+                           fmt=marks.get(r["L"], "o") + "-", ms=3, lw=0.7, color=f"C{k}",
+                           label=f"k = {k}" if r is big else None)
+        ax[0].plot(bl, [l["rho"]["mean"] for l in lev], marks.get(r["L"], "o") + "--", ms=3, lw=0.7, color="k",
+                   label="ρ" if r is big else None)
+    ax[0].set(xscale="log", xlabel="b / L  (squares L = 64, triangles 128, circles 256)", ylabel="fraction",
+              title="$p_k$: relaxing b×b blocks passing grains to k sides")
     ax[0].legend(fontsize=7)
-    for l in lev:
+    for l in big["levels"]:
         x, p = density(l["block_area_histogram"])
         line = ax[1].loglog(x, p, "o", ms=2.5, label=f"b = {l['b']}")[0]
         xs, ps = density(l["small_lattice_area_histogram"])
         ax[1].loglog(xs, ps, "-", lw=0.8, color=line.get_color())
-    ax[1].set(xlabel="area in blocks $a_b$ (points) / area on L/b (lines)", ylabel="P",
+    ax[1].set(xlabel="blocks $a_b$ (points, L = %d) / area on L/b (lines)" % big["L"], ylabel="P",
               title="coarse-grained avalanches vs the L/b lattice")
     ax[1].legend(fontsize=7)
-    v = [l["block_height_variance"] for l in lev]
-    ax[2].errorbar(b, [x["mean"] for x in v], [x["error"] for x in v], fmt="o-", ms=3)
+    for r in runs:
+        v = [l["block_height_variance"] for l in r["levels"]]
+        ax[2].errorbar([l["b"] for l in r["levels"]], [x["mean"] for x in v], [x["error"] for x in v],
+                       fmt=marks.get(r["L"], "o") + "-", ms=3, label=f"L = {r['L']}")
     ax[2].set(xscale="log", xlabel="block side b", ylabel=r"$b^2\,\mathrm{Var}(\bar z_b)$",
               title="block-averaged heights")
+    ax[2].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(fig_path, dpi=72)
 

@@ -158,7 +158,7 @@ void run_run(const RunOptions& o) {
 
 struct StatsOptions {
   std::vector<std::string> files;
-  double q_min = 1.5, q_max = 4.0;
+  double q_min = 1.0, q_max = 4.0;
   int order = 2;
   std::string plot;
   bool json = false;

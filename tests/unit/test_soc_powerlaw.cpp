@@ -22,7 +22,7 @@ double direct(double s, std::int64_t a, std::int64_t b) {
 
 TEST(SocPowerLaw, PartialSumsMatchDirectSummation) {
   for (const double s : {-2.0, -0.5, 0.0, 0.7, 1.0, 1.0 + 1e-9, 1.3, 2.0, 3.7, 8.0})
-    for (const auto& [a, b] : std::vector<std::pair<std::int64_t, std::int64_t>>{{1, 1}, {1, 30}, {1, 1000}, {7, 200000}, {150, 150000}}) {
+    for (const auto& [a, b] : std::vector<std::pair<std::int64_t, std::int64_t>>{{1, 1}, {1, 30}, {1, 1000}, {7, 20000}, {150, 30000}}) {
       const double want = direct(s, a, b);
       EXPECT_NEAR(power_sum(s, a, b), want, 1e-13 * std::abs(want)) << s << " " << a << " " << b;
     }

@@ -19,10 +19,9 @@
 //   dynamics at scale b is the same model at size L/b (the fixed-point statement), the tail of
 //   P_L(a_b) matches the area distribution P_{L/b}(a) of an L/b lattice; both are recorded and
 //   compared by the KS distance between their tails a ≥ a_min.
-// * heights: the block-averaged height z̄_b of stationary configurations. Height correlations
-//   decay as r^(−4) (Majumdar & Dhar 1991), fast enough that b² Var(z̄_b) tends to a constant
-//   (the sum of the correlation function): block heights become Gaussian with a width ∝ 1/b, a
-//   trivial fixed point, unlike the avalanche statistics.
+// * heights: b² Var(z̄_b) of the block-averaged height of stationary samples (per block, over
+//   samples). For independent sites it would stay at the single-site variance; its change with b
+//   measures the integrated height correlations (which decay as r^(−4); Majumdar & Dhar 1991).
 // Errors: jackknife over kBlocks consecutive blocks of grains (run.hpp), heights over
 // independent stationary samples.
 #include <cstdint>
