@@ -65,14 +65,8 @@ struct SearchOptions {
       throw Error(fmt::format("--omega-min {} / --omega-max {}: need 0 < omega-min < omega-max", omega_min, omega_max));
     check_range("--threads", std::int64_t{threads}, 0, 1024);
     if (threads > 0) omp_set_num_threads(threads);
-    lppl::FitOptions o;
-    o.box = {tc_min, tc_max, m_min, m_max, omega_min, omega_max};
-    o.starts = starts;
-    o.bootstrap = bootstrap;
-    o.bootstrap_starts = bootstrap_starts;
-    o.level = level;
-    o.seed = seed;
-    return o;
+    return lppl::FitOptions::make({tc_min, tc_max, m_min, m_max, omega_min, omega_max}, starts, bootstrap,
+                                  bootstrap_starts, level, seed);
   }
 };
 

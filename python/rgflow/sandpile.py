@@ -96,6 +96,6 @@ def add_grain(heights, site):
 def fit_power_law(samples, *, x_min=0, x_max=-1, bootstrap=200, block=1, level=0.95, seed=0):
     """Maximum-likelihood exponent of P(x) ~ x^-tau on [x_min, x_max] (x_min=0: chosen by the
     Kolmogorov-Smirnov distance; x_max=-1: no cutoff), bootstrap errors over blocks of ``block``
-    consecutive samples. Returns {'tau' (Result), 'lower', 'upper', 'x_min', ...}."""
+    consecutive samples. Returns {'tau': {'mean', 'error'}, 'lower', 'upper', 'x_min', ...}."""
     return _core.fit_power_law(np.asarray(samples, dtype=np.int64), int(x_min), int(x_max), int(bootstrap),
                                int(block), float(level), int(seed))

@@ -30,13 +30,22 @@ py::array_t<std::uint8_t> as_square(std::vector<std::uint8_t>&& z, int L) {
   return from_std_vector(std::move(z), {L, L});
 }
 
-py::dict avalanche_dict(const soc::Avalanche& a) {
-  py::dict d;
-  d["size"] = a.size;
-  d["area"] = a.area;
-  d["duration"] = a.duration;
-  d["radius"] = a.radius;
-  return d;
+// (new heights, avalanche) after relaxing z as given (site < 0) or after adding a grain at `site`
+// of the stable configuration z.
+py::tuple relax_from(const HeightArray& z, std::int64_t site) {
+  const auto [L, h] = square(z);
+  soc::Sandpile pile(L);
+  pile.set_heights(h);
+  soc::Avalanche a;
+  if (site < 0) {
+    a = pile.relax();
+  } else {
+    if (site >= std::int64_t{L} * L) throw py::value_error("site outside the lattice");
+    if (!pile.stable()) throw py::value_error("heights: not a stable configuration");
+    a = pile.add_grain(static_cast<std::int32_t>(site));
+  }
+  return py::make_tuple(as_square(pile.heights(), L),
+                        from_json({{"size", a.size}, {"area", a.area}, {"duration", a.duration}, {"radius", a.radius}}));
 }
 
 }  // namespace
@@ -130,25 +139,8 @@ void bind_soc(py::module_& m) {
           return soc::is_recurrent(L, h);
         },
         py::arg("heights"));
-  m.def("sandpile_relax",
-        [](const HeightArray& z) {
-          const auto [L, h] = square(z);
-          soc::Sandpile pile(L);
-          pile.set_heights(h);
-          const soc::Avalanche a = pile.relax();
-          return py::make_tuple(as_square(pile.heights(), L), avalanche_dict(a));
-        },
-        py::arg("heights"));
-  m.def("sandpile_add_grain",
-        [](const HeightArray& z, std::int64_t site) {
-          const auto [L, h] = square(z);
-          if (site < 0 || site >= std::int64_t{L} * L) throw py::value_error("site outside the lattice");
-          soc::Sandpile pile(L);
-          pile.set_heights(h);
-          if (!pile.stable()) throw py::value_error("heights: not a stable configuration");
-          const soc::Avalanche a = pile.add_grain(static_cast<std::int32_t>(site));
-          return py::make_tuple(as_square(pile.heights(), L), avalanche_dict(a));
-        },
+  m.def("sandpile_relax", [](const HeightArray& z) { return relax_from(z, -1); }, py::arg("heights"));
+  m.def("sandpile_add_grain", [](const HeightArray& z, std::int64_t site) { return relax_from(z, site); },
         py::arg("heights"), py::arg("site"));
   m.def("fit_power_law",
         [](const IntArray& x, std::int64_t x_min, std::int64_t x_max, int bootstrap, std::int64_t block, double level,
@@ -162,19 +154,7 @@ void bind_soc(py::module_& m) {
           o.level = level;
           o.seed = seed;
           const std::span<const std::int64_t> s(x.data(), static_cast<std::size_t>(x.shape(0)));
-          const soc::PowerLawFit f = without_gil([&] { return soc::fit_power_law(s, o); });
-          py::dict d;
-          d["tau"] = f.tau;
-          d["fisher_error"] = f.fisher_error;
-          d["lower"] = f.lower;
-          d["upper"] = f.upper;
-          d["x_min"] = f.x_min;
-          d["x_max"] = f.x_max;
-          d["n_fit"] = f.n_fit;
-          d["n_total"] = f.n_total;
-          d["ks"] = f.ks;
-          d["bootstrap"] = f.bootstrap;
-          return d;
+          return from_json(soc::power_law_json(without_gil([&] { return soc::fit_power_law(s, o); })));
         },
         py::arg("samples"), py::arg("x_min") = 0, py::arg("x_max") = -1, py::arg("bootstrap") = 200,
         py::arg("block") = 1, py::arg("level") = 0.95, py::arg("seed") = 0,
@@ -189,13 +169,8 @@ void bind_soc(py::module_& m) {
           s.source = "series";
           s.t.assign(t.data(), t.data() + t.shape(0));
           s.y.assign(y.data(), y.data() + y.shape(0));
-          lppl::FitOptions o;
-          o.box = {tc_min, tc_max, m_min, m_max, omega_min, omega_max};
-          o.starts = starts;
-          o.bootstrap = bootstrap;
-          o.bootstrap_starts = bootstrap_starts;
-          o.level = level;
-          o.seed = seed;
+          const auto o = lppl::FitOptions::make({tc_min, tc_max, m_min, m_max, omega_min, omega_max}, starts,
+                                                bootstrap, bootstrap_starts, level, seed);
           o.validate();
           lppl::check_series(s, "series");
           const lppl::FitResult r = without_gil([&] { return lppl::fit(s, o, python_stop_poll()); });

@@ -81,8 +81,8 @@ def test_run_mean_size_and_heights_against_exact_values():
 def test_power_law_fit_recovers_zipf_exponent():
     x = np.random.default_rng(0).zipf(2.5, 20000)
     f = sandpile.fit_power_law(x, x_min=1, bootstrap=100)
-    assert abs(f["tau"].mean - 2.5) < 4 * f["tau"].error
-    assert f["lower"] < f["tau"].mean < f["upper"]
+    assert abs(f["tau"]["mean"] - 2.5) < 4 * f["tau"]["error"]
+    assert f["lower"] < f["tau"]["mean"] < f["upper"]
 
 
 def test_lppl_fit_noiseless_and_errors():

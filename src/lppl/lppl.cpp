@@ -63,6 +63,18 @@ void FitOptions::validate() const {
   if (!(level > 0.0 && level < 1.0)) throw Error(fmt::format("confidence level {} must lie in (0, 1)", level));
 }
 
+FitOptions FitOptions::make(const SearchBox& box, int starts, int bootstrap, int bootstrap_starts, double level,
+                            std::uint64_t seed) {
+  FitOptions o;
+  o.box = box;
+  o.starts = starts;
+  o.bootstrap = bootstrap;
+  o.bootstrap_starts = bootstrap_starts;
+  o.level = level;
+  o.seed = seed;
+  return o;
+}
+
 namespace {
 
 // The data in normalised units: u = (t − t₀)/Δ ∈ [0, 1], v = (y − ȳ)/s_y; search variables

@@ -291,4 +291,17 @@ PowerLawFit fit_power_law(std::span<const std::int64_t> samples, const PowerLawO
   return r;
 }
 
+nlohmann::json power_law_json(const PowerLawFit& f) {
+  return {{"tau", {{"mean", f.tau.mean}, {"error", f.tau.error}}},
+          {"lower", f.lower},
+          {"upper", f.upper},
+          {"fisher_error", f.fisher_error},
+          {"x_min", f.x_min},
+          {"x_max", f.x_max},
+          {"n_fit", f.n_fit},
+          {"n_total", f.n_total},
+          {"ks", f.ks},
+          {"bootstrap", f.bootstrap}};
+}
+
 }  // namespace rgflow::soc

@@ -16,19 +16,6 @@ namespace {
 
 nlohmann::json estimate(const stats::Result& r) { return {{"mean", r.mean}, {"error", r.error}}; }
 
-nlohmann::json fit_json(const PowerLawFit& f) {
-  return {{"tau", estimate(f.tau)},
-          {"lower", f.lower},
-          {"upper", f.upper},
-          {"fisher_error", f.fisher_error},
-          {"x_min", f.x_min},
-          {"x_max", f.x_max},
-          {"n_fit", f.n_fit},
-          {"n_total", f.n_total},
-          {"ks", f.ks},
-          {"bootstrap", f.bootstrap}};
-}
-
 double observable(const AvalancheRecord& a, int k) {
   switch (k) {
     case 0: return static_cast<double>(a.size);
@@ -74,29 +61,18 @@ LogHistogram log_histogram(const std::vector<double>& values, bool integer) {
 nlohmann::json run_json(const RunResult& r, const SummaryOptions& o) {
   const RunConfig& c = r.config;
   const auto exact = infinite_lattice_height_probabilities();
-  nlohmann::json j;
-  j["L"] = c.L;
-  j["grains"] = c.grains;
-  j["lattices"] = c.lattices;
-  j["start"] = start_name(c.start);
-  j["transient"] = c.transient;
-  j["measure_every"] = c.measure_every;
-  j["seed"] = c.seed;
   nlohmann::json hd = nlohmann::json::array();
   for (const auto& p : r.height_probability) hd.push_back(estimate(p));
-  j["height_distribution"] = hd;
-  j["height_distribution_infinite_lattice"] = exact;
-  j["mean_height"] = estimate(r.mean_height);
-  j["mean_height_infinite_lattice"] = kInfiniteLatticeMeanHeight;
-  j["measurements"] = r.measurements;
-  j["avalanches"] = r.avalanches;
-  j["topplings"] = r.topplings;
-  j["transient_topplings"] = r.transient_topplings;
-  j["mean_size"] = estimate(r.mean_size);
-  j["mean_size_exact"] = r.mean_size_exact;
-  j["seconds"] = r.seconds;
-  j["topplings_per_second"] =
-      r.seconds > 0 ? static_cast<double>(r.topplings + r.transient_topplings) / r.seconds : 0.0;
+  const double rate = r.seconds > 0 ? static_cast<double>(r.topplings + r.transient_topplings) / r.seconds : 0.0;
+  nlohmann::json j{{"L", c.L}, {"grains", c.grains}, {"lattices", c.lattices}, {"start", start_name(c.start)},
+                   {"transient", c.transient}, {"measure_every", c.measure_every}, {"seed", c.seed},
+                   {"height_distribution", hd}, {"height_distribution_infinite_lattice", exact},
+                   {"mean_height", estimate(r.mean_height)},
+                   {"mean_height_infinite_lattice", kInfiniteLatticeMeanHeight},
+                   {"measurements", r.measurements}, {"avalanches", r.avalanches}, {"topplings", r.topplings},
+                   {"transient_topplings", r.transient_topplings}, {"mean_size", estimate(r.mean_size)},
+                   {"mean_size_exact", r.mean_size_exact}, {"seconds", r.seconds},
+                   {"topplings_per_second", rate}};
 
   // Observables of the recorded avalanches.
   std::array<std::vector<double>, 4> values;
@@ -117,7 +93,7 @@ nlohmann::json run_json(const RunResult& r, const SummaryOptions& o) {
                                        : std::max<std::int64_t>(1, static_cast<std::int64_t>(r.records.size()) / 1000);
       po.seed = c.seed;
       try {
-        fits[kObservables[k]] = fit_json(fit_power_law(x, po));
+        fits[kObservables[k]] = power_law_json(fit_power_law(x, po));
       } catch (const Error& e) {
         fits[kObservables[k]] = {{"error_message", e.what()}};
       }

@@ -51,11 +51,7 @@ TEST(SocPowerLaw, RecoversExponentWithCutoff) {
   Rng rng(21, 0);
   for (const double tau : {1.1, 1.3, 2.2}) {
     const auto x = sample_power_law(tau, 1, 100000, 50000, rng);
-    PowerLawOptions o;
-    o.x_min = 1;
-    o.x_max = 100000;
-    o.bootstrap = 200;
-    o.seed = 3;
+    const PowerLawOptions o{.x_min = 1, .x_max = 100000, .bootstrap = 200, .seed = 3};
     const PowerLawFit f = fit_power_law(x, o);
     EXPECT_LT(std::abs(f.tau.mean - tau), 4 * f.tau.error) << tau << " got " << f.tau.mean << " ± " << f.tau.error;
     EXPECT_NEAR(f.tau.error / f.fisher_error, 1.0, 0.25);  // i.i.d.: bootstrap ≈ Fisher
@@ -70,11 +66,7 @@ TEST(SocPowerLaw, KolmogorovSmirnovFindsTheStartOfThePowerLaw) {
   Rng rng(22, 0);
   auto x = sample_power_law(1.6, 20, 100000, 40000, rng);
   for (int i = 0; i < 40000; ++i) x.push_back(1 + static_cast<std::int64_t>(rng.below(19)));
-  PowerLawOptions o;
-  o.x_max = 100000;
-  o.x_min_limit = 1000;
-  o.x_min_candidates = 40;
-  o.bootstrap = 100;
+  PowerLawOptions o{.x_max = 100000, .x_min_candidates = 40, .x_min_limit = 1000, .bootstrap = 100};
   const PowerLawFit f = fit_power_law(x, o);
   EXPECT_GE(f.x_min, 15);
   EXPECT_LE(f.x_min, 40);

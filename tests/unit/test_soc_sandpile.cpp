@@ -77,6 +77,20 @@ Reference naive_relax(int L, Config z) {
   return r;
 }
 
+// Δ as a dense matrix, built here independently of the library.
+Eigen::MatrixXd dense_toppling_matrix(int L) {
+  const int n = L * L;
+  Eigen::MatrixXd D = Eigen::MatrixXd::Zero(n, n);
+  for (int i = 0; i < n; ++i) {
+    D(i, i) = 4;
+    if (i % L > 0) D(i, i - 1) = -1;
+    if (i % L < L - 1) D(i, i + 1) = -1;
+    if (i / L > 0) D(i, i - L) = -1;
+    if (i / L < L - 1) D(i, i + L) = -1;
+  }
+  return D;
+}
+
 TEST(SocExact, DeterminantMatchesReferenceNumbersAndEigenvalueProduct) {
   EXPECT_EQ(toppling_determinant(1), 4u);
   EXPECT_EQ(toppling_determinant(2), 192u);     // shared/REFERENCES.md
@@ -85,15 +99,7 @@ TEST(SocExact, DeterminantMatchesReferenceNumbersAndEigenvalueProduct) {
     const double d = static_cast<double>(toppling_determinant(L));
     EXPECT_NEAR(log_toppling_determinant(L), std::log(d), 1e-12 * std::log(d) + 1e-14) << L;
     // And Eigen's LU in double (exact integers well below 2^53 for L <= 4).
-    const int n = L * L;
-    Eigen::MatrixXd D = Eigen::MatrixXd::Zero(n, n);
-    for (int i = 0; i < n; ++i) {
-      D(i, i) = 4;
-      if (i % L > 0) D(i, i - 1) = -1;
-      if (i % L < L - 1) D(i, i + 1) = -1;
-      if (i / L > 0) D(i, i - L) = -1;
-      if (i / L < L - 1) D(i, i + L) = -1;
-    }
+    const Eigen::MatrixXd D = dense_toppling_matrix(L);
     EXPECT_NEAR(D.partialPivLu().determinant() / d, 1.0, 1e-11) << L;
   }
   EXPECT_THROW(toppling_determinant(kMaxExactDeterminantSide + 1), Error);
@@ -118,14 +124,7 @@ TEST(SocExact, RecurrentCountEqualsDeterminant) {
 TEST(SocExact, MeanAvalancheSizeIsTheGreenFunctionSum) {
   for (int L = 1; L <= 7; ++L) {
     const int n = L * L;
-    Eigen::MatrixXd D = Eigen::MatrixXd::Zero(n, n);
-    for (int i = 0; i < n; ++i) {
-      D(i, i) = 4;
-      if (i % L > 0) D(i, i - 1) = -1;
-      if (i % L < L - 1) D(i, i + 1) = -1;
-      if (i / L > 0) D(i, i - L) = -1;
-      if (i / L < L - 1) D(i, i + L) = -1;
-    }
+    const Eigen::MatrixXd D = dense_toppling_matrix(L);
     const double want = D.inverse().sum() / n;
     EXPECT_NEAR(mean_avalanche_size(L), want, 1e-12 * want) << L;
   }

@@ -83,6 +83,8 @@ struct FitOptions {
   double level = 0.95;         // interval coverage
   std::uint64_t seed = 0;      // starts and resampling draw from Rng(seed, ·)
   void validate() const;
+  static FitOptions make(const SearchBox& box, int starts, int bootstrap, int bootstrap_starts, double level,
+                         std::uint64_t seed);
 };
 
 struct Interval {

@@ -18,6 +18,7 @@
 // Partial sums Σ_{k=a}^{b} k^(−s) use Euler–Maclaurin summation beyond the first terms
 // (Abramowitz & Stegun 23.1.30), exact to ~1e-15 relative for every s (also s ≤ 1 when b < ∞).
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <vector>
 
@@ -56,6 +57,10 @@ struct PowerLawFit {
 // Samples must be ≥ 1 (zeros and negatives are ignored: avalanches with no toppling). Error when
 // fewer than 10 samples fall inside the fit range.
 PowerLawFit fit_power_law(std::span<const std::int64_t> samples, const PowerLawOptions& options);
+
+// {"tau": {mean, error}, "lower", "upper", "fisher_error", "x_min", "x_max", "n_fit", "n_total",
+// "ks", "bootstrap"}.
+nlohmann::json power_law_json(const PowerLawFit& f);
 
 // Maximum-likelihood τ for given sufficient statistics (n samples with Σ ln x = sum_log on
 // [x_min, x_max]).
