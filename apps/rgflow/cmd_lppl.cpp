@@ -116,15 +116,10 @@ void run_fit(const FitCli& o) {
   }
   fmt::print("LPPL fit of {} ({} points; {} starts, {} bootstrap refits, {:.0f}% intervals, seed {})\n", o.series,
              s.t.size(), fo.starts, r.bootstrap, 100 * fo.level, fo.seed);
-  auto line = [](const char* name, const lppl::Interval& i) {
-    fmt::print("  {:<6} {:>14.6g}   [{:.6g}, {:.6g}]\n", name, i.estimate, i.lower, i.upper);
-  };
-  line("t_c", r.tc);
-  line("m", r.m);
-  line("omega", r.omega);
-  line("A", r.A);
-  line("B", r.B);
-  line("C", r.C);
+  const std::pair<const char*, const lppl::Interval*> rows[] = {{"t_c", &r.tc}, {"m", &r.m}, {"omega", &r.omega},
+                                                                 {"A", &r.A},     {"B", &r.B}, {"C", &r.C}};
+  for (const auto& [name, i] : rows)
+    fmt::print("  {:<6} {:>14.6g}   [{:.6g}, {:.6g}]\n", name, i->estimate, i->lower, i->upper);
   fmt::print("  phi {:.4f}, rms residual {:.4g}, damping {:.3f}, oscillations {:.2f}: {}\n", r.best.phi(), r.rms, r.damping,
              r.oscillations, r.qualified() ? "qualified (all filters pass)" : "not qualified");
 }

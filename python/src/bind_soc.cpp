@@ -54,14 +54,9 @@ void bind_soc(py::module_& m) {
   m.def("sandpile_run",
         [](int L, std::int64_t grains, int lattices, const std::string& start, std::int64_t transient,
            std::int64_t measure_every, std::uint64_t seed, bool fits, int bootstrap, bool raw, bool records) {
-          soc::RunConfig c;
-          c.L = L;
-          c.grains = grains;
-          c.lattices = lattices;
-          c.start = soc::parse_start(start);
-          c.transient = transient;
-          c.measure_every = measure_every;
-          c.seed = seed;
+          const soc::RunConfig c{.L = L, .grains = grains, .lattices = lattices, .start = soc::parse_start(start),
+                                 .transient = transient, .measure_every = measure_every, .seed = seed,
+                                 .keep_avalanches = true};
           c.validate();
           soc::SummaryOptions so;
           so.fits = fits;
@@ -96,14 +91,8 @@ void bind_soc(py::module_& m) {
   m.def("sandpile_renormalize",
         [](int L, std::int64_t grains, const std::vector<int>& blocks, int lattices, int height_samples,
            std::int64_t tail_min, std::uint64_t seed) {
-          soc::RgConfig c;
-          c.L = L;
-          c.grains = grains;
-          c.blocks = blocks;
-          c.lattices = lattices;
-          c.height_samples = height_samples;
-          c.tail_min = tail_min;
-          c.seed = seed;
+          const soc::RgConfig c{.L = L, .grains = grains, .lattices = lattices, .blocks = blocks,
+                                .height_samples = height_samples, .tail_min = tail_min, .seed = seed};
           c.validate();
           return from_json(without_gil([&] { return soc::rg_json(soc::renormalize(c, {}, python_stop_poll())); }));
         },
@@ -146,13 +135,8 @@ void bind_soc(py::module_& m) {
         [](const IntArray& x, std::int64_t x_min, std::int64_t x_max, int bootstrap, std::int64_t block, double level,
            std::uint64_t seed) {
           if (x.ndim() != 1) throw py::value_error("samples: expected a 1-D array");
-          soc::PowerLawOptions o;
-          o.x_min = x_min;
-          o.x_max = x_max;
-          o.bootstrap = bootstrap;
-          o.block = block;
-          o.level = level;
-          o.seed = seed;
+          const soc::PowerLawOptions o{.x_min = x_min, .x_max = x_max, .bootstrap = bootstrap, .block = block,
+                                       .level = level, .seed = seed};
           const std::span<const std::int64_t> s(x.data(), static_cast<std::size_t>(x.shape(0)));
           return from_json(soc::power_law_json(without_gil([&] { return soc::fit_power_law(s, o); })));
         },

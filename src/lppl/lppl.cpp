@@ -23,15 +23,8 @@ double Parameters::C() const { return std::hypot(C1, C2) / std::abs(B); }
 double Parameters::phi() const { return std::atan2(C2 / B, C1 / B); }
 
 Parameters Parameters::from_phase(double tc, double m, double omega, double A, double B, double C, double phi) {
-  Parameters p;
-  p.tc = tc;
-  p.m = m;
-  p.omega = omega;
-  p.A = A;
-  p.B = B;
-  p.C1 = B * C * std::cos(phi);
-  p.C2 = B * C * std::sin(phi);
-  return p;
+  return Parameters{.tc = tc, .m = m, .omega = omega, .A = A, .B = B, .C1 = B * C * std::cos(phi),
+                    .C2 = B * C * std::sin(phi)};
 }
 
 double evaluate(const Parameters& p, double t) {
@@ -65,14 +58,8 @@ void FitOptions::validate() const {
 
 FitOptions FitOptions::make(const SearchBox& box, int starts, int bootstrap, int bootstrap_starts, double level,
                             std::uint64_t seed) {
-  FitOptions o;
-  o.box = box;
-  o.starts = starts;
-  o.bootstrap = bootstrap;
-  o.bootstrap_starts = bootstrap_starts;
-  o.level = level;
-  o.seed = seed;
-  return o;
+  return FitOptions{.box = box, .filters = {}, .starts = starts, .bootstrap = bootstrap, .bootstrap_starts = bootstrap_starts,
+                    .level = level, .seed = seed};
 }
 
 namespace {
