@@ -87,7 +87,7 @@ struct RunOptions {
 
 void run_run(const RunOptions& o) {
   check_range("--size", std::int64_t{o.size}, 2, soc::kMaxSide);
-  check_range("--grains", o.grains, 0, std::int64_t{1} << 50);
+  check_range("--grains", o.grains, 0, soc::kMaxRecordedGrains);
   check_range("--lattices", std::int64_t{o.lattices}, 1, 1000000);
   check_range("--transient", o.transient, -1, std::int64_t{1} << 50);
   check_range("--measure-every", o.measure_every, 0, std::int64_t{1} << 50);

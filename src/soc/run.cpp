@@ -50,6 +50,9 @@ void RunConfig::validate() const {
     throw Error(fmt::format("transient {} outside 0..2^50 (or -1: default)", transient));
   if (measure_every < 0 || measure_every > (std::int64_t{1} << 50))
     throw Error(fmt::format("measurement interval {} outside 1..2^50 (or 0: default)", measure_every));
+  if (keep_avalanches && grains > kMaxRecordedGrains)
+    throw Error(fmt::format("grains {}: at most {} when every avalanche is kept (~24 bytes each)", grains,
+                            kMaxRecordedGrains));
   // Memory: one lattice per thread at a time, plus the records (≤ grains).
   const double bytes = static_cast<double>(L) * L * 16.0;
   if (bytes > 8e9) throw Error(fmt::format("lattice side {} needs about {:.0f} GB", L, bytes / 1e9));

@@ -60,6 +60,7 @@ echo "ok: lppl"
 expect_bad_input "size 0" - "--size" -- "$RGFLOW" sandpile run --size 0 --grains 10
 expect_bad_input "size text" - "--size" -- "$RGFLOW" sandpile run --size abc --grains 10
 expect_bad_input "negative grains" - "--grains" -- "$RGFLOW" sandpile run --size 8 --grains -1
+expect_bad_input "absurd grains" - "--grains" -- "$RGFLOW" sandpile run --size 8 --grains 300000000000
 expect_bad_input "start" - "--start" -- "$RGFLOW" sandpile run --size 8 --grains 10 --start sideways
 expect_bad_input "lattices" - "--lattices" -- "$RGFLOW" sandpile run --size 8 --grains 10 --lattices 0
 expect_bad_input "output dir" - "nodir/x.json" -- "$RGFLOW" sandpile run --size 8 --grains 10 -o nodir/x.json

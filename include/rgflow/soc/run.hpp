@@ -6,9 +6,10 @@
 // measure (uniform on the recurrent configurations: Wilson's algorithm + the burning bijection,
 // recurrent.hpp). The stationary measure is invariant under driving, so no transient is needed
 // and the default transient is 0 grains. The other starts (`empty`: all heights 0, `max`: all 3)
-// need one; their default is 4 L² grains per lattice (the empty lattice holds 17/8 L² grains
-// when stationary; after 4 L² grains every site has toppled many times). Grains of the transient
-// are not recorded.
+// need one; their default is 4 L² grains per lattice (the stationary lattice holds 17/8 L²
+// grains; after 4 L² grains every site of an L ≥ 16 lattice has toppled many times — a rule of
+// thumb, not a guarantee like the exact start; tests check it against exact values at L = 3, 4).
+// Grains of the transient are not recorded.
 //
 // Reproducibility: lattice l draws everything (its start and its grain sites) from
 // Rng(seed, l); lattices run in parallel (OpenMP) and are merged in index order, so the result is
@@ -35,6 +36,7 @@
 namespace rgflow::soc {
 
 inline constexpr int kBlocks = 32;
+inline constexpr std::int64_t kMaxRecordedGrains = 200'000'000;  // avalanche records in memory
 
 enum class Start { stationary, empty, max };
 Start parse_start(const std::string& name);  // "stationary" | "empty" | "max"; Error otherwise
