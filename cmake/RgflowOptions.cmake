@@ -22,7 +22,8 @@ endif()
 # The file name picks the component library it links (so a test builds only what it needs):
 #   test_io_*  → rgflow_io, test_estimate_* → rgflow_estimate, test_train_* → rgflow_train,
 #   test_ising_* / test_stats_* → rgflow_ising, test_rg_* → rgflow_rg, test_run_* → rgflow_run,
-#   test_vrg_* → rgflow_vrg, anything else → rgflow_core.
+#   test_vrg_* → rgflow_vrg, test_soc_* → rgflow_soc, test_lppl_* → rgflow_lppl,
+#   anything else → rgflow_core.
 function(rgflow_add_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LABELS" ${ARGN})
   set(lib rgflow_core)
@@ -40,6 +41,10 @@ function(rgflow_add_test name)
     set(lib rgflow_run)
   elseif(name MATCHES "^test_vrg_")
     set(lib rgflow_vrg)
+  elseif(name MATCHES "^test_soc_")
+    set(lib rgflow_soc)
+  elseif(name MATCHES "^test_lppl_")
+    set(lib rgflow_lppl)
   endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${lib} GTest::gtest_main rgflow_options)

@@ -13,5 +13,7 @@ void add_dbn_commands(CLI::App& app);    // cmd_dbn.cpp:   rgflow dbn train|flow
 void add_rg_commands(CLI::App& app);     // cmd_rg.cpp:    rgflow rg couplings|receptive-fields|flow|free-energy-flow
 void add_vrg_commands(CLI::App& app);    // cmd_vrg.cpp:   rgflow vrg run
 void add_rsmi_commands(CLI::App& app);   // cmd_rsmi.cpp:  rgflow rg rsmi|coarse-grain (after add_rg_commands)
+void add_sandpile_commands(CLI::App& app);  // cmd_sandpile.cpp: rgflow sandpile run|stats|recurrent|rg
+void add_lppl_commands(CLI::App& app);   // cmd_lppl.cpp:  rgflow lppl fit|synth|coverage
 
 }  // namespace rgflow::cli

@@ -10,7 +10,8 @@ The C++ library (``rgflow._core``) does the work; this package is a thin skin ov
   when the C++ core supports them) and :class:`DBN` (greedy layer-wise stacks), same conventions;
 * :mod:`rgflow.ising` -- sampling, observables with error bars, exact references, block spins;
 * :func:`rsmi` (:mod:`rgflow.coarse_graining`) -- real-space mutual-information coarse-graining filters;
-* :mod:`rgflow.plot` -- receptive fields, training curves, flows (needs matplotlib).
+* :mod:`rgflow.plot` -- receptive fields, training curves, flows (needs matplotlib);
+* :mod:`rgflow.sandpile` -- the BTW sandpile; :func:`lppl_fit` -- log-periodic power-law fits.
 
 Estimates are :class:`Result` objects (``mean``, ``error``, ``tau_int``, ``n``).
 See docs/python.md for a walkthrough.
@@ -20,6 +21,8 @@ from ._core import Checkpoint, Dbn, Error, FileError, Rbm, Result, Rng, __versio
 from .rbm import BernoulliRBM, SpinRBM, GaussianRBM, gaussian_supported
 from .dbn import DBN
 from . import ising
+from . import sandpile
+from .lppl import lppl_fit, lppl_model
 from .io import load, load_dataset, save_dataset
 from .coarse_graining import rsmi, RSMIResult
 from . import coarse_graining
@@ -27,5 +30,5 @@ from . import coarse_graining
 __all__ = [
     "BernoulliRBM", "SpinRBM", "GaussianRBM", "DBN", "Rbm", "Dbn", "Rng", "Result", "Checkpoint",
     "Error", "FileError", "ising", "load", "load_dataset", "save_dataset", "gaussian_supported",
-    "__version__", "rsmi", "RSMIResult", "coarse_graining",
+    "__version__", "rsmi", "RSMIResult", "coarse_graining", "sandpile", "lppl_fit", "lppl_model",
 ]

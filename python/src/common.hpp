@@ -155,5 +155,6 @@ void bind_estimate(py::module_& m);
 void bind_io(py::module_& m);
 void bind_ising(py::module_& m);
 void bind_rsmi(py::module_& m);  // bind_rsmi.cpp
+void bind_soc(py::module_& m);  // bind_soc.cpp: sandpile and LPPL
 
 }  // namespace rgflow::python

@@ -36,4 +36,5 @@ PYBIND11_MODULE(_core, m) {
   bind_io(m);
   bind_ising(m);
   bind_rsmi(m);
+  bind_soc(m);
 }

@@ -58,3 +58,12 @@ done
 "$RGFLOW" rbm logz model.h5 --method ais --data data.csv --betas 200 --chains 20 --json >ok.json
 json_check ok.json 'j["details"]["temperatures"] == 200' "uninterrupted AIS"
 echo "ok"
+
+# Sandpile run (2·10^8 grains on L = 512: days) and LPPL coverage (10^5 series: hours).
+interrupt sandpile "$RGFLOW" sandpile run -L 512 --grains 200000000 --lattices 2 -o sandpile.json --json
+check_interrupted sandpile
+[[ ! -e sandpile.json ]] || fail "sandpile run left sandpile.json after SIGINT"
+interrupt lppl "$RGFLOW" lppl coverage --series 100000 -o coverage.json --json
+check_interrupted lppl
+[[ ! -e coverage.json ]] || fail "lppl coverage left coverage.json after SIGINT"
+echo "ok: sandpile, lppl"
