@@ -12,5 +12,9 @@ void add_ising_commands(CLI::App& app);  // cmd_ising.cpp: rgflow ising sample|o
 void add_dbn_commands(CLI::App& app);    // cmd_dbn.cpp:   rgflow dbn train|flow|sample
 void add_rg_commands(CLI::App& app);     // cmd_rg.cpp:    rgflow rg couplings|receptive-fields|flow|free-energy-flow
 void add_vrg_commands(CLI::App& app);    // cmd_vrg.cpp:   rgflow vrg run
+void add_hopfield_commands(CLI::App& app);     // cmd_hopfield.cpp:    rgflow hopfield store|recall|capacity|spurious
+void add_nmf_commands(CLI::App& app);          // cmd_nmf.cpp:         rgflow nmf fit|flow
+void add_manifold_commands(CLI::App& app);     // cmd_manifold.cpp:    rgflow manifold embed|cluster
+void add_autoencoder_commands(CLI::App& app);  // cmd_autoencoder.cpp: rgflow autoencoder train|reconstruct
 
 }  // namespace rgflow::cli

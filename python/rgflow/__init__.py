@@ -9,7 +9,10 @@ The C++ library (``rgflow._core``) does the work; this package is a thin skin ov
 * :class:`SpinRBM` (visible units in {-1, +1}), :class:`GaussianRBM` (real-valued visible units,
   when the C++ core supports them) and :class:`DBN` (greedy layer-wise stacks), same conventions;
 * :mod:`rgflow.ising` -- sampling, observables with error bars, exact references, block spins;
-* :mod:`rgflow.plot` -- receptive fields, training curves, flows (needs matplotlib).
+* :mod:`rgflow.plot` -- receptive fields, training curves, flows (needs matplotlib);
+* the seed's other flow maps: :class:`Hopfield` (:mod:`rgflow.hopfield`), :class:`ConvexNMF`,
+  :class:`LaplacianEigenmap` / :class:`SpectralClustering` (:mod:`rgflow.manifold`),
+  :class:`TiedAutoencoder` (docs/flow-maps.md).
 
 Estimates are :class:`Result` objects (``mean``, ``error``, ``tau_int``, ``n``).
 See docs/python.md for a walkthrough.
@@ -20,9 +23,15 @@ from .rbm import BernoulliRBM, SpinRBM, GaussianRBM, gaussian_supported
 from .dbn import DBN
 from . import ising
 from .io import load, load_dataset, save_dataset
+from . import hopfield, manifold
+from .hopfield import Hopfield
+from .nmf import ConvexNMF
+from .manifold import LaplacianEigenmap, SpectralClustering
+from .autoencoder import TiedAutoencoder
 
 __all__ = [
     "BernoulliRBM", "SpinRBM", "GaussianRBM", "DBN", "Rbm", "Dbn", "Rng", "Result", "Checkpoint",
     "Error", "FileError", "ising", "load", "load_dataset", "save_dataset", "gaussian_supported",
-    "__version__",
+    "__version__", "Hopfield", "ConvexNMF", "LaplacianEigenmap", "SpectralClustering", "TiedAutoencoder",
+    "hopfield", "manifold",
 ]

@@ -154,5 +154,9 @@ void bind_train(py::module_& m);
 void bind_estimate(py::module_& m);
 void bind_io(py::module_& m);
 void bind_ising(py::module_& m);
+void bind_hopfield(py::module_& m);     // bind_hopfield.cpp
+void bind_nmf(py::module_& m);          // bind_nmf.cpp
+void bind_manifold(py::module_& m);     // bind_manifold.cpp
+void bind_autoencoder(py::module_& m);  // bind_autoencoder.cpp
 
 }  // namespace rgflow::python

@@ -35,4 +35,8 @@ PYBIND11_MODULE(_core, m) {
   bind_estimate(m);
   bind_io(m);
   bind_ising(m);
+  bind_hopfield(m);
+  bind_nmf(m);
+  bind_manifold(m);
+  bind_autoencoder(m);
 }

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <mutex>
 
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/parallel_items.hpp"
+#include "rgflow/core/serial_eigen.hpp"
 #include "rgflow/hopfield/patterns.hpp"
 #include "rgflow/stats/sample_mean.hpp"
 
@@ -80,13 +82,20 @@ std::vector<CapacityPoint> capacity_curve(const CapacityOptions& o, const StopPo
   validate(o.dynamics);
   const std::size_t n_loads = o.loads.size();
   const auto trials = static_cast<std::size_t>(o.trials);
+  const SerialEigen serial;
   std::vector<TrialOutcome> outcomes(n_loads * trials);
-  parallel_items(static_cast<std::int64_t>(outcomes.size()), o.dynamics.threads, poll,
-                 [&](std::int64_t item, StopSignal& stop) {
-                   const auto k = static_cast<std::size_t>(item);
-                   const Index P = patterns_at(o.loads[k / trials], o.neurons);
-                   outcomes[k] = run_trial(o, P, static_cast<int>(k % trials), stop);
-                 });
+  const auto total = static_cast<std::int64_t>(outcomes.size());
+  std::int64_t done = 0;
+  std::mutex progress_mutex;
+  parallel_items(total, o.dynamics.threads, poll, [&](std::int64_t item, StopSignal& stop) {
+    const auto k = static_cast<std::size_t>(item);
+    const Index P = patterns_at(o.loads[k / trials], o.neurons);
+    outcomes[k] = run_trial(o, P, static_cast<int>(k % trials), stop);
+    if (o.progress) {
+      const std::lock_guard<std::mutex> lock(progress_mutex);
+      o.progress(++done, total);
+    }
+  });
   std::vector<CapacityPoint> curve(n_loads);
   std::vector<double> overlap(trials), retrieved(trials), sweeps(trials);
   for (std::size_t l = 0; l < n_loads; ++l) {
@@ -97,6 +106,7 @@ std::vector<CapacityPoint> capacity_curve(const CapacityOptions& o, const StopPo
     }
     curve[l].load = o.loads[l];
     curve[l].patterns = patterns_at(o.loads[l], o.neurons);
+    curve[l].actual_load = static_cast<double>(curve[l].patterns) / static_cast<double>(o.neurons);
     curve[l].overlap = stats::sample_mean(overlap);
     curve[l].retrieved = stats::sample_mean(retrieved);
     curve[l].sweeps = stats::sample_mean(sweeps);
@@ -104,18 +114,25 @@ std::vector<CapacityPoint> capacity_curve(const CapacityOptions& o, const StopPo
   return curve;
 }
 
-stats::Result crossing_load(const std::vector<CapacityPoint>& curve, double threshold) {
-  std::vector<CapacityPoint> sorted = curve;
-  std::sort(sorted.begin(), sorted.end(),
-            [](const CapacityPoint& a, const CapacityPoint& b) { return a.load < b.load; });
+stats::Result crossing_load(const std::vector<CapacityPoint>& curve, Criterion criterion, double threshold) {
+  std::vector<CapacityPoint> points;
+  for (const CapacityPoint& p : curve) {
+    const bool seen = std::any_of(points.begin(), points.end(),
+                                  [&](const CapacityPoint& q) { return q.patterns == p.patterns; });
+    if (!seen) points.push_back(p);
+  }
+  std::sort(points.begin(), points.end(),
+            [](const CapacityPoint& a, const CapacityPoint& b) { return a.patterns < b.patterns; });
+  const auto value = [criterion](const CapacityPoint& p) {
+    return criterion == Criterion::retrieved ? p.retrieved : p.overlap;
+  };
   stats::Result r;
   r.mean = kNaN;
   r.error = kNaN;
-  for (std::size_t k = 1; k < sorted.size(); ++k) {
-    const stats::Result& m1 = sorted[k - 1].overlap;
-    const stats::Result& m2 = sorted[k].overlap;
+  for (std::size_t k = 1; k < points.size(); ++k) {
+    const stats::Result m1 = value(points[k - 1]), m2 = value(points[k]);
     if (!(m1.mean >= threshold) || !(m2.mean < threshold)) continue;
-    const double a1 = sorted[k - 1].load, a2 = sorted[k].load;
+    const double a1 = points[k - 1].actual_load, a2 = points[k].actual_load;
     // α = a1 + (a2 − a1)(m1 − θ)/(m1 − m2); ∂α/∂m1 = (a2 − a1)(θ − m2)/(m1 − m2)²,
     // ∂α/∂m2 = (a2 − a1)(m1 − θ)/(m1 − m2)².
     const double d = m1.mean - m2.mean;

@@ -7,6 +7,7 @@
 
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/parallel_items.hpp"
+#include "rgflow/core/serial_eigen.hpp"
 
 namespace rgflow::hopfield {
 
@@ -128,6 +129,7 @@ RecallResult recall(const Network& net, const MatrixF& probes, const DynamicsOpt
                     std::uint64_t seed, const StopPoll& stop) {
   validate(options);
   net.check_states(probes, "probes");
+  const SerialEigen serial;
   const Index n = probes.rows();
   RecallResult r;
   r.states.resize(n, net.n_neurons());

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "rgflow/core/error.hpp"
+#include "rgflow/core/serial_eigen.hpp"
 
 namespace rgflow::hopfield {
 
@@ -42,6 +43,7 @@ Network::Network(MatrixF patterns, Rule rule) : patterns_(std::move(patterns)), 
     throw Error(fmt::format("pattern {} neuron {}: value {} is not a spin (-1 or +1)", r, c,
                             patterns_(r, c)));
   }
+  const SerialEigen serial;
   const Index N = n_neurons();
   if (rule_ == Rule::hebb) {
     // N·J = ΞᵀΞ: sums of ±1 below 2^24 are exact in a float product.

@@ -8,6 +8,7 @@
 
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/parallel_items.hpp"
+#include "rgflow/core/serial_eigen.hpp"
 #include "rgflow/hopfield/patterns.hpp"
 #include "rgflow/stats/sample_mean.hpp"
 
@@ -134,6 +135,7 @@ void check(const SpuriousOptions& o) {
 SpuriousReport spurious_states(const SpuriousOptions& o, const StopPoll& poll) {
   check(o);
   const auto trials = static_cast<std::size_t>(o.trials);
+  const SerialEigen serial;
   std::vector<Trial> results(trials);
   parallel_items(o.trials, o.dynamics.threads, poll, [&](std::int64_t t, StopSignal& stop) {
     results[static_cast<std::size_t>(t)] = run_trial(o, static_cast<int>(t), stop);

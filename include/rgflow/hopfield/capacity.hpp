@@ -16,6 +16,7 @@
 // Rng(seed, 2·k + 1) with k = N·2^40 + P·2^20 + t: the same (N, P, t) gives the same draw
 // whatever the list of loads, and results do not depend on the thread count.
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "rgflow/core/cancel.hpp"
@@ -34,11 +35,14 @@ struct CapacityOptions {
   DynamicsOptions dynamics;         // zero temperature: async (default) or sync
   Index probes = 0;                 // stored patterns probed per trial (0: all P)
   double retrieved_overlap = 0.9;   // a probe counts as retrieved when m ≥ this
+  // Optional: called after each finished trial with (done, total), under a lock, from any thread.
+  std::function<void(std::int64_t, std::int64_t)> progress;
 };
 
 struct CapacityPoint {
   double load = 0.0;         // α as requested
   Index patterns = 0;        // P = max(1, round(αN))
+  double actual_load = 0.0;  // P/N
   stats::Result overlap;     // mean final overlap, error over trials
   stats::Result retrieved;   // fraction of probes with m ≥ retrieved_overlap, error over trials
   stats::Result sweeps;      // mean sweeps to the fixed point, error over trials
@@ -48,10 +52,16 @@ struct CapacityPoint {
 // or ≥ 2^20, Glauber dynamics); Cancelled when `stop` asks.
 std::vector<CapacityPoint> capacity_curve(const CapacityOptions& options, const StopPoll& stop = {});
 
-// The finite-N critical load: the first load at which the mean overlap falls below `threshold`,
-// by linear interpolation between it and the point before (loads sorted ascending). Error by
-// linear propagation of the two points' standard errors. NaN when the curve does not cross.
-stats::Result crossing_load(const std::vector<CapacityPoint>& curve, double threshold);
+// The finite-N critical load α_c(N): the first load P/N (points sorted by P; requested loads
+// that round to the same P are one point) at which the curve's quantity falls below
+// `threshold`, by linear interpolation between it and the point before; error by linear
+// propagation of the two points' standard errors; NaN when the curve does not cross.
+//   Criterion::retrieved (the default of the CLI, threshold ½): the load where the median probe
+//     stops being retrieved — the fraction of probes ending with m ≥ retrieved_overlap falls
+//     below ½, the usual finite-size definition of a threshold;
+//   Criterion::overlap: where the mean overlap falls below `threshold`.
+enum class Criterion { retrieved, overlap };
+stats::Result crossing_load(const std::vector<CapacityPoint>& curve, Criterion criterion, double threshold);
 
 // Weighted least-squares line y = a + b·N^{−exponent} through α_c(N) (weights 1/σ²): the
 // extrapolation a = α_c(∞) with its standard error (from the fit's covariance, scaled by
