@@ -22,11 +22,9 @@ NT="${5:-20}"
 N="${6:-250}"
 STEPS="${7:-60}"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
-PY=""
-for c in /usr/bin/python3 python3; do
-  if command -v "$c" >/dev/null && "$c" -c 'import h5py, numpy' 2>/dev/null; then PY="$c"; break; fi
-done
-[[ -n "$PY" ]] || { echo "needs a python3 with numpy and h5py (apt-get install python3-h5py)" >&2; exit 1; }
+PY=/usr/bin/python3  # Debian's, with python3-numpy and python3-h5py (scripts/install-deps)
+[[ -x "$PY" ]] || PY=python3
+"$PY" -c 'import h5py, numpy' 2>/dev/null || { echo "$PY lacks numpy or h5py (scripts/install-deps)" >&2; exit 1; }
 mkdir -p "$W"
 V=$((L * L))
 

@@ -48,20 +48,13 @@ MatrixF load_spins(const std::string& path, Index rows) {
   return std::move(ds.data);
 }
 
-hopfield::DynamicsOptions dynamics_options(const std::string& dynamics, double temperature,
-                                           int sweeps, bool keep_diagonal, int threads) {
-  hopfield::DynamicsOptions d;
-  d.dynamics = hopfield::parse_dynamics(dynamics);
-  d.temperature = temperature;
-  d.max_sweeps = sweeps;
-  d.keep_diagonal = keep_diagonal;
-  d.threads = threads;
+hopfield::DynamicsOptions dynamics_options(const std::string& dynamics, double temperature, int sweeps,
+                                           bool keep_diagonal, int threads) {
   try {
-    hopfield::validate(d);
+    return hopfield::make_dynamics(dynamics, temperature, sweeps, keep_diagonal, threads);
   } catch (const Error& e) {
     throw Error(fmt::format("--dynamics {} / --temperature / --sweeps / --keep-diagonal: {}", dynamics, e.what()));
   }
-  return d;
 }
 
 void add_dynamics_options(CLI::App* cmd, std::string& dynamics, int& sweeps, bool& keep_diagonal,

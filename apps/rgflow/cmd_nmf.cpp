@@ -153,17 +153,22 @@ void run_flow(const FlowCli& o) {
   if (o.json) {
     std::vector<double> moduli(f.eigenvalue_moduli.data(), f.eigenvalue_moduli.data() + f.eigenvalue_moduli.size());
     print_json({{"model", o.model}, {"data", o.data}, {"steps", f.steps}, {"converged", f.converged},
+                {"direction_converged", f.direction_converged}, {"diverged", f.diverged},
                 {"tolerance", o.tolerance}, {"change", f.change}, {"norm_ratio", f.norm_ratio},
-                {"eigenvalue_moduli", moduli}, {"relative_distance_to_data", error_to_data}});
+                {"direction_change", f.direction_change}, {"eigenvalue_moduli", moduli},
+                {"relative_distance_to_data", error_to_data}});
     return;
   }
-  fmt::print("linear flow A -> G W^T A of {} on {}: {} steps ({})\n", o.model, o.data, f.steps,
-             f.converged ? fmt::format("fixed point: change < {}", o.tolerance) : "step limit");
+  const std::string fate = f.converged ? fmt::format("fixed point: change < {}", o.tolerance)
+                           : f.direction_converged ? fmt::format("direction converged: change < {}", o.tolerance)
+                           : f.diverged ? "norm left [1e-100, 1e100]" : "step limit";
+  fmt::print("linear flow A -> G W^T A of {} on {}: {} steps ({})\n", o.model, o.data, f.steps, fate);
   fmt::print("|eigenvalues of W^T G|: {:.6f}\n", fmt::join(f.eigenvalue_moduli, ", "));
   for (int t : {1, 2, 5, 10, 100, 1000, f.steps}) {
     if (t > f.steps) continue;
-    fmt::print("step {:>7}: relative change {:.3e}, |A_t|/|A| = {:.6f}\n", t, f.change[static_cast<std::size_t>(t - 1)],
-               f.norm_ratio[static_cast<std::size_t>(t - 1)]);
+    const auto k = static_cast<std::size_t>(t - 1);
+    fmt::print("step {:>7}: relative change {:.3e}, direction change {:.3e}, |A_t|/|A| = {:.6g}\n", t, f.change[k],
+               f.direction_change[k], f.norm_ratio[k]);
   }
   fmt::print("|A_final - A| / |A| = {:.6f}\n", error_to_data);
 }

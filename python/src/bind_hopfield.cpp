@@ -12,17 +12,6 @@ namespace {
 
 using hopfield::Network;
 
-hopfield::DynamicsOptions dynamics(const std::string& name, double temperature, int sweeps,
-                                   bool keep_diagonal, int threads) {
-  hopfield::DynamicsOptions d;
-  d.dynamics = hopfield::parse_dynamics(name);
-  d.temperature = temperature;
-  d.max_sweeps = sweeps;
-  d.keep_diagonal = keep_diagonal;
-  d.threads = threads;
-  return d;
-}
-
 py::list points_list(const std::vector<hopfield::CapacityPoint>& curve) {
   py::list out;
   for (const auto& p : curve) {
@@ -64,7 +53,7 @@ void bind_hopfield(py::module_& m) {
         [](const Network& net, const FloatArray& probes, const std::string& dyn, double temperature, int sweeps,
            bool keep_diagonal, std::uint64_t seed, int threads) {
           const MatrixF p = to_matrix(probes, "probes");
-          const auto d = dynamics(dyn, temperature, sweeps, keep_diagonal, threads);
+          const auto d = hopfield::make_dynamics(dyn, temperature, sweeps, keep_diagonal, threads);
           hopfield::RecallResult r = without_gil([&] { return hopfield::recall(net, p, d, seed, python_stop_poll()); });
           py::dict out;
           const auto n = static_cast<py::ssize_t>(r.sweeps.size());
@@ -88,7 +77,7 @@ void bind_hopfield(py::module_& m) {
           o.trials = trials;
           o.seed = seed;
           o.rule = hopfield::parse_rule(rule);
-          o.dynamics = dynamics(dyn, 0.0, sweeps, keep_diagonal, threads);
+          o.dynamics = hopfield::make_dynamics(dyn, 0.0, sweeps, keep_diagonal, threads);
           o.probes = probes;
           return points_list(without_gil([&] { return hopfield::capacity_curve(o, python_stop_poll()); }));
         },
@@ -141,7 +130,7 @@ void bind_hopfield(py::module_& m) {
           o.starts = starts;
           o.seed = seed;
           o.rule = hopfield::parse_rule(rule);
-          o.dynamics = dynamics(dyn, 0.0, sweeps, false, threads);
+          o.dynamics = hopfield::make_dynamics(dyn, 0.0, sweeps, false, threads);
           o.component_overlap = component;
           const hopfield::SpuriousReport r = without_gil([&] { return hopfield::spurious_states(o, python_stop_poll()); });
           py::list mix, classes;

@@ -58,6 +58,9 @@ void bind_nmf(py::module_& m) {
           d["eigenvalue_moduli"] = from_vector(VectorD(f.eigenvalue_moduli));
           d["steps"] = f.steps;
           d["converged"] = f.converged;
+          d["direction_change"] = f.direction_change;
+          d["direction_converged"] = f.direction_converged;
+          d["diverged"] = f.diverged;
           d["last"] = from_matrix(std::move(f.last));
           return d;
         },

@@ -44,6 +44,18 @@ void validate(const DynamicsOptions& o) {
   }
 }
 
+DynamicsOptions make_dynamics(std::string_view dynamics, double temperature, int max_sweeps, bool keep_diagonal,
+                              int threads) {
+  DynamicsOptions d;
+  d.dynamics = parse_dynamics(dynamics);
+  d.temperature = temperature;
+  d.max_sweeps = max_sweeps;
+  d.keep_diagonal = keep_diagonal;
+  d.threads = threads;
+  validate(d);
+  return d;
+}
+
 namespace {
 
 // s_i ← ±1 with the field's sign; a zero field keeps s_i.

@@ -183,13 +183,22 @@ LinearFlow linear_flow(const ConvexNmf& m, const MatrixD& A, int max_steps, doub
   MatrixD current = A;
   for (int t = 1; t <= max_steps; ++t) {
     MatrixD next = m.G * (m.W.transpose() * current);
-    const double base = current.norm();
+    const double base = current.norm(), size = next.norm();
     f.change.push_back(base > 0.0 ? (next - current).norm() / base : 0.0);
-    f.norm_ratio.push_back(norm0 > 0.0 ? next.norm() / norm0 : 0.0);
+    f.norm_ratio.push_back(norm0 > 0.0 ? size / norm0 : 0.0);
+    f.direction_change.push_back(base > 0.0 && size > 0.0 ? (next / size - current / base).norm() : 0.0);
     current.swap(next);
     f.steps = t;
     if (f.change.back() < tolerance) {
-      f.converged = true;
+      f.converged = f.direction_converged = true;
+      break;
+    }
+    if (f.direction_change.back() < tolerance) {
+      f.direction_converged = true;
+      break;
+    }
+    if (!(f.norm_ratio.back() > 1e-100 && f.norm_ratio.back() < 1e100)) {
+      f.diverged = true;
       break;
     }
   }

@@ -40,6 +40,9 @@ struct DynamicsOptions {
 // Throws Error for a negative temperature, a Glauber run at T ≤ 0 or with keep_diagonal, a
 // zero-temperature run given T > 0, or max_sweeps < 1.
 void validate(const DynamicsOptions& options);
+// The options for `dynamics` ("async" | "sync" | "glauber"), validated.
+DynamicsOptions make_dynamics(std::string_view dynamics, double temperature, int max_sweeps, bool keep_diagonal,
+                              int threads = 0);
 
 struct RecallResult {
   MatrixF states;                       // final states, one row per probe

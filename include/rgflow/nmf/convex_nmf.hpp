@@ -66,17 +66,23 @@ MatrixD encode(const ConvexNmf& model, const MatrixD& B, int max_iterations = 20
 MatrixD reconstruct(const ConvexNmf& model, const MatrixD& B);
 
 // The linear flow map of the seed ("Example: Linear Flow Map", X → X C with C = W Gᵀ; rows:
-// A_{t+1} = G Wᵀ A_t), iterated from A_0 = A. Per step t ≥ 1: the relative change
-// ‖A_t − A_{t−1}‖_F/‖A_{t−1}‖_F and ‖A_t‖_F/‖A‖_F. C's non-zero spectrum is that of the
-// k × k matrix M = Wᵀ G (A_t = G M^{t−1} Wᵀ A), reported as eigenvalue moduli: the flow has a
-// non-trivial fixed point only when M's spectral radius is 1.
+// A_{t+1} = G Wᵀ A_t), iterated from A_0 = A. C's non-zero spectrum is that of the k × k matrix
+// M = Wᵀ G (A_t = G M^{t−1} Wᵀ A): with spectral radius ρ the flow grows or shrinks like ρᵗ and
+// its direction A_t/‖A_t‖ converges, at the rate |λ₂/λ₁|, to the leading eigendirection (every
+// row a multiple of one combination of the archetypes) when that eigenvalue is simple. Per step
+// t ≥ 1: the relative change ‖A_t − A_{t−1}‖/‖A_{t−1}‖, ‖A_t‖/‖A‖ and the change of direction
+// ‖A_t/‖A_t‖ − A_{t−1}/‖A_{t−1}‖‖. Stops at a fixed point (relative change < tolerance), when
+// the direction has converged (its change < tolerance), or when ‖A_t‖/‖A‖ leaves [1e-100, 1e100].
 struct LinearFlow {
-  std::vector<double> change;        // per step
-  std::vector<double> norm_ratio;    // per step
-  VectorD eigenvalue_moduli;         // |λ(Wᵀ G)|, descending
+  std::vector<double> change;            // per step
+  std::vector<double> norm_ratio;        // per step
+  std::vector<double> direction_change;  // per step
+  VectorD eigenvalue_moduli;             // |λ(Wᵀ G)|, descending
   int steps = 0;
-  bool converged = false;            // change < tolerance reached
-  MatrixD last;                      // A_steps
+  bool converged = false;                // A_t itself stopped changing: a fixed point
+  bool direction_converged = false;      // A_t/‖A_t‖ stopped changing
+  bool diverged = false;                 // the norm left [1e-100, 1e100]
+  MatrixD last;                          // A_steps
 };
 LinearFlow linear_flow(const ConvexNmf& model, const MatrixD& A, int max_steps, double tolerance);
 
