@@ -23,7 +23,7 @@ endif()
 #   test_io_*  → rgflow_io, test_estimate_* → rgflow_estimate, test_train_* → rgflow_train,
 #   test_ising_* / test_stats_* → rgflow_ising, test_rg_* → rgflow_rg, test_run_* → rgflow_run,
 #   test_vrg_* → rgflow_vrg, test_soc_* → rgflow_soc, test_lppl_* → rgflow_lppl,
-#   anything else → rgflow_core.
+#   test_hopfield_* / _manifold_ / _nmf_ / _autoencoder_ → that component, anything else → rgflow_core.
 function(rgflow_add_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LABELS" ${ARGN})
   set(lib rgflow_core)
@@ -45,6 +45,8 @@ function(rgflow_add_test name)
     set(lib rgflow_soc)
   elseif(name MATCHES "^test_lppl_")
     set(lib rgflow_lppl)
+  elseif(name MATCHES "^test_(hopfield|manifold|nmf|autoencoder)_")
+    string(REGEX REPLACE "^test_([a-z]+)_.*" "rgflow_\\1" lib "${name}")
   endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${lib} GTest::gtest_main rgflow_options)

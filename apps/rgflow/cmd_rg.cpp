@@ -21,7 +21,12 @@
 #include "rgflow/io/png.hpp"
 #include "rgflow/rg/couplings.hpp"
 #include "rgflow/rg/lattice_free_energy.hpp"
+#include "rgflow/rg/flow_map.hpp"
+#include "rgflow/rg/machine_flow_maps.hpp"
 #include "rgflow/rg/rbm_flow.hpp"
+#include "rgflow/hopfield/file.hpp"
+#include "rgflow/nmf/file.hpp"
+#include "rgflow/autoencoder/file.hpp"
 #include "rgflow/rg/receptive_fields.hpp"
 
 namespace rgflow::cli {
@@ -46,7 +51,8 @@ struct LatticeData {
   std::optional<double> temperature;
 };
 
-LatticeData load_lattice_data(const std::string& path, const Rbm& bottom, int lattice_option) {
+// The rows, L and the temperature attribute of a lattice dataset, as stored.
+LatticeData read_lattice(const std::string& path, int lattice_option) {
   io::Dataset ds = io::load_dataset(path);
   if (ds.data.rows() == 0) throw FileError(path, "dataset is empty");
   LatticeData out;
@@ -58,14 +64,6 @@ LatticeData load_lattice_data(const std::string& path, const Rbm& bottom, int la
     throw FileError(path, fmt::format("rows have {} values, not a {}x{} lattice", ds.data.cols(),
                                       out.L, out.L));
   }
-  const bool spins = (ds.data.array() == 1.0f || ds.data.array() == -1.0f).all();
-  if (bottom.visible_type() == UnitType::bernoulli && spins) {
-    ds.data = ((ds.data.array() + 1.0f) * 0.5f).matrix();
-  } else if (bottom.visible_type() == UnitType::spin && !spins &&
-             (ds.data.array() == 0.0f || ds.data.array() == 1.0f).all()) {
-    ds.data = (2.0f * ds.data.array() - 1.0f).matrix();
-  }
-  check_data(bottom, ds.data, path);
   const auto t = ds.attributes.find("temperature");
   if (t != ds.attributes.end()) {
     try {
@@ -75,6 +73,33 @@ LatticeData load_lattice_data(const std::string& path, const Rbm& bottom, int la
     }
   }
   out.rows = std::move(ds.data);
+  return out;
+}
+
+LatticeData load_lattice_data(const std::string& path, const Rbm& bottom, int lattice_option) {
+  LatticeData out = read_lattice(path, lattice_option);
+  MatrixF& x = out.rows;
+  const bool spins = (x.array() == 1.0f || x.array() == -1.0f).all();
+  if (bottom.visible_type() == UnitType::bernoulli && spins) {
+    x = ((x.array() + 1.0f) * 0.5f).matrix();
+  } else if (bottom.visible_type() == UnitType::spin && !spins &&
+             (x.array() == 0.0f || x.array() == 1.0f).all()) {
+    x = (2.0f * x.array() - 1.0f).matrix();
+  }
+  check_data(bottom, x, path);
+  return out;
+}
+
+// Lattice configurations as spins (the non-RBM flow maps): ±1 rows, or 0/1 rows mapped to ±1.
+LatticeData load_lattice_spins(const std::string& path, int lattice_option) {
+  LatticeData out = read_lattice(path, lattice_option);
+  MatrixF& x = out.rows;
+  if (!(x.array() == 1.0f || x.array() == -1.0f).all()) {
+    if (!(x.array() == 0.0f || x.array() == 1.0f).all()) {
+      throw FileError(path, "configurations must be spins (-1/+1) or 0/1");
+    }
+    x = (2.0f * x.array() - 1.0f).matrix();
+  }
   return out;
 }
 
@@ -298,8 +323,10 @@ void add_receptive(CLI::App& rg) {
 struct FlowCli {
   std::string model;
   std::string data;
+  std::string map = "rbm";
   int steps = 10;
   std::string propagate = "mean";
+  double hopfield_temperature = 1.0;
   int lattice = 0;
   Index rows = 0;
   std::uint64_t seed = 0;
@@ -314,44 +341,62 @@ nlohmann::json observables_json(const rg::LatticeObservables& o) {
           {"temperature_pseudo_likelihood", to_json(o.temperature_pseudo_likelihood)}};
 }
 
+// The flow map of --map, owning its model.
+struct LoadedMap {
+  std::unique_ptr<Rbm> rbm;
+  std::unique_ptr<hopfield::Network> hopfield;
+  std::unique_ptr<nmf::ConvexNmf> nmf;
+  std::unique_ptr<autoencoder::Autoencoder> autoencoder;
+  std::unique_ptr<rg::FlowMap> map;
+};
+
+LoadedMap load_flow_map(const FlowCli& o) {
+  LoadedMap m;
+  const Propagate propagate = parse_propagate(o.propagate);
+  if (o.map != "rbm" && o.map != "hopfield" && propagate == Propagate::sample) {
+    throw Error(fmt::format("--propagate sample: the {} map is deterministic (use mean)", o.map));
+  }
+  if (o.map == "rbm") {
+    const Dbn dbn = load_model(o.model);
+    if (dbn.n_layers() != 1) throw FileError(o.model, "rg flow needs an RBM (a one-layer model)");
+    m.rbm = std::make_unique<Rbm>(dbn.layer(0));
+    m.map = std::make_unique<rg::RbmFlowMap>(*m.rbm, propagate);
+  } else if (o.map == "hopfield") {
+    check_range("--hopfield-temperature", o.hopfield_temperature, 0.0, 1e300);
+    m.hopfield = std::make_unique<hopfield::Network>(hopfield::load_network(o.model));
+    m.map = std::make_unique<rg::HopfieldFlowMap>(*m.hopfield, o.hopfield_temperature, propagate);
+  } else if (o.map == "nmf") {
+    m.nmf = std::make_unique<nmf::ConvexNmf>(nmf::load_model(o.model));
+    m.map = std::make_unique<rg::NmfFlowMap>(*m.nmf);
+  } else {
+    m.autoencoder = std::make_unique<autoencoder::Autoencoder>(autoencoder::load_model(o.model));
+    m.map = std::make_unique<rg::AutoencoderFlowMap>(*m.autoencoder);
+  }
+  return m;
+}
+
 void run_flow(const FlowCli& o) {
   check_range("--steps", std::int64_t{o.steps}, 0, 100000);
   check_range("--rows", o.rows, 0, kMaxMatrixElements);
   if (!o.png.empty()) check_output_path(o.png, {".png"});
-  const Dbn dbn = load_model(o.model);
-  if (dbn.n_layers() != 1) throw FileError(o.model, "rg flow needs an RBM (a one-layer model)");
-  const Rbm& rbm = dbn.layer(0);
-  LatticeData d = load_lattice_data(o.data, rbm, o.lattice);
+  const LoadedMap m = load_flow_map(o);
+  LatticeData d = m.rbm ? load_lattice_data(o.data, *m.rbm, o.lattice) : load_lattice_spins(o.data, o.lattice);
   if (o.rows > 0 && o.rows < d.rows.rows()) d.rows.conservativeResize(o.rows, Eigen::NoChange);
-  rg::RbmFlowOptions options;
-  options.steps = o.steps;
-  options.propagate = parse_propagate(o.propagate);
-  options.seed = o.seed;
-  const std::vector<rg::FlowStep> steps = rg::rbm_flow(rbm, d.rows, d.L, options);
-  if (!o.png.empty()) {
-    // Rows: steps; columns: the first 8 configurations, each an L x L tile in [−1, 1].
-    const Index shown = std::min<Index>(8, d.rows.rows());
-    MatrixF tiles((o.steps + 1) * shown, Index{d.L} * d.L);
-    MatrixF v = d.rows.topRows(shown), h;
-    Rng rng(o.seed, 1);
-    for (int t = 0; t <= o.steps; ++t) {
-      for (Index r = 0; r < shown; ++r) {
-        tiles.row(t * shown + r) = v.row(r);
-        if (rbm.visible_type() == UnitType::bernoulli) {
-          tiles.row(t * shown + r) = (2.0f * v.row(r).array() - 1.0f).matrix();
-        }
-      }
-      if (options.propagate == Propagate::mean) {
-        MatrixF next;
-        rbm.hidden_mean(v, h);
-        rbm.visible_mean(h, next);
-        v.swap(next);
-      } else {
-        rbm.gibbs(v, h, 1, rng);
-      }
-    }
-    io::write_png_mosaic(o.png, tiles, d.L, d.L, false, -1.0f, 1.0f);
+  if (m.map->sites() != d.rows.cols()) {
+    throw FileError(o.model, fmt::format("the {} model acts on {} sites; the data are {}x{}", o.map, m.map->sites(),
+                                         d.L, d.L));
   }
+  // The RBM path takes data in its visible representation (0/1 for Bernoulli units).
+  const MatrixF spins = m.rbm ? m.map->to_spins(d.rows) : d.rows;
+  // Rows of the PNG: steps; columns: the first 8 configurations, each an L x L tile in [−1, 1].
+  const Index shown = std::min<Index>(8, d.rows.rows());
+  MatrixF tiles;
+  if (!o.png.empty()) tiles.resize((o.steps + 1) * shown, Index{d.L} * d.L);
+  const std::vector<rg::FlowStep> steps =
+      rg::iterate_flow(*m.map, spins, d.L, {o.steps, o.seed}, [&](int t, const MatrixF& s) {
+        if (!o.png.empty()) tiles.middleRows(t * shown, shown) = s.topRows(shown);
+      });
+  if (!o.png.empty()) io::write_png_mosaic(o.png, tiles, d.L, d.L, false, -1.0f, 1.0f);
   if (o.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& s : steps) {
@@ -359,14 +404,16 @@ void run_flow(const FlowCli& o) {
       j["step"] = s.step;
       out.push_back(j);
     }
-    print_json({{"model", o.model}, {"data", o.data}, {"lattice", d.L}, {"rows", d.rows.rows()},
-                {"propagate", o.propagate}, {"seed", o.seed},
-                {"data_temperature", d.temperature ? nlohmann::json(*d.temperature) : nlohmann::json(nullptr)},
-                {"steps", out}});
+    nlohmann::json j{{"model", o.model}, {"map", o.map}, {"data", o.data}, {"lattice", d.L},
+                     {"rows", d.rows.rows()}, {"propagate", o.propagate}, {"seed", o.seed},
+                     {"data_temperature", d.temperature ? nlohmann::json(*d.temperature) : nlohmann::json(nullptr)},
+                     {"steps", out}};
+    if (o.map == "hopfield") j["hopfield_temperature"] = o.hopfield_temperature;
+    print_json(j);
     return;
   }
-  fmt::print("RBM flow of {} from {} ({} rows, L = {}, {}, seed {})\n", o.model, o.data,
-             d.rows.rows(), d.L, o.propagate, o.seed);
+  fmt::print("{} flow of {} from {} ({} rows, L = {}, {}, seed {})\n", o.map, o.model, o.data, d.rows.rows(), d.L,
+             o.propagate, o.seed);
   fmt::print("{:>4} {:>18} {:>18} {:>18} {:>18}\n", "step", "energy", "|m|", "T (energy)", "T (pseudo-lik.)");
   for (const auto& s : steps) {
     const auto& b = s.observables;
@@ -380,17 +427,25 @@ void run_flow(const FlowCli& o) {
 
 void add_flow(CLI::App& rg) {
   auto o = std::make_shared<FlowCli>();
-  CLI::App* cmd = rg.add_subcommand("flow", "RBM flow map v -> h -> v iterated from a dataset, "
-                                            "with observables and temperature estimates per step");
-  cmd->add_option("MODEL", o->model, "RBM file (.h5) on an L x L lattice")->required();
+  CLI::App* cmd = rg.add_subcommand("flow", "Flow map (RBM v -> h -> v, Hopfield, convex NMF, autoencoder) "
+                                            "iterated from a dataset, with observables and temperature "
+                                            "estimates per step");
+  cmd->add_option("MODEL", o->model, "Model file (.h5) of the --map machine on an L x L lattice")->required();
   cmd->add_option("DATA", o->data, "Lattice configurations (/spins [N, L, L])")->required();
+  cmd->add_option("--map", o->map, "rbm | hopfield | nmf | autoencoder (docs/flow-maps.md)")
+      ->check(CLI::IsMember({"rbm", "hopfield", "nmf", "autoencoder"}))
+      ->capture_default_str();
   cmd->add_option("--steps", o->steps, "Flow steps")->capture_default_str();
-  cmd->add_option("--propagate", o->propagate, "mean (conditional expectations) | sample (Gibbs)")
+  cmd->add_option("--propagate", o->propagate,
+                  "mean (conditional expectations) | sample (Gibbs; rbm and hopfield maps)")
       ->check(CLI::IsMember({"mean", "sample"}))
+      ->capture_default_str();
+  cmd->add_option("--hopfield-temperature", o->hopfield_temperature,
+                  "T of the Hopfield map (mean: tanh(J s / T); sample: Glauber at T; 0: zero-T sweeps)")
       ->capture_default_str();
   cmd->add_option("--lattice", o->lattice, "L when the data file has no /spins");
   cmd->add_option("--rows", o->rows, "Use only the first N rows (0: all)");
-  cmd->add_option("--seed", o->seed, "Seed (sample mode)")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed (stochastic maps)")->capture_default_str();
   cmd->add_option("-o,--output", o->png, "PNG: the first 8 configurations (columns) at each step (rows)");
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->callback([o] { run_flow(*o); });

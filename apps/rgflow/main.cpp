@@ -29,6 +29,10 @@ int main(int argc, char** argv) {
   rgflow::cli::add_vrg_commands(app);
   rgflow::cli::add_sandpile_commands(app);
   rgflow::cli::add_lppl_commands(app);
+  rgflow::cli::add_hopfield_commands(app);
+  rgflow::cli::add_nmf_commands(app);
+  rgflow::cli::add_manifold_commands(app);
+  rgflow::cli::add_autoencoder_commands(app);
   rgflow::cli::set_command_line(argc, argv);
   // Threading policy: Eigen's GEMM runs on one thread; rgflow's own OpenMP loops (exact
   // enumeration, AIS chains, Ising chains) are unaffected and never nest inside a GEMM, so BLAS

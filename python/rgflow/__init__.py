@@ -11,7 +11,10 @@ The C++ library (``rgflow._core``) does the work; this package is a thin skin ov
 * :mod:`rgflow.ising` -- sampling, observables with error bars, exact references, block spins;
 * :func:`rsmi` (:mod:`rgflow.coarse_graining`) -- real-space mutual-information coarse-graining filters;
 * :mod:`rgflow.plot` -- receptive fields, training curves, flows (needs matplotlib);
-* :mod:`rgflow.sandpile` -- the BTW sandpile; :func:`lppl_fit` -- log-periodic power-law fits.
+* :mod:`rgflow.sandpile` -- the BTW sandpile; :func:`lppl_fit` -- log-periodic power-law fits;
+* the seed's other flow maps: :class:`Hopfield` (:mod:`rgflow.hopfield`), :class:`ConvexNMF`,
+  :class:`LaplacianEigenmap` / :class:`SpectralClustering` (:mod:`rgflow.manifold`),
+  :class:`TiedAutoencoder` (docs/flow-maps.md).
 
 Estimates are :class:`Result` objects (``mean``, ``error``, ``tau_int``, ``n``).
 See docs/python.md for a walkthrough.
@@ -26,9 +29,16 @@ from .lppl import lppl_fit, lppl_model
 from .io import load, load_dataset, save_dataset
 from .coarse_graining import rsmi, RSMIResult
 from . import coarse_graining
+from . import hopfield, manifold
+from .hopfield import Hopfield
+from .nmf import ConvexNMF
+from .manifold import LaplacianEigenmap, SpectralClustering
+from .autoencoder import TiedAutoencoder
 
 __all__ = [
     "BernoulliRBM", "SpinRBM", "GaussianRBM", "DBN", "Rbm", "Dbn", "Rng", "Result", "Checkpoint",
     "Error", "FileError", "ising", "load", "load_dataset", "save_dataset", "gaussian_supported",
     "__version__", "rsmi", "RSMIResult", "coarse_graining", "sandpile", "lppl_fit", "lppl_model",
+    "Hopfield", "ConvexNMF", "LaplacianEigenmap", "SpectralClustering", "TiedAutoencoder",
+    "hopfield", "manifold",
 ]

@@ -156,5 +156,9 @@ void bind_io(py::module_& m);
 void bind_ising(py::module_& m);
 void bind_rsmi(py::module_& m);  // bind_rsmi.cpp
 void bind_soc(py::module_& m);  // bind_soc.cpp: sandpile and LPPL
+void bind_hopfield(py::module_& m);     // bind_hopfield.cpp
+void bind_nmf(py::module_& m);          // bind_nmf.cpp
+void bind_manifold(py::module_& m);     // bind_manifold.cpp
+void bind_autoencoder(py::module_& m);  // bind_autoencoder.cpp
 
 }  // namespace rgflow::python

@@ -37,4 +37,8 @@ PYBIND11_MODULE(_core, m) {
   bind_ising(m);
   bind_rsmi(m);
   bind_soc(m);
+  bind_hopfield(m);
+  bind_nmf(m);
+  bind_manifold(m);
+  bind_autoencoder(m);
 }

@@ -8,6 +8,7 @@
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/rng.hpp"
 #include "rgflow/ising/exact.hpp"
+#include "rgflow/rg/flow_map.hpp"
 
 namespace rgflow::rg {
 
@@ -159,30 +160,53 @@ LatticeObservables lattice_observables(const MatrixF& spins, int L) {
 std::vector<FlowStep> rbm_flow(const Rbm& rbm, const MatrixF& data, int L,
                                const RbmFlowOptions& options) {
   rbm.validate();
-  if (!rbm.binary()) throw Error("the RBM flow needs binary (bernoulli or spin) units");
-  if (options.steps < 0) throw Error(fmt::format("steps {}: must be >= 0", options.steps));
   if (rbm.n_visible() != Index{L} * L) {
     throw Error(fmt::format("the model has {} visible units, not a {}x{} lattice", rbm.n_visible(), L, L));
   }
   check_lattice_rows(data, L);
-  const bool bernoulli = rbm.visible_type() == UnitType::bernoulli;
-  const auto as_spins = [bernoulli](const MatrixF& v) {
-    return bernoulli ? MatrixF((2.0f * v.array() - 1.0f).matrix()) : v;
-  };
+  const RbmFlowMap map(rbm, options.propagate);
+  return iterate_flow(map, map.to_spins(data), L, {options.steps, options.seed});
+}
+
+RbmFlowMap::RbmFlowMap(const Rbm& rbm, Propagate propagate) : rbm_(rbm), propagate_(propagate) {
+  if (rbm.visible_type() == UnitType::gaussian) throw Error("the RBM flow needs binary visible units");
+}
+
+MatrixF RbmFlowMap::from_spins(const MatrixF& spins) const {
+  return rbm_.visible_type() == UnitType::bernoulli ? MatrixF(((spins.array() + 1.0f) * 0.5f).matrix()) : spins;
+}
+
+MatrixF RbmFlowMap::to_spins(const MatrixF& state) const {
+  return rbm_.visible_type() == UnitType::bernoulli ? MatrixF((2.0f * state.array() - 1.0f).matrix()) : state;
+}
+
+void RbmFlowMap::step(MatrixF& v, Rng& rng) const {
+  MatrixF h;
+  if (propagate_ == Propagate::mean) {
+    rbm_.hidden_mean(v, h);
+    MatrixF next;
+    rbm_.visible_mean(h, next);
+    v.swap(next);
+  } else {
+    rbm_.gibbs(v, h, 1, rng);
+  }
+}
+
+std::vector<FlowStep> iterate_flow(const FlowMap& map, const MatrixF& spins, int L, const FlowOptions& options,
+                                   const std::function<void(int, const MatrixF&)>& visit) {
+  if (options.steps < 0) throw Error(fmt::format("steps {}: must be >= 0", options.steps));
+  if (map.sites() != Index{L} * L) {
+    throw Error(fmt::format("the {} map acts on {} sites, not a {}x{} lattice", map.name(), map.sites(), L, L));
+  }
+  check_lattice_rows(spins, L);
   Rng rng(options.seed, 0);
   std::vector<FlowStep> out;
-  MatrixF v = data, h;
-  out.push_back({0, lattice_observables(as_spins(v), L)});
-  for (int t = 1; t <= options.steps; ++t) {
-    if (options.propagate == Propagate::mean) {
-      rbm.hidden_mean(v, h);
-      MatrixF next;
-      rbm.visible_mean(h, next);
-      v.swap(next);
-    } else {
-      rbm.gibbs(v, h, 1, rng);
-    }
-    out.push_back({t, lattice_observables(as_spins(v), L)});
+  MatrixF state = map.from_spins(spins);
+  for (int t = 0; t <= options.steps; ++t) {
+    if (t > 0) map.step(state, rng);
+    const MatrixF s = map.to_spins(state);
+    if (visit) visit(t, s);
+    out.push_back({t, lattice_observables(s, L)});
   }
   return out;
 }

@@ -1,5 +1,6 @@
 # Ctrl-C (SIGINT) during long computations: `rbm logz --method ais` with a schedule that would
-# run for many minutes, and `ising sample -o FILE`, must exit with status 130 well before they
+# run for many minutes, `ising sample -o FILE`, `hopfield capacity`, `nmf fit` and
+# `autoencoder train`, must exit with status 130 well before they
 # could have finished, print exactly one line on stderr ("rgflow: interrupted"), nothing on
 # stdout, and leave no output file behind.
 source "$(dirname "$0")/common.sh" "$1"
@@ -47,9 +48,20 @@ check_interrupted logz
 interrupt ising "$RGFLOW" ising sample -L 32 -T 2.3 -n 2000 --algorithm metropolis-scalar \
   --chains 2 --thermalize 0 --sweeps-between 100000 -o spins.h5 --json
 check_interrupted ising
+# The flow-map machines (issue #22): a capacity scan of hours, and training runs of 10^8
+# iterations / 10^5 epochs on 5000 rows of 100 binary pixels.
+interrupt hopfield "$RGFLOW" hopfield capacity --neurons 3000 --loads 0.1:0.2:40 --trials 200 --json
+check_interrupted hopfield
+awk 'BEGIN { s = 5; for (r = 0; r < 5000; r++) { line = ""; for (c = 0; c < 100; c++) {
+  s = (s * 1103515245 + 12345) % 2147483648; line = line (c ? "," : "") (s / 2147483648 < 0.3) } print line } }' >big.csv
+interrupt nmf "$RGFLOW" nmf fit big.csv --rank 20 --iterations 100000000 --tolerance 0 -o nmf.h5 --json
+check_interrupted nmf
+interrupt autoencoder "$RGFLOW" autoencoder train big.csv --hidden 50 --epochs 100000 -o ae.h5 --json
+check_interrupted autoencoder
 for f in *; do
   case "$f" in
-    data.csv | model.h5 | logz.out | logz.err | ising.out | ising.err) ;;
+    data.csv | model.h5 | logz.out | logz.err | ising.out | ising.err | big.csv) ;;
+    hopfield.out | hopfield.err | nmf.out | nmf.err | autoencoder.out | autoencoder.err) ;;
     *) fail "file left behind after SIGINT: $f" ;;
   esac
 done
