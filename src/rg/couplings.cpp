@@ -172,6 +172,7 @@ CouplingTable effective_couplings(const Rbm& rbm, const std::vector<Sites>& subs
   const Index n = form.n;
   check_subsets(subsets, n);
   const std::size_t n_sub = subsets.size();
+  StopSignal stop(options.stop);
 
   // Exact parts (value and deterministic bound) per subset; index n_sub is K_∅.
   std::vector<double> exact(n_sub + 1, 0.0), bound(n_sub + 1, 0.0);
@@ -213,6 +214,7 @@ CouplingTable effective_couplings(const Rbm& rbm, const std::vector<Sites>& subs
       mc_units.push_back(j);
       continue;
     }
+    if (stop.check()) break;  // before the enumeration (up to 2^26 states per unit)
     ++table.exact_units;
     std::vector<double> ws;
     for (Index i : support) ws.push_back(u.w[i]);
@@ -245,6 +247,7 @@ CouplingTable effective_couplings(const Rbm& rbm, const std::vector<Sites>& subs
       }
     }
   }
+  stop.throw_if_stopped();
   table.monte_carlo_units = static_cast<Index>(mc_units.size());
 
   // Monte Carlo over uniform s for the units with a large support.
@@ -270,11 +273,15 @@ CouplingTable effective_couplings(const Rbm& rbm, const std::vector<Sites>& subs
     std::vector<std::vector<double>> sums(kChunks, std::vector<double>(n_sub + 1, 0.0));
     std::vector<std::vector<double>> squares(kChunks, std::vector<double>(n_sub + 1, 0.0));
     const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#pragma omp parallel num_threads(threads)
+    {
+#pragma omp for schedule(dynamic, 1) nowait
     for (Index chunk = 0; chunk < kChunks; ++chunk) {
+      const StopItem done(stop);
       std::vector<double> s(static_cast<std::size_t>(n)), phi(U), flip1(static_cast<std::size_t>(n));
       std::vector<double> per_sample(n_sub + 1);
       for (Index m = chunk * chunk_size; m < std::min(M, (chunk + 1) * chunk_size); ++m) {
+        if (stop.check()) break;  // the chunk's sums are discarded: Cancelled follows
         Rng rng(options.seed, static_cast<std::uint64_t>(m));
         std::uint32_t bits = 0;
         for (Index i = 0; i < n; ++i) {
@@ -318,6 +325,9 @@ CouplingTable effective_couplings(const Rbm& rbm, const std::vector<Sites>& subs
         }
       }
     }
+    stop.wait_for_items(kChunks);
+    }
+    stop.throw_if_stopped();
     for (std::size_t k = 0; k <= n_sub; ++k) {
       double sum = 0.0, sq = 0.0;
       for (Index chunk = 0; chunk < kChunks; ++chunk) {
