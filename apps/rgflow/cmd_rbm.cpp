@@ -176,9 +176,13 @@ std::map<std::string, std::string> config_attributes(const train::TrainConfig& c
 
 void run_train(TrainOptions& o) {
   const auto t0 = Clock::now();
+  // Ctrl-C: Cancelled at the next mini-batch, exit 130 (main); the model is written only at the
+  // end and checkpoints atomically, so nothing partial is left.
+  const InterruptScope interrupts;
   check_range("--threads", std::int64_t{o.train_threads}, 0, 1024);
   if (o.train_threads > 0) omp_set_num_threads(o.train_threads);
   check_output_path(o.output, {".h5", ".hdf5"});
+  check_not_input("-o", o.output, {o.data, o.validation, o.resume});
   if (!o.log.empty()) check_output_path(o.log, {".csv", ".jsonl"});
   if (o.checkpoint_every < 0)
     throw Error(fmt::format("--checkpoint-every {}: must be >= 0", o.checkpoint_every));
@@ -189,7 +193,10 @@ void run_train(TrainOptions& o) {
     }
     o.checkpoint_file = base + ".checkpoint.h5";
   }
-  if (!o.checkpoint_file.empty()) check_output_path(o.checkpoint_file, {".h5", ".hdf5"});
+  if (!o.checkpoint_file.empty()) {
+    check_output_path(o.checkpoint_file, {".h5", ".hdf5"});
+    check_not_input("--checkpoint-file", o.checkpoint_file, {o.data, o.validation, o.output});
+  }
 
   // Model shape and configuration: from the options, or from the checkpoint when resuming.
   std::optional<train::Checkpoint> checkpoint;
@@ -349,7 +356,7 @@ void run_train(TrainOptions& o) {
 
   // The monitor log streams one line per epoch (tail -f); a resumed run appends to it.
   std::optional<train::MonitorLog> log;
-  if (!o.log.empty()) log.emplace(o.log, checkpoint.has_value());
+  if (!o.log.empty()) log.emplace(o.log, checkpoint.has_value(), checkpoint ? checkpoint->epochs_done : -1);
   Progress progress(o.quiet, trainer->epochs_done() + 1, trainer->config().epochs);
   progress.message(fmt::format(
       "rgflow rbm train: {} rows x {} visible ({}), {} hidden ({}), {}-{}, {} epochs, batch {}, "
@@ -363,8 +370,11 @@ void run_train(TrainOptions& o) {
   nlohmann::json epochs = nlohmann::json::array();
   while (!trainer->finished()) {
     const int epoch = trainer->epochs_done() + 1;
-    train::EpochStats s =
-        trainer->run_epoch([&](Index done, Index total) { progress.batch(epoch, done, total); });
+    train::EpochStats s = trainer->run_epoch([&](Index done, Index total) {
+      throw_if_cancelled();
+      progress.batch(epoch, done, total);
+    });
+    throw_if_cancelled();
     progress.epoch_done(s.epoch, epoch_summary(s));
     if (log) log->write(s);
     epochs.push_back(epoch_json(s));
@@ -424,7 +434,8 @@ void add_train(CLI::App& rbm) {
       ->required();
   cmd->add_option("-o,--output", o->output, "Model file to write (.h5)")->required();
   o->model_options.push_back(
-      cmd->add_option("--hidden", o->hidden, "Number of hidden units (required unless --resume)"));
+      cmd->add_option("--hidden", o->hidden, "Number of hidden units (required unless --resume)")
+          ->check(CLI::Range(Index{1}, kMaxMatrixElements)));
   o->model_options.push_back(cmd->add_option("--visible-type", o->visible_type,
                                              "Visible units (gaussian: real-valued data, "
                                              "docs/gaussian.md)")
@@ -506,6 +517,7 @@ void add_train(CLI::App& rbm) {
       cmd->add_option("--batch-size", o->batch_size, "Mini-batch size")->capture_default_str());
   o->model_options.push_back(cmd->add_option("--learning-rate", o->learning_rate,
                                              "Step size applied to the batch-mean gradient")
+                                 ->check(positive_number())
                                  ->capture_default_str());
   o->model_options.push_back(cmd->add_option(
       "--learning-rate-final", o->learning_rate_final,
@@ -837,7 +849,9 @@ std::optional<Index> square_side(Index n) {
 }
 
 void run_sample(const SampleOptions& o) {
+  const InterruptScope interrupts;  // Ctrl-C: Cancelled between steps, exit 130, nothing written
   check_output_path(o.output, {".h5", ".hdf5", ".png"});
+  check_not_input("-o", o.output, {o.model});
   check_range("--samples", o.samples, 1, kMaxMatrixElements);
   check_range("--gibbs-steps", o.gibbs_steps, 0, 100'000'000);
   const Rbm rbm = io::load_rbm(o.model);
@@ -875,13 +889,24 @@ void run_sample(const SampleOptions& o) {
     }
     train::ParallelTempering pt(train::geometric_ladder(o.replicas, o.pt_beta_min));
     pt.reset(v);
-    pt.run(rbm, static_cast<int>(o.gibbs_steps), rng);
+    // In chunks, polling Ctrl-C between them; run(a) then run(b) equals run(a + b) bit for bit.
+    constexpr std::int64_t kChunk = 16;
+    std::int64_t done = 0;
+    do {
+      const std::int64_t steps = std::min(kChunk, o.gibbs_steps - done);
+      pt.run(rbm, static_cast<int>(steps), rng);
+      done += steps;
+      throw_if_cancelled();
+    } while (done < o.gibbs_steps);
     v = pt.cold_states();
     pt_acceptance = pt.acceptance();
     pt_betas = pt.state().betas;
   } else {
     MatrixF h;
-    rbm.gibbs(v, h, static_cast<int>(o.gibbs_steps), rng);
+    for (std::int64_t step = 0; step < o.gibbs_steps; ++step) {  // = gibbs(v, h, gibbs_steps)
+      rbm.gibbs(v, h, 1, rng);
+      throw_if_cancelled();
+    }
   }
 
   std::map<std::string, std::string> attrs = provenance();
