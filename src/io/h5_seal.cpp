@@ -132,7 +132,7 @@ void write(const std::string& path) {
   if (std::any_of(head.begin(), head.end(), [](unsigned char c) { return c != 0; })) {
     throw FileError(path, "cannot seal: the user block is not empty");
   }
-  std::vector<unsigned char> chunk(std::size_t{1} << 20);
+  std::vector<unsigned char> chunk(std::size_t{1} << 16);
   std::uint32_t crc = crc32_of(0, nullptr, 0);
   for (std::uint64_t offset = kUserBlock; offset < size;) {
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), size - offset));
@@ -170,7 +170,7 @@ Kind verify_file(const std::string& path) {
                                got >= kUserBlock + 8 ? head.data() + kUserBlock : nullptr, path,
                                &expected);
   if (kind == Kind::plain) return kind;
-  std::vector<unsigned char> chunk(std::size_t{1} << 20);
+  std::vector<unsigned char> chunk(std::size_t{1} << 16);
   std::uint32_t crc = crc32_of(0, nullptr, 0);
   for (std::uint64_t offset = kUserBlock; offset < size;) {
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), size - offset));

@@ -158,7 +158,7 @@ MatrixF read_payload(GzInput& in, std::uint64_t rows, std::uint64_t cols, std::s
                                            "only {} present",
                                            bytes_needed, *left));
   }
-  std::vector<unsigned char> chunk(std::size_t{1} << 20);
+  std::vector<unsigned char> chunk(std::size_t{1} << 16);
   const std::size_t per_chunk = chunk.size() / element_size;
   // Plain file: straight into the matrix. Stream: blocks of per_chunk values, copied at the end.
   MatrixF m;

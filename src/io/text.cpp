@@ -150,7 +150,7 @@ RawData read_text(const std::string& path, bool csv, const LoadOptions& options)
   GzInput in(path);
   TextParser parser(path, csv, options.max_elements);
   std::string buffer;
-  std::vector<char> chunk(std::size_t{1} << 20);
+  std::vector<char> chunk(std::size_t{1} << 16);
   while (true) {
     const std::size_t got = in.read(chunk.data(), chunk.size());
     if (got == 0) break;
