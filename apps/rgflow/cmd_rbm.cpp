@@ -183,7 +183,10 @@ void run_train(TrainOptions& o) {
   if (o.train_threads > 0) omp_set_num_threads(o.train_threads);
   check_output_path(o.output, {".h5", ".hdf5"});
   check_not_input("-o", o.output, {o.data, o.validation, o.resume});
-  if (!o.log.empty()) check_output_path(o.log, {".csv", ".jsonl"});
+  if (!o.log.empty()) {
+    check_output_path(o.log, {".csv", ".jsonl"});
+    check_not_input("--log", o.log, {o.data, o.validation});  // it would truncate the data
+  }
   if (o.checkpoint_every < 0)
     throw Error(fmt::format("--checkpoint-every {}: must be >= 0", o.checkpoint_every));
   if (o.checkpoint_every > 0 && o.checkpoint_file.empty()) {

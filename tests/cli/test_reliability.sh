@@ -65,6 +65,10 @@ expect_bad_input "dbn sample: -o equal to its input" - "is also an input" -- \
 cmp -s dbn.h5 keepdbn.h5 || fail "dbn sample -o MODEL changed its input"
 expect_bad_input "train: -o equal to the data" - "is also an input" -- \
   "$RGFLOW" rbm train spins.h5 --hidden 2 --visible-type spin -o spins.h5
+cp data.csv keepdata.csv
+expect_bad_input "train: --log equal to the data (would truncate it)" - "--log data.csv: is also an input" -- \
+  "$RGFLOW" rbm train data.csv --hidden 2 --log data.csv -o out.h5
+cmp -s data.csv keepdata.csv || fail "rbm train --log DATA changed the data"
 expect_bad_input "block: -o equal to the data" - "is also an input" -- \
   "$RGFLOW" ising block spins.h5 -o spins.h5
 mkfifo pipe.h5
