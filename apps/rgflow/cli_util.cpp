@@ -2,10 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <limits>
 #include <string_view>
 
 #include "rgflow/core/error.hpp"
@@ -58,9 +64,82 @@ void check_output_path(const std::string& path, std::initializer_list<const char
   }
   std::error_code ec;
   if (fs::is_directory(path, ec)) throw FileError(path, "is a directory, expected a file name");
+  if (fs::exists(path, ec) && !fs::is_regular_file(path, ec)) {
+    throw FileError(path, "exists and is not a regular file (refusing to replace it)");
+  }
   const fs::path parent = fs::path(path).parent_path();
   if (!parent.empty() && !fs::is_directory(parent, ec)) {
     throw FileError(path, fmt::format("directory {} does not exist", parent.string()));
+  }
+  // Outputs are written as a temporary next to the path, then renamed: the directory must be
+  // writable (access() also reports a read-only file system).
+  const std::string dir = parent.empty() ? "." : parent.string();
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    throw FileError(path, fmt::format("directory {} is not writable: {}", dir,
+                                      std::strerror(errno)));
+  }
+}
+
+void check_not_input(const char* option, const std::string& output,
+                     std::initializer_list<std::string> inputs) {
+  namespace fs = std::filesystem;
+  for (const std::string& input : inputs) {
+    if (input.empty()) continue;
+    std::error_code ec;
+    const bool same = fs::exists(output, ec) && fs::exists(input, ec)
+                          ? fs::equivalent(output, input, ec)
+                          : fs::weakly_canonical(output, ec) == fs::weakly_canonical(input, ec);
+    if (same) {
+      throw Error(fmt::format("{} {}: is also an input of this command ({}); write to another "
+                              "file",
+                              option, output, input));
+    }
+  }
+}
+
+CLI::Validator finite_number() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double x = 0;
+        if (!CLI::detail::lexical_cast(text, x) || !std::isfinite(x)) {
+          return fmt::format("{} is not a finite number", text);
+        }
+        return {};
+      },
+      "FINITE");
+}
+
+CLI::Validator positive_number() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double x = 0;
+        if (!CLI::detail::lexical_cast(text, x) || !std::isfinite(x) || !(x > 0.0)) {
+          return fmt::format("{} must be a finite number > 0", text);
+        }
+        return {};
+      },
+      "POSITIVE");
+}
+
+void check_seed_options(CLI::App& app) {
+  const CLI::Validator seed(
+      [](std::string& text) -> std::string {
+        const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+          return c >= '0' && c <= '9';
+        });
+        std::uint64_t x = 0;
+        if (!digits || !CLI::detail::lexical_cast(text, x)) {
+          return fmt::format("{} is not a seed (an integer from 0 to {})", text,
+                             std::numeric_limits<std::uint64_t>::max());
+        }
+        return {};
+      },
+      "SEED");
+  for (CLI::Option* option : app.get_options()) {
+    if (option->check_lname("seed")) option->check(seed);
+  }
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    check_seed_options(*sub);
   }
 }
 
@@ -84,6 +163,7 @@ void DataOptions::add_to(CLI::App& cmd) {
       ->check(CLI::IsMember({"none", "threshold", "stochastic"}))
       ->capture_default_str();
   cmd.add_option("--threshold", threshold, "Threshold for --binarize threshold")
+      ->check(finite_number())
       ->capture_default_str();
   cmd.add_flag("--to-spins", to_spins, "Map {0,1} data to spins: 0 -> -1, 1 -> +1");
 }

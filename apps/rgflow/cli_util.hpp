@@ -26,11 +26,24 @@ const std::string& command_line();
 // Attributes every output file carries: rgflow version and the command line.
 std::map<std::string, std::string> provenance();
 
-// Throws FileError(path, ...) unless `path` could be created: its directory exists and it is not
-// itself a directory. `extensions` (e.g. {".h5", ".hdf5"}), when not empty, must contain the
-// path's extension (case-insensitive).
+// Throws FileError(path, ...) unless `path` could be created: its directory exists and is
+// writable, and the path is not a directory or another non-regular file (a device such as
+// /dev/null would be replaced by the rename of an atomic write). `extensions` (e.g. {".h5",
+// ".hdf5"}), when not empty, must contain the path's extension (case-insensitive). Called before
+// the work, so that an unwritable output fails at once, not after hours of training.
 void check_output_path(const std::string& path, std::initializer_list<const char*> extensions = {});
 bool has_extension(const std::string& path, const char* extension);
+// Throws Error unless `output` (of option `option`) is a different file from each non-empty
+// input: a command must not overwrite the file it reads (rbm sample m.h5 -o m.h5).
+void check_not_input(const char* option, const std::string& output,
+                     std::initializer_list<std::string> inputs);
+
+// CLI11 validators with one-line messages (CLI11 prefixes the option's name):
+CLI::Validator finite_number();    // any finite number (e.g. --threshold; not nan or inf)
+CLI::Validator positive_number();  // finite and > 0 (temperatures, learning rates)
+// Attaches a check to every option named --seed in `app` and its subcommands: an integer ≥ 0
+// (CLI11 would wrap "-1" to 2^64 − 1 for an unsigned seed).
+void check_seed_options(CLI::App& app);
 
 // Runs f(); a library Error (which names the quantity, never a flag) is rethrown as
 // "FLAG: message", so the user sees which option to change. FileErrors pass unchanged.

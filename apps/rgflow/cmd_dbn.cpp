@@ -78,7 +78,9 @@ struct DbnTrainCliOptions {
 };
 
 void run_dbn_train(const DbnTrainCliOptions& o) {
+  const InterruptScope interrupts;  // Ctrl-C: Cancelled at the next mini-batch, exit 130
   check_output_path(o.output, {".h5", ".hdf5"});
+  check_not_input("-o", o.output, {o.data});
   const std::vector<Index> sizes = per_layer<Index>("--layers", o.layers, split_list(o.layers).size(),
                                                     [](const std::string& s) { return std::stoll(s); });
   if (sizes.size() < 2) throw Error(fmt::format("--layers {}: need the visible size and at least one hidden size", o.layers));
@@ -99,8 +101,13 @@ void run_dbn_train(const DbnTrainCliOptions& o) {
                                                 [](const std::string& s) { return train::parse_method(s); });
   const auto steps = per_layer<int>("--steps", o.steps, n_layers, [](const std::string& s) { return std::stoi(s); });
   const auto epochs = per_layer<int>("--epochs", o.epochs, n_layers, [](const std::string& s) { return std::stoi(s); });
-  const auto rates = per_layer<float>("--learning-rate", o.learning_rates, n_layers,
-                                      [](const std::string& s) { return std::stof(s); });
+  const auto rates = per_layer<float>("--learning-rate", o.learning_rates, n_layers, [&](const std::string& s) {
+    const float rate = std::stof(s);
+    if (!(rate > 0.0f) || !std::isfinite(rate)) {
+      throw Error(fmt::format("--learning-rate {}: {} must be a finite number > 0", o.learning_rates, s));
+    }
+    return rate;
+  });
   const auto batches = per_layer<Index>("--batch-size", o.batch_size, n_layers,
                                         [](const std::string& s) { return std::stoll(s); });
   const auto l2 = per_layer<float>("--l2", o.l2, n_layers, [](const std::string& s) { return std::stof(s); });
@@ -148,7 +155,10 @@ void run_dbn_train(const DbnTrainCliOptions& o) {
                                {"reconstruction_error", p.stats.reconstruction_error},
                                {"free_energy_train", p.stats.free_energy_train}});
       },
-      [&](Index done, Index total) { progress.batch(epochs_done + 1, done, total); });
+      [&](Index done, Index total) {
+        throw_if_cancelled();
+        progress.batch(epochs_done + 1, done, total);
+      });
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -314,6 +324,7 @@ struct DbnSampleOptions {
 
 void run_dbn_sample(const DbnSampleOptions& o) {
   check_output_path(o.output, {".h5", ".hdf5", ".png"});
+  check_not_input("-o", o.output, {o.model});
   check_range("--samples", o.samples, 1, 10000000);
   check_range("--gibbs-steps", o.gibbs_steps, 0, 100000000);
   const Dbn dbn = io::load_dbn(o.model);

@@ -500,6 +500,19 @@ LatticeData load_lattice(const std::string& path) {
   return out;
 }
 
+// Samples interleave the chains round by round: more chains than samples cannot be. `given` is
+// --chains (0: not given, then `chains` came from the file's attribute).
+void check_chains(int given, double chains, Index samples, const std::string& path) {
+  if (chains <= static_cast<double>(samples)) return;
+  if (given > 0) {
+    throw Error(fmt::format("--chains {}: more chains than the {} samples in {}", given, samples,
+                            path));
+  }
+  throw FileError(path, fmt::format("attribute 'chains' = {} exceeds the {} samples (corrupt "
+                                    "file?)",
+                                    chains, samples));
+}
+
 void run_observe(const ObserveOptions& o) {
   const LatticeData lattice = load_lattice(o.data);
   const io::Dataset& d = lattice.dataset;
@@ -511,6 +524,7 @@ void run_observe(const ObserveOptions& o) {
   double chains = o.chains > 0 ? o.chains : attribute_or(d, "chains", 0.0, false);
   if (!(chains >= 1.0) || chains != std::floor(chains)) chains = 1.0;
   const Index n = d.data.rows();
+  check_chains(o.chains, chains, n, o.data);
   std::vector<double> energy(static_cast<std::size_t>(n)), magnetization(static_cast<std::size_t>(n));
   const auto sites = static_cast<std::size_t>(L) * L;
   for (Index i = 0; i < n; ++i) {
@@ -551,6 +565,7 @@ struct BlockOptions {
 void run_block(const BlockOptions& o) {
   const rg::BlockRule rule = rg::parse_block_rule(o.rule);
   check_output_path(o.output, {".h5", ".hdf5"});
+  check_not_input("-o", o.output, {o.data});
   const LatticeData lattice = load_lattice(o.data);
   check_range("--factor", std::int64_t{o.factor}, 1, lattice.L);
   if (lattice.L % o.factor != 0)
@@ -643,6 +658,7 @@ void run_mcrg(const McrgCliOptions& o) {
     lattice = load_lattice(o.data);
     double chains = o.chains > 0 ? o.chains : attribute_or(lattice.dataset, "chains", 0.0, false);
     m.chains = chains >= 1.0 ? static_cast<std::size_t>(chains) : 1;
+    check_chains(o.chains, static_cast<double>(m.chains), lattice.n, o.data);
   } else {
     if (o.size == 0 || !(o.temperature > 0.0)) {
       throw Error("mcrg needs a dataset (DATA) or --size L and --temperature T to sample one");
@@ -737,7 +753,8 @@ void add_ising_commands(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--chains", o->chains,
                     "Independent chains (default: 64 for metropolis, 1 otherwise); samples "
-                    "interleave the chains round by round");
+                    "interleave the chains round by round")
+        ->check(CLI::Range(1, 1 << 20));
     cmd->add_option("--seed", o->seed, "Random seed (written to the output)")->capture_default_str();
     cmd->add_option("--coupling,-J", o->coupling, "Coupling J")->capture_default_str();
     cmd->add_option("--field", o->field, "Magnetic field h (Metropolis only)")->capture_default_str();
@@ -766,11 +783,13 @@ void add_ising_commands(CLI::App& app) {
     CLI::App* cmd = ising_cmd->add_subcommand(
         "observe", "Observables with error bars of stored configurations (/spins [N, L, L])");
     cmd->add_option("data", o->data, "Dataset file")->required();
-    cmd->add_option("--temperature,-T", o->temperature, "Temperature (default: file attribute)");
+    cmd->add_option("--temperature,-T", o->temperature, "Temperature (default: file attribute)")
+        ->check(positive_number());
     cmd->add_option("--coupling,-J", o->coupling, "Coupling (default: file attribute or 1)");
     cmd->add_option("--field", o->field, "Field (default: file attribute or 0)")
         ->each([o](const std::string&) { o->field_set = true; });
-    cmd->add_option("--chains", o->chains, "Interleaved chains (default: file attribute or 1)");
+    cmd->add_option("--chains", o->chains, "Interleaved chains (default: file attribute or 1)")
+        ->check(CLI::Range(1, 1 << 20));
     cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
     cmd->callback([o] { run_observe(*o); });
   }
@@ -792,8 +811,10 @@ void add_ising_commands(CLI::App& app) {
     cmd->add_option("data", o->data,
                     "Dataset file (/spins [N, L, L]) sampled near T_c; or omit it and give "
                     "--size and --temperature to sample here");
-    cmd->add_option("--size,-L", o->size, "Without DATA: lattice side L to sample");
-    cmd->add_option("--temperature,-T", o->temperature, "Without DATA: temperature to sample at");
+    cmd->add_option("--size,-L", o->size, "Without DATA: lattice side L to sample")
+        ->check(CLI::Range(2, 4096));
+    cmd->add_option("--temperature,-T", o->temperature, "Without DATA: temperature to sample at")
+        ->check(positive_number());
     cmd->add_option("--samples,-n", o->samples, "Without DATA: configurations to sample")
         ->capture_default_str();
     cmd->add_option("--algorithm", o->algorithm, "Without DATA: metropolis, wolff or sw")
@@ -814,7 +835,8 @@ void add_ising_commands(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--seed", o->seed, "Seed of the tie-breaking coins (and of the sampler)")
         ->capture_default_str();
-    cmd->add_option("--chains", o->chains, "Interleaved chains (default: file attribute or 1)");
+    cmd->add_option("--chains", o->chains, "Interleaved chains (default: file attribute or 1)")
+        ->check(CLI::Range(1, 1 << 20));
     cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
     cmd->callback([o] { run_mcrg(*o); });
   }

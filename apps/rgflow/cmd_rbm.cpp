@@ -94,10 +94,17 @@ std::optional<double> parse_fraction(const std::string& s) {
 }
 
 void run_train(TrainOptions& o) {
+  // Ctrl-C: Cancelled at the next mini-batch, exit 130 (main); the model is written only at the
+  // end and checkpoints atomically, so nothing partial is left.
+  const InterruptScope interrupts;
   check_range("--threads", std::int64_t{o.train_threads}, 0, 1024);
   if (o.train_threads > 0) omp_set_num_threads(o.train_threads);
   check_output_path(o.output, {".h5", ".hdf5"});
-  if (!o.log.empty()) check_output_path(o.log, {".csv", ".jsonl"});
+  check_not_input("-o", o.output, {o.data, o.validation, o.resume});
+  if (!o.log.empty()) {
+    check_output_path(o.log, {".csv", ".jsonl"});
+    check_not_input("--log", o.log, {o.data, o.validation});  // it would truncate the data
+  }
   if (o.checkpoint_every < 0) throw Error(fmt::format("--checkpoint-every {}: must be >= 0", o.checkpoint_every));
   if (o.checkpoint_every > 0 && o.checkpoint_file.empty()) {
     std::string base = o.output;
@@ -106,7 +113,10 @@ void run_train(TrainOptions& o) {
     }
     o.checkpoint_file = base + ".checkpoint.h5";
   }
-  if (!o.checkpoint_file.empty()) check_output_path(o.checkpoint_file, {".h5", ".hdf5"});
+  if (!o.checkpoint_file.empty()) {
+    check_output_path(o.checkpoint_file, {".h5", ".hdf5"});
+    check_not_input("--checkpoint-file", o.checkpoint_file, {o.data, o.validation, o.output});
+  }
 
   run::TrainRequest req;
   UnitType visible_type{};
@@ -233,7 +243,8 @@ void run_train(TrainOptions& o) {
 
   // The monitor log streams one line per epoch (tail -f); a resumed run appends to it.
   std::optional<train::MonitorLog> log;
-  if (!o.log.empty()) log.emplace(o.log, req.resume.has_value());
+  // A resumed run cuts the log back to the checkpoint's epochs, so every epoch appears once.
+  if (!o.log.empty()) log.emplace(o.log, req.resume.has_value(), req.resume ? req.resume->epochs_done : -1);
   const int first_epoch = req.resume ? req.resume->epochs_done + 1 : 1;
   const int total = req.resume && req.resume_epochs ? *req.resume_epochs : req.config.epochs;
   Progress progress(o.quiet, first_epoch, total);
@@ -246,10 +257,7 @@ void run_train(TrainOptions& o) {
   };
   callbacks.stop = stop_poll();
   run::TrainRun result;
-  {
-    const InterruptScope interrupts;  // Ctrl-C: Cancelled, no model file, exit 130 (main)
-    result = run::train_rbm(req, callbacks);
-  }
+  result = run::train_rbm(req, callbacks);
   run::Attributes attrs = result.attributes;
   for (const auto& [k, v] : provenance()) attrs[k] = v;
   io::save_rbm(o.output, result.rbm, attrs,
@@ -273,7 +281,8 @@ void add_train(CLI::App& rbm) {
       ->required();
   cmd->add_option("-o,--output", o->output, "Model file to write (.h5)")->required();
   o->model_options.push_back(
-      cmd->add_option("--hidden", o->hidden, "Number of hidden units (required unless --resume)"));
+      cmd->add_option("--hidden", o->hidden, "Number of hidden units (required unless --resume)")
+          ->check(CLI::Range(Index{1}, kMaxMatrixElements)));
   o->model_options.push_back(cmd->add_option("--visible-type", o->visible_type,
                                              "Visible units (gaussian: real-valued data, "
                                              "docs/gaussian.md)")
@@ -355,6 +364,7 @@ void add_train(CLI::App& rbm) {
       cmd->add_option("--batch-size", o->batch_size, "Mini-batch size")->capture_default_str());
   o->model_options.push_back(cmd->add_option("--learning-rate", o->learning_rate,
                                              "Step size applied to the batch-mean gradient")
+                                 ->check(positive_number())
                                  ->capture_default_str());
   o->model_options.push_back(cmd->add_option(
       "--learning-rate-final", o->learning_rate_final,
@@ -571,7 +581,9 @@ struct SampleOptions {
 };
 
 void run_sample(const SampleOptions& o) {
+  const InterruptScope interrupts;  // Ctrl-C: Cancelled between steps, exit 130, nothing written
   check_output_path(o.output, {".h5", ".hdf5", ".png"});
+  check_not_input("-o", o.output, {o.model});
   check_range("--samples", o.samples, 1, kMaxMatrixElements);
   check_range("--gibbs-steps", o.gibbs_steps, 0, 100'000'000);
   const run::Model model = run::load_model(o.model);
@@ -596,10 +608,7 @@ void run_sample(const SampleOptions& o) {
   options.beta_min = o.pt_beta_min;
   options.stop = stop_poll();
   run::SampleRun r;
-  {
-    const InterruptScope interrupts;  // Ctrl-C: Cancelled, no output file, exit 130 (main)
-    r = run::sample(model, options);
-  }
+  r = run::sample(model, options);
   run::save_samples(o.output, model, r, provenance());
   if (o.json) {
     nlohmann::json j = r;

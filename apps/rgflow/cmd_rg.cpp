@@ -12,6 +12,7 @@
 
 #include "cli_util.hpp"
 #include "commands.hpp"
+#include "interrupt.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/estimate/ais.hpp"
 #include "rgflow/io/dataset.hpp"
@@ -129,6 +130,7 @@ struct CouplingsCli {
 };
 
 void run_couplings(const CouplingsCli& o) {
+  const InterruptScope interrupts;  // Ctrl-C: Cancelled (options.stop below), exit 130
   check_range("--max-order", std::int64_t{o.max_order}, 1, 6);
   check_range("--max-exact-support", std::int64_t{o.max_exact_support}, 0, 26);
   check_range("--samples", o.samples, 2, 1'000'000'000);
@@ -146,6 +148,7 @@ void run_couplings(const CouplingsCli& o) {
   options.samples = o.samples;
   options.seed = o.seed;
   options.threads = o.threads;
+  options.stop = stop_poll();
   const Index n = options.side == rg::Side::visible ? rbm.n_visible() : rbm.n_hidden();
   std::optional<rg::Lattice> lattice;
   if (o.lattice > 0) {
@@ -221,10 +224,12 @@ void add_couplings(CLI::App& rg) {
       ->check(CLI::IsMember({"visible", "hidden"}))
       ->capture_default_str();
   cmd->add_option("--max-order", o->max_order, "Largest |A| (1-6)")->capture_default_str();
-  cmd->add_option("--lattice", o->lattice, "The side is an L x L periodic lattice: averages by shape");
+  cmd->add_option("--lattice", o->lattice, "The side is an L x L periodic lattice: averages by shape")
+      ->check(CLI::Range(1, 1 << 15));
   cmd->add_flag("--chain", o->chain, "The side is a periodic ring: averages by distance");
   cmd->add_option("--extent", o->extent,
-                  "3+-body couplings inside extent x extent windows (default 2; 4 on a chain)");
+                  "3+-body couplings inside extent x extent windows (default 2; 4 on a chain)")
+      ->check(CLI::Range(1, 1 << 15));
   cmd->add_option("--layer", o->layer, "Layer of a DBN file")->capture_default_str();
   cmd->add_option("--tolerance", o->tolerance, "|w| at or below this does not count as a connection")
       ->capture_default_str();
@@ -443,7 +448,8 @@ void add_flow(CLI::App& rg) {
   cmd->add_option("--hopfield-temperature", o->hopfield_temperature,
                   "T of the Hopfield map (mean: tanh(J s / T); sample: Glauber at T; 0: zero-T sweeps)")
       ->capture_default_str();
-  cmd->add_option("--lattice", o->lattice, "L when the data file has no /spins");
+  cmd->add_option("--lattice", o->lattice, "L when the data file has no /spins")
+      ->check(CLI::Range(1, 1 << 15));
   cmd->add_option("--rows", o->rows, "Use only the first N rows (0: all)");
   cmd->add_option("--seed", o->seed, "Seed (stochastic maps)")->capture_default_str();
   cmd->add_option("-o,--output", o->png, "PNG: the first 8 configurations (columns) at each step (rows)");

@@ -1,9 +1,12 @@
 #pragma once
-// Ctrl-C during long computations (rbm logz / loglik, dbn flow, ising sample / mcrg): while an
-// InterruptScope lives, SIGINT only sets rgflow's process-wide cancel request (core/cancel.hpp).
-// Computations given stop_poll() see it within ~50 ms and throw rgflow::Cancelled, which main()
-// reports as one line, "rgflow: interrupted", with exit status 130 (128 + SIGINT). These commands
-// write their outputs only after the computation (files atomically), so nothing partial is left.
+// Ctrl-C during long computations (rbm train / logz / loglik / sample, dbn train / flow, ising
+// sample / mcrg, rg couplings; vrg run has its own handler): while an InterruptScope lives,
+// SIGINT only sets rgflow's process-wide cancel request (core/cancel.hpp). Computations given
+// stop_poll() (or loops calling throw_if_cancelled()) see it within ~50 ms and throw
+// rgflow::Cancelled, which main() reports as one line, "rgflow: interrupted", with exit status 130
+// (128 + SIGINT). These commands write their outputs only after the computation, atomically, and
+// AtomicFile::commit refuses to commit once the request is set, so nothing new is left behind
+// even when Ctrl-C arrives while a file is being written.
 // A second Ctrl-C ends the process at once (the default action is restored by the first).
 #include <csignal>
 

@@ -12,6 +12,7 @@
 #include "exit_status.hpp"
 #include "rgflow/core/cancel.hpp"
 #include "rgflow/core/error.hpp"
+#include "rgflow/core/quote.hpp"
 #include "rgflow/core/version.hpp"
 
 int main(int argc, char** argv) {
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   rgflow::cli::add_nmf_commands(app);
   rgflow::cli::add_manifold_commands(app);
   rgflow::cli::add_autoencoder_commands(app);
+  rgflow::cli::check_seed_options(app);  // every --seed: an integer >= 0 (no -1 wrap-around)
   rgflow::cli::set_command_line(argc, argv);
   // Threading policy: Eigen's GEMM runs on one thread; rgflow's own OpenMP loops (exact
   // enumeration, AIS chains, Ising chains) are unaffected and never nest inside a GEMM, so BLAS
@@ -50,7 +52,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     // Usage errors: one line, exit 2 like every other bad input.
-    fmt::print(stderr, "rgflow: error: {} (see --help)\n", e.what());
+    fmt::print(stderr, "rgflow: error: {} (see --help)\n", rgflow::printable(e.what()));
     return 2;
   } catch (const rgflow::cli::ExitStatus& e) {
     return e.code;
@@ -61,7 +63,7 @@ int main(int argc, char** argv) {
     return 130;
   } catch (const rgflow::Error& e) {
     std::fflush(stdout);
-    fmt::print(stderr, "rgflow: error: {}\n", e.what());
+    fmt::print(stderr, "rgflow: error: {}\n", rgflow::printable(e.what()));  // one line, always
     return 2;
   } catch (const std::bad_alloc&) {
     fmt::print(stderr, "rgflow: error: out of memory (is a size argument too large?)\n");

@@ -59,6 +59,9 @@ RawData read_hdf5(const std::string& path, const LoadOptions& options) {
   if (shape.empty()) throw FileError(path, fmt::format("dataset '{}' is a scalar", name));
   detail::checked_elements(path, std::vector<std::uint64_t>(shape.begin(), shape.end()),
                            options.max_elements);
+  if (shape.size() == 1 && !options.one_column_vectors) {
+    detail::refuse_one_dimensional(path, static_cast<std::uint64_t>(shape[0]));
+  }
   raw.bytes = file.element_type(name) == "uint8";
   raw.data = file.read_matrix(name);
   if (raw.data.size() == 0) throw FileError(path, fmt::format("empty dataset '{}'", name));
@@ -110,13 +113,29 @@ void require_finite(const std::string& path, const MatrixF& m, const char* verb)
 }
 
 void apply_options(const std::string& path, MatrixF& x, bool bytes, const LoadOptions& o) {
-  if (bytes && o.scale_bytes) x /= 255.0f;  // division: 255 → exactly 1, 0 → exactly 0
+  // uint8 values are intensities 0..255, scaled to [0, 1] — unless every value is 0 or 1: such
+  // bytes are binary data already (a uint8 0/1 array from NumPy), and scaling them to {0, 1/255}
+  // would make them neither binary nor separable by any sensible threshold.
+  const bool binary = (x.array() == 0.0f || x.array() == 1.0f).all();
+  if (bytes && o.scale_bytes && !binary) x /= 255.0f;  // division: 255 → exactly 1, 0 → exactly 0
   switch (o.binarize) {
     case Binarize::none:
       break;
-    case Binarize::threshold:
+    case Binarize::threshold: {
+      if (!std::isfinite(o.threshold)) {
+        throw Error(fmt::format("binarization threshold must be finite (got {})", o.threshold));
+      }
       x = (x.array() > static_cast<float>(o.threshold)).cast<float>();
+      // Every value on one side of the threshold leaves nothing to learn: a wrong threshold
+      // (or data in other units than assumed), not a dataset.
+      const float first = x.size() > 0 ? x.data()[0] : 0.0f;
+      if (x.size() > 1 && (x.array() == first).all()) {
+        throw FileError(path, fmt::format("binarizing at threshold {} turns every value into {} "
+                                          "(is the threshold in the data's units?)",
+                                          o.threshold, first));
+      }
       break;
+    }
     case Binarize::stochastic: {
       // x → Bernoulli(x): each value is the probability of a 1, drawn in row-major order from
       // stream 0 of `seed`, so a dataset binarizes identically on every run and machine.

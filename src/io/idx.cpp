@@ -24,6 +24,7 @@ RawData read_idx(const std::string& path, const LoadOptions& options) {
   std::vector<std::uint64_t> dims;
   for (int i = 0; i < rank; ++i) dims.push_back(load_big_endian<std::uint32_t>(&dim_bytes[4 * i]));
   checked_elements(path, dims, options.max_elements);
+  if (rank == 1 && !options.one_column_vectors) refuse_one_dimensional(path, dims[0]);
   const std::uint64_t rows = dims[0];
   std::uint64_t cols = 1;
   for (int i = 1; i < rank; ++i) cols *= dims[i];

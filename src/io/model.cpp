@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "rgflow/core/error.hpp"
+#include "rgflow/core/quote.hpp"
 #include "rgflow/core/version.hpp"
 #include "rgflow/io/atomic_file.hpp"
 #include "rgflow/io/hdf5.hpp"
@@ -113,6 +114,13 @@ Rbm read_rbm(const h5::File& file, const std::string& group,
     throw FileError(path, fmt::format("'{}' has {} entries but '{}' has {} columns (n_hidden)",
                                       hidden_bias, b_shape[0], weights, w_shape[1]));
   }
+  // The same element cap as every read (h5::kMaxReadElements), checked here because the model
+  // is allocated before its datasets are read.
+  if (w_shape[0] > h5::kMaxReadElements / w_shape[1]) {
+    throw FileError(path, fmt::format("'{}' has shape [{}, {}]: more than {} weights (corrupt "
+                                      "file?)",
+                                      weights, w_shape[0], w_shape[1], h5::kMaxReadElements));
+  }
 
   Rbm rbm;
   try {
@@ -150,8 +158,8 @@ Rbm read_rbm(const h5::File& file, const std::string& group,
     if (file.has_attribute(group, "learn_sigma")) {
       const std::string learn = file.string_attribute(group, "learn_sigma");
       if (learn != "true" && learn != "false") {
-        throw FileError(path, fmt::format("attribute 'learn_sigma' of '{}' is '{}' (expected "
-                                          "true or false)", group, learn));
+        throw FileError(path, fmt::format("attribute 'learn_sigma' of '{}' is {} (expected "
+                                          "true or false)", group, quote(learn)));
       }
       rbm.set_learn_sigma(learn == "true");
     }
@@ -181,6 +189,10 @@ Rbm read_rbm(const h5::File& file, const std::string& group,
     }
     rbm.set_mask(std::move(m));
   }
+
+  // A stored standardisation must be valid whether or not this caller uses it (every command
+  // that reads a model refuses one with a zero scale or a mean without a scale).
+  read_standardization(file, group, rbm.n_visible());
 
   if (attributes != nullptr) {
     *attributes = file.attributes(group);

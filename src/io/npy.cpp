@@ -68,6 +68,15 @@ RawData read_npy(const std::string& path, const LoadOptions& options) {
   }
   std::string header(header_length, '\0');
   read_header(in, header.data(), header_length, "NPY header");
+  // The header is one Python dict literal, padded with spaces and ended by a newline.
+  {
+    const std::size_t first = header.find_first_not_of(" \t");
+    const std::size_t last = header.find_last_not_of(" \t\r\n");
+    if (first == std::string::npos || header[first] != '{' || header[last] != '}') {
+      throw FileError(path, fmt::format("malformed NPY header {} (expected one dict '{{...}}')",
+                                        quote(header, 80)));
+    }
+  }
 
   const auto descr = npy_value(header, "descr");
   const auto fortran = npy_value(header, "fortran_order");
@@ -81,7 +90,7 @@ RawData read_npy(const std::string& path, const LoadOptions& options) {
                     "C-ordered array (numpy.ascontiguousarray)");
   }
   if (*fortran != "False") {
-    throw FileError(path, fmt::format("malformed NPY header: fortran_order is '{}'", *fortran));
+    throw FileError(path, fmt::format("malformed NPY header: fortran_order is {}", quote(*fortran)));
   }
 
   std::vector<std::uint64_t> dims;
@@ -98,7 +107,7 @@ RawData read_npy(const std::string& path, const LoadOptions& options) {
         std::uint64_t d = 0;
         const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), d);
         if (ec != std::errc() || end != item.data() + item.size()) {
-          throw FileError(path, fmt::format("malformed NPY shape '({})'", *shape_text));
+          throw FileError(path, fmt::format("malformed NPY shape {}", quote("(" + *shape_text + ")")));
         }
         dims.push_back(d);
       }
@@ -108,6 +117,7 @@ RawData read_npy(const std::string& path, const LoadOptions& options) {
   }
   if (dims.empty()) throw FileError(path, "NPY array is 0-dimensional (a scalar), not a dataset");
   checked_elements(path, dims, options.max_elements);
+  if (dims.size() == 1 && !options.one_column_vectors) refuse_one_dimensional(path, dims[0]);
   const std::uint64_t rows = dims[0];
   std::uint64_t cols = 1;
   for (std::size_t i = 1; i < dims.size(); ++i) cols *= dims[i];
@@ -133,11 +143,11 @@ RawData read_npy(const std::string& path, const LoadOptions& options) {
       return narrow(load_little_endian<double>(p));
     });
   } else if (d.size() == 3 && d[0] == '>') {
-    throw FileError(path, fmt::format("big-endian NPY dtype '{}' is not supported (use '<{}')", d,
-                                      d.substr(1)));
+    throw FileError(path, fmt::format("big-endian NPY dtype {} is not supported (use {})",
+                                      quote(d), quote(fmt::format("<{}", d.substr(1)))));
   } else {
     throw FileError(path,
-                    fmt::format("unsupported NPY dtype '{}' (supported: |u1, |i1, <f4, <f8)", d));
+                    fmt::format("unsupported NPY dtype {} (supported: |u1, |i1, <f4, <f8)", quote(d)));
   }
   return raw;
 }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "rgflow/core/error.hpp"
+#include "rgflow/core/quote.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/io/dataset.hpp"
 
@@ -30,10 +31,18 @@ static_assert(std::endian::native == std::endian::little,
 // What a reader produces before LoadOptions are applied.
 struct RawData {
   MatrixF data;
-  bool bytes = false;  // elements were uint8 (0..255): `scale_bytes` applies
+  bool bytes = false;  // elements were uint8 (0..255): `scale_bytes` may apply
   std::optional<Index> lattice_size;
   std::map<std::string, std::string> attributes;
 };
+
+// A dataset is a matrix [N, D]; a 1-D array is ambiguous (N samples of one value, or one sample of
+// N values) and is refused rather than silently read as N x 1.
+[[noreturn]] inline void refuse_one_dimensional(const std::string& path, std::uint64_t n) {
+  throw FileError(path, fmt::format("a 1-D array of {} values is not a dataset [N, D]: reshape it "
+                                    "to (N, 1) for one value per sample or (1, N) for one sample",
+                                    n));
+}
 
 // rows * cols, refusing overflow and anything above the caller's max_elements.
 inline std::uint64_t checked_elements(const std::string& path,
@@ -134,20 +143,27 @@ inline void read_header(GzInput& in, void* buffer, std::size_t n, const char* wh
 }
 
 // Reads rows x cols elements of `element_size` bytes and converts each with `convert`, in chunks
-// so that memory follows the data actually present. Requires the data to end exactly there.
+// so that memory follows the data actually present: a plain file is checked against its size
+// before anything is allocated; a gzip stream (size unknown until read) is collected in blocks as
+// it decompresses, and the matrix is allocated only once the data are there (a header claiming
+// 2^32 elements in front of a few bytes costs a few bytes). Requires the data to end exactly there.
 template <class Convert>
 MatrixF read_payload(GzInput& in, std::uint64_t rows, std::uint64_t cols, std::size_t element_size,
                      Convert convert) {
   const std::uint64_t count = rows * cols;
   const std::uint64_t bytes_needed = count * element_size;
-  if (const auto left = in.plain_bytes_left(); left && *left < bytes_needed) {
+  const auto left = in.plain_bytes_left();
+  if (left && *left < bytes_needed) {
     throw FileError(in.path(), fmt::format("truncated file: header promises {} bytes of data, "
                                            "only {} present",
                                            bytes_needed, *left));
   }
-  MatrixF m(static_cast<Index>(rows), static_cast<Index>(cols));
-  std::vector<unsigned char> chunk(std::size_t{1} << 20);
+  std::vector<unsigned char> chunk(std::size_t{1} << 16);
   const std::size_t per_chunk = chunk.size() / element_size;
+  // Plain file: straight into the matrix. Stream: blocks of per_chunk values, copied at the end.
+  MatrixF m;
+  if (left) m.resize(static_cast<Index>(rows), static_cast<Index>(cols));
+  std::vector<std::vector<float>> blocks;
   std::uint64_t done = 0;
   while (done < count) {
     const std::size_t want =
@@ -158,13 +174,25 @@ MatrixF read_payload(GzInput& in, std::uint64_t rows, std::uint64_t cols, std::s
                                              "only {} present",
                                              bytes_needed, done * element_size + got));
     }
-    for (std::size_t k = 0; k < want; ++k)
-      m.data()[done + k] = convert(chunk.data() + k * element_size);
+    float* out = m.data() + done;
+    if (!left) {
+      blocks.emplace_back(want);
+      out = blocks.back().data();
+    }
+    for (std::size_t k = 0; k < want; ++k) out[k] = convert(chunk.data() + k * element_size);
     done += want;
   }
   if (!in.at_end()) {
     throw FileError(in.path(),
                     "unexpected bytes after the data the header describes (corrupt header?)");
+  }
+  if (!left) {
+    m.resize(static_cast<Index>(rows), static_cast<Index>(cols));
+    float* out = m.data();
+    for (std::vector<float>& b : blocks) {
+      out = std::copy(b.begin(), b.end(), out);
+      std::vector<float>().swap(b);  // freed as copied: the peak stays near one matrix
+    }
   }
   return m;
 }

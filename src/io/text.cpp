@@ -42,12 +42,12 @@ class TextParser {
         if (fields_[k].empty()) {
           throw FileError(path_, fmt::format("line {}: field {} is empty", line_number_, k + 1));
         }
-        throw FileError(path_, fmt::format("line {}, column {}: '{}' is not a number", line_number_,
-                                           k + 1, fields_[k]));
+        throw FileError(path_, fmt::format("line {}, column {}: {} is not a number", line_number_,
+                                           k + 1, quote(fields_[k])));
       }
       if (!std::isfinite(value)) {
-        throw FileError(path_, fmt::format("line {}, column {}: value '{}' is not finite",
-                                           line_number_, k + 1, fields_[k]));
+        throw FileError(path_, fmt::format("line {}, column {}: value {} is not finite",
+                                           line_number_, k + 1, quote(fields_[k])));
       }
       values_.push_back(value);
     }
@@ -150,7 +150,7 @@ RawData read_text(const std::string& path, bool csv, const LoadOptions& options)
   GzInput in(path);
   TextParser parser(path, csv, options.max_elements);
   std::string buffer;
-  std::vector<char> chunk(std::size_t{1} << 20);
+  std::vector<char> chunk(std::size_t{1} << 16);
   while (true) {
     const std::size_t got = in.read(chunk.data(), chunk.size());
     if (got == 0) break;

@@ -1,5 +1,7 @@
 #include "rgflow/rbm/units.hpp"
 
+#include "rgflow/core/quote.hpp"
+
 namespace rgflow {
 
 std::string_view to_string(UnitType type) {
@@ -15,7 +17,7 @@ UnitType parse_unit_type(std::string_view name) {
   if (name == "bernoulli") return UnitType::bernoulli;
   if (name == "spin") return UnitType::spin;
   if (name == "gaussian") return UnitType::gaussian;
-  throw Error("unknown unit type '" + std::string(name) + "' (expected bernoulli, spin or gaussian)");
+  throw Error("unknown unit type " + quote(name) + " (expected bernoulli, spin or gaussian)");
 }
 
 }  // namespace rgflow

@@ -149,6 +149,7 @@ CouplingTable couplings_of(const SpinForm& form, const O& o, const std::vector<S
                            const CouplingOptions& options) {
   const Index n = form.n;
   const std::size_t n_sub = subsets.size();
+  StopSignal stop(options.stop);
 
   // Exact parts (value and deterministic bound) per subset; index n_sub is K_∅.
   std::vector<double> exact(n_sub + 1, 0.0), bound(n_sub + 1, 0.0);
@@ -194,6 +195,7 @@ CouplingTable couplings_of(const SpinForm& form, const O& o, const std::vector<S
       mc_units.push_back(j);
       continue;
     }
+    if (stop.check()) break;  // before the enumeration (up to 2^26 states per unit)
     ++table.exact_units;
     std::vector<double> ws;
     for (Index i : support) ws.push_back(u.w[i]);
@@ -228,6 +230,7 @@ CouplingTable couplings_of(const SpinForm& form, const O& o, const std::vector<S
     }
     }  // binary units
   }
+  stop.throw_if_stopped();
   table.monte_carlo_units = static_cast<Index>(mc_units.size());
 
   // Monte Carlo over uniform s for the units with a large support.
@@ -252,11 +255,15 @@ CouplingTable couplings_of(const SpinForm& form, const O& o, const std::vector<S
     const Index chunk_size = (M + kChunks - 1) / kChunks;
     std::vector<std::vector<stats::Moments>> moments(kChunks, std::vector<stats::Moments>(n_sub + 1));
     const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#pragma omp parallel num_threads(threads)
+    {
+#pragma omp for schedule(dynamic, 1) nowait
     for (Index chunk = 0; chunk < kChunks; ++chunk) {
+      const StopItem done(stop);
       std::vector<double> s(static_cast<std::size_t>(n)), phi(U), flip1(static_cast<std::size_t>(n));
       std::vector<double> per_sample(n_sub + 1);
       for (Index m = chunk * chunk_size; m < std::min(M, (chunk + 1) * chunk_size); ++m) {
+        if (stop.check()) break;  // the chunk's sums are discarded: Cancelled follows
         Rng rng(options.seed, static_cast<std::uint64_t>(m));
         std::uint32_t bits = 0;
         for (Index i = 0; i < n; ++i) {
@@ -299,6 +306,9 @@ CouplingTable couplings_of(const SpinForm& form, const O& o, const std::vector<S
         }
       }
     }
+    stop.wait_for_items(kChunks);
+    }
+    stop.throw_if_stopped();
     for (std::size_t k = 0; k <= n_sub; ++k) {
       stats::Moments total;  // merged in chunk order: independent of the thread count
       for (Index chunk = 0; chunk < kChunks; ++chunk) total.merge(moments[static_cast<std::size_t>(chunk)][k]);

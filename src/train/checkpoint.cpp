@@ -93,6 +93,53 @@ void require(bool ok, const std::string& path, const std::string& message) {
   if (!ok) throw FileError(path, message);
 }
 
+// Every entry of `m` must satisfy `ok`; otherwise a FileError naming the dataset, the first bad
+// entry and what was expected.
+template <class Ok>
+void require_entries(const MatrixF& m, const std::string& path, const char* dataset,
+                     const std::string& expected, Ok ok) {
+  for (Index r = 0; r < m.rows(); ++r) {
+    for (Index col = 0; col < m.cols(); ++col) {
+      if (!ok(m(r, col))) {
+        throw FileError(path, fmt::format("dataset '{}' holds {} at row {}, column {}; expected {}",
+                                          dataset, m(r, col), r, col, expected));
+      }
+    }
+  }
+}
+
+// Sampler state must be what the method keeps (checkpoint layout above): states of the unit type
+// for PCD and PT chains (and hidden-state PCD), magnetisations in the unit type's range for TAP.
+// A resumed run would otherwise sample from, e.g., a "bernoulli" chain holding 0.5.
+void check_sampler_state(const Checkpoint& c, const std::string& path) {
+  const Method method = c.config.method;
+  const auto states = [&](const MatrixF& m, const char* dataset, UnitType type) {
+    if (type == UnitType::gaussian) return;  // any finite value (checked above)
+    require_entries(m, path, dataset, fmt::format("a {} state", to_string(type)),
+                    [type](float x) { return type == UnitType::spin ? (x == -1.0f || x == 1.0f)
+                                                                    : (x == 0.0f || x == 1.0f); });
+  };
+  const auto magnetisations = [&](const MatrixF& m, const char* dataset, UnitType type) {
+    if (type == UnitType::gaussian) return;  // means of real-valued units: any finite value
+    const float lo = type == UnitType::spin ? -1.0f : 0.0f;
+    require_entries(m, path, dataset,
+                    fmt::format("a {} magnetisation in [{}, 1]", to_string(type), lo),
+                    [lo](float x) { return x >= lo && x <= 1.0f; });
+  };
+  const char* chains = "/train/persistent_chains";
+  const char* hidden = "/train/persistent_hidden";
+  if (method == Method::cd) {
+    require(c.persistent_chains.size() == 0 && c.persistent_hidden.size() == 0, path,
+            "a CD checkpoint holds persistent chains (CD keeps none)");
+  } else if (tap_order(method) > 0) {
+    magnetisations(c.persistent_chains, chains, c.rbm.visible_type());
+    magnetisations(c.persistent_hidden, hidden, c.rbm.hidden_type());
+  } else {
+    states(c.persistent_chains, chains, c.rbm.visible_type());
+    states(c.persistent_hidden, hidden, c.rbm.hidden_type());
+  }
+}
+
 Checkpoint read_checkpoint(const std::string& path) {
   Checkpoint c;
   c.rbm = io::load_rbm(path);  // FileError for a missing or corrupt file / model part
@@ -191,6 +238,7 @@ Checkpoint read_checkpoint(const std::string& path) {
                       c.hidden_velocity.allFinite() && c.persistent_chains.allFinite() &&
                       c.hidden_activity.allFinite();
   require(finite, path, "optimizer or sampler state contains NaN or infinite values");
+  check_sampler_state(c, path);
   return c;
 }
 

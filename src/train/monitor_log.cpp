@@ -3,9 +3,12 @@
 #include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "rgflow/core/error.hpp"
+#include "rgflow/io/atomic_file.hpp"
 #include "rgflow/train/json_number.hpp"
 
 namespace rgflow::train {
@@ -42,11 +45,60 @@ std::string fields(const std::optional<stats::Result>& x) {
   return x ? fmt::format("{},{}", x->mean, x->error) : std::string(",");
 }
 
+// The epoch of a log row (CSV: its first field; JSONL: "epoch"), or -1 for anything else.
+long row_epoch(const std::string& line, MonitorLog::Format format) {
+  if (format == MonitorLog::Format::csv) {
+    const std::string first = line.substr(0, line.find(','));
+    if (first.empty() || first.find_first_not_of("0123456789") != std::string::npos ||
+        first.size() > 9) {
+      return -1;
+    }
+    return std::stol(first);
+  }
+  const nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() && j.contains("epoch") && j["epoch"].is_number_integer()
+             ? j["epoch"].get<long>()
+             : -1;
+}
+
+// Resuming after epoch `keep`: the log may hold rows of epochs the checkpoint does not (the run
+// was killed between a checkpoint and the next) and a last row cut short. Rewrites it atomically
+// with the header and the rows of epochs 1..keep only, so that the resumed run's rows follow.
+void truncate_log(const std::string& path, MonitorLog::Format format, int keep) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return;
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  std::string kept;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) break;  // a row cut short by a kill
+    const std::string line = text.substr(start, end - start);
+    const long epoch = row_epoch(line, format);
+    const bool header = format == MonitorLog::Format::csv && start == 0 && line.rfind("epoch,", 0) == 0;
+    if (header || (epoch >= 1 && epoch <= keep)) kept += line + '\n';
+    start = end + 1;
+  }
+  if (kept == text) return;
+  io::AtomicFile out(path);
+  {
+    std::ofstream file(out.temp_path(), std::ios::binary | std::ios::trunc);
+    file << kept;
+    file.flush();
+    if (!file) throw FileError(path, "cannot rewrite the monitor log");
+  }
+  out.commit();
+}
+
 }  // namespace
 
-MonitorLog::MonitorLog(const std::string& path, bool append)
+MonitorLog::MonitorLog(const std::string& path, bool append, int keep_epochs)
     : path_(path), format_(format_from_extension(path)) {
   std::error_code ec;
+  if (append && keep_epochs >= 0 && std::filesystem::exists(path, ec)) {
+    truncate_log(path, format_, keep_epochs);
+  }
   const bool has_content = append && std::filesystem::exists(path, ec) &&
                            std::filesystem::file_size(path, ec) > 0 && !ec;
   out_.open(path, append ? std::ios::app : std::ios::trunc);

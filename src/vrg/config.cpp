@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -14,6 +15,7 @@
 #include <variant>
 
 #include "rgflow/core/error.hpp"
+#include "rgflow/core/quote.hpp"
 #include "rgflow/ising/sampler.hpp"
 #include "rgflow/rbm/dbn.hpp"
 #include "rgflow/train/config.hpp"
@@ -300,7 +302,7 @@ Config parse_config(const std::string& text, const std::string& source, Config b
         if (line.back() != ']') throw Error("section header must end with ']'");
         section = trim(line.substr(1, line.size() - 2));
         if (section != "data" && section != "model" && section != "measure") {
-          throw Error(fmt::format("unknown section [{}] (data, model, measure)", section));
+          throw Error(fmt::format("unknown section [{}] (data, model, measure)", printable(section, 40)));
         }
         continue;
       }
@@ -309,8 +311,8 @@ Config parse_config(const std::string& text, const std::string& source, Config b
       const std::string key = trim(line.substr(0, eq));
       const std::string full = section.empty() ? key : section + "." + key;
       const auto it = table.find(full);
-      if (it == table.end()) throw Error(fmt::format("unknown key '{}'", full));
-      if (!seen.insert(full).second) throw Error(fmt::format("key '{}' is given twice", full));
+      if (it == table.end()) throw Error(fmt::format("unknown key {}", quote(full)));
+      if (!seen.insert(full).second) throw Error(fmt::format("key {} is given twice", quote(full)));
       try {
         it->second(base, parse_value(line.substr(eq + 1)));
       } catch (const Error& e) {
@@ -329,6 +331,13 @@ Config parse_config(const std::string& text, const std::string& source, Config b
 }
 
 Config load_config(const std::string& path, Config base) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw FileError(path, "is a directory, not a config file");
+  // A config is a few hundred bytes; a huge file is a wrong argument, not a config.
+  constexpr std::uintmax_t kMaxConfigBytes = std::uintmax_t{1} << 20;
+  if (const std::uintmax_t size = std::filesystem::file_size(path, ec); !ec && size > kMaxConfigBytes) {
+    throw FileError(path, fmt::format("{} bytes: too large for a config file (limit {})", size, kMaxConfigBytes));
+  }
   std::ifstream in(path);
   if (!in) throw FileError(path, "cannot open config file");
   std::stringstream text;

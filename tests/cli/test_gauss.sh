@@ -34,11 +34,12 @@ if have_h5py "model attributes"; then
 import h5py, sys, numpy as np
 f = h5py.File(sys.argv[1], "r")
 g = f["rbm"]
-assert g.attrs["visible_type"] == "gaussian" and g.attrs["learn_sigma"] == "true"
+a = {k: v.decode() if isinstance(v, bytes) else v for k, v in g.attrs.items()}  # fixed-length strings
+assert a["visible_type"] == "gaussian" and a["learn_sigma"] == "true"
 sigma = g["visible_sigma"][()]
 assert sigma.shape == (6,) and np.all(sigma > 0) and not np.allclose(sigma, 1.0), sigma
 assert g["standardize_mean"].shape == (6,) and np.all(np.abs(g["standardize_mean"][()] - 50) < 2)
-assert g.attrs["standardize"] == "true" and g.attrs["seed"] == "3"
+assert a["standardize"] == "true" and a["seed"] == "3"
 PY
 fi
 

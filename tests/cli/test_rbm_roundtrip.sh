@@ -82,7 +82,7 @@ with h5py.File("samples.h5", "r") as f:
     assert str(d.attrs.get("seed", f.attrs.get("seed"))) in ("9", "b'9'"), dict(d.attrs)
 with h5py.File("spin.h5", "r") as f:
     a = f["/rbm"].attrs
-    assert str(a["visible_type"]) == "spin" and str(a["hidden_type"]) == "spin"
+    assert s(a["visible_type"]) == "spin" and s(a["hidden_type"]) == "spin"
 with h5py.File("spin_samples.h5", "r") as f:
     s = f["/spins"]
     assert s.shape == (5, 4, 4) and s.dtype == np.int8, (s.shape, s.dtype)

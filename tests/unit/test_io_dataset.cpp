@@ -135,10 +135,14 @@ TEST(io_DatasetIdx, OtherElementTypesAndRankOne) {
   expect << 1.5f, -2.0f, 0.1f, 1e30f;
   EXPECT_TRUE(same_bits(a.data, expect));
 
-  // int8 labels-like rank 1 → one column
+  // int8 labels-like rank 1: refused as data; one column with one_column_vectors
   const std::string i8 = idx_header(0x09, {3}) + std::string{static_cast<char>(-128), 0, 127};
   write_bytes(dir.file("labels-idx1-ubyte"), i8);
-  const auto b = load_dataset(dir.file("labels-idx1-ubyte"));
+  EXPECT_FILE_ERROR(load_dataset(dir.file("labels-idx1-ubyte")), dir.file("labels-idx1-ubyte"),
+                    "a 1-D array of 3 values is not a dataset [N, D]");
+  LoadOptions vectors;
+  vectors.one_column_vectors = true;
+  const auto b = load_dataset(dir.file("labels-idx1-ubyte"), vectors);
   ASSERT_EQ(b.data.rows(), 3);
   ASSERT_EQ(b.data.cols(), 1);
   EXPECT_EQ(b.data(0, 0), -128.0f);
@@ -228,11 +232,16 @@ TEST(io_DatasetNpy, HandMadeHeadersForEachDtype) {
   EXPECT_EQ(u1.data(0, 2), 1.0f);
   EXPECT_EQ(load_dataset(dir.file("u1.npy"), raw_options()).data(1, 2), 3.0f);
 
-  // |i1, 1-D → one column; not scaled (only uint8 is pixel data)
+  // |i1, 1-D: refused as data, one column with one_column_vectors; not scaled (only uint8 is
+  // pixel data)
   write_bytes(dir.file("i1.npy"),
               npy_bytes("{'descr': '|i1', 'fortran_order': False, 'shape': (3,), }",
                         std::string{static_cast<char>(-1), 1, static_cast<char>(-128)}));
-  const auto i1 = load_dataset(dir.file("i1.npy"));
+  EXPECT_FILE_ERROR(load_dataset(dir.file("i1.npy")), dir.file("i1.npy"),
+                    "a 1-D array of 3 values is not a dataset [N, D]: reshape it to (N, 1)");
+  LoadOptions vectors;
+  vectors.one_column_vectors = true;
+  const auto i1 = load_dataset(dir.file("i1.npy"), vectors);
   ASSERT_EQ(i1.data.rows(), 3);
   ASSERT_EQ(i1.data.cols(), 1);
   EXPECT_EQ(i1.data(0, 0), -1.0f);
@@ -617,7 +626,9 @@ TEST(io_DatasetReal, MnistTestImages) {
   EXPECT_EQ(d.data.maxCoeff(), 1.0f);
   // SOURCES.md: test pixel mean 0.1325 (of /255 values).
   EXPECT_NEAR(d.data.cast<double>().mean(), 0.1325, 5e-4);
-  const auto labels = load_dataset(shared_data("mnist/t10k-labels-idx1-ubyte.gz"), raw_options());
+  LoadOptions vectors = raw_options();
+  vectors.one_column_vectors = true;
+  const auto labels = load_dataset(shared_data("mnist/t10k-labels-idx1-ubyte.gz"), vectors);
   ASSERT_EQ(labels.data.rows(), 10000);
   ASSERT_EQ(labels.data.cols(), 1);
   // SOURCES.md: test class counts 980 1135 1032 1010 982 892 958 1028 974 1009.

@@ -9,7 +9,9 @@ namespace rgflow::io {
 
 class AtomicFile {
  public:
-  // Picks a temporary name next to `path` (same directory, so rename is atomic).
+  // Creates a temporary PATH.tmp-PID-N next to `path` (same directory, so rename is atomic).
+  // First removes PATH's temporaries whose process PID no longer exists (left by a kill -9 or a
+  // crash); those of live processes are kept.
   explicit AtomicFile(std::string path);
   ~AtomicFile();  // removes the temporary file unless commit() succeeded
   AtomicFile(const AtomicFile&) = delete;
@@ -17,7 +19,9 @@ class AtomicFile {
 
   const std::string& temp_path() const { return temp_path_; }
   const std::string& path() const { return path_; }
-  // Renames the temporary file onto path(); throws FileError on failure.
+  // Syncs the temporary file to disk and renames it onto path(); throws FileError on failure,
+  // and Cancelled (leaving path() untouched) when the process-wide cancel request is set
+  // (core/cancel.hpp: Ctrl-C in the CLI), so an interrupted command writes nothing new.
   void commit();
   // An error raised while writing temp_path(), restated against path(): users should see the
   // file they named, not the temporary one.

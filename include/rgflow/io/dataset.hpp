@@ -6,17 +6,19 @@
 //   *-ubyte, *.idx, *.idx3-ubyte ...  IDX (LeCun, http://yann.lecun.com/exdb/mnist/): bytes 0,0, a
 //                                    type code (0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32,
 //                                    0x0E f64), the rank, big-endian uint32 dims, big-endian data.
-//                                    Dim 0 is the row; the others are flattened (rank 1 → 1 column).
+//                                    Dim 0 is the row; the others are flattened. Rank ≥ 2.
 //   *.amat                           whitespace-separated rows (Larochelle & Murray 2011's
 //                                    binarized MNIST)
 //   *.npy                            NumPy format v1/v2/v3 (numpy.lib.format), dtypes |u1, |i1,
-//                                    <f4, <f8, C order only, rank ≥ 1 (flattened as for IDX)
+//                                    <f4, <f8, C order only, rank ≥ 2 (flattened as for IDX)
 //   *.csv                            comma-separated numbers; a first line containing a
 //                                    non-numeric word is a header, returned as attribute "header".
 //                                    Every column is returned (e.g. a label column stays in).
 //   *.h5, *.hdf5                     `/spins` [N, L, L] (→ lattice_size = L) or else `/data`
 //                                    [N, D] (DESIGN.md "Dataset file"); any numeric type; the
 //                                    dataset's attributes are returned as text
+// A 1-D array (IDX, NPY, HDF5) is refused unless LoadOptions::one_column_vectors: N samples of
+// one value, or one sample of N values?
 // Blank text lines are skipped. Any error (missing file, unknown extension, wrong magic,
 // truncated or trailing data, damaged gzip stream, inconsistent row lengths, non-numeric or
 // non-finite value, header shape above max_elements, empty dataset) throws FileError naming the
@@ -37,10 +39,13 @@ Binarize parse_binarize(const std::string& name);
 
 // Applied in this order: scale_bytes, binarize, to_spins.
 struct LoadOptions {
-  // Scale uint8 data (IDX type 0x08, NPY |u1, HDF5 uint8) from 0..255 to [0, 1] by x / 255.
+  // Scale uint8 data (IDX type 0x08, NPY |u1, HDF5 uint8) from 0..255 to [0, 1] by x / 255,
+  // except data whose every value is 0 or 1 (binary bytes stay 0/1).
   bool scale_bytes = true;
   Binarize binarize = Binarize::none;
-  double threshold = 0.5;        // for Binarize::threshold: x > threshold → 1, else 0
+  // For Binarize::threshold: x > threshold → 1, else 0. Must be finite (Error), and must not
+  // put every value on the same side (FileError: nothing would be left to learn).
+  double threshold = 0.5;
   // For Binarize::stochastic: x → 1 with probability x, else 0, drawing u = Rng(seed).uniform()
   // once per element in row-major order (x → u < x). Values must lie in [0, 1] (FileError).
   std::uint64_t seed = 0;
@@ -49,6 +54,9 @@ struct LoadOptions {
   bool to_spins = false;
   // Refuse files that would need more than this many elements (guards absurd headers).
   std::int64_t max_elements = std::int64_t{1} << 32;
+  // Read a 1-D array (e.g. MNIST's label file) as one column. Off by default: a 1-D array given
+  // as data is refused (FileError), since it is as likely one sample as N samples of one value.
+  bool one_column_vectors = false;
 };
 
 struct Dataset {

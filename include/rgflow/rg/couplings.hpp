@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rgflow/core/cancel.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/rbm/rbm.hpp"
 #include "rgflow/stats/result.hpp"
@@ -50,6 +51,9 @@ struct CouplingOptions {
   Index samples = 20000;           // Monte Carlo samples for the other units (>= 2)
   std::uint64_t seed = 0;          // Monte Carlo sample m uses Rng(seed, m)
   int threads = 0;                 // <= 0: OpenMP's default; the result does not depend on it
+  // Polled between units of the exact part and between Monte Carlo samples (core/cancel.hpp):
+  // answering true ends the computation with Cancelled. Results do not depend on it.
+  StopPoll stop;
 };
 
 struct Coupling {

@@ -26,8 +26,11 @@ class MonitorLog {
   enum class Format { csv, jsonl };
   // Picks the format from the extension (.csv / .jsonl; anything else throws Error) and opens
   // the file, truncating it unless `append` (used when resuming from a checkpoint; a CSV header
-  // is then written only if the file is empty). FileError if it cannot be opened.
-  explicit MonitorLog(const std::string& path, bool append = false);
+  // is then written only if the file is empty). When appending with keep_epochs ≥ 0 (the
+  // checkpoint's epochs done), rows of later epochs and a last row cut short — left by a run
+  // killed after its checkpoint — are dropped first, so every epoch appears once. FileError if
+  // it cannot be opened.
+  explicit MonitorLog(const std::string& path, bool append = false, int keep_epochs = -1);
 
   // Writes one row and flushes; FileError if the write fails (e.g. disk full).
   void write(const EpochStats& stats);
