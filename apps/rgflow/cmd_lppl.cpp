@@ -17,7 +17,7 @@
 #include "rgflow/core/error.hpp"
 #include "rgflow/io/atomic_file.hpp"
 #include "rgflow/io/png.hpp"
-#include "rgflow/ising/scan.hpp"
+#include "rgflow/io/plot.hpp"
 #include "rgflow/lppl/lppl.hpp"
 #include "task_progress.hpp"
 
@@ -80,16 +80,16 @@ struct FitCli {
 };
 
 void write_fit_plot(const std::string& path, const lppl::Series& s, const lppl::FitResult& r) {
-  ising::Plot p;
+  io::Plot p;
   p.title = fmt::format("lppl fit: t_c = {:.4g} [{:.4g}, {:.4g}], m = {:.3f}, omega = {:.3f}", r.tc.estimate, r.tc.lower,
                         r.tc.upper, r.best.m, r.best.omega);
   p.x_label = "t (dashed: fitted t_c)";
   p.vertical_line = r.best.tc;
-  ising::PlotSeries data;
+  io::PlotSeries data;
   data.x = s.t;
   data.y = s.y;
   p.series.push_back(data);
-  ising::PlotCurve c;
+  io::PlotCurve c;
   const double t0 = s.t.front(), t1 = r.best.tc;
   for (int k = 0; k <= 600; ++k) {
     const double t = t0 + (t1 - t0) * k / 600.0;
@@ -97,7 +97,7 @@ void write_fit_plot(const std::string& path, const lppl::Series& s, const lppl::
     c.y.push_back(k == 600 ? std::nan("") : lppl::evaluate(r.best, t));
   }
   p.curves.push_back(c);
-  io::write_png_gray(path, ising::render_plot(p), 0.0f, 1.0f);
+  io::write_png_gray(path, io::render_plot(p), 0.0f, 1.0f);
 }
 
 void run_fit(const FitCli& o) {

@@ -18,7 +18,7 @@
 #include "json_file.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/io/png.hpp"
-#include "rgflow/ising/scan.hpp"
+#include "rgflow/io/plot.hpp"
 #include "rgflow/soc/exact.hpp"
 #include "rgflow/soc/fss.hpp"
 #include "rgflow/soc/recurrent.hpp"
@@ -45,15 +45,15 @@ nlohmann::json add_provenance(nlohmann::json j) {
   return j;
 }
 
-void write_plot(const std::string& path, ising::Plot plot) {
+void write_plot(const std::string& path, io::Plot plot) {
   plot.vertical_line = std::nan("");  // none in these plots
-  io::write_png_gray(path, ising::render_plot(plot), 0.0f, 1.0f);
+  io::write_png_gray(path, io::render_plot(plot), 0.0f, 1.0f);
 }
 
 // Points (log10 x, log10 density) of a log-binned histogram; density = count / (total · width).
-ising::PlotSeries density_series(const soc::LogHistogram& h, bool integer, double x_scale = 1.0,
+io::PlotSeries density_series(const soc::LogHistogram& h, bool integer, double x_scale = 1.0,
                                  double tau = 0.0) {
-  ising::PlotSeries s;
+  io::PlotSeries s;
   for (std::size_t k = 0; k < h.counts.size(); ++k) {
     if (h.counts[k] == 0) continue;
     const double width = h.edges[k + 1] - h.edges[k];
@@ -244,7 +244,7 @@ void run_stats(const StatsOptions& o) {
   if (!o.plot.empty()) {
     if (!av.empty() && !exponents.is_null()) {
       const double D = ma[0].D.mean, tau = ma[0].tau.mean;
-      ising::Plot raw, col, sig;
+      io::Plot raw, col, sig;
       raw.title = "avalanche size distribution p(s), log10-log10";
       raw.x_label = "log10 s";
       col.title = fmt::format("collapse: log10 s^tau p(s) against log10 s/L^D (tau={:.3f}, D={:.3f})", tau, D);
@@ -257,8 +257,8 @@ void run_stats(const StatsOptions& o) {
       }
       sig.title = "moment exponents sigma(q) (size); line: D (q + 1 - tau)";
       sig.x_label = "q";
-      ising::PlotSeries s;
-      ising::PlotCurve c;
+      io::PlotSeries s;
+      io::PlotCurve c;
       for (std::size_t i = 0; i < ma[0].q.size(); ++i) {
         s.x.push_back(ma[0].q[i]);
         s.y.push_back(ma[0].sigma[i].mean);
@@ -273,12 +273,12 @@ void run_stats(const StatsOptions& o) {
       write_plot(o.plot + "_sigma.png", sig);
     }
     if (!heights.is_null()) {
-      ising::Plot h;
+      io::Plot h;
       h.title = "p_L(z) - p(z) against 1/L (lines: fits in 1/L)";
       h.x_label = "1/L";
       for (int z = 0; z < 4; ++z) {
-        ising::PlotSeries s;
-        ising::PlotCurve c;
+        io::PlotSeries s;
+        io::PlotCurve c;
         const double want = exact[static_cast<std::size_t>(z)];
         for (std::size_t i = 0; i < Ls.size(); ++i) {
           s.x.push_back(1.0 / Ls[i]);
@@ -431,11 +431,11 @@ void run_rg(const RgOptions& o) {
   const nlohmann::json j = soc::rg_json(r);
   if (!o.output.empty()) write_json_file(o.output, add_provenance(j));
   if (!o.plot.empty()) {
-    ising::Plot pk, tails;
+    io::Plot pk, tails;
     pk.title = "rg flow of p_k(b): fraction of relaxing blocks passing grains to k sides";
     pk.x_label = "log2 b";
     for (int k = 1; k <= 4; ++k) {
-      ising::PlotSeries s;
+      io::PlotSeries s;
       for (const auto& lev : r.levels) {
         s.x.push_back(std::log2(lev.b));
         s.y.push_back(lev.p_k[static_cast<std::size_t>(k)].mean);

@@ -17,7 +17,7 @@
 #include "rgflow/io/hdf5.hpp"
 #include "rgflow/io/model.hpp"
 #include "rgflow/train/monitor_log.hpp"
-#include "rgflow/train/tempering.hpp"
+#include "rgflow/sample/tempering.hpp"
 #include "rgflow/train/trainer.hpp"
 #include "test_io_support.hpp"
 #include "test_train_support.hpp"
@@ -29,6 +29,8 @@ using test::prototype_data;
 using test::read_bytes;
 using test::TrainTempDir;
 using test::write_bytes;
+using sample::geometric_ladder;
+using sample::ParallelTempering;
 
 Checkpoint trained_checkpoint(Method method, Index epochs = 2) {
   TrainConfig c;
