@@ -80,3 +80,26 @@ expect_bad_input() {
   fi
   echo "ok: $name -> $(cat "$WORK/bad.err")"
 }
+
+# interrupt_run NAME COMMAND...: starts COMMAND in the background (stdout NAME.out, stderr NAME.err),
+# sends SIGINT after 1.5 s and waits at most 30 s for it to end; sets STATUS.
+interrupt_run() {
+  local name="$1"
+  shift
+  "$@" >"$name.out" 2>"$name.err" &
+  local pid=$!
+  sleep 1.5
+  kill -0 "$pid" 2>/dev/null || fail "$name ended before it was interrupted: $(cat "$name.err")"
+  kill -INT "$pid"
+  local waited=0
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((waited >= 300)); then
+      kill -KILL "$pid"
+      fail "$name still running 30 s after SIGINT"
+    fi
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  STATUS=0
+  wait "$pid" || STATUS=$?
+}

@@ -22,7 +22,7 @@ make_spin_csv patterns.csv 5 100 1
 "$RGFLOW" hopfield store patterns.csv -o net.h5 --json >store.json
 json_check store.json 'j["neurons"] == 100 and j["patterns"] == 5 and abs(j["load"] - 0.05) < 1e-12' "store sizes"
 json_check store.json 'j["fixed_patterns"] == 1.0' "every pattern a fixed point at load 0.05"
-"$PY_H5" -c 'import h5py,sys; f=h5py.File(sys.argv[1],"r"); g=f["hopfield"]; assert g["patterns"].shape==(5,100) and g.attrs["rule"]=="hebb" and g.attrs["n_neurons"]==100' net.h5 \
+"$PY_H5" -c 'import h5py,sys; f=h5py.File(sys.argv[1],"r"); g=f["hopfield"]; assert g["patterns"].shape==(5,100) and g.attrs["rule"] in ("hebb", b"hebb") and g.attrs["n_neurons"]==100' net.h5 \
   || fail "network file layout"
 
 "$RGFLOW" hopfield recall net.h5 --flip 0.15 --seed 2 --json >recall.json

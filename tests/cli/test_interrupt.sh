@@ -8,29 +8,6 @@ source "$(dirname "$0")/common.sh" "$1"
 make_binary_csv data.csv 200 7
 "$RGFLOW" rbm train data.csv --hidden 12 --epochs 2 --seed 1 -q -o model.h5 >/dev/null
 
-# interrupt NAME COMMAND...: starts COMMAND in the background (stdout NAME.out, stderr NAME.err),
-# sends SIGINT after 1.5 s and waits at most 30 s for it to end; sets STATUS.
-interrupt() {
-  local name="$1"
-  shift
-  "$@" >"$name.out" 2>"$name.err" &
-  local pid=$!
-  sleep 1.5
-  kill -0 "$pid" 2>/dev/null || fail "$name ended before it was interrupted: $(cat "$name.err")"
-  kill -INT "$pid"
-  local waited=0
-  while kill -0 "$pid" 2>/dev/null; do
-    if ((waited >= 300)); then
-      kill -KILL "$pid"
-      fail "$name still running 30 s after SIGINT"
-    fi
-    sleep 0.1
-    waited=$((waited + 1))
-  done
-  STATUS=0
-  wait "$pid" || STATUS=$?
-}
-
 check_interrupted() {
   local name="$1"
   [[ "$STATUS" == 130 ]] || fail "$name: exit status $STATUS after SIGINT, expected 130 ($(cat "$name.err"))"
@@ -40,23 +17,23 @@ check_interrupted() {
 }
 
 # AIS over 10^7 temperatures x 1000 chains: hours uninterrupted.
-interrupt logz "$RGFLOW" rbm logz model.h5 --method ais --data data.csv --betas 10000000 \
+interrupt_run logz "$RGFLOW" rbm logz model.h5 --method ais --data data.csv --betas 10000000 \
   --chains 1000 --json
 check_interrupted logz
 
 # Scalar Metropolis, 10^5 sweeps between 2000 samples of a 32x32 lattice: many minutes.
-interrupt ising "$RGFLOW" ising sample -L 32 -T 2.3 -n 2000 --algorithm metropolis-scalar \
+interrupt_run ising "$RGFLOW" ising sample -L 32 -T 2.3 -n 2000 --algorithm metropolis-scalar \
   --chains 2 --thermalize 0 --sweeps-between 100000 -o spins.h5 --json
 check_interrupted ising
 # The flow-map machines (issue #22): a capacity scan of hours, and training runs of 10^8
 # iterations / 10^5 epochs on 5000 rows of 100 binary pixels.
-interrupt hopfield "$RGFLOW" hopfield capacity --neurons 3000 --loads 0.1:0.2:40 --trials 200 --json
+interrupt_run hopfield "$RGFLOW" hopfield capacity --neurons 3000 --loads 0.1:0.2:40 --trials 200 --json
 check_interrupted hopfield
 awk 'BEGIN { s = 5; for (r = 0; r < 5000; r++) { line = ""; for (c = 0; c < 100; c++) {
   s = (s * 1103515245 + 12345) % 2147483648; line = line (c ? "," : "") (s / 2147483648 < 0.3) } print line } }' >big.csv
-interrupt nmf "$RGFLOW" nmf fit big.csv --rank 20 --iterations 100000000 --tolerance 0 -o nmf.h5 --json
+interrupt_run nmf "$RGFLOW" nmf fit big.csv --rank 20 --iterations 100000000 --tolerance 0 -o nmf.h5 --json
 check_interrupted nmf
-interrupt autoencoder "$RGFLOW" autoencoder train big.csv --hidden 50 --epochs 100000 -o ae.h5 --json
+interrupt_run autoencoder "$RGFLOW" autoencoder train big.csv --hidden 50 --epochs 100000 -o ae.h5 --json
 check_interrupted autoencoder
 for f in *; do
   case "$f" in
@@ -72,10 +49,10 @@ json_check ok.json 'j["details"]["temperatures"] == 200' "uninterrupted AIS"
 echo "ok"
 
 # Sandpile run (2·10^8 grains on L = 512: days) and LPPL coverage (10^5 series: hours).
-interrupt sandpile "$RGFLOW" sandpile run -L 512 --grains 200000000 --lattices 2 -o sandpile.json --json
+interrupt_run sandpile "$RGFLOW" sandpile run -L 512 --grains 200000000 --lattices 2 -o sandpile.json --json
 check_interrupted sandpile
 [[ ! -e sandpile.json ]] || fail "sandpile run left sandpile.json after SIGINT"
-interrupt lppl "$RGFLOW" lppl coverage --series 100000 -o coverage.json --json
+interrupt_run lppl "$RGFLOW" lppl coverage --series 100000 -o coverage.json --json
 check_interrupted lppl
 [[ ! -e coverage.json ]] || fail "lppl coverage left coverage.json after SIGINT"
 echo "ok: sandpile, lppl"

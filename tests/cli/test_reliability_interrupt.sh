@@ -7,27 +7,11 @@ source "$(dirname "$0")/common.sh" "$1"
 make_binary_csv data.csv 200 7
 "$RGFLOW" rbm train data.csv --hidden 4 --epochs 1 --seed 1 -q -o model.h5 >/dev/null
 
-# interrupt NAME COMMAND...: runs COMMAND in the background, sends SIGINT after 1.5 s, waits at
-# most 30 s; then checks status 130, the message, empty stdout and no temporaries.
+# interrupt NAME COMMAND...: interrupt_run (common.sh: SIGINT after 1.5 s, at most 30 s), then
+# checks status 130, the message, empty stdout and no temporaries.
 interrupt() {
-  local name="$1"
-  shift
-  "$@" >"$name.out" 2>"$name.err" &
-  local pid=$!
-  sleep 1.5
-  kill -0 "$pid" 2>/dev/null || fail "$name ended before it was interrupted: $(cat "$name.err")"
-  kill -INT "$pid"
-  local waited=0
-  while kill -0 "$pid" 2>/dev/null; do
-    if ((waited >= 300)); then
-      kill -KILL "$pid"
-      fail "$name still running 30 s after SIGINT"
-    fi
-    sleep 0.1
-    waited=$((waited + 1))
-  done
-  local status=0
-  wait "$pid" || status=$?
+  interrupt_run "$@"
+  local name="$1" status="$STATUS"
   [[ $status == 130 ]] || fail "$name: exit status $status after SIGINT, expected 130 ($(cat "$name.err"))"
   [[ "$(wc -l <"$name.err")" == 1 ]] || fail "$name: expected one line on stderr, got: $(cat "$name.err")"
   grep -qx "rgflow: interrupted" "$name.err" || fail "$name: unexpected message: $(cat "$name.err")"
