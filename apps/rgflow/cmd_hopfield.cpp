@@ -18,6 +18,8 @@
 #include "rgflow/hopfield/capacity.hpp"
 #include "rgflow/hopfield/dynamics.hpp"
 #include "rgflow/hopfield/file.hpp"
+#include "rgflow/hopfield/rbm_map.hpp"
+#include "rgflow/io/model.hpp"
 #include "rgflow/hopfield/spurious.hpp"
 #include "rgflow/io/dataset.hpp"
 #include "rgflow/stats/sample_mean.hpp"
@@ -505,15 +507,105 @@ void add_spurious(CLI::App& parent) {
   cmd->callback([o] { run_spurious(*o); });
 }
 
+// ---------------------------------------------------------------------------------------------
+// hopfield to-rbm, rbm to-hopfield: the exact map of hopfield/rbm_map.hpp (Barra et al. 2012)
+
+struct ToRbmCli {
+  std::string network;
+  double beta = 1.0;
+  std::string output;
+  bool json = false;
+};
+
+void run_to_rbm(const ToRbmCli& o) {
+  check_output_path(o.output, {".h5", ".hdf5"});
+  check_not_input("-o", o.output, {o.network});
+  if (!(o.beta > 0.0 && std::isfinite(o.beta))) throw Error(fmt::format("--beta {}: must be > 0 and finite", o.beta));
+  const Network net = hopfield::load_network(o.network);
+  const Rbm rbm = hopfield::to_rbm(net, o.beta);
+  const double offset = hopfield::twin_log_partition_offset(rbm.n_hidden());
+  auto attrs = provenance();
+  attrs["source"] = o.network;
+  attrs["hopfield_rule"] = std::string(hopfield::to_string(net.rule()));
+  attrs["hopfield_beta"] = fmt::format("{}", o.beta);
+  attrs["hopfield_log_partition_offset"] = fmt::format("{:.17g}", offset);
+  io::save_rbm(o.output, rbm, attrs);
+  if (o.json) {
+    print_json({{"output", o.output}, {"network", o.network}, {"rule", std::string(hopfield::to_string(net.rule()))},
+                {"beta", o.beta}, {"n_visible", rbm.n_visible()}, {"n_hidden", rbm.n_hidden()},
+                {"log_partition_offset", offset}});
+    return;
+  }
+  fmt::print("wrote {}: {} spin visible x {} gaussian hidden units, W = sqrt(beta) B with J = B B^T, beta {}\n",
+             o.output, rbm.n_visible(), rbm.n_hidden(), o.beta);
+  fmt::print("log Z_RBM = {:.6f} + log sum_s exp(-beta E(s))\n", offset);
+}
+
+void add_to_rbm(CLI::App& parent) {
+  auto o = std::make_shared<ToRbmCli>();
+  CLI::App* cmd = parent.add_subcommand(
+      "to-rbm", "The RBM twin of a network: spin visible, gaussian hidden units, visible marginal exp(-beta E)");
+  cmd->add_option("NETWORK", o->network, "Network file (.h5) from hopfield store")->required();
+  cmd->add_option("--beta", o->beta, "Inverse temperature beta > 0")->capture_default_str();
+  cmd->add_option("-o,--output", o->output, "RBM file (.h5)")->required();
+  cmd->add_flag("--json", o->json, "Print one JSON object");
+  cmd->callback([o] { run_to_rbm(*o); });
+}
+
+struct ToHopfieldCli {
+  std::string model;
+  std::string output;
+  bool json = false;
+};
+
+void run_to_hopfield(const ToHopfieldCli& o) {
+  check_output_path(o.output, {".h5", ".hdf5"});
+  check_not_input("-o", o.output, {o.model});
+  const Rbm rbm = io::load_rbm(o.model);
+  hopfield::HebbianTwin twin = [&] {
+    try {
+      return hopfield::to_hopfield(rbm);
+    } catch (const FileError&) {
+      throw;
+    } catch (const Error& e) {
+      throw FileError(o.model, e.what());
+    }
+  }();
+  auto attrs = provenance();
+  attrs["source"] = o.model;
+  attrs["beta"] = fmt::format("{:.17g}", twin.beta);
+  hopfield::save_network(o.output, twin.network, attrs);
+  if (o.json) {
+    print_json({{"output", o.output}, {"model", o.model}, {"neurons", twin.network.n_neurons()},
+                {"patterns", twin.network.n_patterns()}, {"beta", twin.beta}});
+    return;
+  }
+  fmt::print("wrote {}: {} Hebbian patterns of {} neurons, beta {:.6g}\n", o.output, twin.network.n_patterns(),
+             twin.network.n_neurons(), twin.beta);
+}
+
+void add_to_hopfield(CLI::App& app) {
+  auto o = std::make_shared<ToHopfieldCli>();
+  CLI::App* rbm = app.get_subcommand("rbm");
+  CLI::App* cmd = rbm->add_subcommand(
+      "to-hopfield", "The Hebbian network of an RBM twin (spin visible, gaussian hidden, no biases, weights +-a)");
+  cmd->add_option("MODEL", o->model, "RBM file (.h5), e.g. from hopfield to-rbm")->required();
+  cmd->add_option("-o,--output", o->output, "Network file (.h5)")->required();
+  cmd->add_flag("--json", o->json, "Print one JSON object");
+  cmd->callback([o] { run_to_hopfield(*o); });
+}
+
 }  // namespace
 
 void add_hopfield_commands(CLI::App& app) {
-  CLI::App* h = app.add_subcommand("hopfield", "Hopfield associative memories: store, recall, capacity, spurious states");
+  CLI::App* h = app.add_subcommand("hopfield", "Hopfield associative memories: store, recall, capacity, spurious states, the RBM twin");
   h->require_subcommand(1);
   add_store(*h);
   add_recall(*h);
   add_capacity(*h);
   add_spurious(*h);
+  add_to_rbm(*h);
+  add_to_hopfield(app);  // rbm to-hopfield (after add_rbm_commands)
 }
 
 }  // namespace rgflow::cli

@@ -15,7 +15,7 @@ void add_vrg_commands(CLI::App& app);    // cmd_vrg.cpp:   rgflow vrg run
 void add_rsmi_commands(CLI::App& app);   // cmd_rsmi.cpp:  rgflow rg rsmi|coarse-grain (after add_rg_commands)
 void add_sandpile_commands(CLI::App& app);  // cmd_sandpile.cpp: rgflow sandpile run|stats|recurrent|rg
 void add_lppl_commands(CLI::App& app);   // cmd_lppl.cpp:  rgflow lppl fit|synth|coverage
-void add_hopfield_commands(CLI::App& app);     // cmd_hopfield.cpp:    rgflow hopfield store|recall|capacity|spurious
+void add_hopfield_commands(CLI::App& app);     // cmd_hopfield.cpp:    rgflow hopfield store|recall|capacity|spurious|to-rbm, rbm to-hopfield
 void add_nmf_commands(CLI::App& app);          // cmd_nmf.cpp:         rgflow nmf fit|flow
 void add_manifold_commands(CLI::App& app);     // cmd_manifold.cpp:    rgflow manifold embed|cluster
 void add_autoencoder_commands(CLI::App& app);  // cmd_autoencoder.cpp: rgflow autoencoder train|reconstruct

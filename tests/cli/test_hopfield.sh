@@ -55,6 +55,33 @@ json_check sp.json 'abs(j["mixtures"][0]["overlap"]["mean"] - 0.5) < 0.05 and j[
 json_check sp.json 'abs(j["mixtures"][1]["theory_overlap"] - 0.375) < 1e-12' "5-mixture theory"
 json_check sp.json 'j["classes"][0]["class"] == "pattern" and j["unconverged"]["mean"] == 0' "census"
 
+# The RBM twin (Barra et al. 2012): log Z of the Gaussian-hidden RBM by exact enumeration equals
+# (P/2) log 2pi + log sum_s exp(-beta E(s)), computed here from the stored patterns; and back.
+make_spin_csv small.csv 4 12 3
+"$RGFLOW" hopfield store small.csv -o small.h5 >/dev/null
+"$RGFLOW" hopfield to-rbm small.h5 --beta 0.7 -o twin.h5 --json >twin.json
+json_check twin.json 'j["n_visible"] == 12 and j["n_hidden"] == 4 and j["beta"] == 0.7' "twin sizes"
+"$RGFLOW" rbm logz twin.h5 --method exact --json >twin_logz.json
+"$PY_H5" - small.h5 twin_logz.json <<'PY' || fail "twin log Z differs from the Hopfield partition function"
+import h5py, itertools, json, math, sys
+import numpy as np
+xi = h5py.File(sys.argv[1], "r")["hopfield/patterns"][()].astype(float)
+P, N = xi.shape
+s = np.array(list(itertools.product([-1.0, 1.0], repeat=N)))
+x = 0.7 * ((s @ xi.T) ** 2).sum(axis=1) / (2 * N)   # -beta E(s)
+log_z = x.max() + math.log(np.exp(x - x.max()).sum()) + 0.5 * P * math.log(2 * math.pi)
+got = json.load(open(sys.argv[2]))["log_z"]["mean"]
+assert abs(got - log_z) < 1e-5 * max(1.0, abs(log_z)), (got, log_z)
+PY
+"$RGFLOW" rbm to-hopfield twin.h5 -o back.h5 --json >back.json
+json_check back.json 'abs(j["beta"] - 0.7) < 1e-6 and j["patterns"] == 4 and j["neurons"] == 12' "beta and sizes recovered"
+"$PY_H5" -c 'import h5py,sys,numpy as np; a=h5py.File(sys.argv[1],"r")["hopfield/patterns"][()]; b=h5py.File(sys.argv[2],"r")["hopfield/patterns"][()]; assert (a==b).all()' small.h5 back.h5 \
+  || fail "rbm to-hopfield did not recover the patterns"
+expect_bad_input "beta 0" out.h5 "--beta" -- "$RGFLOW" hopfield to-rbm small.h5 --beta 0 -o out.h5
+expect_bad_input "to-rbm -o = input" - "is also an input" -- "$RGFLOW" hopfield to-rbm small.h5 -o small.h5
+"$RGFLOW" rbm train small.csv --visible-type spin --hidden 2 --epochs 1 -q -o trained.h5 >/dev/null
+expect_bad_input "not a twin" out.h5 "trained.h5" -- "$RGFLOW" rbm to-hopfield trained.h5 -o out.h5
+
 # Bad input.
 printf '1,-1,1\n1,0.5,-1\n' >bad.csv
 expect_bad_input "non-spin pattern" out.h5 "bad.csv" -- "$RGFLOW" hopfield store bad.csv -o out.h5
