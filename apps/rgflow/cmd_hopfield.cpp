@@ -22,7 +22,7 @@
 #include "rgflow/io/model.hpp"
 #include "rgflow/hopfield/spurious.hpp"
 #include "rgflow/io/dataset.hpp"
-#include "rgflow/stats/sample_mean.hpp"
+#include "rgflow/stats/result.hpp"
 
 namespace rgflow::cli {
 
@@ -205,15 +205,15 @@ void run_recall(const RecallCli& o) {
       io::save_matrix(o.output, r.states);
     }
   }
-  const stats::Result final_m = stats::sample_mean(final_overlap), initial_m = stats::sample_mean(initial_overlap);
+  const stats::Result final_m = stats::mean_sem(final_overlap), initial_m = stats::mean_sem(initial_overlap);
   if (o.json) {
     print_json({{"network", o.network}, {"probes", o.probes.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.probes)},
                 {"flip", o.probes.empty() ? nlohmann::json(o.flip) : nlohmann::json(nullptr)},
                 {"dynamics", o.dynamics}, {"temperature", o.temperature}, {"keep_diagonal", o.keep_diagonal},
                 {"seed", o.seed}, {"rows", probes.rows()},
                 {"initial_overlap", to_json(initial_m)}, {"overlap", to_json(final_m)},
-                {"energy_per_neuron", to_json(stats::sample_mean(energies))},
-                {"sweeps", to_json(stats::sample_mean(sweeps))}, {"converged", converged},
+                {"energy_per_neuron", to_json(stats::mean_sem(energies))},
+                {"sweeps", to_json(stats::mean_sem(sweeps))}, {"converged", converged},
                 {"two_cycles", cycles}, {"nearest_pattern", best_index}});
     return;
   }
@@ -222,7 +222,7 @@ void run_recall(const RecallCli& o) {
              o.dynamics, o.temperature > 0 ? fmt::format(" at T = {}", o.temperature) : "", o.seed);
   fmt::print("overlap before {:.4f} ± {:.4f}, after {:.4f} ± {:.4f}\n", initial_m.mean, initial_m.error,
              final_m.mean, final_m.error);
-  const stats::Result e = stats::sample_mean(energies), sw = stats::sample_mean(sweeps);
+  const stats::Result e = stats::mean_sem(energies), sw = stats::mean_sem(sweeps);
   fmt::print("energy per neuron {:.5f} ± {:.5f}; sweeps {:.2f} ± {:.2f}; fixed points {:.3f}; 2-cycles {:.3f}\n",
              e.mean, e.error, sw.mean, sw.error, converged, cycles);
   if (!o.output.empty()) fmt::print("wrote {}\n", o.output);

@@ -11,7 +11,7 @@
 #include "rgflow/core/parallel_items.hpp"
 #include "rgflow/core/serial_eigen.hpp"
 #include "rgflow/hopfield/patterns.hpp"
-#include "rgflow/stats/sample_mean.hpp"
+#include "rgflow/stats/result.hpp"
 
 namespace rgflow::hopfield {
 
@@ -107,9 +107,9 @@ std::vector<CapacityPoint> capacity_curve(const CapacityOptions& o, const StopPo
     curve[l].load = o.loads[l];
     curve[l].patterns = patterns_at(o.loads[l], o.neurons);
     curve[l].actual_load = static_cast<double>(curve[l].patterns) / static_cast<double>(o.neurons);
-    curve[l].overlap = stats::sample_mean(overlap);
-    curve[l].retrieved = stats::sample_mean(retrieved);
-    curve[l].sweeps = stats::sample_mean(sweeps);
+    curve[l].overlap = stats::mean_sem(overlap);
+    curve[l].retrieved = stats::mean_sem(retrieved);
+    curve[l].sweeps = stats::mean_sem(sweeps);
   }
   return curve;
 }

@@ -10,7 +10,7 @@
 #include "rgflow/core/parallel_items.hpp"
 #include "rgflow/core/serial_eigen.hpp"
 #include "rgflow/hopfield/patterns.hpp"
-#include "rgflow/stats/sample_mean.hpp"
+#include "rgflow/stats/result.hpp"
 
 namespace rgflow::hopfield {
 
@@ -144,7 +144,7 @@ SpuriousReport spurious_states(const SpuriousOptions& o, const StopPoll& poll) {
   const auto over_trials = [&](auto&& value) {
     std::vector<double> x(trials);
     for (std::size_t t = 0; t < trials; ++t) x[t] = value(results[t]);
-    return stats::sample_mean(x);
+    return stats::mean_sem(x);
   };
   for (std::size_t j = 0; j < o.mixtures.size(); ++j) {
     MixtureReport m;
@@ -185,7 +185,7 @@ SpuriousReport spurious_states(const SpuriousOptions& o, const StopPoll& poll) {
         const ClassTrial ct = get(t);
         if (ct.distinct > 0) energies.push_back(ct.energy_sum / ct.distinct);
       }
-      cls.energy = stats::sample_mean(energies);
+      cls.energy = stats::mean_sem(energies);
       report.classes.push_back(cls);
     }
   }
