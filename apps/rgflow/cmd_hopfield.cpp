@@ -1,6 +1,6 @@
-// rgflow hopfield store | recall | capacity | spurious — Hopfield associative memories
-// (docs/hopfield.md). The computations live in include/rgflow/hopfield/; this file reads files,
-// checks options and prints.
+// rgflow hopfield store | recall | capacity | spurious | to-rbm, rbm to-hopfield — Hopfield
+// associative memories (docs/hopfield.md). The computations live in include/rgflow/hopfield/; this
+// file reads files, checks options and prints (six subcommands with their option sets: ~600 lines).
 #include <fmt/format.h>
 
 #include <cmath>

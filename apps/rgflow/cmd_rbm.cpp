@@ -1,5 +1,6 @@
 // rgflow rbm train | logz | loglik | sample | filters: options in, one call into the service
-// layer (run/rbm.hpp), results out. No estimator, sampler or training loop lives here.
+// layer (run/rbm.hpp), results out. No estimator, sampler or training loop lives here. Over 600
+// lines only because `rbm train` has ~50 options, each declared and range-checked against its flag.
 #include <fmt/format.h>
 
 #include <cmath>

@@ -1,3 +1,6 @@
+// The thin HDF5 layer every reader and writer uses (RAII handles, bounded reads, the seal, string
+// attributes). Over 600 lines as one file because every function shares the same private handle
+// and error-translation helpers; callers see only io/hdf5.hpp.
 #include "rgflow/io/hdf5.hpp"
 
 #include <hdf5.h>

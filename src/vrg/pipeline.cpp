@@ -1,3 +1,6 @@
+// The flagship pipeline's stages (data, train, measure, summary) and their cache. Over 600 lines
+// because the stages share the run directory, cache keys and provenance; the physics they call
+// lives in rg/, estimate/ and train/ (docs/architecture.md).
 #include "rgflow/vrg/pipeline.hpp"
 
 #include <fmt/format.h>
