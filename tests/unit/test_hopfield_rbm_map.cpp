@@ -10,6 +10,8 @@
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/rng.hpp"
 #include "rgflow/estimate/exact.hpp"
+#include "rgflow/estimate/log_partition.hpp"
+#include "rgflow/sample/chains.hpp"
 #include "rgflow/hopfield/rbm_map.hpp"
 #include "rgflow/train/trainer.hpp"
 
@@ -79,6 +81,39 @@ TEST(HopfieldRbmMap, AnyBetaAndPseudoInverseWithinFloatRounding) {
       EXPECT_NEAR(got, expected, 1e-6 * std::max(1.0, max_energy)) << to_string(rule) << " beta " << beta;
     }
   }
+}
+
+TEST(HopfieldRbmMap, AisAndGibbsSamplingOfTheTwinAgreeWithEnumeration) {
+  // Gaussian hidden units through the whole engine: forward AIS from the uniform base within 3 of
+  // its standard errors of the exact log Z, and Gibbs chains (v → h → v) whose mean Hopfield
+  // energy matches the exact Boltzmann average within 3 standard errors (independent chains).
+  const Index N = 12;
+  const Network net(random_patterns(3, N, 21));
+  const double beta = 0.7;
+  const Rbm rbm = to_rbm(net, beta);
+  const double exact = estimate::exact_log_partition(rbm);
+  estimate::LogZOptions o;
+  o.method = estimate::LogZMethod::ais;
+  o.ais.chains = 200;
+  o.ais.seed = 3;
+  const estimate::LogZEstimate ais = estimate_log_partition(rbm, o);
+  ASSERT_GT(ais.log_z.error, 0.0);
+  EXPECT_LT(ais.log_z.error, 0.05);  // a test that can fail: the error bar is tight
+  EXPECT_NEAR(ais.log_z.mean, exact, 3.0 * ais.log_z.error) << "AIS " << ais.log_z.mean << " +- " << ais.log_z.error;
+
+  const MatrixF s = all_states(N);
+  const VectorD e = net.energy(s);
+  const VectorD w = (-beta * (e.array() - e.minCoeff())).exp().matrix();
+  const double exact_energy = w.dot(e) / w.sum();
+  sample::ChainOptions c;
+  c.samples = 4000;
+  c.gibbs_steps = 100;
+  c.seed = 4;
+  const VectorD sampled = net.energy(sample::sample_chains(rbm, c).visible);
+  const double mean = sampled.mean();
+  const double error = std::sqrt((sampled.array() - mean).square().sum() / (sampled.size() - 1.0) / sampled.size());
+  EXPECT_LT(error, 0.05 * std::abs(exact_energy));
+  EXPECT_NEAR(mean, exact_energy, 3.0 * error) << "sampled <E> " << mean << " +- " << error;
 }
 
 TEST(HopfieldRbmMap, InverseMapRecoversPatternsAndBeta) {
