@@ -1,6 +1,6 @@
 // The exact Hopfield <-> RBM map (hopfield/rbm_map.hpp, Barra et al. 2012): the Gaussian-hidden
 // twin's visible marginal is the Hopfield Gibbs weight, checked by enumerating every state of
-// N <= 14 neurons; the inverse map; a Gaussian-hidden RBM trained on noisy copies of stored
+// N <= 16 neurons; the inverse map; a Gaussian-hidden RBM trained on noisy copies of stored
 // patterns recovers their span.
 #include <gtest/gtest.h>
 
@@ -44,7 +44,7 @@ double hopfield_log_partition(const Network& net, double beta) {
 
 TEST(HopfieldRbmMap, HebbMarginalEqualsGibbsWeightTo1e10) {
   // β = N/4: √(β/N) = 1/2 is exact in float32, so only double rounding remains.
-  for (const Index N : {8, 12, 14}) {
+  for (const Index N : {8, 12, 16}) {
     for (const Index P : {1, 3, 5}) {
       const Network net(random_patterns(P, N, 100 + N + P));
       const double beta = static_cast<double>(N) / 4.0;
