@@ -81,6 +81,21 @@ class Hopfield:
     def save(self, path, attributes=None):
         _core.save_hopfield(str(path), self._net(), {str(k): str(v) for k, v in (attributes or {}).items()})
 
+    def to_rbm(self, beta=1.0):
+        """The exact RBM twin (Barra et al. 2012): spin visible, Gaussian hidden units, W = sqrt(beta) B
+        with J = B B^T, whose visible marginal is exp(-beta E(s)); log Z of the returned
+        :class:`rgflow.Rbm` is (n_hidden/2) log 2 pi + log sum_s exp(-beta E(s))."""
+        return _core.hopfield_to_rbm(self._net(), float(beta))
+
+    @classmethod
+    def from_rbm(cls, rbm, **params):
+        """The Hebbian network of an RBM twin (``to_rbm``'s inverse); sets ``beta_``."""
+        net, beta = _core.hopfield_from_rbm(rbm)
+        h = cls(rule="hebb", **params)
+        h.network_ = net
+        h.beta_ = beta
+        return h
+
     @classmethod
     def load(cls, path, **params):
         net, attributes = _core.load_hopfield(str(path))

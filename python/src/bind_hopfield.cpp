@@ -4,6 +4,7 @@
 #include "rgflow/hopfield/capacity.hpp"
 #include "rgflow/hopfield/dynamics.hpp"
 #include "rgflow/hopfield/file.hpp"
+#include "rgflow/hopfield/rbm_map.hpp"
 #include "rgflow/hopfield/spurious.hpp"
 
 namespace rgflow::python {
@@ -178,6 +179,15 @@ void bind_hopfield(py::module_& m) {
     Network net = without_gil([&] { return hopfield::load_network(path, &attrs); });
     return py::make_tuple(std::move(net), attrs);
   });
+  m.def("hopfield_to_rbm", [](const Network& net, double beta) { return hopfield::to_rbm(net, beta); },
+        py::arg("network"), py::arg("beta") = 1.0,
+        "The Gaussian-hidden RBM twin (hopfield/rbm_map.hpp): log Z_RBM = (r/2) log 2pi + log sum_s e^{-beta E(s)}");
+  m.def("hopfield_from_rbm",
+        [](const Rbm& rbm) {
+          hopfield::HebbianTwin t = hopfield::to_hopfield(rbm);
+          return py::make_tuple(std::move(t.network), t.beta);
+        },
+        py::arg("rbm"), "(network, beta) of a Hebbian twin; ValueError for any other RBM");
 }
 
 }  // namespace rgflow::python

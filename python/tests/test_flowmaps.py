@@ -176,3 +176,21 @@ def test_tied_autoencoder_api(tmp_path):
     ae.save(tmp_path / "ae.h5")
     back = rgflow.TiedAutoencoder.load(tmp_path / "ae.h5")
     np.testing.assert_array_equal(back.reconstruct(X), ae.reconstruct(X))
+
+
+def test_hopfield_rbm_twin_log_partition_and_inverse():
+    import itertools
+    import math
+    from rgflow import _core
+    xi = np.random.default_rng(3).choice([-1.0, 1.0], size=(3, 10))
+    h = rgflow.Hopfield().fit(xi)
+    rbm = h.to_rbm(beta=0.8)
+    assert (rbm.n_visible, rbm.n_hidden) == (10, 3)
+    s = np.array(list(itertools.product([-1.0, 1.0], repeat=10)))
+    x = -0.8 * h.energy(s)
+    expected = x.max() + math.log(np.exp(x - x.max()).sum()) + 1.5 * math.log(2 * math.pi)
+    assert abs(_core.exact_log_partition(rbm, "auto", 0) - expected) < 1e-5
+    back = rgflow.Hopfield.from_rbm(rbm)
+    assert np.array_equal(back.patterns_, h.patterns_) and abs(back.beta_ - 0.8) < 1e-6
+    with pytest.raises(ValueError):
+        rgflow.Hopfield.from_rbm(_core.Rbm(10, 3, "spin", "bernoulli"))
