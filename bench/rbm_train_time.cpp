@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
     const auto t0 = std::chrono::steady_clock::now();
     const double cpu0 = cpu_seconds();
     double recon = 0.0;
-    while (!trainer.finished()) recon = trainer.run_epoch().reconstruction_error;
+    while (!trainer.finished()) recon = trainer.run_epoch().reconstruction_error.mean;
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double cpu = cpu_seconds() - cpu0;
     const double samples = static_cast<double>(data.rows()) * static_cast<double>(epochs);
