@@ -63,10 +63,18 @@ std::unique_ptr<TrainerHandle> make_handle(Rbm& rbm, const FloatArray& train,
 }
 
 // The whole checkpoint, sampler state included: TAP's hidden magnetisations and the tempering
-// ladder with its swap counters (entries 9 and 10; pickles of older versions lack them).
+// ladder with its swap counters (entries 9 and 10), Adam's second moments and update count and
+// the centering offsets (entry 11); pickles of older versions lack the later entries.
 py::tuple checkpoint_state(const train::Checkpoint& c) {
-  MatrixF wv = c.weight_velocity, chains = c.persistent_chains, hidden = c.persistent_hidden;
-  VectorF av = c.visible_velocity, bv = c.hidden_velocity, q = c.hidden_activity;
+  const train::OptimizerState& o = c.optimizer;
+  MatrixF wv = o.weight_velocity, chains = c.persistent_chains, hidden = c.persistent_hidden;
+  VectorF av = o.visible_velocity, bv = o.hidden_velocity, q = o.hidden_activity;
+  MatrixF w2 = o.weight_second_moment;
+  VectorF a2 = o.visible_second_moment, b2 = o.hidden_second_moment;
+  VectorF mu = o.visible_offset, lambda = o.hidden_offset;
+  py::tuple optimizer = py::make_tuple(from_matrix(std::move(w2)), from_vector(std::move(a2)),
+                                       from_vector(std::move(b2)), o.steps,
+                                       from_vector(std::move(mu)), from_vector(std::move(lambda)));
   py::object tempering = py::none();
   if (c.tempering) {
     const sample::TemperingState& t = *c.tempering;
@@ -76,7 +84,8 @@ py::tuple checkpoint_state(const train::Checkpoint& c) {
                         py::make_tuple(c.rng.seed, c.rng.stream, c.rng.counter, c.rng.index),
                         from_matrix(std::move(wv)), from_vector(std::move(av)),
                         from_vector(std::move(bv)), from_matrix(std::move(chains)),
-                        from_vector(std::move(q)), from_matrix(std::move(hidden)), tempering);
+                        from_vector(std::move(q)), from_matrix(std::move(hidden)), tempering,
+                        optimizer);
 }
 
 train::Checkpoint checkpoint_from_state(const py::tuple& t) {
@@ -91,11 +100,15 @@ train::Checkpoint checkpoint_from_state(const py::tuple& t) {
     const auto arr = a.cast<FloatArray>();
     return arr.size() == 0 ? MatrixF() : to_matrix(arr, "checkpoint");
   };
-  c.weight_velocity = matrix(t[4]);
-  c.visible_velocity = to_vector_f(t[5].cast<FloatArray>(), "checkpoint");
-  c.hidden_velocity = to_vector_f(t[6].cast<FloatArray>(), "checkpoint");
+  const auto vector = [](const py::handle& a) {
+    return to_vector_f(a.cast<FloatArray>(), "checkpoint");
+  };
+  train::OptimizerState& o = c.optimizer;
+  o.weight_velocity = matrix(t[4]);
+  o.visible_velocity = vector(t[5]);
+  o.hidden_velocity = vector(t[6]);
   c.persistent_chains = matrix(t[7]);
-  c.hidden_activity = to_vector_f(t[8].cast<FloatArray>(), "checkpoint");
+  o.hidden_activity = vector(t[8]);
   if (t.size() > 10) {
     c.persistent_hidden = matrix(t[9]);
     if (!t[10].is_none()) {
@@ -107,6 +120,15 @@ train::Checkpoint checkpoint_from_state(const py::tuple& t) {
       s.adaptations = pt[3].cast<std::uint64_t>();
       c.tempering = std::move(s);
     }
+  }
+  if (t.size() > 11) {
+    const auto opt = t[11].cast<py::tuple>();
+    o.weight_second_moment = matrix(opt[0]);
+    o.visible_second_moment = vector(opt[1]);
+    o.hidden_second_moment = vector(opt[2]);
+    o.steps = opt[3].cast<std::int64_t>();
+    o.visible_offset = vector(opt[4]);
+    o.hidden_offset = vector(opt[5]);
   }
   return c;
 }

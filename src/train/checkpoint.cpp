@@ -30,6 +30,11 @@
 //   /train/pt_swaps          uint64 [2K − 1]               (PT: swap attempts per pair [K−1],
 //                            accepted swaps per pair [K−1], ladder adaptations done)
 //   /train/hidden_activity   float32 [n_hidden]            (sparsity target, once estimated)
+//   /train/weight_second_moment, /train/visible_second_moment, /train/hidden_second_moment
+//                            float32, shapes as the velocities (Adam; the velocities hold its
+//                            first moments), /train/optimizer_steps int64 [1] (Adam's t)
+//   /train/visible_offset    float32 [n_visible], /train/hidden_offset float32 [n_hidden]
+//                            (centering, once estimated)
 namespace rgflow::train {
 
 namespace {
@@ -56,15 +61,24 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
 
     const RngState& r = checkpoint.rng;
     file.write("/train/rng", std::vector<std::uint64_t>{r.seed, r.stream, r.counter, r.index});
-    file.write("/train/weight_velocity", checkpoint.weight_velocity);
-    file.write("/train/visible_velocity", checkpoint.visible_velocity);
-    file.write("/train/hidden_velocity", checkpoint.hidden_velocity);
+    const OptimizerState& o = checkpoint.optimizer;
+    file.write("/train/weight_velocity", o.weight_velocity);
+    file.write("/train/visible_velocity", o.visible_velocity);
+    file.write("/train/hidden_velocity", o.hidden_velocity);
+    if (o.weight_second_moment.size() != 0) {
+      file.write("/train/weight_second_moment", o.weight_second_moment);
+      file.write("/train/visible_second_moment", o.visible_second_moment);
+      file.write("/train/hidden_second_moment", o.hidden_second_moment);
+      file.write("/train/optimizer_steps", std::vector<std::uint64_t>{static_cast<std::uint64_t>(o.steps)});
+    }
+    if (o.visible_offset.size() != 0) file.write("/train/visible_offset", o.visible_offset);
+    if (o.hidden_offset.size() != 0) file.write("/train/hidden_offset", o.hidden_offset);
     // Empty state is omitted rather than written as zero-sized datasets.
     if (checkpoint.persistent_chains.size() != 0) {
       file.write("/train/persistent_chains", checkpoint.persistent_chains);
     }
-    if (checkpoint.hidden_activity.size() != 0) {
-      file.write("/train/hidden_activity", checkpoint.hidden_activity);
+    if (o.hidden_activity.size() != 0) {
+      file.write("/train/hidden_activity", o.hidden_activity);
     }
     if (checkpoint.persistent_hidden.size() != 0) {
       file.write("/train/persistent_hidden", checkpoint.persistent_hidden);
@@ -186,9 +200,37 @@ Checkpoint read_checkpoint(const std::string& path) {
   shape_is("/train/weight_velocity", {nv, nh});
   shape_is("/train/visible_velocity", {nv});
   shape_is("/train/hidden_velocity", {nh});
-  c.weight_velocity = file.read_matrix("/train/weight_velocity");
-  c.visible_velocity = file.read_vector("/train/visible_velocity");
-  c.hidden_velocity = file.read_vector("/train/hidden_velocity");
+  OptimizerState& o = c.optimizer;
+  o.weight_velocity = file.read_matrix("/train/weight_velocity");
+  o.visible_velocity = file.read_vector("/train/visible_velocity");
+  o.hidden_velocity = file.read_vector("/train/hidden_velocity");
+  const bool adam = file.exists("/train/weight_second_moment");
+  require(adam == (c.config.optimizer == OptimizerKind::adam), path,
+          "the Adam moments ('/train/weight_second_moment') and the configured optimizer disagree");
+  if (adam) {
+    shape_is("/train/weight_second_moment", {nv, nh});
+    shape_is("/train/visible_second_moment", {nv});
+    shape_is("/train/hidden_second_moment", {nh});
+    shape_is("/train/optimizer_steps", {1});
+    o.weight_second_moment = file.read_matrix("/train/weight_second_moment");
+    o.visible_second_moment = file.read_vector("/train/visible_second_moment");
+    o.hidden_second_moment = file.read_vector("/train/hidden_second_moment");
+    const std::uint64_t steps = file.read_u64("/train/optimizer_steps").at(0);
+    require(steps <= std::uint64_t{1} << 62, path, "dataset '/train/optimizer_steps' is out of range");
+    o.steps = static_cast<std::int64_t>(steps);
+    const auto non_negative = [](const auto& m) { return (m.array() >= 0.0f).all(); };
+    require(non_negative(o.weight_second_moment) && non_negative(o.visible_second_moment) &&
+                non_negative(o.hidden_second_moment),
+            path, "the Adam second moments must be >= 0");
+  }
+  if (file.exists("/train/visible_offset")) {
+    shape_is("/train/visible_offset", {nv});
+    o.visible_offset = file.read_vector("/train/visible_offset");
+  }
+  if (file.exists("/train/hidden_offset")) {
+    shape_is("/train/hidden_offset", {nh});
+    o.hidden_offset = file.read_vector("/train/hidden_offset");
+  }
   if (file.exists("/train/persistent_chains")) {
     const auto shape = file.shape("/train/persistent_chains");
     require(shape.size() == 2 && shape[0] >= 1 && shape[1] == nv, path,
@@ -197,7 +239,7 @@ Checkpoint read_checkpoint(const std::string& path) {
   }
   if (file.exists("/train/hidden_activity")) {
     shape_is("/train/hidden_activity", {nh});
-    c.hidden_activity = file.read_vector("/train/hidden_activity");
+    o.hidden_activity = file.read_vector("/train/hidden_activity");
   }
   if (file.exists("/train/persistent_hidden")) {
     const auto shape = file.shape("/train/persistent_hidden");
@@ -234,9 +276,12 @@ Checkpoint read_checkpoint(const std::string& path) {
             "dataset '/train/persistent_chains' is not a whole number of PT replica sets");
     c.tempering = std::move(t);
   }
-  const bool finite = c.persistent_hidden.allFinite() && c.weight_velocity.allFinite() && c.visible_velocity.allFinite() &&
-                      c.hidden_velocity.allFinite() && c.persistent_chains.allFinite() &&
-                      c.hidden_activity.allFinite();
+  const bool finite = c.persistent_hidden.allFinite() && o.weight_velocity.allFinite() &&
+                      o.visible_velocity.allFinite() && o.hidden_velocity.allFinite() &&
+                      c.persistent_chains.allFinite() && o.hidden_activity.allFinite() &&
+                      o.weight_second_moment.allFinite() && o.visible_second_moment.allFinite() &&
+                      o.hidden_second_moment.allFinite() && o.visible_offset.allFinite() &&
+                      o.hidden_offset.allFinite();
   require(finite, path, "optimizer or sampler state contains NaN or infinite values");
   check_sampler_state(c, path);
   return c;

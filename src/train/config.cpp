@@ -36,6 +36,39 @@ Method parse_method(const std::string& name) {
       "unknown training method '{}' (expected 'cd', 'pcd', 'tap1', 'tap2', 'tap3' or 'pt')", name));
 }
 
+std::string to_string(OptimizerKind o) { return o == OptimizerKind::adam ? "adam" : "sgd"; }
+
+std::string to_string(Schedule s) {
+  switch (s) {
+    case Schedule::linear: return "linear";
+    case Schedule::exponential: return "exponential";
+    case Schedule::cosine: return "cosine";
+  }
+  throw std::logic_error("unknown learning-rate schedule");
+}
+
+std::string to_string(Symmetry s) { return s == Symmetry::z2 ? "z2" : "none"; }
+
+OptimizerKind parse_optimizer(const std::string& name) {
+  if (name == "sgd") return OptimizerKind::sgd;
+  if (name == "adam") return OptimizerKind::adam;
+  throw Error(fmt::format("unknown optimizer '{}' (expected 'sgd' or 'adam')", name));
+}
+
+Schedule parse_schedule(const std::string& name) {
+  if (name == "linear") return Schedule::linear;
+  if (name == "exponential") return Schedule::exponential;
+  if (name == "cosine") return Schedule::cosine;
+  throw Error(fmt::format(
+      "unknown learning-rate schedule '{}' (expected 'linear', 'exponential' or 'cosine')", name));
+}
+
+Symmetry parse_symmetry(const std::string& name) {
+  if (name == "none") return Symmetry::none;
+  if (name == "z2") return Symmetry::z2;
+  throw Error(fmt::format("unknown symmetry '{}' (expected 'none' or 'z2')", name));
+}
+
 int tap_order(Method m) {
   switch (m) {
     case Method::tap1: return 1;
@@ -50,9 +83,19 @@ float momentum_at_epoch(const TrainConfig& config, int epoch) {
 }
 
 float learning_rate_at_epoch(const TrainConfig& config, int epoch) {
-  if (!config.learning_rate_final || config.epochs <= 1) return config.learning_rate;
-  const double t = std::clamp(static_cast<double>(epoch) / (config.epochs - 1), 0.0, 1.0);
-  return static_cast<float>(config.learning_rate + (*config.learning_rate_final - config.learning_rate) * t);
+  double lr = config.learning_rate;
+  if (config.learning_rate_final && config.epochs > 1) {
+    const double t = std::clamp(static_cast<double>(epoch) / (config.epochs - 1), 0.0, 1.0);
+    const double e0 = config.learning_rate;
+    const double ef = *config.learning_rate_final;
+    switch (config.schedule) {
+      case Schedule::linear: lr = e0 + (ef - e0) * t; break;
+      case Schedule::exponential: lr = e0 * std::pow(ef / e0, t); break;
+      case Schedule::cosine: lr = ef + (e0 - ef) * 0.5 * (1.0 + std::cos(3.14159265358979323846 * t)); break;
+    }
+  }
+  if (epoch < config.warmup_epochs) lr *= static_cast<double>(epoch + 1) / (config.warmup_epochs + 1);
+  return static_cast<float>(lr);
 }
 
 namespace {
@@ -123,6 +166,26 @@ void TrainConfig::validate() const {
   if (pcd_hidden_state && method != Method::pcd) {
     throw Error("hidden-state chains apply to PCD only");
   }
+  if (warmup_epochs < 0) {
+    throw Error(fmt::format("warm-up epochs must be >= 0 (got {})", warmup_epochs));
+  }
+  require_finite(adam_beta1, "Adam beta1");
+  require_finite(adam_beta2, "Adam beta2");
+  if (adam_beta1 < 0.0f || adam_beta1 >= 1.0f) {
+    throw Error(fmt::format("Adam beta1 must be in [0, 1) (got {})", adam_beta1));
+  }
+  if (adam_beta2 < 0.0f || adam_beta2 >= 1.0f) {
+    throw Error(fmt::format("Adam beta2 must be in [0, 1) (got {})", adam_beta2));
+  }
+  require_finite(adam_epsilon, "Adam epsilon");
+  if (adam_epsilon <= 0.0f) throw Error(fmt::format("Adam epsilon must be > 0 (got {})", adam_epsilon));
+  require_finite(centering_rate, "centering rate");
+  if (centering_rate <= 0.0f || centering_rate > 1.0f) {
+    throw Error(fmt::format("centering rate must be in (0, 1] (got {})", centering_rate));
+  }
+  if (symmetry == Symmetry::z2 && sparsity_target) {
+    throw Error("a sparsity target moves the hidden biases, which the Z2 symmetry ties to 0");
+  }
   if (pt_replicas < 2) {
     throw Error(fmt::format("parallel tempering needs >= 2 replicas (got {})", pt_replicas));
   }
@@ -162,6 +225,15 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
       {"pt_beta_min", detail::json_float(c.pt_beta_min)},
       {"pt_adaptive", c.pt_adaptive},
       {"pcd_hidden_state", c.pcd_hidden_state},
+      {"schedule", to_string(c.schedule)},
+      {"warmup_epochs", c.warmup_epochs},
+      {"optimizer", to_string(c.optimizer)},
+      {"adam_beta1", detail::json_float(c.adam_beta1)},
+      {"adam_beta2", detail::json_float(c.adam_beta2)},
+      {"adam_epsilon", detail::json_float(c.adam_epsilon)},
+      {"centering", c.centering},
+      {"centering_rate", detail::json_float(c.centering_rate)},
+      {"symmetry", to_string(c.symmetry)},
   };
 }
 
@@ -226,7 +298,8 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
       "momentum_final", "momentum_switch_epoch", "l1", "l2", "sparsity_target", "sparsity_cost",
       "sparsity_decay", "seed", "monitor_rows", "initialize", "tap_iterations", "tap_damping",
       "tap_persistent", "tap_chains", "pt_replicas", "pt_beta_min", "pt_adaptive",
-      "pcd_hidden_state"};
+      "pcd_hidden_state", "schedule", "warmup_epochs", "optimizer", "adam_beta1", "adam_beta2",
+      "adam_epsilon", "centering", "centering_rate", "symmetry"};
   // Unknown keys are rejected so that a misspelt option is not silently ignored.
   for (const auto& item : j.items()) {
     bool found = false;
@@ -278,6 +351,21 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   read_field(j, "pt_beta_min", c.pt_beta_min);
   read_field(j, "pt_adaptive", c.pt_adaptive);
   read_field(j, "pcd_hidden_state", c.pcd_hidden_state);
+  const auto read_name = [&](const char* key, auto parse, auto& out) {
+    if (const auto it = j.find(key); it != j.end()) {
+      if (!it->is_string()) throw Error(fmt::format("training configuration: '{}' must be a string", key));
+      out = parse(it->get<std::string>());
+    }
+  };
+  read_name("schedule", parse_schedule, c.schedule);
+  read_field(j, "warmup_epochs", c.warmup_epochs);
+  read_name("optimizer", parse_optimizer, c.optimizer);
+  read_field(j, "adam_beta1", c.adam_beta1);
+  read_field(j, "adam_beta2", c.adam_beta2);
+  read_field(j, "adam_epsilon", c.adam_epsilon);
+  read_field(j, "centering", c.centering);
+  read_field(j, "centering_rate", c.centering_rate);
+  read_name("symmetry", parse_symmetry, c.symmetry);
 }
 
 }  // namespace rgflow::train

@@ -27,8 +27,10 @@ void to_json(nlohmann::json& j, const EpochStats& s) {
       {"free_energy_validation", optional(s.free_energy_validation)},
       {"free_energy_gap", optional(s.free_energy_gap)},
       {"momentum", detail::json_float(s.momentum)},
+      {"learning_rate", detail::json_float(s.learning_rate)},
       {"seconds", s.seconds},
   };
+  if (!s.notices.empty()) j["notices"] = s.notices;
 }
 
 namespace {

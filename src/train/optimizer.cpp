@@ -10,35 +10,73 @@
 
 namespace rgflow::train {
 
-Sgd::Sgd(const TrainConfig& config, Index n_visible, Index n_hidden)
-    : config_(config),
-      weight_velocity_(MatrixF::Zero(n_visible, n_hidden)),
-      visible_velocity_(VectorF::Zero(n_visible)),
-      hidden_velocity_(VectorF::Zero(n_hidden)) {
+Optimizer::Optimizer(const TrainConfig& config, Index n_visible, Index n_hidden) : config_(config) {
   config_.validate();
+  state_.weight_velocity = MatrixF::Zero(n_visible, n_hidden);
+  state_.visible_velocity = VectorF::Zero(n_visible);
+  state_.hidden_velocity = VectorF::Zero(n_hidden);
+  if (config_.optimizer == OptimizerKind::adam) {
+    state_.weight_second_moment = MatrixF::Zero(n_visible, n_hidden);
+    state_.visible_second_moment = VectorF::Zero(n_visible);
+    state_.hidden_second_moment = VectorF::Zero(n_hidden);
+  }
 }
 
-void Sgd::restore(const MatrixF& weight_velocity, const VectorF& visible_velocity,
-                  const VectorF& hidden_velocity, const VectorF& hidden_activity) {
-  const Index nv = weight_velocity_.rows();
-  const Index nh = weight_velocity_.cols();
+void Optimizer::restore(const OptimizerState& state) {
+  const Index nv = state_.weight_velocity.rows();
+  const Index nh = state_.weight_velocity.cols();
   const auto check = [](bool ok, const char* what) {
     if (!ok) throw Error(fmt::format("optimizer state: {} has the wrong shape", what));
   };
-  check(weight_velocity.size() == 0 || (weight_velocity.rows() == nv && weight_velocity.cols() == nh),
-        "weight velocity");
-  check(visible_velocity.size() == 0 || visible_velocity.size() == nv, "visible velocity");
-  check(hidden_velocity.size() == 0 || hidden_velocity.size() == nh, "hidden velocity");
-  check(hidden_activity.size() == 0 || hidden_activity.size() == nh, "hidden activity");
-  if (weight_velocity.size() == 0) weight_velocity_.setZero(); else weight_velocity_ = weight_velocity;
-  if (visible_velocity.size() == 0) visible_velocity_.setZero(); else visible_velocity_ = visible_velocity;
-  if (hidden_velocity.size() == 0) hidden_velocity_.setZero(); else hidden_velocity_ = hidden_velocity;
-  hidden_activity_ = hidden_activity;
+  const auto matrix_ok = [&](const MatrixF& m) {
+    return m.size() == 0 || (m.rows() == nv && m.cols() == nh);
+  };
+  const auto vector_ok = [](const VectorF& v, Index n) { return v.size() == 0 || v.size() == n; };
+  check(matrix_ok(state.weight_velocity), "weight velocity");
+  check(vector_ok(state.visible_velocity, nv), "visible velocity");
+  check(vector_ok(state.hidden_velocity, nh), "hidden velocity");
+  check(matrix_ok(state.weight_second_moment), "weight second moment");
+  check(vector_ok(state.visible_second_moment, nv), "visible second moment");
+  check(vector_ok(state.hidden_second_moment, nh), "hidden second moment");
+  check(vector_ok(state.hidden_activity, nh), "hidden activity");
+  check(vector_ok(state.visible_offset, nv), "visible offset");
+  check(vector_ok(state.hidden_offset, nh), "hidden offset");
+  if (state.steps < 0) throw Error("optimizer state: the update count is negative");
+  const auto take = [](auto& into, const auto& from) {
+    if (from.size() == 0) into.setZero(); else into = from;
+  };
+  take(state_.weight_velocity, state.weight_velocity);
+  take(state_.visible_velocity, state.visible_velocity);
+  take(state_.hidden_velocity, state.hidden_velocity);
+  if (config_.optimizer == OptimizerKind::adam) {
+    take(state_.weight_second_moment, state.weight_second_moment);
+    take(state_.visible_second_moment, state.visible_second_moment);
+    take(state_.hidden_second_moment, state.hidden_second_moment);
+  }
+  state_.steps = state.steps;
+  state_.hidden_activity = state.hidden_activity;
+  state_.visible_offset = state.visible_offset;
+  state_.hidden_offset = state.hidden_offset;
 }
 
-void Sgd::step(Rbm& rbm, const Gradient& grad, float momentum) {
+namespace {
+
+// Adam's step for one block of parameters with direction g (bias corrections c1 = 1 − β1ᵗ,
+// c2 = 1 − β2ᵗ): m, v updated in place, θ += ε m̂ / (√v̂ + ϵ).
+template <class Theta, class G, class M, class V>
+void adam_block(Theta&& theta, const G& g, M&& m, V&& v, float lr, float b1, float b2, float c1,
+                float c2, float eps) {
+  m = b1 * m + (1.0f - b1) * g;
+  v = b2 * v + (1.0f - b2) * g.cwiseProduct(g);
+  theta.array() += lr * (m.array() / c1) / ((v.array() / c2).sqrt() + eps);
+}
+
+}  // namespace
+
+void Optimizer::step(Rbm& rbm, const Gradient& grad, float momentum) {
   MatrixF& W = rbm.weights();
-  if (W.rows() != weight_velocity_.rows() || W.cols() != weight_velocity_.cols() ||
+  OptimizerState& s = state_;
+  if (W.rows() != s.weight_velocity.rows() || W.cols() != s.weight_velocity.cols() ||
       grad.dW.rows() != W.rows() || grad.dW.cols() != W.cols() || grad.da.size() != W.rows() ||
       grad.db.size() != W.cols()) {
     throw Error("optimizer: model, gradient and optimizer shapes disagree");
@@ -46,58 +84,125 @@ void Sgd::step(Rbm& rbm, const Gradient& grad, float momentum) {
   if (rbm.has_mask() && (rbm.mask().rows() != W.rows() || rbm.mask().cols() != W.cols())) {
     throw Error("optimizer: the weight mask and the weights have different shapes");
   }
+  const bool z2 = config_.symmetry == Symmetry::z2;
+  const bool centred = config_.centering && !z2;
+  if ((config_.sparsity_target || centred) &&
+      (grad.batch_visible_mean.size() != W.rows() || grad.batch_hidden_mean.size() != W.cols())) {
+    throw Error("optimizer: the sparsity target and centering need the gradient's batch means");
+  }
   const float lr = config_.learning_rate;
+  const bool adam = config_.optimizer == OptimizerKind::adam;
 
-  // Δ ← μΔ + ε g, accumulated term by term into the velocities (no temporary gradient copy).
-  visible_velocity_ = momentum * visible_velocity_ + lr * grad.da;
-  hidden_velocity_ = momentum * hidden_velocity_ + lr * grad.db;
+  // The bias directions (centred, penalised or tied to zero).
+  VectorF ga, gb;
+  if (z2) {
+    ga = VectorF::Zero(W.rows());
+    gb = VectorF::Zero(W.cols());
+  } else if (centred) {
+    if (s.visible_offset.size() == 0) s.visible_offset = grad.batch_visible_mean;
+    if (s.hidden_offset.size() == 0) s.hidden_offset = grad.batch_hidden_mean;
+    const VectorF& mu = s.visible_offset;
+    const VectorF& lambda = s.hidden_offset;
+    // g_a = da − (dW − μ dbᵀ − da λᵀ) λ,  g_b = db − (dW − μ dbᵀ − da λᵀ)ᵀ μ.
+    ga = grad.da - grad.dW * lambda + mu * grad.db.dot(lambda) + grad.da * lambda.squaredNorm();
+    gb = grad.db - grad.dW.transpose() * mu + grad.db * mu.squaredNorm() + lambda * grad.da.dot(mu);
+  } else {
+    ga = grad.da;
+    gb = grad.db;
+  }
 
   VectorF penalty;
   if (config_.sparsity_target) {
-    if (grad.batch_visible_mean.size() != W.rows() || grad.batch_hidden_mean.size() != W.cols()) {
-      throw Error("optimizer: the sparsity target needs the gradient's batch means");
-    }
     VectorF p = grad.batch_hidden_mean;
     // Spin hidden units: the "activity" is the probability of h = +1, (E[h|v] + 1) / 2.
     if (rbm.hidden_type() == UnitType::spin) p = (p.array() + 1.0f) * 0.5f;
     const float decay = config_.sparsity_decay;
-    if (hidden_activity_.size() == 0) {
-      hidden_activity_ = p;
+    if (s.hidden_activity.size() == 0) {
+      s.hidden_activity = p;
     } else {
-      hidden_activity_ = decay * hidden_activity_ + (1.0f - decay) * p;
+      s.hidden_activity = decay * s.hidden_activity + (1.0f - decay) * p;
     }
-    penalty = (lr * config_.sparsity_cost) * (hidden_activity_.array() - *config_.sparsity_target).matrix();
-    hidden_velocity_ -= penalty;
+    penalty = config_.sparsity_cost * (s.hidden_activity.array() - *config_.sparsity_target).matrix();
+    gb -= penalty;
+  }
+
+  float c1 = 1.0f, c2 = 1.0f;
+  const float b1 = config_.adam_beta1, b2 = config_.adam_beta2, eps = config_.adam_epsilon;
+  if (adam) {
+    s.steps += 1;
+    c1 = static_cast<float>(1.0 - std::pow(static_cast<double>(b1), static_cast<double>(s.steps)));
+    c2 = static_cast<float>(1.0 - std::pow(static_cast<double>(b2), static_cast<double>(s.steps)));
   }
 
   // The weights, element-wise by bands of rows (threads for large models; the same arithmetic
   // per element whatever the band). Weight cost (§10) acts on W only: biases are few and rarely
-  // overfit. Locally connected RBMs: masked weights and their velocities stay exactly 0, so every
+  // overfit. Locally connected RBMs: masked weights and their state stay exactly 0, so every
   // penalty and momentum term acts on the connected weights only.
   const Index rows = W.rows();
   const Index cols = W.cols();
   const int threads = rows * cols >= (Index{1} << 18) ? omp_get_max_threads() : 1;
-  const float l2 = lr * config_.l2;
-  const float l1 = lr * config_.l1;
+  if (centred || adam) centred_weights_.resize(rows, cols);
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int t = 0; t < threads; ++t) {
     const Index r0 = rows * t / threads;
     const Index n = rows * (t + 1) / threads - r0;
-    auto vel = weight_velocity_.middleRows(r0, n);
     auto w = W.middleRows(r0, n);
-    vel = momentum * vel + lr * grad.dW.middleRows(r0, n);
-    if (config_.l2 != 0.0f) vel -= l2 * w;
-    if (config_.l1 != 0.0f) {
-      vel -= l1 * w.unaryExpr([](float x) { return static_cast<float>((x > 0.0f) - (x < 0.0f)); });
+    if (!adam && !centred) {
+      // SGD on the plain gradient, accumulated term by term into the velocity (no copy).
+      auto vel = s.weight_velocity.middleRows(r0, n);
+      vel = momentum * vel + lr * grad.dW.middleRows(r0, n);
+      if (config_.l2 != 0.0f) vel -= (lr * config_.l2) * w;
+      if (config_.l1 != 0.0f) {
+        vel -= (lr * config_.l1) *
+               w.unaryExpr([](float x) { return static_cast<float>((x > 0.0f) - (x < 0.0f)); });
+      }
+      // ∂(input of hidden j)/∂W_ij = v_i, averaged over the batch.
+      if (penalty.size() != 0) {
+        vel.noalias() -= (lr * grad.batch_visible_mean.segment(r0, n)) * penalty.transpose();
+      }
+      if (rbm.has_mask()) vel.array() *= rbm.mask().middleRows(r0, n).array();
+      w += vel;
+      continue;
     }
-    // ∂(input of hidden j)/∂W_ij = v_i, averaged over the batch.
-    if (penalty.size() != 0) vel.noalias() -= grad.batch_visible_mean.segment(r0, n) * penalty.transpose();
-    if (rbm.has_mask()) vel.array() *= rbm.mask().middleRows(r0, n).array();
-    w += vel;
+    auto g = centred_weights_.middleRows(r0, n);
+    g = grad.dW.middleRows(r0, n);
+    if (centred) {
+      g.noalias() -= s.visible_offset.segment(r0, n) * grad.db.transpose();
+      g.noalias() -= grad.da.segment(r0, n) * s.hidden_offset.transpose();
+    }
+    if (config_.l2 != 0.0f) g -= config_.l2 * w;
+    if (config_.l1 != 0.0f) {
+      g -= config_.l1 * w.unaryExpr([](float x) { return static_cast<float>((x > 0.0f) - (x < 0.0f)); });
+    }
+    if (penalty.size() != 0) g.noalias() -= grad.batch_visible_mean.segment(r0, n) * penalty.transpose();
+    if (rbm.has_mask()) g.array() *= rbm.mask().middleRows(r0, n).array();
+    if (adam) {
+      adam_block(w, g, s.weight_velocity.middleRows(r0, n), s.weight_second_moment.middleRows(r0, n),
+                 lr, b1, b2, c1, c2, eps);
+    } else {
+      auto vel = s.weight_velocity.middleRows(r0, n);
+      vel = momentum * vel + lr * g;
+      w += vel;
+    }
   }
   rbm.apply_mask();
-  rbm.visible_bias() += visible_velocity_;
-  rbm.hidden_bias() += hidden_velocity_;
+  if (z2) {
+    rbm.visible_bias().setZero();
+    rbm.hidden_bias().setZero();
+  } else if (adam) {
+    adam_block(rbm.visible_bias(), ga, s.visible_velocity, s.visible_second_moment, lr, b1, b2, c1, c2, eps);
+    adam_block(rbm.hidden_bias(), gb, s.hidden_velocity, s.hidden_second_moment, lr, b1, b2, c1, c2, eps);
+  } else {
+    s.visible_velocity = momentum * s.visible_velocity + lr * ga;
+    s.hidden_velocity = momentum * s.hidden_velocity + lr * gb;
+    rbm.visible_bias() += s.visible_velocity;
+    rbm.hidden_bias() += s.hidden_velocity;
+  }
+  if (centred) {
+    const float nu = config_.centering_rate;
+    s.visible_offset = (1.0f - nu) * s.visible_offset + nu * grad.batch_visible_mean;
+    s.hidden_offset = (1.0f - nu) * s.hidden_offset + nu * grad.batch_hidden_mean;
+  }
   step_log_sigma(rbm, grad, lr);  // Gaussian visible units with a learned σ
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <fmt/format.h>
 #include <omp.h>
 #include <numeric>
@@ -41,7 +42,7 @@ struct Trainer::Impl {
         validation(validation_rows),
         rng(cfg.seed, kTrainingStream),
         estimator(make_gradient_estimator(cfg)),
-        sgd(cfg, model.n_visible(), model.n_hidden()) {}
+        optimizer(cfg, model.n_visible(), model.n_hidden()) {}
 
   Rbm& rbm;
   TrainConfig config;
@@ -51,8 +52,10 @@ struct Trainer::Impl {
   int threads_used = 1;  // threads of the last epoch's updates (after probing)
   Rng rng;
   std::unique_ptr<GradientEstimator> estimator;
-  Sgd sgd;
+  Optimizer optimizer;
   Gradient gradient;
+  int divergences = 0;
+  std::optional<double> best_score;  // the divergence guard's best score (per unit) so far
   MatrixF batch;
   std::vector<Index> order;
   MatrixF monitor_train;       // first monitor_rows rows of train
@@ -71,20 +74,101 @@ struct Trainer::Impl {
   }
 
   bool monitor_rows_are_states = true;
+  bool validation_rows_are_states = true;
+
+  bool rows_are_states(const MatrixF& rows) const {
+    return rbm.binary() && dispatch(rbm.visible_type(), [&](auto u) {
+      using U = decltype(u);
+      return std::all_of(rows.data(), rows.data() + rows.size(), [](float x) { return U::valid(x); });
+    });
+  }
 
   void take_monitor_rows() {
     monitor_train = train.topRows(std::min(config.monitor_rows, train.rows()));
     // Pseudo-likelihood needs binary units (Gaussian ones: reported as missing) whose rows are
     // valid states.
-    monitor_rows_are_states = rbm.binary() && dispatch(rbm.visible_type(), [&](auto u) {
-      using U = decltype(u);
-      return std::all_of(monitor_train.data(), monitor_train.data() + monitor_train.size(),
-                         [](float x) { return U::valid(x); });
-    });
+    monitor_rows_are_states = rows_are_states(monitor_train);
     if (validation != nullptr && validation->rows() > 0) {
       monitor_validation = validation->topRows(std::min(config.monitor_rows, validation->rows()));
+      validation_rows_are_states = rows_are_states(monitor_validation);
+    }
+    take_guard_variance();
+  }
+
+  // Mean over units of the variance of the guard's rows: the reconstruction error of predicting
+  // every unit's mean.
+  double guard_rows_variance = 0.0;
+  void take_guard_variance() {
+    const MatrixF& rows = monitor_validation.rows() > 0 ? monitor_validation : monitor_train;
+    const Eigen::MatrixXd x = rows.cast<double>();
+    const Eigen::RowVectorXd mean = x.colwise().mean();
+    guard_rows_variance = (x.rowwise() - mean).array().square().mean();
+  }
+
+  // The squared range of a unit's values (Gaussian units: 4 × the rows' mean variance).
+  double guard_range2() const {
+    switch (rbm.visible_type()) {
+      case UnitType::bernoulli: return 1.0;
+      case UnitType::spin: return 4.0;
+      default: return 4.0 * guard_rows_variance;
     }
   }
+
+  // The divergence guard's score (trainer.hpp), per unit, higher is better, with its error.
+  bool guard_uses_pll() const {
+    return monitor_validation.rows() > 0 ? validation_rows_are_states : monitor_rows_are_states;
+  }
+  stats::Result guard_score() const {
+    const MatrixF& rows = monitor_validation.rows() > 0 ? monitor_validation : monitor_train;
+    Rng guard_rng(config.seed, kGuardStreamBase + static_cast<std::uint64_t>(epochs_done));
+    stats::Result r = guard_uses_pll() ? estimate::pseudo_log_likelihood(rbm, rows, guard_rng)
+                                       : reconstruction_error(rbm, rows, guard_rng);
+    const double per_unit = 1.0 / static_cast<double>(rbm.n_visible());
+    r.mean *= guard_uses_pll() ? per_unit : -1.0;
+    r.error *= guard_uses_pll() ? per_unit : 1.0;
+    return r;
+  }
+
+  // What went wrong after an epoch (empty: nothing); updates the best score.
+  std::string check_health() {
+    const auto bad = [](const auto& m) {
+      return !m.allFinite() || (m.size() != 0 && m.cwiseAbs().maxCoeff() > kExplodedParameter);
+    };
+    if (bad(rbm.weights()) || bad(rbm.visible_bias()) || bad(rbm.hidden_bias()) ||
+        (rbm.visible_type() == UnitType::gaussian && bad(rbm.visible_sigma()))) {
+      return fmt::format("non-finite or exploding parameters (|θ| > {:g})", kExplodedParameter);
+    }
+    const stats::Result score = guard_score();
+    if (!std::isfinite(score.mean)) return "the monitor score is not finite";
+    const double best = best_score.value_or(score.mean);
+    if (guard_uses_pll()) {
+      if (score.mean < best - (kCollapsePerUnit + 5.0 * score.error)) {
+        return fmt::format("the pseudo-log-likelihood fell from {:.4f} to {:.4f} nats per unit",
+                           best, score.mean);
+      }
+    } else if (-score.mean > std::max(2.0 * -best + 0.1, guard_rows_variance + 0.25 * guard_range2())) {
+      return fmt::format("the reconstruction error rose from {:.4f} to {:.4f} per unit", -best,
+                         -score.mean);
+    }
+    best_score = std::max(best, score.mean);
+    return {};
+  }
+
+  void restore(const Checkpoint& c) {
+    rbm = c.rbm;
+    config = c.config;
+    epochs_done = c.epochs_done;
+    rng = Rng::from_state(c.rng);
+    optimizer = Optimizer(config, rbm.n_visible(), rbm.n_hidden());
+    optimizer.restore(c.optimizer);
+    EstimatorState sampler;
+    sampler.chains = c.persistent_chains;
+    sampler.hidden = c.persistent_hidden;
+    sampler.tempering = c.tempering;
+    estimator->restore(sampler);
+  }
+
+  EpochStats epoch(const BatchCallback& on_batch);
 
   EpochStats monitors() const {
     // A stream of its own per epoch: monitors draw nothing from the training stream, so the
@@ -104,18 +188,39 @@ struct Trainer::Impl {
       s.free_energy_gap = stats::difference(*s.free_energy_validation, s.free_energy_train);
     }
     s.momentum = epochs_done > 0 ? momentum_at_epoch(config, epochs_done - 1) : 0.0f;
+    s.learning_rate = learning_rate_at_epoch(config, std::max(0, epochs_done - 1));
     return s;
   }
 };
 
+namespace {
+
+// The unit types the configuration's parametrisation needs.
+void check_parametrisation(const TrainConfig& config, const Rbm& rbm) {
+  if (config.symmetry == Symmetry::z2 &&
+      (rbm.visible_type() != UnitType::spin || rbm.hidden_type() != UnitType::spin)) {
+    throw Error("the Z2 symmetry needs spin visible and hidden units");
+  }
+  if (config.centering && !rbm.binary()) {
+    throw Error("centering applies to binary (Bernoulli or spin) units only");
+  }
+}
+
+}  // namespace
+
 Trainer::Trainer(Rbm& rbm, TrainConfig config, const MatrixF& train, const MatrixF* validation) {
   config.validate();
   rbm.validate();
+  check_parametrisation(config, rbm);
   impl_ = std::make_unique<Impl>(rbm, config, train, validation);
   impl_->check_data();
   if (config.initialize) {
     Rng init_rng(config.seed, kInitializationStream);
     rbm.initialize(init_rng, &train);
+  }
+  if (config.symmetry == Symmetry::z2) {
+    rbm.visible_bias().setZero();
+    rbm.hidden_bias().setZero();
   }
   impl_->take_monitor_rows();
 }
@@ -124,26 +229,19 @@ Trainer::Trainer(Rbm& rbm, const Checkpoint& checkpoint, const MatrixF& train,
                  const MatrixF* validation) {
   checkpoint.config.validate();
   checkpoint.rbm.validate();
+  check_parametrisation(checkpoint.config, checkpoint.rbm);
   if (checkpoint.epochs_done < 0) {
     throw Error(fmt::format("checkpoint: epochs done is negative ({})", checkpoint.epochs_done));
   }
   rbm = checkpoint.rbm;
   impl_ = std::make_unique<Impl>(rbm, checkpoint.config, train, validation);
   impl_->check_data();
-  impl_->epochs_done = checkpoint.epochs_done;
-  impl_->rng = Rng::from_state(checkpoint.rng);
-  impl_->sgd.restore(checkpoint.weight_velocity, checkpoint.visible_velocity,
-                     checkpoint.hidden_velocity, checkpoint.hidden_activity);
   const MatrixF& chains = checkpoint.persistent_chains;
   if (chains.size() != 0 && chains.cols() != rbm.n_visible()) {
     throw Error(fmt::format("checkpoint: persistent chains have {} columns but the model has {} "
                             "visible units", chains.cols(), rbm.n_visible()));
   }
-  EstimatorState sampler;
-  sampler.chains = chains;
-  sampler.hidden = checkpoint.persistent_hidden;
-  sampler.tempering = checkpoint.tempering;
-  impl_->estimator->restore(sampler);
+  impl_->restore(checkpoint);
   impl_->take_monitor_rows();
 }
 
@@ -152,13 +250,43 @@ Trainer::~Trainer() = default;
 const TrainConfig& Trainer::config() const { return impl_->config; }
 int Trainer::epochs_done() const { return impl_->epochs_done; }
 int Trainer::threads_used() const { return impl_->threads_used; }
+int Trainer::divergences() const { return impl_->divergences; }
 
-EpochStats Trainer::run_epoch(const BatchCallback& on_batch) {
+EpochStats Trainer::run_epoch(const BatchCallback& on_batch, const NoticeCallback& on_notice) {
   Impl& s = *impl_;
+  if (!s.best_score) s.best_score = s.guard_score().mean;  // the model this run starts from
+  std::vector<std::string> notices;
+  for (;;) {
+    const Checkpoint before = checkpoint();
+    EpochStats stats = s.epoch(on_batch);
+    const std::string problem = s.check_health();
+    if (problem.empty()) {
+      stats.notices = std::move(notices);
+      return stats;
+    }
+    s.divergences += 1;
+    const int epoch = s.epochs_done;
+    s.restore(before);
+    s.config.learning_rate *= 0.5f;
+    if (s.config.learning_rate_final) *s.config.learning_rate_final *= 0.5f;
+    if (s.divergences >= kDivergenceRetries) {
+      throw TrainingDiverged(fmt::format(
+          "training diverged {} times (last in epoch {}: {}); kept the state after epoch {}",
+          s.divergences, epoch, problem, s.epochs_done));
+    }
+    notices.push_back(fmt::format(
+        "epoch {} diverged ({}): restored the state before it and halved the learning rate to {:g}",
+        epoch, problem, learning_rate_at_epoch(s.config, s.epochs_done)));
+    if (on_notice) on_notice(notices.back());
+  }
+}
+
+EpochStats Trainer::Impl::epoch(const BatchCallback& on_batch) {
+  Impl& s = *this;
   const auto start = std::chrono::steady_clock::now();
   const Index n = s.train.rows();
   const float momentum = momentum_at_epoch(s.config, s.epochs_done);
-  s.sgd.set_learning_rate(learning_rate_at_epoch(s.config, s.epochs_done));
+  s.optimizer.set_learning_rate(learning_rate_at_epoch(s.config, s.epochs_done));
 
   // Fisher–Yates from the identity each epoch, so the order depends only on the stream state.
   s.order.resize(static_cast<std::size_t>(n));
@@ -192,7 +320,7 @@ EpochStats Trainer::run_epoch(const BatchCallback& on_batch) {
     if (probing) omp_set_num_threads(b % 2 == 0 ? max_threads : 1);
     const auto t0 = std::chrono::steady_clock::now();
     s.estimator->estimate(s.rbm, s.batch, s.rng, s.gradient);
-    s.sgd.step(s.rbm, s.gradient, momentum);
+    s.optimizer.step(s.rbm, s.gradient, momentum);
     if (probing) {
       probe_seconds[b % 2].push_back(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -207,11 +335,10 @@ EpochStats Trainer::run_epoch(const BatchCallback& on_batch) {
     if (on_batch) on_batch(b + 1, batches);
   }
   s.epochs_done += 1;
-
+  // Non-finite parameters: the guard (run_epoch) restores the state; the monitors would be NaN.
   if (!s.rbm.weights().allFinite() || !s.rbm.visible_bias().allFinite() ||
       !s.rbm.hidden_bias().allFinite()) {
-    throw Error(fmt::format("training diverged: non-finite parameters after epoch {} (try a "
-                            "smaller learning rate)", s.epochs_done));
+    return EpochStats{};
   }
 
   EpochStats stats = s.monitors();
@@ -229,14 +356,11 @@ Checkpoint Trainer::checkpoint() const {
   c.config = s.config;
   c.epochs_done = s.epochs_done;
   c.rng = s.rng.state();
-  c.weight_velocity = s.sgd.weight_velocity();
-  c.visible_velocity = s.sgd.visible_velocity();
-  c.hidden_velocity = s.sgd.hidden_velocity();
+  c.optimizer = s.optimizer.state();
   EstimatorState sampler = s.estimator->state();
   c.persistent_chains = std::move(sampler.chains);
   c.persistent_hidden = std::move(sampler.hidden);
   c.tempering = std::move(sampler.tempering);
-  c.hidden_activity = s.sgd.hidden_activity();
   return c;
 }
 

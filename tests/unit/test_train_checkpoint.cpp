@@ -43,31 +43,47 @@ void expect_same_checkpoint(const Checkpoint& a, const Checkpoint& b) {
   EXPECT_EQ(a.rbm.hidden_type(), b.rbm.hidden_type());
   EXPECT_EQ(a.epochs_done, b.epochs_done);
   EXPECT_EQ(a.rng, b.rng);
-  EXPECT_EQ(a.weight_velocity, b.weight_velocity);
-  EXPECT_EQ(a.visible_velocity, b.visible_velocity);
-  EXPECT_EQ(a.hidden_velocity, b.hidden_velocity);
+  const OptimizerState& x = a.optimizer;
+  const OptimizerState& y = b.optimizer;
+  EXPECT_EQ(x.weight_velocity, y.weight_velocity);
+  EXPECT_EQ(x.visible_velocity, y.visible_velocity);
+  EXPECT_EQ(x.hidden_velocity, y.hidden_velocity);
+  EXPECT_EQ(x.weight_second_moment, y.weight_second_moment);
+  EXPECT_EQ(x.visible_second_moment, y.visible_second_moment);
+  EXPECT_EQ(x.hidden_second_moment, y.hidden_second_moment);
+  EXPECT_EQ(x.steps, y.steps);
+  EXPECT_EQ(x.visible_offset, y.visible_offset);
+  EXPECT_EQ(x.hidden_offset, y.hidden_offset);
   EXPECT_EQ(a.persistent_chains, b.persistent_chains);
-  EXPECT_EQ(a.hidden_activity, b.hidden_activity);
+  EXPECT_EQ(x.hidden_activity, y.hidden_activity);
   EXPECT_EQ(nlohmann::json(a.config), nlohmann::json(b.config));
 }
 
 struct ResumeCase {
   Method method;
   UnitType units;
+  OptimizerKind optimizer = OptimizerKind::sgd;
+  bool centering = false;
+  Symmetry symmetry = Symmetry::none;
 };
 
 void PrintTo(const ResumeCase& c, std::ostream* os) {
-  *os << to_string(c.method) << "/" << to_string(c.units);
+  *os << to_string(c.method) << "/" << to_string(c.units) << "/" << to_string(c.optimizer)
+      << (c.centering ? "/centred" : "") << "/" << to_string(c.symmetry);
 }
 
 class TrainResume : public ::testing::TestWithParam<ResumeCase> {};
 
 TEST_P(TrainResume, TwoPlusCheckpointPlusTwoEqualsFourBitwise) {
-  const auto [method, units] = GetParam();
+  const auto [method, units, optimizer, centering, symmetry] = GetParam();
   test::TrainTempDir dir;
   const MatrixF train = prototype_data(70, units, 21);
   const MatrixF validation = prototype_data(25, units, 22);
-  const TrainConfig c = resume_config(method);
+  TrainConfig c = resume_config(method);
+  c.optimizer = optimizer;
+  c.centering = centering;
+  c.symmetry = symmetry;
+  if (symmetry == Symmetry::z2) c.sparsity_target.reset();
 
   Rbm straight(8, 3, units, units);
   Trainer full(straight, c, train, &validation);
@@ -88,7 +104,9 @@ TEST_P(TrainResume, TwoPlusCheckpointPlusTwoEqualsFourBitwise) {
   } else {
     EXPECT_EQ(loaded.persistent_chains.size(), 0);
   }
-  EXPECT_EQ(loaded.hidden_activity.size(), 3);
+  EXPECT_EQ(loaded.optimizer.hidden_activity.size(), symmetry == Symmetry::z2 ? 0 : 3);
+  EXPECT_EQ(loaded.optimizer.visible_offset.size(), centering ? 8 : 0);
+  EXPECT_EQ(loaded.optimizer.steps, optimizer == OptimizerKind::adam ? 10 : 0);  // 2 × 5 batches
 
   Rbm resumed(2, 2);  // overwritten by the checkpoint's model
   Trainer rest(resumed, loaded, train, &validation);
@@ -116,10 +134,18 @@ TEST_P(TrainResume, TwoPlusCheckpointPlusTwoEqualsFourBitwise) {
 INSTANTIATE_TEST_SUITE_P(Methods, TrainResume,
                          ::testing::Values(ResumeCase{Method::cd, UnitType::bernoulli},
                                            ResumeCase{Method::pcd, UnitType::bernoulli},
-                                           ResumeCase{Method::pcd, UnitType::spin}),
+                                           ResumeCase{Method::pcd, UnitType::spin},
+                                           ResumeCase{Method::pcd, UnitType::bernoulli,
+                                                      OptimizerKind::adam, true},
+                                           ResumeCase{Method::cd, UnitType::spin,
+                                                      OptimizerKind::sgd, true},
+                                           ResumeCase{Method::pcd, UnitType::spin,
+                                                      OptimizerKind::adam, false, Symmetry::z2}),
                          [](const auto& param_info) {
-                           return to_string(param_info.param.method) + "_" +
-                                  std::string(to_string(param_info.param.units));
+                           const ResumeCase& c = param_info.param;
+                           return to_string(c.method) + "_" + std::string(to_string(c.units)) +
+                                  "_" + to_string(c.optimizer) + (c.centering ? "_centred" : "") +
+                                  (c.symmetry == Symmetry::z2 ? "_z2" : "");
                          });
 
 TEST(TrainCheckpoint, IsAlsoAModelFile) {

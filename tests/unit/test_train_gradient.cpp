@@ -185,7 +185,7 @@ UpdateRun two_updates(UnitType vt, UnitType ht, int steps, bool persistent, bool
   TrainConfig config;
   config.learning_rate = 0.05f;
   config.l2 = 1e-3f;
-  Sgd sgd(config, rbm.n_visible(), rbm.n_hidden());
+  Optimizer sgd(config, rbm.n_visible(), rbm.n_hidden());
   Rng rng(31);
   UpdateRun r;
   for (int t = 0; t < 2; ++t) {

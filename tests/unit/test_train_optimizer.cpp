@@ -31,7 +31,7 @@ TEST(TrainSgd, L2ShrinksWeightsByOneMinusLrTimesCost) {
   c.l2 = 0.01f;
   Rbm rbm = random_rbm();
   const Rbm before = rbm;
-  Sgd sgd(c, 4, 3);
+  Optimizer sgd(c, 4, 3);
   sgd.step(rbm, Gradient(4, 3), 0.5f);
   for (Index i = 0; i < rbm.weights().size(); ++i) {
     expect_close(rbm.weights().data()[i], (1.0f - 0.1f * 0.01f) * before.weights().data()[i]);
@@ -47,7 +47,7 @@ TEST(TrainSgd, L1SubtractsLrTimesCostTimesSign) {
   c.l1 = 0.02f;
   Rbm rbm = random_rbm();
   const Rbm before = rbm;
-  Sgd sgd(c, 4, 3);
+  Optimizer sgd(c, 4, 3);
   sgd.step(rbm, Gradient(4, 3), 0.9f);
   for (Index i = 0; i < rbm.weights().size(); ++i) {
     const float w = before.weights().data()[i];
@@ -69,7 +69,7 @@ TEST(TrainSgd, MomentumAccumulatesVelocity) {
   g.dW.setConstant(0.5f);
   g.da.setConstant(-1.0f);
   g.db.setConstant(2.0f);
-  Sgd sgd(c, 4, 3);
+  Optimizer sgd(c, 4, 3);
   sgd.step(rbm, g, mu);
   EXPECT_FLOAT_EQ(sgd.weight_velocity()(0, 0), 0.25f * 0.5f);
   sgd.step(rbm, g, mu);
@@ -94,7 +94,7 @@ void check_sparsity(UnitType hidden, float reported_mean) {
   Gradient g(4, 3);
   g.batch_visible_mean << 1.0f, 0.5f, 0.0f, 0.25f;
   g.batch_hidden_mean.setConstant(reported_mean);  // activity p = 0.5 for both unit types
-  Sgd sgd(c, 4, 3);
+  Optimizer sgd(c, 4, 3);
   sgd.step(rbm, g, 0.0f);
   ASSERT_EQ(sgd.hidden_activity().size(), 3);
   EXPECT_FLOAT_EQ(sgd.hidden_activity()[0], 0.5f);
@@ -115,13 +115,22 @@ TEST(TrainSgd, SparsityTargetBernoulliHidden) { check_sparsity(UnitType::bernoul
 TEST(TrainSgd, SparsityTargetSpinHiddenUsesProbabilityOfUp) { check_sparsity(UnitType::spin, 0.0f); }
 
 TEST(TrainSgd, RestoreChecksShapes) {
-  Sgd sgd(TrainConfig{}, 4, 3);
-  EXPECT_THROW(sgd.restore(MatrixF::Zero(3, 4), VectorF(), VectorF(), VectorF()), Error);
-  EXPECT_THROW(sgd.restore(MatrixF(), VectorF(), VectorF(), VectorF::Zero(2)), Error);
+  Optimizer sgd(TrainConfig{}, 4, 3);
+  OptimizerState bad;
+  bad.weight_velocity = MatrixF::Zero(3, 4);
+  EXPECT_THROW(sgd.restore(bad), Error);
+  bad = OptimizerState{};
+  bad.hidden_activity = VectorF::Zero(2);
+  EXPECT_THROW(sgd.restore(bad), Error);
+  bad = OptimizerState{};
+  bad.visible_offset = VectorF::Zero(3);
+  EXPECT_THROW(sgd.restore(bad), Error);
+  OptimizerState good;
   const MatrixF w = MatrixF::Constant(4, 3, 0.5f);
-  sgd.restore(w, VectorF(), VectorF(), VectorF());
+  good.weight_velocity = w;
+  sgd.restore(good);
   EXPECT_EQ(sgd.weight_velocity(), w);
-  EXPECT_EQ(sgd.visible_velocity(), VectorF::Zero(4));
+  EXPECT_EQ(sgd.state().visible_velocity, VectorF::Zero(4));
 }
 
 }  // namespace

@@ -35,6 +35,7 @@ using sample::ParallelTempering;
 Checkpoint trained_checkpoint(Method method, Index epochs = 2) {
   TrainConfig c;
   c.method = method;
+  c.tap_persistent = true;  // TAP: persistent magnetisations, so there is state to check
   c.epochs = static_cast<int>(epochs);
   c.batch_size = 10;
   c.seed = 11;

@@ -410,6 +410,7 @@ TEST(TapCheckpoint, ResumeIsBitIdentical) {
   const MatrixF data = test::prototype_data(70, UnitType::bernoulli, 21);
   TrainConfig c;
   c.method = Method::tap2;
+  c.tap_persistent = true;
   c.epochs = 4;
   c.batch_size = 15;
   c.tap_chains = 11;

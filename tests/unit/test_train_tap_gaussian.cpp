@@ -321,6 +321,7 @@ TEST(GaussianTapEstimator, CheckpointResumeIsBitIdentical) {
   const MatrixF data = normal_rows(70, 5, 44);
   TrainConfig c;
   c.method = Method::tap2;
+  c.tap_persistent = true;
   c.epochs = 4;
   c.batch_size = 15;
   c.tap_chains = 9;

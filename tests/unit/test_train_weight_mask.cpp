@@ -20,7 +20,7 @@ TEST(WeightMask, MaskedWeightsStayExactlyZeroThroughTrainingAndFiles) {
   train::TrainConfig config;
   config.l2 = 0.1f;
   config.l1 = 0.01f;
-  train::Sgd sgd(config, 6, 3);
+  train::Optimizer sgd(config, 6, 3);
   train::Gradient grad;
   grad.dW = MatrixF::Constant(6, 3, 0.5f);
   grad.da = VectorF::Zero(6);

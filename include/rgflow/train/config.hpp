@@ -18,7 +18,25 @@ namespace rgflow::train {
 // pt: parallel tempering, k sweeps + neighbour swaps of K replicas per update, negative phase
 //   from the β = 1 replicas (Desjardins et al. 2010).
 enum class Method { cd, pcd, tap1, tap2, tap3, pt };
+// sgd: stochastic gradient ascent with momentum (Hinton 2010 §9).
+// adam: Adam (Kingma & Ba 2015), bias-corrected first and second moments of the ascent direction.
+enum class OptimizerKind { sgd, adam };
+// How ε moves from learning_rate (first epoch) to learning_rate_final (last epoch); without
+// learning_rate_final every schedule is constant. With t = e / (epochs − 1):
+//   linear       ε_0 + (ε_f − ε_0) t                         (Tieleman 2008)
+//   exponential  ε_0 (ε_f / ε_0)^t
+//   cosine       ε_f + (ε_0 − ε_f) (1 + cos πt) / 2           (Loshchilov & Hutter 2017)
+enum class Schedule { linear, exponential, cosine };
+// none: the model as given. z2 (spin units only): every bias is tied to 0, so E(v, h) = E(−v, −h)
+// and p(v) = p(−v) exactly; ordered and critical data cannot collapse into one magnetisation sector.
+enum class Symmetry { none, z2 };
 std::string to_string(Method m);
+std::string to_string(OptimizerKind o);
+std::string to_string(Schedule s);
+std::string to_string(Symmetry s);
+OptimizerKind parse_optimizer(const std::string& name);  // "sgd" | "adam"; throws Error
+Schedule parse_schedule(const std::string& name);    // "linear" | "exponential" | "cosine"
+Symmetry parse_symmetry(const std::string& name);    // "none" | "z2"
 Method parse_method(const std::string& name);  // "cd" | "pcd" | "tap1..3" | "pt"; throws Error
 // 1, 2 or 3 for the TAP methods, 0 otherwise.
 int tap_order(Method m);
@@ -32,9 +50,22 @@ struct TrainConfig {
   int epochs = 10;               // >= 0
   Index batch_size = 100;        // >= 1; the last mini-batch of an epoch may be smaller
   float learning_rate = 0.05f;   // ε > 0, applied to the batch-mean gradient
-  // When set: ε decays linearly from learning_rate (first epoch) to learning_rate_final (last
-  // epoch), as Tieleman (2008) does for PCD; > 0.
+  // When set: ε moves from learning_rate (first epoch) to learning_rate_final (last epoch) by
+  // `schedule`, as Tieleman (2008) does linearly for PCD; > 0.
   std::optional<float> learning_rate_final;
+  Schedule schedule = Schedule::linear;
+  // ε of 0-based epoch e < warmup_epochs is scaled by (e + 1) / (warmup_epochs + 1); >= 0.
+  int warmup_epochs = 0;
+  OptimizerKind optimizer = OptimizerKind::sgd;
+  float adam_beta1 = 0.9f;        // Adam: decay of the first moment, in [0, 1)
+  float adam_beta2 = 0.999f;      // Adam: decay of the second moment, in [0, 1)
+  float adam_epsilon = 1e-8f;     // Adam: added to √v̂, > 0
+  // Centred gradients (Melchior, Fischer & Wiskott 2016) for binary units: offsets μ (visible)
+  // and λ (hidden), moving averages of the data means with rate centering_rate (optimizer.hpp).
+  bool centering = false;
+  float centering_rate = 0.01f;   // ν in (0, 1]
+  Symmetry symmetry = Symmetry::none;
+  // SGD: the velocity's decay. Adam ignores momentum (its first moment decays with adam_beta1).
   float momentum_initial = 0.5f;   // Hinton §9: 0.5 for the first epochs ...
   float momentum_final = 0.9f;     // ... then 0.9; both in [0, 1)
   int momentum_switch_epoch = 5;   // first epoch (0-based) that uses momentum_final
@@ -50,7 +81,10 @@ struct TrainConfig {
   // TAP / EMF training (method tap1 | tap2 | tap3); docs/tap.md.
   int tap_iterations = 3;          // damped sweeps (visible then hidden) per update, >= 1
   float tap_damping = 0.5f;        // m ← damping · m_old + (1 − damping) · m_new, in [0, 1)
-  bool tap_persistent = true;      // magnetisations persist between updates (as the paper)
+  // Magnetisations persist between updates, or restart at the batch (default, as the authors'
+  // scripts run): persistent damped sweeps pull every particle to one fixed point while W is
+  // small, and a deterministic map never separates them again (docs/tap.md).
+  bool tap_persistent = false;
   Index tap_chains = 0;            // number of magnetisation particles; 0: rows of the first batch
   // Parallel tempering (method pt); docs/training.md. `steps` sweeps, each followed by swaps.
   int pt_replicas = 10;            // K >= 2 temperatures, β_0 = 1 > … > β_{K−1} = pt_beta_min
@@ -64,8 +98,8 @@ struct TrainConfig {
 // Hinton §9 momentum schedule: momentum_initial for 0-based epochs < momentum_switch_epoch,
 // momentum_final from then on.
 float momentum_at_epoch(const TrainConfig& config, int epoch);
-// Learning rate of 0-based epoch `epoch`: learning_rate, or with learning_rate_final set
-//   ε_e = ε_0 + (ε_final − ε_0) · e / (epochs − 1)     (ε_0 when epochs <= 1).
+// Learning rate of 0-based epoch `epoch`: learning_rate, or with learning_rate_final set the
+// schedule's value at t = e / (epochs − 1) (ε_0 when epochs <= 1); times the warm-up factor.
 float learning_rate_at_epoch(const TrainConfig& config, int epoch);
 
 // JSON object with the field names above; `method` as "cd"/"pcd", `sparsity_target` null when

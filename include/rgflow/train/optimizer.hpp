@@ -1,6 +1,10 @@
 #pragma once
-// Stochastic gradient ascent with momentum, weight cost and a sparsity target, following Hinton
-// (2010), "A Practical Guide to Training RBMs": §9 momentum, §10 weight decay, §11 sparsity.
+// Parameter updates from an ascent direction: stochastic gradient ascent with momentum (Hinton
+// 2010, "A Practical Guide to Training RBMs": §9 momentum, §10 weight decay, §11 sparsity) or
+// Adam (Kingma & Ba 2015), optionally on centred gradients (Melchior, Fischer & Wiskott 2016,
+// "How to center deep Boltzmann machines", JMLR 17) and with the biases tied to zero (Z2).
+#include <cstdint>
+
 #include "rgflow/core/types.hpp"
 #include "rgflow/rbm/rbm.hpp"
 #include "rgflow/train/config.hpp"
@@ -8,48 +12,72 @@
 
 namespace rgflow::train {
 
-// One update with learning rate ε and momentum μ (velocities Δ start at zero):
+// Everything an optimizer carries between updates (checkpointed; empty members mean zero, or for
+// hidden_activity and the offsets "not yet estimated").
+struct OptimizerState {
+  // SGD: the velocities Δ; Adam: the first moments m.
+  MatrixF weight_velocity;
+  VectorF visible_velocity;
+  VectorF hidden_velocity;
+  // Adam: the second moments v and the number of updates t (bias correction); empty / 0 for SGD.
+  MatrixF weight_second_moment;
+  VectorF visible_second_moment;
+  VectorF hidden_second_moment;
+  std::int64_t steps = 0;
+  VectorF hidden_activity;  // running mean activity q for the sparsity target
+  VectorF visible_offset;   // centering: μ
+  VectorF hidden_offset;    // centering: λ
+};
+
+// One update with learning rate ε. The direction g starts as the estimator's gradient:
 //   g_W = dW − l2·W − l1·sign(W) − s·⟨v⟩_B (q − t)ᵀ       (weight cost on weights only, §10)
 //   g_a = da
 //   g_b = db − s·(q − t)                                 (sparsity penalty, §11)
-//   Δθ ← μ Δθ + ε g_θ,   θ ← θ + Δθ                       (momentum, §9)
+// Centering (config.centering): the energy is written −(v−μ)ᵀW(h−λ) − (v−μ)ᵀa' − (h−λ)ᵀb', whose
+// gradient, expressed back in the model's (uncentred) parameters a = a' − Wλ, b = b' − Wᵀμ, is
+//   g_W ← dW − μ dbᵀ − da λᵀ   (= ⟨(v−μ)(h−λ)ᵀ⟩_data − ⟨(v−μ)(h−λ)ᵀ⟩_model)
+//   g_a ← da − g_W λ,   g_b ← db − g_Wᵀ μ
+// (Melchior et al. 2016, Algorithm 1, with the reparametrisation folded in; the penalties are
+// added afterwards). The offsets start at the first batch's ⟨v⟩_B, ⟨E[h|v]⟩_B and follow them as
+// moving averages after each update: μ ← (1 − ν) μ + ν ⟨v⟩_B, λ likewise (ν = centering_rate).
+// With Symmetry::z2 the offsets are 0 (the model's means are 0 by symmetry) and g_a = g_b = 0:
+// the biases stay exactly 0.
+// Then, for every parameter θ:
+//   SGD:   Δθ ← μ_m Δθ + ε g_θ,   θ ← θ + Δθ                        (momentum μ_m, §9)
+//   Adam:  m ← β1 m + (1 − β1) g,  v ← β2 v + (1 − β2) g²,  t ← t + 1,
+//          θ ← θ + ε m̂ / (√v̂ + ϵ),  m̂ = m / (1 − β1ᵗ),  v̂ = v / (1 − β2ᵗ)
 // Sparsity (only when config.sparsity_target = t is set, s = sparsity_cost): q is a running
 // estimate of each hidden unit's probability of being on, updated before the step by
-//   q ← λ q + (1 − λ) p,   λ = sparsity_decay,
+//   q ← λ_s q + (1 − λ_s) p,   λ_s = sparsity_decay,
 // with p the batch mean of E[h|v] for Bernoulli hidden units and of (E[h|v] + 1)/2 = σ(2φ) for
 // spin hidden units (the probability of h = +1), so the target means the same for both. q starts
 // at the first batch's p. (q − t) is the derivative of the cross-entropy between t and q with
 // respect to a Bernoulli unit's input; for spin units the exact derivative carries a factor 2,
 // which we leave to sparsity_cost.
-// Weight mask (Rbm::mask(), locally connected RBMs): the weight velocity is multiplied by the mask
-// before the update and W ← W ∘ M after it, so masked weights stay exactly 0.
-class Sgd {
+// Weight mask (Rbm::mask(), locally connected RBMs): the weight direction is multiplied by the
+// mask and W ← W ∘ M after the update, so masked weights and their optimizer state stay exactly 0.
+class Optimizer {
  public:
-  Sgd(const TrainConfig& config, Index n_visible, Index n_hidden);
+  Optimizer(const TrainConfig& config, Index n_visible, Index n_hidden);
 
   // Applies one update to `rbm` (whose shape must match) from the ascent direction `grad`.
+  // `momentum` is SGD's μ_m (Adam ignores it).
   void step(Rbm& rbm, const Gradient& grad, float momentum);
   // The learning rate of the following steps (the trainer sets it each epoch from
   // learning_rate_at_epoch).
   void set_learning_rate(float learning_rate) { config_.learning_rate = learning_rate; }
 
-  const MatrixF& weight_velocity() const { return weight_velocity_; }
-  const VectorF& visible_velocity() const { return visible_velocity_; }
-  const VectorF& hidden_velocity() const { return hidden_velocity_; }
-  // Running estimate q (empty until the first step with a sparsity target).
-  const VectorF& hidden_activity() const { return hidden_activity_; }
+  const OptimizerState& state() const { return state_; }
+  const MatrixF& weight_velocity() const { return state_.weight_velocity; }
+  const VectorF& hidden_activity() const { return state_.hidden_activity; }
 
-  // Restores state saved in a checkpoint; throws Error on shape mismatch. Empty velocities
-  // mean zero; an empty hidden_activity means "not yet estimated".
-  void restore(const MatrixF& weight_velocity, const VectorF& visible_velocity,
-               const VectorF& hidden_velocity, const VectorF& hidden_activity);
+  // Restores state(); throws Error on shape mismatch.
+  void restore(const OptimizerState& state);
 
  private:
   TrainConfig config_;
-  MatrixF weight_velocity_;
-  VectorF visible_velocity_;
-  VectorF hidden_velocity_;
-  VectorF hidden_activity_;
+  OptimizerState state_;
+  MatrixF centred_weights_;  // work buffer of the centred weight direction
 };
 
 // σ update of learned Gaussian visible units, plain gradient ascent on z = log σ (no momentum, so

@@ -9,10 +9,14 @@
 #include <optional>
 #include <string>
 
+#include <vector>
+
+#include "rgflow/core/error.hpp"
 #include "rgflow/core/rng.hpp"
 #include "rgflow/rbm/rbm.hpp"
 #include "rgflow/stats/result.hpp"
 #include "rgflow/train/config.hpp"
+#include "rgflow/train/optimizer.hpp"
 #include "rgflow/sample/tempering.hpp"
 
 namespace rgflow::train {
@@ -27,11 +31,25 @@ struct EpochStats {
   std::optional<stats::Result> free_energy_gap;  // validation − train (grows when overfitting);
                                                  // errors of the two means in quadrature
   float momentum = 0.0f;
+  float learning_rate = 0.0f;           // ε of the epoch (after any halving by the guard)
   double seconds = 0.0;                 // wall time of the epoch (informational only)
+  // One line per divergence the guard caught during the epoch (it restored the last good state
+  // and halved the learning rate; see Trainer::run_epoch).
+  std::vector<std::string> notices;
 };
+
+// Thrown by Trainer::run_epoch when the divergence guard has failed kDivergenceRetries times;
+// the trainer then holds the last good state (Trainer::checkpoint()).
+class TrainingDiverged : public Error {
+ public:
+  using Error::Error;
+};
+inline constexpr int kDivergenceRetries = 3;
 
 // Progress inside an epoch: called after each mini-batch.
 using BatchCallback = std::function<void(Index batches_done, Index batches_total)>;
+// A line from the divergence guard, as it happens.
+using NoticeCallback = std::function<void(const std::string& line)>;
 
 // Everything needed to continue training bit-identically.
 struct Checkpoint {
@@ -39,14 +57,11 @@ struct Checkpoint {
   TrainConfig config;
   int epochs_done = 0;
   RngState rng;
-  MatrixF weight_velocity;
-  VectorF visible_velocity;
-  VectorF hidden_velocity;
+  OptimizerState optimizer;       // velocities / Adam moments, sparsity q, centering offsets
   MatrixF persistent_chains;      // PCD negative chains (empty for CD); TAP: visible
                                   // magnetisations; PT: all replicas [K·C, n_visible]
   MatrixF persistent_hidden;      // TAP: hidden magnetisations (empty otherwise)
   std::optional<sample::TemperingState> tempering;  // PT: ladder and swap counters (replicas above)
-  VectorF hidden_activity;        // running mean activity q for the sparsity target (may be empty)
 };
 
 // Atomic HDF5 checkpoint: the model under /rbm (same layout as a model file, so a checkpoint is
@@ -59,15 +74,33 @@ Checkpoint load_checkpoint(const std::string& path);
 //   kTrainingStream           permutations and Gibbs sampling; its RngState is checkpointed
 //   kInitializationStream     Hinton initialisation (Rbm::initialize), used once
 //   kMonitorStreamBase + e    monitors after e epochs, so monitoring never changes training
+//   kGuardStreamBase + e      the divergence guard's score after e epochs
 inline constexpr std::uint64_t kTrainingStream = 0;
 inline constexpr std::uint64_t kInitializationStream = 1;
 inline constexpr std::uint64_t kMonitorStreamBase = std::uint64_t{1} << 32;
+inline constexpr std::uint64_t kGuardStreamBase = std::uint64_t{2} << 32;
 
 // Each epoch: a fresh Fisher–Yates permutation of the training rows, mini-batches of
 // config.batch_size rows in that order (the last one may be smaller), and for each batch
-//   make_gradient_estimator(config)->estimate → Sgd::step with momentum
+//   make_gradient_estimator(config)->estimate → Optimizer::step with momentum
 //   momentum_at_epoch(config, epoch) (gradient.hpp, optimizer.hpp).
 // Then the monitors on the first config.monitor_rows rows of train and validation.
+//
+// Divergence guard (every unit type and method): after each epoch the trainer checks that
+//   - every parameter is finite and |θ| <= kExplodedParameter, and
+//   - the score has not collapsed: the pseudo-log-likelihood per unit of the first monitor_rows
+//     validation rows (training rows without validation data) has not fallen more than
+//     kCollapsePerUnit + 5 standard errors below the best value seen (the model before the first
+//     epoch included); for units or rows without a pseudo-likelihood (Gaussian units, rows of
+//     probabilities) the reconstruction error has not risen above both 2 × its best + 0.1 and
+//     v̄ + r²/4, with v̄ the mean variance of the rows' units (the error of predicting every
+//     unit's mean) and r the range of a unit's values (1 Bernoulli, 2 spin, 2√v̄ Gaussian).
+// On a failure it restores the state from the start of the epoch (model, optimizer, sampler,
+// random stream), halves learning_rate and learning_rate_final in its configuration (so
+// checkpoints carry the halving), records one line in EpochStats::notices and runs the epoch
+// again. The kDivergenceRetries-th failure of a run throws TrainingDiverged.
+inline constexpr float kExplodedParameter = 1e4f;
+inline constexpr double kCollapsePerUnit = 0.25;
 class Trainer {
  public:
   // `train` and `validation` must outlive the trainer. Their values must be valid states of
@@ -87,15 +120,18 @@ class Trainer {
   int epochs_done() const;
   bool finished() const { return epochs_done() >= config().epochs; }
 
-  // Runs one epoch (mini-batches over a fresh permutation of the rows) and the monitors.
-  // Throws Error if the parameters become non-finite (learning rate too large).
-  EpochStats run_epoch(const BatchCallback& on_batch = {});
+  // Runs one epoch (mini-batches over a fresh permutation of the rows) and the monitors, under
+  // the divergence guard above (throws TrainingDiverged after kDivergenceRetries failures).
+  // Each notice also goes to `on_notice` when it happens (before a TrainingDiverged, too).
+  EpochStats run_epoch(const BatchCallback& on_batch = {}, const NoticeCallback& on_notice = {});
   // Monitors only, on the current model (used before the first epoch, and by tests). Uses the
   // same monitor stream as the epoch just finished, so after run_epoch it returns the same
   // statistics (with seconds = 0 and momentum = that of the last epoch, 0 before any).
   EpochStats evaluate();
 
   Checkpoint checkpoint() const;
+  // Failures the divergence guard caught so far in this run.
+  int divergences() const;
 
  private:
   struct Impl;
