@@ -169,7 +169,7 @@ void DataOptions::add_to(CLI::App& cmd) {
 }
 
 MatrixF load_data(const std::string& path, const DataOptions& options, UnitType visible,
-                  std::uint64_t seed) {
+                  std::uint64_t seed, std::map<std::string, std::string>* attributes) {
   io::LoadOptions lo;
   lo.binarize = io::parse_binarize(options.binarize);
   lo.threshold = options.threshold;
@@ -178,6 +178,7 @@ MatrixF load_data(const std::string& path, const DataOptions& options, UnitType 
       options.to_spins || (visible == UnitType::spin && lo.binarize != io::Binarize::none);
   io::Dataset ds = io::load_dataset(path, lo);
   if (ds.data.rows() == 0 || ds.data.cols() == 0) throw FileError(path, "dataset is empty");
+  if (attributes != nullptr) *attributes = std::move(ds.attributes);
   return std::move(ds.data);
 }
 

@@ -72,9 +72,10 @@ struct DataOptions {
 
 // Loads a dataset for visible units of `visible`: binarizes as asked; spin units map binarized
 // {0,1} data to ±1 automatically (an explicit --to-spins does the same for data that already are
-// 0/1). `seed` drives stochastic binarization.
+// 0/1). `seed` drives stochastic binarization. `attributes` (optional) receives the file's own
+// attributes (HDF5 datasets; empty for other formats).
 MatrixF load_data(const std::string& path, const DataOptions& options, UnitType visible,
-                  std::uint64_t seed);
+                  std::uint64_t seed, std::map<std::string, std::string>* attributes = nullptr);
 
 // Rbm::check_visible_data, with a hint appended when the data look like another unit type's
 // states or need binarizing.

@@ -48,7 +48,7 @@ struct TrainOptions {
   // TAP / EMF (--method tap1|tap2|tap3) and parallel tempering (--method pt).
   int tap_iterations = 3;
   double tap_damping = 0.5;
-  bool tap_persistent = true;
+  bool tap_persistent = false;
   Index tap_chains = 0;
   int replicas = 10;
   double pt_beta_min = 0.1;
@@ -60,6 +60,11 @@ struct TrainOptions {
   double learning_rate = 0.05;
   std::optional<double> learning_rate_final;
   std::optional<double> momentum;
+  std::string optimizer = "sgd";
+  std::string schedule = "linear";
+  int warmup_epochs = 0;
+  bool centering = false;
+  std::string symmetry = "none";
   double l1 = 0.0;
   double l2 = 0.0;
   std::optional<double> sparsity_target;
@@ -107,7 +112,8 @@ void run_train(TrainOptions& o) {
     check_not_input("--log", o.log, {o.data, o.validation});  // it would truncate the data
   }
   if (o.checkpoint_every < 0) throw Error(fmt::format("--checkpoint-every {}: must be >= 0", o.checkpoint_every));
-  if (o.checkpoint_every > 0 && o.checkpoint_file.empty()) {
+  // The default checkpoint path is also where a diverged run leaves its last good state.
+  if (o.checkpoint_file.empty()) {
     std::string base = o.output;
     for (const char* ext : {".h5", ".hdf5"}) {
       if (has_extension(base, ext)) base.resize(base.size() - std::string_view(ext).size());
@@ -171,6 +177,15 @@ void run_train(TrainOptions& o) {
       check_range("--momentum", *o.momentum, 0.0, 0.999999);
       c.momentum_initial = c.momentum_final = static_cast<float>(*o.momentum);
     }
+    c.optimizer = train::parse_optimizer(o.optimizer);
+    if (o.momentum && c.optimizer == train::OptimizerKind::adam) {
+      throw Error("--momentum: Adam has no momentum (its first moment decays with beta1 = 0.9)");
+    }
+    c.schedule = train::parse_schedule(o.schedule);
+    check_range("--warmup-epochs", std::int64_t{o.warmup_epochs}, 0, 10'000'000);
+    c.warmup_epochs = o.warmup_epochs;
+    c.centering = o.centering;
+    c.symmetry = train::parse_symmetry(o.symmetry);
     c.l1 = static_cast<float>(o.l1);
     c.l2 = static_cast<float>(o.l2);
     if (o.sparsity_target) {
@@ -206,7 +221,7 @@ void run_train(TrainOptions& o) {
 
   // Data (the seed of a resumed run is the checkpoint's, so stochastic binarization and the
   // validation split come out the same).
-  req.data = load_data(o.data, o.data_options, visible_type, req.config.seed);
+  req.data = load_data(o.data, o.data_options, visible_type, req.config.seed, &req.data_file_attributes);
   req.data_source = o.data;
   if (!o.validation.empty()) {
     if (const auto fraction = parse_fraction(o.validation)) {
@@ -256,6 +271,8 @@ void run_train(TrainOptions& o) {
     progress.epoch_done(s.epoch, run::epoch_summary(s));
     if (log) log->write(s);
   };
+  // The divergence guard's lines are warnings: printed even with --quiet.
+  callbacks.on_notice = [&](const std::string& line) { progress.warning("rgflow rbm train: warning: " + line); };
   callbacks.stop = stop_poll();
   run::TrainRun result;
   result = run::train_rbm(req, callbacks);
@@ -270,6 +287,20 @@ void run_train(TrainOptions& o) {
   } else {
     fmt::print("wrote {} ({} x {} RBM, {} epochs, {:.1f} s)\n", o.output, result.rbm.n_visible(),
                result.rbm.n_hidden(), result.epochs_done, result.seconds);
+    if (result.fit) {
+      const run::FitReport& f = *result.fit;
+      fmt::print("fit ({} rows, {} log Z): {:.5f} +- {:.5f} nats per unit; independent units {:.5f}{}\n",
+                 f.rows, estimate::to_string(f.log_z.method), f.log_likelihood.mean,
+                 f.log_likelihood.error, f.independent,
+                 f.exact ? fmt::format("; exact (Ising) {:.5f}", *f.exact) : std::string());
+    }
+  }
+  if (result.fit && !result.fit->above_baseline) {
+    fmt::print(stderr,
+               "rgflow rbm train: warning: the model does not beat independent units on its {} rows "
+               "({:.5f} +- {:.5f} vs {:.5f} nats per unit): it does not model its data\n",
+               result.fit->rows, result.fit->log_likelihood.mean, result.fit->log_likelihood.error,
+               result.fit->independent);
   }
 }
 
@@ -332,7 +363,8 @@ void add_train(CLI::App& rbm) {
           ->capture_default_str());
   o->model_options.push_back(
       cmd->add_flag("--tap-persistent,!--no-tap-persistent", o->tap_persistent,
-                    "TAP: magnetisations persist between updates (default) or restart at the batch"));
+                    "TAP: magnetisations persist between updates or restart at the batch "
+                    "(default: persistent particles collapse onto one fixed point, docs/tap.md)"));
   o->model_options.push_back(
       cmd->add_option("--tap-chains", o->tap_chains,
                       "TAP: persistent magnetisation particles (0: the batch size)")
@@ -369,7 +401,30 @@ void add_train(CLI::App& rbm) {
                                  ->capture_default_str());
   o->model_options.push_back(cmd->add_option(
       "--learning-rate-final", o->learning_rate_final,
-      "Decay the learning rate linearly over the epochs to this value (Tieleman 2008; default: constant)"));
+      "Move the learning rate over the epochs to this value by --lr-schedule (default: constant)"));
+  o->model_options.push_back(
+      cmd->add_option("--lr-schedule", o->schedule,
+                      "With --learning-rate-final: linear (Tieleman 2008), exponential or cosine")
+          ->check(CLI::IsMember({"linear", "exponential", "cosine"}))
+          ->capture_default_str());
+  o->model_options.push_back(
+      cmd->add_option("--warmup-epochs", o->warmup_epochs,
+                      "Scale the learning rate of epoch e <= W by e / (W + 1) (linear warm-up)")
+          ->capture_default_str());
+  o->model_options.push_back(
+      cmd->add_option("--optimizer", o->optimizer,
+                      "sgd (with --momentum) or adam (Kingma & Ba 2015; beta1 0.9, beta2 0.999)")
+          ->check(CLI::IsMember({"sgd", "adam"}))
+          ->capture_default_str());
+  o->model_options.push_back(cmd->add_flag(
+      "--centering", o->centering,
+      "Centred gradients for binary units (Melchior, Fischer & Wiskott 2016): offsets are moving "
+      "averages of the data means"));
+  o->model_options.push_back(
+      cmd->add_option("--symmetry", o->symmetry,
+                      "z2: tie every bias to 0 so that p(v) = p(-v) exactly (spin units)")
+          ->check(CLI::IsMember({"none", "z2"}))
+          ->capture_default_str());
   o->model_options.push_back(
       cmd->add_option("--momentum", o->momentum,
                       "Constant momentum (default: 0.5 for epochs 1-5, then 0.9; Hinton 2010 §9)"));

@@ -10,6 +10,7 @@
 #include "cli_util.hpp"
 #include "commands.hpp"
 #include "exit_status.hpp"
+#include "rgflow/train/trainer.hpp"
 #include "rgflow/core/cancel.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/quote.hpp"
@@ -61,6 +62,11 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     fmt::print(stderr, "rgflow: interrupted\n");
     return 130;
+  } catch (const rgflow::train::TrainingDiverged& e) {
+    // Training that kept diverging after the guard halved the step: 3, not a bad input.
+    std::fflush(stdout);
+    fmt::print(stderr, "rgflow: error: {}\n", rgflow::printable(e.what()));
+    return 3;
   } catch (const rgflow::Error& e) {
     std::fflush(stdout);
     fmt::print(stderr, "rgflow: error: {}\n", rgflow::printable(e.what()));  // one line, always
@@ -70,7 +76,7 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const std::exception& e) {
     fmt::print(stderr, "rgflow: internal error: {}\n", e.what());
-    return 3;
+    return 70;  // EX_SOFTWARE (sysexits.h): 3 is a diverged training run
   }
   return 0;
 }

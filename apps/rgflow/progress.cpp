@@ -72,6 +72,12 @@ void Progress::epoch_done(int epoch, const std::string& summary) {
   std::fflush(stderr);
 }
 
+void Progress::warning(const std::string& line) {
+  clear_bar();
+  fmt::print(stderr, "{}\n", line);
+  std::fflush(stderr);
+}
+
 void Progress::message(const std::string& line) {
   if (quiet_) return;
   clear_bar();

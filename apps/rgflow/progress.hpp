@@ -24,6 +24,8 @@ class Progress {
   void epoch_done(int epoch, const std::string& summary);
   // Prints a line (clearing the bar first on a terminal), unless quiet.
   void message(const std::string& line);
+  // Prints a line (clearing the bar first on a terminal), even when quiet.
+  void warning(const std::string& line);
 
  private:
   void clear_bar();

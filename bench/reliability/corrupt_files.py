@@ -3,7 +3,7 @@
 back is damaged N times — 1 to 4 random bytes, each replaced by a different random value — and
 read by the command that reads it. Each run must end with exit status 2 and one line
 "rgflow: error: ..." naming the file (refused), or exit 0 (the damage did not matter, e.g. a
-digit of a CSV value); never a signal (crash), an internal error (exit 3) or a hang (> 30 s).
+digit of a CSV value); never a signal (crash), an internal error (exit 70) or a hang (> 30 s).
 
 Kinds: model (rbm logz), checkpoint (rbm train --resume), dbn (dbn flow), spins (ising observe),
 samples (/data of rbm sample, read by rbm loglik), npy and csv (rbm loglik; written as
@@ -153,7 +153,7 @@ def main():
                             outcome, detail = "left_output", "out.h5 written after a refusal"
                     elif r.returncode < 0:
                         outcome, detail = "crash", f"signal {-r.returncode}: {err.strip()[-300:]}"
-                    elif r.returncode == 3:
+                    elif r.returncode == 70:
                         outcome, detail = "internal_error", err.strip()[:300]
                     else:
                         outcome, detail = "bad_message", f"exit {r.returncode}: {err.strip()[:300]}"

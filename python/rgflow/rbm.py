@@ -18,6 +18,7 @@ import json
 import numbers
 import sys
 import time
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
@@ -144,6 +145,9 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             start = time.time()
             stats = trainer.run_epoch()
             self.history_.append(stats)
+            # The divergence guard restored the last good state and halved the step.
+            for line in stats.get("notices") or ():
+                warnings.warn(f"{type(self).__name__}: {line}", RuntimeWarning, stacklevel=3)
             if self.verbose:
                 pll = stats["pseudo_log_likelihood"]  # None for Gaussian visible units
                 pll = "n/a" if pll is None else f"{pll['mean']:.2f}"

@@ -384,10 +384,19 @@ TrainRun train_rbm(const TrainRequest& request, const TrainCallbacks& callbacks)
   StopSignal stop(callbacks.stop);
   while (!trainer->finished()) {
     const int epoch = trainer->epochs_done() + 1;
-    train::EpochStats s = trainer->run_epoch([&](Index done, Index total) {
-      if (callbacks.on_batch) callbacks.on_batch(epoch, done, total);
-      if (stop.check()) throw Cancelled();
-    });
+    train::EpochStats s;
+    try {
+      s = trainer->run_epoch([&](Index done, Index total) {
+        if (callbacks.on_batch) callbacks.on_batch(epoch, done, total);
+        if (stop.check()) throw Cancelled();
+      }, callbacks.on_notice);
+    } catch (const train::TrainingDiverged& e) {
+      // The trainer holds the last good state: keep it on disk for a resume with a smaller step.
+      if (request.checkpoint_path.empty()) throw;
+      train::save_checkpoint(request.checkpoint_path, trainer->checkpoint());
+      throw train::TrainingDiverged(
+          fmt::format("{}; the last good state is in {}", e.what(), request.checkpoint_path));
+    }
     if (callbacks.on_epoch) callbacks.on_epoch(s);
     out.epochs.push_back(s);
     if (request.checkpoint_every > 0 && trainer->epochs_done() % request.checkpoint_every == 0) {
@@ -412,6 +421,12 @@ TrainRun train_rbm(const TrainRequest& request, const TrainCallbacks& callbacks)
     attrs["standardize_floor"] = fmt::format("{}", request.model.standardize_floor);
   }
   if (!checkpoint && rbm.learn_sigma()) attrs["sigma_initial"] = fmt::format("{}", request.model.sigma);
+  if (request.assess_fit) {
+    estimate::LogZOptions gate = fit_log_z_options(used.seed);
+    gate.stop = callbacks.stop;
+    out.fit = assess_fit(rbm, data, validation_ptr, gate,
+                         ising_log_likelihood_per_spin(request.data_file_attributes, rbm.n_visible()));
+  }
   out.config = used;
   out.epochs_done = trainer->epochs_done();
   out.training_rows = data.rows();
@@ -436,6 +451,7 @@ void to_json(nlohmann::json& j, const TrainRun& r) {
        {"epochs_done", r.epochs_done},
        {"epochs", epochs},
        {"final", r.epochs.empty() ? nlohmann::json(nullptr) : epochs.back()},
+       {"fit", r.fit ? nlohmann::json(*r.fit) : nlohmann::json(nullptr)},
        {"time", {{"seconds", r.seconds}}}};
 }
 

@@ -46,5 +46,5 @@ expect_bad_input "bound on 3 layers" - "deep.h5" -- "$RGFLOW" dbn flow deep.h5 d
 expect_bad_input "wrong visible size" out.h5 "data.csv" -- "$RGFLOW" dbn train data.csv --layers 17,4 -o out.h5
 expect_bad_input "per-layer list length" out.h5 "--epochs" -- "$RGFLOW" dbn train data.csv --layers 16,4 --epochs 1,2 -o out.h5
 expect_bad_input "missing DBN" - "nope.h5" -- "$RGFLOW" dbn flow nope.h5 data.csv
-expect_bad_input "RBM file is not a DBN" - "notdbn.h5" -- bash -c "\"$RGFLOW\" rbm train data.csv --hidden 3 --epochs 1 -q -o notdbn.h5 >/dev/null && \"$RGFLOW\" dbn flow notdbn.h5 data.csv"
+expect_bad_input "RBM file is not a DBN" - "notdbn.h5" -- bash -c "\"$RGFLOW\" rbm train data.csv --hidden 3 --epochs 1 -q -o notdbn.h5 >/dev/null 2>&1 && \"$RGFLOW\" dbn flow notdbn.h5 data.csv"
 echo "PASS"

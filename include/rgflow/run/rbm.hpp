@@ -20,6 +20,7 @@
 #include "rgflow/estimate/log_partition.hpp"
 #include "rgflow/io/standardize.hpp"
 #include "rgflow/rbm/rbm.hpp"
+#include "rgflow/run/fit.hpp"
 #include "rgflow/sample/chains.hpp"
 #include "rgflow/stats/result.hpp"
 #include "rgflow/train/config.hpp"
@@ -131,11 +132,17 @@ struct TrainRequest {
   int checkpoint_every = 0;     // write `checkpoint_path` every N epochs (0: never)
   std::string checkpoint_path;
   Attributes data_attributes;   // how the caller prepared the data (binarize, …), recorded
+  // The training file's own attributes (e.g. an Ising sample's coupling, temperature and L): the
+  // quality gate takes the exact −s per spin from them (fit.hpp).
+  Attributes data_file_attributes;
+  bool assess_fit = true;       // run the quality gate (fit.hpp) after the last epoch
 };
 
 struct TrainCallbacks {
   std::function<void(int epoch, Index batches_done, Index batches_total)> on_batch;
   std::function<void(const train::EpochStats&)> on_epoch;
+  // A line from the divergence guard (train/trainer.hpp), as it happens.
+  std::function<void(const std::string&)> on_notice;
   // Called once before the first epoch with a one-line description of the run.
   std::function<void(const std::string&)> on_start;
   // Polled between mini-batches; true stops the run with Cancelled (core/cancel.hpp).
@@ -151,17 +158,22 @@ struct TrainRun {
   Index training_rows = 0;
   Index validation_rows = 0;
   Attributes attributes;                  // every parameter, for the model file
+  // The quality gate (fit.hpp): binary units and rows of states only.
+  std::optional<FitReport> fit;
   double seconds = 0.0;
 };
 
 // Checks the request (Error naming the quantity), builds the model (mask, σ, standardisation) or
 // restores the checkpoint, splits off validation rows, runs the epochs with the callbacks and the
-// checkpoint schedule. Cancelled (with no file written except completed checkpoints) when
+// checkpoint schedule, then the quality gate on the validation rows (training rows without).
+// A run the divergence guard stops throws train::TrainingDiverged after writing the last good
+// state to checkpoint_path (when set). Cancelled (with no file written except completed checkpoints) when
 // callbacks.stop answers true.
 TrainRun train_rbm(const TrainRequest& request, const TrainCallbacks& callbacks = {});
 
 // {"n_visible", "n_hidden", "visible_type", "hidden_type", "training_rows", "validation_rows",
-//  "config", "epochs_done", "epochs", "final", "time"} (the caller adds "model").
+//  "config", "epochs_done", "epochs", "final", "fit", "time"} (the caller adds "model"; "fit" is
+// null when the gate did not run).
 void to_json(nlohmann::json& j, const TrainRun& r);
 
 // The one-line summary of an epoch's monitors, as the CLI's progress prints it.
