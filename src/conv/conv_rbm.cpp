@@ -14,8 +14,9 @@ namespace rgflow::conv {
 
 namespace {
 
-// Rows per OpenMP task; below this many rows the loop runs on the calling thread.
-constexpr Index kParallelRows = 8;
+// Below this many multiply-adds a batch loop runs on the calling thread (thread start-up and
+// synchronisation would cost more than the work).
+constexpr Index kParallelWork = Index{1} << 16;
 
 void check_rows(const MatrixF& X, Index cols, const char* what) {
   if (X.cols() != cols) {
@@ -149,10 +150,11 @@ void visible_field_impl(const ConvRbm& m, const float* h, T* psi) {
 }
 
 // Applies `row(r)` to every row, split over threads in static chunks (results per row are
-// independent of the split).
+// independent of the split); `m` sets the work per row (C K² per hidden unit).
 template <class F>
-void for_rows(Index rows, F&& row) {
-#pragma omp parallel for schedule(static) if (rows >= kParallelRows)
+void for_rows(const ConvRbm& m, Index rows, F&& row) {
+  const Index work = rows * m.n_hidden() * m.shape().kernel_size();
+#pragma omp parallel for schedule(static) if (rows > 1 && work >= kParallelWork)
   for (Index r = 0; r < rows; ++r) row(r);
 }
 
@@ -163,10 +165,10 @@ void sample_from_field(UnitType type, const MatrixF& field, MatrixF& X, Rng& rng
   X.resize(field.rows(), n);
   with_binary_units(type, [&](auto u) {
     using U = decltype(u);
-    for_rows(field.rows(), [&](Index r) {
+    for (Index r = 0; r < field.rows(); ++r) {
       Rng local = rng.advanced(static_cast<std::uint64_t>(r * n));
       for (Index j = 0; j < n; ++j) X(r, j) = U::sample(field(r, j), local.uniform());
-    });
+    }
   });
   rng = rng.advanced(static_cast<std::uint64_t>(field.rows() * n));
 }
@@ -182,18 +184,19 @@ void mean_from_field(UnitType type, const MatrixF& field, MatrixF& mean) {
 }  // namespace
 
 void ConvRbm::hidden_field_row(const float* v, double* phi) const { hidden_field_impl(*this, v, phi); }
+void ConvRbm::hidden_field_row(const float* v, float* phi) const { hidden_field_impl(*this, v, phi); }
 void ConvRbm::visible_field_row(const float* h, double* psi) const { visible_field_impl(*this, h, psi); }
 
 void ConvRbm::hidden_field(const MatrixF& V, MatrixF& field) const {
   check_rows(V, n_visible(), "the visible batch");
   field.resize(V.rows(), n_hidden());
-  for_rows(V.rows(), [&](Index r) { hidden_field_impl(*this, V.row(r).data(), field.row(r).data()); });
+  for_rows(*this, V.rows(), [&](Index r) { hidden_field_impl(*this, V.row(r).data(), field.row(r).data()); });
 }
 
 void ConvRbm::visible_field(const MatrixF& H, MatrixF& field) const {
   check_rows(H, n_hidden(), "the hidden batch");
   field.resize(H.rows(), n_visible());
-  for_rows(H.rows(), [&](Index r) { visible_field_impl(*this, H.row(r).data(), field.row(r).data()); });
+  for_rows(*this, H.rows(), [&](Index r) { visible_field_impl(*this, H.row(r).data(), field.row(r).data()); });
 }
 
 void ConvRbm::hidden_mean(const MatrixF& V, MatrixF& mean) const {
@@ -245,7 +248,7 @@ double ConvRbm::free_energy_visible_row(const float* v, double* phi) const {
 VectorD ConvRbm::free_energy_visible(const MatrixF& V) const {
   check_rows(V, n_visible(), "the visible batch");
   VectorD F(V.rows());
-  for_rows(V.rows(), [&](Index r) {
+  for_rows(*this, V.rows(), [&](Index r) {
     std::vector<double> phi(static_cast<std::size_t>(n_hidden()));
     F[r] = free_energy_visible_row(V.row(r).data(), phi.data());
   });
@@ -255,7 +258,7 @@ VectorD ConvRbm::free_energy_visible(const MatrixF& V) const {
 VectorD ConvRbm::free_energy_hidden(const MatrixF& H) const {
   check_rows(H, n_hidden(), "the hidden batch");
   VectorD F(H.rows());
-  for_rows(H.rows(), [&](Index r) {
+  for_rows(*this, H.rows(), [&](Index r) {
     std::vector<double> psi(static_cast<std::size_t>(n_visible()));
     visible_field_impl(*this, H.row(r).data(), psi.data());
     double bh = 0.0;

@@ -22,14 +22,6 @@ constexpr std::uint64_t kRowSelectionStream = std::uint64_t{1} << 63;
 
 int thread_count(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
 
-// Σ_j [L(β_new φ_j) − L(β_old φ_j)] in float64.
-template <class U>
-double tempered_log_partition_change(const double* phi, Index n, double b_old, double b_new) {
-  double s = 0.0;
-  for (Index j = 0; j < n; ++j) s += U::log_partition(b_new * phi[j]) - U::log_partition(b_old * phi[j]);
-  return s;
-}
-
 }  // namespace
 
 double exact_log_partition(const ConvRbm& model, int threads, const StopPoll& stop) {
@@ -155,8 +147,8 @@ estimate::AisResult run_ais(const ConvRbm& model, float base_bias, const MatrixF
       using H = decltype(hu);
 #pragma omp parallel num_threads(thread_count(options.threads))
       {
-        std::vector<float> v(static_cast<std::size_t>(nv)), h(static_cast<std::size_t>(nh));
-        std::vector<double> phi(h.size()), psi(v.size());
+        std::vector<float> v(static_cast<std::size_t>(nv)), h(static_cast<std::size_t>(nh)), phi(h.size());
+        std::vector<double> phi_d(h.size()), psi(v.size());
 #pragma omp for schedule(dynamic) nowait
         for (Index c = 0; c < M; ++c) {
           const StopItem item(signal);
@@ -165,7 +157,7 @@ estimate::AisResult run_ais(const ConvRbm& model, float base_bias, const MatrixF
           if (reverse) {
             const auto row = data->row(rows[static_cast<std::size_t>(c)]);
             std::copy(row.data(), row.data() + nv, v.begin());
-            raise[static_cast<std::size_t>(c)] = -model.free_energy_visible_row(v.data(), phi.data());
+            raise[static_cast<std::size_t>(c)] = -model.free_energy_visible_row(v.data(), phi_d.data());
           } else {
             for (float& x : v) x = V::sample(static_cast<float>(a_base), rng.uniform());
           }
@@ -176,10 +168,12 @@ estimate::AisResult run_ais(const ConvRbm& model, float base_bias, const MatrixF
             const double b_new = reverse ? betas[K - t - 1] : betas[t + 1];
             model.hidden_field_row(v.data(), phi.data());
             const double sum_v = std::accumulate(v.begin(), v.end(), 0.0);
+            // Σ_j [L_h(β_new φ_j) − L_h(β_old φ_j)] and, unless this was the last pair, h ~ p(h | β_new φ)
+            // (the policy's tempered hidden layer, rbm/units.hpp anneal_hidden; as in estimate/ais.cpp).
+            const bool transition = t + 1 < K;
             lw += (b_new - b_old) * (a - a_base) * sum_v +
-                  tempered_log_partition_change<H>(phi.data(), nh, b_old, b_new);
-            if (t + 1 == K) break;
-            for (Index j = 0; j < nh; ++j) h[static_cast<std::size_t>(j)] = H::sample(static_cast<float>(b_new * phi[static_cast<std::size_t>(j)]), rng.uniform());
+                  H{}.anneal_hidden(phi.data(), nh, b_old, b_new, rng, transition ? h.data() : nullptr);
+            if (!transition) break;
             model.visible_field_row(h.data(), psi.data());
             for (Index i = 0; i < nv; ++i) {
               const double field = (1.0 - b_new) * a_base + b_new * psi[static_cast<std::size_t>(i)];

@@ -28,7 +28,8 @@ void add_scaled(ConvStatistics& into, const ConvStatistics& x, double scale) {
 }
 
 // Adds weight · T(v, m) (unnormalised: without the 1/L²) for one row.
-void accumulate_row(const ConvRbm& model, const float* v, const float* m, double weight, ConvStatistics& out) {
+template <class T>
+void accumulate_row(const ConvRbm& model, const float* v, const T* m, double weight, ConvStatistics& out) {
   const ConvShape& s = model.shape();
   const Index P = s.positions(), KK = s.kernel_size();
   const std::int32_t* patch = model.patch_index().data();
@@ -55,7 +56,8 @@ ConvStatistics mean_statistics(const ConvRbm& model, const MatrixF& V) {
   model.hidden_mean(V, mean);
   const Index n_blocks = (V.rows() + kBlockRows - 1) / kBlockRows;
   std::vector<ConvStatistics> blocks(static_cast<std::size_t>(n_blocks), zero_statistics(model.shape()));
-#pragma omp parallel for schedule(static) if (n_blocks > 1)
+  const bool parallel = n_blocks > 1 && V.rows() * model.n_hidden() * model.shape().kernel_size() >= (Index{1} << 16);
+#pragma omp parallel for schedule(static) if (parallel)
   for (Index b = 0; b < n_blocks; ++b) {
     for (Index r = b * kBlockRows; r < std::min(V.rows(), (b + 1) * kBlockRows); ++r) {
       accumulate_row(model, V.row(r).data(), mean.row(r).data(), 1.0, blocks[static_cast<std::size_t>(b)]);
@@ -80,16 +82,18 @@ ConvStatistics exact_model_statistics(const ConvRbm& model) {
   std::vector<ConvStatistics> parts(static_cast<std::size_t>(n_chunks), zero_statistics(model.shape()));
 #pragma omp parallel
   {
-    MatrixF v(1, n), m;
-    std::vector<double> phi(static_cast<std::size_t>(model.n_hidden()));
+    MatrixF v(1, n);
+    std::vector<double> phi(static_cast<std::size_t>(model.n_hidden())), mean(phi.size());
 #pragma omp for schedule(static)
     for (std::int64_t ch = 0; ch < n_chunks; ++ch) {
       for (std::uint64_t s = 0; s < chunk; ++s) {
         const std::uint64_t index = static_cast<std::uint64_t>(ch) * chunk + s;
         for (Index i = 0; i < n; ++i) v(0, i) = ((index >> i) & 1U) ? 1.0f : off;
         const double p = std::exp(-model.free_energy_visible_row(v.data(), phi.data()) - log_z);
-        model.hidden_mean(v, m);
-        accumulate_row(model, v.data(), m.data(), p, parts[static_cast<std::size_t>(ch)]);
+        with_binary_units(model.hidden_type(), [&](auto u) {  // E[h | v] from the float64 field
+          for (std::size_t j = 0; j < phi.size(); ++j) mean[j] = decltype(u)::mean(phi[j]);
+        });
+        accumulate_row(model, v.data(), mean.data(), p, parts[static_cast<std::size_t>(ch)]);
       }
     }
   }

@@ -115,6 +115,7 @@ class ConvRbm {
   VectorD free_energy_hidden(const MatrixF& H) const;
   // One row, float64 fields: for enumeration and AIS (no allocation; `phi` has n_hidden entries).
   void hidden_field_row(const float* v, double* phi) const;
+  void hidden_field_row(const float* v, float* phi) const;  // float32, as in hidden_field()
   void visible_field_row(const float* h, double* psi) const;
   double free_energy_visible_row(const float* v, double* phi_scratch) const;
 

@@ -20,7 +20,8 @@
 // β = 1 and anneal down, log Ẑ = log Z_0 − log mean w_r (a stochastic upper bound when the rows
 // are model samples). The returned estimate::AisResult is filled as estimate/ais.hpp documents
 // (error: delta-method std(w)/(√M mean w); 3σ bounds; effective sample size; RAISE log-likelihood
-// for reverse runs). Chain c runs sequentially in float64 and draws from Rng(seed, c); chains are
+// for reverse runs). Chain c runs sequentially (hidden fields float32 as in estimate/ais.cpp, weights
+// and visible fields float64) and draws from Rng(seed, c); chains are
 // distributed over threads, so the result is bit-identical for any thread count.
 #include "rgflow/conv/conv_rbm.hpp"
 #include "rgflow/core/cancel.hpp"

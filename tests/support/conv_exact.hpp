@@ -1,0 +1,42 @@
+#pragma once
+// Exact samples of a small convolutional RBM's p(v) (header only; tests of conv/): enumerate all
+// 2^{L²} visible states, p(v) = e^{−F(v)}/Z, and draw rows by inverse CDF from Rng(seed, 0).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "rgflow/conv/conv_rbm.hpp"
+#include "rgflow/conv/log_partition.hpp"
+#include "rgflow/core/rng.hpp"
+
+namespace rgflow::test {
+
+inline MatrixF exact_samples(const conv::ConvRbm& m, Index rows, std::uint64_t seed) {
+  const Index n = m.n_visible();
+  const double log_z = conv::exact_log_partition(m);
+  const std::uint64_t total = std::uint64_t{1} << n;
+  const float off = m.visible_type() == UnitType::spin ? -1.0f : 0.0f;
+  auto state = [&](std::uint64_t s, float* v) {
+    for (Index i = 0; i < n; ++i) v[i] = ((s >> i) & 1U) ? 1.0f : off;
+  };
+  std::vector<double> cdf(total), phi(static_cast<std::size_t>(m.n_hidden()));
+  std::vector<float> v(static_cast<std::size_t>(n));
+  double acc = 0.0;
+  for (std::uint64_t s = 0; s < total; ++s) {
+    state(s, v.data());
+    acc += std::exp(-m.free_energy_visible_row(v.data(), phi.data()) - log_z);
+    cdf[s] = acc;
+  }
+  Rng rng(seed, 0);
+  MatrixF out(rows, n);
+  for (Index r = 0; r < rows; ++r) {
+    const double u = rng.uniform_double() * acc;
+    const auto it = std::upper_bound(cdf.begin(), cdf.end(), u);
+    state(static_cast<std::uint64_t>(std::min<std::ptrdiff_t>(it - cdf.begin(), static_cast<std::ptrdiff_t>(total) - 1)),
+          out.row(r).data());
+  }
+  return out;
+}
+
+}  // namespace rgflow::test
