@@ -83,6 +83,7 @@ struct TrainCli {
   Index chains = 100;
   double weight_std = 0.01;
   std::uint64_t seed = 0;
+  std::string symmetry = "none";
   std::string output;
   bool quiet = false;
   bool json = false;
@@ -123,6 +124,11 @@ void run_train(const TrainCli& o) {
   t.chains = o.chains;
   t.weight_std = static_cast<float>(o.weight_std);
   t.seed = o.seed;
+  if (o.symmetry != "none" && o.symmetry != "z2") throw Error(fmt::format("--symmetry {}: expected none or z2", o.symmetry));
+  t.z2 = o.symmetry == "z2";
+  if (t.z2 && (vt != UnitType::spin || ht != UnitType::spin)) {
+    throw Error("--symmetry z2: needs spin units on both layers (--visible-type spin --hidden-type spin)");
+  }
   check_range("-k", std::int64_t{o.k}, 1, 100000);
   check_range("--epochs", std::int64_t{o.epochs}, 0, 10'000'000);
   check_range("--batch-size", static_cast<std::int64_t>(o.batch_size), 1, 1 << 24);
@@ -155,13 +161,15 @@ void run_train(const TrainCli& o) {
   attrs["final_learning_rate"] = fmt::format("{}", o.final_learning_rate > 0.0 ? o.final_learning_rate : o.learning_rate);
   attrs["momentum"] = fmt::format("{}", o.momentum);
   attrs["weight_decay"] = fmt::format("{}", o.weight_decay);
+  attrs["weight_std"] = fmt::format("{}", o.weight_std);
+  attrs["symmetry"] = o.symmetry;
   if (t.method == conv::ConvMethod::pcd) attrs["chains"] = std::to_string(o.chains);
   conv::save_model(o.output, model, attrs);
   if (o.json) {
     print_json({{"data", o.data}, {"rows", d.rows.rows()}, {"lattice", model.shape().lattice},
                 {"conv", conv::to_string(model.shape())}, {"visible_type", to_string(vt)}, {"hidden_type", to_string(ht)},
                 {"n_hidden", model.n_hidden()}, {"parameters", model.kernels().size() + model.hidden_bias().size() + 1},
-                {"method", o.method}, {"k", o.k}, {"epochs", o.epochs}, {"seed", o.seed},
+                {"method", o.method}, {"k", o.k}, {"epochs", o.epochs}, {"seed", o.seed}, {"symmetry", o.symmetry},
                 {"reconstruction_error", last.reconstruction_error}, {"output", o.output}});
     return;
   }
@@ -373,6 +381,8 @@ void add_conv_commands(CLI::App& app) {
     cmd->add_option("--chains", o->chains, "PCD persistent chains")->capture_default_str();
     cmd->add_option("--weight-std", o->weight_std, "Initial kernel weights ~ N(0, std^2)")->capture_default_str();
     cmd->add_option("--seed", o->seed, "Seed")->capture_default_str();
+    cmd->add_option("--symmetry", o->symmetry, "none | z2 (spin units: biases held at 0, p(v) = p(-v) exactly)")
+        ->capture_default_str();
     cmd->add_option("-o,--output", o->output, "Model file (.h5)")->required();
     cmd->add_flag("--quiet,-q", o->quiet, "No progress on stderr");
     cmd->add_flag("--json", o->json, "Print one JSON object");

@@ -134,9 +134,16 @@ void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
   model.validate();
   if (data.rows() == 0) throw Error("no training rows");
   model.check_visible_data(data, "the training data");
+  if (options.z2 && (model.visible_type() != UnitType::spin || model.hidden_type() != UnitType::spin)) {
+    throw Error("Z2 symmetry needs spin units on both layers");
+  }
   if (options.initialize) {
     Rng init(options.seed, 3);
     model.initialize(init, &data, options.weight_std);
+  }
+  if (options.z2) {
+    model.hidden_bias().setZero();
+    model.visible_bias() = 0.0f;
   }
   Rng shuffle(options.seed, 0), gibbs(options.seed, 1);
   MatrixF chains;
@@ -180,8 +187,10 @@ void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
       const ConvStatistics neg = mean_statistics(model, negative);
       velocity.kernels = options.momentum * velocity.kernels +
                          lr * (positive.kernels - neg.kernels - options.weight_decay * model.kernels().cast<double>());
-      velocity.hidden = options.momentum * velocity.hidden + lr * (positive.hidden - neg.hidden);
-      velocity.visible = options.momentum * velocity.visible + lr * (positive.visible - neg.visible);
+      if (!options.z2) {
+        velocity.hidden = options.momentum * velocity.hidden + lr * (positive.hidden - neg.hidden);
+        velocity.visible = options.momentum * velocity.visible + lr * (positive.visible - neg.visible);
+      }
       model.kernels() = (model.kernels().cast<double>() + velocity.kernels).cast<float>();
       model.hidden_bias() = (model.hidden_bias().cast<double>() + velocity.hidden).cast<float>();
       model.visible_bias() = static_cast<float>(model.visible_bias() + velocity.visible);

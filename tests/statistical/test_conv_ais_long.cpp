@@ -13,6 +13,7 @@
 #include "rgflow/conv/conv_rbm.hpp"
 #include "rgflow/conv/log_partition.hpp"
 #include "rgflow/ising/exact.hpp"
+#include "support/conv_exact.hpp"
 
 namespace rgflow::conv {
 namespace {
@@ -20,8 +21,7 @@ namespace {
 TEST(ConvAisLong, BondRepresentationMatchesKaufmanAtL16) {
   const double K = ising::critical_coupling();
   const ConvRbm m = ising_bond_model(16, K);
-  const double k_model = bond_coupling(static_cast<double>(m.kernels()(0, 0)));
-  const double expected = ising::kaufman(16, k_model).log_z + ising_bond_log_z_shift(16, k_model);
+  const double expected = test::bond_model_log_z(m);
   estimate::AisOptions o;
   o.chains = 100;
   o.seed = 4;

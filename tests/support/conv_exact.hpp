@@ -1,6 +1,7 @@
 #pragma once
-// Exact samples of a small convolutional RBM's p(v) (header only; tests of conv/): enumerate all
-// 2^{L²} visible states, p(v) = e^{−F(v)}/Z, and draw rows by inverse CDF from Rng(seed, 0).
+// Exact references for tests of conv/ (header only): exact samples of a small convolutional RBM's
+// p(v) (enumerate all 2^{L²} visible states, p(v) = e^{−F(v)}/Z, draw rows by inverse CDF from
+// Rng(seed, 0)), and the exact log Z of the Ising bond model.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include "rgflow/conv/conv_rbm.hpp"
 #include "rgflow/conv/log_partition.hpp"
 #include "rgflow/core/rng.hpp"
+#include "rgflow/ising/exact.hpp"
 
 namespace rgflow::test {
 
@@ -37,6 +39,14 @@ inline MatrixF exact_samples(const conv::ConvRbm& m, Index rows, std::uint64_t s
           out.row(r).data());
   }
   return out;
+}
+
+// log Z of the Ising bond model ising_bond_model(L, ·) from Kaufman's finite-lattice value at the
+// coupling its float32 kernel represents (conv_rbm.hpp): log Z_Ising(K') + 2L² (log 2 + K').
+inline double bond_model_log_z(const conv::ConvRbm& bonds) {
+  const Index L = bonds.shape().lattice;
+  const double k = conv::bond_coupling(static_cast<double>(bonds.kernels()(0, 0)));
+  return ising::kaufman(static_cast<int>(L), k).log_z + conv::ising_bond_log_z_shift(L, k);
 }
 
 }  // namespace rgflow::test

@@ -14,6 +14,7 @@
 #include "rgflow/core/error.hpp"
 #include "rgflow/estimate/exact.hpp"
 #include "rgflow/ising/exact.hpp"
+#include "support/conv_exact.hpp"
 
 namespace rgflow::conv {
 namespace {
@@ -78,6 +79,7 @@ TEST(ConvIsingBonds, ExactLogZIsKaufmansPlusTheBondConstantAtL4) {
     EXPECT_NEAR(k_model, K, 1e-6);
     const double expected = ising::kaufman(4, k_model).log_z + ising_bond_log_z_shift(4, k_model);
     EXPECT_NEAR(exact_log_partition(m), expected, 1e-9) << "K = " << K;
+    EXPECT_EQ(test::bond_model_log_z(m), expected);
   }
 }
 

@@ -137,6 +137,24 @@ TEST(ConvTrain, BitIdenticalForAnyThreadCount) {
   }
 }
 
+TEST(ConvTrain, Z2SymmetryKeepsBiasesAtZeroAndFreeEnergyEven) {
+  const MatrixF rows = test::exact_samples(ising_bond_model(4, 0.3), 300, 4);
+  ConvRbm m(ConvShape{4, 2, 1, 2}, UnitType::spin, UnitType::spin);
+  ConvTrainOptions o;
+  o.epochs = 3;
+  o.batch_size = 30;
+  o.weight_std = 0.3f;
+  o.z2 = true;
+  train(m, rows, o);
+  EXPECT_TRUE(m.hidden_bias().isZero(0.0f));
+  EXPECT_EQ(m.visible_bias(), 0.0f);
+  EXPECT_GT(m.kernels().cwiseAbs().maxCoeff(), 0.0f);
+  const MatrixF flipped = -rows;
+  EXPECT_TRUE(m.free_energy_visible(rows) == m.free_energy_visible(flipped));  // exactly: L_h is even
+  ConvRbm bernoulli(ConvShape{4, 2, 1, 2}, UnitType::spin, UnitType::bernoulli);
+  EXPECT_THROW(train(bernoulli, rows, o), Error);
+}
+
 TEST(ConvTrain, RefusesBadOptionsAndData) {
   ConvRbm m(ConvShape{4, 2, 1, 1});
   const MatrixF rows = MatrixF::Ones(10, 16);

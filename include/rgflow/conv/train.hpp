@@ -58,6 +58,10 @@ struct ConvTrainOptions {
   float weight_std = 0.01f;    // initial kernels ~ N(0, weight_std²)
   std::uint64_t seed = 0;
   bool initialize = true;      // false: continue from the model's parameters
+  // Z2 symmetry (spin units on both layers only): all biases held at exactly 0, so that
+  // p(v) = p(−v) exactly (E(−v, −h) = E(v, h)); PCD chains stuck in one magnetisation sector can
+  // then no longer push the biases towards it (issue #16 item 2).
+  bool z2 = false;
   // Throws Error naming the quantity for a value out of range.
   void check() const;
 };
@@ -68,7 +72,8 @@ struct ConvEpochReport {
   double reconstruction_error = 0.0;  // mean squared v − E[v | h(v)] per site, over the epoch
 };
 
-// Trains `model` on `data` (rows: visible states). `on_epoch` (may be empty) is called after each
+// Trains `model` on `data` (rows: visible states). With options.z2, Error unless both layers are
+// spin units. `on_epoch` (may be empty) is called after each
 // epoch. Throws Error for bad options or data, Cancelled when `stop` answers true (the model then
 // holds the last completed update), Error when a parameter becomes non-finite.
 void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
