@@ -84,6 +84,7 @@ struct TrainCli {
   double weight_std = 0.01;
   std::uint64_t seed = 0;
   std::string symmetry = "none";
+  std::string init;  // continue from this model file (its shape and unit types)
   std::string output;
   bool quiet = false;
   bool json = false;
@@ -107,7 +108,7 @@ conv::ConvShape shape_for(const std::string& spec, Index lattice_option, const L
 
 void run_train(const TrainCli& o) {
   check_output_path(o.output, {".h5", ".hdf5"});
-  check_not_input("--output", o.output, {o.data});
+  check_not_input("--output", o.output, {o.data, o.init});
   const UnitType vt = with_flag("--visible-type", [&] { return parse_unit_type(o.visible); });
   const UnitType ht = with_flag("--hidden-type", [&] { return parse_unit_type(o.hidden); });
   if (vt == UnitType::gaussian) throw Error("--visible-type: convolutional RBMs take bernoulli or spin units");
@@ -138,8 +139,14 @@ void run_train(const TrainCli& o) {
   check_range("--weight-decay", o.weight_decay, 0.0, 1e6);
   check_range("--chains", static_cast<std::int64_t>(o.chains), 1, 1 << 20);
   check_range("--weight-std", o.weight_std, 0.0, 100.0);
-  const LatticeData d = load_lattice_data(o.data, vt);
-  conv::ConvRbm model(shape_for(o.conv, o.lattice, d, o.data), vt, ht);
+  std::optional<conv::ConvRbm> start;
+  if (!o.init.empty()) start = conv::load_model(o.init);
+  const LatticeData d = load_lattice_data(o.data, start ? start->visible_type() : vt);
+  conv::ConvRbm model = start ? *start : conv::ConvRbm(shape_for(o.conv, o.lattice, d, o.data), vt, ht);
+  t.initialize = !start;
+  if (start && t.z2 && (model.visible_type() != UnitType::spin || model.hidden_type() != UnitType::spin)) {
+    throw Error("--symmetry z2: the --init model must have spin units on both layers");
+  }
   model.check_visible_data(d.rows, o.data);
   conv::ConvEpochReport last;
   {
@@ -163,11 +170,13 @@ void run_train(const TrainCli& o) {
   attrs["weight_decay"] = fmt::format("{}", o.weight_decay);
   attrs["weight_std"] = fmt::format("{}", o.weight_std);
   attrs["symmetry"] = o.symmetry;
+  if (start) attrs["init"] = o.init;
   if (t.method == conv::ConvMethod::pcd) attrs["chains"] = std::to_string(o.chains);
   conv::save_model(o.output, model, attrs);
   if (o.json) {
     print_json({{"data", o.data}, {"rows", d.rows.rows()}, {"lattice", model.shape().lattice},
-                {"conv", conv::to_string(model.shape())}, {"visible_type", to_string(vt)}, {"hidden_type", to_string(ht)},
+                {"conv", conv::to_string(model.shape())}, {"visible_type", to_string(model.visible_type())},
+                {"hidden_type", to_string(model.hidden_type())}, {"init", o.init},
                 {"n_hidden", model.n_hidden()}, {"parameters", model.kernels().size() + model.hidden_bias().size() + 1},
                 {"method", o.method}, {"k", o.k}, {"epochs", o.epochs}, {"seed", o.seed}, {"symmetry", o.symmetry},
                 {"reconstruction_error", last.reconstruction_error}, {"output", o.output}});
@@ -383,6 +392,8 @@ void add_conv_commands(CLI::App& app) {
     cmd->add_option("--seed", o->seed, "Seed")->capture_default_str();
     cmd->add_option("--symmetry", o->symmetry, "none | z2 (spin units: biases held at 0, p(v) = p(-v) exactly)")
         ->capture_default_str();
+    cmd->add_option("--init", o->init, "Continue training this model file (its shape and unit types; --conv, "
+                                       "--lattice and the unit types are then ignored)");
     cmd->add_option("-o,--output", o->output, "Model file (.h5)")->required();
     cmd->add_flag("--quiet,-q", o->quiet, "No progress on stderr");
     cmd->add_flag("--json", o->json, "Print one JSON object");
