@@ -19,5 +19,6 @@ void add_hopfield_commands(CLI::App& app);     // cmd_hopfield.cpp:    rgflow ho
 void add_nmf_commands(CLI::App& app);          // cmd_nmf.cpp:         rgflow nmf fit|flow
 void add_manifold_commands(CLI::App& app);     // cmd_manifold.cpp:    rgflow manifold embed|cluster
 void add_autoencoder_commands(CLI::App& app);  // cmd_autoencoder.cpp: rgflow autoencoder train|reconstruct
+void add_conv_commands(CLI::App& app);         // cmd_conv.cpp:        rgflow conv train|logz|loglik|bonds
 
 }  // namespace rgflow::cli

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   rgflow::cli::add_nmf_commands(app);
   rgflow::cli::add_manifold_commands(app);
   rgflow::cli::add_autoencoder_commands(app);
+  rgflow::cli::add_conv_commands(app);
   rgflow::cli::check_seed_options(app);  // every --seed: an integer >= 0 (no -1 wrap-around)
   rgflow::cli::set_command_line(argc, argv);
   // Threading policy: Eigen's GEMM runs on one thread; rgflow's own OpenMP loops (exact

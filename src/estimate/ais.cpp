@@ -288,6 +288,13 @@ AisResult run_ais(const Rbm& target, const Rbm& base, const MatrixF* data,
 
 }  // namespace
 
+// Public faces of the helpers above, for AIS drivers of other models (conv/log_partition.cpp).
+std::vector<double> checked_ais_schedule(const AisOptions& options) { return checked_betas(options); }
+AisResult summarize_ais_log_weights(std::vector<double> log_w, bool reverse, double log_z0,
+                                    double log_z_base, std::size_t n_betas) {
+  return summarize(std::move(log_w), reverse, log_z0, log_z_base, n_betas);
+}
+
 std::vector<double> default_ais_schedule() {
   std::vector<double> betas;
   betas.reserve(14501);

@@ -105,6 +105,13 @@ Rbm base_rate_model(const Rbm& target, const MatrixF& data, double pseudo_count 
 // weight is nonzero.
 double base_log_partition(const Rbm& base);
 
+// For AIS drivers of other models (conv/log_partition.hpp): options.betas checked (or the default
+// schedule), Error naming the problem; and the AisResult of a set of log weights (forward:
+// log Z_0 + log mean w; reverse: log Z_0 − log mean w), its error, 3σ bounds and sample size.
+std::vector<double> checked_ais_schedule(const AisOptions& options);
+AisResult summarize_ais_log_weights(std::vector<double> log_w, bool reverse, double log_z0,
+                                    double log_z_base, std::size_t n_betas);
+
 // Forward AIS from `base` (W = 0, same n_visible and visible unit type as `target`; its hidden
 // layer only enters log_z_base) to `target`. Throws Error for incompatible models or options,
 // Cancelled when options.stop asked to stop.

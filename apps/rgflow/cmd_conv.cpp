@@ -1,0 +1,430 @@
+// rgflow conv train | logz | loglik | bonds — convolutional (weight-shared) RBMs on periodic
+// lattices (docs/conv.md). The computations live in include/rgflow/conv/; this file reads files,
+// checks options and prints.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "cli_util.hpp"
+#include "commands.hpp"
+#include "interrupt.hpp"
+#include "progress.hpp"
+#include "rgflow/conv/conv_rbm.hpp"
+#include "rgflow/conv/file.hpp"
+#include "rgflow/conv/log_partition.hpp"
+#include "rgflow/conv/train.hpp"
+#include "rgflow/core/error.hpp"
+#include "rgflow/io/dataset.hpp"
+#include "rgflow/ising/exact.hpp"
+
+namespace rgflow::cli {
+
+namespace {
+
+using stats::Result;
+
+// Lattice data for visible units of `type`: ±1 and 0/1 states are mapped to the unit's states
+// (s = 2x − 1 or x = (s + 1)/2), anything else is refused by check_visible_data.
+struct LatticeData {
+  MatrixF rows;
+  std::optional<Index> lattice;  // from /spins [N, L, L]
+  std::optional<double> coupling;  // K = J/T when the file records an Ising temperature, field 0
+};
+
+LatticeData load_lattice_data(const std::string& path, UnitType type) {
+  io::Dataset ds = io::load_dataset(path);
+  if (ds.data.size() == 0) throw FileError(path, "dataset is empty");
+  const auto all = [&](auto pred) { return std::all_of(ds.data.data(), ds.data.data() + ds.data.size(), pred); };
+  if (type == UnitType::spin && all([](float x) { return x == 0.f || x == 1.f; })) {
+    ds.data = (2.0f * ds.data.array() - 1.0f).matrix();
+  } else if (type == UnitType::bernoulli && all([](float x) { return x == -1.f || x == 1.f; })) {
+    ds.data = (0.5f * (ds.data.array() + 1.0f)).matrix();
+  }
+  LatticeData d{std::move(ds.data), ds.lattice_size, std::nullopt};
+  const auto attr = [&](const char* name) -> std::optional<double> {
+    const auto it = ds.attributes.find(name);
+    if (it == ds.attributes.end()) return std::nullopt;
+    try {
+      return std::stod(it->second);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  };
+  const auto T = attr("temperature"), J = attr("coupling"), h = attr("field");
+  if (T && *T > 0.0 && std::isfinite(*T) && (!h || *h == 0.0)) {
+    const double K = J.value_or(1.0) / *T;
+    if (K > 0.0 && std::isfinite(K)) d.coupling = K;
+  }
+  return d;
+}
+
+// ---------------------------------------------------------------------------------------------
+// conv train
+
+struct TrainCli {
+  std::string data;
+  Index lattice = 0;
+  std::string conv = "kernel:2,stride:1,channels:2";
+  std::string visible = "spin";
+  std::string hidden = "spin";
+  std::string method = "pcd";
+  int k = 1;
+  int epochs = 20;
+  Index batch_size = 100;
+  double learning_rate = 0.05;
+  double final_learning_rate = 0.0;
+  double momentum = 0.5;
+  double weight_decay = 0.0;
+  Index chains = 100;
+  double weight_std = 0.01;
+  std::uint64_t seed = 0;
+  std::string symmetry = "none";
+  std::string init;  // continue from this model file (its shape and unit types)
+  std::string output;
+  bool quiet = false;
+  bool json = false;
+};
+
+conv::ConvShape shape_for(const std::string& spec, Index lattice_option, const LatticeData& d, const std::string& path) {
+  Index L = lattice_option;
+  if (L == 0) {
+    if (d.lattice) {
+      L = *d.lattice;
+    } else {
+      L = static_cast<Index>(std::lround(std::sqrt(static_cast<double>(d.rows.cols()))));
+      if (L * L != d.rows.cols()) {
+        throw FileError(path, fmt::format("{} values per row is not a square lattice; pass --lattice", d.rows.cols()));
+      }
+    }
+  }
+  check_range("--lattice", static_cast<std::int64_t>(L), 2, 1024);
+  return with_flag("--conv", [&] { return conv::parse_conv_spec(spec, L); });
+}
+
+void run_train(const TrainCli& o) {
+  check_output_path(o.output, {".h5", ".hdf5"});
+  check_not_input("--output", o.output, {o.data, o.init});
+  const UnitType vt = with_flag("--visible-type", [&] { return parse_unit_type(o.visible); });
+  const UnitType ht = with_flag("--hidden-type", [&] { return parse_unit_type(o.hidden); });
+  if (vt == UnitType::gaussian) throw Error("--visible-type: convolutional RBMs take bernoulli or spin units");
+  if (ht == UnitType::gaussian) throw Error("--hidden-type: convolutional RBMs take bernoulli or spin units");
+  conv::ConvTrainOptions t;
+  t.method = with_flag("--method", [&] { return conv::parse_conv_method(o.method); });
+  t.k = o.k;
+  t.epochs = o.epochs;
+  t.batch_size = o.batch_size;
+  t.learning_rate = o.learning_rate;
+  t.final_learning_rate = o.final_learning_rate > 0.0 ? o.final_learning_rate : -1.0;
+  t.momentum = o.momentum;
+  t.weight_decay = o.weight_decay;
+  t.chains = o.chains;
+  t.weight_std = static_cast<float>(o.weight_std);
+  t.seed = o.seed;
+  if (o.symmetry != "none" && o.symmetry != "z2") throw Error(fmt::format("--symmetry {}: expected none or z2", o.symmetry));
+  t.z2 = o.symmetry == "z2";
+  if (t.z2 && (vt != UnitType::spin || ht != UnitType::spin)) {
+    throw Error("--symmetry z2: needs spin units on both layers (--visible-type spin --hidden-type spin)");
+  }
+  check_range("-k", std::int64_t{o.k}, 1, 100000);
+  check_range("--epochs", std::int64_t{o.epochs}, 0, 10'000'000);
+  check_range("--batch-size", static_cast<std::int64_t>(o.batch_size), 1, 1 << 24);
+  check_range("--learning-rate", o.learning_rate, 1e-12, 1e6);
+  if (o.final_learning_rate != 0.0) check_range("--final-learning-rate", o.final_learning_rate, 1e-12, 1e6);
+  check_range("--momentum", o.momentum, 0.0, 0.999999);
+  check_range("--weight-decay", o.weight_decay, 0.0, 1e6);
+  check_range("--chains", static_cast<std::int64_t>(o.chains), 1, 1 << 20);
+  check_range("--weight-std", o.weight_std, 0.0, 100.0);
+  std::optional<conv::ConvRbm> start;
+  if (!o.init.empty()) start = conv::load_model(o.init);
+  const LatticeData d = load_lattice_data(o.data, start ? start->visible_type() : vt);
+  conv::ConvRbm model = start ? *start : conv::ConvRbm(shape_for(o.conv, o.lattice, d, o.data), vt, ht);
+  t.initialize = !start;
+  if (start && t.z2 && (model.visible_type() != UnitType::spin || model.hidden_type() != UnitType::spin)) {
+    throw Error("--symmetry z2: the --init model must have spin units on both layers");
+  }
+  model.check_visible_data(d.rows, o.data);
+  conv::ConvEpochReport last;
+  {
+    const InterruptScope interrupts;
+    Progress progress(o.quiet, 1, o.epochs);
+    conv::train(model, d.rows, t, [&](const conv::ConvEpochReport& r) {
+      last = r;
+      progress.epoch_done(r.epoch, fmt::format("learning rate {:.4g}, reconstruction error {:.5f}", r.learning_rate,
+                                               r.reconstruction_error));
+    }, stop_poll());
+  }
+  auto attrs = provenance();
+  attrs["data"] = o.data;
+  attrs["seed"] = std::to_string(o.seed);
+  attrs["method"] = fmt::format("{}-{}", o.method, o.k);
+  attrs["epochs"] = std::to_string(o.epochs);
+  attrs["batch_size"] = std::to_string(o.batch_size);
+  attrs["learning_rate"] = fmt::format("{}", o.learning_rate);
+  attrs["final_learning_rate"] = fmt::format("{}", o.final_learning_rate > 0.0 ? o.final_learning_rate : o.learning_rate);
+  attrs["momentum"] = fmt::format("{}", o.momentum);
+  attrs["weight_decay"] = fmt::format("{}", o.weight_decay);
+  attrs["weight_std"] = fmt::format("{}", o.weight_std);
+  attrs["symmetry"] = o.symmetry;
+  if (start) attrs["init"] = o.init;
+  if (t.method == conv::ConvMethod::pcd) attrs["chains"] = std::to_string(o.chains);
+  conv::save_model(o.output, model, attrs);
+  if (o.json) {
+    print_json({{"data", o.data}, {"rows", d.rows.rows()}, {"lattice", model.shape().lattice},
+                {"conv", conv::to_string(model.shape())}, {"visible_type", to_string(model.visible_type())},
+                {"hidden_type", to_string(model.hidden_type())}, {"init", o.init},
+                {"n_hidden", model.n_hidden()}, {"parameters", model.kernels().size() + model.hidden_bias().size() + 1},
+                {"method", o.method}, {"k", o.k}, {"epochs", o.epochs}, {"seed", o.seed}, {"symmetry", o.symmetry},
+                {"reconstruction_error", last.reconstruction_error}, {"output", o.output}});
+    return;
+  }
+  fmt::print("trained a convolutional RBM {} on {}x{} ({} hidden units, {} parameters), {}-{} for {} epochs\n",
+             conv::to_string(model.shape()), model.shape().lattice, model.shape().lattice, model.n_hidden(),
+             model.kernels().size() + model.hidden_bias().size() + 1, o.method, o.k, o.epochs);
+  fmt::print("wrote {}\n", o.output);
+}
+
+// ---------------------------------------------------------------------------------------------
+// conv logz / loglik: one estimator choice for both
+
+struct LogZCli {
+  std::string model;
+  std::string data;
+  std::string method = "auto";
+  int chains = 100;
+  int betas = 0;  // 0: the default 14,501-temperature schedule
+  std::uint64_t seed = 0;
+  int threads = 0;
+  bool json = false;
+  void add_to(CLI::App& cmd) {
+    cmd.add_option("--method", method, "auto | exact | ais | reverse-ais (auto: exact when the smaller layer has <= 20 units)")
+        ->capture_default_str();
+    cmd.add_option("--chains", chains, "AIS chains")->capture_default_str();
+    cmd.add_option("--betas", betas, "AIS temperatures, equally spaced (0: the default 14,501-step schedule)")
+        ->capture_default_str();
+    cmd.add_option("--seed", seed, "AIS seed")->capture_default_str();
+    cmd.add_option("--threads", threads, "Threads (0: all; the result does not depend on it)");
+    cmd.add_flag("--json", json, "Print one JSON object");
+  }
+};
+
+struct LogZOutcome {
+  Result log_z;
+  std::string method;
+  nlohmann::json details = nlohmann::json::object();
+};
+
+LogZOutcome estimate_log_z(const conv::ConvRbm& m, const LogZCli& o, const MatrixF* data) {
+  std::string method = o.method;
+  if (method != "auto" && method != "exact" && method != "ais" && method != "reverse-ais") {
+    throw Error(fmt::format("--method {}: expected auto, exact, ais or reverse-ais", method));
+  }
+  check_range("--chains", std::int64_t{o.chains}, 2, 1 << 20);
+  check_range("--betas", std::int64_t{o.betas}, 0, 10'000'000);
+  if (o.betas == 1) throw Error("--betas 1: an AIS schedule needs at least 2 temperatures (or 0 for the default)");
+  if (method == "auto") method = std::min(m.n_visible(), m.n_hidden()) <= 20 ? "exact" : "ais";
+  const InterruptScope interrupts;
+  if (method == "exact") {
+    const double lz = with_flag("--method exact", [&] { return conv::exact_log_partition(m, o.threads, stop_poll()); });
+    return {Result::exact(lz), method};
+  }
+  if (method == "reverse-ais" && data == nullptr) throw Error("--method reverse-ais needs data (--data)");
+  estimate::AisOptions a;
+  a.chains = o.chains;
+  if (o.betas > 0) a.betas = estimate::linear_ais_schedule(static_cast<std::size_t>(o.betas));
+  a.seed = o.seed;
+  a.threads = o.threads;
+  a.stop = stop_poll();
+  const float base = conv::base_visible_bias(m, data);
+  const estimate::AisResult r = method == "ais" ? conv::ais_log_partition(m, base, a)
+                                                : conv::reverse_ais_log_partition(m, base, *data, a);
+  LogZOutcome out{r.log_z, method};
+  out.details = {{"log_z_lower_3sigma", r.log_z_lower3}, {"log_z_upper_3sigma", r.log_z_upper3},
+                 {"effective_sample_size", r.effective_sample_size}, {"chains", r.chains},
+                 {"temperatures", r.n_betas}, {"base_visible_bias", base}, {"base_from_data", data != nullptr},
+                 {"seed", o.seed}};
+  return out;
+}
+
+void run_logz(const LogZCli& o) {
+  const conv::ConvRbm m = conv::load_model(o.model);
+  std::optional<LatticeData> d;
+  if (!o.data.empty()) {
+    d = load_lattice_data(o.data, m.visible_type());
+    m.check_visible_data(d->rows, o.data);
+  }
+  const LogZOutcome z = estimate_log_z(m, o, d ? &d->rows : nullptr);
+  const double n = static_cast<double>(m.n_visible());
+  if (o.json) {
+    print_json({{"model", o.model}, {"conv", conv::to_string(m.shape())}, {"lattice", m.shape().lattice},
+                {"method", z.method}, {"log_z", to_json(z.log_z)},
+                {"log_z_per_spin", to_json(Result{z.log_z.mean / n, z.log_z.error / n, 0.5, z.log_z.n})},
+                {"details", z.details}});
+    return;
+  }
+  fmt::print("{}: log Z = {:.6f} +- {:.6f} ({}), {:.6f} per site\n", o.model, z.log_z.mean, z.log_z.error, z.method,
+             z.log_z.mean / n);
+}
+
+// log p_Ising(v) = K Σ_<ij> s_i s_j − log Z_Kaufman per row, for ±1 or 0/1 rows of an L×L lattice.
+std::vector<double> ising_log_probabilities(const MatrixF& rows, Index L, double K, UnitType type) {
+  const double log_z = ising::kaufman(static_cast<int>(L), K).log_z;
+  std::vector<double> out(static_cast<std::size_t>(rows.rows()));
+  for (Index r = 0; r < rows.rows(); ++r) {
+    const auto s = [&](Index x, Index y) {
+      const float v = rows(r, (x % L) * L + y % L);
+      return type == UnitType::spin ? static_cast<double>(v) : 2.0 * v - 1.0;
+    };
+    double bonds = 0.0;
+    for (Index x = 0; x < L; ++x) {
+      for (Index y = 0; y < L; ++y) bonds += s(x, y) * (s(x + 1, y) + s(x, y + 1));
+    }
+    out[static_cast<std::size_t>(r)] = K * bonds - log_z;
+  }
+  return out;
+}
+
+void run_loglik(const LogZCli& o) {
+  const conv::ConvRbm m = conv::load_model(o.model);
+  const LatticeData d = load_lattice_data(o.data, m.visible_type());
+  m.check_visible_data(d.rows, o.data);
+  const LogZOutcome z = estimate_log_z(m, o, &d.rows);
+  const double n = static_cast<double>(m.n_visible());
+  const VectorD F = m.free_energy_visible(d.rows);
+  std::vector<double> ll(static_cast<std::size_t>(F.size()));
+  for (Index r = 0; r < F.size(); ++r) ll[static_cast<std::size_t>(r)] = (-F[r] - z.log_z.mean) / n;
+  Result per_spin = stats::mean_sem(ll);
+  per_spin.error = std::hypot(per_spin.error, z.log_z.error / n);  // rows' spread and log Z's error
+  nlohmann::json j = {{"model", o.model}, {"data", o.data}, {"rows", d.rows.rows()}, {"method", z.method},
+                      {"log_z", to_json(z.log_z)}, {"log_likelihood_per_spin", to_json(per_spin)},
+                      {"details", z.details}};
+  std::string ising_line;
+  if (d.coupling && m.shape().lattice >= 2) {
+    // The data are Ising configurations at coupling K: the exact log-likelihood per spin, −s
+    // (Kaufman), and KL(p_Ising ‖ p_model) per spin as the mean over rows of log p_Ising − log p_model
+    // (paired rows: far less variance than comparing with −s; issue #16).
+    const Index L = m.shape().lattice;
+    const double K = *d.coupling;
+    const std::vector<double> li = ising_log_probabilities(d.rows, L, K, m.visible_type());
+    std::vector<double> diff(li.size()), li_spin(li.size());
+    for (std::size_t r = 0; r < li.size(); ++r) {
+      li_spin[r] = li[r] / n;
+      diff[r] = li_spin[r] - ll[r];
+    }
+    Result kl = stats::mean_sem(diff);
+    kl.error = std::hypot(kl.error, z.log_z.error / n);
+    const ising::ExactFinite k = ising::kaufman(static_cast<int>(L), K);
+    const double minus_s = -(k.log_z / n + K * k.energy_per_spin);  // −s = ⟨log p⟩/N = −(ln Z/N + K u)
+    j["ising"] = {{"coupling", K}, {"log_likelihood_per_spin", to_json(stats::mean_sem(li_spin))},
+                  {"minus_entropy_per_spin", to_json(Result::exact(minus_s))}, {"kl_per_spin", to_json(kl)}};
+    ising_line = fmt::format("\nIsing data at K = {:.6f}: exact log-likelihood {:.6f} per spin (-s = {:.6f}); "
+                             "KL(Ising || model) = {:.6f} +- {:.6f} nats per spin",
+                             K, stats::mean_sem(li_spin).mean, minus_s, kl.mean, kl.error);
+  }
+  if (o.json) {
+    print_json(j);
+    return;
+  }
+  fmt::print("{} on {}: log-likelihood {:.6f} +- {:.6f} nats per spin (log Z {:.4f} +- {:.4f}, {}){}\n", o.model,
+             o.data, per_spin.mean, per_spin.error, z.log_z.mean, z.log_z.error, z.method, ising_line);
+}
+
+// ---------------------------------------------------------------------------------------------
+// conv bonds
+
+struct BondsCli {
+  Index lattice = 0;
+  double coupling = 0.0;
+  std::string output;
+  bool json = false;
+};
+
+void run_bonds(const BondsCli& o) {
+  check_range("--lattice", static_cast<std::int64_t>(o.lattice), 3, 1024);
+  check_range("--coupling", o.coupling, 1e-9, 300.0);
+  check_output_path(o.output, {".h5", ".hdf5"});
+  const conv::ConvRbm m = conv::ising_bond_model(o.lattice, o.coupling);
+  const double w = m.kernels()(0, 0);
+  const double k_model = conv::bond_coupling(w);
+  auto attrs = provenance();
+  attrs["ising_coupling"] = fmt::format("{}", k_model);
+  attrs["bond_weight"] = fmt::format("{}", w);
+  conv::save_model(o.output, m, attrs);
+  const double shift = conv::ising_bond_log_z_shift(o.lattice, k_model);
+  if (o.json) {
+    print_json({{"lattice", o.lattice}, {"coupling", k_model}, {"bond_weight", w}, {"log_z_shift", shift},
+                {"output", o.output}});
+    return;
+  }
+  fmt::print("exact bond representation of the {}x{} Ising model at K = {:.9f}: w = {:.9f}, "
+             "log Z_RBM = log Z_Ising + {:.9f}\nwrote {}\n", o.lattice, o.lattice, k_model, w, shift, o.output);
+}
+
+}  // namespace
+
+void add_conv_commands(CLI::App& app) {
+  CLI::App* c = app.add_subcommand("conv", "Convolutional (weight-shared) RBMs on periodic lattices");
+  c->require_subcommand(1);
+  {
+    auto o = std::make_shared<TrainCli>();
+    CLI::App* cmd = c->add_subcommand("train", "Train a convolutional RBM by CD-k or PCD-k with SGD + momentum");
+    cmd->add_option("DATA", o->data, "Lattice configurations (rgflow ising sample .h5, or rows of L*L values)")->required();
+    cmd->add_option("--lattice", o->lattice, "Lattice side L (default: from the data)");
+    cmd->add_option("--conv", o->conv, "kernel:K,stride:S,channels:C")->capture_default_str();
+    cmd->add_option("--visible-type", o->visible, "spin | bernoulli")->capture_default_str();
+    cmd->add_option("--hidden-type", o->hidden, "spin | bernoulli")->capture_default_str();
+    cmd->add_option("--method", o->method, "cd | pcd")->capture_default_str();
+    cmd->add_option("-k", o->k, "Gibbs sweeps per update")->capture_default_str();
+    cmd->add_option("--epochs", o->epochs, "Epochs")->capture_default_str();
+    cmd->add_option("--batch-size", o->batch_size, "Mini-batch size")->capture_default_str();
+    cmd->add_option("--learning-rate", o->learning_rate, "Learning rate (of the per-site log-likelihood)")
+        ->capture_default_str();
+    cmd->add_option("--final-learning-rate", o->final_learning_rate,
+                    "Decay the learning rate geometrically to this by the last epoch (0: constant)");
+    cmd->add_option("--momentum", o->momentum, "Momentum in [0, 1)")->capture_default_str();
+    cmd->add_option("--weight-decay", o->weight_decay, "L2 weight decay on the kernels")->capture_default_str();
+    cmd->add_option("--chains", o->chains, "PCD persistent chains")->capture_default_str();
+    cmd->add_option("--weight-std", o->weight_std, "Initial kernel weights ~ N(0, std^2)")->capture_default_str();
+    cmd->add_option("--seed", o->seed, "Seed")->capture_default_str();
+    cmd->add_option("--symmetry", o->symmetry, "none | z2 (spin units: biases held at 0, p(v) = p(-v) exactly)")
+        ->capture_default_str();
+    cmd->add_option("--init", o->init, "Continue training this model file (its shape and unit types; --conv, "
+                                       "--lattice and the unit types are then ignored)");
+    cmd->add_option("-o,--output", o->output, "Model file (.h5)")->required();
+    cmd->add_flag("--quiet,-q", o->quiet, "No progress on stderr");
+    cmd->add_flag("--json", o->json, "Print one JSON object");
+    cmd->callback([o] { run_train(*o); });
+  }
+  {
+    auto o = std::make_shared<LogZCli>();
+    CLI::App* cmd = c->add_subcommand("logz", "log Z of a convolutional RBM (exact, AIS or reverse AIS)");
+    cmd->add_option("MODEL", o->model, "Convolutional RBM file (.h5)")->required();
+    cmd->add_option("--data", o->data, "Data: fits the AIS base model; starts reverse AIS");
+    o->add_to(*cmd);
+    cmd->callback([o] { run_logz(*o); });
+  }
+  {
+    auto o = std::make_shared<LogZCli>();
+    CLI::App* cmd = c->add_subcommand("loglik", "Mean log-likelihood per spin of data (and KL to the exact Ising "
+                                                "model when the data record a temperature)");
+    cmd->add_option("MODEL", o->model, "Convolutional RBM file (.h5)")->required();
+    cmd->add_option("DATA", o->data, "Lattice configurations")->required();
+    o->add_to(*cmd);
+    cmd->callback([o] { run_loglik(*o); });
+  }
+  {
+    auto o = std::make_shared<BondsCli>();
+    CLI::App* cmd = c->add_subcommand("bonds", "Write the exact bond representation of the periodic 2D Ising model");
+    cmd->add_option("--lattice", o->lattice, "Lattice side L >= 3")->required();
+    cmd->add_option("--coupling", o->coupling, "Ising coupling K = J/T > 0")->required();
+    cmd->add_option("-o,--output", o->output, "Model file (.h5)")->required();
+    cmd->add_flag("--json", o->json, "Print one JSON object");
+    cmd->callback([o] { run_bonds(*o); });
+  }
+}
+
+}  // namespace rgflow::cli
