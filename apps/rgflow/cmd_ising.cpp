@@ -347,7 +347,8 @@ std::vector<std::shared_ptr<const rg::BlockingRule>> mcrg_rules(const McrgCliOpt
 }
 
 void run_mcrg(const McrgCliOptions& o) {
-  rg::McrgOptions m;
+  run::IsingMcrgRequest request;
+  rg::McrgOptions& m = request.options;
   m.block = o.factor;
   m.levels = o.levels;
   m.even_operators = o.even;
@@ -357,20 +358,15 @@ void run_mcrg(const McrgCliOptions& o) {
   check_range("--levels", std::int64_t{o.levels}, 1, 32);
   check_range("--even", std::int64_t{o.even}, 1, rg::kMaxEvenOperators);
   check_range("--odd", std::int64_t{o.odd}, 1, rg::kMaxOddOperators);
-  const auto rules = mcrg_rules(o);
-  if (rules.empty()) m.rule = rg::parse_block_rule(o.rule);
+  request.rules = mcrg_rules(o);
+  request.rule_text = o.rule;
+  if (request.rules.empty()) m.rule = rg::parse_block_rule(o.rule);
+  if (o.chains > 0) request.chains = o.chains;
   run::IsingLattice lattice;
-  std::string source = o.data;
   if (!o.data.empty()) {
     if (o.size != 0) throw Error("give either DATA or --size/--temperature, not both");
     lattice = run::load_ising_lattice(o.data);
     check_chains(o.chains, lattice.n, o.data);
-    const double chains = o.chains > 0 ? o.chains : run::number_attribute(lattice.dataset, "chains").value_or(0.0);
-    m.chains = chains >= 1.0 ? static_cast<std::size_t>(chains) : 1;
-    if (static_cast<double>(m.chains) > static_cast<double>(lattice.n)) {
-      throw FileError(o.data, fmt::format("attribute 'chains' = {} exceeds the {} samples (corrupt file?)",
-                                          static_cast<double>(m.chains), lattice.n));
-    }
   } else {
     if (o.size == 0 || !(o.temperature > 0.0)) {
       throw Error("mcrg needs a dataset (DATA) or --size L and --temperature T to sample one");
@@ -384,56 +380,17 @@ void run_mcrg(const McrgCliOptions& o) {
     cfg.chains = o.chains;
     cfg.seed = o.seed;
     cfg.validate();
-    ising::RunResult r;
-    {
-      const InterruptScope interrupts;  // only the sampling polls: Ctrl-C later ends at once
-      r = ising::run(cfg, {}, stop_poll());
-      throw_if_cancelled();
-    }
-    lattice.L = r.L;
-    lattice.n = r.samples;
-    lattice.spins = std::move(r.spins);
-    m.chains = static_cast<std::size_t>(r.chains);
-    source = fmt::format("{} samples, L={}, T={}, {}, seed {}", r.samples, r.L, o.temperature,
-                         ising::algorithm_name(cfg.algorithm), o.seed);
+    const InterruptScope interrupts;  // only the sampling polls: Ctrl-C later ends at once
+    lattice = run::sample_lattice(cfg, stop_poll());
   }
-  std::vector<rg::McrgStep> steps;
-  try {
-    steps = rules.empty() ? rg::mcrg(lattice.spins, lattice.n, lattice.L, m)
-                          : rg::mcrg(lattice.spins, lattice.n, lattice.L, rules, m);
-  } catch (const FileError&) {
-    throw;
-  } catch (const Error& e) {
-    if (o.data.empty()) throw;
-    throw FileError(o.data, e.what());
-  }
+  const run::IsingMcrgRun r = run::mcrg_ising(lattice, request);
   if (o.json) {
-    nlohmann::json j{{"data", source}, {"L", lattice.L}, {"samples", lattice.n}, {"seed", o.seed},
-                     {"factor", rules.empty() ? o.factor : rules.front()->factor()},
-                     {"rule", rules.empty() ? rg::block_rule_name(m.rule) : o.rule},
-                     {"even_operators", o.even}, {"odd_operators", o.odd}};
-    if (!rules.empty()) {
-      nlohmann::json per_level = nlohmann::json::array();
-      for (const auto& s : steps) {
-        const auto& r = rules[std::min(per_level.size(), rules.size() - 1)];
-        per_level.push_back({{"from_size", s.from_size}, {"rule", r->name()}, {"factor", r->factor()}});
-      }
-      j["rules"] = per_level;
-    }
-    nlohmann::json arr = nlohmann::json::array();
-    for (const auto& s : steps)
-      arr.push_back({{"from_size", s.from_size}, {"to_size", s.to_size},
-                     {"y_t", to_json(s.y_t)}, {"y_h", to_json(s.y_h)},
-                     {"lambda_t", to_json(s.lambda_t)}, {"lambda_h", to_json(s.lambda_h)}});
-    j["steps"] = arr;
-    j["exact"] = {{"y_t", 1.0}, {"y_h", 15.0 / 8.0}};
-    print_json(j);
+    print_json(r);
     return;
   }
   fmt::print("MCRG (Swendsen 1979) on {}: {} configurations, L={}, b={} {}, {} even / {} odd operators\n",
-             source, lattice.n, lattice.L, rules.empty() ? o.factor : rules.front()->factor(),
-             rules.empty() ? rg::block_rule_name(m.rule) : o.rule, o.even, o.odd);
-  for (const auto& s : steps)
+             r.source, r.samples, r.L, r.factor, r.rule, o.even, o.odd);
+  for (const auto& s : r.steps)
     fmt::print("  {:>4} -> {:<4} y_t = {:.4f} ± {:.4f}   y_h = {:.4f} ± {:.4f}\n", s.from_size, s.to_size,
                s.y_t.mean, s.y_t.error, s.y_h.mean, s.y_h.error);
   fmt::print("  exact 2D Ising: y_t = 1, y_h = 1.875\n");

@@ -410,6 +410,78 @@ void to_json(nlohmann::json& j, const IsingObserveRun& r) {
   j["exact"] = exact_point_json(r.exact);
 }
 
+IsingLattice sample_lattice(const ising::RunConfig& config, const StopPoll& stop) {
+  ising::RunConfig cfg = config;
+  cfg.keep_spins = true;
+  cfg.validate();
+  ising::RunResult r = ising::run(cfg, {}, stop);
+  if (stop && stop()) throw Cancelled();
+  IsingLattice out;
+  out.sampled = true;
+  out.L = r.L;
+  out.n = r.samples;
+  out.spins = std::move(r.spins);
+  out.dataset.source = fmt::format("{} samples, L={}, T={}, {}, seed {}", r.samples, r.L,
+                                   cfg.model.temperature, ising::algorithm_name(cfg.algorithm), cfg.seed);
+  out.dataset.attributes["chains"] = std::to_string(r.chains);
+  return out;
+}
+
+IsingMcrgRun mcrg_ising(const IsingLattice& lattice, const IsingMcrgRequest& request) {
+  IsingMcrgRun out;
+  out.request = request;
+  out.source = lattice.dataset.source;
+  out.L = lattice.L;
+  out.samples = lattice.n;
+  rg::McrgOptions& m = out.request.options;
+  const double chains = request.chains && *request.chains > 0
+                            ? *request.chains
+                            : number_attribute(lattice.dataset, "chains").value_or(0.0);
+  m.chains = chains >= 1.0 ? static_cast<std::size_t>(chains) : 1;
+  if (static_cast<double>(m.chains) > static_cast<double>(lattice.n)) {
+    if (request.chains) {
+      throw Error(fmt::format("{} chains: more chains than the {} samples in {}", m.chains, lattice.n,
+                              out.source));
+    }
+    throw FileError(out.source, fmt::format("attribute 'chains' = {} exceeds the {} samples (corrupt file?)",
+                                            static_cast<double>(m.chains), lattice.n));
+  }
+  out.factor = request.rules.empty() ? m.block : request.rules.front()->factor();
+  out.rule = request.rules.empty() ? rg::block_rule_name(m.rule) : request.rule_text;
+  try {
+    out.steps = request.rules.empty() ? rg::mcrg(lattice.spins, lattice.n, lattice.L, m)
+                                      : rg::mcrg(lattice.spins, lattice.n, lattice.L, request.rules, m);
+  } catch (const FileError&) {
+    throw;
+  } catch (const Error& e) {
+    if (lattice.sampled) throw;
+    throw FileError(out.source, e.what());
+  }
+  return out;
+}
+
+void to_json(nlohmann::json& j, const IsingMcrgRun& r) {
+  const IsingMcrgRequest& q = r.request;
+  j = {{"data", r.source}, {"L", r.L}, {"samples", r.samples}, {"seed", q.options.seed},
+       {"factor", r.factor}, {"rule", r.rule}, {"even_operators", q.options.even_operators},
+       {"odd_operators", q.options.odd_operators}};
+  if (!q.rules.empty()) {
+    nlohmann::json per_level = nlohmann::json::array();
+    for (const rg::McrgStep& s : r.steps) {
+      const auto& rule = q.rules[std::min(per_level.size(), q.rules.size() - 1)];
+      per_level.push_back({{"from_size", s.from_size}, {"rule", rule->name()}, {"factor", rule->factor()}});
+    }
+    j["rules"] = per_level;
+  }
+  nlohmann::json steps = nlohmann::json::array();
+  for (const rg::McrgStep& s : r.steps) {
+    steps.push_back({{"from_size", s.from_size}, {"to_size", s.to_size}, {"y_t", s.y_t}, {"y_h", s.y_h},
+                     {"lambda_t", s.lambda_t}, {"lambda_h", s.lambda_h}});
+  }
+  j["steps"] = steps;
+  j["exact"] = {{"y_t", 1.0}, {"y_h", 15.0 / 8.0}};
+}
+
 void block_ising(const IsingLattice& lattice, int factor, rg::BlockRule rule, std::uint64_t seed,
                  const std::string& output, const Attributes& provenance) {
   if (factor < 1 || factor > lattice.L || lattice.L % factor != 0) {

@@ -5,6 +5,7 @@
 // the Python binding calls the same functions (docs/architecture.md, docs/ising.md).
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,8 @@
 #include "rgflow/ising/sampler.hpp"
 #include "rgflow/ising/scan.hpp"
 #include "rgflow/rg/block_spin.hpp"
+#include "rgflow/rg/coarse_graining.hpp"
+#include "rgflow/rg/mcrg.hpp"
 #include "rgflow/run/rbm.hpp"
 
 namespace rgflow::run {
@@ -124,7 +127,8 @@ void to_json(nlohmann::json& j, const IsingExactRun& r);
 
 // A lattice dataset (/spins [N, L, L]) as int8 spins; FileError unless every value is ±1.
 struct IsingLattice {
-  io::Dataset dataset;
+  io::Dataset dataset;   // sampled here: no data, source describes the run, attribute "chains"
+  bool sampled = false;
   int L = 0;
   std::int64_t n = 0;
   std::vector<std::int8_t> spins;
@@ -155,6 +159,34 @@ struct IsingObserveRun {
 IsingObserveRun observe_ising(const IsingLattice& lattice, const IsingObserveRequest& request);
 // {observables, "L", "temperature", "coupling", "field", "samples", "chains", "exact"}
 void to_json(nlohmann::json& j, const IsingObserveRun& r);
+
+// Configurations sampled here (config.keep_spins is implied) as a lattice dataset for MCRG.
+IsingLattice sample_lattice(const ising::RunConfig& config, const StopPoll& stop = {});
+
+// Swendsen's MCRG on configurations. The number of interleaved chains: request.chains, else the
+// dataset's attribute "chains", else 1.
+struct IsingMcrgRequest {
+  rg::McrgOptions options;  // factor, levels, operators, built-in rule, seed
+  std::optional<int> chains;
+  // Blocking rules per level (the last repeats; rg/coarse_graining.hpp); empty: options.rule.
+  std::vector<std::shared_ptr<const rg::BlockingRule>> rules;
+  std::string rule_text;    // how the rules were named, for the record ("majority,filter.h5")
+};
+struct IsingMcrgRun {
+  std::string source;  // the file, or a description of the sampling run
+  int L = 0;
+  std::int64_t samples = 0;
+  int factor = 0;
+  std::string rule;
+  IsingMcrgRequest request;
+  std::vector<rg::McrgStep> steps;
+};
+// FileError naming the file (stored data) for more chains than samples or lattices too small.
+IsingMcrgRun mcrg_ising(const IsingLattice& lattice, const IsingMcrgRequest& request);
+// {"data", "L", "samples", "seed", "factor", "rule", "even_operators", "odd_operators",
+//  "rules"? (per level: from_size, rule, factor), "steps": [{from_size, to_size, y_t, y_h,
+//  lambda_t, lambda_h}], "exact": {y_t: 1, y_h: 15/8}} (the `ising mcrg --json` object).
+void to_json(nlohmann::json& j, const IsingMcrgRun& r);
 
 // Kadanoff block spins of stored configurations, written to `output` with the dataset's
 // attributes, `provenance` and the block parameters. Error unless the factor divides L.
