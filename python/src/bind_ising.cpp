@@ -166,16 +166,21 @@ void bind_ising(py::module_& m) {
         [](const SpinArray& s, int block, int levels, int even, int odd, const std::string& rule,
            std::uint64_t seed, std::size_t chains) {
           const auto [p, n, L] = lattice_batch(s);
-          rg::McrgOptions o;
+          run::IsingLattice lattice;  // configurations in memory, not from a file
+          lattice.L = L;
+          lattice.n = n;
+          lattice.spins.assign(p, p + static_cast<std::size_t>(n) * L * L);
+          lattice.dataset.source = "spins";
+          run::IsingMcrgRequest request;
+          rg::McrgOptions& o = request.options;
           o.block = block;
           o.levels = levels;
           o.even_operators = even;
           o.odd_operators = odd;
           o.rule = rg::parse_block_rule(rule);
           o.seed = seed;
-          o.chains = chains;
-          const auto steps = without_gil(
-              [&] { return rg::mcrg({p, static_cast<std::size_t>(n) * L * L}, n, L, o); });
+          request.chains = static_cast<int>(chains);
+          const auto steps = without_gil([&] { return run::mcrg_ising(lattice, request).steps; });
           py::list out;
           for (const auto& st : steps) {
             py::dict d;

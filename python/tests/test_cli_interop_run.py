@@ -114,13 +114,20 @@ def test_rg_couplings_match_the_cli(cli, tmp_path):
                                               ("metropolis-scalar", 3)])
 def test_ising_sample_matches_the_cli(cli, tmp_path, algorithm, chains):
     flags = ["--chains", chains] if chains else []
-    theirs = json.loads(cli("ising", "sample", "-L", 6, "-T", 2.4, "-n", 256, "--thermalize", 50,
+    theirs = json.loads(cli("ising", "sample", "-L", 8, "-T", 2.4, "-n", 256, "--thermalize", 50,
                             "--algorithm", algorithm, "--seed", 13, *flags, "--json", "-o",
                             tmp_path / "s.h5"))
-    ours = rgflow.ising.sample(6, 2.4, algorithm=algorithm, samples=256, thermalize=50,
+    ours = rgflow.ising.sample(8, 2.4, algorithm=algorithm, samples=256, thermalize=50,
                                chains=chains, seed=13)
-    np.testing.assert_array_equal(rgflow.load_dataset(tmp_path / "s.h5").reshape(-1, 6, 6), ours.spins)
+    np.testing.assert_array_equal(rgflow.load_dataset(tmp_path / "s.h5").reshape(-1, 8, 8), ours.spins)
     assert without(theirs, "output") == ours.summary
     observables = ours.observables()
     for key, value in observables.items():
         assert (theirs[key]["mean"], theirs[key]["error"]) == (value.mean, value.error), key
+    # MCRG of the stored configurations (chains from the file) and of the same array in Python.
+    mcrg = json.loads(cli("ising", "mcrg", tmp_path / "s.h5", "--levels", 1, "--rule", "decimation",
+                          "--seed", 2, "--json"))
+    mine = rgflow.ising.mcrg(ours.spins, levels=1, rule="decimation", seed=2, chains=ours.chains)
+    for key in ("y_t", "y_h", "lambda_t", "lambda_h"):
+        assert (mcrg["steps"][0][key]["mean"], mcrg["steps"][0][key]["error"]) == (
+            mine[0][key].mean, mine[0][key].error), key

@@ -326,6 +326,7 @@ void to_json(nlohmann::json& j, const IsingExactRun& r) {
 IsingLattice load_ising_lattice(const std::string& path) {
   IsingLattice out;
   out.dataset = io::load_dataset(path);
+  out.from_file = true;
   const io::Dataset& d = out.dataset;
   if (!d.lattice_size) throw FileError(path, "no lattice data (expected /spins [N, L, L])");
   out.L = static_cast<int>(*d.lattice_size);
@@ -417,7 +418,6 @@ IsingLattice sample_lattice(const ising::RunConfig& config, const StopPoll& stop
   ising::RunResult r = ising::run(cfg, {}, stop);
   if (stop && stop()) throw Cancelled();
   IsingLattice out;
-  out.sampled = true;
   out.L = r.L;
   out.n = r.samples;
   out.spins = std::move(r.spins);
@@ -454,7 +454,7 @@ IsingMcrgRun mcrg_ising(const IsingLattice& lattice, const IsingMcrgRequest& req
   } catch (const FileError&) {
     throw;
   } catch (const Error& e) {
-    if (lattice.sampled) throw;
+    if (!lattice.from_file) throw;
     throw FileError(out.source, e.what());
   }
   return out;

@@ -319,7 +319,7 @@ TEST(RunIsing, BlockAndMcrgOfStoredConfigurations) {
   cfg.chains = 3;
   cfg.seed = 4;
   const run::IsingLattice sampled = run::sample_lattice(cfg);
-  EXPECT_TRUE(sampled.sampled);
+  EXPECT_FALSE(sampled.from_file);
   EXPECT_EQ(sampled.dataset.attributes.at("chains"), "3");
 
   run::block_ising(sampled, 2, rg::BlockRule::majority, 5, dir.file("b.h5"), {{"command", "test"}});

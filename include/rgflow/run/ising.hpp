@@ -127,8 +127,8 @@ void to_json(nlohmann::json& j, const IsingExactRun& r);
 
 // A lattice dataset (/spins [N, L, L]) as int8 spins; FileError unless every value is ±1.
 struct IsingLattice {
-  io::Dataset dataset;   // sampled here: no data, source describes the run, attribute "chains"
-  bool sampled = false;
+  io::Dataset dataset;    // not from a file: no data, source describes them, attribute "chains"
+  bool from_file = false;  // errors about the configurations name dataset.source
   int L = 0;
   std::int64_t n = 0;
   std::vector<std::int8_t> spins;
