@@ -9,14 +9,7 @@ import pytest
 
 import rgflow
 
-PARAMETERS = ("weights", "visible_bias", "hidden_bias")
-
-
-def binary_data(n=200, d=10, seed=0):
-    rng = np.random.default_rng(seed)
-    prototypes = rng.random((3, d)) > 0.5
-    rows = prototypes[rng.integers(0, 3, n)] ^ (rng.random((n, d)) < 0.1)
-    return rows.astype(np.float32)
+from test_cli_interop import PARAMETERS, binary_data
 
 
 def layer_file(path, k):
@@ -34,7 +27,7 @@ def without(d, *keys):
 @pytest.mark.parametrize("visible,propagate,methods", [
     ("bernoulli", "mean", "cd"), ("spin", "sample", "pcd,cd"), ("bernoulli", "sample", "cd,pcd")])
 def test_dbn_train_and_flow_match_the_cli(cli, tmp_path, visible, propagate, methods):
-    X = binary_data(seed=3)
+    X = binary_data(n=200, d=10, seed=3)
     if visible == "spin":
         X = 2 * X - 1
     rgflow.save_dataset(tmp_path / "x.npy", X)
