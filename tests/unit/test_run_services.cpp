@@ -191,6 +191,18 @@ TEST(RunCouplings, BadRequestsNameTheQuantityNotAFlag) {
   }
 }
 
+// Wolff chains with 20 thermalisation sweeps, as ising_request() asks for.
+ising::RunConfig wolff_config(int L, double T, std::int64_t samples, int chains, std::uint64_t seed) {
+  ising::RunConfig cfg;
+  cfg.model = {L, T, 1.0, 0.0};
+  cfg.algorithm = ising::Algorithm::wolff;
+  cfg.samples = samples;
+  cfg.thermalize = 20;
+  cfg.chains = chains;
+  cfg.seed = seed;
+  return cfg;
+}
+
 run::IsingSampleRequest ising_request() {
   run::IsingSampleRequest r;
   r.sizes = {4};
@@ -207,14 +219,7 @@ TEST(RunIsing, OnePointIsTheSamplerAndItsSummary) {
   run::IsingSampleRequest request = ising_request();
   request.keep_spins = true;
   const run::IsingSampleRun r = run::sample_ising(request);
-  ising::RunConfig cfg;
-  cfg.model = {4, 2.5, 1.0, 0.0};
-  cfg.algorithm = ising::Algorithm::wolff;
-  cfg.samples = 200;
-  cfg.thermalize = 20;
-  cfg.chains = 2;
-  cfg.seed = 17;
-  const ising::RunResult expected = ising::run(cfg);
+  const ising::RunResult expected = ising::run(wolff_config(4, 2.5, 200, 2, 17));
   ASSERT_EQ(r.points.size(), 1u);
   const run::IsingPoint& p = r.points[0];
   EXPECT_EQ(p.run.spins, expected.spins);
@@ -311,14 +316,7 @@ TEST(RunIsing, ExactValuesAreKaufmanOnsagerAndYang) {
 
 TEST(RunIsing, BlockAndMcrgOfStoredConfigurations) {
   const test::TempDir dir;
-  ising::RunConfig cfg;
-  cfg.model = {8, 2.27, 1.0, 0.0};
-  cfg.algorithm = ising::Algorithm::wolff;
-  cfg.samples = 120;
-  cfg.thermalize = 20;
-  cfg.chains = 3;
-  cfg.seed = 4;
-  const run::IsingLattice sampled = run::sample_lattice(cfg);
+  const run::IsingLattice sampled = run::sample_lattice(wolff_config(8, 2.27, 120, 3, 4));
   EXPECT_FALSE(sampled.from_file);
   EXPECT_EQ(sampled.dataset.attributes.at("chains"), "3");
 
