@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli_util.hpp"
@@ -86,7 +87,7 @@ void run_dbn_train(const DbnTrainCliOptions& o) {
   for (Index n : sizes) check_range("--layers", std::int64_t{n}, 1, 1 << 20);
   const std::size_t n_layers = sizes.size() - 1;
   const UnitType visible = parse_unit_type(o.visible_type);
-  const MatrixF data = load_data(o.data, o.data_options, visible, o.seed);
+  MatrixF data = load_data(o.data, o.data_options, visible, o.seed);
   if (data.cols() != sizes[0]) {
     throw FileError(o.data, fmt::format("data have {} columns but --layers starts with {}",
                                         data.cols(), sizes[0]));
@@ -137,7 +138,7 @@ void run_dbn_train(const DbnTrainCliOptions& o) {
     total_epochs += spec.config.epochs;
     request.layers.push_back(spec);
   }
-  request.data = data;
+  request.data = std::move(data);
 
   Progress progress(o.quiet, 1, total_epochs);
   int epochs_done = 0;
