@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli_util.hpp"
@@ -14,12 +15,11 @@
 #include "progress.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/rng.hpp"
-#include "rgflow/estimate/free_energy_flow.hpp"
 #include "rgflow/io/dataset.hpp"
 #include "rgflow/io/dbn_file.hpp"
 #include "rgflow/io/png.hpp"
 #include "rgflow/rbm/dbn.hpp"
-#include "rgflow/train/dbn_trainer.hpp"
+#include "rgflow/run/dbn.hpp"
 
 namespace rgflow::cli {
 
@@ -87,7 +87,7 @@ void run_dbn_train(const DbnTrainCliOptions& o) {
   for (Index n : sizes) check_range("--layers", std::int64_t{n}, 1, 1 << 20);
   const std::size_t n_layers = sizes.size() - 1;
   const UnitType visible = parse_unit_type(o.visible_type);
-  const MatrixF data = load_data(o.data, o.data_options, visible, o.seed);
+  MatrixF data = load_data(o.data, o.data_options, visible, o.seed);
   if (data.cols() != sizes[0]) {
     throw FileError(o.data, fmt::format("data have {} columns but --layers starts with {}",
                                         data.cols(), sizes[0]));
@@ -112,8 +112,11 @@ void run_dbn_train(const DbnTrainCliOptions& o) {
                                         [](const std::string& s) { return std::stoll(s); });
   const auto l2 = per_layer<float>("--l2", o.l2, n_layers, [](const std::string& s) { return std::stof(s); });
 
-  train::DbnTrainOptions options;
-  options.propagate = parse_propagate(o.propagate);
+  run::DbnTrainRequest request;
+  request.data_source = o.data;
+  request.visible = visible;
+  request.propagate = parse_propagate(o.propagate);
+  request.seed = o.seed;  // layer k trains with seed + k, recorded in the file
   int total_epochs = 0;
   for (std::size_t k = 0; k < n_layers; ++k) {
     if (sizes[k] * sizes[k + 1] > kMaxMatrixElements) {
@@ -132,52 +135,34 @@ void run_dbn_train(const DbnTrainCliOptions& o) {
     if (o.momentum >= 0) {
       spec.config.momentum_initial = spec.config.momentum_final = static_cast<float>(o.momentum);
     }
-    spec.config.seed = o.seed + k;  // each layer its own seed, recorded in the file
-    spec.config.validate();
     total_epochs += spec.config.epochs;
-    options.layers.push_back(spec);
+    request.layers.push_back(spec);
   }
+  request.data = std::move(data);
 
   Progress progress(o.quiet, 1, total_epochs);
   int epochs_done = 0;
-  nlohmann::json epochs_json = nlohmann::json::array();
-  const auto t0 = std::chrono::steady_clock::now();
-  const Dbn dbn = train::train_dbn(
-      data, visible, options, nullptr,
-      [&](const train::DbnProgress& p) {
-        ++epochs_done;
-        progress.epoch_done(epochs_done, fmt::format("layer {}/{} epoch {}: recon {:.4f}  F(train) {:.3f}",
-                                                     p.layer + 1, p.n_layers, p.stats.epoch,
-                                                     p.stats.reconstruction_error.mean,
-                                                     p.stats.free_energy_train.mean));
-        epochs_json.push_back({{"layer", p.layer},
-                               {"epoch", p.stats.epoch},
-                               {"reconstruction_error", p.stats.reconstruction_error},
-                               {"free_energy_train", p.stats.free_energy_train}});
-      },
-      [&](Index done, Index total) {
-        throw_if_cancelled();
-        progress.batch(epochs_done + 1, done, total);
-      });
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  run::DbnTrainCallbacks callbacks;
+  callbacks.on_epoch = [&](const train::DbnProgress& p) {
+    ++epochs_done;
+    progress.epoch_done(epochs_done, fmt::format("layer {}/{} epoch {}: recon {:.4f}  F(train) {:.3f}",
+                                                 p.layer + 1, p.n_layers, p.stats.epoch,
+                                                 p.stats.reconstruction_error.mean,
+                                                 p.stats.free_energy_train.mean));
+  };
+  callbacks.on_batch = [&](Index done, Index total) { progress.batch(epochs_done + 1, done, total); };
+  callbacks.stop = stop_poll();
+  const run::DbnTrainRun result = run::train_dbn(request, callbacks);
 
   std::map<std::string, std::string> attributes = provenance();
-  attributes["seed"] = std::to_string(o.seed);
-  attributes["data"] = o.data;
-  attributes["layers"] = o.layers;
-  attributes["propagate"] = o.propagate;
-  std::vector<std::map<std::string, std::string>> layer_attributes;
-  for (const auto& spec : options.layers) {
-    nlohmann::json config = spec.config;
-    layer_attributes.push_back({{"seed", std::to_string(spec.config.seed)}, {"train_config", config.dump()}});
-  }
-  io::save_dbn(o.output, dbn, attributes, layer_attributes);
+  for (const auto& [k, v] : result.attributes) attributes[k] = v;
+  io::save_dbn(o.output, result.dbn, attributes, result.layer_attributes);
   if (o.json) {
-    print_json({{"output", o.output}, {"layers", sizes}, {"seed", o.seed},
-                {"propagate", o.propagate}, {"epochs", epochs_json}, {"time", {{"seconds", seconds}}}});
+    nlohmann::json j = result;
+    j["output"] = o.output;
+    print_json(j);
   } else {
-    fmt::print("wrote {} ({} layers: {}; {:.1f} s)\n", o.output, n_layers, o.layers, seconds);
+    fmt::print("wrote {} ({} layers: {}; {:.1f} s)\n", o.output, n_layers, o.layers, result.seconds);
   }
 }
 
@@ -208,10 +193,6 @@ void add_dbn_train(CLI::App& dbn) {
   cmd->callback([o] { run_dbn_train(*o); });
 }
 
-nlohmann::json optional_json(const std::optional<stats::Result>& r) {
-  return r ? to_json(*r) : nlohmann::json(nullptr);
-}
-
 struct DbnFlowOptions {
   std::string model;
   std::string data;
@@ -229,51 +210,38 @@ void run_dbn_flow(const DbnFlowOptions& o) {
   const Dbn dbn = io::load_dbn(o.model);
   const MatrixF data = load_data(o.data, o.data_options, dbn.layer(0).visible_type(), o.seed);
   check_data(dbn.layer(0), data, o.data);
-  estimate::FlowOptions flow;
-  flow.propagate = parse_propagate(o.propagate);
-  flow.seed = o.seed;
-  flow.log_z.method = estimate::parse_log_z_method(o.log_z);
+  run::DbnFlowRequest request;
+  request.flow.propagate = parse_propagate(o.propagate);
+  request.flow.seed = o.seed;
+  request.flow.log_z.method = estimate::parse_log_z_method(o.log_z);
   check_range("--chains", std::int64_t{o.chains}, 2, 1000000);
   check_range("--betas", o.betas, 0, 100000000);
   if (o.betas == 1) throw Error("--betas: at least 2 temperatures (0: default schedule)");
-  flow.log_z.ais.chains = o.chains;
-  flow.log_z.ais.seed = o.seed;
-  if (o.betas > 0) flow.log_z.ais.betas = estimate::linear_ais_schedule(static_cast<std::size_t>(o.betas));
-  flow.log_z.stop = stop_poll();
-  const InterruptScope interrupts;  // Ctrl-C: Cancelled, nothing printed, exit 130 (main)
-  const std::vector<estimate::LayerFlow> rows = estimate::free_energy_flow(dbn, data, flow);
-
-  std::optional<estimate::DbnBound> bound;
+  request.flow.log_z.ais.chains = o.chains;
+  request.flow.log_z.ais.seed = o.seed;
+  if (o.betas > 0) request.flow.log_z.ais.betas = estimate::linear_ais_schedule(static_cast<std::size_t>(o.betas));
   if (o.bound) {
     if (dbn.n_layers() != 2) {
       throw FileError(o.model, fmt::format("--bound needs a 2-layer DBN; this one has {} layers",
                                            dbn.n_layers()));
     }
-    estimate::BoundOptions bopt;
-    bopt.seed = o.seed;
-    bound = estimate::dbn_lower_bound(dbn, data, flow.log_z, bopt);
+    request.bound = estimate::BoundOptions{};
+    request.bound->seed = o.seed;
   }
+  request.stop = stop_poll();
+  const InterruptScope interrupts;  // Ctrl-C: Cancelled, nothing printed, exit 130 (main)
+  const run::DbnFlowRun result = run::dbn_flow(dbn, data, request);
   throw_if_cancelled();  // a Ctrl-C after the last poll
 
   if (o.json) {
-    nlohmann::json layers = nlohmann::json::array();
-    for (const auto& r : rows) {
-      layers.push_back({{"layer", r.layer},
-                        {"n_visible", r.n_visible},
-                        {"n_hidden", r.n_hidden},
-                        {"free_energy", to_json(r.free_energy)},
-                        {"free_energy_per_unit", to_json(r.free_energy_per_unit)},
-                        {"log_z_method", std::string(estimate::to_string(r.log_z_method))},
-                        {"log_z", optional_json(r.log_z)},
-                        {"log_likelihood", optional_json(r.log_likelihood)},
-                        {"log_likelihood_per_unit", optional_json(r.log_likelihood_per_unit)}});
-    }
-    nlohmann::json j = {{"model", o.model}, {"data", o.data}, {"samples", data.rows()},
-                        {"propagate", o.propagate}, {"seed", o.seed}, {"layers", layers}};
-    if (bound) j["lower_bound"] = {{"mean", to_json(bound->mean)}, {"log_z_top", to_json(bound->log_z_top)}};
+    nlohmann::json j = result;
+    j["model"] = o.model;
+    j["data"] = o.data;
     print_json(j);
     return;
   }
+  const auto& rows = result.layers;
+  const auto& bound = result.bound;
   fmt::print("{:>5} {:>6} {:>6} {:>22} {:>8} {:>22} {:>22}\n", "layer", "n_vis", "n_hid",
              "F/unit", "log Z by", "log Z", "log-lik/unit");
   for (const auto& r : rows) {

@@ -1,6 +1,7 @@
 // rgflow ising sample | exact | observe | block | mcrg
-// One file over 600 lines: five subcommands that share the lattice-file loading, the option
-// checks and the JSON of an Ising run; splitting them would spread that shared part over five files.
+// The work of each subcommand is in run/ising.hpp (sampling, scans, files, plots, exact values,
+// observables of stored configurations, block spins); this file checks the flags, builds the
+// requests and prints.
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,15 +24,12 @@
 #include "rgflow/core/error.hpp"
 #include "rgflow/io/dataset.hpp"
 #include "rgflow/ising/exact.hpp"
-#include "rgflow/ising/lattice.hpp"
-#include "rgflow/ising/observables.hpp"
-#include "rgflow/io/plot.hpp"
 #include "rgflow/ising/sampler.hpp"
 #include "rgflow/ising/scan.hpp"
-#include "rgflow/io/png.hpp"
 #include "rgflow/rg/block_spin.hpp"
 #include "rgflow/rg/coarse_graining.hpp"
 #include "rgflow/rg/mcrg.hpp"
+#include "rgflow/run/ising.hpp"
 
 namespace rgflow::cli {
 
@@ -39,26 +38,7 @@ namespace {
 using ising::Observables;
 using stats::Result;
 
-std::string fmt_double(double v) { return fmt::format("{:.17g}", v); }
-
-// Kaufman's exact values for zero-field models: ferromagnets, and antiferromagnets on even L
-// (flipping one sublattice maps them onto the ferromagnet with |J|); else null.
-nlohmann::json exact_json(int L, double T, double J, double h) {
-  if (J == 0.0 || h != 0.0 || (J < 0.0 && L % 2 != 0)) return nullptr;
-  const auto k = ising::kaufman(L, std::abs(J) / T);
-  return {{"energy_per_spin", std::abs(J) * k.energy_per_spin}, {"specific_heat_per_spin", k.specific_heat}};
-}
-
-nlohmann::json observables_json(const Observables& o) {
-  return {{"energy_per_spin", to_json(o.energy_per_spin)},
-          {"specific_heat_per_spin", to_json(o.specific_heat_per_spin)},
-          {"abs_magnetization", to_json(o.abs_magnetization)},
-          {"susceptibility", to_json(o.susceptibility)},
-          {"binder", to_json(o.binder)},
-          {"tau_int", to_json(o.tau_int)}};
-}
-
-void print_observables_text(const Observables& o, const nlohmann::json& exact) {
+void print_observables_text(const Observables& o, const std::optional<run::IsingExactPoint>& exact) {
   auto line = [](const char* name, const Result& r) {
     fmt::print("  {:<24} {:>14.8f} ± {:.2g}\n", name, r.mean, r.error);
   };
@@ -68,9 +48,9 @@ void print_observables_text(const Observables& o, const nlohmann::json& exact) {
   line("susceptibility", o.susceptibility);
   line("binder", o.binder);
   line("tau_int (measurements)", o.tau_int);
-  if (!exact.is_null()) {
+  if (exact) {
     fmt::print("  exact (Kaufman): energy_per_spin {:.10f}, specific_heat_per_spin {:.10f}\n",
-               exact["energy_per_spin"].get<double>(), exact["specific_heat_per_spin"].get<double>());
+               exact->energy_per_spin, exact->specific_heat_per_spin);
   }
 }
 
@@ -78,9 +58,7 @@ void print_observables_text(const Observables& o, const nlohmann::json& exact) {
 class SampleProgress {
  public:
   explicit SampleProgress(bool quiet) : enabled_(!quiet && isatty(fileno(stderr))) {}
-  ~SampleProgress() {
-    if (shown_) std::fputs("\r\033[K", stderr);
-  }
+  ~SampleProgress() { clear(); }
   SampleProgress(const SampleProgress&) = delete;
   SampleProgress& operator=(const SampleProgress&) = delete;
   void operator()(std::int64_t done, std::int64_t total) {
@@ -92,6 +70,12 @@ class SampleProgress {
     fmt::print(stderr, "\rrgflow ising sample: round {}/{} ({:.0f}%)", done, total,
                100.0 * static_cast<double>(done) / static_cast<double>(total));
     std::fflush(stderr);
+  }
+  // Clears the line (between the points of a scan, and at the end).
+  void clear() {
+    if (shown_) std::fputs("\r\033[K", stderr);
+    shown_ = false;
+    last_ = {};
   }
 
  private:
@@ -120,269 +104,24 @@ struct SampleOptions {
   bool quiet = false;
 };
 
-struct PointResult {
-  int L = 0;
-  double temperature = 0.0;
-  std::uint64_t seed = 0;
-  int chains = 0;
-  Observables obs;
-  nlohmann::json exact;
-  std::string output;
-};
-
-// "dir/name.h5" -> "dir/name_L16_T03.h5" (temperature index, zero-padded to the scan's width).
-std::string scan_output_path(const std::string& output, int L, std::size_t t, std::size_t count) {
-  const auto dot = output.rfind('.');
-  const int width = static_cast<int>(std::to_string(count - 1).size());
-  return fmt::format("{}_L{}_T{:0{}}{}", output.substr(0, dot), L, t, width, output.substr(dot));
-}
-
-PointResult sample_point(const SampleOptions& o, ising::Algorithm algorithm, int L, double T,
-                         std::uint64_t seed, const std::string& output,
-                         const std::map<std::string, std::string>& extra_attrs, bool show_progress) {
-  ising::RunConfig cfg;
-  cfg.model = {L, T, o.coupling, o.field};
-  cfg.algorithm = algorithm;
-  cfg.samples = o.samples;
-  cfg.sweeps_between = o.sweeps_between;
-  cfg.thermalize = o.thermalize;
-  cfg.chains = o.chains;
-  cfg.seed = seed;
-  cfg.keep_spins = !output.empty();
-  cfg.validate();
-  ising::RunResult result;
-  {
-    SampleProgress progress(!show_progress);
-    result = ising::run(cfg, [&](std::int64_t d, std::int64_t t) { progress(d, t); }, stop_poll());
-  }
-  throw_if_cancelled();  // a Ctrl-C after the last poll: nothing of this point is written
-  PointResult p;
-  p.L = L;
-  p.temperature = T;
-  p.seed = seed;
-  p.chains = result.chains;
-  p.output = output;
-  p.obs = ising::summarize(result.energy, result.magnetization, static_cast<std::size_t>(result.chains), L, T);
-  p.exact = exact_json(L, T, o.coupling, o.field);
-  if (cfg.keep_spins) {
-    const Index sites = static_cast<Index>(L) * L;
-    MatrixF data(static_cast<Index>(o.samples), sites);
-    for (Index i = 0; i < data.size(); ++i) data.data()[i] = static_cast<float>(result.spins[i]);
-    std::map<std::string, std::string> attrs = provenance();
-    attrs["temperature"] = fmt_double(T);
-    attrs["coupling"] = fmt_double(o.coupling);
-    attrs["field"] = fmt_double(o.field);
-    attrs["algorithm"] = ising::algorithm_name(cfg.algorithm);
-    attrs["seed"] = std::to_string(seed);
-    attrs["L"] = std::to_string(L);
-    attrs["samples"] = std::to_string(o.samples);
-    attrs["chains"] = std::to_string(result.chains);
-    attrs["sweeps_between"] = std::to_string(o.sweeps_between);
-    attrs["thermalize"] = std::to_string(o.thermalize);
-    attrs["sample_order"] = "sample i = measurement round i / chains of chain i % chains";
-    for (const auto& [k, v] : extra_attrs) attrs[k] = v;
-    io::save_dataset(output, data, attrs, static_cast<Index>(L));
-  }
-  return p;
-}
-
-void write_scan_plots(const SampleOptions& o, const std::vector<int>& sizes,
-                      const std::vector<double>& temps, const std::vector<PointResult>& points) {
-  const double tmin = temps.front(), tmax = temps.back();
-  const bool exact = o.coupling > 0.0 && o.field == 0.0;
+void print_scan_text(const SampleOptions& o, const run::IsingSampleRun& r) {
   const double tc = o.coupling * ising::critical_temperature();
-  constexpr int kCurve = 240;
-  struct Quantity {
-    const char* name;
-    const char* title;
-    stats::Result Observables::*member;
-  };
-  const Quantity quantities[] = {
-      {"energy", "energy per spin e", &Observables::energy_per_spin},
-      {"specific_heat", "specific heat per spin c", &Observables::specific_heat_per_spin},
-      {"abs_magnetization", "|m|", &Observables::abs_magnetization},
-      {"susceptibility", "susceptibility per spin", &Observables::susceptibility},
-      {"binder", "binder cumulant u = 1 - <m^4>/(3<m^2>^2)", &Observables::binder}};
-  for (const auto& q : quantities) {
-    io::Plot plot;
-    plot.vertical_line = exact ? tc : std::nan("");
-    const std::string reference = std::string(q.name) == "abs_magnetization" ? "yang, infinite l"
-                                                                               : "kaufman";
-    const bool has_reference = std::string(q.name) == "energy" ||
-                               std::string(q.name) == "specific_heat" ||
-                               std::string(q.name) == "abs_magnetization";
-    plot.title = std::string(q.title) + (exact && has_reference ? "  (lines: " + reference + ")" : "");
-    plot.x_label = exact ? "temperature t (dashed: t_c)" : "temperature t";
-    for (const int L : sizes) plot.series_labels.push_back(fmt::format("l = {}", L));
-    for (std::size_t l = 0; l < sizes.size(); ++l) {
-      io::PlotSeries s;
-      for (std::size_t t = 0; t < temps.size(); ++t) {
-        const auto& r = points[l * temps.size() + t].obs.*(q.member);
-        s.x.push_back(temps[t]);
-        s.y.push_back(r.mean);
-        s.err.push_back(r.error);
-      }
-      plot.series.push_back(std::move(s));
-    }
-    const std::string name(q.name);
-    if (exact && tmax > tmin && (name == "energy" || name == "specific_heat")) {
-      for (const int L : sizes) {  // Kaufman, finite L
-        io::PlotCurve c;
-        for (int i = 0; i <= kCurve; ++i) {
-          const double T = tmin + (tmax - tmin) * i / kCurve;
-          const auto k = ising::kaufman(L, o.coupling / T);
-          c.x.push_back(T);
-          c.y.push_back(name == "energy" ? o.coupling * k.energy_per_spin : k.specific_heat);
-        }
-        plot.curves.push_back(std::move(c));
-      }
-    }
-    if (exact && tmax > tmin && name == "abs_magnetization") {  // Yang, infinite lattice
-      io::PlotCurve c;
-      for (int i = 0; i <= kCurve; ++i) {
-        const double T = tmin + (tmax - tmin) * i / kCurve;
-        c.x.push_back(T);
-        c.y.push_back(ising::yang_magnetization(o.coupling / T));
-      }
-      plot.curves.push_back(std::move(c));
-    }
-    io::write_png_gray(o.plot + "_" + name + ".png", io::render_plot(plot), 0.0f, 1.0f);
-  }
-}
-
-void run_sample(const SampleOptions& o) {
-  // Ctrl-C: Cancelled, exit 130 (main); a scan keeps the files of the points it finished.
-  const InterruptScope interrupts;
-  const std::vector<int> sizes = with_flag("--size", [&] { return ising::parse_sizes(o.size); });
-  const std::vector<double> temps =
-      with_flag("--temperature", [&] { return ising::parse_temperatures(o.temperature); });
-  for (const int L : sizes) check_range("--size", std::int64_t{L}, 2, 4096);
-  const auto algorithm = ising::parse_algorithm(o.algorithm);
-  if (!std::isfinite(o.coupling)) throw Error(fmt::format("--coupling {}: must be finite", o.coupling));
-  if (!std::isfinite(o.field)) throw Error(fmt::format("--field {}: must be finite", o.field));
-  check_range("--samples", o.samples, 1, std::int64_t{1} << 40);
-  check_range("--sweeps-between", std::int64_t{o.sweeps_between}, 1, 1 << 30);
-  check_range("--thermalize", std::int64_t{o.thermalize}, 0, 1 << 30);
-  check_range("--chains", std::int64_t{o.chains}, 0, 1 << 20);
-  const bool scan = sizes.size() > 1 || temps.size() > 1;
-  {  // validate every point before running any
-    ising::RunConfig cfg;
-    cfg.algorithm = algorithm;
-    cfg.samples = o.samples;
-    cfg.sweeps_between = o.sweeps_between;
-    cfg.thermalize = o.thermalize;
-    cfg.chains = o.chains;
-    for (const int L : sizes)
-      for (const double T : temps) {
-        cfg.model = {L, T, o.coupling, o.field};
-        cfg.validate();
-      }
-  }
-  if (!o.output.empty()) {
-    check_output_path(o.output, {".h5", ".hdf5"});
-    const int Lmax = *std::max_element(sizes.begin(), sizes.end());
-    if (static_cast<double>(o.samples) * Lmax * Lmax > static_cast<double>(kMaxMatrixElements))
-      throw Error(fmt::format("--samples {} x --size {}^2 spins exceeds {} (write fewer samples)",
-                              o.samples, Lmax, kMaxMatrixElements));
-  }
-  if (!o.plot.empty()) {
-    if (!scan) throw Error("--plot needs a scan (--temperature start:stop:count or several --size)");
-    check_output_path(o.plot + "_energy.png", {".png"});
-  }
-
-  if (!scan) {
-    const PointResult p = sample_point(o, algorithm, sizes[0], temps[0], o.seed, o.output, {},
-                                       !(o.quiet || o.json));
-    if (o.json) {
-      nlohmann::json j = observables_json(p.obs);
-      j["L"] = p.L;
-      j["temperature"] = p.temperature;
-      j["coupling"] = o.coupling;
-      j["field"] = o.field;
-      j["algorithm"] = ising::algorithm_name(algorithm);
-      j["samples"] = o.samples;
-      j["chains"] = p.chains;
-      j["seed"] = o.seed;
-      if (!o.output.empty()) j["output"] = o.output;
-      j["exact"] = p.exact;
-      print_json(j);
-    } else {
-      fmt::print("Ising L={} T={} J={} h={}: {} samples from {} chain(s), {}{}\n", p.L,
-                 p.temperature, o.coupling, o.field, o.samples, p.chains,
-                 ising::algorithm_name(algorithm), o.output.empty() ? "" : " -> " + o.output);
-      print_observables_text(p.obs, p.exact);
-    }
-    return;
-  }
-
-  // Scan: sizes outer, temperatures inner; point (l, t) uses ising::scan_seed(seed, l, t).
-  std::string temp_list, size_list;
-  for (const double T : temps) temp_list += (temp_list.empty() ? "" : ",") + fmt_double(T);
-  for (const int L : sizes) size_list += (size_list.empty() ? "" : ",") + std::to_string(L);
-  std::vector<PointResult> points;
-  for (std::size_t l = 0; l < sizes.size(); ++l)
-    for (std::size_t t = 0; t < temps.size(); ++t) {
-      const std::string out =
-          o.output.empty() ? std::string() : scan_output_path(o.output, sizes[l], t, temps.size());
-      const std::map<std::string, std::string> extra = {
-          {"scan_seed", std::to_string(o.seed)},   {"scan_temperatures", temp_list},
-          {"scan_sizes", size_list},               {"scan_size_index", std::to_string(l)},
-          {"scan_temperature_index", std::to_string(t)}};
-      points.push_back(sample_point(o, algorithm, sizes[l], temps[t], ising::scan_seed(o.seed, l, t),
-                                    out, extra, !(o.quiet || o.json)));
-    }
-  std::vector<std::vector<Result>> binder(sizes.size());
-  for (std::size_t l = 0; l < sizes.size(); ++l)
-    for (std::size_t t = 0; t < temps.size(); ++t) binder[l].push_back(points[l * temps.size() + t].obs.binder);
-  const auto crossings = ising::binder_crossings(temps, sizes, binder);
-  if (!o.plot.empty()) write_scan_plots(o, sizes, temps, points);
-
-  const double tc = o.coupling * ising::critical_temperature();
-  if (o.json) {
-    nlohmann::json arr = nlohmann::json::array();
-    for (const auto& p : points) {
-      nlohmann::json j = observables_json(p.obs);
-      j["L"] = p.L;
-      j["temperature"] = p.temperature;
-      j["seed"] = p.seed;
-      j["chains"] = p.chains;
-      j["exact"] = p.exact;
-      if (!p.output.empty()) j["output"] = p.output;
-      arr.push_back(j);
-    }
-    nlohmann::json cross = nlohmann::json::array();
-    for (const auto& c : crossings)
-      cross.push_back({{"L1", c.L1}, {"L2", c.L2},
-                       {"temperature", c.found ? to_json(c.temperature) : nlohmann::json(nullptr)}});
-    nlohmann::json j{{"points", arr},
-                     {"binder_crossings", cross},
-                     {"critical_temperature", tc},
-                     {"coupling", o.coupling},
-                     {"field", o.field},
-                     {"algorithm", ising::algorithm_name(algorithm)},
-                     {"samples", o.samples},
-                     {"sweeps_between", o.sweeps_between},
-                     {"thermalize", o.thermalize},
-                     {"seed", o.seed}};
-    if (!o.plot.empty()) j["plot_prefix"] = o.plot;
-    print_json(j);
-    return;
-  }
-  fmt::print("Ising scan: L = {}, T = {} ({} points), J={} h={}, {} samples per point, {}\n", size_list,
-             o.temperature, points.size(), o.coupling, o.field, o.samples, ising::algorithm_name(algorithm));
+  fmt::print("Ising scan: L = {}, T = {} ({} points), J={} h={}, {} samples per point, {}\n",
+             fmt::join(r.request.sizes, ","), o.temperature, r.points.size(), o.coupling, o.field,
+             o.samples, ising::algorithm_name(r.request.algorithm));
   fmt::print("{:>5} {:>9} {:>22} {:>13} {:>20} {:>13} {:>20} {:>20} {:>18}\n", "L", "T", "energy",
              "exact", "specific_heat", "exact", "|m|", "chi", "binder");
-  auto cell = [](const Result& r) { return fmt::format("{:.6f} ± {:.1e}", r.mean, r.error); };
-  for (const auto& p : points) {
-    const bool ex = !p.exact.is_null();
+  auto cell = [](const Result& x) { return fmt::format("{:.6f} ± {:.1e}", x.mean, x.error); };
+  for (const auto& p : r.points) {
+    const auto& ob = p.observables;
     fmt::print("{:>5} {:>9.5f} {:>22} {:>13} {:>20} {:>13} {:>20} {:>20} {:>18}\n", p.L, p.temperature,
-               cell(p.obs.energy_per_spin),
-               ex ? fmt::format("{:.6f}", p.exact["energy_per_spin"].get<double>()) : "-",
-               cell(p.obs.specific_heat_per_spin),
-               ex ? fmt::format("{:.6f}", p.exact["specific_heat_per_spin"].get<double>()) : "-",
-               cell(p.obs.abs_magnetization), cell(p.obs.susceptibility), cell(p.obs.binder));
+               cell(ob.energy_per_spin),
+               p.exact ? fmt::format("{:.6f}", p.exact->energy_per_spin) : "-",
+               cell(ob.specific_heat_per_spin),
+               p.exact ? fmt::format("{:.6f}", p.exact->specific_heat_per_spin) : "-",
+               cell(ob.abs_magnetization), cell(ob.susceptibility), cell(ob.binder));
   }
-  for (const auto& c : crossings) {
+  for (const auto& c : r.crossings) {
     if (c.found)
       fmt::print("Binder crossing L={} / L={}: T = {:.5f} ± {:.5f} (T_c = {:.5f})\n", c.L1, c.L2,
                  c.temperature.mean, c.temperature.error, tc);
@@ -392,6 +131,68 @@ void run_sample(const SampleOptions& o) {
   if (!o.plot.empty())
     fmt::print("plots: {0}_energy.png {0}_specific_heat.png {0}_abs_magnetization.png "
                "{0}_susceptibility.png {0}_binder.png\n", o.plot);
+}
+
+void run_sample(const SampleOptions& o) {
+  // Ctrl-C: Cancelled, exit 130 (main); a scan keeps the files of the points it finished.
+  const InterruptScope interrupts;
+  run::IsingSampleRequest request;
+  request.sizes = with_flag("--size", [&] { return ising::parse_sizes(o.size); });
+  request.temperatures = with_flag("--temperature", [&] { return ising::parse_temperatures(o.temperature); });
+  for (const int L : request.sizes) check_range("--size", std::int64_t{L}, 2, 4096);
+  request.algorithm = ising::parse_algorithm(o.algorithm);
+  if (!std::isfinite(o.coupling)) throw Error(fmt::format("--coupling {}: must be finite", o.coupling));
+  if (!std::isfinite(o.field)) throw Error(fmt::format("--field {}: must be finite", o.field));
+  check_range("--samples", o.samples, 1, std::int64_t{1} << 40);
+  check_range("--sweeps-between", std::int64_t{o.sweeps_between}, 1, 1 << 30);
+  check_range("--thermalize", std::int64_t{o.thermalize}, 0, 1 << 30);
+  check_range("--chains", std::int64_t{o.chains}, 0, 1 << 20);
+  request.coupling = o.coupling;
+  request.field = o.field;
+  request.samples = o.samples;
+  request.sweeps_between = o.sweeps_between;
+  request.thermalize = o.thermalize;
+  request.chains = o.chains;
+  request.seed = o.seed;
+  request.output = o.output;
+  request.plot = o.plot;
+  request.provenance = provenance();
+  const bool scan = request.sizes.size() > 1 || request.temperatures.size() > 1;
+  if (!o.output.empty()) {
+    check_output_path(o.output, {".h5", ".hdf5"});
+    const int Lmax = *std::max_element(request.sizes.begin(), request.sizes.end());
+    if (static_cast<double>(o.samples) * Lmax * Lmax > static_cast<double>(kMaxMatrixElements))
+      throw Error(fmt::format("--samples {} x --size {}^2 spins exceeds {} (write fewer samples)",
+                              o.samples, Lmax, kMaxMatrixElements));
+  }
+  if (!o.plot.empty()) {
+    if (!scan) throw Error("--plot needs a scan (--temperature start:stop:count or several --size)");
+    check_output_path(o.plot + "_energy.png", {".png"});
+  }
+
+  SampleProgress progress(o.quiet || o.json);
+  std::size_t shown_point = 0;
+  run::IsingSampleCallbacks callbacks;
+  callbacks.progress = [&](std::size_t point, std::int64_t done, std::int64_t total) {
+    if (point != shown_point) progress.clear();
+    shown_point = point;
+    progress(done, total);
+  };
+  callbacks.stop = stop_poll();
+  const run::IsingSampleRun result = run::sample_ising(request, callbacks);
+  progress.clear();
+
+  if (o.json) {
+    print_json(result);
+  } else if (!scan) {
+    const run::IsingPoint& p = result.points.front();
+    fmt::print("Ising L={} T={} J={} h={}: {} samples from {} chain(s), {}{}\n", p.L,
+               p.temperature, o.coupling, o.field, o.samples, p.chains,
+               ising::algorithm_name(request.algorithm), o.output.empty() ? "" : " -> " + o.output);
+    print_observables_text(p.observables, p.exact);
+  } else {
+    print_scan_text(o, result);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -410,38 +211,20 @@ void run_exact(const ExactOptions& o) {
     throw Error(fmt::format("--temperature {}: must be positive and finite", o.temperature));
   if (!(o.coupling > 0.0) || !std::isfinite(o.coupling))
     throw Error(fmt::format("--coupling {}: the exact solution needs J > 0", o.coupling));
-  const double K = o.coupling / o.temperature;
-  const auto k = ising::kaufman(o.size, K);
-  const double N = static_cast<double>(o.size) * o.size;
-  const double u_inf = o.coupling * ising::onsager_energy_per_spin(K);
-  const double c_inf = ising::onsager_specific_heat(K);
-  const double m_inf = ising::yang_magnetization(K);
-  const double tc = o.coupling * ising::critical_temperature();
+  const run::IsingExactRun r = run::ising_exact(o.size, o.temperature, o.coupling);
   if (o.json) {
-    auto est = [](double v) { return to_json(Result::exact(v)); };
-    print_json({{"L", o.size},
-                {"temperature", o.temperature},
-                {"coupling", o.coupling},
-                {"critical_temperature", tc},
-                {"log_z", est(k.log_z)},
-                {"free_energy_per_spin", est(-o.temperature * k.log_z / N)},
-                {"energy_per_spin", est(o.coupling * k.energy_per_spin)},
-                {"specific_heat_per_spin", est(k.specific_heat)},
-                {"infinite_lattice",
-                 {{"energy_per_spin", est(u_inf)},
-                  {"specific_heat_per_spin", std::isfinite(c_inf) ? est(c_inf) : nlohmann::json(nullptr)},
-                  {"spontaneous_magnetization", est(m_inf)}}}});
+    print_json(r);
     return;
   }
   fmt::print("Exact 2D Ising, periodic {}x{}, T={} J={} (T_c = {:.12f})\n", o.size, o.size,
-             o.temperature, o.coupling, tc);
-  fmt::print("  Kaufman (finite L):  ln Z = {:.12f}\n", k.log_z);
-  fmt::print("                       free_energy_per_spin   = {:.12f}\n", -o.temperature * k.log_z / N);
-  fmt::print("                       energy_per_spin        = {:.12f}\n", o.coupling * k.energy_per_spin);
-  fmt::print("                       specific_heat_per_spin = {:.12f}\n", k.specific_heat);
-  fmt::print("  Onsager/Yang (L=inf): energy_per_spin        = {:.12f}\n", u_inf);
-  fmt::print("                       specific_heat_per_spin = {:.12f}\n", c_inf);
-  fmt::print("                       spontaneous |m|        = {:.12f}\n", m_inf);
+             o.temperature, o.coupling, r.critical_temperature);
+  fmt::print("  Kaufman (finite L):  ln Z = {:.12f}\n", r.log_z);
+  fmt::print("                       free_energy_per_spin   = {:.12f}\n", r.free_energy_per_spin);
+  fmt::print("                       energy_per_spin        = {:.12f}\n", r.energy_per_spin);
+  fmt::print("                       specific_heat_per_spin = {:.12f}\n", r.specific_heat_per_spin);
+  fmt::print("  Onsager/Yang (L=inf): energy_per_spin        = {:.12f}\n", r.infinite_energy_per_spin);
+  fmt::print("                       specific_heat_per_spin = {:.12f}\n", r.infinite_specific_heat_per_spin);
+  fmt::print("                       spontaneous |m|        = {:.12f}\n", r.spontaneous_magnetization);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -457,99 +240,33 @@ struct ObserveOptions {
   bool json = false;
 };
 
-double attribute_or(const io::Dataset& d, const char* name, double given, bool required) {
-  if (given != 0.0) return given;
-  const auto it = d.attributes.find(name);
-  if (it == d.attributes.end()) {
-    if (required)
-      throw FileError(d.source, fmt::format("no attribute '{}'; pass --{}", name, name));
-    return 0.0;
+// Samples interleave the chains round by round: more chains than samples cannot be (--chains).
+void check_chains(int given, Index samples, const std::string& path) {
+  if (given > 0 && given > samples) {
+    throw Error(fmt::format("--chains {}: more chains than the {} samples in {}", given, samples, path));
   }
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(it->second, &used);
-    if (used != it->second.size() || !std::isfinite(v)) throw std::invalid_argument("trailing");
-    return v;
-  } catch (const std::exception&) {
-    throw FileError(d.source, fmt::format("attribute '{}' = '{}' is not a number", name, it->second));
-  }
-}
-
-// Lattice configurations of a dataset as int8 ±1 [N, L, L]; FileError unless they are.
-struct LatticeData {
-  io::Dataset dataset;
-  int L = 0;
-  std::int64_t n = 0;
-  std::vector<std::int8_t> spins;
-};
-
-LatticeData load_lattice(const std::string& path) {
-  LatticeData out;
-  out.dataset = io::load_dataset(path);
-  const io::Dataset& d = out.dataset;
-  if (!d.lattice_size) throw FileError(path, "no lattice data (expected /spins [N, L, L])");
-  out.L = static_cast<int>(*d.lattice_size);
-  if (out.L < 2) throw FileError(path, "lattice size must be at least 2");
-  out.n = d.data.rows();
-  out.spins.resize(static_cast<std::size_t>(d.data.size()));
-  for (Index i = 0; i < d.data.rows(); ++i)
-    for (Index j = 0; j < d.data.cols(); ++j) {
-      const float v = d.data(i, j);
-      if (v != 1.0f && v != -1.0f)
-        throw FileError(path, fmt::format("sample {} site {} is {}, not a spin ±1", i, j, v));
-      out.spins[static_cast<std::size_t>(i * d.data.cols() + j)] = v > 0 ? 1 : -1;
-    }
-  return out;
-}
-
-// Samples interleave the chains round by round: more chains than samples cannot be. `given` is
-// --chains (0: not given, then `chains` came from the file's attribute).
-void check_chains(int given, double chains, Index samples, const std::string& path) {
-  if (chains <= static_cast<double>(samples)) return;
-  if (given > 0) {
-    throw Error(fmt::format("--chains {}: more chains than the {} samples in {}", given, samples,
-                            path));
-  }
-  throw FileError(path, fmt::format("attribute 'chains' = {} exceeds the {} samples (corrupt "
-                                    "file?)",
-                                    chains, samples));
 }
 
 void run_observe(const ObserveOptions& o) {
-  const LatticeData lattice = load_lattice(o.data);
-  const io::Dataset& d = lattice.dataset;
-  const int L = lattice.L;
-  const double T = attribute_or(d, "temperature", o.temperature, true);
-  const double J = o.coupling != 0.0 ? o.coupling : (d.attributes.count("coupling") ? attribute_or(d, "coupling", 0.0, true) : 1.0);
-  const double h = o.field_set ? o.field : attribute_or(d, "field", 0.0, false);
-  if (!(T > 0.0)) throw FileError(o.data, fmt::format("temperature {} must be positive", T));
-  double chains = o.chains > 0 ? o.chains : attribute_or(d, "chains", 0.0, false);
-  if (!(chains >= 1.0) || chains != std::floor(chains)) chains = 1.0;
-  const Index n = d.data.rows();
-  check_chains(o.chains, chains, n, o.data);
-  std::vector<double> energy(static_cast<std::size_t>(n)), magnetization(static_cast<std::size_t>(n));
-  const auto sites = static_cast<std::size_t>(L) * L;
-  for (Index i = 0; i < n; ++i) {
-    const auto m = ising::measure(std::span(lattice.spins).subspan(static_cast<std::size_t>(i) * sites, sites), L, J, h);
-    energy[static_cast<std::size_t>(i)] = m.energy;
-    magnetization[static_cast<std::size_t>(i)] = m.magnetization;
+  const run::IsingLattice lattice = run::load_ising_lattice(o.data);
+  if (o.temperature == 0.0 && !lattice.dataset.attributes.count("temperature")) {
+    throw FileError(o.data, "no attribute 'temperature'; pass --temperature");
   }
-  const auto obs = ising::summarize(energy, magnetization, static_cast<std::size_t>(chains), L, T);
-  const nlohmann::json exact = exact_json(L, T, J, h);
+  check_chains(o.chains, lattice.n, o.data);
+  run::IsingObserveRequest request;
+  if (o.temperature != 0.0) request.temperature = o.temperature;
+  if (o.coupling != 0.0) request.coupling = o.coupling;
+  if (o.field_set) request.field = o.field;
+  if (o.chains > 0) request.chains = o.chains;
+  const run::IsingObserveRun r = run::observe_ising(lattice, request);
   if (o.json) {
-    nlohmann::json j = observables_json(obs);
-    j["L"] = L;
-    j["temperature"] = T;
-    j["coupling"] = J;
-    j["field"] = h;
-    j["samples"] = n;
-    j["chains"] = static_cast<int>(chains);
+    nlohmann::json j = r;
     j["data"] = o.data;
-    j["exact"] = exact;
     print_json(j);
   } else {
-    fmt::print("{}: {} samples of a {}x{} lattice, T={} J={} h={}\n", o.data, n, L, L, T, J, h);
-    print_observables_text(obs, exact);
+    fmt::print("{}: {} samples of a {}x{} lattice, T={} J={} h={}\n", o.data, r.samples, r.L, r.L,
+               r.temperature, r.coupling, r.field);
+    print_observables_text(r.observables, r.exact);
   }
 }
 
@@ -568,23 +285,12 @@ void run_block(const BlockOptions& o) {
   const rg::BlockRule rule = rg::parse_block_rule(o.rule);
   check_output_path(o.output, {".h5", ".hdf5"});
   check_not_input("-o", o.output, {o.data});
-  const LatticeData lattice = load_lattice(o.data);
+  const run::IsingLattice lattice = run::load_ising_lattice(o.data);
   check_range("--factor", std::int64_t{o.factor}, 1, lattice.L);
   if (lattice.L % o.factor != 0)
     throw Error(fmt::format("--factor {}: does not divide the lattice size {} of {}", o.factor,
                             lattice.L, o.data));
-  const auto blocked = rg::block_spins_batch(lattice.spins, lattice.n, lattice.L, o.factor, rule, o.seed);
-  const int Lb = lattice.L / o.factor;
-  MatrixF data(static_cast<Index>(lattice.n), static_cast<Index>(Lb) * Lb);
-  for (Index i = 0; i < data.size(); ++i) data.data()[i] = static_cast<float>(blocked[static_cast<std::size_t>(i)]);
-  std::map<std::string, std::string> attrs = lattice.dataset.attributes;  // temperature, chains, ...
-  for (const auto& [k, v] : provenance()) attrs[k] = v;
-  attrs["L"] = std::to_string(Lb);
-  attrs["block_factor"] = std::to_string(o.factor);
-  attrs["block_rule"] = rg::block_rule_name(rule);
-  attrs["block_seed"] = std::to_string(o.seed);
-  attrs["block_source"] = o.data;
-  io::save_dataset(o.output, data, attrs, static_cast<Index>(Lb));
+  run::block_ising(lattice, o.factor, rule, o.seed, o.output, provenance());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -641,7 +347,8 @@ std::vector<std::shared_ptr<const rg::BlockingRule>> mcrg_rules(const McrgCliOpt
 }
 
 void run_mcrg(const McrgCliOptions& o) {
-  rg::McrgOptions m;
+  run::IsingMcrgRequest request;
+  rg::McrgOptions& m = request.options;
   m.block = o.factor;
   m.levels = o.levels;
   m.even_operators = o.even;
@@ -651,16 +358,15 @@ void run_mcrg(const McrgCliOptions& o) {
   check_range("--levels", std::int64_t{o.levels}, 1, 32);
   check_range("--even", std::int64_t{o.even}, 1, rg::kMaxEvenOperators);
   check_range("--odd", std::int64_t{o.odd}, 1, rg::kMaxOddOperators);
-  const auto rules = mcrg_rules(o);
-  if (rules.empty()) m.rule = rg::parse_block_rule(o.rule);
-  LatticeData lattice;
-  std::string source = o.data;
+  request.rules = mcrg_rules(o);
+  request.rule_text = o.rule;
+  if (request.rules.empty()) m.rule = rg::parse_block_rule(o.rule);
+  if (o.chains > 0) request.chains = o.chains;
+  run::IsingLattice lattice;
   if (!o.data.empty()) {
     if (o.size != 0) throw Error("give either DATA or --size/--temperature, not both");
-    lattice = load_lattice(o.data);
-    double chains = o.chains > 0 ? o.chains : attribute_or(lattice.dataset, "chains", 0.0, false);
-    m.chains = chains >= 1.0 ? static_cast<std::size_t>(chains) : 1;
-    check_chains(o.chains, static_cast<double>(m.chains), lattice.n, o.data);
+    lattice = run::load_ising_lattice(o.data);
+    check_chains(o.chains, lattice.n, o.data);
   } else {
     if (o.size == 0 || !(o.temperature > 0.0)) {
       throw Error("mcrg needs a dataset (DATA) or --size L and --temperature T to sample one");
@@ -674,56 +380,17 @@ void run_mcrg(const McrgCliOptions& o) {
     cfg.chains = o.chains;
     cfg.seed = o.seed;
     cfg.validate();
-    ising::RunResult r;
-    {
-      const InterruptScope interrupts;  // only the sampling polls: Ctrl-C later ends at once
-      r = ising::run(cfg, {}, stop_poll());
-      throw_if_cancelled();
-    }
-    lattice.L = r.L;
-    lattice.n = r.samples;
-    lattice.spins = std::move(r.spins);
-    m.chains = static_cast<std::size_t>(r.chains);
-    source = fmt::format("{} samples, L={}, T={}, {}, seed {}", r.samples, r.L, o.temperature,
-                         ising::algorithm_name(cfg.algorithm), o.seed);
+    const InterruptScope interrupts;  // only the sampling polls: Ctrl-C later ends at once
+    lattice = run::sample_lattice(cfg, stop_poll());
   }
-  std::vector<rg::McrgStep> steps;
-  try {
-    steps = rules.empty() ? rg::mcrg(lattice.spins, lattice.n, lattice.L, m)
-                          : rg::mcrg(lattice.spins, lattice.n, lattice.L, rules, m);
-  } catch (const FileError&) {
-    throw;
-  } catch (const Error& e) {
-    if (o.data.empty()) throw;
-    throw FileError(o.data, e.what());
-  }
+  const run::IsingMcrgRun r = run::mcrg_ising(lattice, request);
   if (o.json) {
-    nlohmann::json j{{"data", source}, {"L", lattice.L}, {"samples", lattice.n}, {"seed", o.seed},
-                     {"factor", rules.empty() ? o.factor : rules.front()->factor()},
-                     {"rule", rules.empty() ? rg::block_rule_name(m.rule) : o.rule},
-                     {"even_operators", o.even}, {"odd_operators", o.odd}};
-    if (!rules.empty()) {
-      nlohmann::json per_level = nlohmann::json::array();
-      for (const auto& s : steps) {
-        const auto& r = rules[std::min(per_level.size(), rules.size() - 1)];
-        per_level.push_back({{"from_size", s.from_size}, {"rule", r->name()}, {"factor", r->factor()}});
-      }
-      j["rules"] = per_level;
-    }
-    nlohmann::json arr = nlohmann::json::array();
-    for (const auto& s : steps)
-      arr.push_back({{"from_size", s.from_size}, {"to_size", s.to_size},
-                     {"y_t", to_json(s.y_t)}, {"y_h", to_json(s.y_h)},
-                     {"lambda_t", to_json(s.lambda_t)}, {"lambda_h", to_json(s.lambda_h)}});
-    j["steps"] = arr;
-    j["exact"] = {{"y_t", 1.0}, {"y_h", 15.0 / 8.0}};
-    print_json(j);
+    print_json(r);
     return;
   }
   fmt::print("MCRG (Swendsen 1979) on {}: {} configurations, L={}, b={} {}, {} even / {} odd operators\n",
-             source, lattice.n, lattice.L, rules.empty() ? o.factor : rules.front()->factor(),
-             rules.empty() ? rg::block_rule_name(m.rule) : o.rule, o.even, o.odd);
-  for (const auto& s : steps)
+             r.source, r.samples, r.L, r.factor, r.rule, o.even, o.odd);
+  for (const auto& s : r.steps)
     fmt::print("  {:>4} -> {:<4} y_t = {:.4f} ± {:.4f}   y_h = {:.4f} ± {:.4f}\n", s.from_size, s.to_size,
                s.y_t.mean, s.y_t.error, s.y_h.mean, s.y_h.error);
   fmt::print("  exact 2D Ising: y_t = 1, y_h = 1.875\n");

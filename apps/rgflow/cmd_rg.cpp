@@ -17,10 +17,10 @@
 #include "rgflow/estimate/ais.hpp"
 #include "rgflow/io/dataset.hpp"
 #include "rgflow/io/dbn_file.hpp"
-#include "rgflow/io/hdf5.hpp"
 #include "rgflow/io/model.hpp"
 #include "rgflow/io/png.hpp"
-#include "rgflow/rg/couplings.hpp"
+#include "rgflow/run/couplings.hpp"
+#include "rgflow/run/dbn.hpp"
 #include "rgflow/rg/lattice_free_energy.hpp"
 #include "rgflow/rg/flow_map.hpp"
 #include "rgflow/rg/machine_flow_maps.hpp"
@@ -33,17 +33,6 @@
 namespace rgflow::cli {
 
 namespace {
-
-// An RBM file (/rbm) as a one-layer DBN, or a DBN file (/dbn).
-Dbn load_model(const std::string& path) {
-  bool is_dbn = false;
-  {
-    const io::h5::File file = io::h5::File::open(path);
-    is_dbn = file.exists("/dbn");
-  }
-  if (is_dbn) return io::load_dbn(path);
-  return Dbn({io::load_rbm(path)});
-}
 
 // Lattice data: rows of ±1 (or 0/1) spins converted to the visible type, with L from /spins.
 struct LatticeData {
@@ -104,12 +93,6 @@ LatticeData load_lattice_spins(const std::string& path, int lattice_option) {
   return out;
 }
 
-nlohmann::json sites_json(const std::vector<std::pair<int, int>>& shape) {
-  nlohmann::json j = nlohmann::json::array();
-  for (auto [x, y] : shape) j.push_back({x, y});
-  return j;
-}
-
 // ---------------------------------------------------------------------------------------------
 // rg couplings
 
@@ -136,64 +119,37 @@ void run_couplings(const CouplingsCli& o) {
   check_range("--samples", o.samples, 2, 1'000'000'000);
   check_range("--tolerance", o.tolerance, 0.0, 1e30);
   if (o.lattice > 0 && o.chain) throw Error("--lattice and --chain: give one geometry");
-  const Dbn dbn = load_model(o.model);
+  const Dbn dbn = run::load_layers(o.model);
   if (o.layer < 0 || o.layer >= dbn.n_layers()) {
     throw FileError(o.model, fmt::format("--layer {}: the model has {} layer(s)", o.layer, dbn.n_layers()));
   }
   const Rbm& rbm = dbn.layer(o.layer);
-  rg::CouplingOptions options;
-  options.side = rg::parse_side(o.side);
-  options.support_tolerance = o.tolerance;
-  options.max_exact_support = o.max_exact_support;
-  options.samples = o.samples;
-  options.seed = o.seed;
-  options.threads = o.threads;
-  options.stop = stop_poll();
-  const Index n = options.side == rg::Side::visible ? rbm.n_visible() : rbm.n_hidden();
-  std::optional<rg::Lattice> lattice;
-  if (o.lattice > 0) {
-    lattice = rg::Lattice::square(o.lattice);
-    if (lattice->sites() != n) {
-      throw FileError(o.model, fmt::format("--lattice {}: the {} side has {} units, not {}", o.lattice,
-                                           o.side, n, lattice->sites()));
-    }
-  } else if (o.chain) {
-    lattice = rg::Lattice::chain(static_cast<int>(n));
+  run::CouplingsRequest request;
+  request.layer = o.layer;
+  request.max_order = o.max_order;
+  request.lattice = o.lattice;
+  request.chain = o.chain;
+  request.extent = o.extent;
+  request.options.side = rg::parse_side(o.side);
+  request.options.support_tolerance = o.tolerance;
+  request.options.max_exact_support = o.max_exact_support;
+  request.options.samples = o.samples;
+  request.options.seed = o.seed;
+  request.options.threads = o.threads;
+  request.options.stop = stop_poll();
+  const Index n = request.options.side == rg::Side::visible ? rbm.n_visible() : rbm.n_hidden();
+  if (o.lattice > 0 && Index{o.lattice} * o.lattice != n) {
+    throw FileError(o.model, fmt::format("--lattice {}: the {} side has {} units, not {}", o.lattice,
+                                         o.side, n, Index{o.lattice} * o.lattice));
   }
-  const std::vector<rg::Sites> subsets =
-      lattice ? rg::lattice_subsets(*lattice, o.max_order, o.extent) : rg::all_subsets(n, o.max_order);
-  const rg::CouplingTable table = rg::effective_couplings(rbm, subsets, options);
-  std::vector<rg::ShapeAverage> shapes;
-  if (lattice) shapes = rg::average_by_shape(table, *lattice);
+  const run::CouplingsRun result = run::couplings(dbn, request);
+  const rg::CouplingTable& table = result.table;
+  const auto& shapes = result.shapes;
+  const auto& lattice = result.lattice;
 
   if (o.json) {
-    nlohmann::json couplings = nlohmann::json::array();
-    for (const auto& c : table.couplings) {
-      couplings.push_back({{"sites", c.sites}, {"value", c.value.mean}, {"error", c.value.error}});
-    }
-    nlohmann::json by = nlohmann::json::array();
-    for (const auto& s : shapes) {
-      nlohmann::json e{{"order", s.order}, {"dx", s.dx}, {"dy", s.dy}, {"shape", sites_json(s.shape)},
-                       {"count", s.count}, {"mean", s.mean.mean}, {"error", s.mean.error},
-                       {"spread", s.spread}};
-      if (s.order == 2) e["distance"] = s.distance;
-      by.push_back(e);
-    }
-    nlohmann::json j{{"model", o.model},
-                     {"layer", o.layer},
-                     {"side", o.side},
-                     {"max_order", o.max_order},
-                     {"n_sites", n},
-                     {"seed", o.seed},
-                     {"samples", table.samples},
-                     {"exact_units", table.exact_units},
-                     {"monte_carlo_units", table.monte_carlo_units},
-                     {"constant", to_json(table.constant)},
-                     {"couplings", couplings}};
-    if (lattice) {
-      j["lattice"] = {lattice->lx, lattice->ly};
-      j["by_displacement"] = by;
-    }
+    nlohmann::json j = result;
+    j["model"] = o.model;
     print_json(j);
     return;
   }
@@ -261,7 +217,7 @@ void run_receptive(const ReceptiveCli& o) {
   check_range("--radius", o.radius, 0.0, 1e6);
   check_range("--permutations", std::int64_t{o.permutations}, 0, 1'000'000);
   if (!o.png.empty()) check_output_path(o.png, {".png"});
-  const Dbn dbn = load_model(o.model);
+  const Dbn dbn = run::load_layers(o.model);
   const rg::Lattice lattice = rg::Lattice::square(o.lattice);
   if (dbn.n_visible() != lattice.sites()) {
     throw FileError(o.model, fmt::format("--lattice {}: the model has {} visible units, not {}", o.lattice,
@@ -362,7 +318,7 @@ LoadedMap load_flow_map(const FlowCli& o) {
     throw Error(fmt::format("--propagate sample: the {} map is deterministic (use mean)", o.map));
   }
   if (o.map == "rbm") {
-    const Dbn dbn = load_model(o.model);
+    const Dbn dbn = run::load_layers(o.model);
     if (dbn.n_layers() != 1) throw FileError(o.model, "rg flow needs an RBM (a one-layer model)");
     m.rbm = std::make_unique<Rbm>(dbn.layer(0));
     m.map = std::make_unique<rg::RbmFlowMap>(*m.rbm, propagate);
@@ -478,7 +434,7 @@ void run_free_energy(const FreeEnergyCli& o) {
   check_range("--betas", o.betas, 0, 100000000);
   if (o.betas == 1) throw Error("--betas: at least 2 temperatures (0: default schedule)");
   check_range("--samples", o.samples, 2, 1'000'000'000);
-  const Dbn dbn = load_model(o.model);
+  const Dbn dbn = run::load_layers(o.model);
   const LatticeData d = load_lattice_data(o.data, dbn.layer(0), 0);
   rg::LatticeFreeEnergyOptions options;
   options.flow.propagate = parse_propagate(o.propagate);

@@ -10,6 +10,7 @@ The C++ library (``rgflow._core``) does the work; this package is a thin skin ov
   when the C++ core supports them) and :class:`DBN` (greedy layer-wise stacks), same conventions;
 * :mod:`rgflow.ising` -- sampling, observables with error bars, exact references, block spins;
 * :func:`rsmi` (:mod:`rgflow.coarse_graining`) -- real-space mutual-information coarse-graining filters;
+* :func:`effective_couplings` -- multi-spin couplings of an RBM layer's marginal Hamiltonian;
 * :mod:`rgflow.plot` -- receptive fields, training curves, flows (needs matplotlib);
 * :mod:`rgflow.sandpile` -- the BTW sandpile; :func:`lppl_fit` -- log-periodic power-law fits;
 * the seed's other flow maps: :class:`Hopfield` (:mod:`rgflow.hopfield`), :class:`ConvexNMF`,
@@ -34,11 +35,12 @@ from .hopfield import Hopfield
 from .nmf import ConvexNMF
 from .manifold import LaplacianEigenmap, SpectralClustering
 from .autoencoder import TiedAutoencoder
+from .couplings import effective_couplings
 
 __all__ = [
     "BernoulliRBM", "SpinRBM", "GaussianRBM", "DBN", "Rbm", "Dbn", "Rng", "Result", "Checkpoint",
     "Error", "FileError", "ising", "load", "load_dataset", "save_dataset", "gaussian_supported",
     "__version__", "rsmi", "RSMIResult", "coarse_graining", "sandpile", "lppl_fit", "lppl_model",
     "Hopfield", "ConvexNMF", "LaplacianEigenmap", "SpectralClustering", "TiedAutoencoder",
-    "hopfield", "manifold",
+    "hopfield", "manifold", "effective_couplings",
 ]

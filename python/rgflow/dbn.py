@@ -96,7 +96,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.seed_ = seed_from_random_state(self.random_state)
         self.history_ = []
         self.dbn_ = _core.train_dbn(X32, self.visible_type, self._layer_specs(self.seed_),
-                                    self.propagate, None, self._on_epoch)
+                                    self.propagate, None, self._on_epoch, seed=int(self.seed_))
         self._fitted()
         return self
 

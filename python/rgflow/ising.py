@@ -14,10 +14,12 @@ class Samples:
     (sample i is round i // chains of chain i % chains).
 
     Attributes: spins (int8 [n, L, L] or None), energy and magnetization (float64 [n], per spin),
-    L, temperature, chains, seed, algorithm.
+    L, temperature, chains, seed, algorithm, summary (the ``rgflow ising sample --json`` object of
+    the same run).
     """
 
     def __init__(self, raw, temperature, seed, algorithm):
+        self.summary = raw.get("json")
         self.spins = raw["spins"]
         self.energy = raw["energy"]
         self.magnetization = raw["magnetization"]

@@ -11,6 +11,7 @@
 #include "rgflow/estimate/log_partition.hpp"
 #include "rgflow/estimate/pseudo_likelihood.hpp"
 #include "rgflow/estimate/tap.hpp"
+#include "rgflow/run/dbn.hpp"
 
 namespace rgflow::python {
 
@@ -234,14 +235,15 @@ void bind_estimate(py::module_& m) {
         [](const Dbn& dbn, const FloatArray& x, const std::string& propagate, std::uint64_t seed,
            const std::string& log_z, Index max_exact_units, int chains, const py::object& betas,
            std::uint64_t ais_seed, int threads) {
-          estimate::FlowOptions o;
-          o.propagate = parse_propagate(propagate);
-          o.seed = seed;
-          o.log_z = log_z_options(log_z, max_exact_units, chains, betas, ais_seed, threads);
+          run::DbnFlowRequest request;
+          request.flow.propagate = parse_propagate(propagate);
+          request.flow.seed = seed;
+          request.flow.log_z = log_z_options(log_z, max_exact_units, chains, betas, ais_seed, threads);
+          request.stop = request.flow.log_z.stop;
           const MatrixF data = to_matrix(x, "data");
-          const auto flow = without_gil([&] { return estimate::free_energy_flow(dbn, data, o); });
+          const run::DbnFlowRun flow = without_gil([&] { return run::dbn_flow(dbn, data, request); });
           py::list out;
-          for (const auto& f : flow) {
+          for (const auto& f : flow.layers) {
             py::dict d;
             d["layer"] = f.layer;
             d["n_visible"] = f.n_visible;

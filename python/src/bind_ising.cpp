@@ -9,6 +9,7 @@
 #include "rgflow/ising/sampler.hpp"
 #include "rgflow/rg/block_spin.hpp"
 #include "rgflow/rg/mcrg.hpp"
+#include "rgflow/run/ising.hpp"
 #include "rgflow/stats/series.hpp"
 
 namespace rgflow::python {
@@ -53,6 +54,17 @@ std::span<const double> series(const DoubleArray& a) {
   return {a.data(), static_cast<std::size_t>(a.shape(0))};
 }
 
+py::dict observables_dict(const ising::Observables& o) {
+  py::dict d;
+  d["energy_per_spin"] = o.energy_per_spin;
+  d["specific_heat_per_spin"] = o.specific_heat_per_spin;
+  d["abs_magnetization"] = o.abs_magnetization;
+  d["susceptibility"] = o.susceptibility;
+  d["binder"] = o.binder;
+  d["tau_int"] = o.tau_int;
+  return d;
+}
+
 }  // namespace
 
 void bind_ising(py::module_& m) {
@@ -74,23 +86,26 @@ void bind_ising(py::module_& m) {
         [](int L, double temperature, const std::string& algorithm, std::int64_t samples, int chains,
            int sweeps_between, int thermalize, std::uint64_t seed, bool keep_spins, double coupling,
            double field, int threads) {
-          ising::RunConfig c;
-          c.model.L = L;
-          c.model.temperature = temperature;
-          c.model.coupling = coupling;
-          c.model.field = field;
-          c.algorithm = ising::parse_algorithm(algorithm);
-          c.samples = samples;
-          c.chains = chains;
-          c.sweeps_between = sweeps_between;
-          c.thermalize = thermalize;
-          c.seed = seed;
-          c.keep_spins = keep_spins;
-          c.validate();
-          ising::RunResult r = without_gil([&] {
+          run::IsingSampleRequest request;
+          request.sizes = {L};
+          request.temperatures = {temperature};
+          request.coupling = coupling;
+          request.field = field;
+          request.algorithm = ising::parse_algorithm(algorithm);
+          request.samples = samples;
+          request.chains = chains;
+          request.sweeps_between = sweeps_between;
+          request.thermalize = thermalize;
+          request.seed = seed;
+          request.keep_spins = keep_spins;
+          run::IsingSampleCallbacks callbacks;
+          callbacks.stop = python_stop_poll();
+          run::IsingSampleRun result = without_gil([&] {
             const ScopedThreads team(threads);  // chains over threads: the result does not change
-            return ising::run(c, {}, python_stop_poll());
+            return run::sample_ising(request, callbacks);
           });
+          run::IsingPoint& point = result.points.front();
+          ising::RunResult& r = point.run;
           py::dict d;
           d["L"] = r.L;
           d["chains"] = r.chains;
@@ -103,26 +118,20 @@ void bind_ising(py::module_& m) {
           const auto n = static_cast<py::ssize_t>(r.energy.size());
           d["energy"] = from_std_vector(std::move(r.energy), {n});
           d["magnetization"] = from_std_vector(std::move(r.magnetization), {n});
+          d["json"] = from_json(nlohmann::json(result));
           return d;
         },
         py::arg("L"), py::arg("temperature"), py::arg("algorithm") = "metropolis",
         py::arg("samples") = 1000, py::arg("chains") = 0, py::arg("sweeps_between") = 1,
         py::arg("thermalize") = 1000, py::arg("seed") = 0, py::arg("keep_spins") = true,
         py::arg("coupling") = 1.0, py::arg("field") = 0.0, py::arg("threads") = 0,
-        "Markov-chain samples (ising/sampler.hpp); chains interleaved time-major. threads <= 0: "
-        "OpenMP's default; the result does not depend on it");
+        "Markov-chain samples and their observables (run/ising.hpp, as `rgflow ising sample`); "
+        "chains interleaved time-major; 'json': the CLI's --json object. threads <= 0: OpenMP's "
+        "default; the result does not depend on it");
   m.def("summarize",
         [](const DoubleArray& energy, const DoubleArray& magnetization, std::size_t chains, int L,
            double temperature) {
-          const auto o = ising::summarize(series(energy), series(magnetization), chains, L, temperature);
-          py::dict d;
-          d["energy_per_spin"] = o.energy_per_spin;
-          d["specific_heat_per_spin"] = o.specific_heat_per_spin;
-          d["abs_magnetization"] = o.abs_magnetization;
-          d["susceptibility"] = o.susceptibility;
-          d["binder"] = o.binder;
-          d["tau_int"] = o.tau_int;
-          return d;
+          return observables_dict(ising::summarize(series(energy), series(magnetization), chains, L, temperature));
         },
         py::arg("energy"), py::arg("magnetization"), py::arg("chains"), py::arg("L"), py::arg("temperature"));
   m.def("measure",
@@ -157,16 +166,21 @@ void bind_ising(py::module_& m) {
         [](const SpinArray& s, int block, int levels, int even, int odd, const std::string& rule,
            std::uint64_t seed, std::size_t chains) {
           const auto [p, n, L] = lattice_batch(s);
-          rg::McrgOptions o;
+          run::IsingLattice lattice;  // configurations in memory, not from a file
+          lattice.L = L;
+          lattice.n = n;
+          lattice.spins.assign(p, p + static_cast<std::size_t>(n) * L * L);
+          lattice.dataset.source = "spins";
+          run::IsingMcrgRequest request;
+          rg::McrgOptions& o = request.options;
           o.block = block;
           o.levels = levels;
           o.even_operators = even;
           o.odd_operators = odd;
           o.rule = rg::parse_block_rule(rule);
           o.seed = seed;
-          o.chains = chains;
-          const auto steps = without_gil(
-              [&] { return rg::mcrg({p, static_cast<std::size_t>(n) * L * L}, n, L, o); });
+          request.chains = static_cast<int>(chains);
+          const auto steps = without_gil([&] { return run::mcrg_ising(lattice, request).steps; });
           py::list out;
           for (const auto& st : steps) {
             py::dict d;

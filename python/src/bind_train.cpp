@@ -5,8 +5,8 @@
 
 #include "common.hpp"
 #include "rgflow/rbm/dbn.hpp"
+#include "rgflow/run/dbn.hpp"
 #include "rgflow/train/config.hpp"
-#include "rgflow/train/dbn_trainer.hpp"
 #include "rgflow/train/monitor_log.hpp"
 #include "rgflow/train/trainer.hpp"
 
@@ -264,9 +264,10 @@ void bind_train(py::module_& m) {
   m.def("train_dbn",
         [](const FloatArray& data, const std::string& visible_type, const py::list& layers,
            const std::string& propagate, const std::optional<FloatArray>& validation,
-           const py::object& on_epoch, const std::optional<Dbn>& start) {
-          train::DbnTrainOptions options;
-          options.propagate = parse_propagate(propagate);
+           const py::object& on_epoch, const std::optional<Dbn>& start,
+           const std::optional<std::uint64_t>& seed) {
+          run::DbnTrainRequest request;
+          request.propagate = parse_propagate(propagate);
           for (const py::handle& layer : layers) {
             const py::dict d = layer.cast<py::dict>();
             train::DbnLayerSpec spec;
@@ -274,17 +275,19 @@ void bind_train(py::module_& m) {
             spec.hidden_type = parse_unit_type(
                 d.contains("hidden_type") ? d["hidden_type"].cast<std::string>() : "bernoulli");
             spec.config = config_from(d.contains("config") ? py::object(d["config"]) : py::object(py::none()));
-            options.layers.push_back(spec);
+            request.layers.push_back(spec);
           }
-          const MatrixF x = to_matrix(data, "training data");
-          std::optional<MatrixF> val;
-          if (validation) val = to_matrix(*validation, "validation data");
-          const UnitType vt = parse_unit_type(visible_type);
+          request.data = to_matrix(data, "training data");
+          request.data_source = "training data";
+          if (validation) request.validation = to_matrix(*validation, "validation data");
+          request.visible = parse_unit_type(visible_type);
+          request.start = start;
+          request.seed = seed;
           return without_gil([&] {
             SignalCheck check;
-            train::DbnEpochCallback epoch_cb;
+            run::DbnTrainCallbacks callbacks;
             if (!on_epoch.is_none()) {
-              epoch_cb = [&](const train::DbnProgress& p) {
+              callbacks.on_epoch = [&](const train::DbnProgress& p) {
                 py::gil_scoped_acquire gil;
                 try {
                   on_epoch(p.layer, p.n_layers, epoch_dict(p.stats));
@@ -294,21 +297,17 @@ void bind_train(py::module_& m) {
                 }
               };
             }
-            const auto batch_cb = [&](Index, Index) { check(); };
-            if (start) {
-              Dbn dbn = *start;
-              train::extend_dbn(dbn, x, options, val ? &*val : nullptr, epoch_cb, batch_cb);
-              return dbn;
-            }
-            return train::train_dbn(x, vt, options, val ? &*val : nullptr, epoch_cb, batch_cb);
+            callbacks.on_batch = [&](Index, Index) { check(); };
+            return run::train_dbn(request, callbacks).dbn;
           });
         },
         py::arg("data"), py::arg("visible_type"), py::arg("layers"), py::arg("propagate") = "mean",
         py::arg("validation") = py::none(), py::arg("on_epoch") = py::none(),
-        py::arg("start") = py::none(),
-        "Greedy layer-wise training (train/dbn_trainer.hpp). layers: dicts {n_hidden, "
+        py::arg("start") = py::none(), py::arg("seed") = py::none(),
+        "Greedy layer-wise training (run/dbn.hpp, as `rgflow dbn train`). layers: dicts {n_hidden, "
         "hidden_type, config}. on_epoch(layer, n_layers, stats) is called after every epoch; an "
-        "exception it raises (or Ctrl-C) stops training. `start`: a DBN to extend.");
+        "exception it raises (or Ctrl-C) stops training. `start`: a DBN to extend. `seed`: layer "
+        "k trains with seed + k (None: each config's own seed).");
 }
 
 }  // namespace rgflow::python

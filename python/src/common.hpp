@@ -160,5 +160,6 @@ void bind_hopfield(py::module_& m);     // bind_hopfield.cpp
 void bind_nmf(py::module_& m);          // bind_nmf.cpp
 void bind_manifold(py::module_& m);     // bind_manifold.cpp
 void bind_autoencoder(py::module_& m);  // bind_autoencoder.cpp
+void bind_rg(py::module_& m);           // bind_rg.cpp: effective couplings
 
 }  // namespace rgflow::python

@@ -41,4 +41,5 @@ PYBIND11_MODULE(_core, m) {
   bind_nmf(m);
   bind_manifold(m);
   bind_autoencoder(m);
+  bind_rg(m);
 }

@@ -1,0 +1,102 @@
+#pragma once
+// The service layer for deep belief networks: the work of `rgflow dbn train` and `rgflow dbn flow`
+// and of the Python class rgflow.DBN (fit, free_energy_flow), as typed requests and results. The
+// CLI parses its per-layer options into a request, calls one function here and prints the
+// result's JSON; the Python binding converts arrays and calls the same function
+// (docs/architecture.md).
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "rgflow/core/cancel.hpp"
+#include "rgflow/core/types.hpp"
+#include "rgflow/estimate/free_energy_flow.hpp"
+#include "rgflow/rbm/dbn.hpp"
+#include "rgflow/run/rbm.hpp"
+#include "rgflow/train/dbn_trainer.hpp"
+
+namespace rgflow::run {
+
+// A model file as a stack of layers: a DBN file (/dbn) as it is, an RBM file (/rbm) as a one-layer
+// DBN (the rg tools accept both).
+Dbn load_layers(const std::string& path);
+
+// ---------------------------------------------------------------------------------------------
+// Greedy layer-wise training (train/dbn_trainer.hpp)
+
+struct DbnTrainRequest {
+  MatrixF data;                  // training rows (states of the visible units)
+  std::string data_source;       // their name in messages and attributes
+  MatrixF validation;            // optional held-out rows (empty: none), pushed up like the data
+  UnitType visible = UnitType::bernoulli;
+  // Bottom-up layers: hidden size, unit type, connectivity and training configuration.
+  std::vector<train::DbnLayerSpec> layers;
+  Propagate propagate = Propagate::mean;
+  // Layer k trains with seed + k (the seed of each layer's config is set from it); without a
+  // seed the configs' own seeds are used.
+  std::optional<std::uint64_t> seed;
+  // A trained DBN to extend with `layers` (its layers stay as they are); none: train from `data`.
+  std::optional<Dbn> start;
+};
+
+struct DbnTrainCallbacks {
+  std::function<void(const train::DbnProgress&)> on_epoch;       // after every epoch of a layer
+  std::function<void(Index batches_done, Index batches_total)> on_batch;
+  // Polled between mini-batches; true stops the run with Cancelled (core/cancel.hpp).
+  StopPoll stop;
+};
+
+struct DbnTrainRun {
+  Dbn dbn;
+  std::vector<train::DbnProgress> epochs;   // every epoch of every layer, in order
+  std::vector<train::TrainConfig> configs;  // the configuration each new layer trained with
+  Propagate propagate = Propagate::mean;
+  std::optional<std::uint64_t> seed;
+  // For the DBN file: {seed?, data, layers (level sizes "784,500,..."), propagate} and, per new
+  // layer, {seed, train_config}; the caller adds its provenance.
+  Attributes attributes;
+  std::vector<Attributes> layer_attributes;
+  double seconds = 0.0;
+};
+
+// Checks every layer's configuration before any training (Error naming the quantity), trains
+// (or extends request.start) and records what was done. Cancelled when callbacks.stop answers
+// true.
+DbnTrainRun train_dbn(const DbnTrainRequest& request, const DbnTrainCallbacks& callbacks = {});
+
+// {"layers": level sizes, "seed", "propagate", "epochs": [{layer, epoch, reconstruction_error,
+//  free_energy_train}], "time"} (the `dbn train --json` keys apart from "output").
+void to_json(nlohmann::json& j, const DbnTrainRun& r);
+
+// ---------------------------------------------------------------------------------------------
+// Free-energy flow (estimate/free_energy_flow.hpp)
+
+struct DbnFlowRequest {
+  estimate::FlowOptions flow;  // propagation, its seed, each layer's log Z method
+  // The variational lower bound on log p(v) of a 2-layer DBN as well (none: not computed).
+  std::optional<estimate::BoundOptions> bound;
+  StopPoll stop;               // polled by the log Z estimators and the bound; true: Cancelled
+};
+
+struct DbnFlowRun {
+  std::vector<estimate::LayerFlow> layers;
+  std::optional<estimate::DbnBound> bound;
+  Index samples = 0;
+  Propagate propagate = Propagate::mean;
+  std::uint64_t seed = 0;
+};
+
+// The flow of `data` (rows of the bottom layer's visible states) up `dbn`, and the bound when
+// asked for (Error unless the DBN has two layers).
+DbnFlowRun dbn_flow(const Dbn& dbn, const MatrixF& data, const DbnFlowRequest& request);
+
+// {"samples", "propagate", "seed", "layers": [{layer, n_visible, n_hidden, free_energy,
+//  free_energy_per_unit, log_z_method, log_z, log_likelihood, log_likelihood_per_unit}],
+//  "lower_bound"?: {mean, log_z_top}} (the `dbn flow --json` keys apart from "model", "data").
+void to_json(nlohmann::json& j, const DbnFlowRun& r);
+
+}  // namespace rgflow::run

@@ -1,0 +1,126 @@
+"""The CLI and Python run the same service-layer functions (run/dbn.hpp, run/couplings.hpp,
+run/ising.hpp) for `dbn train`, `dbn flow`, `rg couplings` and `ising sample`: with the same files,
+options and seeds they give bit-identical models, numbers and configurations."""
+import json
+
+import h5py
+import numpy as np
+import pytest
+
+import rgflow
+
+from test_cli_interop import PARAMETERS, binary_data
+
+
+def layer_file(path, k):
+    with h5py.File(path, "r") as f:
+        g = f[f"/dbn/layer_{k}"]
+        params = {name: g[name][()] for name in PARAMETERS}
+        attrs = {a: (v.decode() if isinstance(v, bytes) else v) for a, v in g.attrs.items()}
+    return params, attrs
+
+
+def without(d, *keys):
+    return {k: v for k, v in d.items() if k not in keys}
+
+
+@pytest.mark.parametrize("visible,propagate,methods", [
+    ("bernoulli", "mean", "cd"), ("spin", "sample", "pcd,cd"), ("bernoulli", "sample", "cd,pcd")])
+def test_dbn_train_and_flow_match_the_cli(cli, tmp_path, visible, propagate, methods):
+    X = binary_data(n=200, d=10, seed=3)
+    if visible == "spin":
+        X = 2 * X - 1
+    rgflow.save_dataset(tmp_path / "x.npy", X)
+    out = json.loads(cli("dbn", "train", tmp_path / "x.npy", "--layers", "10,6,4",
+                         "--visible-type", visible, "--hidden-type", "bernoulli,spin",
+                         "--method", methods, "--steps", "1,2", "--epochs", "2,3",
+                         "--learning-rate", "0.05,0.03", "--batch-size", 20, "--l2", 1e-4,
+                         "--momentum", 0.5, "--propagate", propagate, "--seed", 9, "-q", "--json",
+                         "-o", tmp_path / "cli.h5"))
+    est = rgflow.DBN(layers=(6, 4), visible_type=visible, hidden_type=["bernoulli", "spin"],
+                     method=methods.split(",") if "," in methods else methods, steps=[1, 2], n_iter=[2, 3],
+                     learning_rate=[0.05, 0.03], batch_size=20, l2=1e-4, momentum=0.5,
+                     propagate=propagate, random_state=9).fit(X)
+    est.save(tmp_path / "py.h5")
+    for k in range(2):
+        (cli_params, cli_attrs), (py_params, py_attrs) = (layer_file(tmp_path / "cli.h5", k),
+                                                          layer_file(tmp_path / "py.h5", k))
+        for name in PARAMETERS:
+            assert cli_params[name].tobytes() == py_params[name].tobytes(), (k, name)
+        assert cli_attrs["seed"] == py_attrs["seed"] == str(9 + k)
+        assert json.loads(cli_attrs["train_config"]) == json.loads(py_attrs["train_config"])
+    # The monitors of every epoch, as the CLI's JSON reports them.
+    assert out["layers"] == [10, 6, 4] and out["seed"] == 9 and out["propagate"] == propagate
+    assert len(out["epochs"]) == len(est.history_) == 5
+    for theirs, (layer, stats) in zip(out["epochs"], est.history_):
+        assert theirs["layer"] == layer and theirs["epoch"] == stats["epoch"]
+        for key in ("reconstruction_error", "free_energy_train"):
+            assert (theirs[key]["mean"], theirs[key]["error"]) == (stats[key]["mean"],
+                                                                  stats[key]["error"]), key
+
+    flow = json.loads(cli("dbn", "flow", tmp_path / "py.h5", tmp_path / "x.npy", "--log-z", "ais",
+                          "--chains", 6, "--betas", 120, "--propagate", propagate, "--seed", 4,
+                          "--json"))
+    mine = est.free_energy_flow(X, log_z="ais", chains=6, betas=120, seed=4, propagate=propagate)
+    assert len(flow["layers"]) == len(mine) == 2
+    for theirs, ours in zip(flow["layers"], mine):
+        for key in ("free_energy", "free_energy_per_unit", "log_z", "log_likelihood",
+                    "log_likelihood_per_unit"):
+            assert (theirs[key]["mean"], theirs[key]["error"]) == (ours[key].mean, ours[key].error), key
+        assert theirs["log_z_method"] == ours["log_z_method"] == "ais"
+
+
+def test_rg_couplings_match_the_cli(cli, tmp_path):
+    X = 2 * binary_data(n=300, d=16, seed=5) - 1
+    rgflow.save_dataset(tmp_path / "x.npy", X)
+    cli("rbm", "train", tmp_path / "x.npy", "--hidden", 6, "--visible-type", "spin", "--epochs", 2,
+        "--seed", 2, "-q", "-o", tmp_path / "rbm.h5")
+    cli("dbn", "train", tmp_path / "x.npy", "--visible-type", "spin", "--layers", "16,8,5",
+        "--epochs", 2, "--seed", 3, "-q", "-o", tmp_path / "dbn.h5")
+    est = rgflow.load(tmp_path / "rbm.h5")
+    cases = [
+        ("rbm.h5", {}, []),
+        ("rbm.h5", {"lattice": 4, "max_order": 4},
+         ["--lattice", 4, "--max-order", 4]),
+        # Monte Carlo for every unit: the samples and their seed must agree too.
+        ("rbm.h5", {"lattice": 4, "max_exact_support": 3, "samples": 700, "seed": 8},
+         ["--lattice", 4, "--max-exact-support", 3, "--samples", 700, "--seed", 8]),
+        ("rbm.h5", {"chain": True, "max_order": 3, "extent": 3, "tolerance": 0.05},
+         ["--chain", "--max-order", 3, "--extent", 3, "--tolerance", 0.05]),
+        ("dbn.h5", {"layer": 1, "side": "hidden", "max_order": 3},
+         ["--layer", 1, "--side", "hidden", "--max-order", 3]),
+        ("dbn.h5", {"layer": 1, "max_exact_support": 4, "samples": 300, "seed": 1, "max_order": 2},
+         ["--layer", 1, "--max-exact-support", 4, "--samples", 300, "--seed", 1, "--max-order", 2]),
+    ]
+    for name, options, flags in cases:
+        theirs = json.loads(cli("rg", "couplings", tmp_path / name, *flags, "--json"))
+        ours = rgflow.effective_couplings(tmp_path / name, **options)
+        assert without(theirs, "model") == ours, (name, options)
+        assert theirs["couplings"], (name, options)
+        if name == "rbm.h5":  # the model in memory gives the same numbers as its file
+            assert rgflow.effective_couplings(est, **options) == ours
+    mc = rgflow.effective_couplings(tmp_path / "rbm.h5", max_exact_support=0, samples=400, seed=8)
+    assert mc["monte_carlo_units"] == 6 and any(c["error"] > 0 for c in mc["couplings"])
+
+
+@pytest.mark.parametrize("algorithm,chains", [("metropolis", 0), ("wolff", 2), ("sw", 1),
+                                              ("metropolis-scalar", 3)])
+def test_ising_sample_matches_the_cli(cli, tmp_path, algorithm, chains):
+    flags = ["--chains", chains] if chains else []
+    theirs = json.loads(cli("ising", "sample", "-L", 8, "-T", 2.4, "-n", 256, "--thermalize", 50,
+                            "--algorithm", algorithm, "--seed", 13, *flags, "--json", "-o",
+                            tmp_path / "s.h5"))
+    ours = rgflow.ising.sample(8, 2.4, algorithm=algorithm, samples=256, thermalize=50,
+                               chains=chains, seed=13)
+    np.testing.assert_array_equal(rgflow.load_dataset(tmp_path / "s.h5").reshape(-1, 8, 8), ours.spins)
+    assert without(theirs, "output") == ours.summary
+    observables = ours.observables()
+    for key, value in observables.items():
+        assert (theirs[key]["mean"], theirs[key]["error"]) == (value.mean, value.error), key
+    # MCRG of the stored configurations (chains from the file) and of the same array in Python.
+    mcrg = json.loads(cli("ising", "mcrg", tmp_path / "s.h5", "--levels", 1, "--rule", "decimation",
+                          "--seed", 2, "--json"))
+    mine = rgflow.ising.mcrg(ours.spins, levels=1, rule="decimation", seed=2, chains=ours.chains)
+    for key in ("y_t", "y_h", "lambda_t", "lambda_h"):
+        assert (mcrg["steps"][0][key]["mean"], mcrg["steps"][0][key]["error"]) == (
+            mine[0][key].mean, mine[0][key].error), key

@@ -1,0 +1,142 @@
+// The service layer for deep belief networks (run/dbn.hpp).
+#include "rgflow/run/dbn.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "rgflow/core/error.hpp"
+#include "rgflow/io/dbn_file.hpp"
+#include "rgflow/io/hdf5.hpp"
+#include "rgflow/io/model.hpp"
+#include "rgflow/train/monitor_log.hpp"
+
+namespace rgflow::run {
+
+Dbn load_layers(const std::string& path) {
+  bool is_dbn = false;
+  {
+    const io::h5::File file = io::h5::File::open(path);
+    is_dbn = file.exists("/dbn");
+  }
+  if (is_dbn) return io::load_dbn(path);
+  return Dbn({io::load_rbm(path)});
+}
+
+// ---------------------------------------------------------------------------------------------
+
+DbnTrainRun train_dbn(const DbnTrainRequest& request, const DbnTrainCallbacks& callbacks) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (request.layers.empty()) throw Error("a DBN needs at least one layer to train");
+  train::DbnTrainOptions options;
+  options.propagate = request.propagate;
+  options.layers = request.layers;
+  const Index first = request.start ? request.start->n_layers() : 0;
+  for (std::size_t k = 0; k < options.layers.size(); ++k) {
+    train::TrainConfig& config = options.layers[k].config;
+    if (request.seed) config.seed = *request.seed + first + k;  // layer k: seed + k
+    try {
+      config.validate();
+    } catch (const Error& e) {
+      throw Error(fmt::format("layer {}: {}", first + static_cast<Index>(k), e.what()));
+    }
+  }
+
+  DbnTrainRun out;
+  StopSignal stop(callbacks.stop);
+  const train::DbnEpochCallback on_epoch = [&](const train::DbnProgress& p) {
+    out.epochs.push_back(p);
+    if (callbacks.on_epoch) callbacks.on_epoch(p);
+  };
+  const train::BatchCallback on_batch = [&](Index done, Index total) {
+    if (callbacks.on_batch) callbacks.on_batch(done, total);
+    if (stop.check()) throw Cancelled();
+  };
+  const MatrixF* validation = request.validation.rows() > 0 ? &request.validation : nullptr;
+  if (request.start) {
+    out.dbn = *request.start;
+    train::extend_dbn(out.dbn, request.data, options, validation, on_epoch, on_batch);
+  } else {
+    out.dbn = train::train_dbn(request.data, request.visible, options, validation, on_epoch, on_batch);
+  }
+
+  out.propagate = request.propagate;
+  out.seed = request.seed;
+  if (request.seed) out.attributes["seed"] = std::to_string(*request.seed);
+  out.attributes["data"] = request.data_source;
+  out.attributes["layers"] = fmt::format("{}", fmt::join(out.dbn.level_sizes(), ","));
+  out.attributes["propagate"] = std::string(to_string(request.propagate));
+  for (const train::DbnLayerSpec& spec : options.layers) {
+    out.configs.push_back(spec.config);
+    const nlohmann::json config = spec.config;
+    out.layer_attributes.push_back({{"seed", std::to_string(spec.config.seed)},
+                                    {"train_config", config.dump()}});
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+void to_json(nlohmann::json& j, const DbnTrainRun& r) {
+  nlohmann::json epochs = nlohmann::json::array();
+  for (const train::DbnProgress& p : r.epochs) {
+    epochs.push_back({{"layer", p.layer},
+                      {"epoch", p.stats.epoch},
+                      {"reconstruction_error", p.stats.reconstruction_error},
+                      {"free_energy_train", p.stats.free_energy_train}});
+  }
+  j = {{"layers", r.dbn.level_sizes()},
+       {"seed", r.seed ? nlohmann::json(*r.seed) : nlohmann::json(nullptr)},
+       {"propagate", std::string(to_string(r.propagate))},
+       {"epochs", epochs},
+       {"time", {{"seconds", r.seconds}}}};
+}
+
+// ---------------------------------------------------------------------------------------------
+
+DbnFlowRun dbn_flow(const Dbn& dbn, const MatrixF& data, const DbnFlowRequest& request) {
+  estimate::FlowOptions flow = request.flow;
+  flow.log_z.stop = request.stop;
+  DbnFlowRun out;
+  out.layers = estimate::free_energy_flow(dbn, data, flow);
+  if (request.bound) {
+    estimate::BoundOptions bound = *request.bound;
+    bound.stop = request.stop;
+    out.bound = estimate::dbn_lower_bound(dbn, data, flow.log_z, bound);
+  }
+  out.samples = data.rows();
+  out.propagate = flow.propagate;
+  out.seed = flow.seed;
+  return out;
+}
+
+namespace {
+
+nlohmann::json optional_json(const std::optional<stats::Result>& r) {
+  return r ? nlohmann::json(*r) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& j, const DbnFlowRun& r) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const estimate::LayerFlow& f : r.layers) {
+    layers.push_back({{"layer", f.layer},
+                      {"n_visible", f.n_visible},
+                      {"n_hidden", f.n_hidden},
+                      {"free_energy", f.free_energy},
+                      {"free_energy_per_unit", f.free_energy_per_unit},
+                      {"log_z_method", std::string(estimate::to_string(f.log_z_method))},
+                      {"log_z", optional_json(f.log_z)},
+                      {"log_likelihood", optional_json(f.log_likelihood)},
+                      {"log_likelihood_per_unit", optional_json(f.log_likelihood_per_unit)}});
+  }
+  j = {{"samples", r.samples},
+       {"propagate", std::string(to_string(r.propagate))},
+       {"seed", r.seed},
+       {"layers", layers}};
+  if (r.bound) j["lower_bound"] = {{"mean", r.bound->mean}, {"log_z_top", r.bound->log_z_top}};
+}
+
+}  // namespace rgflow::run
