@@ -170,7 +170,21 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self._set_views()
         trainer = _core.Trainer(self.rbm_, self._train_config(self.seed_), X32)
         self._run_epochs(trainer)
+        self._assess_fit(X32)
         return self
+
+    def _assess_fit(self, X32):
+        """The quality gate of `rgflow rbm train` on the training rows (fit_report_; None for
+        Gaussian units or rows of probabilities): a model below the independent-unit baseline
+        gets a warning."""
+        self.fit_report_ = _core.assess_fit(self.rbm_, X32, None, int(self.seed_))
+        report = self.fit_report_
+        if report is not None and not report["above_baseline"]:
+            ll = report["log_likelihood_per_unit"]
+            warnings.warn(
+                f"{type(self).__name__}: the model does not beat independent units on its training rows "
+                f"({ll['mean']:.5f} +- {ll['error']:.5f} vs {report['independent_per_unit']:.5f} nats per "
+                "unit): it does not model its data", RuntimeWarning, stacklevel=3)
 
     def _prepare_model(self, X32):
         """Hook for unit types with extra parameters (GaussianRBM sets sigma)."""
@@ -397,6 +411,8 @@ class BernoulliRBM(_RBMBase):
     n_features_in_, n_iter_ : int
     rbm_ : rgflow.Rbm, the C++ model;  seed_ : int, the seed used;  history_ : list of dict,
         the per-epoch monitors (reconstruction error, pseudo-log-likelihood, free energy).
+    fit_report_ : dict or None, after ``fit``: the quality gate of ``rgflow rbm train`` on the
+        training rows (log-likelihood per unit, its independent-unit baseline, above_baseline).
     """
 
     _visible_type = "bernoulli"

@@ -5,6 +5,7 @@
 
 #include "common.hpp"
 #include "rgflow/rbm/dbn.hpp"
+#include "rgflow/run/fit.hpp"
 #include "rgflow/run/dbn.hpp"
 #include "rgflow/train/config.hpp"
 #include "rgflow/train/monitor_log.hpp"
@@ -136,6 +137,30 @@ train::Checkpoint checkpoint_from_state(const py::tuple& t) {
 }  // namespace
 
 void bind_train(py::module_& m) {
+  m.def("assess_fit",
+        [](const Rbm& rbm, const FloatArray& train, const std::optional<FloatArray>& heldout,
+           std::uint64_t seed) -> py::object {
+          const MatrixF t = to_matrix(train, "training data");
+          check_data(rbm, t, "training data");
+          MatrixF h;
+          if (heldout) {
+            h = to_matrix(*heldout, "held-out data");
+            check_data(rbm, h, "held-out data");
+          }
+          std::optional<run::FitReport> report;
+          {
+            py::gil_scoped_release release;
+            report = run::assess_fit(rbm, t, heldout ? &h : nullptr, run::fit_log_z_options(seed));
+          }
+          if (!report) return py::none();
+          nlohmann::json j = *report;
+          return from_json(j);
+        },
+        py::arg("rbm"), py::arg("train"), py::arg("heldout") = py::none(), py::arg("seed") = 0,
+        "The quality gate of `rgflow rbm train` (run/fit.hpp): the model's log-likelihood per unit "
+        "on the held-out rows (training rows when None) next to the independent-unit baseline; "
+        "None for Gaussian units or rows that are not states.");
+
   m.def("train_config", [](const py::object& d) { return config_dict(config_from(d)); },
         py::arg("config") = py::none(),
         "The full, validated training configuration (dict) for the given fields: defaults filled "

@@ -196,3 +196,27 @@ def test_pickled_estimator_continues_bit_identically(method, options):
     copy.partial_fit(X)
     np.testing.assert_array_equal(copy.components_, est.components_)
     np.testing.assert_array_equal(copy.intercept_hidden_, est.intercept_hidden_)
+
+
+def test_fit_report_is_the_exact_gate_and_adam_z2_train_through_train_options():
+    """fit_report_ (the quality gate) against a brute-force sum: the model's log-likelihood per unit
+    on the training rows and the independent-unit baseline with half a count each way; Adam with the
+    Z2 symmetry through train_options keeps every bias at exactly 0."""
+    rng = np.random.default_rng(5)
+    protos = np.array([[1, 1, 1, 1, -1, -1, -1, -1], [-1, -1, -1, -1, 1, 1, 1, 1]], float)
+    X = protos[rng.integers(0, 2, 300)]
+    X[rng.random(X.shape) < 0.05] *= -1
+    est = rgflow.SpinRBM(n_components=4, hidden_type="spin", n_iter=20, batch_size=20,
+                         learning_rate=0.01, random_state=2,
+                         train_options={"optimizer": "adam", "symmetry": "z2"}).fit(X)
+    assert np.all(est.intercept_visible_ == 0) and np.all(est.intercept_hidden_ == 0)
+    r = est.fit_report_
+    assert r["rows"] == "training" and r["log_z_method"] == "exact"
+    V = states(8, spin=True)
+    log_z = np.logaddexp.reduce(-free_energy(est, V))
+    ll = np.mean(-free_energy(est, X) - log_z) / 8
+    assert abs(r["log_likelihood_per_unit"]["mean"] - ll) < 1e-5
+    p = ((X > 0).sum(axis=0) + 0.5) / (len(X) + 1)
+    independent = np.mean(np.where(X > 0, np.log(p), np.log(1 - p)).sum(axis=1)) / 8
+    assert abs(r["independent_per_unit"] - independent) < 1e-9
+    assert r["above_baseline"] and ll > independent + 0.2
