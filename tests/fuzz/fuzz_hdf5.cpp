@@ -67,7 +67,9 @@ const char* const kDatasets[] = {
     "/dbn/layer_1/weights", "/dbn/layer_1/visible_bias", "/dbn/layer_1/hidden_bias",
     "/dbn/layer_2/weights", "/train/rng", "/train/weight_velocity", "/train/visible_velocity",
     "/train/hidden_velocity", "/train/persistent_chains", "/train/persistent_hidden",
-    "/train/pt_betas", "/train/pt_swaps", "/train/hidden_activity"};
+    "/train/pt_betas", "/train/pt_swaps", "/train/hidden_activity",
+    "/train/weight_second_moment", "/train/visible_second_moment", "/train/hidden_second_moment",
+    "/train/optimizer_steps", "/train/visible_offset", "/train/hidden_offset"};
 const char* const kObjects[] = {"/rbm", "/dbn", "/dbn/layer_0", "/dbn/layer_1", "/dbn/layer_2",
                                 "/train", "/data", "/spins", "/rbm/weights", "/"};
 const char* const kAttributes[] = {
