@@ -134,7 +134,7 @@ void run_train(const TrainCli& o) {
   check_range("--epochs", std::int64_t{o.epochs}, 0, 10'000'000);
   check_range("--batch-size", static_cast<std::int64_t>(o.batch_size), 1, 1 << 24);
   check_range("--learning-rate", o.learning_rate, 1e-12, 1e6);
-  if (o.final_learning_rate != 0.0) check_range("--final-learning-rate", o.final_learning_rate, 1e-12, 1e6);
+  if (o.final_learning_rate != 0.0) check_range("--learning-rate-final", o.final_learning_rate, 1e-12, 1e6);
   check_range("--momentum", o.momentum, 0.0, 0.999999);
   check_range("--weight-decay", o.weight_decay, 0.0, 1e6);
   check_range("--chains", static_cast<std::int64_t>(o.chains), 1, 1 << 20);
@@ -383,7 +383,7 @@ void add_conv_commands(CLI::App& app) {
     cmd->add_option("--batch-size", o->batch_size, "Mini-batch size")->capture_default_str();
     cmd->add_option("--learning-rate", o->learning_rate, "Learning rate (of the per-site log-likelihood)")
         ->capture_default_str();
-    cmd->add_option("--final-learning-rate", o->final_learning_rate,
+    cmd->add_option("--learning-rate-final", o->final_learning_rate,
                     "Decay the learning rate geometrically to this by the last epoch (0: constant)");
     cmd->add_option("--momentum", o->momentum, "Momentum in [0, 1)")->capture_default_str();
     cmd->add_option("--weight-decay", o->weight_decay, "L2 weight decay on the kernels")->capture_default_str();
