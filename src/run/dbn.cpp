@@ -74,6 +74,13 @@ DbnTrainRun train_dbn(const DbnTrainRequest& request, const DbnTrainCallbacks& c
     out.layer_attributes.push_back({{"seed", std::to_string(spec.config.seed)},
                                     {"train_config", config.dump()}});
   }
+  // The quality gate (fit.hpp) of the bottom layer when it was trained here from the data (upper
+  // layers see rows of probabilities or samples of the layers below: not assessed).
+  if (!request.start && !out.dbn.layers().empty()) {
+    estimate::LogZOptions gate = fit_log_z_options(out.configs.front().seed);
+    gate.stop = callbacks.stop;
+    out.bottom_fit = assess_fit(out.dbn.layers().front(), request.data, validation, gate);
+  }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
@@ -90,6 +97,7 @@ void to_json(nlohmann::json& j, const DbnTrainRun& r) {
        {"seed", r.seed ? nlohmann::json(*r.seed) : nlohmann::json(nullptr)},
        {"propagate", std::string(to_string(r.propagate))},
        {"epochs", epochs},
+       {"fit", r.bottom_fit ? nlohmann::json(*r.bottom_fit) : nlohmann::json(nullptr)},
        {"time", {{"seconds", r.seconds}}}};
 }
 

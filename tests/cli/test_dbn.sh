@@ -6,6 +6,13 @@ make_binary_csv data.csv 300 5
 "$RGFLOW" dbn train data.csv --layers 16,10,6 --method pcd --epochs 8,4 --learning-rate 0.1 \
   --momentum 0.5 --seed 3 -q --json -o dbn.h5 >train.json
 json_check train.json 'len(j["epochs"]) == 12 and j["layers"] == [16, 10, 6]' "per-layer epochs"
+# The bottom layer's quality gate: 10 hidden units, so log Z is exact. 24 updates leave the layer at
+# the independent-pixel model (the two prototypes are complements, so every marginal is ~1/2); 60
+# epochs of batches of 20 learn the two modes.
+json_check train.json 'j["fit"]["log_z_method"] == "exact" and not j["fit"]["above_baseline"]' "24 updates: not above the baseline"
+"$RGFLOW" dbn train data.csv --layers 16,10,6 --method pcd --epochs 60,1 --batch-size 20 --learning-rate 0.05 \
+  --momentum 0.5 --seed 3 -q --json -o dbn60.h5 >train60.json
+json_check train60.json 'j["fit"]["above_baseline"] and j["fit"]["log_likelihood_per_unit"]["mean"] > j["fit"]["independent_per_unit"] + 0.1' "trained bottom layer beats independent units"
 
 if have_h5py "DBN layout"; then
   "$PY_H5" - dbn.h5 <<'PY' || fail "DBN file layout"

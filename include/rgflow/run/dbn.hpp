@@ -60,6 +60,9 @@ struct DbnTrainRun {
   // layer, {seed, train_config}; the caller adds its provenance.
   Attributes attributes;
   std::vector<Attributes> layer_attributes;
+  // The quality gate (fit.hpp) of the bottom layer on the validation rows (training rows
+  // without), when it was trained here on rows of states; upper layers are not assessed.
+  std::optional<FitReport> bottom_fit;
   double seconds = 0.0;
 };
 
@@ -69,7 +72,7 @@ struct DbnTrainRun {
 DbnTrainRun train_dbn(const DbnTrainRequest& request, const DbnTrainCallbacks& callbacks = {});
 
 // {"layers": level sizes, "seed", "propagate", "epochs": [{layer, epoch, reconstruction_error,
-//  free_energy_train}], "time"} (the `dbn train --json` keys apart from "output").
+//  free_energy_train}], "fit" (the bottom layer's gate or null), "time"} (the `dbn train --json` keys apart from "output").
 void to_json(nlohmann::json& j, const DbnTrainRun& r);
 
 // ---------------------------------------------------------------------------------------------
