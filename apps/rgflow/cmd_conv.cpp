@@ -21,6 +21,7 @@
 #include "rgflow/core/error.hpp"
 #include "rgflow/io/dataset.hpp"
 #include "rgflow/ising/exact.hpp"
+#include "rgflow/run/fit.hpp"
 
 namespace rgflow::cli {
 
@@ -270,24 +271,6 @@ void run_logz(const LogZCli& o) {
              z.log_z.mean / n);
 }
 
-// log p_Ising(v) = K Σ_<ij> s_i s_j − log Z_Kaufman per row, for ±1 or 0/1 rows of an L×L lattice.
-std::vector<double> ising_log_probabilities(const MatrixF& rows, Index L, double K, UnitType type) {
-  const double log_z = ising::kaufman(static_cast<int>(L), K).log_z;
-  std::vector<double> out(static_cast<std::size_t>(rows.rows()));
-  for (Index r = 0; r < rows.rows(); ++r) {
-    const auto s = [&](Index x, Index y) {
-      const float v = rows(r, (x % L) * L + y % L);
-      return type == UnitType::spin ? static_cast<double>(v) : 2.0 * v - 1.0;
-    };
-    double bonds = 0.0;
-    for (Index x = 0; x < L; ++x) {
-      for (Index y = 0; y < L; ++y) bonds += s(x, y) * (s(x + 1, y) + s(x, y + 1));
-    }
-    out[static_cast<std::size_t>(r)] = K * bonds - log_z;
-  }
-  return out;
-}
-
 void run_loglik(const LogZCli& o) {
   const conv::ConvRbm m = conv::load_model(o.model);
   const LatticeData d = load_lattice_data(o.data, m.visible_type());
@@ -307,18 +290,14 @@ void run_loglik(const LogZCli& o) {
     // The data are Ising configurations at coupling K: the exact log-likelihood per spin, −s
     // (Kaufman), and KL(p_Ising ‖ p_model) per spin as the mean over rows of log p_Ising − log p_model
     // (paired rows: far less variance than comparing with −s; issue #16).
-    const Index L = m.shape().lattice;
-    const double K = *d.coupling;
-    const std::vector<double> li = ising_log_probabilities(d.rows, L, K, m.visible_type());
-    std::vector<double> diff(li.size()), li_spin(li.size());
-    for (std::size_t r = 0; r < li.size(); ++r) {
-      li_spin[r] = li[r] / n;
-      diff[r] = li_spin[r] - ll[r];
-    }
-    Result kl = stats::mean_sem(diff);
-    kl.error = std::hypot(kl.error, z.log_z.error / n);
-    const ising::ExactFinite k = ising::kaufman(static_cast<int>(L), K);
-    const double minus_s = -(k.log_z / n + K * k.energy_per_spin);  // −s = ⟨log p⟩/N = −(ln Z/N + K u)
+    const run::IsingReference ising{m.shape().lattice, *d.coupling};
+    const double K = ising.K;
+    std::vector<double> li_spin = run::ising_log_probabilities(d.rows, ising, m.visible_type());
+    for (double& x : li_spin) x /= n;
+    std::vector<double> model(ll.size());
+    for (std::size_t r = 0; r < ll.size(); ++r) model[r] = ll[r] * n;
+    const Result kl = run::ising_kl_per_spin(d.rows, model, z.log_z.error, ising, m.visible_type());
+    const double minus_s = run::ising_minus_entropy_per_spin(ising);
     j["ising"] = {{"coupling", K}, {"log_likelihood_per_spin", to_json(stats::mean_sem(li_spin))},
                   {"minus_entropy_per_spin", to_json(Result::exact(minus_s))}, {"kl_per_spin", to_json(kl)}};
     ising_line = fmt::format("\nIsing data at K = {:.6f}: exact log-likelihood {:.6f} per spin (-s = {:.6f}); "

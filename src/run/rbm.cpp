@@ -425,7 +425,7 @@ TrainRun train_rbm(const TrainRequest& request, const TrainCallbacks& callbacks)
     estimate::LogZOptions gate = fit_log_z_options(used.seed);
     gate.stop = callbacks.stop;
     out.fit = assess_fit(rbm, data, validation_ptr, gate,
-                         ising_log_likelihood_per_spin(request.data_file_attributes, rbm.n_visible()));
+                         ising_reference(request.data_file_attributes, rbm.n_visible()));
   }
   out.config = used;
   out.epochs_done = trainer->epochs_done();

@@ -25,6 +25,9 @@ PY
 json_check z2.json 'j["fit"]["independent_per_unit"] < j["fit"]["log_likelihood_per_unit"]["mean"] - 0.2' "the model beats independent spins by far"
 json_check z2.json 'j["fit"]["above_baseline"] is True' "above_baseline"
 json_check z2.json 'abs(j["fit"]["log_likelihood_per_unit"]["mean"] - j["fit"]["exact_per_unit"]) < 0.05' "within 0.05 nats of the exact value"
+# The paired KL: non-negative within its error, and close to -s - LL (they differ by the rows'
+# mean of log p_Ising / N - (-s), a few hundredths at most on 750 rows).
+json_check z2.json 'j["fit"]["kl_per_unit"]["mean"] > -3 * j["fit"]["kl_per_unit"]["error"] and abs(j["fit"]["kl_per_unit"]["mean"] - (j["fit"]["exact_per_unit"] - j["fit"]["log_likelihood_per_unit"]["mean"])) < 0.03' "paired KL"
 # The independent baseline of +-1 data at T_c on L = 4: nearly ln 2 per spin.
 json_check z2.json 'abs(j["fit"]["independent_per_unit"] + 0.6931) < 0.01' "independent spins near -ln 2"
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -28,6 +29,10 @@ struct FitReport {
   // (Jeffreys) so that a state unseen in training has a finite cost.
   double independent = 0.0;
   std::optional<double> exact;    // −s per spin of the Ising model the data were sampled from
+  // KL(p_Ising ‖ p_model) per spin, paired over the scored rows: the mean of
+  // (log p_Ising(v) − log p_model(v)) / N, with log Z's error in quadrature — far less variance
+  // than exact − log_likelihood (issue #16). Ising data only.
+  std::optional<stats::Result> kl;
   // The model beats its baseline: log-likelihood − 2 error > independent.
   bool above_baseline = false;
 };
@@ -37,20 +42,35 @@ struct FitReport {
 // seeded with `seed` — a fixed budget of seconds, not a precision estimate.
 estimate::LogZOptions fit_log_z_options(std::uint64_t seed);
 
+// The zero-field periodic L×L Ising model at coupling K = J/T that data were sampled from.
+struct IsingReference {
+  Index L = 0;
+  double K = 0.0;
+};
+// For data files written by `rgflow ising sample`: attributes "coupling", "temperature", "field"
+// (0) and "L" with L² = n_visible. nullopt when the attributes do not describe such a lattice.
+std::optional<IsingReference> ising_reference(const std::map<std::string, std::string>& attributes,
+                                              Index n_visible);
+// −s per spin, the mean of log p(v) / N under the model: −K u − ln Z / N (Kaufman).
+double ising_minus_entropy_per_spin(const IsingReference& ising);
+// log p_Ising(v) = K Σ_⟨ij⟩ s_i s_j − ln Z (Kaufman) of each row: spins ±1, or 0/1 read as
+// s = 2x − 1, site (x, y) in column x·L + y.
+std::vector<double> ising_log_probabilities(const MatrixF& rows, const IsingReference& ising,
+                                            UnitType type);
+// The paired KL estimate per spin from per-row model log-likelihoods (totals, not per spin) and
+// the error of the log Z they used.
+stats::Result ising_kl_per_spin(const MatrixF& rows, const std::vector<double>& model_log_likelihoods,
+                                double log_z_error, const IsingReference& ising, UnitType type);
+
 // The report for binary units and rows of states (nullopt otherwise: Gaussian units, rows of
-// probabilities). `heldout` may be null or empty: then the training rows are scored.
+// probabilities). `heldout` may be null or empty: then the training rows are scored. With `ising`
+// (the data's Ising model) the report adds −s and the paired KL.
 std::optional<FitReport> assess_fit(const Rbm& rbm, const MatrixF& train, const MatrixF* heldout,
                                     const estimate::LogZOptions& options,
-                                    std::optional<double> exact = std::nullopt);
-
-// −s per spin (the mean of log p(v) / N under the Ising model) for data files written by
-// `rgflow ising sample`: attributes "coupling", "temperature", "field" (0) and "L" with
-// L² = n_visible. nullopt when the attributes do not describe such a zero-field lattice.
-std::optional<double> ising_log_likelihood_per_spin(const std::map<std::string, std::string>& attributes,
-                                                    Index n_visible);
+                                    std::optional<IsingReference> ising = std::nullopt);
 
 // {"rows", "n_rows", "log_likelihood_per_unit", "independent_per_unit", "exact_per_unit"?,
-//  "above_baseline", "log_z", "log_z_method"}.
+//  "kl_per_unit"?, "above_baseline", "log_z", "log_z_method"}.
 void to_json(nlohmann::json& j, const FitReport& r);
 
 }  // namespace rgflow::run
