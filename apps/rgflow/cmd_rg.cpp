@@ -1,6 +1,6 @@
 // rgflow rg couplings | receptive-fields | flow | free-energy-flow — the variational-RG link as
-// tools (docs/vrg-tools.md). The computations live in include/rgflow/rg/; this file reads files,
-// checks options and prints.
+// tools (docs/vrg-tools.md). The work is in include/rgflow/run/ (couplings.hpp, rg.hpp), the
+// computations in include/rgflow/rg/; this file checks options, calls one function and prints.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -21,77 +21,11 @@
 #include "rgflow/io/png.hpp"
 #include "rgflow/run/couplings.hpp"
 #include "rgflow/run/dbn.hpp"
-#include "rgflow/rg/lattice_free_energy.hpp"
-#include "rgflow/rg/flow_map.hpp"
-#include "rgflow/rg/machine_flow_maps.hpp"
-#include "rgflow/rg/rbm_flow.hpp"
-#include "rgflow/hopfield/file.hpp"
-#include "rgflow/nmf/file.hpp"
-#include "rgflow/autoencoder/file.hpp"
-#include "rgflow/rg/receptive_fields.hpp"
+#include "rgflow/run/rg.hpp"
 
 namespace rgflow::cli {
 
 namespace {
-
-// Lattice data: rows of ±1 (or 0/1) spins converted to the visible type, with L from /spins.
-struct LatticeData {
-  MatrixF rows;
-  int L = 0;
-  std::optional<double> temperature;
-};
-
-// The rows, L and the temperature attribute of a lattice dataset, as stored.
-LatticeData read_lattice(const std::string& path, int lattice_option) {
-  io::Dataset ds = io::load_dataset(path);
-  if (ds.data.rows() == 0) throw FileError(path, "dataset is empty");
-  LatticeData out;
-  out.L = lattice_option > 0 ? lattice_option : static_cast<int>(ds.lattice_size.value_or(0));
-  if (out.L <= 0) {
-    throw FileError(path, "no lattice size: give --lattice L or a /spins [N, L, L] dataset");
-  }
-  if (Index{out.L} * out.L != ds.data.cols()) {
-    throw FileError(path, fmt::format("rows have {} values, not a {}x{} lattice", ds.data.cols(),
-                                      out.L, out.L));
-  }
-  const auto t = ds.attributes.find("temperature");
-  if (t != ds.attributes.end()) {
-    try {
-      out.temperature = std::stod(t->second);
-    } catch (const std::exception&) {
-      throw FileError(path, fmt::format("attribute temperature '{}' is not a number", t->second));
-    }
-  }
-  out.rows = std::move(ds.data);
-  return out;
-}
-
-LatticeData load_lattice_data(const std::string& path, const Rbm& bottom, int lattice_option) {
-  LatticeData out = read_lattice(path, lattice_option);
-  MatrixF& x = out.rows;
-  const bool spins = (x.array() == 1.0f || x.array() == -1.0f).all();
-  if (bottom.visible_type() == UnitType::bernoulli && spins) {
-    x = ((x.array() + 1.0f) * 0.5f).matrix();
-  } else if (bottom.visible_type() == UnitType::spin && !spins &&
-             (x.array() == 0.0f || x.array() == 1.0f).all()) {
-    x = (2.0f * x.array() - 1.0f).matrix();
-  }
-  check_data(bottom, x, path);
-  return out;
-}
-
-// Lattice configurations as spins (the non-RBM flow maps): ±1 rows, or 0/1 rows mapped to ±1.
-LatticeData load_lattice_spins(const std::string& path, int lattice_option) {
-  LatticeData out = read_lattice(path, lattice_option);
-  MatrixF& x = out.rows;
-  if (!(x.array() == 1.0f || x.array() == -1.0f).all()) {
-    if (!(x.array() == 0.0f || x.array() == 1.0f).all()) {
-      throw FileError(path, "configurations must be spins (-1/+1) or 0/1");
-    }
-    x = (2.0f * x.array() - 1.0f).matrix();
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // rg couplings
@@ -218,44 +152,21 @@ void run_receptive(const ReceptiveCli& o) {
   check_range("--permutations", std::int64_t{o.permutations}, 0, 1'000'000);
   if (!o.png.empty()) check_output_path(o.png, {".png"});
   const Dbn dbn = run::load_layers(o.model);
-  const rg::Lattice lattice = rg::Lattice::square(o.lattice);
-  if (dbn.n_visible() != lattice.sites()) {
-    throw FileError(o.model, fmt::format("--lattice {}: the model has {} visible units, not {}", o.lattice,
-                                         dbn.n_visible(), lattice.sites()));
-  }
   rg::LocalityOptions options;
   options.radius = o.radius;
   options.permutations = o.permutations;
   options.seed = o.seed;
-  const std::vector<rg::LevelLocality> levels = rg::receptive_field_locality(dbn, lattice, options);
-  if (!o.png.empty()) {
-    Index total = 0;
-    for (const auto& l : levels) total += l.fields.cols();
-    MatrixF tiles(total, lattice.sites());
-    Index row = 0;
-    for (const auto& l : levels) {
-      for (Index j = 0; j < l.fields.cols(); ++j) tiles.row(row++) = l.fields.col(j).cast<float>().transpose();
-    }
-    io::write_png_mosaic(o.png, tiles, o.lattice, o.lattice, true);
-  }
+  const run::ReceptiveFieldsRun r = with_flag("--lattice", [&] { return run::receptive_fields(dbn, o.lattice, options); });
+  if (!o.png.empty()) io::write_png_mosaic(o.png, run::receptive_field_tiles(r), o.lattice, o.lattice, true);
   if (o.json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& l : levels) {
-      nlohmann::json units = nlohmann::json::array();
-      for (const auto& u : l.units) {
-        units.push_back({{"centre", {u.centre_x, u.centre_y}}, {"score", u.score},
-                         {"null_mean", u.null_mean}, {"null_sd", u.null_sd}});
-      }
-      out.push_back({{"level", l.level}, {"units", units}, {"score", to_json(l.score)},
-                     {"null_score", to_json(l.null_score)}});
-    }
-    print_json({{"model", o.model}, {"lattice", o.lattice}, {"radius", o.radius},
-                {"permutations", o.permutations}, {"seed", o.seed}, {"levels", out}});
+    nlohmann::json j = r;
+    j["model"] = o.model;
+    print_json(j);
     return;
   }
   fmt::print("receptive fields of {} on a {}x{} lattice, radius {}\n", o.model, o.lattice, o.lattice, o.radius);
   fmt::print("{:>5} {:>6} {:>20} {:>20}\n", "level", "units", "locality", "permutation null");
-  for (const auto& l : levels) {
+  for (const auto& l : r.levels) {
     fmt::print("{:>5} {:>6} {:>11.4f} ± {:<6.4f} {:>11.4f} ± {:<6.4f}\n", l.level, l.fields.cols(),
                l.score.mean, l.score.error, l.null_score.mean, l.null_score.error);
   }
@@ -295,88 +206,32 @@ struct FlowCli {
   bool json = false;
 };
 
-nlohmann::json observables_json(const rg::LatticeObservables& o) {
-  return {{"energy", to_json(o.energy)},
-          {"abs_magnetization", to_json(o.abs_magnetization)},
-          {"temperature_energy", to_json(o.temperature_energy)},
-          {"temperature_pseudo_likelihood", to_json(o.temperature_pseudo_likelihood)}};
-}
-
-// The flow map of --map, owning its model.
-struct LoadedMap {
-  std::unique_ptr<Rbm> rbm;
-  std::unique_ptr<hopfield::Network> hopfield;
-  std::unique_ptr<nmf::ConvexNmf> nmf;
-  std::unique_ptr<autoencoder::Autoencoder> autoencoder;
-  std::unique_ptr<rg::FlowMap> map;
-};
-
-LoadedMap load_flow_map(const FlowCli& o) {
-  LoadedMap m;
-  const Propagate propagate = parse_propagate(o.propagate);
-  if (o.map != "rbm" && o.map != "hopfield" && propagate == Propagate::sample) {
-    throw Error(fmt::format("--propagate sample: the {} map is deterministic (use mean)", o.map));
-  }
-  if (o.map == "rbm") {
-    const Dbn dbn = run::load_layers(o.model);
-    if (dbn.n_layers() != 1) throw FileError(o.model, "rg flow needs an RBM (a one-layer model)");
-    m.rbm = std::make_unique<Rbm>(dbn.layer(0));
-    m.map = std::make_unique<rg::RbmFlowMap>(*m.rbm, propagate);
-  } else if (o.map == "hopfield") {
-    check_range("--hopfield-temperature", o.hopfield_temperature, 0.0, 1e300);
-    m.hopfield = std::make_unique<hopfield::Network>(hopfield::load_network(o.model));
-    m.map = std::make_unique<rg::HopfieldFlowMap>(*m.hopfield, o.hopfield_temperature, propagate);
-  } else if (o.map == "nmf") {
-    m.nmf = std::make_unique<nmf::ConvexNmf>(nmf::load_model(o.model));
-    m.map = std::make_unique<rg::NmfFlowMap>(*m.nmf);
-  } else {
-    m.autoencoder = std::make_unique<autoencoder::Autoencoder>(autoencoder::load_model(o.model));
-    m.map = std::make_unique<rg::AutoencoderFlowMap>(*m.autoencoder);
-  }
-  return m;
-}
-
 void run_flow(const FlowCli& o) {
   check_range("--steps", std::int64_t{o.steps}, 0, 100000);
   check_range("--rows", o.rows, 0, kMaxMatrixElements);
   if (!o.png.empty()) check_output_path(o.png, {".png"});
-  const LoadedMap m = load_flow_map(o);
-  LatticeData d = m.rbm ? load_lattice_data(o.data, *m.rbm, o.lattice) : load_lattice_spins(o.data, o.lattice);
-  if (o.rows > 0 && o.rows < d.rows.rows()) d.rows.conservativeResize(o.rows, Eigen::NoChange);
-  if (m.map->sites() != d.rows.cols()) {
-    throw FileError(o.model, fmt::format("the {} model acts on {} sites; the data are {}x{}", o.map, m.map->sites(),
-                                         d.L, d.L));
-  }
-  // The RBM path takes data in its visible representation (0/1 for Bernoulli units).
-  const MatrixF spins = m.rbm ? m.map->to_spins(d.rows) : d.rows;
-  // Rows of the PNG: steps; columns: the first 8 configurations, each an L x L tile in [−1, 1].
-  const Index shown = std::min<Index>(8, d.rows.rows());
-  MatrixF tiles;
-  if (!o.png.empty()) tiles.resize((o.steps + 1) * shown, Index{d.L} * d.L);
-  const std::vector<rg::FlowStep> steps =
-      rg::iterate_flow(*m.map, spins, d.L, {o.steps, o.seed}, [&](int t, const MatrixF& s) {
-        if (!o.png.empty()) tiles.middleRows(t * shown, shown) = s.topRows(shown);
-      });
-  if (!o.png.empty()) io::write_png_mosaic(o.png, tiles, d.L, d.L, false, -1.0f, 1.0f);
+  const run::FlowMapKind kind = run::parse_flow_map(o.map);
+  const Propagate propagate = parse_propagate(o.propagate);
+  if (kind == run::FlowMapKind::hopfield) check_range("--hopfield-temperature", o.hopfield_temperature, 0.0, 1e300);
+  const run::LoadedFlowMap map =
+      with_flag("--propagate", [&] { return run::LoadedFlowMap::load(kind, o.model, propagate, o.hopfield_temperature); });
+  run::FlowRequest request;
+  request.flow = {o.steps, o.seed};
+  request.rows = o.rows;
+  request.keep = o.png.empty() ? 0 : 8;  // the PNG: the first 8 configurations (columns) at each step (rows)
+  const run::FlowRun r = run::flow(map, run::read_lattice(o.data, o.lattice), request);
+  if (!o.png.empty()) io::write_png_mosaic(o.png, r.kept, r.L, r.L, false, -1.0f, 1.0f);
   if (o.json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& s : steps) {
-      nlohmann::json j = observables_json(s.observables);
-      j["step"] = s.step;
-      out.push_back(j);
-    }
-    nlohmann::json j{{"model", o.model}, {"map", o.map}, {"data", o.data}, {"lattice", d.L},
-                     {"rows", d.rows.rows()}, {"propagate", o.propagate}, {"seed", o.seed},
-                     {"data_temperature", d.temperature ? nlohmann::json(*d.temperature) : nlohmann::json(nullptr)},
-                     {"steps", out}};
-    if (o.map == "hopfield") j["hopfield_temperature"] = o.hopfield_temperature;
+    nlohmann::json j = r;
+    j["model"] = o.model;
+    j["data"] = o.data;
     print_json(j);
     return;
   }
-  fmt::print("{} flow of {} from {} ({} rows, L = {}, {}, seed {})\n", o.map, o.model, o.data, d.rows.rows(), d.L,
+  fmt::print("{} flow of {} from {} ({} rows, L = {}, {}, seed {})\n", o.map, o.model, o.data, r.rows, r.L,
              o.propagate, o.seed);
   fmt::print("{:>4} {:>18} {:>18} {:>18} {:>18}\n", "step", "energy", "|m|", "T (energy)", "T (pseudo-lik.)");
-  for (const auto& s : steps) {
+  for (const auto& s : r.steps) {
     const auto& b = s.observables;
     fmt::print("{:>4} {:>9.4f} ± {:<6.4f} {:>9.4f} ± {:<6.4f} {:>9.4f} ± {:<6.4f} {:>9.4f} ± {:<6.4f}\n",
                s.step, b.energy.mean, b.energy.error, b.abs_magnetization.mean,
@@ -434,9 +289,10 @@ void run_free_energy(const FreeEnergyCli& o) {
   check_range("--betas", o.betas, 0, 100000000);
   if (o.betas == 1) throw Error("--betas: at least 2 temperatures (0: default schedule)");
   check_range("--samples", o.samples, 2, 1'000'000'000);
+  if (o.temperature) check_range("--temperature", *o.temperature, 1e-6, 1e6);
   const Dbn dbn = run::load_layers(o.model);
-  const LatticeData d = load_lattice_data(o.data, dbn.layer(0), 0);
-  rg::LatticeFreeEnergyOptions options;
+  run::FreeEnergyFlowRequest request;
+  rg::LatticeFreeEnergyOptions& options = request.options;
   options.flow.propagate = parse_propagate(o.propagate);
   options.flow.seed = o.seed;
   options.flow.log_z.method = estimate::parse_log_z_method(o.log_z);
@@ -445,38 +301,18 @@ void run_free_energy(const FreeEnergyCli& o) {
   if (o.betas > 0) options.flow.log_z.ais.betas = estimate::linear_ais_schedule(static_cast<std::size_t>(o.betas));
   options.gauge.samples = o.samples;
   options.gauge.seed = o.seed;
-  options.lattice_size = d.L;
-  options.temperature = o.temperature ? o.temperature : d.temperature;
-  if (options.temperature) check_range("--temperature", *options.temperature, 1e-6, 1e6);
-  const rg::LatticeFreeEnergy r = rg::lattice_free_energy(dbn, d.rows, options);
-  const auto opt = [](const std::optional<double>& x) { return x ? nlohmann::json(*x) : nlohmann::json(nullptr); };
+  request.temperature = o.temperature;
+  const run::FreeEnergyFlowRun f = run::free_energy_flow(dbn, run::read_lattice(o.data), request);
+  const rg::LatticeFreeEnergy& r = f.result;
   if (o.json) {
-    nlohmann::json layers = nlohmann::json::array();
-    for (const auto& l : r.layers) {
-      layers.push_back({{"layer", l.flow.layer},
-                        {"n_visible", l.flow.n_visible},
-                        {"n_hidden", l.flow.n_hidden},
-                        {"log_z_method", std::string(estimate::to_string(l.flow.log_z_method))},
-                        {"log_z", to_json(*l.flow.log_z)},
-                        {"mean_free_energy_data", to_json(l.flow.free_energy)},
-                        {"log_likelihood_per_unit", to_json(*l.flow.log_likelihood_per_unit)},
-                        {"uniform_mean_free_energy", to_json(l.uniform_mean)},
-                        {"free_energy", to_json(l.free_energy)},
-                        {"free_energy_per_unit", to_json(l.free_energy_per_unit)},
-                        {"free_energy_per_site", to_json(l.free_energy_per_site)},
-                        {"sites_per_unit", l.sites_per_unit},
-                        {"ising_free_energy_per_unit", opt(l.ising_per_unit)}});
-    }
-    nlohmann::json changes = nlohmann::json::array();
-    for (const auto& c : r.change_per_site) changes.push_back(to_json(c));
-    print_json({{"model", o.model}, {"data", o.data}, {"lattice", d.L}, {"seed", o.seed},
-                {"propagate", o.propagate}, {"temperature", opt(options.temperature)},
-                {"ising_free_energy_per_site", opt(r.ising_per_site)}, {"layers", layers},
-                {"change_per_site", changes}, {"conservation", to_json(r.conservation)}});
+    nlohmann::json j = f;
+    j["model"] = o.model;
+    j["data"] = o.data;
+    print_json(j);
     return;
   }
-  fmt::print("free-energy flow of {} on {} (L = {}{})\n", o.model, o.data, d.L,
-             options.temperature ? fmt::format(", T = {}", *options.temperature) : "");
+  fmt::print("free-energy flow of {} on {} (L = {}{})\n", o.model, o.data, f.L,
+             f.temperature ? fmt::format(", T = {}", *f.temperature) : "");
   fmt::print("{:>5} {:>6} {:>22} {:>22} {:>14}\n", "layer", "units", "F'/unit", "F'/site", "Ising/unit");
   for (const auto& l : r.layers) {
     fmt::print("{:>5} {:>6} {:>12.5f} ± {:<7.5f} {:>12.5f} ± {:<7.5f} {:>14}\n", l.flow.layer,

@@ -11,6 +11,8 @@ The C++ library (``rgflow._core``) does the work; this package is a thin skin ov
 * :mod:`rgflow.ising` -- sampling, observables with error bars, exact references, block spins;
 * :func:`rsmi` (:mod:`rgflow.coarse_graining`) -- real-space mutual-information coarse-graining filters;
 * :func:`effective_couplings` -- multi-spin couplings of an RBM layer's marginal Hamiltonian;
+* :func:`receptive_field_locality`, :func:`lattice_flow`, :func:`lattice_free_energy` -- the other
+  ``rgflow rg`` tools (receptive fields, flow maps, the free-energy flow);
 * :mod:`rgflow.plot` -- receptive fields, training curves, flows (needs matplotlib);
 * :mod:`rgflow.sandpile` -- the BTW sandpile; :func:`lppl_fit` -- log-periodic power-law fits;
 * the seed's other flow maps: :class:`Hopfield` (:mod:`rgflow.hopfield`), :class:`ConvexNMF`,
@@ -36,11 +38,13 @@ from .nmf import ConvexNMF
 from .manifold import LaplacianEigenmap, SpectralClustering
 from .autoencoder import TiedAutoencoder
 from .couplings import effective_couplings
+from .rg_tools import receptive_field_locality, lattice_flow, lattice_free_energy
 
 __all__ = [
     "BernoulliRBM", "SpinRBM", "GaussianRBM", "DBN", "Rbm", "Dbn", "Rng", "Result", "Checkpoint",
     "Error", "FileError", "ising", "load", "load_dataset", "save_dataset", "gaussian_supported",
     "__version__", "rsmi", "RSMIResult", "coarse_graining", "sandpile", "lppl_fit", "lppl_model",
     "Hopfield", "ConvexNMF", "LaplacianEigenmap", "SpectralClustering", "TiedAutoencoder",
-    "hopfield", "manifold", "effective_couplings",
+    "hopfield", "manifold", "effective_couplings", "receptive_field_locality", "lattice_flow",
+    "lattice_free_energy",
 ]

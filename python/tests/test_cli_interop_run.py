@@ -124,3 +124,78 @@ def test_ising_sample_matches_the_cli(cli, tmp_path, algorithm, chains):
     for key in ("y_t", "y_h", "lambda_t", "lambda_h"):
         assert (mcrg["steps"][0][key]["mean"], mcrg["steps"][0][key]["error"]) == (
             mine[0][key].mean, mine[0][key].error), key
+
+
+@pytest.fixture
+def lattice_files(cli, tmp_path):
+    """Ising configurations on a 4x4 lattice (with their temperature attribute), an RBM and a DBN
+    trained on them, and a Hopfield network storing them."""
+    cli("ising", "sample", "-L", 4, "-T", 2.5, "-n", 300, "--algorithm", "wolff", "--seed", 21, "-q",
+        "-o", tmp_path / "s.h5")
+    cli("rbm", "train", tmp_path / "s.h5", "--hidden", 6, "--visible-type", "spin", "--epochs", 3,
+        "--seed", 2, "-q", "-o", tmp_path / "rbm.h5")
+    cli("dbn", "train", tmp_path / "s.h5", "--layers", "16,8,4", "--visible-type", "spin", "--epochs", 2,
+        "--seed", 3, "-q",
+        "-o", tmp_path / "dbn.h5")
+    cli("hopfield", "store", tmp_path / "s.h5", "-o", tmp_path / "hop.h5")
+    return tmp_path
+
+
+def test_receptive_fields_match_the_cli(cli, lattice_files):
+    d = lattice_files
+    for name in ("rbm.h5", "dbn.h5"):
+        theirs = json.loads(cli("rg", "receptive-fields", d / name, "--lattice", 4, "--radius", 1.2,
+                                "--permutations", 30, "--seed", 5, "--json"))
+        ours = rgflow.receptive_field_locality(d / name, 4, radius=1.2, permutations=30, seed=5)
+        fields = ours.pop("fields")
+        assert without(theirs, "model") == ours, name
+        assert [f.shape for f in fields] == [(16, len(level["units"])) for level in ours["levels"]]
+    # The bottom level's fields are the RBM's weights.
+    est = rgflow.load(d / "rbm.h5")
+    ours = rgflow.receptive_field_locality(est, 4, permutations=0)
+    np.testing.assert_array_equal(ours["fields"][0], est.rbm_.weights.astype(np.float64))
+    with pytest.raises(rgflow.Error, match="visible units"):
+        rgflow.receptive_field_locality(d / "rbm.h5", 5)
+
+
+@pytest.mark.parametrize("map_,flags,options", [
+    ("rbm", ["--propagate", "sample", "--steps", 4, "--seed", 6],
+     {"propagate": "sample", "steps": 4, "seed": 6}),
+    ("rbm", ["--rows", 50, "--steps", 2], {"rows": 50, "steps": 2}),
+    ("hopfield", ["--propagate", "sample", "--hopfield-temperature", 0, "--steps", 3, "--seed", 1],
+     {"propagate": "sample", "hopfield_temperature": 0.0, "steps": 3, "seed": 1}),
+    ("hopfield", ["--hopfield-temperature", 1.5, "--steps", 2], {"hopfield_temperature": 1.5, "steps": 2}),
+])
+def test_lattice_flow_matches_the_cli(cli, lattice_files, map_, flags, options):
+    d = lattice_files
+    model = d / ("rbm.h5" if map_ == "rbm" else "hop.h5")
+    theirs = json.loads(cli("rg", "flow", model, d / "s.h5", "--map", map_, *flags, "--json"))
+    ours = rgflow.lattice_flow(model, d / "s.h5", map=map_, **options)
+    assert without(theirs, "model", "data") == ours
+    assert ours["data_temperature"] == 2.5 and len(ours["steps"]) == options["steps"] + 1
+    # The same configurations as an array [N, L, L] (the temperature given by hand).
+    spins = rgflow.load_dataset(d / "s.h5").reshape(-1, 4, 4)
+    assert rgflow.lattice_flow(model, spins, map=map_, temperature=2.5, **options) == ours
+    if map_ == "rbm":  # the model in memory
+        assert rgflow.lattice_flow(rgflow.load(model), d / "s.h5", **options) == ours
+    # keep: the first configurations of every step; step 0 is the data.
+    kept = rgflow.lattice_flow(model, spins, map=map_, keep=3, **options)
+    assert kept.pop("kept").shape == ((options["steps"] + 1) * 3, 16)
+    np.testing.assert_array_equal(rgflow.lattice_flow(model, spins, map=map_, keep=3, **options)["kept"][:3],
+                                  spins[:3].reshape(3, 16))
+
+
+def test_lattice_free_energy_matches_the_cli(cli, lattice_files):
+    d = lattice_files
+    for name, flags, options in [
+            ("rbm.h5", [], {}),
+            ("dbn.h5", ["--log-z", "ais", "--chains", 8, "--betas", 200, "--samples", 500, "--seed", 3],
+             {"log_z": "ais", "chains": 8, "betas": 200, "samples": 500, "seed": 3}),
+            ("dbn.h5", ["--temperature", 2.0, "--propagate", "sample", "--seed", 4],
+             {"temperature": 2.0, "propagate": "sample", "seed": 4})]:
+        theirs = json.loads(cli("rg", "free-energy-flow", d / name, d / "s.h5", *flags, "--json"))
+        ours = rgflow.lattice_free_energy(d / name, d / "s.h5", **options)
+        assert without(theirs, "model", "data") == ours, (name, options)
+        assert ours["temperature"] == options.get("temperature", 2.5)
+    with pytest.raises(rgflow.Error, match="temperature"):
+        rgflow.lattice_free_energy(d / "rbm.h5", d / "s.h5", temperature=-1.0)
