@@ -22,6 +22,7 @@
 #include "rgflow/io/model.hpp"
 #include "rgflow/hopfield/spurious.hpp"
 #include "rgflow/io/dataset.hpp"
+#include "rgflow/run/hopfield.hpp"
 #include "rgflow/stats/result.hpp"
 
 namespace rgflow::cli {
@@ -147,53 +148,20 @@ void run_recall(const RecallCli& o) {
   check_range("--sweeps", std::int64_t{o.sweeps}, 1, 1'000'000);
   if (!o.output.empty()) check_output_path(o.output, {".npy", ".csv", ".h5", ".hdf5"});
   const Network net = hopfield::load_network(o.network);
-  const hopfield::DynamicsOptions d = dynamics_options(o.dynamics, o.temperature, o.sweeps, o.keep_diagonal, o.threads);
-  // Probes: a file, or every stored pattern with each neuron flipped with probability --flip
-  // (Rng(seed, 2^40 + μ), one word per neuron).
-  MatrixF probes;
-  std::vector<Index> target;
+  run::RecallRequest request;
+  request.dynamics = dynamics_options(o.dynamics, o.temperature, o.sweeps, o.keep_diagonal, o.threads);
   if (!o.probes.empty()) {
-    probes = load_spins(o.probes, 0);
-    net.check_states(probes, o.probes);
-  } else {
-    probes = net.patterns();
-    for (Index mu = 0; mu < probes.rows(); ++mu) {
-      Rng rng(o.seed, (std::uint64_t{1} << 40) + static_cast<std::uint64_t>(mu));
-      for (Index i = 0; i < probes.cols(); ++i) {
-        if (rng.uniform_double() < o.flip) probes(mu, i) = -probes(mu, i);
-      }
-      target.push_back(mu);
-    }
+    request.probes = load_spins(o.probes, 0);
+    request.probes_source = o.probes;
   }
-  const MatrixD start_overlaps = net.overlaps(probes);
-  hopfield::RecallResult r;
+  request.flip = o.flip;
+  request.seed = o.seed;
+  request.stop = stop_poll();
+  run::RecallRun r;
   {
     const InterruptScope interrupts;
-    r = hopfield::recall(net, probes, d, o.seed, stop_poll());
+    r = run::recall(net, request);
   }
-  const MatrixD m = net.overlaps(r.states);
-  const VectorD energy = net.energy(r.states) / static_cast<double>(net.n_neurons());
-  std::vector<double> final_overlap, initial_overlap, best_index;
-  for (Index k = 0; k < probes.rows(); ++k) {
-    Index mu = 0;
-    if (target.empty()) {
-      m.row(k).cwiseAbs().maxCoeff(&mu);  // the pattern the probe ended closest to
-    } else {
-      mu = target[static_cast<std::size_t>(k)];
-    }
-    final_overlap.push_back(target.empty() ? std::fabs(m(k, mu)) : m(k, mu));
-    initial_overlap.push_back(target.empty() ? std::fabs(start_overlaps(k, mu)) : start_overlaps(k, mu));
-    best_index.push_back(static_cast<double>(mu));
-  }
-  std::vector<double> sweeps(r.sweeps.begin(), r.sweeps.end());
-  std::vector<double> energies(energy.data(), energy.data() + energy.size());
-  double converged = 0.0, cycles = 0.0;
-  for (std::size_t k = 0; k < r.converged.size(); ++k) {
-    converged += r.converged[k];
-    cycles += r.cycle[k];
-  }
-  converged /= static_cast<double>(r.converged.size());
-  cycles /= static_cast<double>(r.cycle.size());
   if (!o.output.empty()) {
     if (has_extension(o.output, ".h5") || has_extension(o.output, ".hdf5")) {
       auto attrs = provenance();
@@ -205,26 +173,21 @@ void run_recall(const RecallCli& o) {
       io::save_matrix(o.output, r.states);
     }
   }
-  const stats::Result final_m = stats::mean_sem(final_overlap), initial_m = stats::mean_sem(initial_overlap);
   if (o.json) {
-    print_json({{"network", o.network}, {"probes", o.probes.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.probes)},
-                {"flip", o.probes.empty() ? nlohmann::json(o.flip) : nlohmann::json(nullptr)},
-                {"dynamics", o.dynamics}, {"temperature", o.temperature}, {"keep_diagonal", o.keep_diagonal},
-                {"seed", o.seed}, {"rows", probes.rows()},
-                {"initial_overlap", to_json(initial_m)}, {"overlap", to_json(final_m)},
-                {"energy_per_neuron", to_json(stats::mean_sem(energies))},
-                {"sweeps", to_json(stats::mean_sem(sweeps))}, {"converged", converged},
-                {"two_cycles", cycles}, {"nearest_pattern", best_index}});
+    nlohmann::json j = r;
+    j.update({{"network", o.network}, {"probes", o.probes.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.probes)},
+              {"dynamics", o.dynamics}, {"temperature", o.temperature}, {"keep_diagonal", o.keep_diagonal}});
+    print_json(j);
     return;
   }
-  fmt::print("recall in {} ({} probes{}, {} dynamics{}, seed {})\n", o.network, probes.rows(),
+  fmt::print("recall in {} ({} probes{}, {} dynamics{}, seed {})\n", o.network, r.rows,
              o.probes.empty() ? fmt::format(": stored patterns with {:.3f} flipped", o.flip) : " from " + o.probes,
              o.dynamics, o.temperature > 0 ? fmt::format(" at T = {}", o.temperature) : "", o.seed);
-  fmt::print("overlap before {:.4f} ± {:.4f}, after {:.4f} ± {:.4f}\n", initial_m.mean, initial_m.error,
-             final_m.mean, final_m.error);
-  const stats::Result e = stats::mean_sem(energies), sw = stats::mean_sem(sweeps);
+  fmt::print("overlap before {:.4f} ± {:.4f}, after {:.4f} ± {:.4f}\n", r.initial_overlap.mean,
+             r.initial_overlap.error, r.overlap.mean, r.overlap.error);
   fmt::print("energy per neuron {:.5f} ± {:.5f}; sweeps {:.2f} ± {:.2f}; fixed points {:.3f}; 2-cycles {:.3f}\n",
-             e.mean, e.error, sw.mean, sw.error, converged, cycles);
+             r.energy_per_neuron.mean, r.energy_per_neuron.error, r.sweeps.mean, r.sweeps.error, r.converged,
+             r.two_cycles);
   if (!o.output.empty()) fmt::print("wrote {}\n", o.output);
 }
 
@@ -264,31 +227,15 @@ struct CapacityCli {
   bool json = false;
 };
 
-nlohmann::json points_json(const std::vector<hopfield::CapacityPoint>& curve) {
-  nlohmann::json points = nlohmann::json::array();
-  for (const auto& p : curve) {
-    points.push_back({{"load", p.load}, {"patterns", p.patterns}, {"actual_load", p.actual_load},
-                      {"overlap", to_json(p.overlap)}, {"retrieved", to_json(p.retrieved)},
-                      {"sweeps", to_json(p.sweeps)}});
-  }
-  return points;
-}
-
-// The two finite-N critical loads of one curve: the median probe stops being retrieved
-// (primary), and the mean overlap falls below --threshold.
-struct Critical {
-  stats::Result retrieved, overlap;
-};
-
 void run_capacity(const CapacityCli& o) {
   const std::vector<double> sizes_d = parse_number_list("--neurons", o.neurons, false);
-  std::vector<Index> sizes;
+  run::CapacityRequest request;
   for (double n : sizes_d) {
     if (n != std::floor(n)) throw Error(fmt::format("--neurons {}: must be integers", o.neurons));
     check_range("--neurons", static_cast<std::int64_t>(n), 2, 16384);
-    sizes.push_back(static_cast<Index>(n));
+    request.sizes.push_back(static_cast<Index>(n));
   }
-  hopfield::CapacityOptions c;
+  hopfield::CapacityOptions& c = request.options;
   c.loads = parse_number_list("--loads", o.loads, true);
   c.trials = o.trials;
   c.seed = o.seed;
@@ -301,72 +248,38 @@ void run_capacity(const CapacityCli& o) {
   check_range("--threshold", o.threshold, 0.0, 1.0);
   check_range("--retrieved-overlap", o.retrieved_overlap, 0.0, 1.0);
   for (double a : c.loads) check_range("--loads", a, 1e-9, 2.0);
+  request.threshold = o.threshold;
   const InterruptScope interrupts;
-  Progress progress(o.quiet || o.json, 1, static_cast<int>(sizes.size()));
-  nlohmann::json curves = nlohmann::json::array();
-  std::vector<Critical> critical;
-  std::vector<std::vector<hopfield::CapacityPoint>> all;
-  for (std::size_t s = 0; s < sizes.size(); ++s) {
-    c.neurons = sizes[s];
-    c.progress = [&](std::int64_t done, std::int64_t total) { progress.batch(static_cast<int>(s) + 1, done, total); };
-    all.push_back(hopfield::capacity_curve(c, stop_poll()));
-    critical.push_back({hopfield::crossing_load(all.back(), hopfield::Criterion::retrieved, 0.5),
-                        hopfield::crossing_load(all.back(), hopfield::Criterion::overlap, o.threshold)});
-    progress.epoch_done(static_cast<int>(s) + 1,
-                        fmt::format("N = {}: critical load {:.4f} ± {:.4f}", sizes[s], critical.back().retrieved.mean,
-                                    critical.back().retrieved.error));
-    curves.push_back({{"neurons", sizes[s]}, {"points", points_json(all.back())},
-                      {"critical_load", to_json(critical.back().retrieved)},
-                      {"overlap_crossing", to_json(critical.back().overlap)}});
-  }
-  nlohmann::json extrapolations = nlohmann::json::array();
-  std::vector<std::pair<std::string, hopfield::Extrapolation>> fits;
-  if (sizes.size() >= 2) {
-    for (const char* criterion : {"retrieved", "overlap"}) {
-      std::vector<stats::Result> values;
-      for (const Critical& k : critical) values.push_back(criterion[0] == 'r' ? k.retrieved : k.overlap);
-      for (double exponent : {0.5, 1.0}) {
-        try {
-          fits.emplace_back(criterion, hopfield::extrapolate(sizes, values, exponent));
-        } catch (const Error& e) {
-          throw Error(fmt::format("extrapolation of the {} criterion in N^-{}: {} (does every curve cross it? "
-                                  "widen --loads)", criterion, exponent, e.what()));
-        }
-        const auto& f = fits.back().second;
-        extrapolations.push_back({{"criterion", criterion}, {"exponent", exponent},
-                                  {"critical_load", to_json(f.intercept)}, {"slope", to_json(f.slope)},
-                                  {"chi2", f.chi2}, {"dof", f.dof}});
-      }
-    }
-  }
+  Progress progress(o.quiet || o.json, 1, static_cast<int>(request.sizes.size()));
+  run::CapacityProgress report;
+  report.trials = [&](std::size_t s, std::int64_t done, std::int64_t total) {
+    progress.batch(static_cast<int>(s) + 1, done, total);
+  };
+  report.curve_done = [&](std::size_t s, const run::CapacityCurve& curve) {
+    progress.epoch_done(static_cast<int>(s) + 1, fmt::format("N = {}: critical load {:.4f} ± {:.4f}", curve.neurons,
+                                                             curve.critical_load.mean, curve.critical_load.error));
+  };
+  request.stop = stop_poll();
+  const run::CapacityRun r = with_flag("--loads", [&] { return run::capacity(request, report); });
   if (o.json) {
-    nlohmann::json j{{"rule", o.rule}, {"dynamics", o.dynamics}, {"keep_diagonal", o.keep_diagonal},
-                     {"trials", o.trials}, {"seed", o.seed}, {"threshold", o.threshold},
-                     {"retrieved_overlap", o.retrieved_overlap}, {"probes", o.probes}};
-    if (sizes.size() == 1) {
-      j["neurons"] = sizes[0];
-      j["points"] = curves[0]["points"];
-      j["critical_load"] = curves[0]["critical_load"];
-      j["overlap_crossing"] = curves[0]["overlap_crossing"];
-    } else {
-      j["curves"] = curves;
-      j["extrapolations"] = extrapolations;
-    }
+    nlohmann::json j = r;
+    j.update({{"rule", o.rule}, {"dynamics", o.dynamics}, {"keep_diagonal", o.keep_diagonal}, {"trials", o.trials},
+              {"seed", o.seed}, {"retrieved_overlap", o.retrieved_overlap}, {"probes", o.probes}});
     print_json(j);
     return;
   }
-  for (std::size_t s = 0; s < sizes.size(); ++s) {
-    fmt::print("N = {} ({}, {} dynamics, {} trials, seed {})\n{:>8} {:>8} {:>20} {:>20}\n", sizes[s], o.rule,
+  for (const auto& curve : r.curves) {
+    fmt::print("N = {} ({}, {} dynamics, {} trials, seed {})\n{:>8} {:>8} {:>20} {:>20}\n", curve.neurons, o.rule,
                o.dynamics, o.trials, o.seed, "load", "P", "overlap", fmt::format("retrieved (m>={})", o.retrieved_overlap));
-    for (const auto& p : all[s]) {
+    for (const auto& p : curve.points) {
       fmt::print("{:>8.4f} {:>8} {:>11.4f} ± {:<6.4f} {:>11.4f} ± {:<6.4f}\n", p.load, p.patterns, p.overlap.mean,
                  p.overlap.error, p.retrieved.mean, p.retrieved.error);
     }
     fmt::print("critical load (half the probes retrieved): {:.4f} ± {:.4f}; mean overlap crosses {} at {:.4f} ± {:.4f}\n",
-               critical[s].retrieved.mean, critical[s].retrieved.error, o.threshold, critical[s].overlap.mean,
-               critical[s].overlap.error);
+               curve.critical_load.mean, curve.critical_load.error, o.threshold, curve.overlap_crossing.mean,
+               curve.overlap_crossing.error);
   }
-  for (const auto& [criterion, f] : fits) {
+  for (const auto& [criterion, f] : r.extrapolations) {
     fmt::print("{} criterion extrapolated in N^-{}: critical load {:.4f} ± {:.4f} (chi2 {:.2f}, {} dof)\n", criterion,
                f.exponent, f.intercept.mean, f.intercept.error, f.chi2, f.dof);
   }

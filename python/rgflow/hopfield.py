@@ -5,7 +5,8 @@ zero-temperature asynchronous / synchronous or Glauber dynamics from probe state
 (``predict``). Energies follow E(s) = -1/2 s^T J s with the diagonal kept (for Hebb:
 -1/(2N) sum_mu (xi_mu . s)^2); the zero-diagonal energy is E + P/2. :func:`capacity` gives the
 retrieval overlap against the load P/N with errors over pattern draws, :func:`critical_load` and
-:func:`extrapolate` the finite-N critical load and its N -> infinity limit, and
+:func:`extrapolate` the finite-N critical load and its N -> infinity limit (all three in one call:
+:func:`capacity_study`, as ``rgflow hopfield capacity``), and
 :func:`spurious_states` the mixture states and the census of fixed points.
 """
 import numpy as np
@@ -65,6 +66,16 @@ class Hopfield:
                                      int(self.max_sweeps), bool(self.keep_diagonal),
                                      seed_from_random_state(self.random_state), int(self.threads))
 
+    def recall_study(self, X=None, flip=0.1):
+        """:meth:`recall` with statistics over the probes: from rows ``X``, or (``X`` None) from
+        every stored pattern with each spin flipped with probability ``flip``. The ``rgflow
+        hopfield recall --json`` object (overlaps before and after, energy, sweeps, fixed points,
+        2-cycles, nearest patterns; without the options) as a dict, plus ``states``."""
+        return _core.hopfield_recall_study(self._net(), None if X is None else _spins(X), float(flip),
+                                           self.dynamics, float(self.temperature), int(self.max_sweeps),
+                                           bool(self.keep_diagonal), seed_from_random_state(self.random_state),
+                                           int(self.threads))
+
     def predict(self, X):
         """The final states of :meth:`recall`."""
         return self.recall(X)["states"]
@@ -114,6 +125,18 @@ def capacity(neurons, loads, trials=20, seed=0, rule="hebb", dynamics="async", m
     return _core.hopfield_capacity(int(neurons), [float(a) for a in loads], int(trials), int(seed), rule,
                                    dynamics, int(max_sweeps), bool(keep_diagonal), int(probes),
                                    float(retrieved_overlap), int(threads))
+
+
+def capacity_study(neurons, loads, trials=20, seed=0, rule="hebb", dynamics="async", max_sweeps=100,
+                   keep_diagonal=False, probes=0, retrieved_overlap=0.9, threshold=0.8, threads=0):
+    """:func:`capacity` for one or several sizes ``neurons`` with the critical loads of each curve
+    (the median probe stops being retrieved; the mean overlap falls below ``threshold``) and,
+    for several sizes, their N -> infinity extrapolations in N^-1/2 and N^-1: the ``rgflow
+    hopfield capacity --json`` object (without the options) as a dict (run/hopfield.hpp)."""
+    sizes = [int(neurons)] if np.ndim(neurons) == 0 else [int(n) for n in neurons]
+    return _core.hopfield_capacity_study(sizes, [float(a) for a in loads], int(trials), int(seed), rule, dynamics,
+                                         int(max_sweeps), bool(keep_diagonal), int(probes),
+                                         float(retrieved_overlap), float(threshold), int(threads))
 
 
 def critical_load(points, criterion="retrieved", threshold=0.5):

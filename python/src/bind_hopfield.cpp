@@ -6,6 +6,7 @@
 #include "rgflow/hopfield/file.hpp"
 #include "rgflow/hopfield/rbm_map.hpp"
 #include "rgflow/hopfield/spurious.hpp"
+#include "rgflow/run/hopfield.hpp"
 
 namespace rgflow::python {
 
@@ -85,6 +86,47 @@ void bind_hopfield(py::module_& m) {
         py::arg("neurons"), py::arg("loads"), py::arg("trials") = 20, py::arg("seed") = 0, py::arg("rule") = "hebb",
         py::arg("dynamics") = "async", py::arg("sweeps") = 100, py::arg("keep_diagonal") = false,
         py::arg("probes") = 0, py::arg("retrieved_overlap") = 0.9, py::arg("threads") = 0);
+
+  m.def("hopfield_recall_study",
+        [](const Network& net, const py::object& probes, double flip, const std::string& dyn, double temperature,
+           int sweeps, bool keep_diagonal, std::uint64_t seed, int threads) {
+          run::RecallRequest request;
+          if (!probes.is_none()) request.probes = to_matrix(probes.cast<FloatArray>(), "probes");
+          request.flip = flip;
+          request.dynamics = hopfield::make_dynamics(dyn, temperature, sweeps, keep_diagonal, threads);
+          request.seed = seed;
+          request.stop = python_stop_poll();
+          run::RecallRun r = without_gil([&] { return run::recall(net, request); });
+          py::dict out = from_json(nlohmann::json(r));
+          out["states"] = from_matrix(std::move(r.states));
+          return out;
+        },
+        py::arg("network"), py::arg("probes") = py::none(), py::arg("flip") = 0.1, py::arg("dynamics") = "async",
+        py::arg("temperature") = 0.0, py::arg("sweeps") = 100, py::arg("keep_diagonal") = false, py::arg("seed") = 0,
+        py::arg("threads") = 0);
+
+  m.def("hopfield_capacity_study",
+        [](const std::vector<Index>& sizes, const std::vector<double>& loads, int trials, std::uint64_t seed,
+           const std::string& rule, const std::string& dyn, int sweeps, bool keep_diagonal, Index probes,
+           double retrieved_overlap, double threshold, int threads) {
+          run::CapacityRequest request;
+          request.sizes = sizes;
+          hopfield::CapacityOptions& o = request.options;
+          o.retrieved_overlap = retrieved_overlap;
+          o.loads = loads;
+          o.trials = trials;
+          o.seed = seed;
+          o.rule = hopfield::parse_rule(rule);
+          o.dynamics = hopfield::make_dynamics(dyn, 0.0, sweeps, keep_diagonal, threads);
+          o.probes = probes;
+          request.threshold = threshold;
+          request.stop = python_stop_poll();
+          return from_json(nlohmann::json(without_gil([&] { return run::capacity(request); })));
+        },
+        py::arg("sizes"), py::arg("loads"), py::arg("trials") = 20, py::arg("seed") = 0, py::arg("rule") = "hebb",
+        py::arg("dynamics") = "async", py::arg("sweeps") = 100, py::arg("keep_diagonal") = false,
+        py::arg("probes") = 0, py::arg("retrieved_overlap") = 0.9, py::arg("threshold") = 0.8,
+        py::arg("threads") = 0);
 
   m.def("hopfield_crossing_load",
         [](const std::vector<py::dict>& points, const std::string& criterion, double threshold) {

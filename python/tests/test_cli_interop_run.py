@@ -199,3 +199,46 @@ def test_lattice_free_energy_matches_the_cli(cli, lattice_files):
         assert ours["temperature"] == options.get("temperature", 2.5)
     with pytest.raises(rgflow.Error, match="temperature"):
         rgflow.lattice_free_energy(d / "rbm.h5", d / "s.h5", temperature=-1.0)
+
+
+@pytest.mark.parametrize("flags,options", [
+    (["--flip", 0.2, "--seed", 2], {"flip": 0.2, "random_state": 2}),
+    (["--dynamics", "sync", "--flip", 0.3], {"flip": 0.3, "dynamics": "sync"}),
+    (["--dynamics", "glauber", "--temperature", 0.3, "--sweeps", 15, "--seed", 4],
+     {"dynamics": "glauber", "temperature": 0.3, "max_sweeps": 15, "random_state": 4}),
+    (["PROBES", "--seed", 1], {"random_state": 1}),
+])
+def test_hopfield_recall_matches_the_cli(cli, tmp_path, flags, options):
+    rng = np.random.default_rng(7)
+    patterns = rng.choice([-1.0, 1.0], size=(6, 60)).astype(np.float32)
+    probes = rng.choice([-1.0, 1.0], size=(9, 60)).astype(np.float32)
+    np.savetxt(tmp_path / "patterns.csv", patterns, delimiter=",", fmt="%g")
+    np.savetxt(tmp_path / "probes.csv", probes, delimiter=",", fmt="%g")
+    cli("hopfield", "store", tmp_path / "patterns.csv", "-o", tmp_path / "net.h5")
+    given = flags[0] == "PROBES"
+    flags = [tmp_path / "probes.csv", *flags[1:]] if given else flags
+    theirs = json.loads(cli("hopfield", "recall", tmp_path / "net.h5", *flags, "-o", tmp_path / "final.npy",
+                            "--json"))
+    flip = options.pop("flip", 0.1)
+    h = rgflow.Hopfield.load(tmp_path / "net.h5", **options)
+    ours = h.recall_study(probes if given else None, flip=flip)
+    np.testing.assert_array_equal(ours.pop("states"), np.load(tmp_path / "final.npy"))
+    assert without(theirs, "network", "probes", "dynamics", "temperature", "keep_diagonal") == ours
+    assert ours["rows"] == (9 if given else 6) and ours["flip"] == (None if given else flip)
+
+
+@pytest.mark.parametrize("neurons", ["120", "100,200"])
+def test_hopfield_capacity_matches_the_cli(cli, neurons):
+    theirs = json.loads(cli("hopfield", "capacity", "--neurons", neurons, "--loads", "0.05:0.35:7", "--trials", 4,
+                            "--seed", 3, "--threshold", 0.9, "--json"))
+    sizes = [int(n) for n in neurons.split(",")]
+    ours = rgflow.hopfield.capacity_study(sizes if len(sizes) > 1 else sizes[0], np.linspace(0.05, 0.35, 7),
+                                          trials=4, seed=3, threshold=0.9)
+    assert without(theirs, "rule", "dynamics", "keep_diagonal", "trials", "seed", "retrieved_overlap",
+                   "probes") == ours
+    if len(sizes) > 1:
+        assert len(ours["curves"]) == 2 and len(ours["extrapolations"]) == 4
+    # One curve is the same numbers as capacity() and critical_load().
+    points = rgflow.hopfield.capacity(sizes[-1], np.linspace(0.05, 0.35, 7), trials=4, seed=3)
+    curve = ours["curves"][-1] if len(sizes) > 1 else ours
+    assert rgflow.hopfield.critical_load(points).mean == curve["critical_load"]["mean"]
