@@ -20,49 +20,11 @@
 #include "rgflow/conv/train.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/io/dataset.hpp"
-#include "rgflow/ising/exact.hpp"
-#include "rgflow/run/fit.hpp"
+#include "rgflow/run/conv.hpp"
 
 namespace rgflow::cli {
 
 namespace {
-
-using stats::Result;
-
-// Lattice data for visible units of `type`: ±1 and 0/1 states are mapped to the unit's states
-// (s = 2x − 1 or x = (s + 1)/2), anything else is refused by check_visible_data.
-struct LatticeData {
-  MatrixF rows;
-  std::optional<Index> lattice;  // from /spins [N, L, L]
-  std::optional<double> coupling;  // K = J/T when the file records an Ising temperature, field 0
-};
-
-LatticeData load_lattice_data(const std::string& path, UnitType type) {
-  io::Dataset ds = io::load_dataset(path);
-  if (ds.data.size() == 0) throw FileError(path, "dataset is empty");
-  const auto all = [&](auto pred) { return std::all_of(ds.data.data(), ds.data.data() + ds.data.size(), pred); };
-  if (type == UnitType::spin && all([](float x) { return x == 0.f || x == 1.f; })) {
-    ds.data = (2.0f * ds.data.array() - 1.0f).matrix();
-  } else if (type == UnitType::bernoulli && all([](float x) { return x == -1.f || x == 1.f; })) {
-    ds.data = (0.5f * (ds.data.array() + 1.0f)).matrix();
-  }
-  LatticeData d{std::move(ds.data), ds.lattice_size, std::nullopt};
-  const auto attr = [&](const char* name) -> std::optional<double> {
-    const auto it = ds.attributes.find(name);
-    if (it == ds.attributes.end()) return std::nullopt;
-    try {
-      return std::stod(it->second);
-    } catch (const std::exception&) {
-      return std::nullopt;
-    }
-  };
-  const auto T = attr("temperature"), J = attr("coupling"), h = attr("field");
-  if (T && *T > 0.0 && std::isfinite(*T) && (!h || *h == 0.0)) {
-    const double K = J.value_or(1.0) / *T;
-    if (K > 0.0 && std::isfinite(K)) d.coupling = K;
-  }
-  return d;
-}
 
 // ---------------------------------------------------------------------------------------------
 // conv train
@@ -91,7 +53,7 @@ struct TrainCli {
   bool json = false;
 };
 
-conv::ConvShape shape_for(const std::string& spec, Index lattice_option, const LatticeData& d, const std::string& path) {
+conv::ConvShape shape_for(const std::string& spec, Index lattice_option, const run::ConvData& d, const std::string& path) {
   Index L = lattice_option;
   if (L == 0) {
     if (d.lattice) {
@@ -142,7 +104,7 @@ void run_train(const TrainCli& o) {
   check_range("--weight-std", o.weight_std, 0.0, 100.0);
   std::optional<conv::ConvRbm> start;
   if (!o.init.empty()) start = conv::load_model(o.init);
-  const LatticeData d = load_lattice_data(o.data, start ? start->visible_type() : vt);
+  const run::ConvData d = run::read_conv_data(o.data, start ? start->visible_type() : vt);
   conv::ConvRbm model = start ? *start : conv::ConvRbm(shape_for(o.conv, o.lattice, d, o.data), vt, ht);
   t.initialize = !start;
   if (start && t.z2 && (model.visible_type() != UnitType::spin || model.hidden_type() != UnitType::spin)) {
@@ -213,103 +175,67 @@ struct LogZCli {
   }
 };
 
-struct LogZOutcome {
-  Result log_z;
-  std::string method;
-  nlohmann::json details = nlohmann::json::object();
-};
-
-LogZOutcome estimate_log_z(const conv::ConvRbm& m, const LogZCli& o, const MatrixF* data) {
-  std::string method = o.method;
-  if (method != "auto" && method != "exact" && method != "ais" && method != "reverse-ais") {
-    throw Error(fmt::format("--method {}: expected auto, exact, ais or reverse-ais", method));
-  }
+run::ConvLogZRequest log_z_request(const LogZCli& o) {
+  run::ConvLogZRequest request;
+  request.method = with_flag("--method", [&] { return run::parse_conv_log_z_method(o.method); });
   check_range("--chains", std::int64_t{o.chains}, 2, 1 << 20);
   check_range("--betas", std::int64_t{o.betas}, 0, 10'000'000);
   if (o.betas == 1) throw Error("--betas 1: an AIS schedule needs at least 2 temperatures (or 0 for the default)");
-  if (method == "auto") method = std::min(m.n_visible(), m.n_hidden()) <= 20 ? "exact" : "ais";
-  const InterruptScope interrupts;
-  if (method == "exact") {
-    const double lz = with_flag("--method exact", [&] { return conv::exact_log_partition(m, o.threads, stop_poll()); });
-    return {Result::exact(lz), method};
-  }
-  if (method == "reverse-ais" && data == nullptr) throw Error("--method reverse-ais needs data (--data)");
-  estimate::AisOptions a;
-  a.chains = o.chains;
-  if (o.betas > 0) a.betas = estimate::linear_ais_schedule(static_cast<std::size_t>(o.betas));
-  a.seed = o.seed;
-  a.threads = o.threads;
-  a.stop = stop_poll();
-  const float base = conv::base_visible_bias(m, data);
-  const estimate::AisResult r = method == "ais" ? conv::ais_log_partition(m, base, a)
-                                                : conv::reverse_ais_log_partition(m, base, *data, a);
-  LogZOutcome out{r.log_z, method};
-  out.details = {{"log_z_lower_3sigma", r.log_z_lower3}, {"log_z_upper_3sigma", r.log_z_upper3},
-                 {"effective_sample_size", r.effective_sample_size}, {"chains", r.chains},
-                 {"temperatures", r.n_betas}, {"base_visible_bias", base}, {"base_from_data", data != nullptr},
-                 {"seed", o.seed}};
-  return out;
+  request.chains = o.chains;
+  request.betas = o.betas;
+  request.seed = o.seed;
+  request.threads = o.threads;
+  request.stop = stop_poll();
+  return request;
 }
 
 void run_logz(const LogZCli& o) {
   const conv::ConvRbm m = conv::load_model(o.model);
-  std::optional<LatticeData> d;
+  const run::ConvLogZRequest request = log_z_request(o);
+  if (request.method == run::ConvLogZMethod::reverse_ais && o.data.empty()) {
+    throw Error("--method reverse-ais needs data (--data)");
+  }
+  std::optional<run::ConvData> d;
   if (!o.data.empty()) {
-    d = load_lattice_data(o.data, m.visible_type());
+    d = run::read_conv_data(o.data, m.visible_type());
     m.check_visible_data(d->rows, o.data);
   }
-  const LogZOutcome z = estimate_log_z(m, o, d ? &d->rows : nullptr);
-  const double n = static_cast<double>(m.n_visible());
+  const InterruptScope interrupts;
+  const run::ConvLogZRun z =
+      with_flag("--method", [&] { return run::conv_log_z(m, request, d ? &d->rows : nullptr); });
   if (o.json) {
-    print_json({{"model", o.model}, {"conv", conv::to_string(m.shape())}, {"lattice", m.shape().lattice},
-                {"method", z.method}, {"log_z", to_json(z.log_z)},
-                {"log_z_per_spin", to_json(Result{z.log_z.mean / n, z.log_z.error / n, 0.5, z.log_z.n})},
-                {"details", z.details}});
+    nlohmann::json j = z;
+    j.update({{"model", o.model}, {"conv", conv::to_string(m.shape())}, {"lattice", m.shape().lattice}});
+    print_json(j);
     return;
   }
-  fmt::print("{}: log Z = {:.6f} +- {:.6f} ({}), {:.6f} per site\n", o.model, z.log_z.mean, z.log_z.error, z.method,
-             z.log_z.mean / n);
+  fmt::print("{}: log Z = {:.6f} +- {:.6f} ({}), {:.6f} per site\n", o.model, z.log_z.mean, z.log_z.error,
+             run::to_string(z.method), z.log_z.mean / static_cast<double>(m.n_visible()));
 }
 
 void run_loglik(const LogZCli& o) {
   const conv::ConvRbm m = conv::load_model(o.model);
-  const LatticeData d = load_lattice_data(o.data, m.visible_type());
+  const run::ConvLogZRequest request = log_z_request(o);
+  const run::ConvData d = run::read_conv_data(o.data, m.visible_type());
   m.check_visible_data(d.rows, o.data);
-  const LogZOutcome z = estimate_log_z(m, o, &d.rows);
-  const double n = static_cast<double>(m.n_visible());
-  const VectorD F = m.free_energy_visible(d.rows);
-  std::vector<double> ll(static_cast<std::size_t>(F.size()));
-  for (Index r = 0; r < F.size(); ++r) ll[static_cast<std::size_t>(r)] = (-F[r] - z.log_z.mean) / n;
-  Result per_spin = stats::mean_sem(ll);
-  per_spin.error = std::hypot(per_spin.error, z.log_z.error / n);  // rows' spread and log Z's error
-  nlohmann::json j = {{"model", o.model}, {"data", o.data}, {"rows", d.rows.rows()}, {"method", z.method},
-                      {"log_z", to_json(z.log_z)}, {"log_likelihood_per_spin", to_json(per_spin)},
-                      {"details", z.details}};
-  std::string ising_line;
-  if (d.coupling && m.shape().lattice >= 2) {
-    // The data are Ising configurations at coupling K: the exact log-likelihood per spin, −s
-    // (Kaufman), and KL(p_Ising ‖ p_model) per spin as the mean over rows of log p_Ising − log p_model
-    // (paired rows: far less variance than comparing with −s; issue #16).
-    const run::IsingReference ising{m.shape().lattice, *d.coupling};
-    const double K = ising.K;
-    std::vector<double> li_spin = run::ising_log_probabilities(d.rows, ising, m.visible_type());
-    for (double& x : li_spin) x /= n;
-    std::vector<double> model(ll.size());
-    for (std::size_t r = 0; r < ll.size(); ++r) model[r] = ll[r] * n;
-    const Result kl = run::ising_kl_per_spin(d.rows, model, z.log_z.error, ising, m.visible_type());
-    const double minus_s = run::ising_minus_entropy_per_spin(ising);
-    j["ising"] = {{"coupling", K}, {"log_likelihood_per_spin", to_json(stats::mean_sem(li_spin))},
-                  {"minus_entropy_per_spin", to_json(Result::exact(minus_s))}, {"kl_per_spin", to_json(kl)}};
-    ising_line = fmt::format("\nIsing data at K = {:.6f}: exact log-likelihood {:.6f} per spin (-s = {:.6f}); "
-                             "KL(Ising || model) = {:.6f} +- {:.6f} nats per spin",
-                             K, stats::mean_sem(li_spin).mean, minus_s, kl.mean, kl.error);
-  }
+  const InterruptScope interrupts;
+  const run::ConvLogLikelihoodRun r = with_flag("--method", [&] { return run::conv_log_likelihood(m, d, request); });
   if (o.json) {
+    nlohmann::json j = r;
+    j.update({{"model", o.model}, {"data", o.data}});
     print_json(j);
     return;
   }
+  std::string ising_line;
+  if (r.coupling) {
+    ising_line = fmt::format("\nIsing data at K = {:.6f}: exact log-likelihood {:.6f} per spin (-s = {:.6f}); "
+                             "KL(Ising || model) = {:.6f} +- {:.6f} nats per spin",
+                             *r.coupling, r.ising_log_likelihood_per_spin.mean, r.minus_entropy_per_spin.mean,
+                             r.kl_per_spin.mean, r.kl_per_spin.error);
+  }
   fmt::print("{} on {}: log-likelihood {:.6f} +- {:.6f} nats per spin (log Z {:.4f} +- {:.4f}, {}){}\n", o.model,
-             o.data, per_spin.mean, per_spin.error, z.log_z.mean, z.log_z.error, z.method, ising_line);
+             o.data, r.log_likelihood_per_spin.mean, r.log_likelihood_per_spin.error, r.log_z.log_z.mean,
+             r.log_z.log_z.error, run::to_string(r.log_z.method), ising_line);
 }
 
 // ---------------------------------------------------------------------------------------------
