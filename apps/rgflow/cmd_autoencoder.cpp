@@ -163,15 +163,11 @@ void run_reconstruct(const ReconstructCli& o) {
   if (d.rows.cols() != ae.n_in()) {
     throw FileError(o.data, fmt::format("rows have {} values, the autoencoder takes {}", d.rows.cols(), ae.n_in()));
   }
-  nlohmann::json steps = nlohmann::json::array();
-  MatrixF x = d.rows;
   const double loss0 = autoencoder::reconstruction_loss(ae, d.rows);
-  for (int t = 1; t <= o.steps; ++t) {
-    MatrixF next = ae.reconstruct(x);
-    const double change = std::sqrt((next - x).squaredNorm() / static_cast<double>(x.rows()));
-    const double distance = std::sqrt((next - d.rows).squaredNorm() / static_cast<double>(x.rows()));
-    steps.push_back({{"step", t}, {"rms_change", change}, {"rms_distance_to_data", distance}});
-    x.swap(next);
+  MatrixF x = d.rows;
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& s : autoencoder::iterate_reconstruction(ae, x, o.steps)) {
+    steps.push_back({{"step", s.step}, {"rms_change", s.rms_change}, {"rms_distance_to_data", s.rms_distance_to_data}});
   }
   if (!o.output.empty()) {
     if (has_extension(o.output, ".h5") || has_extension(o.output, ".hdf5")) {

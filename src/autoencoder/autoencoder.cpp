@@ -270,6 +270,19 @@ void Autoencoder::validate() const {
   }
 }
 
+std::vector<ReconstructionStep> iterate_reconstruction(const Autoencoder& ae, MatrixF& X, int steps) {
+  if (steps < 0) throw Error(fmt::format("reconstruction steps {}: must be >= 0", steps));
+  const MatrixF data = X;
+  const double rows = static_cast<double>(X.rows());
+  std::vector<ReconstructionStep> out;
+  for (int t = 1; t <= steps; ++t) {
+    MatrixF next = ae.reconstruct(X);
+    out.push_back({t, std::sqrt((next - X).squaredNorm() / rows), std::sqrt((next - data).squaredNorm() / rows)});
+    X.swap(next);
+  }
+  return out;
+}
+
 double reconstruction_loss(const Autoencoder& ae, const MatrixF& X) {
   check_layer_data(X);
   // Pre-activations of the bottom decoder: â = h₁ W₀ᵀ + c₀ with h₁ the reconstruction of the

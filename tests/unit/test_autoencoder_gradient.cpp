@@ -137,6 +137,33 @@ TEST(AutoencoderTrain, BitIdenticalForAnyThreadCount) {
   EXPECT_EQ(one.layers[0].visible_bias, two.layers[0].visible_bias);
 }
 
+TEST(AutoencoderFlow, IteratedReconstructionMeasuresEveryStep) {
+  const MatrixF X = prototypes_data(50, 30, 4);
+  TrainOptions o;
+  o.hidden = {6};
+  o.epochs = 2;
+  o.seed = 1;
+  const Autoencoder ae = train(X, o);
+  MatrixF x = X;
+  const std::vector<ReconstructionStep> steps = iterate_reconstruction(ae, x, 3);
+  ASSERT_EQ(steps.size(), 3u);
+  // By hand: x_t = reconstruct(x_{t-1}); the rms of the rows' norms.
+  MatrixF prev = X;
+  for (int t = 1; t <= 3; ++t) {
+    const MatrixF next = ae.reconstruct(prev);
+    EXPECT_EQ(steps[t - 1].step, t);
+    EXPECT_DOUBLE_EQ(steps[t - 1].rms_change, std::sqrt((next - prev).squaredNorm() / 50.0));
+    EXPECT_DOUBLE_EQ(steps[t - 1].rms_distance_to_data, std::sqrt((next - X).squaredNorm() / 50.0));
+    prev = next;
+  }
+  EXPECT_EQ(x, prev);
+  EXPECT_EQ(steps[0].rms_change, steps[0].rms_distance_to_data);  // x_0 is the data
+  MatrixF same = X;
+  EXPECT_TRUE(iterate_reconstruction(ae, same, 0).empty());
+  EXPECT_EQ(same, X);
+  EXPECT_THROW(iterate_reconstruction(ae, same, -1), Error);
+}
+
 TEST(AutoencoderTrain, LearnsBetterThanTheIndependentPixelBaseline) {
   // The best model ignoring the code predicts each pixel by its mean p: loss Σ_i H(p_i). Four
   // prototypes with 5 % noise are far more compressible; 16 hidden units must beat it by far.

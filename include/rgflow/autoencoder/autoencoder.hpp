@@ -78,6 +78,16 @@ struct Autoencoder {
 // Mean over rows of the cross-entropy of reconstruct(X) against X (nats per example).
 double reconstruction_loss(const Autoencoder& ae, const MatrixF& X);
 
+// The flow map iterated: x_t = reconstruct(x_{t−1}) from x_0 = X for t = 1 … steps, with the
+// root-mean-square (over rows, of the row's Euclidean norm) change ‖x_t − x_{t−1}‖ and distance to
+// the data ‖x_t − X‖ of every step. Returns the steps; X ends as x_steps.
+struct ReconstructionStep {
+  int step = 0;
+  double rms_change = 0.0;
+  double rms_distance_to_data = 0.0;
+};
+std::vector<ReconstructionStep> iterate_reconstruction(const Autoencoder& ae, MatrixF& X, int steps);
+
 struct TrainOptions {
   std::vector<Index> hidden{100};  // sizes of the stacked layers
   double corruption = 0.0;         // ν ∈ [0, 1): masking-noise probability
