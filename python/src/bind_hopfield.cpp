@@ -29,6 +29,21 @@ py::list points_list(const std::vector<hopfield::CapacityPoint>& curve) {
   return out;
 }
 
+// The options of a capacity curve (zero-temperature dynamics), as hopfield capacity takes them.
+hopfield::CapacityOptions capacity_options(const std::vector<double>& loads, int trials, std::uint64_t seed,
+                                           const std::string& rule, const std::string& dynamics, int sweeps,
+                                           bool keep_diagonal, Index probes, double retrieved_overlap, int threads) {
+  hopfield::CapacityOptions o;
+  o.retrieved_overlap = retrieved_overlap;
+  o.loads = loads;
+  o.trials = trials;
+  o.seed = seed;
+  o.rule = hopfield::parse_rule(rule);
+  o.dynamics = hopfield::make_dynamics(dynamics, 0.0, sweeps, keep_diagonal, threads);
+  o.probes = probes;
+  return o;
+}
+
 }  // namespace
 
 void bind_hopfield(py::module_& m) {
@@ -72,15 +87,9 @@ void bind_hopfield(py::module_& m) {
         [](Index neurons, const std::vector<double>& loads, int trials, std::uint64_t seed, const std::string& rule,
            const std::string& dyn, int sweeps, bool keep_diagonal, Index probes, double retrieved_overlap,
            int threads) {
-          hopfield::CapacityOptions o;
-          o.retrieved_overlap = retrieved_overlap;
+          hopfield::CapacityOptions o =
+              capacity_options(loads, trials, seed, rule, dyn, sweeps, keep_diagonal, probes, retrieved_overlap, threads);
           o.neurons = neurons;
-          o.loads = loads;
-          o.trials = trials;
-          o.seed = seed;
-          o.rule = hopfield::parse_rule(rule);
-          o.dynamics = hopfield::make_dynamics(dyn, 0.0, sweeps, keep_diagonal, threads);
-          o.probes = probes;
           return points_list(without_gil([&] { return hopfield::capacity_curve(o, python_stop_poll()); }));
         },
         py::arg("neurons"), py::arg("loads"), py::arg("trials") = 20, py::arg("seed") = 0, py::arg("rule") = "hebb",
@@ -111,14 +120,8 @@ void bind_hopfield(py::module_& m) {
            double retrieved_overlap, double threshold, int threads) {
           run::CapacityRequest request;
           request.sizes = sizes;
-          hopfield::CapacityOptions& o = request.options;
-          o.retrieved_overlap = retrieved_overlap;
-          o.loads = loads;
-          o.trials = trials;
-          o.seed = seed;
-          o.rule = hopfield::parse_rule(rule);
-          o.dynamics = hopfield::make_dynamics(dyn, 0.0, sweeps, keep_diagonal, threads);
-          o.probes = probes;
+          request.options =
+              capacity_options(loads, trials, seed, rule, dyn, sweeps, keep_diagonal, probes, retrieved_overlap, threads);
           request.threshold = threshold;
           request.stop = python_stop_poll();
           return from_json(nlohmann::json(without_gil([&] { return run::capacity(request); })));

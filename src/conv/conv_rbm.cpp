@@ -78,7 +78,7 @@ std::string to_string(const ConvShape& s) {
 ConvRbm::ConvRbm(ConvShape shape, UnitType visible, UnitType hidden)
     : shape_(shape), visible_type_(visible), hidden_type_(hidden) {
   shape_.check();
-  if (visible == UnitType::gaussian || hidden == UnitType::gaussian) {
+  if (!is_binary(visible) || !is_binary(hidden)) {
     throw Error("convolutional RBMs have binary units only (bernoulli or spin)");
   }
   const Index K = shape_.kernel, L = shape_.lattice, S = shape_.stride, M = shape_.hidden_side();

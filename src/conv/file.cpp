@@ -55,7 +55,7 @@ ConvRbm load_model(const std::string& path, std::map<std::string, std::string>* 
   } catch (const Error& e) {
     throw FileError(path, e.what());
   }
-  if (visible == UnitType::gaussian || hidden == UnitType::gaussian) {
+  if (!is_binary(visible) || !is_binary(hidden)) {
     throw FileError(path, "convolutional RBMs have binary units only (bernoulli or spin)");
   }
   ConvRbm m(s, visible, hidden);

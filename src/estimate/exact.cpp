@@ -219,6 +219,15 @@ double log_partition_offset(const O& o, Index m) {
   return acc;
 }
 
+// log Σ over the chunks' partial sums, in chunk order (the same bits for any thread count), once
+// every chunk is done; Cancelled when the run was stopped.
+double combine_chunks(const std::vector<LogSumExp>& parts, StopSignal& stop) {
+  stop.throw_if_stopped();
+  LogSumExp total;
+  for (const LogSumExp& part : parts) total.add(part);
+  return total.log();
+}
+
 // Reference path for any parameter size and any unit type of the other layer: one log1p/exp (or
 // square) per unit and state.
 template <class S, class O>
@@ -241,10 +250,7 @@ double log_partition_general(const Problem& p, const O& o, int threads, StopSign
     }
     stop.wait_for_items(ch.n_chunks);
   }
-  stop.throw_if_stopped();
-  LogSumExp total;
-  for (const LogSumExp& part : parts) total.add(part);
-  return total.log();
+  return combine_chunks(parts, stop);
 }
 
 // Fast path (binary other layer). Both binary unit types are written as
@@ -361,10 +367,7 @@ double log_partition_fast(const Problem& p, double bound, int threads, StopSigna
     }
     stop.wait_for_items(ch.n_chunks);
   }
-  stop.throw_if_stopped();
-  LogSumExp total;
-  for (const LogSumExp& part : parts) total.add(part);
-  return total.log();
+  return combine_chunks(parts, stop);
 }
 
 // max over reachable states and units of |φ_o,j(s)|.

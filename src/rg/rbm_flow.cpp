@@ -169,7 +169,7 @@ std::vector<FlowStep> rbm_flow(const Rbm& rbm, const MatrixF& data, int L,
 }
 
 RbmFlowMap::RbmFlowMap(const Rbm& rbm, Propagate propagate) : rbm_(rbm), propagate_(propagate) {
-  if (rbm.visible_type() == UnitType::gaussian) throw Error("the RBM flow needs binary visible units");
+  if (!is_binary(rbm.visible_type())) throw Error("the RBM flow needs binary visible units");
 }
 
 MatrixF RbmFlowMap::from_spins(const MatrixF& spins) const {

@@ -128,13 +128,13 @@ void require_entries(const MatrixF& m, const std::string& path, const char* data
 void check_sampler_state(const Checkpoint& c, const std::string& path) {
   const Method method = c.config.method;
   const auto states = [&](const MatrixF& m, const char* dataset, UnitType type) {
-    if (type == UnitType::gaussian) return;  // any finite value (checked above)
+    if (!is_binary(type)) return;  // any finite value (checked above)
     require_entries(m, path, dataset, fmt::format("a {} state", to_string(type)),
                     [type](float x) { return type == UnitType::spin ? (x == -1.0f || x == 1.0f)
                                                                     : (x == 0.0f || x == 1.0f); });
   };
   const auto magnetisations = [&](const MatrixF& m, const char* dataset, UnitType type) {
-    if (type == UnitType::gaussian) return;  // means of real-valued units: any finite value
+    if (!is_binary(type)) return;  // means of real-valued units: any finite value
     const float lo = type == UnitType::spin ? -1.0f : 0.0f;
     require_entries(m, path, dataset,
                     fmt::format("a {} magnetisation in [{}, 1]", to_string(type), lo),

@@ -135,7 +135,7 @@ struct Trainer::Impl {
       return !m.allFinite() || (m.size() != 0 && m.cwiseAbs().maxCoeff() > kExplodedParameter);
     };
     if (bad(rbm.weights()) || bad(rbm.visible_bias()) || bad(rbm.hidden_bias()) ||
-        (rbm.visible_type() == UnitType::gaussian && bad(rbm.visible_sigma()))) {
+        (has_sigma(rbm.visible_type()) && bad(rbm.visible_sigma()))) {
       return fmt::format("non-finite or exploding parameters (|θ| > {:g})", kExplodedParameter);
     }
     const stats::Result score = guard_score();

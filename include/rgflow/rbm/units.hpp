@@ -328,6 +328,11 @@ struct GaussianUnits {
   }
 };
 
+// Finitely many states (Bernoulli, spin): the layer can be enumerated, sampled exactly from a
+// table, scored by pseudo-likelihood. Otherwise real-valued with a width σ (Gaussian).
+constexpr bool is_binary(UnitType type) { return type != UnitType::gaussian; }
+constexpr bool has_sigma(UnitType type) { return !is_binary(type); }
+
 // Calls f(BernoulliUnits{}) or f(SpinUnits{}) according to type: for the operations that need a
 // binary layer (enumeration, pseudo-likelihood, …). Gaussian units: Error naming the operation.
 template <class F>
