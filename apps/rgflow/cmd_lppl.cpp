@@ -19,6 +19,7 @@
 #include "rgflow/io/png.hpp"
 #include "rgflow/io/plot.hpp"
 #include "rgflow/lppl/lppl.hpp"
+#include "rgflow/stats/result.hpp"
 #include "task_progress.hpp"
 
 namespace rgflow::cli {
@@ -214,8 +215,9 @@ void run_coverage(const CoverageCli& o) {
   throw_if_cancelled();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   auto frac = [&](int k) {
-    const double p = static_cast<double>(k) / r.series;
-    return nlohmann::json{{"mean", p}, {"error", std::sqrt(p * (1 - p) / r.series)}, {"covered", k}};
+    nlohmann::json j = stats::proportion(k, r.series);  // mean, binomial error, n
+    j["covered"] = k;
+    return j;
   };
   int qualified = 0;
   for (const auto& f : r.fits) qualified += f.qualified();

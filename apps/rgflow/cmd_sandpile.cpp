@@ -172,88 +172,27 @@ void run_stats(const StatsOptions& o) {
   if (!o.plot.empty()) check_output_path(o.plot + "_collapse.png", {".png"});
   std::vector<soc::SizeData> runs;
   for (const auto& f : o.files) runs.push_back(soc::size_data_from_json(read_json_file(f), f));
-
-  // Heights: per size the run with the smallest error of P(z=0).
-  std::map<int, const soc::SizeData*> by_size;
-  for (const auto& r : runs) {
-    auto& best = by_size[r.L];
-    if (std::isfinite(r.heights[0].error) && r.heights[0].error > 0 &&
-        (best == nullptr || r.heights[0].error < best->heights[0].error))
-      best = &r;
-  }
-  std::vector<double> Ls;
-  std::array<std::vector<stats::Result>, 5> hv;
-  for (const auto& [L, r] : by_size) {
-    if (r == nullptr) continue;
-    Ls.push_back(L);
-    for (int z = 0; z < 4; ++z) hv[static_cast<std::size_t>(z)].push_back(r->heights[static_cast<std::size_t>(z)]);
-    hv[4].push_back(r->mean_height);
-  }
+  const soc::FssStudy study = soc::fss_study(runs, o.q_min, o.q_max, o.order);
+  const nlohmann::json result = soc::fss_json(runs, study);
   const auto exact = soc::infinite_lattice_height_probabilities();
-  nlohmann::json heights = nullptr;
-  std::array<soc::Extrapolation, 5> ext;
-  if (Ls.size() > static_cast<std::size_t>(o.order + 1)) {
-    heights = nlohmann::json::object();
-    nlohmann::json arr = nlohmann::json::array();
-    for (int z = 0; z < 5; ++z) {
-      ext[static_cast<std::size_t>(z)] = soc::extrapolate_inverse_size(Ls, hv[static_cast<std::size_t>(z)], o.order);
-      const auto& e = ext[static_cast<std::size_t>(z)];
-      const double want = z < 4 ? exact[static_cast<std::size_t>(z)] : soc::kInfiniteLatticeMeanHeight;
-      nlohmann::json item{{"extrapolated", to_json(e.limit)}, {"exact", want},
-                          {"deviation_sigma", (e.limit.mean - want) / e.limit.error},
-                          {"chi2", e.chi2}, {"dof", e.dof}, {"coefficients", e.coefficients}};
-      if (z < 4) arr.push_back(item);
-      else heights["mean_height"] = item;
-    }
-    heights["probabilities"] = arr;
-    heights["sizes"] = Ls;
-    heights["order"] = o.order;
-  }
-
-  // Mean avalanche size against Dhar's exact value, per run.
-  nlohmann::json size_check = nlohmann::json::array();
-  for (const auto& r : runs)
-    if (r.grains > 0)
-      size_check.push_back({{"L", r.L}, {"file", r.source}, {"measured", to_json(r.mean_size)},
-                            {"exact", r.mean_size_exact},
-                            {"deviation_sigma", (r.mean_size.mean - r.mean_size_exact) / r.mean_size.error}});
-
-  // Moment analysis over the runs with avalanche data (one per size).
-  std::vector<soc::SizeData> av;
-  for (const auto& r : runs)
-    if (!r.q.empty() && r.grains > 0) av.push_back(r);
-  std::sort(av.begin(), av.end(), [](const auto& a, const auto& b) { return a.L < b.L; });
-  nlohmann::json exponents = nullptr;
-  std::array<soc::MomentAnalysis, 4> ma;
-  if (av.size() >= 2) {
-    exponents = nlohmann::json::object();
-    for (int k = 0; k < 4; ++k) {
-      ma[static_cast<std::size_t>(k)] = soc::moment_analysis(av, k, o.q_min, o.q_max);
-      const auto& m = ma[static_cast<std::size_t>(k)];
-      nlohmann::json sig = nlohmann::json::array();
-      for (const auto& s : m.sigma) sig.push_back(to_json(s));
-      exponents[kObservables[k]] = {{"D", to_json(m.D)}, {"tau", to_json(m.tau)}, {"q", m.q}, {"sigma", sig}};
-    }
-    std::vector<int> sizes;
-    for (const auto& r : av) sizes.push_back(r.L);
-    exponents["sizes"] = sizes;
-    exponents["q_range"] = {o.q_min, o.q_max};
-    exponents["reference"] = {{"tau_size", 1.293}, {"D_size", 2.73}, {"source", "Lubeck & Usadel 1997"}};
-  }
+  const std::vector<double>& Ls = study.height_sizes;
+  const auto& hv = study.heights;
+  const auto& ext = study.height_limits;
+  const auto& ma = study.moments;
 
   if (!o.plot.empty()) {
-    if (!av.empty() && !exponents.is_null()) {
+    if (study.has_moments) {
       const double D = ma[0].D.mean, tau = ma[0].tau.mean;
       io::Plot raw, col, sig;
       raw.title = "avalanche size distribution p(s), log10-log10";
       raw.x_label = "log10 s";
       col.title = fmt::format("collapse: log10 s^tau p(s) against log10 s/L^D (tau={:.3f}, D={:.3f})", tau, D);
       col.x_label = "log10 s / L^D";
-      for (const auto& r : av) {
-        raw.series.push_back(density_series(r.histograms[0], true));
-        col.series.push_back(density_series(r.histograms[0], true, std::pow(r.L, D), tau));
-        raw.series_labels.push_back(fmt::format("L = {}", r.L));
-        col.series_labels.push_back(fmt::format("L = {}", r.L));
+      for (const soc::SizeData* r : study.avalanche_runs) {
+        raw.series.push_back(density_series(r->histograms[0], true));
+        col.series.push_back(density_series(r->histograms[0], true, std::pow(r->L, D), tau));
+        raw.series_labels.push_back(fmt::format("L = {}", r->L));
+        col.series_labels.push_back(fmt::format("L = {}", r->L));
       }
       sig.title = "moment exponents sigma(q) (size); line: D (q + 1 - tau)";
       sig.x_label = "q";
@@ -272,7 +211,7 @@ void run_stats(const StatsOptions& o) {
       write_plot(o.plot + "_collapse.png", col);
       write_plot(o.plot + "_sigma.png", sig);
     }
-    if (!heights.is_null()) {
+    if (study.has_height_limits) {
       io::Plot h;
       h.title = "p_L(z) - p(z) against 1/L (lines: fits in 1/L)";
       h.x_label = "1/L";
@@ -302,10 +241,12 @@ void run_stats(const StatsOptions& o) {
   }
 
   if (o.json) {
-    print_json({{"files", o.files}, {"heights", heights}, {"mean_size_check", size_check}, {"exponents", exponents}});
+    nlohmann::json j = result;
+    j["files"] = o.files;
+    print_json(j);
     return;
   }
-  if (!heights.is_null()) {
+  if (study.has_height_limits) {
     fmt::print("Heights extrapolated in 1/L (order {}) from L = {}:\n", o.order, fmt::join(Ls, ", "));
     for (int z = 0; z < 5; ++z) {
       const auto& e = ext[static_cast<std::size_t>(z)];
@@ -315,12 +256,12 @@ void run_stats(const StatsOptions& o) {
                  (e.limit.mean - want) / e.limit.error, e.chi2, e.dof);
     }
   }
-  for (const auto& c : size_check)
+  for (const auto& c : result["mean_size_check"])
     fmt::print("  L={:<5} topplings per grain {:.4f} ± {:.4f}, exact {:.4f} ({:+.2f} sigma)\n", c["L"].get<int>(),
                c["measured"]["mean"].get<double>(), c["measured"]["error"].get<double>(), c["exact"].get<double>(),
                c["deviation_sigma"].get<double>());
-  if (!exponents.is_null()) {
-    fmt::print("Moment analysis over L = {} (q in [{}, {}]):\n", fmt::join(exponents["sizes"].get<std::vector<int>>(), ", "),
+  if (study.has_moments) {
+    fmt::print("Moment analysis over L = {} (q in [{}, {}]):\n", fmt::join(result["exponents"]["sizes"].get<std::vector<int>>(), ", "),
                o.q_min, o.q_max);
     for (int k = 0; k < 4; ++k)
       fmt::print("  {:<9} D = {:.4f} ± {:.4f}   tau = {:.4f} ± {:.4f}\n", kObservables[k], ma[static_cast<std::size_t>(k)].D.mean,

@@ -5,6 +5,7 @@
 #include "rgflow/core/rng.hpp"
 #include "rgflow/lppl/lppl.hpp"
 #include "rgflow/soc/exact.hpp"
+#include "rgflow/soc/fss.hpp"
 #include "rgflow/soc/powerlaw.hpp"
 #include "rgflow/soc/recurrent.hpp"
 #include "rgflow/soc/report.hpp"
@@ -88,6 +89,16 @@ void bind_soc(py::module_& m) {
         py::arg("transient") = -1, py::arg("measure_every") = 0, py::arg("seed") = 0, py::arg("fits") = true,
         py::arg("bootstrap") = 200, py::arg("raw") = false, py::arg("records") = false,
         "Driven BTW sandpile run (soc/run.hpp); the dict of `rgflow sandpile run --json`");
+  m.def("sandpile_stats",
+        [](const py::list& runs, const std::vector<std::string>& sources, double q_min, double q_max, int order) {
+          std::vector<soc::SizeData> data;
+          for (std::size_t k = 0; k < sources.size(); ++k) {
+            data.push_back(soc::size_data_from_json(to_json(runs[k]), sources[k]));
+          }
+          return from_json(soc::fss_json(data, soc::fss_study(data, q_min, q_max, order)));
+        },
+        py::arg("runs"), py::arg("sources"), py::arg("q_min") = 1.0, py::arg("q_max") = 4.0, py::arg("order") = 2);
+
   m.def("sandpile_renormalize",
         [](int L, std::int64_t grains, const std::vector<int>& blocks, int lattices, int height_samples,
            std::int64_t tail_min, std::uint64_t seed) {

@@ -242,3 +242,21 @@ def test_hopfield_capacity_matches_the_cli(cli, neurons):
     points = rgflow.hopfield.capacity(sizes[-1], np.linspace(0.05, 0.35, 7), trials=4, seed=3)
     curve = ours["curves"][-1] if len(sizes) > 1 else ours
     assert rgflow.hopfield.critical_load(points).mean == curve["critical_load"]["mean"]
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_sandpile_stats_match_the_cli(cli, tmp_path, order):
+    files = []
+    for L, grains in [(8, 3000), (12, 4000), (16, 6000), (24, 8000)]:
+        cli("sandpile", "run", "-L", L, "-n", grains, "--seed", L, "--bootstrap", 0, "-o", tmp_path / f"r{L}.json",
+            "--quiet")
+        files.append(tmp_path / f"r{L}.json")
+    theirs = json.loads(cli("sandpile", "stats", *files, "--order", order, "--q-min", 1.5, "--q-max", 3.5, "--json"))
+    ours = rgflow.sandpile.stats(files, q_min=1.5, q_max=3.5, order=order)
+    assert without(theirs, "files") == ours
+    assert ours["heights"]["order"] == order and ours["exponents"]["sizes"] == [8, 12, 16, 24]
+    # The runs as dicts from Python give the same analysis (the sources name them by position).
+    runs = [json.load(open(f)) for f in files]
+    mine = rgflow.sandpile.stats(runs, q_min=1.5, q_max=3.5, order=order)
+    assert without(mine, "mean_size_check") == without(ours, "mean_size_check")
+    assert [c["file"] for c in mine["mean_size_check"]] == [f"run {k}" for k in range(4)]

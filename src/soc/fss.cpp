@@ -3,12 +3,15 @@
 #include <fmt/format.h>
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <limits>
 #include <set>
 
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/types.hpp"
+#include "rgflow/soc/exact.hpp"
 
 namespace rgflow::soc {
 
@@ -191,6 +194,93 @@ Extrapolation extrapolate_inverse_size(const std::vector<double>& L, const std::
   e.chi2 = res.cwiseProduct(res).dot(w);
   e.dof = static_cast<int>(n) - k;
   return e;
+}
+
+FssStudy fss_study(const std::vector<SizeData>& runs, double q_lo, double q_hi, int order) {
+  if (order < 1 || order > 2) throw Error(fmt::format("extrapolation order {}: must be 1 or 2", order));
+  if (!(q_lo < q_hi) || !std::isfinite(q_lo) || !std::isfinite(q_hi) || q_lo < 0) {
+    throw Error(fmt::format("moment range [{}, {}]: need 0 <= q_lo < q_hi", q_lo, q_hi));
+  }
+  FssStudy study;
+  study.order = order;
+  study.q_lo = q_lo;
+  study.q_hi = q_hi;
+  // Heights: per size the run with the smallest error of P(z=0).
+  std::map<int, const SizeData*> by_size;
+  for (const auto& r : runs) {
+    auto& best = by_size[r.L];
+    if (std::isfinite(r.heights[0].error) && r.heights[0].error > 0 &&
+        (best == nullptr || r.heights[0].error < best->heights[0].error))
+      best = &r;
+  }
+  for (const auto& [L, r] : by_size) {
+    if (r == nullptr) continue;
+    study.height_sizes.push_back(L);
+    for (std::size_t z = 0; z < 4; ++z) study.heights[z].push_back(r->heights[z]);
+    study.heights[4].push_back(r->mean_height);
+  }
+  if (study.height_sizes.size() > static_cast<std::size_t>(order + 1)) {
+    for (std::size_t z = 0; z < 5; ++z) {
+      study.height_limits[z] = extrapolate_inverse_size(study.height_sizes, study.heights[z], order);
+    }
+    study.has_height_limits = true;
+  }
+  // Moment analysis over the runs with avalanche data (one per size).
+  for (const auto& r : runs)
+    if (!r.q.empty() && r.grains > 0) study.avalanche_runs.push_back(&r);
+  std::sort(study.avalanche_runs.begin(), study.avalanche_runs.end(),
+            [](const SizeData* a, const SizeData* b) { return a->L < b->L; });
+  if (study.avalanche_runs.size() >= 2) {
+    std::vector<SizeData> av;
+    for (const SizeData* r : study.avalanche_runs) av.push_back(*r);
+    for (int k = 0; k < 4; ++k) study.moments[static_cast<std::size_t>(k)] = moment_analysis(av, k, q_lo, q_hi);
+    study.has_moments = true;
+  }
+  return study;
+}
+
+nlohmann::json fss_json(const std::vector<SizeData>& runs, const FssStudy& study) {
+  const auto exact = infinite_lattice_height_probabilities();
+  nlohmann::json heights = nullptr;
+  if (study.has_height_limits) {
+    heights = nlohmann::json::object();
+    nlohmann::json arr = nlohmann::json::array();
+    for (std::size_t z = 0; z < 5; ++z) {
+      const Extrapolation& e = study.height_limits[z];
+      const double want = z < 4 ? exact[z] : kInfiniteLatticeMeanHeight;
+      nlohmann::json item{{"extrapolated", e.limit}, {"exact", want},
+                          {"deviation_sigma", (e.limit.mean - want) / e.limit.error},
+                          {"chi2", e.chi2}, {"dof", e.dof}, {"coefficients", e.coefficients}};
+      if (z < 4) arr.push_back(item);
+      else heights["mean_height"] = item;
+    }
+    heights["probabilities"] = arr;
+    heights["sizes"] = study.height_sizes;
+    heights["order"] = study.order;
+  }
+  // Mean avalanche size against Dhar's exact value, per run.
+  nlohmann::json size_check = nlohmann::json::array();
+  for (const auto& r : runs)
+    if (r.grains > 0)
+      size_check.push_back({{"L", r.L}, {"file", r.source}, {"measured", r.mean_size},
+                            {"exact", r.mean_size_exact},
+                            {"deviation_sigma", (r.mean_size.mean - r.mean_size_exact) / r.mean_size.error}});
+  nlohmann::json exponents = nullptr;
+  if (study.has_moments) {
+    exponents = nlohmann::json::object();
+    for (std::size_t k = 0; k < 4; ++k) {
+      const MomentAnalysis& m = study.moments[k];
+      nlohmann::json sig = nlohmann::json::array();
+      for (const auto& s : m.sigma) sig.push_back(s);
+      exponents[kObservables[k]] = {{"D", m.D}, {"tau", m.tau}, {"q", m.q}, {"sigma", sig}};
+    }
+    std::vector<int> sizes;
+    for (const SizeData* r : study.avalanche_runs) sizes.push_back(r->L);
+    exponents["sizes"] = sizes;
+    exponents["q_range"] = {study.q_lo, study.q_hi};
+    exponents["reference"] = {{"tau_size", 1.293}, {"D_size", 2.73}, {"source", "Lubeck & Usadel 1997"}};
+  }
+  return {{"heights", heights}, {"mean_size_check", size_check}, {"exponents", exponents}};
 }
 
 }  // namespace rgflow::soc

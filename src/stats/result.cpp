@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 namespace rgflow::stats {
 namespace {
@@ -16,6 +17,15 @@ nlohmann::json number_or_null(double x) {
 double number_or_nan(const nlohmann::json& j) { return j.is_number() ? j.get<double>() : kNaN; }
 
 }  // namespace
+
+Result proportion(std::int64_t k, std::int64_t n) {
+  if (n < 0 || k < 0 || k > n) {
+    throw std::invalid_argument("proportion: need 0 <= successes <= trials");
+  }
+  if (n == 0) return {std::nan(""), std::nan(""), 0.5, 0};
+  const double p = static_cast<double>(k) / static_cast<double>(n);
+  return {p, std::sqrt(p * (1 - p) / static_cast<double>(n)), 0.5, n};
+}
 
 Result mean_sem(std::span<const double> x) {
   Result r;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "rgflow/core/rng.hpp"
+#include "rgflow/stats/result.hpp"
 #include "rgflow/stats/series.hpp"
 
 namespace {
@@ -29,6 +30,22 @@ std::vector<double> ar1(double phi, std::size_t n, std::size_t R, std::uint64_t 
 }
 
 double tau_exact(double phi) { return 0.5 * (1.0 + phi) / (1.0 - phi); }
+
+TEST(StatsProportion, FractionWithItsBinomialError) {
+  const st::Result r = st::proportion(236, 250);
+  EXPECT_DOUBLE_EQ(r.mean, 0.944);
+  EXPECT_DOUBLE_EQ(r.error, std::sqrt(0.944 * 0.056 / 250));
+  EXPECT_EQ(r.n, 250);
+  // The binomial error is the standard error of the mean of the 0/1 outcomes with divisor n (not n - 1).
+  std::vector<double> outcomes(250, 0.0);
+  for (int k = 0; k < 236; ++k) outcomes[static_cast<std::size_t>(k)] = 1.0;
+  EXPECT_NEAR(r.error, st::mean_sem(outcomes).error * std::sqrt(249.0 / 250.0), 1e-15);
+  EXPECT_EQ(st::proportion(0, 10).error, 0.0);
+  EXPECT_EQ(st::proportion(10, 10).mean, 1.0);
+  EXPECT_TRUE(std::isnan(st::proportion(0, 0).mean));
+  EXPECT_THROW(st::proportion(11, 10), std::invalid_argument);
+  EXPECT_THROW(st::proportion(-1, 10), std::invalid_argument);
+}
 
 TEST(StatsAutocorrelation, Ar1TauAndError) {
   for (double phi : {0.0, 0.5, 0.9}) {

@@ -61,4 +61,31 @@ struct Extrapolation {
 // order 1 or 2; needs more sizes than coefficients (Error otherwise).
 Extrapolation extrapolate_inverse_size(const std::vector<double>& L, const std::vector<stats::Result>& y, int order);
 
+// The whole analysis of `rgflow sandpile stats` (and rgflow.sandpile.stats in Python) over a set
+// of runs:
+//   heights: per size the run with the smallest error of P(z=0); P(z), z = 0…3, and the mean
+//     height extrapolated in 1/L (order 1 or 2) when there are more sizes than coefficients,
+//     each next to the infinite-lattice value with its deviation in σ;
+//   mean_size_check: every run's topplings per grain against Dhar's exact value;
+//   exponents: with ≥ 2 sizes with avalanches (one run per size, sorted by L), the moment
+//     analysis of the four observables on q ∈ [q_lo, q_hi].
+struct FssStudy {
+  int order = 2;
+  double q_lo = 1.0, q_hi = 4.0;
+  std::vector<double> height_sizes;                      // L of the height extrapolation
+  std::array<std::vector<stats::Result>, 5> heights;     // [z or 4: mean height][size]
+  std::array<Extrapolation, 5> height_limits;            // when height_sizes.size() > order + 1
+  bool has_height_limits = false;
+  std::vector<const SizeData*> avalanche_runs;           // the moment analysis' runs, by L
+  std::array<MomentAnalysis, 4> moments;                 // when avalanche_runs.size() ≥ 2
+  bool has_moments = false;
+};
+// Error for order outside {1, 2} or not 0 ≤ q_lo < q_hi (finite); the study points into `runs`.
+FssStudy fss_study(const std::vector<SizeData>& runs, double q_lo, double q_hi, int order);
+// {"heights": null | {probabilities: [{extrapolated, exact, deviation_sigma, chi2, dof,
+//  coefficients}], mean_height, sizes, order}, "mean_size_check": [{L, file, measured, exact,
+//  deviation_sigma}], "exponents": null | {size|area|duration|radius: {D, tau, q, sigma}, sizes,
+//  q_range, reference}} (the `sandpile stats --json` keys apart from "files").
+nlohmann::json fss_json(const std::vector<SizeData>& runs, const FssStudy& study);
+
 }  // namespace rgflow::soc

@@ -24,6 +24,11 @@ struct Result {
 // error NaN (the spread of one sample is unknown). No samples: mean and error NaN, n = 0.
 Result mean_sem(std::span<const double> x);
 
+// The fraction p = k/n of n independent trials that succeeded, with its binomial standard error
+// √(p(1 − p)/n) (0 at p = 0 or 1: quote a bound there). n = 0: NaN. std::invalid_argument for k
+// outside [0, n].
+Result proportion(std::int64_t k, std::int64_t n);
+
 // Streaming mean and variance of independent samples (Welford 1962), mergeable across threads or
 // chunks (Chan, Golub & LeVeque 1979): the stable form of mean_sem when the samples are not kept.
 // result() gives the same mean ± sd/√n (sd with divisor n − 1) as mean_sem, up to rounding.
