@@ -155,6 +155,9 @@ struct TrainRun {
   train::TrainConfig config;
   int epochs_done = 0;
   std::vector<train::EpochStats> epochs;  // this run's epochs
+  // Automatic stopping (config.auto_epochs): the rule's state at the end; `rbm` then holds the
+  // best epoch's parameters (train/convergence.hpp).
+  std::optional<train::ConvergenceState> convergence;
   Index training_rows = 0;
   Index validation_rows = 0;
   Attributes attributes;                  // every parameter, for the model file
@@ -172,8 +175,10 @@ struct TrainRun {
 TrainRun train_rbm(const TrainRequest& request, const TrainCallbacks& callbacks = {});
 
 // {"n_visible", "n_hidden", "visible_type", "hidden_type", "training_rows", "validation_rows",
-//  "config", "epochs_done", "epochs", "final", "fit", "time"} (the caller adds "model"; "fit" is
-// null when the gate did not run).
+//  "config", "epochs_done", "epochs", "final", "fit", "stop", "time"} (the caller adds "model";
+// "fit" is null when the gate did not run; "stop" is null without automatic stopping, else
+// {"patience", "max_epochs", "score", "best_epoch", "stop_reason", "epochs_since_best",
+//  "best_score", "history"} (train/convergence.hpp)).
 void to_json(nlohmann::json& j, const TrainRun& r);
 
 // The one-line summary of an epoch's monitors, as the CLI's progress prints it.
