@@ -205,10 +205,6 @@ void save_samples(const std::string& path, const Model& model, const SampleRun& 
 
 // ---------------------------------------------------------------------------------------------
 
-namespace {
-
-// Splits off a random `fraction` of the rows (a seeded permutation) as validation data; the
-// validation rows keep their order in the file.
 void split_validation(MatrixF& data, double fraction, std::uint64_t seed, MatrixF& validation,
                       const std::string& source) {
   if (!(fraction > 0.0 && fraction < 1.0)) {
@@ -242,6 +238,8 @@ void split_validation(MatrixF& data, double fraction, std::uint64_t seed, Matrix
   }
   data.swap(train);
 }
+
+namespace {
 
 // Every training parameter as a string attribute (so that h5py shows them one by one), plus the
 // whole configuration as JSON.

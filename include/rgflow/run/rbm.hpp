@@ -114,6 +114,12 @@ struct ModelSpec {
 // lattice does not fit the data).
 Rbm build_model(const ModelSpec& spec, Index n_visible, const std::string& source);
 
+// Splits off a random `fraction` in (0, 1) of the rows of `data` as `validation` (a permutation
+// from Rng(seed, "SPLIT")); both keep the file's row order. FileError naming `source` when a side
+// would be empty. The split of TrainRequest::validation_fraction (and of the Python classes).
+void split_validation(MatrixF& data, double fraction, std::uint64_t seed, MatrixF& validation,
+                      const std::string& source);
+
 struct TrainRequest {
   MatrixF data;                 // training rows (states of the visible units, unstandardised)
   std::string data_source;      // their name in messages and attributes
