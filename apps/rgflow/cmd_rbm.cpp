@@ -56,6 +56,13 @@ struct TrainOptions {
   std::string pcd_state = "visible";
   int train_threads = 0;
   int epochs = 10;
+  // --epochs N or --epochs auto (automatic stopping, docs/training.md: at most --max-epochs,
+  // stopping after --patience epochs without improvement of the held-out score).
+  std::string epochs_text = "10";
+  bool auto_epochs = false;
+  int patience = 10;
+  int max_epochs = 1000;
+  std::string stop_score = "auto";
   Index batch_size = 100;
   double learning_rate = 0.05;
   std::optional<double> learning_rate_final;
@@ -83,6 +90,7 @@ struct TrainOptions {
   bool json = false;
   bool quiet = false;
   CLI::Option* epochs_option = nullptr;
+  std::vector<CLI::Option*> auto_options;  // --patience, --max-epochs, --stop-score
   // Options that set hyper-parameters, which a resumed run takes from its checkpoint instead.
   std::vector<CLI::Option*> model_options;
   // Options valid only for gaussian visible units.
@@ -99,12 +107,37 @@ std::optional<double> parse_fraction(const std::string& s) {
   return std::nullopt;
 }
 
+// --epochs: a positive integer or "auto"; then the options that belong to "auto".
+void parse_epochs(TrainOptions& o) {
+  if (o.epochs_text == "auto") {
+    o.auto_epochs = true;
+    check_range("--patience", std::int64_t{o.patience}, 1, 1'000'000);
+    check_range("--max-epochs", std::int64_t{o.max_epochs}, 1, 10'000'000);
+    o.epochs = o.max_epochs;
+    if (o.validation.empty()) {
+      throw Error("--epochs auto: needs held-out rows to score (--validation FRACTION or FILE)");
+    }
+    return;
+  }
+  for (const CLI::Option* opt : o.auto_options) {
+    if (opt->count() > 0) throw Error(fmt::format("{}: only with --epochs auto", opt->get_name()));
+  }
+  const std::string& t = o.epochs_text;
+  const bool digits = !t.empty() && t.size() <= 9 && t.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits) {
+    throw Error(fmt::format("--epochs {}: expected a positive number of epochs or 'auto'", t));
+  }
+  o.epochs = std::stoi(t);
+  check_range("--epochs", std::int64_t{o.epochs}, 1, 10'000'000);
+}
+
 void run_train(TrainOptions& o) {
   // Ctrl-C: Cancelled at the next mini-batch, exit 130 (main); the model is written only at the
   // end and checkpoints atomically, so nothing partial is left.
   const InterruptScope interrupts;
   check_range("--threads", std::int64_t{o.train_threads}, 0, 1024);
   if (o.train_threads > 0) omp_set_num_threads(o.train_threads);
+  parse_epochs(o);
   check_output_path(o.output, {".h5", ".hdf5"});
   check_not_input("-o", o.output, {o.data, o.validation, o.resume});
   if (!o.log.empty()) {
@@ -137,6 +170,10 @@ void run_train(TrainOptions& o) {
     }
     req.resume = train::load_checkpoint(o.resume);
     req.resume_source = o.resume;
+    if (o.auto_epochs) {
+      throw Error("--epochs auto: cannot be changed when resuming; the checkpoint holds the rule "
+                  "(--epochs N sets the new total, or the new cap of an automatic run)");
+    }
     if (o.epochs_option != nullptr && o.epochs_option->count() > 0) req.resume_epochs = o.epochs;
     visible_type = req.resume->rbm.visible_type();
     req.config = req.resume->config;
@@ -144,7 +181,6 @@ void run_train(TrainOptions& o) {
     if (o.hidden == 0) throw Error("--hidden is required (number of hidden units)");
     check_range("--hidden", o.hidden, 1, kMaxMatrixElements);
     check_range("--steps", std::int64_t{o.steps}, 1, 1'000'000);
-    check_range("--epochs", std::int64_t{o.epochs}, 1, 10'000'000);
     check_range("--batch-size", o.batch_size, 1, kMaxMatrixElements);
     check_range("--learning-rate", o.learning_rate, 0.0, 1e6);
     check_range("--l1", o.l1, 0.0, 1e6);
@@ -167,6 +203,9 @@ void run_train(TrainOptions& o) {
     c.pt_adaptive = o.pt_adaptive;
     c.pcd_hidden_state = o.pcd_state == "hidden";
     c.epochs = o.epochs;
+    c.auto_epochs = o.auto_epochs;
+    c.patience = o.patience;
+    c.stop_score = with_flag("--stop-score", [&] { return train::parse_stop_score(o.stop_score); });
     c.batch_size = o.batch_size;
     c.learning_rate = static_cast<float>(o.learning_rate);
     if (o.learning_rate_final) {
@@ -287,6 +326,12 @@ void run_train(TrainOptions& o) {
   } else {
     fmt::print("wrote {} ({} x {} RBM, {} epochs, {:.1f} s)\n", o.output, result.rbm.n_visible(),
                result.rbm.n_hidden(), result.epochs_done, result.seconds);
+    if (const auto& c = result.convergence; c && c->stopped()) {
+      fmt::print("stopped after epoch {} ({}): kept epoch {}, held-out {} score {:.5f} +- {:.5f} "
+                 "nats per unit\n", result.epochs_done,
+                 c->stop_reason == "converged" ? "no improvement for --patience epochs" : "--max-epochs reached",
+                 c->best_epoch, train::to_string(c->best.method), c->best.score.mean, c->best.score.error);
+    }
     if (result.fit) {
       const run::FitReport& f = *result.fit;
       fmt::print("fit ({} rows, {} log Z): {:.5f} +- {:.5f} nats per unit; independent units {:.5f}{}\n",
@@ -389,10 +434,24 @@ void add_train(CLI::App& rbm) {
   cmd->add_option("--threads", o->train_threads,
                   "Threads (0: OpenMP default); the trained model does not depend on it")
       ->capture_default_str();
-  o->epochs_option = cmd->add_option("--epochs", o->epochs,
-                                     "Passes over the training data (with "
-                                     "--resume: the new total)")
+  o->epochs_option = cmd->add_option("--epochs", o->epochs_text,
+                                     "Passes over the training data, or 'auto': stop when the "
+                                     "held-out score stops improving and keep the best epoch "
+                                     "(needs --validation; docs/training.md). With --resume: the "
+                                     "new total (of an auto run: the new cap)")
                          ->capture_default_str();
+  o->auto_options.push_back(o->model_options.emplace_back(
+      cmd->add_option("--patience", o->patience,
+                      "--epochs auto: stop after this many epochs without improvement")
+          ->capture_default_str()));
+  o->auto_options.push_back(o->model_options.emplace_back(
+      cmd->add_option("--max-epochs", o->max_epochs, "--epochs auto: the cap on the epochs")
+          ->capture_default_str()));
+  o->auto_options.push_back(o->model_options.emplace_back(
+      cmd->add_option("--stop-score", o->stop_score,
+                      "--epochs auto: held-out score (auto: exact log-likelihood when the smaller "
+                      "layer has <= 20 units, else AIS; exact | ais | pll)")
+          ->capture_default_str()));
   o->model_options.push_back(
       cmd->add_option("--batch-size", o->batch_size, "Mini-batch size")->capture_default_str());
   o->model_options.push_back(cmd->add_option("--learning-rate", o->learning_rate,

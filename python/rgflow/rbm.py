@@ -103,16 +103,20 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     # ------------------------------------------------------------------ configuration
     def _train_config(self, seed):
         momentum = self.momentum
+        auto = self._auto()
         config = {
             "method": self.method,
             "steps": int(self.steps),
-            "epochs": int(self.n_iter),
+            "epochs": int(self.max_iter) if auto else int(self.n_iter),
             "batch_size": int(self.batch_size),
             "learning_rate": float(self.learning_rate),
             "l1": float(self.l1),
             "l2": float(self.l2),
             "seed": int(seed),
         }
+        if auto:  # automatic stopping (docs/training.md): n_iter="auto", at most max_iter epochs
+            config["auto_epochs"] = True
+            config["patience"] = int(self.patience)
         if isinstance(momentum, str):
             if momentum != "hinton":
                 raise ValueError(f"momentum must be a number in [0, 1) or 'hinton', got {momentum!r}")
@@ -123,6 +127,16 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             config["sparsity_cost"] = float(self.sparsity_cost)
         config.update(self.train_options or {})
         return config
+
+    def _auto(self):
+        return isinstance(self.n_iter, str) and self.n_iter == "auto"
+
+    def _split(self, X32):
+        """(training rows, validation rows or None): with n_iter="auto" the seeded split of
+        ``rgflow rbm train --validation FRACTION`` (validation_fraction, seed_)."""
+        if not self._auto():
+            return X32, None
+        return _core.split_validation(X32, float(self.validation_fraction), int(self.seed_))
 
     def _check_params(self):
         if hasattr(self, "_validate_params"):
@@ -151,10 +165,13 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             if self.verbose:
                 pll = stats["pseudo_log_likelihood"]  # None for Gaussian visible units
                 pll = "n/a" if pll is None else f"{pll['mean']:.2f}"
+                score = stats.get("heldout_score")
+                score = "" if score is None else f", held-out = {score['mean']:.5f}"
                 # scikit-learn's line, so that its log parsers read ours.
                 print(f"[{type(self).__name__}] Iteration {stats['epoch']}, pseudo-likelihood = "
-                      f"{pll}, time = {time.time() - start:.2f}s", file=sys.stdout)
+                      f"{pll}{score}, time = {time.time() - start:.2f}s", file=sys.stdout)
         self.n_iter_ = trainer.epochs_done
+        self.stop_ = trainer.convergence
         self._train_state = trainer.checkpoint()
 
     def fit(self, X, y=None):
@@ -168,21 +185,22 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self._prepare_model(X32)
         self.history_ = []
         self._set_views()
-        trainer = _core.Trainer(self.rbm_, self._train_config(self.seed_), X32)
+        train, validation = self._split(X32)
+        trainer = _core.Trainer(self.rbm_, self._train_config(self.seed_), train, validation)
         self._run_epochs(trainer)
-        self._assess_fit(X32)
+        self._assess_fit(train, validation)
         return self
 
-    def _assess_fit(self, X32):
-        """The quality gate of `rgflow rbm train` on the training rows (fit_report_; None for
-        Gaussian units or rows of probabilities): a model below the independent-unit baseline
-        gets a warning."""
-        self.fit_report_ = _core.assess_fit(self.rbm_, X32, None, int(self.seed_))
+    def _assess_fit(self, X32, validation=None):
+        """The quality gate of `rgflow rbm train` on the validation rows of n_iter="auto", else
+        the training rows (fit_report_; None for Gaussian units or rows of probabilities): a model
+        below the independent-unit baseline gets a warning."""
+        self.fit_report_ = _core.assess_fit(self.rbm_, X32, validation, int(self.seed_))
         report = self.fit_report_
         if report is not None and not report["above_baseline"]:
             ll = report["log_likelihood_per_unit"]
             warnings.warn(
-                f"{type(self).__name__}: the model does not beat independent units on its training rows "
+                f"{type(self).__name__}: the model does not beat independent units on its {report['rows']} rows "
                 f"({ll['mean']:.5f} +- {ll['error']:.5f} vs {report['independent_per_unit']:.5f} nats per "
                 "unit): it does not model its data", RuntimeWarning, stacklevel=3)
 
@@ -203,15 +221,17 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             self._prepare_model(X32)
             self.history_ = []
             self._set_views()
-            config = dict(self._train_config(self.seed_), epochs=1)
+            config = dict(self._train_config(self.seed_), epochs=1, auto_epochs=False)
             trainer = _core.Trainer(self.rbm_, config, X32)
         else:
             state = getattr(self, "_train_state", None)
             done = getattr(self, "n_iter_", 0)
             if state is None:  # a model loaded from a file: fresh optimizer state
                 state = _core.Checkpoint.from_model(
-                    self.rbm_, dict(self._train_config(self.seed_), epochs=done + 1), done)
-            state = state.replace(epochs=done + 1, rbm=self.rbm_)
+                    self.rbm_, dict(self._train_config(self.seed_), epochs=done + 1,
+                                    auto_epochs=False), done)
+            # One more pass: a fixed epoch count, also after a fit with n_iter="auto".
+            state = state.replace(epochs=done + 1, rbm=self.rbm_, auto_epochs=False)
             trainer = _core.Trainer(self.rbm_, state, X32)
         self._run_epochs(trainer)
         return self
@@ -334,6 +354,8 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             params["momentum"] = config["momentum_initial"]
         elif config:
             params["momentum"] = "hinton"
+        if config.get("auto_epochs"):
+            params.update(n_iter="auto", max_iter=config["epochs"], patience=config["patience"])
         if "seed" in config:
             params["random_state"] = int(config["seed"])
         valid = cls().get_params()
@@ -366,7 +388,10 @@ if Interval is not None:
         "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+        "n_iter": [Interval(numbers.Integral, 0, None, closed="left"), StrOptions({"auto"})],
+        "patience": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
         "method": [str],
@@ -401,6 +426,13 @@ class BernoulliRBM(_RBMBase):
     sparsity_target : float in (0, 1) or None; sparsity_cost : float, default=0.1
         Hinton (2010) section 11 sparsity target on the hidden activity.
     hidden_type : {'bernoulli', 'spin'}, default='bernoulli'
+    n_iter="auto", patience : int, default=10, max_iter : int, default=1000,
+    validation_fraction : float in (0, 1), default=0.1
+        Automatic stopping (docs/training.md, as ``rgflow rbm train --epochs auto``): a seeded
+        validation_fraction of the rows is held out, scored after every epoch (exact held-out
+        log-likelihood per unit when the smaller layer has <= 20 units, else AIS), and training
+        stops after ``patience`` epochs without improvement beyond the score's error (at most
+        ``max_iter``), keeping the best epoch's model; ``stop_`` reports it.
     train_options : dict or None
         Further fields of the C++ TrainConfig (JSON names, see docs/python.md).
 
@@ -412,7 +444,10 @@ class BernoulliRBM(_RBMBase):
     rbm_ : rgflow.Rbm, the C++ model;  seed_ : int, the seed used;  history_ : list of dict,
         the per-epoch monitors (reconstruction error, pseudo-log-likelihood, free energy).
     fit_report_ : dict or None, after ``fit``: the quality gate of ``rgflow rbm train`` on the
-        training rows (log-likelihood per unit, its independent-unit baseline, above_baseline).
+        training rows, or the validation rows of n_iter="auto" (log-likelihood per unit, its
+        independent-unit baseline, above_baseline).
+    stop_ : dict or None, after ``fit`` with n_iter="auto": score, best_epoch, stop_reason
+        ("converged" or "max_epochs"), best_score, history (one held-out score per epoch).
     """
 
     _visible_type = "bernoulli"
@@ -421,7 +456,7 @@ class BernoulliRBM(_RBMBase):
     def __init__(self, n_components=256, *, learning_rate=0.1, batch_size=10, n_iter=10,
                  verbose=0, random_state=None, method="pcd", steps=1, momentum=0.0, l1=0.0,
                  l2=0.0, sparsity_target=None, sparsity_cost=0.1, hidden_type="bernoulli",
-                 train_options=None):
+                 train_options=None, patience=10, max_iter=1000, validation_fraction=0.1):
         self.n_components = n_components
         self.learning_rate = learning_rate
         self.batch_size = batch_size
@@ -437,6 +472,9 @@ class BernoulliRBM(_RBMBase):
         self.sparsity_cost = sparsity_cost
         self.hidden_type = hidden_type
         self.train_options = train_options
+        self.patience = patience
+        self.max_iter = max_iter
+        self.validation_fraction = validation_fraction
 
 
 class SpinRBM(BernoulliRBM):
@@ -465,12 +503,14 @@ class GaussianRBM(BernoulliRBM):
     def __init__(self, n_components=256, *, learning_rate=0.01, batch_size=10, n_iter=10,
                  verbose=0, random_state=None, method="pcd", steps=1, momentum=0.0, l1=0.0,
                  l2=0.0, sparsity_target=None, sparsity_cost=0.1, hidden_type="bernoulli",
-                 train_options=None, sigma=1.0, learn_sigma=False):
+                 train_options=None, sigma=1.0, learn_sigma=False, patience=10, max_iter=1000,
+                 validation_fraction=0.1):
         super().__init__(n_components, learning_rate=learning_rate, batch_size=batch_size,
                          n_iter=n_iter, verbose=verbose, random_state=random_state,
                          method=method, steps=steps, momentum=momentum, l1=l1, l2=l2,
                          sparsity_target=sparsity_target, sparsity_cost=sparsity_cost,
-                         hidden_type=hidden_type, train_options=train_options)
+                         hidden_type=hidden_type, train_options=train_options, patience=patience,
+                         max_iter=max_iter, validation_fraction=validation_fraction)
         self.sigma = sigma
         self.learn_sigma = learn_sigma
 

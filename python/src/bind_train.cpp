@@ -7,6 +7,7 @@
 #include "rgflow/rbm/dbn.hpp"
 #include "rgflow/run/fit.hpp"
 #include "rgflow/run/dbn.hpp"
+#include "rgflow/run/rbm.hpp"
 #include "rgflow/train/config.hpp"
 #include "rgflow/train/monitor_log.hpp"
 #include "rgflow/train/trainer.hpp"
@@ -65,7 +66,47 @@ std::unique_ptr<TrainerHandle> make_handle(Rbm& rbm, const FloatArray& train,
 
 // The whole checkpoint, sampler state included: TAP's hidden magnetisations and the tempering
 // ladder with its swap counters (entries 9 and 10), Adam's second moments and update count and
-// the centering offsets (entry 11); pickles of older versions lack the later entries.
+// the centering offsets (entry 11), automatic stopping's state (entry 12, None without); pickles
+// of older versions lack the later entries.
+py::object convergence_state(const std::optional<train::ConvergenceState>& c) {
+  if (!c) return py::none();
+  py::list history;
+  for (const train::ScoreRecord& r : c->history) {
+    history.append(py::make_tuple(r.epoch, r.score.mean, r.score.error, r.score.n, r.improved));
+  }
+  const train::HeldOutScore& b = c->best;
+  const std::vector<double> rows(b.rows.data(), b.rows.data() + b.rows.size());
+  return py::make_tuple(train::to_string(b.method), c->best_epoch, c->epochs_since_best,
+                        c->stop_reason, py::make_tuple(b.score.mean, b.score.error, b.score.n),
+                        b.log_z_per_unit, b.log_z_error_per_unit, rows, py::cast(c->best_model),
+                        history);
+}
+
+std::optional<train::ConvergenceState> convergence_from_state(const py::handle& h) {
+  if (h.is_none()) return std::nullopt;
+  const auto t = h.cast<py::tuple>();
+  train::ConvergenceState c;
+  train::HeldOutScore& b = c.best;
+  b.method = train::parse_stop_score(t[0].cast<std::string>());
+  c.best_epoch = t[1].cast<int>();
+  c.epochs_since_best = t[2].cast<int>();
+  c.stop_reason = t[3].cast<std::string>();
+  const auto score = t[4].cast<py::tuple>();
+  b.score = {score[0].cast<double>(), score[1].cast<double>(), 0.5, score[2].cast<std::int64_t>()};
+  b.log_z_per_unit = t[5].cast<double>();
+  b.log_z_error_per_unit = t[6].cast<double>();
+  const auto rows = t[7].cast<std::vector<double>>();
+  b.rows = Eigen::Map<const VectorD>(rows.data(), static_cast<Index>(rows.size()));
+  c.best_model = t[8].cast<Rbm>();
+  for (const py::handle& r : t[9].cast<py::list>()) {
+    const auto e = r.cast<py::tuple>();
+    c.history.push_back({e[0].cast<int>(),
+                         {e[1].cast<double>(), e[2].cast<double>(), 0.5, e[3].cast<std::int64_t>()},
+                         e[4].cast<bool>()});
+  }
+  return c;
+}
+
 py::tuple checkpoint_state(const train::Checkpoint& c) {
   const train::OptimizerState& o = c.optimizer;
   MatrixF wv = o.weight_velocity, chains = c.persistent_chains, hidden = c.persistent_hidden;
@@ -86,7 +127,7 @@ py::tuple checkpoint_state(const train::Checkpoint& c) {
                         from_matrix(std::move(wv)), from_vector(std::move(av)),
                         from_vector(std::move(bv)), from_matrix(std::move(chains)),
                         from_vector(std::move(q)), from_matrix(std::move(hidden)), tempering,
-                        optimizer);
+                        optimizer, convergence_state(c.convergence));
 }
 
 train::Checkpoint checkpoint_from_state(const py::tuple& t) {
@@ -131,6 +172,7 @@ train::Checkpoint checkpoint_from_state(const py::tuple& t) {
     o.visible_offset = vector(opt[4]);
     o.hidden_offset = vector(opt[5]);
   }
+  if (t.size() > 12) c.convergence = convergence_from_state(t[12]);
   return c;
 }
 
@@ -161,6 +203,17 @@ void bind_train(py::module_& m) {
         "on the held-out rows (training rows when None) next to the independent-unit baseline; "
         "None for Gaussian units or rows that are not states.");
 
+  m.def("split_validation",
+        [](const FloatArray& data, double fraction, std::uint64_t seed) {
+          MatrixF rows = to_matrix(data, "data");
+          MatrixF validation;
+          run::split_validation(rows, fraction, seed, validation, "data");
+          return py::make_tuple(from_matrix(std::move(rows)), from_matrix(std::move(validation)));
+        },
+        py::arg("data"), py::arg("fraction"), py::arg("seed"),
+        "(train, validation): the seeded split of `rgflow rbm train --validation FRACTION` "
+        "(run/rbm.hpp), rows in their original order");
+
   m.def("train_config", [](const py::object& d) { return config_dict(config_from(d)); },
         py::arg("config") = py::none(),
         "The full, validated training configuration (dict) for the given fields: defaults filled "
@@ -174,9 +227,16 @@ void bind_train(py::module_& m) {
       .def_property_readonly("persistent_chains",
                              [](const train::Checkpoint& c) { MatrixF x = c.persistent_chains; return from_matrix(std::move(x)); })
       .def("replace",
-           [](const train::Checkpoint& c, std::optional<int> epochs, std::optional<Rbm> rbm) {
+           [](const train::Checkpoint& c, std::optional<int> epochs, std::optional<Rbm> rbm,
+              std::optional<bool> auto_epochs) {
              train::Checkpoint out = c;
              if (epochs) out.config.epochs = *epochs;
+             if (auto_epochs && !*auto_epochs) {  // a fixed number of epochs from here on
+               out.config.auto_epochs = false;
+               out.convergence.reset();
+             } else if (auto_epochs && !c.config.auto_epochs) {
+               throw py::value_error("replace: automatic stopping cannot be switched on midway");
+             }
              if (rbm) {
                if (rbm->n_visible() != c.rbm.n_visible() || rbm->n_hidden() != c.rbm.n_hidden()) {
                  throw py::value_error("replace: the model's shape differs from the checkpoint's");
@@ -186,8 +246,10 @@ void bind_train(py::module_& m) {
              return out;
            },
            py::arg("epochs") = py::none(), py::arg("rbm") = py::none(),
-           "A copy asking for `epochs` epochs in total and/or holding another model of the same "
-           "shape (the optimizer and sampler state are kept)")
+           py::arg("auto_epochs") = py::none(),
+           "A copy asking for `epochs` epochs in total (the cap when stopping automatically) "
+           "and/or holding another model of the same shape (the optimizer and sampler state are "
+           "kept); auto_epochs=False turns automatic stopping off")
       .def_static("from_model",
                   [](const Rbm& rbm, const py::object& config, int epochs_done) {
                     train::Checkpoint c;
@@ -240,6 +302,15 @@ void bind_train(py::module_& m) {
            "One epoch and its monitors (dict). The GIL is released; Ctrl-C stops it between "
            "mini-batches with KeyboardInterrupt (the model then holds the last completed update).")
       .def("evaluate", [](TrainerHandle& h) { return epoch_dict(h.trainer->evaluate()); })
+      .def_property_readonly("convergence",
+                             [](const TrainerHandle& h) -> py::object {
+                               const train::ConvergenceState* c = h.trainer->convergence();
+                               if (c == nullptr) return py::none();
+                               nlohmann::json j = *c;
+                               return from_json(j);
+                             },
+                             "Automatic stopping's report (dict: score, best_epoch, stop_reason, "
+                             "epochs_since_best, best_score, history), None without it")
       .def("checkpoint", [](const TrainerHandle& h) { return h.trainer->checkpoint(); });
 
   py::class_<Dbn>(m, "Dbn", "Deep belief network: a stack of RBMs (rbm/dbn.hpp)")

@@ -448,6 +448,11 @@ double exact_log_partition(const Rbm& rbm, EnumerateLayer layer, int threads,
   });
 }
 
+VectorD log_likelihood_rows(const Rbm& rbm, const MatrixF& data, double log_z) {
+  check_data(rbm, data, "log_likelihood_rows");
+  return -free_energy_visible_f64(rbm, data).array() - log_z;
+}
+
 stats::Result mean_log_likelihood(const Rbm& rbm, const MatrixF& data, double log_z) {
   check_data(rbm, data, "mean_log_likelihood");
   const VectorD log_p = -free_energy_visible_f64(rbm, data).array() - log_z;

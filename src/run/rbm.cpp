@@ -205,10 +205,6 @@ void save_samples(const std::string& path, const Model& model, const SampleRun& 
 
 // ---------------------------------------------------------------------------------------------
 
-namespace {
-
-// Splits off a random `fraction` of the rows (a seeded permutation) as validation data; the
-// validation rows keep their order in the file.
 void split_validation(MatrixF& data, double fraction, std::uint64_t seed, MatrixF& validation,
                       const std::string& source) {
   if (!(fraction > 0.0 && fraction < 1.0)) {
@@ -242,6 +238,8 @@ void split_validation(MatrixF& data, double fraction, std::uint64_t seed, Matrix
   }
   data.swap(train);
 }
+
+namespace {
 
 // Every training parameter as a string attribute (so that h5py shows them one by one), plus the
 // whole configuration as JSON.
@@ -312,6 +310,10 @@ std::string epoch_summary(const train::EpochStats& s) {
   if (s.free_energy_gap) {
     line += fmt::format("  gap {:+.3f} ± {:.3f}", s.free_energy_gap->mean, s.free_energy_gap->error);
   }
+  if (s.heldout_score) {  // automatic stopping's score; * marks a new best epoch
+    line += fmt::format("  held-out {:.5f} ± {:.5f}{}", s.heldout_score->mean, s.heldout_score->error,
+                        s.heldout_improved ? " *" : "");
+  }
   return line;
 }
 
@@ -375,7 +377,9 @@ TrainRun train_rbm(const TrainRequest& request, const TrainCallbacks& callbacks)
     callbacks.on_start(fmt::format(
         "{} rows x {} visible ({}), {} hidden ({}), {}-{}, {} epochs, batch {}, lr {}, seed {}{}",
         data.rows(), rbm.n_visible(), to_string(rbm.visible_type()), rbm.n_hidden(),
-        to_string(rbm.hidden_type()), train::to_string(used.method), used.steps, used.epochs,
+        to_string(rbm.hidden_type()), train::to_string(used.method), used.steps,
+        used.auto_epochs ? fmt::format("auto (patience {}, at most {})", used.patience, used.epochs)
+                         : std::to_string(used.epochs),
         used.batch_size, used.learning_rate, used.seed,
         checkpoint ? fmt::format(", resuming after epoch {}", checkpoint->epochs_done) : ""));
   }
@@ -415,6 +419,11 @@ TrainRun train_rbm(const TrainRequest& request, const TrainCallbacks& callbacks)
     attrs["lattice"] = std::to_string(request.model.lattice);
   }
   attrs["epochs_done"] = std::to_string(trainer->epochs_done());
+  if (const train::ConvergenceState* c = trainer->convergence()) {
+    out.convergence = *c;
+    attrs["best_epoch"] = std::to_string(c->best_epoch);
+    attrs["stop_reason"] = c->stop_reason;
+  }
   if (checkpoint) attrs["resumed_from"] = request.resume_source;
   if (standardization || request.model.standardize) {
     attrs["standardize"] = "true";
@@ -452,7 +461,14 @@ void to_json(nlohmann::json& j, const TrainRun& r) {
        {"epochs", epochs},
        {"final", r.epochs.empty() ? nlohmann::json(nullptr) : epochs.back()},
        {"fit", r.fit ? nlohmann::json(*r.fit) : nlohmann::json(nullptr)},
+       {"stop", nullptr},
        {"time", {{"seconds", r.seconds}}}};
+  if (r.convergence) {
+    nlohmann::json stop = *r.convergence;
+    stop["patience"] = r.config.patience;
+    stop["max_epochs"] = r.config.epochs;
+    j["stop"] = std::move(stop);
+  }
 }
 
 }  // namespace rgflow::run

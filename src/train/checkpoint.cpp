@@ -12,6 +12,7 @@
 #include "rgflow/io/hdf5.hpp"
 #include "rgflow/io/model.hpp"
 #include "rgflow/train/trainer.hpp"
+#include "convergence_io.hpp"
 
 // Checkpoint layout (HDF5):
 //   /rbm/weights, /rbm/visible_bias, /rbm/hidden_bias and the /rbm attributes visible_type,
@@ -35,6 +36,8 @@
 //                            first moments), /train/optimizer_steps int64 [1] (Adam's t)
 //   /train/visible_offset    float32 [n_visible], /train/hidden_offset float32 [n_hidden]
 //                            (centering, once estimated)
+//   /train/convergence       automatic stopping's state, once an epoch was scored
+//                            (convergence_io.hpp)
 namespace rgflow::train {
 
 namespace {
@@ -93,6 +96,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
       swaps.push_back(t.adaptations);
       file.write("/train/pt_swaps", swaps);
     }
+    if (checkpoint.convergence) detail::write_convergence(file, *checkpoint.convergence);
     file.set_attribute("/train", "config", config_json.dump());
     file.set_attribute("/train", "epochs_done", std::int64_t{checkpoint.epochs_done});
     file.set_attribute("/train", "checkpoint_format_version", kCheckpointFormatVersion);
@@ -283,6 +287,7 @@ Checkpoint read_checkpoint(const std::string& path) {
                       o.hidden_second_moment.allFinite() && o.visible_offset.allFinite() &&
                       o.hidden_offset.allFinite();
   require(finite, path, "optimizer or sampler state contains NaN or infinite values");
+  c.convergence = detail::read_convergence(file, c.rbm);
   check_sampler_state(c, path);
   return c;
 }

@@ -49,6 +49,24 @@ std::string to_string(Schedule s) {
 
 std::string to_string(Symmetry s) { return s == Symmetry::z2 ? "z2" : "none"; }
 
+std::string to_string(StopScore s) {
+  switch (s) {
+    case StopScore::automatic: return "auto";
+    case StopScore::exact: return "exact";
+    case StopScore::ais: return "ais";
+    case StopScore::pll: return "pll";
+  }
+  throw std::logic_error("unknown stop score");
+}
+
+StopScore parse_stop_score(const std::string& name) {
+  if (name == "auto") return StopScore::automatic;
+  if (name == "exact") return StopScore::exact;
+  if (name == "ais") return StopScore::ais;
+  if (name == "pll") return StopScore::pll;
+  throw Error(fmt::format("unknown stop score '{}' (expected 'auto', 'exact', 'ais' or 'pll')", name));
+}
+
 OptimizerKind parse_optimizer(const std::string& name) {
   if (name == "sgd") return OptimizerKind::sgd;
   if (name == "adam") return OptimizerKind::adam;
@@ -122,6 +140,10 @@ void require_momentum(float value, const char* name) {
 void TrainConfig::validate() const {
   if (steps < 1) throw Error(fmt::format("Gibbs steps per update must be >= 1 (got {})", steps));
   if (epochs < 0) throw Error(fmt::format("epochs must be >= 0 (got {})", epochs));
+  if (auto_epochs && epochs < 1) {
+    throw Error(fmt::format("the maximum number of epochs must be >= 1 (got {})", epochs));
+  }
+  if (patience < 1) throw Error(fmt::format("patience must be >= 1 epoch (got {})", patience));
   if (batch_size < 1) throw Error(fmt::format("batch size must be >= 1 (got {})", batch_size));
   require_finite(learning_rate, "learning rate");
   if (learning_rate <= 0.0f) {
@@ -234,6 +256,9 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
       {"centering", c.centering},
       {"centering_rate", detail::json_float(c.centering_rate)},
       {"symmetry", to_string(c.symmetry)},
+      {"auto_epochs", c.auto_epochs},
+      {"patience", c.patience},
+      {"stop_score", to_string(c.stop_score)},
   };
 }
 
@@ -299,7 +324,8 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
       "sparsity_decay", "seed", "monitor_rows", "initialize", "tap_iterations", "tap_damping",
       "tap_persistent", "tap_chains", "pt_replicas", "pt_beta_min", "pt_adaptive",
       "pcd_hidden_state", "schedule", "warmup_epochs", "optimizer", "adam_beta1", "adam_beta2",
-      "adam_epsilon", "centering", "centering_rate", "symmetry"};
+      "adam_epsilon", "centering", "centering_rate", "symmetry", "auto_epochs", "patience",
+      "stop_score"};
   // Unknown keys are rejected so that a misspelt option is not silently ignored.
   for (const auto& item : j.items()) {
     bool found = false;
@@ -366,6 +392,9 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   read_field(j, "centering", c.centering);
   read_field(j, "centering_rate", c.centering_rate);
   read_name("symmetry", parse_symmetry, c.symmetry);
+  read_field(j, "auto_epochs", c.auto_epochs);
+  read_field(j, "patience", c.patience);
+  read_name("stop_score", parse_stop_score, c.stop_score);
 }
 
 }  // namespace rgflow::train

@@ -31,6 +31,10 @@ void to_json(nlohmann::json& j, const EpochStats& s) {
       {"seconds", s.seconds},
   };
   if (!s.notices.empty()) j["notices"] = s.notices;
+  if (s.heldout_score) {
+    j["heldout_score"] = *s.heldout_score;
+    j["heldout_improved"] = s.heldout_improved;
+  }
 }
 
 namespace {

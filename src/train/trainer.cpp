@@ -60,6 +60,40 @@ struct Trainer::Impl {
   std::vector<Index> order;
   MatrixF monitor_train;       // first monitor_rows rows of train
   MatrixF monitor_validation;  // same of validation (empty without validation data)
+  // Automatic stopping (config.auto_epochs): the resolved score, pll's flipped unit per validation
+  // row, the AIS seed, and the rule's state once an epoch has been scored.
+  StopScore stop_score = StopScore::exact;
+  std::vector<Index> stop_flip_index;
+  std::uint64_t stop_ais_seed = 0;
+  std::optional<ConvergenceState> convergence;
+
+  void prepare_stopping() {
+    if (!config.auto_epochs) return;
+    if (validation == nullptr || validation->rows() < 1) {
+      throw Error("automatic stopping needs validation rows to score");
+    }
+    if (rbm.binary() && !rows_are_states(*validation)) {
+      throw Error("automatic stopping needs validation rows that are states of the visible units");
+    }
+    stop_score = resolve_stop_score(config.stop_score, rbm);
+    Rng stop_rng(config.seed, kStopStream);
+    stop_ais_seed = stop_rng.next_u64();
+    stop_flip_index.resize(static_cast<std::size_t>(validation->rows()));
+    for (Index& i : stop_flip_index) {
+      i = static_cast<Index>(stop_rng.below(static_cast<std::uint64_t>(rbm.n_visible())));
+    }
+  }
+
+  // Scores the epoch just finished and applies the stopping rule (train/convergence.hpp).
+  void score_epoch(EpochStats& stats) {
+    if (!config.auto_epochs) return;
+    if (!convergence) convergence.emplace();
+    const HeldOutScore score =
+        heldout_score(rbm, stop_score, *validation, train, stop_ais_seed, stop_flip_index);
+    stats.heldout_score = score.score;
+    stats.heldout_improved = convergence->record(epochs_done, score, rbm, config.patience, config.epochs);
+    if (convergence->stopped()) rbm = convergence->best_model;
+  }
 
   void check_data() const {
     if (train.rows() < 1) throw Error("training data has no rows");
@@ -166,6 +200,7 @@ struct Trainer::Impl {
     sampler.hidden = c.persistent_hidden;
     sampler.tempering = c.tempering;
     estimator->restore(sampler);
+    convergence = c.convergence;
   }
 
   EpochStats epoch(const BatchCallback& on_batch);
@@ -214,6 +249,7 @@ Trainer::Trainer(Rbm& rbm, TrainConfig config, const MatrixF& train, const Matri
   check_parametrisation(config, rbm);
   impl_ = std::make_unique<Impl>(rbm, config, train, validation);
   impl_->check_data();
+  impl_->prepare_stopping();
   if (config.initialize) {
     Rng init_rng(config.seed, kInitializationStream);
     rbm.initialize(init_rng, &train);
@@ -236,6 +272,7 @@ Trainer::Trainer(Rbm& rbm, const Checkpoint& checkpoint, const MatrixF& train,
   rbm = checkpoint.rbm;
   impl_ = std::make_unique<Impl>(rbm, checkpoint.config, train, validation);
   impl_->check_data();
+  impl_->prepare_stopping();
   const MatrixF& chains = checkpoint.persistent_chains;
   if (chains.size() != 0 && chains.cols() != rbm.n_visible()) {
     throw Error(fmt::format("checkpoint: persistent chains have {} columns but the model has {} "
@@ -251,9 +288,17 @@ const TrainConfig& Trainer::config() const { return impl_->config; }
 int Trainer::epochs_done() const { return impl_->epochs_done; }
 int Trainer::threads_used() const { return impl_->threads_used; }
 int Trainer::divergences() const { return impl_->divergences; }
+bool Trainer::finished() const {
+  return impl_->epochs_done >= impl_->config.epochs ||
+         (impl_->convergence && impl_->convergence->stopped());
+}
+const ConvergenceState* Trainer::convergence() const {
+  return impl_->convergence ? &*impl_->convergence : nullptr;
+}
 
 EpochStats Trainer::run_epoch(const BatchCallback& on_batch, const NoticeCallback& on_notice) {
   Impl& s = *impl_;
+  if (s.convergence && s.convergence->stopped()) throw Error("training has already stopped");
   if (!s.best_score) s.best_score = s.guard_score().mean;  // the model this run starts from
   std::vector<std::string> notices;
   for (;;) {
@@ -261,6 +306,7 @@ EpochStats Trainer::run_epoch(const BatchCallback& on_batch, const NoticeCallbac
     EpochStats stats = s.epoch(on_batch);
     const std::string problem = s.check_health();
     if (problem.empty()) {
+      s.score_epoch(stats);
       stats.notices = std::move(notices);
       return stats;
     }
@@ -361,6 +407,7 @@ Checkpoint Trainer::checkpoint() const {
   c.persistent_chains = std::move(sampler.chains);
   c.persistent_hidden = std::move(sampler.hidden);
   c.tempering = std::move(sampler.tempering);
+  c.convergence = s.convergence;
   return c;
 }
 

@@ -45,6 +45,8 @@ double exact_log_partition(const Rbm& rbm, EnumerateLayer layer = EnumerateLayer
 // models are not limited by float32 rounding. Throws Error for an empty batch or a column count
 // that is not n_visible.
 stats::Result mean_log_likelihood(const Rbm& rbm, const MatrixF& data, double log_z);
+// The per-row values log p(v) = −F(v) − log Z behind mean_log_likelihood (same checks, float64).
+VectorD log_likelihood_rows(const Rbm& rbm, const MatrixF& data, double log_z);
 
 // Exact model expectations ⟨v⟩, ⟨h⟩, ⟨v hᵀ⟩ (the "CD-∞" negative phase), by enumeration of the
 // smaller layer, in float64: with s enumerated and o the other layer,

@@ -114,6 +114,12 @@ struct ModelSpec {
 // lattice does not fit the data).
 Rbm build_model(const ModelSpec& spec, Index n_visible, const std::string& source);
 
+// Splits off a random `fraction` in (0, 1) of the rows of `data` as `validation` (a permutation
+// from Rng(seed, "SPLIT")); both keep the file's row order. FileError naming `source` when a side
+// would be empty. The split of TrainRequest::validation_fraction (and of the Python classes).
+void split_validation(MatrixF& data, double fraction, std::uint64_t seed, MatrixF& validation,
+                      const std::string& source);
+
 struct TrainRequest {
   MatrixF data;                 // training rows (states of the visible units, unstandardised)
   std::string data_source;      // their name in messages and attributes
@@ -155,6 +161,9 @@ struct TrainRun {
   train::TrainConfig config;
   int epochs_done = 0;
   std::vector<train::EpochStats> epochs;  // this run's epochs
+  // Automatic stopping (config.auto_epochs): the rule's state at the end; `rbm` then holds the
+  // best epoch's parameters (train/convergence.hpp).
+  std::optional<train::ConvergenceState> convergence;
   Index training_rows = 0;
   Index validation_rows = 0;
   Attributes attributes;                  // every parameter, for the model file
@@ -172,8 +181,10 @@ struct TrainRun {
 TrainRun train_rbm(const TrainRequest& request, const TrainCallbacks& callbacks = {});
 
 // {"n_visible", "n_hidden", "visible_type", "hidden_type", "training_rows", "validation_rows",
-//  "config", "epochs_done", "epochs", "final", "fit", "time"} (the caller adds "model"; "fit" is
-// null when the gate did not run).
+//  "config", "epochs_done", "epochs", "final", "fit", "stop", "time"} (the caller adds "model";
+// "fit" is null when the gate did not run; "stop" is null without automatic stopping, else
+// {"patience", "max_epochs", "score", "best_epoch", "stop_reason", "epochs_since_best",
+//  "best_score", "history"} (train/convergence.hpp)).
 void to_json(nlohmann::json& j, const TrainRun& r);
 
 // The one-line summary of an epoch's monitors, as the CLI's progress prints it.

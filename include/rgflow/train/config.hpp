@@ -30,6 +30,9 @@ enum class Schedule { linear, exponential, cosine };
 // none: the model as given. z2 (spin units only): every bias is tied to 0, so E(v, h) = E(−v, −h)
 // and p(v) = p(−v) exactly; ordered and critical data cannot collapse into one magnetisation sector.
 enum class Symmetry { none, z2 };
+// The held-out score of automatic stopping (train/convergence.hpp): automatic picks exact when the
+// smaller layer has at most kExactStopUnits units, else ais; pll is the pseudo-log-likelihood.
+enum class StopScore { automatic, exact, ais, pll };
 std::string to_string(Method m);
 std::string to_string(OptimizerKind o);
 std::string to_string(Schedule s);
@@ -37,6 +40,8 @@ std::string to_string(Symmetry s);
 OptimizerKind parse_optimizer(const std::string& name);  // "sgd" | "adam"; throws Error
 Schedule parse_schedule(const std::string& name);    // "linear" | "exponential" | "cosine"
 Symmetry parse_symmetry(const std::string& name);    // "none" | "z2"
+std::string to_string(StopScore s);                   // "auto" | "exact" | "ais" | "pll"
+StopScore parse_stop_score(const std::string& name);  // the names above; throws Error
 Method parse_method(const std::string& name);  // "cd" | "pcd" | "tap1..3" | "pt"; throws Error
 // 1, 2 or 3 for the TAP methods, 0 otherwise.
 int tap_order(Method m);
@@ -47,7 +52,13 @@ struct TrainConfig {
   // PCD only: the chains carry their hidden samples between updates (scikit-learn's scheme, the
   // products of CD-k per update) instead of their visible samples (Tieleman 2008; default).
   bool pcd_hidden_state = false;
-  int epochs = 10;               // >= 0
+  int epochs = 10;               // >= 0; with auto_epochs the cap on the epoch count
+  // Automatic stopping (train/convergence.hpp, docs/training.md): after every epoch a held-out
+  // score; training stops when it has not improved by more than its error for `patience`
+  // epochs (or after `epochs`), and the model of the best epoch is kept. Needs validation rows.
+  bool auto_epochs = false;
+  int patience = 10;             // >= 1
+  StopScore stop_score = StopScore::automatic;
   Index batch_size = 100;        // >= 1; the last mini-batch of an epoch may be smaller
   float learning_rate = 0.05f;   // ε > 0, applied to the batch-mean gradient
   // When set: ε moves from learning_rate (first epoch) to learning_rate_final (last epoch) by
@@ -100,6 +111,8 @@ struct TrainConfig {
 float momentum_at_epoch(const TrainConfig& config, int epoch);
 // Learning rate of 0-based epoch `epoch`: learning_rate, or with learning_rate_final set the
 // schedule's value at t = e / (epochs − 1) (ε_0 when epochs <= 1); times the warm-up factor.
+// With auto_epochs, `epochs` is the cap, so a schedule runs over the cap and an automatic stop
+// ends it early, wherever it stands.
 float learning_rate_at_epoch(const TrainConfig& config, int epoch);
 
 // JSON object with the field names above; `method` as "cd"/"pcd", `sparsity_target` null when

@@ -16,6 +16,7 @@
 #include "rgflow/rbm/rbm.hpp"
 #include "rgflow/stats/result.hpp"
 #include "rgflow/train/config.hpp"
+#include "rgflow/train/convergence.hpp"
 #include "rgflow/train/optimizer.hpp"
 #include "rgflow/sample/tempering.hpp"
 
@@ -30,6 +31,10 @@ struct EpochStats {
   std::optional<stats::Result> free_energy_validation;  // same on validation rows, when given
   std::optional<stats::Result> free_energy_gap;  // validation − train (grows when overfitting);
                                                  // errors of the two means in quadrature
+  // Automatic stopping (config.auto_epochs; train/convergence.hpp): the held-out score after the
+  // epoch and whether it improved on the best epoch before it.
+  std::optional<stats::Result> heldout_score;
+  bool heldout_improved = false;
   float momentum = 0.0f;
   float learning_rate = 0.0f;           // ε of the epoch (after any halving by the guard)
   double seconds = 0.0;                 // wall time of the epoch (informational only)
@@ -62,6 +67,8 @@ struct Checkpoint {
                                   // magnetisations; PT: all replicas [K·C, n_visible]
   MatrixF persistent_hidden;      // TAP: hidden magnetisations (empty otherwise)
   std::optional<sample::TemperingState> tempering;  // PT: ladder and swap counters (replicas above)
+  // Automatic stopping: the rule's state once an epoch has been scored (config.auto_epochs).
+  std::optional<ConvergenceState> convergence;
 };
 
 // Atomic HDF5 checkpoint: the model under /rbm (same layout as a model file, so a checkpoint is
@@ -75,10 +82,12 @@ Checkpoint load_checkpoint(const std::string& path);
 //   kInitializationStream     Hinton initialisation (Rbm::initialize), used once
 //   kMonitorStreamBase + e    monitors after e epochs, so monitoring never changes training
 //   kGuardStreamBase + e      the divergence guard's score after e epochs
+//   kStopStream               automatic stopping: pll's flipped units and the AIS chains' seed
 inline constexpr std::uint64_t kTrainingStream = 0;
 inline constexpr std::uint64_t kInitializationStream = 1;
 inline constexpr std::uint64_t kMonitorStreamBase = std::uint64_t{1} << 32;
 inline constexpr std::uint64_t kGuardStreamBase = std::uint64_t{2} << 32;
+inline constexpr std::uint64_t kStopStream = std::uint64_t{3} << 32;
 
 // Each epoch: a fresh Fisher–Yates permutation of the training rows, mini-batches of
 // config.batch_size rows in that order (the last one may be smaller), and for each batch
@@ -99,6 +108,12 @@ inline constexpr std::uint64_t kGuardStreamBase = std::uint64_t{2} << 32;
 // random stream), halves learning_rate and learning_rate_final in its configuration (so
 // checkpoints carry the halving), records one line in EpochStats::notices and runs the epoch
 // again. The kDivergenceRetries-th failure of a run throws TrainingDiverged.
+//
+// Automatic stopping (config.auto_epochs): after an epoch that passed the guard, the held-out
+// score of all validation rows and the stopping rule of train/convergence.hpp; when the rule
+// stops, the RBM is set to the best epoch's parameters and finished() becomes true. The
+// constructors throw Error without validation rows, for binary units with validation rows that
+// are not states, and for a score that cannot be computed on this model.
 inline constexpr float kExplodedParameter = 1e4f;
 inline constexpr double kCollapsePerUnit = 0.25;
 class Trainer {
@@ -118,7 +133,10 @@ class Trainer {
   // OpenMP default and with 1 thread, alternately, and keeps the faster (results are the same).
   int threads_used() const;
   int epochs_done() const;
-  bool finished() const { return epochs_done() >= config().epochs; }
+  // epochs_done() >= config().epochs, or automatic stopping has stopped.
+  bool finished() const;
+  // The stopping rule's state (null unless config.auto_epochs and an epoch has been scored).
+  const ConvergenceState* convergence() const;
 
   // Runs one epoch (mini-batches over a fresh permutation of the rows) and the monitors, under
   // the divergence guard above (throws TrainingDiverged after kDivergenceRetries failures).
