@@ -14,7 +14,7 @@
 namespace rgflow::train {
 
 StopScore resolve_stop_score(StopScore requested, const Rbm& rbm) {
-  const bool gaussian = rbm.visible_type() == UnitType::gaussian;
+  const bool gaussian = !is_binary(rbm.visible_type());
   const Index enumerable = gaussian ? rbm.n_hidden() : std::min(rbm.n_visible(), rbm.n_hidden());
   switch (requested) {
     case StopScore::automatic:
