@@ -28,7 +28,8 @@ stats::Result result_from(const nlohmann::json& j, const std::string& source, co
 
 const nlohmann::json& need(const nlohmann::json& j, const char* key, const std::string& source) {
   if (!j.is_object() || !j.contains(key))
-    throw FileError(source, fmt::format("missing key '{}' (a sandpile run written with --output?)", key));
+    throw FileError(source, fmt::format("missing key '{}' (a sandpile run with its raw section: a run file, or "
+                                        "rgflow.sandpile.run(raw=True))", key));
   return j[key];
 }
 
@@ -137,7 +138,7 @@ MomentAnalysis moment_analysis(const std::vector<SizeData>& runs, int obs, doubl
   std::set<int> sizes;
   for (const auto& r : runs) {
     if (!r.has_avalanches())
-      throw FileError(r.source, "a block without avalanches (too few grains, or written without --output raw data)");
+      throw FileError(r.source, "a block without avalanches (too few grains, or a run without its raw section)");
     if (r.q != runs.front().q) throw FileError(r.source, "moment orders differ between runs");
     sizes.insert(r.L);
   }
