@@ -163,19 +163,23 @@ void run_dbn_train(const DbnTrainCliOptions& o) {
     print_json(j);
   } else {
     fmt::print("wrote {} ({} layers: {}; {:.1f} s)\n", o.output, n_layers, o.layers, result.seconds);
-    if (result.bottom_fit) {
-      const run::FitReport& f = *result.bottom_fit;
-      fmt::print("layer 1 fit ({} rows, {} log Z): {:.5f} +- {:.5f} nats per unit; independent units {:.5f}\n",
-                 f.rows, estimate::to_string(f.log_z.method), f.log_likelihood.mean,
-                 f.log_likelihood.error, f.independent);
+    for (std::size_t k = 0; k < result.layer_fits.size(); ++k) {
+      if (!result.layer_fits[k]) continue;
+      const run::FitReport& f = *result.layer_fits[k];
+      const std::size_t layer = k + 1 + (result.dbn.layers().size() - result.layer_fits.size());
+      fmt::print("layer {} fit ({} rows{}, {} log Z): {:.5f} +- {:.5f} nats per unit; independent units {:.5f}\n",
+                 layer, f.rows, layer > 1 ? " of sampled states" : "", estimate::to_string(f.log_z.method),
+                 f.log_likelihood.mean, f.log_likelihood.error, f.independent);
     }
   }
-  if (result.bottom_fit && !result.bottom_fit->above_baseline) {
+  for (std::size_t k = 0; k < result.layer_fits.size(); ++k) {
+    const auto& f = result.layer_fits[k];
+    if (!f || f->above_baseline) continue;
     fmt::print(stderr,
-               "rgflow dbn train: warning: layer 1 does not beat independent units on its {} rows "
+               "rgflow dbn train: warning: layer {} does not beat independent units on its {} rows "
                "({:.5f} +- {:.5f} vs {:.5f} nats per unit): it does not model its data\n",
-               result.bottom_fit->rows, result.bottom_fit->log_likelihood.mean,
-               result.bottom_fit->log_likelihood.error, result.bottom_fit->independent);
+               k + 1 + (result.dbn.layers().size() - result.layer_fits.size()), f->rows, f->log_likelihood.mean,
+               f->log_likelihood.error, f->independent);
   }
 }
 

@@ -74,18 +74,33 @@ DbnTrainRun train_dbn(const DbnTrainRequest& request, const DbnTrainCallbacks& c
     out.layer_attributes.push_back({{"seed", std::to_string(spec.config.seed)},
                                     {"train_config", config.dump()}});
   }
-  // The quality gate (fit.hpp) of the bottom layer when it was trained here from the data (upper
-  // layers see rows of probabilities or samples of the layers below: not assessed).
-  if (!request.start && !out.dbn.layers().empty()) {
-    estimate::LogZOptions gate = fit_log_z_options(out.configs.front().seed);
+  // The quality gate (fit.hpp) of every layer trained here: the bottom layer on the data, layer
+  // k ≥ 1 on level-k states sampled up through the layers below (dbn.hpp).
+  const std::size_t first_new = out.dbn.layers().size() - out.configs.size();
+  for (std::size_t k = first_new; k < out.dbn.layers().size(); ++k) {
+    const train::TrainConfig& config = out.configs[k - first_new];
+    estimate::LogZOptions gate = fit_log_z_options(config.seed);
     gate.stop = callbacks.stop;
-    out.bottom_fit = assess_fit(out.dbn.layers().front(), request.data, validation, gate);
+    const Rbm& layer = out.dbn.layers()[k];
+    if (k == 0) {
+      out.bottom_fit = assess_fit(layer, request.data, validation, gate);
+      out.layer_fits.push_back(out.bottom_fit);
+      continue;
+    }
+    const auto level = static_cast<Index>(k);
+    Rng train_rng(config.seed, kGateStream), heldout_rng(config.seed, kGateStream + 1);
+    const MatrixF states = out.dbn.up(request.data, level, Propagate::sample, train_rng);
+    MatrixF heldout_states;
+    if (validation != nullptr) heldout_states = out.dbn.up(*validation, level, Propagate::sample, heldout_rng);
+    out.layer_fits.push_back(assess_fit(layer, states, validation ? &heldout_states : nullptr, gate));
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
 
 void to_json(nlohmann::json& j, const DbnTrainRun& r) {
+  nlohmann::json layer_fits = nlohmann::json::array();
+  for (const auto& f : r.layer_fits) layer_fits.push_back(f ? nlohmann::json(*f) : nlohmann::json(nullptr));
   nlohmann::json epochs = nlohmann::json::array();
   for (const train::DbnProgress& p : r.epochs) {
     epochs.push_back({{"layer", p.layer},
@@ -98,6 +113,7 @@ void to_json(nlohmann::json& j, const DbnTrainRun& r) {
        {"propagate", std::string(to_string(r.propagate))},
        {"epochs", epochs},
        {"fit", r.bottom_fit ? nlohmann::json(*r.bottom_fit) : nlohmann::json(nullptr)},
+       {"layer_fits", layer_fits},
        {"time", {{"seconds", r.seconds}}}};
 }
 

@@ -100,6 +100,34 @@ TEST(RunDbn, TrainsLayerKWithSeedPlusKAsTheTrainerDoesByHand) {
   expect_same_bits(extended.dbn.layer(1), expected.layer(1));
 }
 
+TEST(RunDbn, EveryLayerPassesTheQualityGateOnSampledStatesOfTheLayersBelow) {
+  run::DbnTrainRequest request = dbn_request();
+  request.propagate = Propagate::mean;  // trained on probabilities, scored on sampled states
+  request.validation = binary_rows(30, 8, 2);
+  const run::DbnTrainRun r = run::train_dbn(request);
+  ASSERT_EQ(r.layer_fits.size(), 2u);
+  ASSERT_TRUE(r.bottom_fit && r.layer_fits[0] && r.layer_fits[1]);
+  EXPECT_EQ(r.layer_fits[0]->log_likelihood.mean, r.bottom_fit->log_likelihood.mean);
+  // Layer 1 by hand: level-1 states drawn from the trained layer 0, log p(h) of the 5-3 RBM by
+  // enumerating its 2^5 visible states, mean over the held-out rows, per unit.
+  const Rbm& top = r.dbn.layer(1);
+  Rng heldout_rng(r.configs[1].seed, run::kGateStream + 1);
+  const MatrixF states = r.dbn.up(request.validation, 1, Propagate::sample, heldout_rng);
+  ASSERT_TRUE((states.array() == 0.0f || states.array() == 1.0f).all());
+  const VectorD all = top.free_energy_visible(test::all_states(5, UnitType::bernoulli));
+  const double log_z = std::log((-all.array() + all.minCoeff()).exp().sum()) - all.minCoeff();
+  const VectorD f = top.free_energy_visible(states);
+  const double expected = (-f.array() - log_z).mean() / 5.0;
+  const run::FitReport& fit = *r.layer_fits[1];
+  EXPECT_EQ(fit.rows, "validation");
+  EXPECT_EQ(fit.n_rows, 30);
+  EXPECT_EQ(fit.log_z.method, estimate::LogZMethod::exact);
+  EXPECT_NEAR(fit.log_likelihood.mean, expected, 1e-9);
+  const nlohmann::json j = r;
+  ASSERT_EQ(j.at("layer_fits").size(), 2u);
+  EXPECT_EQ(j.at("layer_fits")[1].at("n_rows"), 30);
+}
+
 TEST(RunDbn, ChecksEveryLayerBeforeTrainingAndStopsWhenAsked) {
   run::DbnTrainRequest request = dbn_request();
   request.layers[1].config.learning_rate = -1.0f;

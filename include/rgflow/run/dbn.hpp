@@ -21,6 +21,9 @@
 
 namespace rgflow::run {
 
+// The Philox streams of the upper layers' quality gate (training rows; validation rows: + 1).
+inline constexpr std::uint64_t kGateStream = std::uint64_t{5} << 32;
+
 // A model file as a stack of layers: a DBN file (/dbn) as it is, an RBM file (/rbm) as a one-layer
 // DBN (the rg tools accept both).
 Dbn load_layers(const std::string& path);
@@ -61,8 +64,15 @@ struct DbnTrainRun {
   Attributes attributes;
   std::vector<Attributes> layer_attributes;
   // The quality gate (fit.hpp) of the bottom layer on the validation rows (training rows
-  // without), when it was trained here on rows of states; upper layers are not assessed.
+  // without), when it was trained here on rows of states.
   std::optional<FitReport> bottom_fit;
+  // The gate of every layer trained here (index k: layer k; bottom_fit again at 0). Layer k ≥ 1
+  // models the distribution of level-k states the layers below give the data, so it is scored
+  // on states drawn level by level, h^{j+1} ~ p_j(h^{j+1} | h^j) (Dbn::up with Propagate::sample,
+  // Rng(layer k's seed, kGateStream), training and validation rows alike), whatever the
+  // propagation it was trained with; its baseline is the independent-unit fit to the same
+  // training states. nullopt for a layer the gate cannot score (Gaussian units).
+  std::vector<std::optional<FitReport>> layer_fits;
   double seconds = 0.0;
 };
 
