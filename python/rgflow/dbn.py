@@ -39,7 +39,9 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     Attributes
     ----------
     dbn_ : rgflow.Dbn;  layers_ : list of rgflow.Rbm (views into dbn_);  n_features_in_;
-    seed_;  history_ : list of (layer, epoch stats) pairs.
+    seed_;  history_ : list of (layer, epoch stats) pairs;  fit_report_ : the quality gate of
+    every layer (dicts as ``rgflow dbn train --json``'s ``layer_fits``: training rows, layer k >= 1
+    on level-k states sampled through the layers below; None where it cannot score).
     """
 
     def __init__(self, layers=(256,), *, visible_type="bernoulli", hidden_type="bernoulli",
@@ -95,8 +97,8 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         X32 = _as_float32(X)
         self.seed_ = seed_from_random_state(self.random_state)
         self.history_ = []
-        self.dbn_ = _core.train_dbn(X32, self.visible_type, self._layer_specs(self.seed_),
-                                    self.propagate, None, self._on_epoch, seed=int(self.seed_))
+        self.dbn_, self.fit_report_ = _core.train_dbn(X32, self.visible_type, self._layer_specs(self.seed_),
+                                                      self.propagate, None, self._on_epoch, seed=int(self.seed_))
         self._fitted()
         return self
 

@@ -379,7 +379,7 @@ void bind_train(py::module_& m) {
           request.visible = parse_unit_type(visible_type);
           request.start = start;
           request.seed = seed;
-          return without_gil([&] {
+          auto [dbn, fits] = without_gil([&] {
             SignalCheck check;
             run::DbnTrainCallbacks callbacks;
             if (!on_epoch.is_none()) {
@@ -394,13 +394,18 @@ void bind_train(py::module_& m) {
               };
             }
             callbacks.on_batch = [&](Index, Index) { check(); };
-            return run::train_dbn(request, callbacks).dbn;
+            run::DbnTrainRun r = run::train_dbn(request, callbacks);
+            nlohmann::json reports = nlohmann::json::array();
+            for (const auto& f : r.layer_fits) reports.push_back(f ? nlohmann::json(*f) : nlohmann::json(nullptr));
+            return std::make_pair(std::move(r.dbn), std::move(reports));
           });
+          return py::make_tuple(std::move(dbn), from_json(fits));
         },
         py::arg("data"), py::arg("visible_type"), py::arg("layers"), py::arg("propagate") = "mean",
         py::arg("validation") = py::none(), py::arg("on_epoch") = py::none(),
         py::arg("start") = py::none(), py::arg("seed") = py::none(),
-        "Greedy layer-wise training (run/dbn.hpp, as `rgflow dbn train`). layers: dicts {n_hidden, "
+        "Greedy layer-wise training (run/dbn.hpp, as `rgflow dbn train`): (the DBN, the quality gate "
+        "of every layer trained, as `dbn train --json`'s layer_fits). layers: dicts {n_hidden, "
         "hidden_type, config}. on_epoch(layer, n_layers, stats) is called after every epoch; an "
         "exception it raises (or Ctrl-C) stops training. `start`: a DBN to extend. `seed`: layer "
         "k trains with seed + k (None: each config's own seed).");

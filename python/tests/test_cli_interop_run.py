@@ -260,3 +260,13 @@ def test_sandpile_stats_match_the_cli(cli, tmp_path, order):
     mine = rgflow.sandpile.stats(runs, q_min=1.5, q_max=3.5, order=order)
     assert without(mine, "mean_size_check") == without(ours, "mean_size_check")
     assert [c["file"] for c in mine["mean_size_check"]] == [f"run {k}" for k in range(4)]
+
+
+def test_dbn_layer_gates_match_the_cli(cli, tmp_path):
+    X = 2 * binary_data(n=300, d=12, seed=4) - 1
+    rgflow.save_dataset(tmp_path / "x.npy", X)
+    out = json.loads(cli("dbn", "train", tmp_path / "x.npy", "--layers", "12,8,5", "--visible-type", "spin",
+                         "--epochs", "5,4", "--seed", 11, "-q", "--json", "-o", tmp_path / "d.h5"))
+    est = rgflow.DBN(layers=(8, 5), visible_type="spin", n_iter=[5, 4], random_state=11).fit(X)
+    assert out["layer_fits"] == est.fit_report_
+    assert len(est.fit_report_) == 2 and est.fit_report_[1]["log_z_method"] == "exact"
