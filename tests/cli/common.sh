@@ -83,6 +83,21 @@ expect_bad_input() {
 
 # interrupt_run NAME COMMAND...: starts COMMAND in the background (stdout NAME.out, stderr NAME.err),
 # sends SIGINT after 1.5 s and waits at most 30 s for it to end; sets STATUS.
+# wait_for_sigint_handler PID: waits (at most 60 s) until the process catches SIGINT (bit 2 of
+# SigCgt in /proc/PID/status). A background job of a script starts with SIGINT ignored, so a
+# SIGINT sent before rgflow installs its handler would be lost and the command would run on.
+wait_for_sigint_handler() {
+  local pid="$1" tries=0 mask
+  while ((tries < 600)); do
+    mask=$(awk '/^SigCgt:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || return 0
+    [[ -z "$mask" ]] && return 0  # the process has ended
+    (((16#$mask & 2) != 0)) && return 0
+    sleep 0.1
+    tries=$((tries + 1))
+  done
+  return 1
+}
+
 interrupt_run() {
   local name="$1"
   shift
@@ -90,6 +105,7 @@ interrupt_run() {
   local pid=$!
   sleep 1.5
   kill -0 "$pid" 2>/dev/null || fail "$name ended before it was interrupted: $(cat "$name.err")"
+  wait_for_sigint_handler "$pid" || fail "$name installed no SIGINT handler within 60 s"
   kill -INT "$pid"
   local waited=0
   while kill -0 "$pid" 2>/dev/null; do

@@ -28,6 +28,7 @@ interrupt train "$RGFLOW" rbm train data.csv --hidden 64 --epochs 10000000 --che
   >/dev/null 2>&1 &
 pid=$!
 sleep 0.5
+wait_for_sigint_handler "$pid" || fail "resumed training installed no SIGINT handler within 60 s"
 kill -INT "$pid"
 wait "$pid" && fail "resumed training was not interrupted" || true
 "$RGFLOW" rbm logz train.checkpoint.h5 >/dev/null || fail "the checkpoint is not a valid model after SIGINT"

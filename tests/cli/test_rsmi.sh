@@ -103,6 +103,7 @@ fi
   -o never.h5 >int.out 2>int.err &
 pid=$!
 sleep 1.5
+wait_for_sigint_handler "$pid" || fail "rg rsmi installed no SIGINT handler within 60 s"
 kill -INT "$pid"
 status=0
 wait "$pid" || status=$?
