@@ -20,6 +20,7 @@
 #include "rgflow/run/couplings.hpp"
 #include "rgflow/run/dbn.hpp"
 #include "rgflow/run/ising.hpp"
+#include "unit/test_error_support.hpp"
 #include "unit/test_estimate_dbn_support.hpp"
 #include "unit/test_io_support.hpp"
 
@@ -27,17 +28,7 @@ namespace {
 
 using namespace rgflow;
 
-// Error's message, which must name the quantity and never a flag ("--...").
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no Error thrown";
-  return {};
-}
+using test::error_of;
 
 MatrixF binary_rows(Index n, Index d, std::uint64_t seed) {
   Rng rng(seed, 3);

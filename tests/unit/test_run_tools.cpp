@@ -16,22 +16,14 @@
 #include "rgflow/run/conv.hpp"
 #include "rgflow/run/hopfield.hpp"
 #include "rgflow/run/rg.hpp"
+#include "unit/test_error_support.hpp"
 #include "unit/test_estimate_dbn_support.hpp"
 
 namespace {
 
 using namespace rgflow;
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no Error thrown";
-  return {};
-}
+using test::error_of;
 
 void expect_no_flag(const std::string& message) {
   EXPECT_FALSE(message.empty());
