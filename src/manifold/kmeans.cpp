@@ -88,6 +88,12 @@ KMeansResult lloyd(const MatrixD& X, MatrixD C, int max_iterations, StopSignal& 
       }
     }
   }
+  if (r.iterations == 0) {
+    // Stopped before the first assignment (the caller throws Cancelled): no labels to score.
+    r.inertia = std::numeric_limits<double>::infinity();
+    r.centers = std::move(C);
+    return r;
+  }
   r.inertia = 0.0;
   for (Index i = 0; i < n; ++i) r.inertia += squared_distance(X, i, C, r.labels[static_cast<std::size_t>(i)]);
   r.centers = std::move(C);
