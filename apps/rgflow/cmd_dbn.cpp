@@ -57,20 +57,24 @@ std::vector<T> per_layer(const char* option, const std::string& text, std::size_
   return out;
 }
 
+// Every layer starts from the defaults of every front end (train/config.hpp: default_config()).
+const train::TrainConfig kLayerDefaults = train::default_config();
+
 struct DbnTrainCliOptions {
   std::string data;
   std::string output;
   std::string layers;  // "784,500,500,2000": visible size first
   std::string visible_type = "bernoulli";
   std::string hidden_types = "bernoulli";
-  std::string methods = "cd";
-  std::string steps = "1";
-  std::string epochs = "10";
-  std::string learning_rates = "0.05";
-  std::string batch_size = "100";
+  std::string methods = train::to_string(kLayerDefaults.method);
+  std::string steps = std::to_string(kLayerDefaults.steps);
+  std::string epochs = std::to_string(kLayerDefaults.epochs);
+  std::string learning_rates = fmt::format("{}", kLayerDefaults.learning_rate);
+  std::string batch_size = std::to_string(kLayerDefaults.batch_size);
   std::string l2 = "0";
   std::string propagate = "mean";
-  double momentum = -1.0;  // < 0: Hinton's schedule 0.5 → 0.9
+  double momentum = -1.0;  // < 0: the defaults' (constant 0.5)
+  bool centering = kLayerDefaults.centering;
   std::uint64_t seed = 0;
   DataOptions data_options;
   bool json = false;
@@ -126,10 +130,13 @@ void run_dbn_train(const DbnTrainCliOptions& o) {
     train::DbnLayerSpec spec;
     spec.n_hidden = sizes[k + 1];
     spec.hidden_type = hidden[k];
+    spec.config = kLayerDefaults;
     spec.config.method = methods[k];
     spec.config.steps = steps[k];
     spec.config.epochs = epochs[k];
     spec.config.learning_rate = rates[k];
+    spec.config.learning_rate_final = train::default_final_learning_rate(rates[k]);
+    spec.config.centering = o.centering;
     spec.config.batch_size = batches[k];
     spec.config.l2 = l2[k];
     if (o.momentum >= 0) {
@@ -198,7 +205,11 @@ void add_dbn_train(CLI::App& dbn) {
   cmd->add_option("--learning-rate", o->learning_rates, std::string("Learning rate") + per)->capture_default_str();
   cmd->add_option("--batch-size", o->batch_size, std::string("Mini-batch size") + per)->capture_default_str();
   cmd->add_option("--l2", o->l2, std::string("L2 weight cost") + per)->capture_default_str();
-  cmd->add_option("--momentum", o->momentum, "Constant momentum (default: Hinton's 0.5 -> 0.9 schedule)");
+  cmd->add_option("--momentum", o->momentum,
+                  fmt::format("Constant momentum (default: {})", kLayerDefaults.momentum_final));
+  cmd->add_flag("--centering,!--no-centering", o->centering,
+                "Centred gradients (default: on; every layer's learning rate decays by a cosine "
+                "schedule to 1/100 of its start, docs/training.md)");
   cmd->add_option("--propagate", o->propagate,
                   "How layer k-1's hidden units feed layer k: mean (probabilities) | sample")
       ->check(CLI::IsMember({"mean", "sample"}))

@@ -31,20 +31,24 @@ namespace {
 // Seed offset of the stochastic binarization of a separate validation file.
 constexpr std::uint64_t kBinarizeValidationSeedOffset = 1;
 
+// The defaults of every front end (train/config.hpp: default_config(), docs/results.md).
+const train::TrainConfig kDefaults = train::default_config();
+
 struct TrainOptions {
   std::string data;
   std::string output;
   Index hidden = 0;
-  std::string visible_type = "bernoulli";
-  std::string hidden_type = "bernoulli";
+  // auto: from the data (run::infer_visible_type; spin hidden units with spin visible ones).
+  std::string visible_type = "auto";
+  std::string hidden_type = "auto";
   // Gaussian visible units (docs/gaussian.md): initial σ, whether it is learned, and per-column
   // standardisation of the data (a data option: give it again with --resume).
   double sigma = 1.0;
   bool learn_sigma = false;
   bool standardize = false;
   double standardize_floor = 0.1;
-  std::string method = "cd";
-  int steps = 1;
+  std::string method = train::to_string(kDefaults.method);
+  int steps = kDefaults.steps;
   // TAP / EMF (--method tap1|tap2|tap3) and parallel tempering (--method pt).
   int tap_iterations = 3;
   double tap_damping = 0.5;
@@ -55,23 +59,23 @@ struct TrainOptions {
   bool pt_adaptive = false;
   std::string pcd_state = "visible";
   int train_threads = 0;
-  int epochs = 10;
+  int epochs = kDefaults.epochs;
   // --epochs N or --epochs auto (automatic stopping, docs/training.md: at most --max-epochs,
   // stopping after --patience epochs without improvement of the held-out score).
-  std::string epochs_text = "10";
+  std::string epochs_text = std::to_string(kDefaults.epochs);
   bool auto_epochs = false;
   int patience = 10;
   int max_epochs = 1000;
   std::string stop_score = "auto";
-  Index batch_size = 100;
-  double learning_rate = 0.05;
-  std::optional<double> learning_rate_final;
-  std::optional<double> momentum;
-  std::string optimizer = "sgd";
-  std::string schedule = "linear";
+  Index batch_size = kDefaults.batch_size;
+  std::optional<double> learning_rate;         // default: default_config(visible type)'s
+  std::optional<double> learning_rate_final;  // default: --learning-rate / 100
+  std::optional<std::string> momentum;        // a number or "hinton"; default: kDefaults' (0.5)
+  std::string optimizer = train::to_string(kDefaults.optimizer);
+  std::string schedule = train::to_string(kDefaults.schedule);
   int warmup_epochs = 0;
-  bool centering = false;
-  std::string symmetry = "none";
+  bool centering = kDefaults.centering;  // given: --centering / --no-centering; else the defaults'
+  std::string symmetry = "auto";
   double l1 = 0.0;
   double l2 = 0.0;
   std::optional<double> sparsity_target;
@@ -90,6 +94,7 @@ struct TrainOptions {
   bool json = false;
   bool quiet = false;
   CLI::Option* epochs_option = nullptr;
+  CLI::Option* centering_option = nullptr;
   std::vector<CLI::Option*> auto_options;  // --patience, --max-epochs, --stop-score
   // Options that set hyper-parameters, which a resumed run takes from its checkpoint instead.
   std::vector<CLI::Option*> model_options;
@@ -160,6 +165,7 @@ void run_train(TrainOptions& o) {
 
   run::TrainRequest req;
   UnitType visible_type{};
+  std::optional<MatrixF> auto_typed_data;  // the data, when --visible-type auto read them
   if (!o.resume.empty()) {
     for (const CLI::Option* opt : o.model_options) {
       if (opt->count() > 0) {
@@ -182,7 +188,7 @@ void run_train(TrainOptions& o) {
     check_range("--hidden", o.hidden, 1, kMaxMatrixElements);
     check_range("--steps", std::int64_t{o.steps}, 1, 1'000'000);
     check_range("--batch-size", o.batch_size, 1, kMaxMatrixElements);
-    check_range("--learning-rate", o.learning_rate, 0.0, 1e6);
+    if (o.learning_rate) check_range("--learning-rate", *o.learning_rate, 0.0, 1e6);
     check_range("--l1", o.l1, 0.0, 1e6);
     check_range("--l2", o.l2, 0.0, 1e6);
     check_range("--tap-iterations", std::int64_t{o.tap_iterations}, 1, 1'000'000);
@@ -190,8 +196,36 @@ void run_train(TrainOptions& o) {
     check_range("--tap-chains", o.tap_chains, 0, kMaxMatrixElements);
     check_range("--replicas", std::int64_t{o.replicas}, 2, 10'000);
     check_range("--pt-beta-min", o.pt_beta_min, 1e-6, 0.999999);
-    visible_type = parse_unit_type(o.visible_type);
+    // The visible type (given, implied by --binarize / --to-spins, or read off the data), then
+    // the defaults for it (train::default_config: Gaussian units start slower and uncentred).
+    if (o.visible_type == "auto") {
+      for (const CLI::Option* opt : o.gaussian_options) {
+        if (opt->count() > 0) {
+          throw Error(fmt::format("{}: only for --visible-type gaussian (without it the visible type "
+                                  "is read off the data)",
+                                  opt->get_name()));
+        }
+      }
+    }
+    if (o.visible_type != "auto") {
+      visible_type = parse_unit_type(o.visible_type);
+    } else if (o.data_options.binarize != "none" || o.data_options.to_spins) {
+      visible_type = o.data_options.to_spins ? UnitType::spin : UnitType::bernoulli;
+    } else {
+      auto_typed_data = load_data(o.data, o.data_options, UnitType::bernoulli, o.seed, &req.data_file_attributes);
+      try {
+        visible_type = run::infer_visible_type(*auto_typed_data, o.data);
+      } catch (const FileError& e) {
+        throw Error(fmt::format("{} (pass --visible-type gaussian for real-valued data, or --binarize "
+                                "threshold|stochastic)",
+                                e.what()));
+      }
+    }
+    req.model.visible = visible_type;
+    req.model.hidden_type = o.hidden_type == "auto" ? run::default_hidden_type(visible_type)
+                                                    : parse_unit_type(o.hidden_type);
     train::TrainConfig& c = req.config;
+    c = train::default_config(visible_type);
     c.method = train::parse_method(o.method);
     c.steps = o.steps;
     c.tap_iterations = o.tap_iterations;
@@ -207,24 +241,37 @@ void run_train(TrainOptions& o) {
     c.patience = o.patience;
     c.stop_score = with_flag("--stop-score", [&] { return train::parse_stop_score(o.stop_score); });
     c.batch_size = o.batch_size;
-    c.learning_rate = static_cast<float>(o.learning_rate);
-    if (o.learning_rate_final) {
-      check_range("--learning-rate-final", *o.learning_rate_final, 1e-12, 1e6);
-      c.learning_rate_final = static_cast<float>(*o.learning_rate_final);
+    if (o.learning_rate) c.learning_rate = static_cast<float>(*o.learning_rate);
+    // --lr-schedule constant: no final rate; otherwise the given one or --learning-rate / 100.
+    if (o.schedule == "constant") {
+      if (o.learning_rate_final) throw Error("--learning-rate-final: not with --lr-schedule constant");
+      c.learning_rate_final.reset();
+    } else {
+      c.schedule = train::parse_schedule(o.schedule);
+      if (o.learning_rate_final) check_range("--learning-rate-final", *o.learning_rate_final, 1e-12, 1e6);
+      c.learning_rate_final = o.learning_rate_final ? static_cast<float>(*o.learning_rate_final)
+                                                    : train::default_final_learning_rate(c.learning_rate);
     }
-    if (o.momentum) {
-      check_range("--momentum", *o.momentum, 0.0, 0.999999);
-      c.momentum_initial = c.momentum_final = static_cast<float>(*o.momentum);
+    if (o.momentum == "hinton") {  // Hinton 2010 §9: 0.5 for 5 epochs, then 0.9 (TrainConfig{}'s)
+      const train::TrainConfig hinton;
+      c.momentum_initial = hinton.momentum_initial;
+      c.momentum_final = hinton.momentum_final;
+      c.momentum_switch_epoch = hinton.momentum_switch_epoch;
+    } else if (o.momentum) {
+      const std::optional<double> m = parse_fraction(*o.momentum);
+      if (!m) throw Error(fmt::format("--momentum {}: expected a number in [0, 1) or 'hinton'", *o.momentum));
+      check_range("--momentum", *m, 0.0, 0.999999);
+      c.momentum_initial = c.momentum_final = static_cast<float>(*m);
     }
     c.optimizer = train::parse_optimizer(o.optimizer);
     if (o.momentum && c.optimizer == train::OptimizerKind::adam) {
       throw Error("--momentum: Adam has no momentum (its first moment decays with beta1 = 0.9)");
     }
-    c.schedule = train::parse_schedule(o.schedule);
     check_range("--warmup-epochs", std::int64_t{o.warmup_epochs}, 0, 10'000'000);
     c.warmup_epochs = o.warmup_epochs;
-    c.centering = o.centering;
-    c.symmetry = train::parse_symmetry(o.symmetry);
+    if (o.centering_option->count() > 0) c.centering = o.centering;
+    req.auto_symmetry = o.symmetry == "auto";
+    if (!req.auto_symmetry) c.symmetry = train::parse_symmetry(o.symmetry);
     c.l1 = static_cast<float>(o.l1);
     c.l2 = static_cast<float>(o.l2);
     if (o.sparsity_target) {
@@ -233,10 +280,7 @@ void run_train(TrainOptions& o) {
       c.sparsity_cost = static_cast<float>(o.sparsity_cost);
     }
     c.seed = o.seed;
-    c.validate();
     req.model.hidden = o.hidden;
-    req.model.visible = visible_type;
-    req.model.hidden_type = parse_unit_type(o.hidden_type);
     req.model.sigma = o.sigma;
     req.model.learn_sigma = o.learn_sigma;
     req.model.mask = o.mask;
@@ -245,6 +289,7 @@ void run_train(TrainOptions& o) {
       if (o.lattice < 1) throw Error("--mask needs --lattice L");
       with_flag("--mask", [&] { return rg::parse_block_mask(o.mask); });
     }
+    c.validate();
   }
   // Gaussian options make sense only with gaussian visible units.
   if (visible_type != UnitType::gaussian) {
@@ -260,7 +305,9 @@ void run_train(TrainOptions& o) {
 
   // Data (the seed of a resumed run is the checkpoint's, so stochastic binarization and the
   // validation split come out the same).
-  req.data = load_data(o.data, o.data_options, visible_type, req.config.seed, &req.data_file_attributes);
+  req.data = auto_typed_data ? std::move(*auto_typed_data)
+                             : load_data(o.data, o.data_options, visible_type, req.config.seed,
+                                         &req.data_file_attributes);
   req.data_source = o.data;
   if (!o.validation.empty()) {
     if (const auto fraction = parse_fraction(o.validation)) {
@@ -361,12 +408,15 @@ void add_train(CLI::App& rbm) {
       cmd->add_option("--hidden", o->hidden, "Number of hidden units (required unless --resume)")
           ->check(CLI::Range(Index{1}, kMaxMatrixElements)));
   o->model_options.push_back(cmd->add_option("--visible-type", o->visible_type,
-                                             "Visible units (gaussian: real-valued data, "
+                                             "Visible units (auto: spin for -1/+1 data, bernoulli "
+                                             "for 0/1 data; gaussian: real-valued data, "
                                              "docs/gaussian.md)")
-                                 ->check(CLI::IsMember({"bernoulli", "spin", "gaussian"}))
+                                 ->check(CLI::IsMember({"auto", "bernoulli", "spin", "gaussian"}))
                                  ->capture_default_str());
-  o->model_options.push_back(cmd->add_option("--hidden-type", o->hidden_type, "Hidden units")
-                                 ->check(CLI::IsMember({"bernoulli", "spin"}))
+  o->model_options.push_back(cmd->add_option("--hidden-type", o->hidden_type,
+                                             "Hidden units (auto: spin with spin visible units, "
+                                             "else bernoulli)")
+                                 ->check(CLI::IsMember({"auto", "bernoulli", "spin"}))
                                  ->capture_default_str());
   {
     CLI::Option* sigma =
@@ -454,17 +504,21 @@ void add_train(CLI::App& rbm) {
           ->capture_default_str()));
   o->model_options.push_back(
       cmd->add_option("--batch-size", o->batch_size, "Mini-batch size")->capture_default_str());
-  o->model_options.push_back(cmd->add_option("--learning-rate", o->learning_rate,
-                                             "Step size applied to the batch-mean gradient")
-                                 ->check(positive_number())
-                                 ->capture_default_str());
+  o->model_options.push_back(
+      cmd->add_option("--learning-rate", o->learning_rate,
+                      fmt::format("Step size applied to the batch-mean gradient (default: {}; "
+                                  "gaussian visible units: {})",
+                                  kDefaults.learning_rate, train::default_config(UnitType::gaussian).learning_rate))
+          ->check(positive_number()));
   o->model_options.push_back(cmd->add_option(
       "--learning-rate-final", o->learning_rate_final,
-      "Move the learning rate over the epochs to this value by --lr-schedule (default: constant)"));
+      "Move the learning rate over the epochs to this value by --lr-schedule (default: "
+      "--learning-rate / 100)"));
   o->model_options.push_back(
       cmd->add_option("--lr-schedule", o->schedule,
-                      "With --learning-rate-final: linear (Tieleman 2008), exponential or cosine")
-          ->check(CLI::IsMember({"linear", "exponential", "cosine"}))
+                      "How the learning rate moves to --learning-rate-final: cosine (Loshchilov & "
+                      "Hutter 2017), linear (Tieleman 2008), exponential, or constant (no decay)")
+          ->check(CLI::IsMember({"cosine", "linear", "exponential", "constant"}))
           ->capture_default_str());
   o->model_options.push_back(
       cmd->add_option("--warmup-epochs", o->warmup_epochs,
@@ -475,18 +529,22 @@ void add_train(CLI::App& rbm) {
                       "sgd (with --momentum) or adam (Kingma & Ba 2015; beta1 0.9, beta2 0.999)")
           ->check(CLI::IsMember({"sgd", "adam"}))
           ->capture_default_str());
-  o->model_options.push_back(cmd->add_flag(
-      "--centering", o->centering,
+  o->centering_option = o->model_options.emplace_back(cmd->add_flag(
+      "--centering,!--no-centering", o->centering,
       "Centred gradients for binary units (Melchior, Fischer & Wiskott 2016): offsets are moving "
-      "averages of the data means"));
+      "averages of the data means (default: on for binary visible units)"));
   o->model_options.push_back(
       cmd->add_option("--symmetry", o->symmetry,
-                      "z2: tie every bias to 0 so that p(v) = p(-v) exactly (spin units)")
-          ->check(CLI::IsMember({"none", "z2"}))
+                      "z2: tie every bias to 0 so that p(v) = p(-v) exactly (spin units); auto: z2 "
+                      "when both layers are spin units and the data are symmetric under v -> -v "
+                      "within errors (docs/training.md)")
+          ->check(CLI::IsMember({"auto", "none", "z2"}))
           ->capture_default_str());
-  o->model_options.push_back(
-      cmd->add_option("--momentum", o->momentum,
-                      "Constant momentum (default: 0.5 for epochs 1-5, then 0.9; Hinton 2010 §9)"));
+  o->model_options.push_back(cmd->add_option(
+      "--momentum", o->momentum,
+      fmt::format("Constant momentum of SGD (default: {}), or 'hinton': 0.5 for 5 epochs, then 0.9 "
+                  "(Hinton 2010 §9)",
+                  kDefaults.momentum_final)));
   o->model_options.push_back(
       cmd->add_option("--l1", o->l1, "L1 weight cost")->capture_default_str());
   o->model_options.push_back(cmd->add_option("--l2", o->l2, "L2 weight cost (Hinton suggests 1e-4)")

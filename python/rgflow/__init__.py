@@ -24,6 +24,7 @@ See docs/python.md for a walkthrough.
 """
 from . import _core
 from ._core import Checkpoint, Dbn, Error, FileError, Rbm, Result, Rng, __version__
+from ._core import default_train_config, z2_consistent
 from .rbm import BernoulliRBM, SpinRBM, GaussianRBM, gaussian_supported
 from .dbn import DBN
 from . import ising
@@ -46,5 +47,5 @@ __all__ = [
     "__version__", "rsmi", "RSMIResult", "coarse_graining", "sandpile", "lppl_fit", "lppl_model",
     "Hopfield", "ConvexNMF", "LaplacianEigenmap", "SpectralClustering", "TiedAutoencoder",
     "hopfield", "manifold", "effective_couplings", "receptive_field_locality", "lattice_flow",
-    "lattice_free_energy",
+    "lattice_free_energy", "default_train_config", "z2_consistent",
 ]

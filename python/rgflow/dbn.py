@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted
 
 from . import _core
-from .rbm import _as_float32, _validate, seed_from_random_state
+from .rbm import _DEFAULTS, _as_float32, _validate, seed_from_random_state
 
 
 def _per_layer(value, n_layers, name):
@@ -29,8 +29,11 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     visible_type : {'bernoulli', 'spin'}, default='bernoulli'
     hidden_type, method, steps, n_iter, learning_rate, batch_size, l2 :
         One value for every layer or a list with one per layer (as the CLI's per-layer options).
-        Defaults are the CLI's: 'bernoulli', 'cd', 1, 10, 0.05, 100, 0.0.
-    momentum : float or 'hinton', default='hinton'
+        Defaults are the CLI's: 'bernoulli', 'pcd', 1, 100, 0.05, 100, 0.0; every layer's
+        learning rate decays by a cosine schedule to 1/100 of its start (docs/training.md).
+    momentum : float or 'hinton', default=0.5
+    centering : bool, default=True
+        Centred gradients in every layer.
     propagate : {'mean', 'sample'}, default='mean'
         How each layer's input is made from the layer below: E[h|v] or samples.
     random_state : int, RandomState or None
@@ -45,8 +48,11 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, layers=(256,), *, visible_type="bernoulli", hidden_type="bernoulli",
-                 method="cd", steps=1, n_iter=10, learning_rate=0.05, batch_size=100, l2=0.0,
-                 momentum="hinton", propagate="mean", random_state=None, verbose=0):
+                 method=_DEFAULTS["method"], steps=_DEFAULTS["steps"], n_iter=_DEFAULTS["epochs"],
+                 learning_rate=_DEFAULTS["learning_rate"], batch_size=_DEFAULTS["batch_size"],
+                 l2=0.0, momentum=_DEFAULTS["momentum_final"], propagate="mean",
+                 centering=_DEFAULTS["centering"], random_state=None, verbose=0):
+        self.centering = centering
         self.layers = layers
         self.visible_type = visible_type
         self.hidden_type = hidden_type
@@ -71,9 +77,11 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                             "batch_size", "l2")}
         specs = []
         for k, size in enumerate(sizes):
+            rate = float(per["learning_rate"][k])
             config = {"method": per["method"][k], "steps": int(per["steps"][k]),
-                      "epochs": int(per["n_iter"][k]),
-                      "learning_rate": float(per["learning_rate"][k]),
+                      "epochs": int(per["n_iter"][k]), "learning_rate": rate,
+                      "learning_rate_final": _core.default_final_learning_rate(rate),
+                      "schedule": _DEFAULTS["schedule"], "centering": bool(self.centering),
                       "batch_size": int(per["batch_size"][k]), "l2": float(per["l2"][k]),
                       "seed": int(seed) + k}
             if not isinstance(self.momentum, str):

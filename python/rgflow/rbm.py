@@ -82,6 +82,12 @@ def _row_flip_index(X32, n_features, key):
     return (h % np.uint64(n_features)).astype(np.intp)
 
 
+# The defaults of every front end (train::default_config() of the C++ core, docs/results.md):
+# `rgflow rbm train` with no options trains the same model as these classes with theirs.
+_DEFAULTS = _core.default_train_config()
+_GAUSSIAN_DEFAULTS = _core.default_train_config("gaussian")
+
+
 def gaussian_supported():
     """Whether the C++ core trains and evaluates RBMs with Gaussian visible units."""
     try:
@@ -113,7 +119,21 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             "l1": float(self.l1),
             "l2": float(self.l2),
             "seed": int(seed),
+            "centering": bool(self.centering),
+            "symmetry": self._symmetry(),
         }
+        # The learning-rate schedule: 'constant', or a decay to learning_rate_final ('auto':
+        # learning_rate / 100, as `rgflow rbm train` without --learning-rate-final).
+        final = self.learning_rate_final
+        if self.lr_schedule == "constant":
+            if final not in ("auto", None):
+                raise ValueError("learning_rate_final: not with lr_schedule='constant'")
+            config["learning_rate_final"] = None
+        else:
+            config["schedule"] = self.lr_schedule
+            config["learning_rate_final"] = (
+                _core.default_final_learning_rate(float(self.learning_rate))
+                if final in ("auto", None) else float(final))
         if auto:  # automatic stopping (docs/training.md): n_iter="auto", at most max_iter epochs
             config["auto_epochs"] = True
             config["patience"] = int(self.patience)
@@ -131,6 +151,30 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _auto(self):
         return isinstance(self.n_iter, str) and self.n_iter == "auto"
 
+    def _hidden_type(self):
+        """hidden_type, with 'auto' resolved as `rgflow rbm train` does: spin hidden units for
+        spin visible units, else Bernoulli."""
+        if self.hidden_type != "auto":
+            return self.hidden_type
+        return "spin" if self._visible_type == "spin" else "bernoulli"
+
+    def _symmetry(self):
+        """symmetry, with 'auto' resolved by fit (symmetry_); 'none' before."""
+        if self.symmetry != "auto":
+            return self.symmetry
+        return getattr(self, "symmetry_", "none")
+
+    def _resolve_symmetry(self, X32):
+        """symmetry_: 'z2' when symmetry='auto', both layers are spin units, no sparsity target is
+        set and the rows are consistent with p(v) = p(-v) (rgflow.z2_consistent), as
+        `rgflow rbm train --symmetry auto`; else the given symmetry."""
+        if self.symmetry != "auto":
+            self.symmetry_ = self.symmetry
+            return
+        spins = self._visible_type == "spin" and self._hidden_type() == "spin"
+        self.symmetry_ = ("z2" if spins and self.sparsity_target is None and _core.z2_consistent(X32)
+                          else "none")
+
     def _split(self, X32):
         """(training rows, validation rows or None): with n_iter="auto" the seeded split of
         ``rgflow rbm train --validation FRACTION`` (validation_fraction, seed_)."""
@@ -144,7 +188,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _new_rbm(self, n_features):
         return _core.Rbm(int(n_features), int(self.n_components), self._visible_type,
-                         self.hidden_type)
+                         self._hidden_type())
 
     def _set_views(self):
         rbm = self.rbm_
@@ -186,6 +230,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.history_ = []
         self._set_views()
         train, validation = self._split(X32)
+        self._resolve_symmetry(train)
         trainer = _core.Trainer(self.rbm_, self._train_config(self.seed_), train, validation)
         self._run_epochs(trainer)
         self._assess_fit(train, validation)
@@ -210,7 +255,8 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def partial_fit(self, X, y=None):
         """One pass over X in mini-batches of ``batch_size`` (one update when X has at most
         ``batch_size`` rows, as scikit-learn's partial_fit). The optimizer state (momentum,
-        persistent chains, random stream) carries over between calls. Returns self."""
+        persistent chains, random stream) carries over between calls; there is no learning-rate
+        schedule (every call runs at learning_rate, as lr_schedule='constant'). Returns self."""
         self._check_params()
         first = not hasattr(self, "rbm_")
         X = _validate(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=first)
@@ -221,6 +267,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             self._prepare_model(X32)
             self.history_ = []
             self._set_views()
+            self._resolve_symmetry(X32)
             config = dict(self._train_config(self.seed_), epochs=1, auto_epochs=False)
             trainer = _core.Trainer(self.rbm_, config, X32)
         else:
@@ -246,8 +293,15 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         """Hidden activation probabilities E[h|v] (P(h=1|v) for Bernoulli hidden units, tanh of
         the field for spin hidden units), in X's float dtype."""
         X, X32 = self._input(X)
-        h = self.rbm_.hidden_mean(X32)
-        return h.astype(X.dtype, copy=False)
+        if X.dtype == np.float64:
+            # In float64 (as scikit-learn): a float32 product sums in an order that depends on the
+            # number of rows, which cancellation in the field can lift above 1e-7, so a row's
+            # value would depend on the rows that come with it.
+            rbm = self.rbm_
+            t = X if self._visible_type != "gaussian" else X / (rbm.visible_sigma.astype(np.float64) ** 2)
+            field = np.asarray(t @ rbm.weights.astype(np.float64)) + rbm.hidden_bias.astype(np.float64)
+            return np.tanh(field) if rbm.hidden_type == "spin" else 0.5 * (1.0 + np.tanh(0.5 * field))
+        return self.rbm_.hidden_mean(X32)
 
     @available_if(lambda self: self._visible_type != "gaussian")
     def score_samples(self, X):
@@ -356,6 +410,13 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             params["momentum"] = "hinton"
         if config.get("auto_epochs"):
             params.update(n_iter="auto", max_iter=config["epochs"], patience=config["patience"])
+        if "learning_rate_final" in config:
+            final = config["learning_rate_final"]
+            params["learning_rate_final"] = final
+            params["lr_schedule"] = "constant" if final is None else config.get("schedule", "linear")
+        for key in ("centering", "symmetry"):
+            if key in config:
+                params[key] = config[key]
         if "seed" in config:
             params["random_state"] = int(config["seed"])
         valid = cls().get_params()
@@ -401,31 +462,54 @@ if Interval is not None:
         "l2": [Interval(numbers.Real, 0, None, closed="left")],
         "sparsity_target": [None, Interval(numbers.Real, 0, 1, closed="neither")],
         "sparsity_cost": [Interval(numbers.Real, 0, None, closed="left")],
-        "hidden_type": [StrOptions({"bernoulli", "spin"})],
+        "hidden_type": [StrOptions({"auto", "bernoulli", "spin"})],
         "train_options": [dict, None],
+        "learning_rate_final": [Interval(numbers.Real, 0, None, closed="neither"), StrOptions({"auto"}), None],
+        "lr_schedule": [StrOptions({"cosine", "linear", "exponential", "constant"})],
+        "centering": ["boolean"],
+        "symmetry": [StrOptions({"auto", "none", "z2"})],
     }
 
 
 class BernoulliRBM(_RBMBase):
     """Bernoulli RBM (visible and hidden units in {0, 1}) trained by rgflow's C++ trainer.
 
+    The defaults are those of ``rgflow rbm train`` (the C++ core's ``default_config``, chosen by
+    the sweep in docs/results.md, "Default training options"): PCD-1, batch 100, 100 epochs,
+    learning rate 0.05 decaying by a cosine schedule to 0.0005, momentum 0.5, centred gradients,
+    Z2 symmetry for spin data that have it. scikit-learn's own defaults are
+    ``learning_rate=0.1, batch_size=10, n_iter=10, momentum=0.0, lr_schedule='constant',
+    centering=False``.
+
     Parameters
     ----------
     n_components, learning_rate, batch_size, n_iter, verbose, random_state
         As ``sklearn.neural_network.BernoulliRBM`` (the learning rate multiplies the batch-mean
         gradient; random_state seeds rgflow's Philox streams: initialisation, batch order, chains).
+        Defaults: 256, 0.05, 100, 100.
+    learning_rate_final : float or 'auto', default='auto'
+        Where the learning rate ends after n_iter epochs ('auto': learning_rate / 100).
+    lr_schedule : {'cosine', 'linear', 'exponential', 'constant'}, default='cosine'
+        How the rate moves there (docs/training.md); 'constant' keeps learning_rate.
+    centering : bool, default=True (GaussianRBM: False)
+        Centred gradients (Melchior, Fischer & Wiskott 2016), binary units only.
+    symmetry : {'auto', 'none', 'z2'}, default='auto'
+        'z2' ties every bias to 0 so that p(v) = p(-v) (spin units on both layers); 'auto' does so
+        when both layers are spin units and the training rows pass ``rgflow.z2_consistent``
+        (``symmetry_`` records the choice).
     method : str, default='pcd'
         Negative phase: 'cd' (CD-k), 'pcd' (persistent CD-k, scikit-learn's choice), or any other
         method the C++ trainer knows (passed through by name, e.g. 'tap2' or 'pt' where built in).
     steps : int, default=1
         Gibbs steps k per update.
-    momentum : float in [0, 1) or 'hinton', default=0.0
+    momentum : float in [0, 1) or 'hinton', default=0.5
         Constant momentum (0: plain SGD as scikit-learn), or Hinton's 0.5 for 5 epochs then 0.9.
     l1, l2 : float, default=0.0
         Weight costs on |W| and W^2/2 (weights only).
     sparsity_target : float in (0, 1) or None; sparsity_cost : float, default=0.1
         Hinton (2010) section 11 sparsity target on the hidden activity.
-    hidden_type : {'bernoulli', 'spin'}, default='bernoulli'
+    hidden_type : {'auto', 'bernoulli', 'spin'}, default='auto'
+        'auto': spin hidden units for spin visible units (SpinRBM), else Bernoulli.
     n_iter="auto", patience : int, default=10, max_iter : int, default=1000,
     validation_fraction : float in (0, 1), default=0.1
         Automatic stopping (docs/training.md, as ``rgflow rbm train --epochs auto``): a seeded
@@ -453,11 +537,19 @@ class BernoulliRBM(_RBMBase):
     _visible_type = "bernoulli"
     _parameter_constraints = dict(_COMMON_CONSTRAINTS)
 
-    def __init__(self, n_components=256, *, learning_rate=0.1, batch_size=10, n_iter=10,
-                 verbose=0, random_state=None, method="pcd", steps=1, momentum=0.0, l1=0.0,
-                 l2=0.0, sparsity_target=None, sparsity_cost=0.1, hidden_type="bernoulli",
-                 train_options=None, patience=10, max_iter=1000, validation_fraction=0.1):
+    def __init__(self, n_components=256, *, learning_rate=_DEFAULTS["learning_rate"],
+                 batch_size=_DEFAULTS["batch_size"], n_iter=_DEFAULTS["epochs"], verbose=0,
+                 random_state=None, method=_DEFAULTS["method"], steps=_DEFAULTS["steps"],
+                 momentum=_DEFAULTS["momentum_final"], l1=0.0, l2=0.0, sparsity_target=None,
+                 sparsity_cost=0.1, hidden_type="auto", train_options=None, patience=10,
+                 max_iter=1000, validation_fraction=0.1, learning_rate_final="auto",
+                 lr_schedule=_DEFAULTS["schedule"], centering=_DEFAULTS["centering"],
+                 symmetry="auto"):
         self.n_components = n_components
+        self.learning_rate_final = learning_rate_final
+        self.lr_schedule = lr_schedule
+        self.centering = centering
+        self.symmetry = symmetry
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.n_iter = n_iter
@@ -500,17 +592,22 @@ class GaussianRBM(BernoulliRBM):
             "learn_sigma": ["boolean"],
         })
 
-    def __init__(self, n_components=256, *, learning_rate=0.01, batch_size=10, n_iter=10,
-                 verbose=0, random_state=None, method="pcd", steps=1, momentum=0.0, l1=0.0,
-                 l2=0.0, sparsity_target=None, sparsity_cost=0.1, hidden_type="bernoulli",
-                 train_options=None, sigma=1.0, learn_sigma=False, patience=10, max_iter=1000,
-                 validation_fraction=0.1):
+    def __init__(self, n_components=256, *, learning_rate=_GAUSSIAN_DEFAULTS["learning_rate"],
+                 batch_size=_DEFAULTS["batch_size"], n_iter=_DEFAULTS["epochs"], verbose=0,
+                 random_state=None, method=_DEFAULTS["method"], steps=_DEFAULTS["steps"],
+                 momentum=_DEFAULTS["momentum_final"], l1=0.0, l2=0.0, sparsity_target=None,
+                 sparsity_cost=0.1, hidden_type="auto", train_options=None, sigma=1.0,
+                 learn_sigma=False, patience=10, max_iter=1000, validation_fraction=0.1,
+                 learning_rate_final="auto", lr_schedule=_DEFAULTS["schedule"],
+                 centering=_GAUSSIAN_DEFAULTS["centering"], symmetry="auto"):
         super().__init__(n_components, learning_rate=learning_rate, batch_size=batch_size,
                          n_iter=n_iter, verbose=verbose, random_state=random_state,
                          method=method, steps=steps, momentum=momentum, l1=l1, l2=l2,
                          sparsity_target=sparsity_target, sparsity_cost=sparsity_cost,
                          hidden_type=hidden_type, train_options=train_options, patience=patience,
-                         max_iter=max_iter, validation_fraction=validation_fraction)
+                         max_iter=max_iter, validation_fraction=validation_fraction,
+                         learning_rate_final=learning_rate_final, lr_schedule=lr_schedule,
+                         centering=centering, symmetry=symmetry)
         self.sigma = sigma
         self.learn_sigma = learn_sigma
 

@@ -214,6 +214,25 @@ void bind_train(py::module_& m) {
         "(train, validation): the seeded split of `rgflow rbm train --validation FRACTION` "
         "(run/rbm.hpp), rows in their original order");
 
+  m.def("default_train_config",
+        [](const std::string& visible) { return config_dict(train::default_config(parse_unit_type(visible))); },
+        py::arg("visible_type") = "bernoulli",
+        "The defaults of every front end for a visible unit type (train::default_config(), "
+        "docs/results.md): the options `rgflow rbm train` uses when none are given.");
+
+  m.def("default_final_learning_rate", &train::default_final_learning_rate, py::arg("learning_rate"),
+        "The final learning rate the defaults pair with a starting rate (learning_rate / 100), as "
+        "`rgflow rbm train --learning-rate X` without --learning-rate-final.");
+
+  m.def("z2_consistent",
+        [](const FloatArray& data) {
+          const MatrixF rows = to_matrix(data, "data");
+          return run::z2_consistent(rows);
+        },
+        py::arg("data"),
+        "Whether spin data are consistent with p(v) = p(-v) (run/rbm.hpp): the test behind "
+        "symmetry='auto'.");
+
   m.def("train_config", [](const py::object& d) { return config_dict(config_from(d)); },
         py::arg("config") = py::none(),
         "The full, validated training configuration (dict) for the given fields: defaults filled "

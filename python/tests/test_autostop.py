@@ -20,8 +20,10 @@ def prototype_rows(n, seed):
 
 
 def params(**kw):
+    # A constant learning rate: a decaying schedule runs over max_iter in an automatic run but over
+    # n_iter in a plain one, so only then is the automatic model a plain run's.
     return dict(n_components=4, learning_rate=0.3, batch_size=10, method="pcd", momentum=0.5,
-                random_state=7, **kw)
+                lr_schedule="constant", random_state=7, **kw)
 
 
 def test_auto_keeps_the_best_epoch_of_a_plain_fit():

@@ -54,6 +54,35 @@ def test_same_seed_same_model_as_the_cli(cli, tmp_path, visible, method):
     assert py_attrs["visible_type"] == cli_attrs["visible_type"] == visible
 
 
+# The defaults are one set (train::default_config, docs/training.md "Default options"): with no
+# training option the CLI and the estimators train the same model, bit for bit, and record the
+# same configuration (Z2 chosen from the data for spin data, no centring for Gaussian units).
+@pytest.mark.parametrize("visible", ["bernoulli", "spin", "gaussian"])
+def test_default_options_are_the_clis(cli, tmp_path, visible):
+    if visible == "gaussian" and not rgflow.gaussian_supported():
+        pytest.skip("this build's C++ core has no Gaussian visible units")
+    X = binary_data(n=200, seed=5)
+    if visible == "spin":  # every row and its flip: data with the symmetry v -> -v
+        X = np.concatenate([2 * X - 1, 1 - 2 * X])
+    if visible == "gaussian":
+        X = X + np.random.default_rng(2).normal(0, 0.3, X.shape).astype(np.float32)
+    rgflow.save_dataset(tmp_path / "x.npy", X)
+    typed = ["--visible-type", "gaussian"] if visible == "gaussian" else []
+    cli("rbm", "train", tmp_path / "x.npy", "--hidden", 5, "--epochs", 4, *typed, "--seed", 2, "-q",
+        "-o", tmp_path / "cli.h5")
+    cls = {"bernoulli": rgflow.BernoulliRBM, "spin": rgflow.SpinRBM, "gaussian": rgflow.GaussianRBM}[visible]
+    est = cls(n_components=5, n_iter=4, random_state=2).fit(X)
+    est.save(tmp_path / "py.h5")
+    cli_params, cli_attrs = stored(tmp_path / "cli.h5")
+    py_params, py_attrs = stored(tmp_path / "py.h5")
+    assert_bit_identical(cli_params, py_params)
+    config = json.loads(cli_attrs["train_config"])
+    assert json.loads(py_attrs["train_config"]) == config
+    assert config["symmetry"] == ("z2" if visible == "spin" else "none")
+    assert config["centering"] == (visible != "gaussian")
+    assert py_attrs["hidden_type"] == cli_attrs["hidden_type"] == ("spin" if visible == "spin" else "bernoulli")
+
+
 def test_cli_model_loads_in_python_and_saves_back_bit_identically(cli, tmp_path):
     rgflow.save_dataset(tmp_path / "x.npy", binary_data(seed=1))
     cli("rbm", "train", tmp_path / "x.npy", "--hidden", 5, "--epochs", 2, "--seed", 3, "-q",

@@ -151,8 +151,12 @@ def test_ais_brackets_the_exact_value():
 
 def test_partial_fit_continues_training_bit_identically():
     X = states(6)[np.random.default_rng(0).integers(0, 64, 200)]
-    whole = rgflow.BernoulliRBM(5, n_iter=3, batch_size=20, random_state=4, momentum="hinton").fit(X)
-    parts = rgflow.BernoulliRBM(5, n_iter=3, batch_size=20, random_state=4, momentum="hinton")
+    # partial_fit has no learning-rate schedule (every call runs at learning_rate), so the whole
+    # fit it repeats is one with a constant rate.
+    whole = rgflow.BernoulliRBM(5, n_iter=3, batch_size=20, random_state=4, momentum="hinton",
+                                lr_schedule="constant").fit(X)
+    parts = rgflow.BernoulliRBM(5, n_iter=3, batch_size=20, random_state=4, momentum="hinton",
+                                lr_schedule="constant")
     for _ in range(3):
         parts.partial_fit(X)
     assert parts.n_iter_ == 3

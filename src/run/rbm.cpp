@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -239,6 +240,39 @@ void split_validation(MatrixF& data, double fraction, std::uint64_t seed, Matrix
   data.swap(train);
 }
 
+UnitType infer_visible_type(const MatrixF& data, const std::string& source) {
+  const float* b = data.data();
+  const float* e = b + data.size();
+  const bool spins = std::all_of(b, e, [](float x) { return x == -1.0f || x == 1.0f; });
+  if (spins && std::any_of(b, e, [](float x) { return x == -1.0f; })) return UnitType::spin;
+  if (std::all_of(b, e, [](float x) { return x == 0.0f || x == 1.0f; })) return UnitType::bernoulli;
+  const auto bad = std::find_if(b, e, [](float x) { return x != 0.0f && x != 1.0f; });
+  throw FileError(source, fmt::format("value {} is neither a 0/1 nor a -1/+1 state: binary units "
+                                      "cannot be chosen from these data",
+                                      *bad));
+}
+
+UnitType default_hidden_type(UnitType visible) {
+  return visible == UnitType::spin ? UnitType::spin : UnitType::bernoulli;
+}
+
+bool z2_consistent(const MatrixF& data) {
+  const Index n = data.rows();
+  if (n < 2) return false;
+  const double root_n = std::sqrt(static_cast<double>(n));
+  const Eigen::VectorXd m = data.cast<double>().rowwise().mean();
+  const double m_mean = m.mean();
+  const double m_sd = std::sqrt((m.array() - m_mean).square().sum() / static_cast<double>(n - 1));
+  if (std::abs(m_mean) > 5.0 * m_sd / root_n) return false;
+  for (Index i = 0; i < data.cols(); ++i) {
+    const Eigen::ArrayXd col = data.col(i).cast<double>().array();
+    const double mu = col.mean();
+    const double sd = std::sqrt((col - mu).square().sum() / static_cast<double>(n - 1));
+    if (std::abs(mu) > 5.0 * sd / root_n) return false;
+  }
+  return true;
+}
+
 namespace {
 
 // Every training parameter as a string attribute (so that h5py shows them one by one), plus the
@@ -341,6 +375,11 @@ TrainRun train_rbm(const TrainRequest& request, const TrainCallbacks& callbacks)
 
   MatrixF data = request.data;
   if (data.rows() < 1) throw FileError(request.data_source, "no training rows");
+  if (request.auto_symmetry && !checkpoint) {
+    const bool spins = request.model.visible == UnitType::spin && request.model.hidden_type == UnitType::spin;
+    config.symmetry = spins && !config.sparsity_target && z2_consistent(data) ? train::Symmetry::z2
+                                                                              : train::Symmetry::none;
+  }
   MatrixF validation = request.validation;
   std::string validation_source = request.validation_source;
   if (request.validation_fraction) {
@@ -375,12 +414,21 @@ TrainRun train_rbm(const TrainRequest& request, const TrainCallbacks& callbacks)
   const train::TrainConfig& used = trainer->config();
   if (callbacks.on_start) {
     callbacks.on_start(fmt::format(
-        "{} rows x {} visible ({}), {} hidden ({}), {}-{}, {} epochs, batch {}, lr {}, seed {}{}",
+        "{} rows x {} visible ({}), {} hidden ({}), {}-{}, {} epochs, batch {}, {}, lr {}{}{}{}, "
+        "seed {}{}",
         data.rows(), rbm.n_visible(), to_string(rbm.visible_type()), rbm.n_hidden(),
         to_string(rbm.hidden_type()), train::to_string(used.method), used.steps,
         used.auto_epochs ? fmt::format("auto (patience {}, at most {})", used.patience, used.epochs)
                          : std::to_string(used.epochs),
-        used.batch_size, used.learning_rate, used.seed,
+        used.batch_size, train::to_string(used.optimizer), used.learning_rate,
+        used.learning_rate_final
+            ? fmt::format(" -> {} ({})", *used.learning_rate_final, train::to_string(used.schedule))
+            : "",
+        used.centering ? ", centred" : "",
+        used.symmetry == train::Symmetry::z2
+            ? (request.auto_symmetry ? ", symmetry z2 (the data are symmetric under v -> -v)" : ", symmetry z2")
+            : "",
+        used.seed,
         checkpoint ? fmt::format(", resuming after epoch {}", checkpoint->epochs_done) : ""));
   }
 

@@ -10,6 +10,7 @@
 
 #include "rgflow/core/error.hpp"
 #include "rgflow/train/json_number.hpp"
+#include "rgflow/rbm/units.hpp"
 
 namespace rgflow::train {
 
@@ -115,6 +116,25 @@ float learning_rate_at_epoch(const TrainConfig& config, int epoch) {
   if (epoch < config.warmup_epochs) lr *= static_cast<double>(epoch + 1) / (config.warmup_epochs + 1);
   return static_cast<float>(lr);
 }
+
+TrainConfig default_config() { return default_config(UnitType::bernoulli); }
+
+TrainConfig default_config(UnitType visible) {
+  const bool gaussian = visible == UnitType::gaussian;
+  TrainConfig c;
+  c.method = Method::pcd;
+  c.steps = 1;
+  c.epochs = 100;
+  c.batch_size = 100;
+  c.learning_rate = gaussian ? 0.01f : 0.05f;
+  c.learning_rate_final = default_final_learning_rate(c.learning_rate);
+  c.schedule = Schedule::cosine;
+  c.momentum_initial = c.momentum_final = 0.5f;
+  c.centering = !gaussian;
+  return c;
+}
+
+float default_final_learning_rate(float learning_rate) { return learning_rate / kDefaultLearningRateDecay; }
 
 namespace {
 

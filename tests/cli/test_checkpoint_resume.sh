@@ -3,8 +3,10 @@
 source "$(dirname "$0")/common.sh" "$1"
 
 make_binary_csv data.csv 200 3
+# A constant learning rate (a decaying schedule runs over the epoch total, which the resume raises)
+# and Hinton's momentum switch.
 common=(--hidden 5 --method pcd --steps 2 --batch-size 25 --learning-rate 0.05 --l2 0.0001
-        --sparsity-target 0.2 --validation 0.1 --seed 11 -q)
+        --lr-schedule constant --momentum hinton --sparsity-target 0.2 --validation 0.1 --seed 11 -q)
 
 "$RGFLOW" rbm train data.csv "${common[@]}" --epochs 7 --log full.csv -o full.h5 >/dev/null
 "$RGFLOW" rbm train data.csv "${common[@]}" --epochs 4 --checkpoint-every 2 --log part.csv \

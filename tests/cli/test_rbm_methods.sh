@@ -81,7 +81,7 @@ make_blobs_csv() {
 make_blobs_csv blobs.csv 400 11
 make_blobs_csv blobs_test.csv 1000 12
 gauss=(--visible-type gaussian --hidden 2 --no-tap-persistent --batch-size 20
-       --learning-rate 0.02 --momentum 0.5 --seed 5 -q)
+       --learning-rate 0.02 --lr-schedule constant --momentum 0.5 --seed 5 -q)
 "$RGFLOW" rbm train blobs.csv --visible-type gaussian --hidden 2 --epochs 1 --learning-rate 1e-9 \
   --seed 5 -q -o ginit.h5
 "$RGFLOW" rbm loglik ginit.h5 blobs_test.csv --json > ginit.json

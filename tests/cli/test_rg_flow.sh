@@ -23,7 +23,8 @@ spins = spins[np.random.default_rng(1).permutation(len(spins))]
 h5py.File(sys.argv[1], "w").create_dataset("spins", data=spins.astype(np.int8))
 PY
 "$RGFLOW" rbm train train.h5 -o rbm.h5 --hidden 36 --visible-type spin --hidden-type spin \
-  --method pcd --steps 5 --epochs 20 --learning-rate 0.005 --seed 1 -q >/dev/null
+  --method pcd --steps 5 --epochs 20 --learning-rate 0.005 --lr-schedule constant --momentum hinton \
+  --no-centering --symmetry none --seed 1 -q >/dev/null
 for T in 1 5; do
   "$RGFLOW" ising sample -L 6 -T $T -n 400 --algorithm wolff --sweeps-between 2 --seed $((200 + T)) \
     -q -o "start$T.h5" >/dev/null

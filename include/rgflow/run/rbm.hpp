@@ -120,6 +120,21 @@ Rbm build_model(const ModelSpec& spec, Index n_visible, const std::string& sourc
 void split_validation(MatrixF& data, double fraction, std::uint64_t seed, MatrixF& validation,
                       const std::string& source);
 
+// Defaults that depend on the data (docs/training.md, "Default options").
+// The visible unit type binary data imply: spin when every value is −1 or +1 (and one is −1),
+// bernoulli when every value is 0 or 1. FileError naming `source` otherwise (real-valued data
+// need Gaussian units or a binarisation, which the caller must choose).
+UnitType infer_visible_type(const MatrixF& data, const std::string& source);
+// The hidden type that goes with a visible type: spin for spin, else bernoulli.
+UnitType default_hidden_type(UnitType visible);
+// Whether spin data (±1) are consistent with p(v) = p(−v), the test behind the automatic Z2
+// symmetry: with N rows, row magnetisations m_r = mean_i v_ri of mean m̄ and standard deviation
+// s_m, and per-site means μ_i of standard deviation s_i,
+//   |m̄| ≤ 5 s_m / √N   and   |μ_i| ≤ 5 s_i / √N for every site i
+// (a 5σ test on independent rows; correlated rows make it stricter, never looser, so such data
+// fall back to no symmetry). False for fewer than 2 rows.
+bool z2_consistent(const MatrixF& data);
+
 struct TrainRequest {
   MatrixF data;                 // training rows (states of the visible units, unstandardised)
   std::string data_source;      // their name in messages and attributes
@@ -130,6 +145,9 @@ struct TrainRequest {
   std::string validation_source;
   ModelSpec model;
   train::TrainConfig config;
+  // The symmetry from the data instead of config.symmetry: z2 when both layers are spin units,
+  // no sparsity target is set and the training rows pass z2_consistent; none otherwise.
+  bool auto_symmetry = false;
   // Resume from a checkpoint: its model, configuration and sampler state are used; only
   // config.epochs (the new total) is taken from this request when resume_epochs is set.
   std::optional<train::Checkpoint> resume;

@@ -9,6 +9,10 @@
 
 #include "rgflow/core/types.hpp"
 
+namespace rgflow {
+enum class UnitType;  // rbm/units.hpp
+}  // namespace rgflow
+
 namespace rgflow::train {
 
 // cd: CD-k, negative chains start at the mini-batch (Hinton 2002).
@@ -114,6 +118,22 @@ float momentum_at_epoch(const TrainConfig& config, int epoch);
 // With auto_epochs, `epochs` is the cap, so a schedule runs over the cap and an automatic stop
 // ends it early, wherever it stands.
 float learning_rate_at_epoch(const TrainConfig& config, int epoch);
+
+// The options every front end starts from — `rgflow rbm train` and `dbn train`, the Python
+// estimators, `demo` and `vrg run` — chosen by the sweep over Ising (8×8 at T = 2 and 3, 16×16 at
+// T_c), binarized MNIST and the digits in docs/results.md ("Default training options";
+// bench/defaults_sweep.py): PCD-1, SGD with constant momentum 0.5, batch 100, 100 epochs, ε = 0.05
+// decaying by a cosine schedule to ε / kDefaultLearningRateDecay, centred gradients for binary
+// units. Gaussian visible units start at ε = 0.01, uncentred (centring is for binary units; at
+// 0.05 with momentum the Gaussian-Bernoulli RBM diverged on scikit-learn's estimator checks).
+// TrainConfig{} itself keeps the neutral values of Hinton's guide that the library's tests are
+// written against (CD-1, constant ε, momentum 0.5 → 0.9, 10 epochs).
+inline constexpr float kDefaultLearningRateDecay = 100.0f;
+TrainConfig default_config(UnitType visible);
+TrainConfig default_config();  // for binary visible units
+// The final learning rate the defaults pair with a starting rate ε (ε / kDefaultLearningRateDecay):
+// a front end that is given ε but no final rate uses it.
+float default_final_learning_rate(float learning_rate);
 
 // JSON object with the field names above; `method` as "cd"/"pcd", `sparsity_target` null when
 // unset, `seed` as a decimal string (exact beyond 2^53). from_json starts from the values already
