@@ -204,7 +204,6 @@ class TemperingEstimator final : public GradientEstimator {
   int steps_;
   ParallelTempering pt_;
   MatrixF positive_hidden_mean_;
-  MatrixF negative_visible_;
   MatrixF negative_hidden_mean_;
 };
 
