@@ -1,5 +1,5 @@
 // Parallel tempering for RBMs (Desjardins et al. 2010). Equations in
-// include/rgflow/train/tempering.hpp and docs/training.md.
+// include/rgflow/sample/tempering.hpp and docs/training.md.
 #include "rgflow/sample/tempering.hpp"
 
 #include <cmath>

@@ -255,7 +255,7 @@ void ContrastiveDivergence::estimate_general(const Rbm& rbm, const MatrixF& batc
   subtract_negative_phase(rbm, V, negative_hidden_mean_, grad);
 }
 
-// Binary units: the whole update in one OpenMP region (train/chunked_gibbs.hpp), drawing exactly
+// Binary units: the whole update in one OpenMP region (rbm/chunked_gibbs.hpp), drawing exactly
 // the words of the single-threaded order — CD: h_0 | batch, v_1, then (h, v) per further step;
 // visible-state PCD: (h, v) per step from the chains; hidden-state PCD: v then h per step from
 // the stored hidden samples (plus, once, h_0 | chains to start them) — so results do not depend
