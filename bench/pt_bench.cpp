@@ -12,19 +12,15 @@
 // Each iteration takes the next batch of the data (cyclic), as an epoch does. The counter
 // updates_per_s is per wall second; read the ratio pt / pcd of the same shape from one run (the
 // machine is shared: medians of --benchmark_repetitions).
-// Threads: --threads=N (default 1) sets OpenMP's team (the CD/PCD/PT updates are one OpenMP region
-// each) and Eigen's.
-// Run: build/bench/bench/pt_bench --threads=1 --benchmark_repetitions=5
+// Threads: OpenMP's (OMP_NUM_THREADS; the CD/PCD/PT updates are one OpenMP region each, with
+// Eigen's products single-threaded inside, as in the CLI); the counter `threads` reports them.
+// Run: OMP_NUM_THREADS=1 build/bench/bench/pt_bench --benchmark_repetitions=5
 //        --benchmark_report_aggregates_only=true   (one command line)
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
 #include <Eigen/Core>
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
-#include <string>
-#include <vector>
 
 #include "rgflow/core/rng.hpp"
 #include "rgflow/ising/sampler.hpp"
@@ -67,6 +63,7 @@ const MatrixF& mnist_like_data() {
 
 // Arg 0: shape (0 = ising 256×64 spin, 1 = mnist 784×500 Bernoulli); arg 1: 0 = PCD-1, 1 = PT-10.
 void BM_Update(benchmark::State& state) {
+  Eigen::setNbThreads(1);
   const bool ising = state.range(0) == 0;
   const MatrixF& data = ising ? ising_data() : mnist_like_data();
   const UnitType t = ising ? UnitType::spin : UnitType::bernoulli;
@@ -90,6 +87,7 @@ void BM_Update(benchmark::State& state) {
   }
   state.counters["updates_per_s"] =
       benchmark::Counter(1.0, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["threads"] = omp_get_max_threads();
 }
 
 BENCHMARK(BM_Update)
@@ -103,23 +101,4 @@ BENCHMARK(BM_Update)
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  int threads = 1;
-  std::vector<char*> rest;
-  for (int i = 0; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--threads=", 10) == 0) {
-      threads = std::atoi(argv[i] + 10);
-    } else {
-      rest.push_back(argv[i]);
-    }
-  }
-  if (threads < 1) threads = 1;
-  Eigen::setNbThreads(1);
-  omp_set_num_threads(threads);
-  benchmark::AddCustomContext("threads", std::to_string(threads));
-  int n = static_cast<int>(rest.size());
-  benchmark::Initialize(&n, rest.data());
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+BENCHMARK_MAIN();

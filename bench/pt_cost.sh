@@ -27,7 +27,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 uptime > "$OUT/load_before.txt"
 for t in 1 2; do
-  "$BUILD_BENCH/bench/pt_bench" --threads=$t --benchmark_repetitions="$REPS" \
+  OMP_NUM_THREADS=$t "$BUILD_BENCH/bench/pt_bench" --benchmark_repetitions="$REPS" \
       --benchmark_report_aggregates_only=true --benchmark_format=json > "$OUT/pt_bench_${t}t.json"
 done
 
