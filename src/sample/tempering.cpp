@@ -2,6 +2,7 @@
 // include/rgflow/sample/tempering.hpp and docs/training.md.
 #include "rgflow/sample/tempering.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 #include <numeric>
@@ -38,6 +39,19 @@ double sum_log_partition(const float* field, Index n, double beta) {
   double s = 0.0;
   for (Index j = 0; j < n; ++j) s += H::log_partition(beta * static_cast<double>(field[j]));
   return s;
+}
+
+// Worksharing over fixed blocks of kRowBlock rows (the last one shorter): the blocks, and so
+// every product's bits, depend on the row count alone, never on the thread count. Unlike the
+// column blocks of CD/PCD's products these split a 64-unit hidden layer too, and let a block's
+// whole sweep run without a barrier.
+constexpr Index kRowBlock = 128;
+
+template <class F>
+void for_row_blocks(Index rows, F&& f) {
+  const Index blocks = (rows + kRowBlock - 1) / kRowBlock;
+#pragma omp for schedule(static)
+  for (Index b = 0; b < blocks; ++b) f(b * kRowBlock, std::min(kRowBlock, rows - b * kRowBlock));
 }
 
 }  // namespace
@@ -159,24 +173,31 @@ void ParallelTempering::run(const Rbm& rbm, int steps, Rng& rng) {
   const std::uint64_t vw = static_cast<std::uint64_t>(rows * nv);
   const int threads = chunked::update_threads(rows, nv, nh);
   const std::vector<Index> hc = chunked::gemm_chunks(nh);
-  const std::vector<Index> vc = chunked::gemm_chunks(nv);
   const Rng stream = rng;
 
 #pragma omp parallel num_threads(threads)
   {
     std::uint64_t at = 0;
     for (int step = 0; step < steps; ++step) {
-      chunked::hidden_field(rbm, V, field_, hc);
+      // φ = V W + b (the previous step computed it already, unless this is the run's first).
+      if (step == 0) for_row_blocks(rows, [&](Index r0, Index n) { hidden_rows(rbm, r0, n); });
       chunked::for_row_bands(c, [&](Index c0, Index n) {
         Rng r = stream.advanced(at + 2 * static_cast<std::uint64_t>(c0 * (k - 1)));
         for (Index chain = c0; chain < c0 + n; ++chain) swap_chain(chain, ht, a, r);
       });
       at += swap_words;
-      sample_tempered(ht, field_, stream, at);
-      at += hw;
-      chunked::visible_field(rbm, field_, V, vc);
-      sample_tempered(vt, V, stream, at);
-      at += vw;
+      // The sweep, one block of rows at a time (a row's sweep needs its own row only), and the
+      // next step's φ of the block.
+      const bool next = step + 1 < steps;
+      for_row_blocks(rows, [&](Index r0, Index n) {
+        sample_rows(ht, field_, r0, n, stream, at);
+        auto vis = V.middleRows(r0, n);
+        vis.noalias() = field_.middleRows(r0, n) * rbm.weights().transpose();
+        vis.rowwise() += rbm.visible_bias().transpose();
+        sample_rows(vt, V, r0, n, stream, at + hw);
+        if (next) hidden_rows(rbm, r0, n);
+      });
+      at += hw + vw;
     }
     // φ of the β = 1 states under this model: the negative phase's E[h | v].
     chunked::hidden_field(rbm, V.topRows(c), cold_field_, hc);
@@ -240,18 +261,23 @@ void ParallelTempering::swap_chain(Index chain, UnitType hidden, const VectorF& 
   }
 }
 
-// Replaces the fields of every row (replica k of chain c at row k·C + c) by a sample of the unit
-// type at β_k: y = β_k·x (float), then the fused kernel, word `first + r·cols + i` of `stream` for
-// entry (r, i) (the layout of chunked::sample_rows).
-void ParallelTempering::sample_tempered(UnitType type, MatrixF& X, const Rng& stream,
-                                        std::uint64_t first) const {
+// Replaces the fields in rows [r0, r0 + n) of X (replica k of chain c at row k·C + c) by samples
+// of the unit type at β_k: y = β_k·x (float), then the fused kernel, word `first + r·cols + i` of
+// `stream` for entry (r, i) (the layout of chunked::sample_rows).
+void ParallelTempering::sample_rows(UnitType type, MatrixF& X, Index r0, Index n, const Rng& stream,
+                                    std::uint64_t first) const {
   const Index c = chains();
   const Index cols = X.cols();
-  chunked::for_row_bands(X.rows(), [&](Index r0, Index n) {
-    for (Index r = r0; r < r0 + n; ++r) X.row(r) *= beta_f_[static_cast<std::size_t>(r / c)];
-    Rng rng = stream.advanced(first + static_cast<std::uint64_t>(r0 * cols));
-    kernels::sample(type, std::span<float>(X.row(r0).data(), static_cast<std::size_t>(n * cols)), rng);
-  });
+  for (Index r = r0; r < r0 + n; ++r) X.row(r) *= beta_f_[static_cast<std::size_t>(r / c)];
+  Rng rng = stream.advanced(first + static_cast<std::uint64_t>(r0 * cols));
+  kernels::sample(type, std::span<float>(X.row(r0).data(), static_cast<std::size_t>(n * cols)), rng);
+}
+
+// φ = V W + b for rows [r0, r0 + n).
+void ParallelTempering::hidden_rows(const Rbm& rbm, Index r0, Index n) {
+  auto f = field_.middleRows(r0, n);
+  f.noalias() = state_.replicas.middleRows(r0, n) * rbm.weights();
+  f.rowwise() += rbm.hidden_bias().transpose();
 }
 
 void ParallelTempering::adapt(const std::vector<std::uint64_t>& attempts,

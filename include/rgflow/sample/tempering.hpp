@@ -28,9 +28,11 @@
 // first two words (one uniform_double) per (chain, pair) in chain-major order, whether or not the
 // proposal can be rejected; then one word per hidden unit, then one per visible unit, row-major
 // over the K·C rows (rows replica-major: replica k of chain c is row k·C + c), as the fused
-// sampling kernels (rbm/sampling_kernels.hpp) draw them. The work (products by fixed column
-// blocks, sampling and swaps by rows) is shared by the OpenMP threads as in one CD / PCD update
-// (src/rbm/chunked_gibbs.hpp).
+// sampling kernels (rbm/sampling_kernels.hpp) draw them. The work is shared by the OpenMP threads
+// in one region per run() with splits that do not depend on the thread count: the products and
+// the sweep by fixed blocks of 128 rows (a block's sweep and the next step's φ need no other
+// rows, so a step has two barriers), the swaps by chains, each chain's uniforms at a fixed offset
+// of the stream (as CD / PCD, src/rbm/chunked_gibbs.hpp).
 #include <cstdint>
 #include <vector>
 
@@ -99,8 +101,12 @@ class ParallelTempering {
   void adapt(const std::vector<std::uint64_t>& attempts, const std::vector<std::uint64_t>& accepts);
   // Step 2 for one chain, drawing its uniforms from rng (positioned at its first word).
   void swap_chain(Index chain, UnitType hidden, const VectorF& a, Rng& rng);
-  // Step 3's sampling of one layer (fields in X) at every row's β; word first + r·cols + i.
-  void sample_tempered(UnitType type, MatrixF& X, const Rng& stream, std::uint64_t first) const;
+  // Step 3's sampling of rows [r0, r0 + n) of one layer (fields in X) at every row's β; word
+  // first + r·cols + i.
+  void sample_rows(UnitType type, MatrixF& X, Index r0, Index n, const Rng& stream,
+                   std::uint64_t first) const;
+  // Step 1 for rows [r0, r0 + n).
+  void hidden_rows(const Rbm& rbm, Index r0, Index n);
 
   TemperingState state_;
   bool adaptive_;
