@@ -1,11 +1,12 @@
 // Times one training epoch of rgflow's train::Trainer, for bench/compare: loads DATA (any format
 // `rgflow rbm train` reads), builds a Bernoulli RBM with --hidden units, Hinton initialisation,
-// and runs --epochs epochs (CD-k or PCD-k, --batch-size, learning rate 0.05, momentum 0.5)
+// and runs --epochs epochs (CD-k, PCD-k or PT with the default ladder: 10 replicas, β_min 0.1;
+// --batch-size, learning rate 0.05, momentum 0.5)
 // with Eigen's GEMM on --threads threads. Only Trainer::run_epoch is timed (not loading, not
 // the initialisation); the per-epoch monitors run on one row. Prints one JSON object with the
 // parameters, the seed, samples/s = rows·epochs / seconds and the same per CPU second of the
 // process (samples_per_cpu_s). Bad arguments: exit status 2.
-// Usage: rbm_train_time DATA [--hidden 500] [--method cd|pcd|pcd-hidden] [--steps 1] [--batch-size 100]
+// Usage: rbm_train_time DATA [--hidden 500] [--method cd|pcd|pcd-hidden|pt] [--steps 1] [--batch-size 100]
 //                            [--epochs 1] [--rows N] [--threads 1] [--seed 1]
 #include <omp.h>
 
@@ -35,7 +36,7 @@ double cpu_seconds() {
 int main(int argc, char** argv) {
   using namespace rgflow;
   try {
-    if (argc < 2) throw Error("usage: rbm_train_time DATA [--hidden N] [--method cd|pcd|pcd-hidden] [--steps K] "
+    if (argc < 2) throw Error("usage: rbm_train_time DATA [--hidden N] [--method cd|pcd|pcd-hidden|pt] [--steps K] "
                               "[--batch-size B] [--epochs E] [--rows N] [--threads T] [--seed S]");
     const std::string path = argv[1];
     long hidden = 500, batch = 100, rows = 0, steps = 1, epochs = 1, threads = 1;
@@ -49,7 +50,7 @@ int main(int argc, char** argv) {
       const long x = std::strtol(v.c_str(), &end, 10);
       const bool is_int = end != v.c_str() && *end == '\0';
       if (a == "--method") {
-        method = v;  // cd | pcd | pcd-hidden (PCD whose chains carry hidden samples)
+        method = v;  // cd | pcd | pcd-hidden (PCD whose chains carry hidden samples) | pt (10 replicas)
       } else if (!is_int || x < 0) {
         throw Error(a + " " + v + ": not a non-negative integer");
       } else if (a == "--hidden") {

@@ -212,7 +212,132 @@ void sample_portable_t(std::span<float> x, const std::uint32_t* words, float* me
   else sample_portable_loop<T, false>(x.data(), x.size(), words, nullptr);
 }
 
+// log_partition_sum (header): lane l of 16 holds elements b0 + l, b0 + l + 16, … of a block.
+constexpr std::size_t kSumLanes = 16, kSumBlock = 512;
+
+template <UnitType T>
+inline void log_partition_term(float xi, float beta, double& lin, double& prod) {
+  const float y = beta * xi;
+  const float a = std::fabs(y);
+  if constexpr (T == UnitType::bernoulli) {
+    lin += static_cast<double>(y > 0.0f ? y : 0.0f);
+    prod *= 1.0 + static_cast<double>(exp_neg(0.0f - a).t);
+  } else {
+    lin += static_cast<double>(a);
+    prod *= 1.0 + static_cast<double>(exp_neg(-2.0f * a).t);
+  }
+}
+
+// One block's lanes, portable: every lane with its own float64 accumulators.
+template <UnitType T>
+void log_partition_block_portable(const float* x, std::size_t n, float beta, double* lin,
+                                  double* prod) {
+  std::size_t i = 0;
+  for (; i + kSumLanes <= n; i += kSumLanes) {
+    for (std::size_t l = 0; l < kSumLanes; ++l) log_partition_term<T>(x[i + l], beta, lin[l], prod[l]);
+  }
+  for (std::size_t l = 0; i + l < n; ++l) log_partition_term<T>(x[i + l], beta, lin[l], prod[l]);
+}
+
+#if defined(__AVX512F__)
+// The same operations 16 lanes at a time (lanes 0–7 in the low double registers, 8–15 in the
+// high ones); the tail touches the lanes of the elements it has only.
+template <UnitType T>
+void log_partition_block_avx512(const float* x, std::size_t n, float beta, double* lin,
+                                double* prod) {
+  __m512d lin_lo = _mm512_loadu_pd(lin), lin_hi = _mm512_loadu_pd(lin + 8);
+  __m512d prod_lo = _mm512_loadu_pd(prod), prod_hi = _mm512_loadu_pd(prod + 8);
+  const __m512 b = _mm512_set1_ps(beta);
+  const __m512d one = _mm512_set1_pd(1.0);
+  const auto step = [&](__m512 xv, __mmask16 k) {
+    const __m512 y = _mm512_mul_ps(b, xv);
+    const __m512 a = abs16(y);
+    __m512 l, t;
+    if constexpr (T == UnitType::bernoulli) {
+      l = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ), y);
+      t = exp_neg16(_mm512_sub_ps(_mm512_setzero_ps(), a)).t;
+    } else {
+      l = a;
+      t = exp_neg16(_mm512_mul_ps(_mm512_set1_ps(-2.0f), a)).t;
+    }
+    const auto klo = static_cast<__mmask8>(k & 0xFF), khi = static_cast<__mmask8>(k >> 8);
+    const __m512d l_lo = _mm512_cvtps_pd(_mm512_castps512_ps256(l));
+    const __m512d l_hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(l), 1)));
+    const __m512d t_lo = _mm512_cvtps_pd(_mm512_castps512_ps256(t));
+    const __m512d t_hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(t), 1)));
+    lin_lo = _mm512_mask_add_pd(lin_lo, klo, lin_lo, l_lo);
+    lin_hi = _mm512_mask_add_pd(lin_hi, khi, lin_hi, l_hi);
+    prod_lo = _mm512_mask_mul_pd(prod_lo, klo, prod_lo, _mm512_add_pd(one, t_lo));
+    prod_hi = _mm512_mask_mul_pd(prod_hi, khi, prod_hi, _mm512_add_pd(one, t_hi));
+  };
+  std::size_t i = 0;
+  for (; i + kSumLanes <= n; i += kSumLanes) step(_mm512_loadu_ps(x + i), 0xFFFF);
+  if (i < n) {
+    const auto k = static_cast<__mmask16>((1u << (n - i)) - 1);
+    step(_mm512_maskz_loadu_ps(k, x + i), k);
+  }
+  _mm512_storeu_pd(lin, lin_lo);
+  _mm512_storeu_pd(lin + 8, lin_hi);
+  _mm512_storeu_pd(prod, prod_lo);
+  _mm512_storeu_pd(prod + 8, prod_hi);
+}
+#endif
+
+template <UnitType T>
+double log_partition_sum_t(const float* x, std::size_t n, float beta, bool vector) {
+  double lin[kSumLanes] = {};
+  double log_product = 0.0;
+  for (std::size_t b0 = 0; b0 < n; b0 += kSumBlock) {
+    const std::size_t m = std::min(n - b0, kSumBlock);
+    double prod[kSumLanes];
+    for (double& p : prod) p = 1.0;
+#if defined(__AVX512F__)
+    if (vector) {
+      log_partition_block_avx512<T>(x + b0, m, beta, lin, prod);
+    } else {
+      log_partition_block_portable<T>(x + b0, m, beta, lin, prod);
+    }
+#else
+    (void)vector;
+    log_partition_block_portable<T>(x + b0, m, beta, lin, prod);
+#endif
+    double p = 1.0;
+    for (double q : prod) p *= q;
+    log_product += std::log(p);
+  }
+  double sum = 0.0;
+  for (double v : lin) sum += v;
+  return sum + log_product;
+}
+
 }  // namespace
+
+double log_partition_sum_portable(UnitType type, const float* x, std::size_t n, float beta) {
+  require_binary(type);
+  return type == UnitType::bernoulli ? log_partition_sum_t<UnitType::bernoulli>(x, n, beta, false)
+                                     : log_partition_sum_t<UnitType::spin>(x, n, beta, false);
+}
+
+double log_partition_sum(UnitType type, const float* x, std::size_t n, float beta) {
+  require_binary(type);
+  return type == UnitType::bernoulli ? log_partition_sum_t<UnitType::bernoulli>(x, n, beta, kAvx512)
+                                     : log_partition_sum_t<UnitType::spin>(x, n, beta, kAvx512);
+}
+
+double dot_f64(const float* __restrict x, const float* __restrict a, std::size_t n) {
+  constexpr std::size_t kLanes = 8;
+  double acc[kLanes] = {};
+  std::size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (std::size_t l = 0; l < kLanes; ++l) {
+      acc[l] += static_cast<double>(x[i + l]) * static_cast<double>(a[i + l]);
+    }
+  }
+  for (std::size_t l = 0; i + l < n; ++l) acc[l] += static_cast<double>(x[i + l]) * static_cast<double>(a[i + l]);
+  double sum = 0.0;
+  for (double v : acc) sum += v;
+  return sum;
+}
 
 float fast_sigmoid(float x) { return mean_one<UnitType::bernoulli>(x); }
 float fast_sigmoid2(float x) { return logistic_from(x, exp_neg(-2.0f * std::fabs(x)).t); }

@@ -53,6 +53,40 @@ void check_batch(const Rbm& rbm, const MatrixF& batch) {
   }
 }
 
+// Binary units: ⟨v hᵀ⟩_data − ⟨v hᵀ⟩_model by column chunks of dW (as the fields), with the hidden
+// bias terms; the visible ones by chunks of the visible layer (a worksharing construct, as those of
+// chunked_gibbs.hpp). `grad` must be sized.
+void binary_gradient(const MatrixF& batch, const MatrixF& positive_hidden_mean,
+                     const Eigen::Ref<const MatrixF>& V, const MatrixF& negative_hidden_mean,
+                     const std::vector<Index>& hc, const std::vector<Index>& vc, Gradient& grad) {
+  const float inv_b = 1.0f / static_cast<float>(batch.rows());
+  const float inv_c = 1.0f / static_cast<float>(V.rows());
+  detail::for_chunks(hc, [&](Index j0, Index nj) {
+    auto dW = grad.dW.middleCols(j0, nj);
+    dW.noalias() = (batch.transpose() * positive_hidden_mean.middleCols(j0, nj)) * inv_b;
+    dW.noalias() -= (V.transpose() * negative_hidden_mean.middleCols(j0, nj)) * inv_c;
+    grad.batch_hidden_mean.segment(j0, nj) =
+        positive_hidden_mean.middleCols(j0, nj).colwise().sum().transpose() * inv_b;
+    grad.db.segment(j0, nj) = grad.batch_hidden_mean.segment(j0, nj) -
+                              negative_hidden_mean.middleCols(j0, nj).colwise().sum().transpose() * inv_c;
+  });
+  detail::for_chunks(vc, [&](Index i0, Index ni) {
+    grad.batch_visible_mean.segment(i0, ni) =
+        batch.middleCols(i0, ni).colwise().sum().transpose() * inv_b;
+    grad.da.segment(i0, ni) = grad.batch_visible_mean.segment(i0, ni) -
+                              V.middleCols(i0, ni).colwise().sum().transpose() * inv_c;
+  });
+}
+
+void size_gradient(Index nv, Index nh, Gradient& grad) {
+  grad.dW.resize(nv, nh);
+  grad.da.resize(nv);
+  grad.db.resize(nh);
+  grad.batch_visible_mean.resize(nv);
+  grad.batch_hidden_mean.resize(nh);
+  grad.d_log_sigma.resize(0);
+}
+
 }  // namespace
 
 void mean_statistics(const Rbm& rbm, const MatrixF& visible, const MatrixF& hidden_mean,
@@ -221,7 +255,7 @@ void ContrastiveDivergence::estimate_general(const Rbm& rbm, const MatrixF& batc
   subtract_negative_phase(rbm, V, negative_hidden_mean_, grad);
 }
 
-// Binary units: the whole update in one OpenMP region (train/chunked_gibbs.hpp), drawing exactly
+// Binary units: the whole update in one OpenMP region (rbm/chunked_gibbs.hpp), drawing exactly
 // the words of the single-threaded order — CD: h_0 | batch, v_1, then (h, v) per further step;
 // visible-state PCD: (h, v) per step from the chains; hidden-state PCD: v then h per step from
 // the stored hidden samples (plus, once, h_0 | chains to start them) — so results do not depend
@@ -239,12 +273,7 @@ void ContrastiveDivergence::estimate_binary(const Rbm& rbm, const MatrixF& batch
   positive_hidden_mean_.resize(b, nh);
   negative_hidden_mean_.resize(c, nh);
   hidden_sample_.resize(c, nh);
-  grad.dW.resize(nv, nh);
-  grad.da.resize(nv);
-  grad.db.resize(nh);
-  grad.batch_visible_mean.resize(nv);
-  grad.batch_hidden_mean.resize(nh);
-  grad.d_log_sigma.resize(0);
+  size_gradient(nv, nh, grad);
   const bool start_hidden = hidden_state_ && chain_hidden_.size() == 0;
   if (hidden_state_) chain_hidden_.resize(c, nh);
 
@@ -255,8 +284,6 @@ void ContrastiveDivergence::estimate_binary(const Rbm& rbm, const MatrixF& batch
   const int threads = detail::update_threads(std::max(b, c), nv, nh);
   const std::vector<Index> hc = detail::gemm_chunks(nh);
   const std::vector<Index> vc = detail::gemm_chunks(nv);
-  const float inv_b = 1.0f / static_cast<float>(b);
-  const float inv_c = 1.0f / static_cast<float>(c);
   const Rng stream = rng;
 
 #pragma omp parallel num_threads(threads)
@@ -303,23 +330,7 @@ void ContrastiveDivergence::estimate_binary(const Rbm& rbm, const MatrixF& batch
       detail::mean_rows(ht, negative_hidden_mean_);
     }
 
-    // ⟨v hᵀ⟩_data − ⟨v hᵀ⟩_model by column chunks of dW (as the fields), with the hidden bias
-    // terms; the visible ones by chunks of the visible layer.
-    detail::for_chunks(hc, [&](Index j0, Index nj) {
-      auto dW = grad.dW.middleCols(j0, nj);
-      dW.noalias() = (batch.transpose() * positive_hidden_mean_.middleCols(j0, nj)) * inv_b;
-      dW.noalias() -= (V.transpose() * negative_hidden_mean_.middleCols(j0, nj)) * inv_c;
-      grad.batch_hidden_mean.segment(j0, nj) =
-          positive_hidden_mean_.middleCols(j0, nj).colwise().sum().transpose() * inv_b;
-      grad.db.segment(j0, nj) = grad.batch_hidden_mean.segment(j0, nj) -
-                                negative_hidden_mean_.middleCols(j0, nj).colwise().sum().transpose() * inv_c;
-    });
-    detail::for_chunks(vc, [&](Index i0, Index ni) {
-      grad.batch_visible_mean.segment(i0, ni) =
-          batch.middleCols(i0, ni).colwise().sum().transpose() * inv_b;
-      grad.da.segment(i0, ni) = grad.batch_visible_mean.segment(i0, ni) -
-                                V.middleCols(i0, ni).colwise().sum().transpose() * inv_c;
-    });
+    binary_gradient(batch, positive_hidden_mean_, V, negative_hidden_mean_, hc, vc, grad);
   }
   rng = stream.advanced(words);
 }
@@ -437,21 +448,32 @@ void TemperingEstimator::restore(const EstimatorState& state) {
   pt_.restore(std::move(s));
 }
 
+// Binary units only (ParallelTempering checks): the PT steps (sample/tempering.cpp, their own
+// OpenMP region), then the positive phase, the negative phase's E[h | v] of the β = 1 replicas
+// (from the fields the sampler computed) and the gradient in one region, as PCD's.
 void TemperingEstimator::estimate(const Rbm& rbm, const MatrixF& batch, Rng& rng,
                                   Gradient& grad) {
-  positive_phase(rbm, batch, positive_hidden_mean_, grad);
+  check_batch(rbm, batch);
   if (!pt_.initialized()) pt_.reset(batch);
   pt_.run(rbm, steps_, rng);
-  negative_visible_ = pt_.cold_states();
+  const Index nv = rbm.n_visible();
+  const Index nh = rbm.n_hidden();
+  const UnitType ht = rbm.hidden_type();
+  const Index c = pt_.chains();
+  positive_hidden_mean_.resize(batch.rows(), nh);
   negative_hidden_mean_ = pt_.cold_hidden_field();
-  dispatch(rbm.hidden_units(), [&](auto u) {
-    for (Index r = 0; r < negative_hidden_mean_.rows(); ++r) {
-      for (Index j = 0; j < negative_hidden_mean_.cols(); ++j) {
-        negative_hidden_mean_(r, j) = static_cast<float>(u.field_mean(j, negative_hidden_mean_(r, j)));
-      }
-    }
-  });
-  subtract_negative_phase(rbm, negative_visible_, negative_hidden_mean_, grad);
+  size_gradient(nv, nh, grad);
+  const int threads = detail::update_threads(std::max(batch.rows(), c), nv, nh);
+  const std::vector<Index> hc = detail::gemm_chunks(nh);
+  const std::vector<Index> vc = detail::gemm_chunks(nv);
+  const auto cold = pt_.cold_view();
+#pragma omp parallel num_threads(threads)
+  {
+    detail::hidden_field(rbm, batch, positive_hidden_mean_, hc);
+    detail::mean_rows(ht, positive_hidden_mean_);
+    detail::mean_rows(ht, negative_hidden_mean_);
+    binary_gradient(batch, positive_hidden_mean_, cold, negative_hidden_mean_, hc, vc, grad);
+  }
 }
 
 std::unique_ptr<GradientEstimator> make_gradient_estimator(const TrainConfig& config) {

@@ -4,9 +4,13 @@
 //  * the AVX-512 and portable paths bit-identical (means and samples), every tail length;
 //  * sampled frequencies vs σ(φ) (Bernoulli) and σ(2φ) (spin) by a binomial test, fixed seeds;
 //  * the stream: one Rng word per unit in order, whether drawn in bulk or word by word, and rng
-//    continues right after them; the means written while sampling equal kernels::mean exactly.
+//    continues right after them; the means written while sampling equal kernels::mean exactly;
+//  * log_partition_sum (the parallel-tempering swap sums) against Σ log1p / float64 definitions,
+//    every block and tail length, AVX-512 = portable bit for bit; dot_f64 against a long double
+//    sum.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -166,6 +170,63 @@ TEST(RbmKernels, RbmSampleMeansEqualRbmMeans) {
   Rng rng(1);
   EXPECT_THROW(kernels::sample(UnitType::gaussian, x, rng), Error);
   EXPECT_THROW(kernels::mean(UnitType::gaussian, x), Error);
+}
+
+// Σ_i L(β x_i) in float64 with std::log1p / std::exp, y_i = β·x_i rounded to float as the kernel
+// does: softplus(y) = max(y, 0) + log1p(e^{−|y|}), log 2cosh y = |y| + log1p(e^{−2|y|}).
+double log_partition_reference(UnitType type, const std::vector<float>& x, std::size_t n, float beta) {
+  double s = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double y = static_cast<double>(beta * x[i]);
+    s += type == UnitType::bernoulli ? std::max(y, 0.0) + std::log1p(std::exp(-std::fabs(y)))
+                                     : std::fabs(y) + std::log1p(std::exp(-2.0 * std::fabs(y)));
+  }
+  return s;
+}
+
+// Each term's only error is that of t = e^{−k|y|} (≤ 2 float ulp, relative 2⁻²²): log(1 + t) is
+// then off by ≤ 2⁻²² t/(1 + t) < 2.4e−7; the float64 products and sums add ~1e−16 relative.
+TEST(RbmKernels, LogPartitionSumMatchesFloat64Definition) {
+  std::vector<float> x = test_fields(1300, 21);
+  x.erase(std::remove_if(x.begin(), x.end(), [](float v) { return std::isinf(v); }), x.end());
+  for (UnitType type : {UnitType::bernoulli, UnitType::spin}) {
+    for (float beta : {1.0f, 0.37f, 0.1f}) {
+      for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{16},
+                            std::size_t{17}, std::size_t{64}, std::size_t{511}, std::size_t{512},
+                            std::size_t{513}, std::size_t{1100}}) {
+        const double want = log_partition_reference(type, x, n, beta);
+        const double got = kernels::log_partition_sum(type, x.data(), n, beta);
+        EXPECT_LE(std::fabs(got - want), 2.4e-7 * static_cast<double>(n) + 1e-13 * std::fabs(want))
+            << to_string(type) << " beta " << beta << " n " << n << ": " << got << " vs " << want;
+        const double portable = kernels::log_partition_sum_portable(type, x.data(), n, beta);
+        EXPECT_EQ(std::bit_cast<std::uint64_t>(got), std::bit_cast<std::uint64_t>(portable))
+            << to_string(type) << " n " << n << ": vector and portable paths differ";
+      }
+    }
+  }
+  // A block of 512 units at the largest factor (field 0: every 1 + t = 2) stays finite.
+  const std::vector<float> zeros(2048, 0.0f);
+  EXPECT_NEAR(kernels::log_partition_sum(UnitType::bernoulli, zeros.data(), zeros.size(), 1.0f),
+              2048.0 * std::log(2.0), 1e-9);
+  EXPECT_THROW(kernels::log_partition_sum(UnitType::gaussian, zeros.data(), 4, 1.0f), Error);
+}
+
+TEST(RbmKernels, DotF64MatchesLongDoubleSum) {
+  const std::vector<float> a = test_fields(1000, 31);
+  Rng rng(5);
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{8},
+                        std::size_t{9}, std::size_t{784}, std::size_t{1000}}) {
+    std::vector<float> v(n), bounded(a.begin() + 20, a.begin() + 20 + static_cast<std::ptrdiff_t>(n));
+    long double want = 0.0L, scale = 0.0L;
+    for (std::size_t i = 0; i < n; ++i) {
+      v[i] = (rng() & 1u) != 0 ? 1.0f : -1.0f;
+      want += static_cast<long double>(v[i]) * bounded[i];
+      scale += std::fabs(static_cast<long double>(bounded[i]));
+    }
+    const double got = kernels::dot_f64(v.data(), bounded.data(), n);
+    // Eight lanes of float64 sums: |error| ≤ (n/8 + 8)·2⁻⁵³·Σ|a_i| < 2e−14 Σ|a_i| for n ≤ 1000.
+    EXPECT_LE(std::fabs(static_cast<long double>(got) - want), 2e-14L * scale) << "n " << n;
+  }
 }
 
 }  // namespace

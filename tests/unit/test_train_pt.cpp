@@ -1,11 +1,20 @@
 // Parallel tempering (tempering.hpp): the ladder; the swap ratio against brute-force enumeration
 // of the tempered joint model, and detailed balance of the swap move; swap acceptance equal to its
 // exact stationary value; the β = 1 histogram of a bimodal RBM against the exact distribution (χ²),
-// where plain Gibbs sampling fails; the estimator, its state and checkpoints; training.
+// where plain Gibbs sampling fails; every replica's histogram against its exact tempered p_β(v);
+// the first swap's acceptance against the hand-computed Metropolis ratio; bit-identical results for
+// any thread count and however the steps are split into runs; the estimator, its state and
+// checkpoints; training.
 #include <gtest/gtest.h>
+#include <omp.h>
+
+#include <Eigen/Core>
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "../support/random_rbm.hpp"
@@ -24,6 +33,16 @@ using sample::tempered_log_weight;
 
 using test::random_rbm;
 using test::state_of;
+
+// The CLI and the Python module run Eigen's products single-threaded (apps/rgflow/main.cpp): the
+// sampler's threads are OpenMP's. So do these tests (else Eigen nests its own team in each small
+// product, which costs seconds on a loaded machine).
+class SingleThreadedEigen : public ::testing::Environment {
+ public:
+  void SetUp() override { Eigen::setNbThreads(1); }
+};
+[[maybe_unused]] ::testing::Environment* const kSingleThreadedEigen =
+    ::testing::AddGlobalTestEnvironment(new SingleThreadedEigen);
 
 // log Σ_h e^{−β E(v,h)} by enumerating h (independent of the closed form in the library).
 double brute_log_weight(const Rbm& rbm, const VectorF& v, double beta) {
@@ -146,6 +165,51 @@ TEST_P(TemperingPairings, SwapAcceptanceEqualsExact) {
   }
 }
 
+// A step starts with the swap proposals, so the first one of a run sees the states it was given:
+// with x at β_a and y at β_b in every one of C chains, the fraction of accepted swaps is a
+// binomial proportion with mean min(1, r(x, y)), r from brute-force enumeration of the tempered
+// marginals. The pair (x, y) is the one whose min(1, r) is nearest 1/2; tolerance 4 standard errors.
+TEST_P(TemperingPairings, FirstSwapAcceptanceEqualsMetropolisRatio) {
+  const UnitType t = GetParam();
+  const Rbm rbm = random_rbm(4, 3, t, t, 13, 1.0, 0.5, 3);
+  const double ba = 1.0, bb = 0.4;
+  double best = 2.0, p_accept = 0.0;
+  std::uint64_t bx = 0, by = 0;
+  for (std::uint64_t x = 0; x < 16; ++x) {
+    for (std::uint64_t y = 0; y < 16; ++y) {
+      const VectorF vx = state_of(x, 4, t), vy = state_of(y, 4, t);
+      const double log_r = brute_log_weight(rbm, vy, ba) + brute_log_weight(rbm, vx, bb) -
+                           brute_log_weight(rbm, vx, ba) - brute_log_weight(rbm, vy, bb);
+      const double p = std::min(1.0, std::exp(log_r));
+      if (std::fabs(p - 0.5) < best) {
+        best = std::fabs(p - 0.5);
+        p_accept = p;
+        bx = x;
+        by = y;
+      }
+    }
+  }
+  ASSERT_LT(best, 0.3);
+  const Index chains = 20000;
+  TemperingState s;
+  s.betas = {ba, bb};
+  s.attempts = {0};
+  s.accepts = {0};
+  s.replicas.resize(2 * chains, 4);
+  for (Index c = 0; c < chains; ++c) {
+    s.replicas.row(c) = state_of(bx, 4, t).transpose();
+    s.replicas.row(chains + c) = state_of(by, 4, t).transpose();
+  }
+  ParallelTempering pt({ba, bb});
+  pt.restore(s);
+  Rng rng(17, 0);
+  pt.run(rbm, 1, rng);
+  ASSERT_EQ(pt.state().attempts[0], static_cast<std::uint64_t>(chains));
+  const double rate = static_cast<double>(pt.state().accepts[0]) / static_cast<double>(chains);
+  const double se = std::sqrt(p_accept * (1.0 - p_accept) / static_cast<double>(chains));
+  EXPECT_NEAR(rate, p_accept, 4.0 * se) << "x " << bx << " y " << by;
+}
+
 INSTANTIATE_TEST_SUITE_P(BernoulliAndSpin, TemperingPairings,
                          ::testing::Values(UnitType::bernoulli, UnitType::spin));
 
@@ -213,6 +277,82 @@ TEST(Tempering, BimodalHistogramMatchesExact) {
   for (Index r = 0; r < chains; ++r) gibbs.push_back(bits_of(v, r, UnitType::bernoulli));
   const auto [gstat, gdf] = chi2(gibbs, p);
   EXPECT_GT(gstat, 3.0 * chi2_quantile_1e4(gdf)) << "plain Gibbs should fail: chi2 " << gstat;
+}
+
+// Every replica samples its own tempered model: after 60 PT steps from random states (K = 3,
+// spin units, 3000 independent chains), the states of replica k pass a χ² test at the 1e-4 level
+// against the exact p_{β_k}(v) by enumeration. This checks the per-row β of the fused sampling
+// kernels and that the swaps keep Π_k p_k invariant.
+TEST(Tempering, EveryReplicaMatchesItsExactTemperedDistribution) {
+  const Rbm rbm = random_rbm(5, 3, UnitType::spin, UnitType::spin, 23, 0.9, 0.4, 5);
+  const std::vector<double> betas = {1.0, 0.55, 0.25};
+  const Index chains = 3000;
+  Rng rng(29, 0);
+  MatrixF start(chains, 5);
+  for (Index i = 0; i < start.size(); ++i) start.data()[i] = (rng() & 1u) != 0 ? 1.0f : -1.0f;
+  ParallelTempering pt(betas);
+  pt.reset(start);
+  pt.run(rbm, 60, rng);
+  const MatrixF& all = pt.state().replicas;
+  for (std::size_t k = 0; k < betas.size(); ++k) {
+    const std::vector<double> p = exact_tempered(rbm, betas[k]);
+    std::vector<std::uint64_t> samples;
+    for (Index c = 0; c < chains; ++c) {
+      samples.push_back(bits_of(all, static_cast<Index>(k) * chains + c, UnitType::spin));
+    }
+    const auto [stat, df] = chi2(samples, p);
+    EXPECT_LT(stat, chi2_quantile_1e4(df)) << "replica " << k << ": chi2 " << stat << " df " << df;
+    EXPECT_GT(df, 10.0);
+  }
+}
+
+// Same seed → same bits for 1, 2 and 3 OpenMP threads (the model is large enough for the sampler
+// to use them: K·C·n_v·n_h = 2²¹), and for 3 steps in one run() or in three.
+TEST(Tempering, ResultsDoNotDependOnThreadsOrOnHowStepsAreSplit) {
+  const Rbm rbm = random_rbm(128, 64, UnitType::spin, UnitType::spin, 31, 0.08, 0.2, 6);
+  Rng init(37, 0);
+  MatrixF start(64, 128);
+  for (Index i = 0; i < start.size(); ++i) start.data()[i] = (init() & 1u) != 0 ? 1.0f : -1.0f;
+  const int saved_threads = omp_get_max_threads();
+  const auto run = [&](int threads, bool split) {
+    omp_set_num_threads(threads);
+    ParallelTempering pt(geometric_ladder(4, 0.2));
+    pt.reset(start);
+    Rng rng(41, 0);
+    if (split) {
+      for (int i = 0; i < 3; ++i) pt.run(rbm, 1, rng);
+    } else {
+      pt.run(rbm, 3, rng);
+    }
+    return std::make_tuple(pt.state(), MatrixF(pt.cold_hidden_field()), rng.state());
+  };
+  const auto [ref, ref_field, ref_rng] = run(1, false);
+  for (const auto& [threads, split] : {std::pair{2, false}, std::pair{3, false}, std::pair{1, true},
+                                       std::pair{2, true}}) {
+    const auto [s, field, rng_state] = run(threads, split);
+    EXPECT_EQ(s.replicas, ref.replicas) << threads << " threads, split " << split;
+    EXPECT_EQ(field, ref_field) << threads << " threads, split " << split;
+    EXPECT_EQ(s.accepts, ref.accepts);
+    EXPECT_EQ(s.attempts, ref.attempts);
+    EXPECT_TRUE(rng_state == ref_rng);
+  }
+  const std::uint64_t accepted = std::accumulate(ref.accepts.begin(), ref.accepts.end(), std::uint64_t{0});
+  EXPECT_GT(accepted, 0u);
+  EXPECT_LT(accepted, 3u * 3u * 64u);
+
+  // The estimator's gradient too.
+  const MatrixF batch = start;
+  Gradient g1, g2;
+  for (int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    TemperingEstimator est(1, geometric_ladder(4, 0.2), false);
+    Rng rng(43, 0);
+    est.estimate(rbm, batch, rng, threads == 1 ? g1 : g2);
+  }
+  omp_set_num_threads(saved_threads);
+  EXPECT_EQ(g1.dW, g2.dW);
+  EXPECT_EQ(g1.da, g2.da);
+  EXPECT_EQ(g1.db, g2.db);
 }
 
 // The adaptive ladder keeps its end points, stays strictly decreasing, and evens out the swap

@@ -185,8 +185,9 @@ class TapEstimator final : public GradientEstimator {
 
 // Parallel tempering (Desjardins et al. 2010; tempering.hpp): C chains (rows of the first
 // batch, every replica starting there), each with K replicas on the ladder; per update `steps` PT
-// steps (Gibbs sweep of every replica, then neighbour swaps), and the negative phase from the
-// β = 1 replicas with Rao-Blackwellised hidden units, as PCD: mean of v E[h|v]ᵀ.
+// steps (neighbour swaps, then a Gibbs sweep of every replica), and the negative phase from the
+// β = 1 replicas with Rao-Blackwellised hidden units, as PCD: mean of v E[h|v]ᵀ. Binary units,
+// thread-count-independent results (ParallelTempering, src/rbm/chunked_gibbs.hpp).
 class TemperingEstimator final : public GradientEstimator {
  public:
   TemperingEstimator(int steps, std::vector<double> betas, bool adaptive);
@@ -204,7 +205,6 @@ class TemperingEstimator final : public GradientEstimator {
   int steps_;
   ParallelTempering pt_;
   MatrixF positive_hidden_mean_;
-  MatrixF negative_visible_;
   MatrixF negative_hidden_mean_;
 };
 

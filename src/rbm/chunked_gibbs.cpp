@@ -1,13 +1,11 @@
 #include "chunked_gibbs.hpp"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <span>
 
 #include "rgflow/rbm/sampling_kernels.hpp"
 
-namespace rgflow::train::detail {
+namespace rgflow::chunked {
 
 std::vector<Index> gemm_chunks(Index n) {
   if (n < 128) return {0, n};
@@ -26,23 +24,8 @@ int update_threads(Index rows, Index n_visible, Index n_hidden) {
   return work >= static_cast<double>(1 << 21) ? omp_get_max_threads() : 1;
 }
 
-namespace {
-
-// Worksharing over one band of rows per thread: f(first row, rows), static schedule.
-template <class F>
-void for_row_bands(Index rows, F&& f) {
-  const int bands = omp_get_num_threads();
-#pragma omp for schedule(static)
-  for (int t = 0; t < bands; ++t) {
-    const Index r0 = rows * t / bands;
-    const Index r1 = rows * (t + 1) / bands;
-    if (r1 > r0) f(r0, r1 - r0);
-  }
-}
-
-}  // namespace
-
-void hidden_field(const Rbm& rbm, const MatrixF& X, MatrixF& F, const std::vector<Index>& chunks) {
+void hidden_field(const Rbm& rbm, const Eigen::Ref<const MatrixF>& X, MatrixF& F,
+                  const std::vector<Index>& chunks) {
   for_chunks(chunks, [&](Index j0, Index nj) {
     auto block = F.middleCols(j0, nj);
     block.noalias() = X * rbm.weights().middleCols(j0, nj);
@@ -74,4 +57,4 @@ void mean_rows(UnitType type, MatrixF& X) {
   });
 }
 
-}  // namespace rgflow::train::detail
+}  // namespace rgflow::chunked
