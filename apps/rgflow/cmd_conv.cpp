@@ -41,7 +41,10 @@ struct TrainCli {
   Index batch_size = 100;
   double learning_rate = 0.05;
   double final_learning_rate = 0.0;
-  double momentum = 0.5;
+  std::string schedule = "exponential";
+  int warmup_epochs = 0;
+  std::string optimizer = "sgd";
+  std::optional<double> momentum;  // SGD: 0.5 when not given
   double weight_decay = 0.0;
   Index chains = 100;
   double weight_std = 0.01;
@@ -83,7 +86,15 @@ void run_train(const TrainCli& o) {
   t.batch_size = o.batch_size;
   t.learning_rate = o.learning_rate;
   t.final_learning_rate = o.final_learning_rate > 0.0 ? o.final_learning_rate : -1.0;
-  t.momentum = o.momentum;
+  t.schedule = with_flag("--lr-schedule", [&] { return train::parse_schedule(o.schedule); });
+  check_range("--warmup-epochs", std::int64_t{o.warmup_epochs}, 0, 10'000'000);
+  t.warmup_epochs = o.warmup_epochs;
+  t.optimizer = with_flag("--optimizer", [&] { return train::parse_optimizer(o.optimizer); });
+  if (o.momentum && t.optimizer == train::OptimizerKind::adam) {
+    throw Error("--momentum: Adam has no momentum (its first moment decays with beta1 = 0.9)");
+  }
+  if (o.momentum) check_range("--momentum", *o.momentum, 0.0, 0.999999);
+  t.momentum = o.momentum.value_or(0.5);
   t.weight_decay = o.weight_decay;
   t.chains = o.chains;
   t.weight_std = static_cast<float>(o.weight_std);
@@ -98,7 +109,6 @@ void run_train(const TrainCli& o) {
   check_range("--batch-size", static_cast<std::int64_t>(o.batch_size), 1, 1 << 24);
   check_range("--learning-rate", o.learning_rate, 1e-12, 1e6);
   if (o.final_learning_rate != 0.0) check_range("--learning-rate-final", o.final_learning_rate, 1e-12, 1e6);
-  check_range("--momentum", o.momentum, 0.0, 0.999999);
   check_range("--weight-decay", o.weight_decay, 0.0, 1e6);
   check_range("--chains", static_cast<std::int64_t>(o.chains), 1, 1 << 20);
   check_range("--weight-std", o.weight_std, 0.0, 100.0);
@@ -129,7 +139,14 @@ void run_train(const TrainCli& o) {
   attrs["batch_size"] = std::to_string(o.batch_size);
   attrs["learning_rate"] = fmt::format("{}", o.learning_rate);
   attrs["final_learning_rate"] = fmt::format("{}", o.final_learning_rate > 0.0 ? o.final_learning_rate : o.learning_rate);
-  attrs["momentum"] = fmt::format("{}", o.momentum);
+  attrs["lr_schedule"] = o.schedule;
+  attrs["warmup_epochs"] = std::to_string(o.warmup_epochs);
+  attrs["optimizer"] = o.optimizer;
+  if (t.optimizer == train::OptimizerKind::sgd) {
+    attrs["momentum"] = fmt::format("{}", t.momentum);
+  } else {
+    attrs["adam"] = fmt::format("beta1 {}, beta2 {}, epsilon {}", t.adam_beta1, t.adam_beta2, t.adam_epsilon);
+  }
   attrs["weight_decay"] = fmt::format("{}", o.weight_decay);
   attrs["weight_std"] = fmt::format("{}", o.weight_std);
   attrs["symmetry"] = o.symmetry;
@@ -142,12 +159,16 @@ void run_train(const TrainCli& o) {
                 {"hidden_type", to_string(model.hidden_type())}, {"init", o.init},
                 {"n_hidden", model.n_hidden()}, {"parameters", model.kernels().size() + model.hidden_bias().size() + 1},
                 {"method", o.method}, {"k", o.k}, {"epochs", o.epochs}, {"seed", o.seed}, {"symmetry", o.symmetry},
+                {"optimizer", o.optimizer}, {"learning_rate", o.learning_rate},
+                {"learning_rate_final", o.final_learning_rate > 0.0 ? o.final_learning_rate : o.learning_rate},
+                {"lr_schedule", o.schedule}, {"warmup_epochs", o.warmup_epochs},
+                {"final_epoch_learning_rate", last.learning_rate},
                 {"reconstruction_error", last.reconstruction_error}, {"output", o.output}});
     return;
   }
-  fmt::print("trained a convolutional RBM {} on {}x{} ({} hidden units, {} parameters), {}-{} for {} epochs\n",
+  fmt::print("trained a convolutional RBM {} on {}x{} ({} hidden units, {} parameters), {}-{} with {} for {} epochs\n",
              conv::to_string(model.shape()), model.shape().lattice, model.shape().lattice, model.n_hidden(),
-             model.kernels().size() + model.hidden_bias().size() + 1, o.method, o.k, o.epochs);
+             model.kernels().size() + model.hidden_bias().size() + 1, o.method, o.k, o.optimizer, o.epochs);
   fmt::print("wrote {}\n", o.output);
 }
 
@@ -276,7 +297,7 @@ void add_conv_commands(CLI::App& app) {
   c->require_subcommand(1);
   {
     auto o = std::make_shared<TrainCli>();
-    CLI::App* cmd = c->add_subcommand("train", "Train a convolutional RBM by CD-k or PCD-k with SGD + momentum");
+    CLI::App* cmd = c->add_subcommand("train", "Train a convolutional RBM by CD-k or PCD-k with SGD + momentum or Adam");
     cmd->add_option("DATA", o->data, "Lattice configurations (rgflow ising sample .h5, or rows of L*L values)")->required();
     cmd->add_option("--lattice", o->lattice, "Lattice side L (default: from the data)");
     cmd->add_option("--conv", o->conv, "kernel:K,stride:S,channels:C")->capture_default_str();
@@ -289,8 +310,17 @@ void add_conv_commands(CLI::App& app) {
     cmd->add_option("--learning-rate", o->learning_rate, "Learning rate (of the per-site log-likelihood)")
         ->capture_default_str();
     cmd->add_option("--learning-rate-final", o->final_learning_rate,
-                    "Decay the learning rate geometrically to this by the last epoch (0: constant)");
-    cmd->add_option("--momentum", o->momentum, "Momentum in [0, 1)")->capture_default_str();
+                    "Move the learning rate over the epochs to this value by --lr-schedule (0: constant)");
+    cmd->add_option("--lr-schedule", o->schedule, "With --learning-rate-final: exponential, linear or cosine")
+        ->check(CLI::IsMember({"linear", "exponential", "cosine"}))
+        ->capture_default_str();
+    cmd->add_option("--warmup-epochs", o->warmup_epochs,
+                    "Scale the learning rate of epoch e <= W by e / (W + 1) (linear warm-up)")
+        ->capture_default_str();
+    cmd->add_option("--optimizer", o->optimizer, "sgd (with --momentum) or adam (Kingma & Ba 2015; beta1 0.9, beta2 0.999)")
+        ->check(CLI::IsMember({"sgd", "adam"}))
+        ->capture_default_str();
+    cmd->add_option("--momentum", o->momentum, "SGD momentum in [0, 1) (default 0.5)");
     cmd->add_option("--weight-decay", o->weight_decay, "L2 weight decay on the kernels")->capture_default_str();
     cmd->add_option("--chains", o->chains, "PCD persistent chains")->capture_default_str();
     cmd->add_option("--weight-std", o->weight_std, "Initial kernel weights ~ N(0, std^2)")->capture_default_str();

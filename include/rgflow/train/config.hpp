@@ -114,6 +114,10 @@ float momentum_at_epoch(const TrainConfig& config, int epoch);
 // With auto_epochs, `epochs` is the cap, so a schedule runs over the cap and an automatic stop
 // ends it early, wherever it stands.
 float learning_rate_at_epoch(const TrainConfig& config, int epoch);
+// The same schedule in float64 from its parts (learning_rate_at_epoch rounds it to float; the
+// convolutional trainer, conv/train.hpp, uses it directly): ε_0 = initial, ε_f = final_rate.
+double learning_rate_schedule(double initial, std::optional<double> final_rate, Schedule schedule, int epochs,
+                              int warmup_epochs, int epoch);
 
 // JSON object with the field names above; `method` as "cd"/"pcd", `sparsity_target` null when
 // unset, `seed` as a decimal string (exact beyond 2^53). from_json starts from the values already
