@@ -1,4 +1,4 @@
-// rgflow conv train | logz | loglik | bonds — convolutional (weight-shared) RBMs on periodic
+// rgflow conv train | logz | loglik | sample | bonds — convolutional (weight-shared) RBMs on periodic
 // lattices (docs/conv.md). The computations live in include/rgflow/conv/; this file reads files,
 // checks options and prints.
 #include <fmt/format.h>
@@ -17,6 +17,7 @@
 #include "rgflow/conv/conv_rbm.hpp"
 #include "rgflow/conv/file.hpp"
 #include "rgflow/conv/log_partition.hpp"
+#include "rgflow/conv/sample.hpp"
 #include "rgflow/conv/train.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/io/dataset.hpp"
@@ -260,6 +261,53 @@ void run_loglik(const LogZCli& o) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// conv sample
+
+struct SampleCli {
+  std::string model;
+  Index samples = 1000;
+  int sweeps = 1000;
+  std::uint64_t seed = 0;
+  std::string output;
+  bool quiet = false;
+  bool json = false;
+};
+
+void run_sample(const SampleCli& o) {
+  check_output_path(o.output, {".h5", ".hdf5"});
+  check_not_input("--output", o.output, {o.model});
+  check_range("-n", static_cast<std::int64_t>(o.samples), 1, std::int64_t{1} << 24);
+  check_range("--sweeps", std::int64_t{o.sweeps}, 0, 100'000'000);
+  const conv::ConvRbm m = conv::load_model(o.model);
+  conv::ConvSampleOptions options;
+  options.samples = o.samples;
+  options.sweeps = o.sweeps;
+  options.seed = o.seed;
+  with_flag("-n", [&] { options.check(m); });
+  run::ConvSampleRun r;
+  {
+    const InterruptScope interrupts;
+    Progress progress(o.quiet, 1, 1);
+    options.stop = stop_poll();
+    options.on_sweep = [&](int t) { progress.batch(1, t, o.sweeps); };
+    r = run::conv_sample(m, options);
+  }
+  auto attrs = provenance();
+  attrs["model"] = o.model;
+  run::save_conv_samples(o.output, m, r, attrs);
+  if (o.json) {
+    nlohmann::json j = r;
+    j.update({{"model", o.model}, {"conv", conv::to_string(m.shape())}, {"lattice", m.shape().lattice},
+              {"visible_type", to_string(m.visible_type())}, {"output", o.output}});
+    print_json(j);
+    return;
+  }
+  fmt::print("wrote {} ({} samples of the {}x{} lattice after {} Gibbs sweeps, seed {}); site mean {:.5f} +- {:.5f}, "
+             "|site mean| {:.5f} +- {:.5f}\n", o.output, o.samples, m.shape().lattice, m.shape().lattice, o.sweeps,
+             o.seed, r.site_mean.mean, r.site_mean.error, r.abs_site_mean.mean, r.abs_site_mean.error);
+}
+
+// ---------------------------------------------------------------------------------------------
 // conv bonds
 
 struct BondsCli {
@@ -350,6 +398,20 @@ void add_conv_commands(CLI::App& app) {
     cmd->add_option("DATA", o->data, "Lattice configurations")->required();
     o->add_to(*cmd);
     cmd->callback([o] { run_loglik(*o); });
+  }
+  {
+    auto o = std::make_shared<SampleCli>();
+    CLI::App* cmd = c->add_subcommand("sample", "Draw samples by independent block-Gibbs chains from random starts");
+    cmd->add_option("MODEL", o->model, "Convolutional RBM file (.h5)")->required();
+    cmd->add_option("-n,--samples", o->samples, "Number of independent chains (one sample each)")->capture_default_str();
+    cmd->add_option("--sweeps", o->sweeps, "Gibbs sweeps (v -> h -> v) per chain")->capture_default_str();
+    cmd->add_option("--seed", o->seed, "Seed (the samples do not depend on the thread count)")->capture_default_str();
+    cmd->add_option("-o,--output", o->output, "OUT.h5: /spins int8 [N, L, L] (spin units) or /data [N, L*L] "
+                                              "with attribute lattice_size (bernoulli units)")
+        ->required();
+    cmd->add_flag("--quiet,-q", o->quiet, "No progress on stderr");
+    cmd->add_flag("--json", o->json, "Print one JSON object");
+    cmd->callback([o] { run_sample(*o); });
   }
   {
     auto o = std::make_shared<BondsCli>();

@@ -1,10 +1,11 @@
 #pragma once
-// The service layer for convolutional lattice RBMs (docs/conv.md): the work of `rgflow conv logz`
-// and `rgflow conv loglik` as typed requests and results with one to_json each — reading lattice
+// The service layer for convolutional lattice RBMs (docs/conv.md): the work of `rgflow conv logz`,
+// `rgflow conv loglik` and `rgflow conv sample` as typed requests and results with one to_json each — reading lattice
 // data for the model's units, choosing the log Z estimator (exact / AIS / reverse AIS), and the
 // held-out log-likelihood with, on Ising data, the paired KL(p_Ising ‖ p_model) per spin. The CLI
 // checks its flags and prints.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "rgflow/conv/conv_rbm.hpp"
+#include "rgflow/conv/sample.hpp"
 #include "rgflow/core/cancel.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/estimate/ais.hpp"
@@ -80,5 +82,25 @@ ConvLogLikelihoodRun conv_log_likelihood(const conv::ConvRbm& model, const ConvD
 // {"rows", "method", "log_z", "log_likelihood_per_spin", "details", "ising"?: {coupling,
 //  log_likelihood_per_spin, minus_entropy_per_spin, kl_per_spin}}.
 void to_json(nlohmann::json& j, const ConvLogLikelihoodRun& r);
+
+// `rgflow conv sample` (conv/sample.hpp): independent block-Gibbs chains of the model, with the
+// per-sample site mean m = (1/L²) Σ_x v_x summarised as ⟨m⟩ and ⟨|m|⟩ (standard errors over the
+// independent samples).
+struct ConvSampleRun {
+  MatrixF states;  // [samples, L²]
+  Index samples = 0;
+  int sweeps = 0;
+  std::uint64_t seed = 0;
+  stats::Result site_mean, abs_site_mean;
+};
+ConvSampleRun conv_sample(const conv::ConvRbm& model, const conv::ConvSampleOptions& options);
+// Writes the states as a dataset the other commands read (io/dataset.hpp save_dataset): spin
+// units as /spins int8 [N, L, L], Bernoulli units as /data float32 [N, L²] with the attribute
+// lattice_size = L; the attributes (provenance) plus samples, sweeps, seed, lattice, conv,
+// visible_type.
+void save_conv_samples(const std::string& path, const conv::ConvRbm& model, const ConvSampleRun& run,
+                       const std::map<std::string, std::string>& attributes);
+// {"samples", "sweeps", "seed", "site_mean", "abs_site_mean"}.
+void to_json(nlohmann::json& j, const ConvSampleRun& r);
 
 }  // namespace rgflow::run
