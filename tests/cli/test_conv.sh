@@ -67,6 +67,24 @@ if have_h5py "conv file layout"; then
     || fail "conv file layout"
 fi
 
+# The dense tools read conv files as their dense equivalent: rbm logz equals conv logz; the bond
+# model's visible couplings are K on nearest neighbours and 0 beyond; its receptive-field centres
+# lie half a spacing from the kernel-geometry positions (each kernel fills one row or column).
+"$RGFLOW" rbm logz b4.h5 --json >dense_logz.json
+python3 -c 'import json; a=json.load(open("dense_logz.json"))["log_z"]["mean"]; b=json.load(open("exact.json"))["log_z"]["mean"]; assert abs(a-b) < 1e-9*abs(b), (a,b)' \
+  || fail "rbm logz of a conv file != conv logz"
+"$RGFLOW" rg couplings b4.h5 --lattice 4 --max-order 2 --json >couplings.json
+python3 - "$K" <<'EOF' || fail "bond model couplings"
+import json, sys
+K = float(sys.argv[1])
+for b in json.load(open("couplings.json"))["by_displacement"]:
+    expected = K if (b["order"], b["dx"], b["dy"]) == (2, 1, 0) else 0.0
+    assert abs(b["mean"] - expected) < 1e-7, (b, expected)
+EOF
+"$RGFLOW" rg receptive-fields b4.h5 --lattice 4 --permutations 0 --json >rf.json
+json_check rf.json 'abs(j["levels"][0]["centre_offset"]["mean"] - 0.5) < 1e-9 and j["levels"][0]["units"][0]["position"] == [0.5, 0.5]' \
+  "conv receptive-field positions"
+
 # Bad input: one line, exit 2, no output file.
 expect_error() {
   local out="$1"; shift

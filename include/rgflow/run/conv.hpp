@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -17,6 +19,7 @@
 #include "rgflow/core/cancel.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/estimate/ais.hpp"
+#include "rgflow/run/rg.hpp"
 #include "rgflow/stats/result.hpp"
 
 namespace rgflow::run {
@@ -82,6 +85,22 @@ ConvLogLikelihoodRun conv_log_likelihood(const conv::ConvRbm& model, const ConvD
 // {"rows", "method", "log_z", "log_likelihood_per_spin", "details", "ising"?: {coupling,
 //  log_likelihood_per_spin, minus_entropy_per_spin, kl_per_spin}}.
 void to_json(nlohmann::json& j, const ConvLogLikelihoodRun& r);
+
+// Convolutional model files in the dense tools (docs/conv.md "Dense tools"): every command that
+// reads an RBM through run::load_model or run::load_layers (rbm logz | loglik | sample, rg couplings,
+// rg receptive-fields, ...) reads a conv file as its exact dense equivalent ConvRbm::to_dense()
+// (same p(v); hidden unit j = c M² + p₁ M + p₂).
+bool is_conv_model_file(const std::string& path);  // false for a missing or non-HDF5 file
+// FileError naming the file when the dense matrix would exceed 2^28 entries (1 GiB).
+Rbm dense_from_conv_file(const std::string& path);
+// The kernel-geometry positions of the hidden units (ConvShape::hidden_position), as
+// (x, y) = (column, row) — the convention of rg/receptive_fields.hpp's centres.
+std::vector<std::pair<double, double>> conv_hidden_positions(const conv::ConvShape& shape);
+
+// Sets run.positions (conv_hidden_positions) and run.centre_offset: the mean over level-1 units of
+// the torus distance between the receptive-field centre and the kernel-geometry position. Error
+// when the run's first level does not have the shape's hidden units.
+void attach_conv_positions(ReceptiveFieldsRun& run, const conv::ConvShape& shape);
 
 // `rgflow conv sample` (conv/sample.hpp): independent block-Gibbs chains of the model, with the
 // per-sample site mean m = (1/L²) Σ_x v_x summarised as ⟨m⟩ and ⟨|m|⟩ (standard errors over the
