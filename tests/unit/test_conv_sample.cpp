@@ -15,17 +15,13 @@
 #include "rgflow/conv/log_partition.hpp"
 #include "rgflow/conv/sample.hpp"
 #include "rgflow/core/error.hpp"
+#include "support/conv_exact.hpp"
 
 namespace rgflow::conv {
 namespace {
 
 ConvRbm random_model(ConvShape shape, UnitType vt, UnitType ht, std::uint64_t seed, double scale) {
-  ConvRbm m(shape, vt, ht);
-  Rng rng(seed, 7);
-  for (Index i = 0; i < m.kernels().size(); ++i) m.kernels().data()[i] = static_cast<float>(scale * rng.normal());
-  for (Index c = 0; c < m.hidden_bias().size(); ++c) m.hidden_bias()[c] = static_cast<float>(0.2 * rng.normal());
-  m.visible_bias() = 0.1f;
-  return m;
+  return test::random_conv_model(shape, vt, ht, seed, scale, 0.2, 0.1f);
 }
 
 std::uint64_t state_index(const MatrixF& V, Index r) {
