@@ -175,7 +175,8 @@ void run_receptive(const ReceptiveCli& o) {
   }
   if (r.centre_offset) {
     fmt::print("convolutional model: level-1 receptive-field centres lie {:.4f} ± {:.4f} lattice spacings from the "
-               "kernel-geometry positions on average\n", r.centre_offset->mean, r.centre_offset->error);
+               "kernel-geometry positions on average; locality about the positions {:.4f} ± {:.4f}\n",
+               r.centre_offset->mean, r.centre_offset->error, r.position_score->mean, r.position_score->error);
   }
   if (!o.png.empty()) fmt::print("wrote {}\n", o.png);
 }

@@ -41,20 +41,36 @@ std::vector<std::pair<double, double>> conv_hidden_positions(const conv::ConvSha
 
 void attach_conv_positions(ReceptiveFieldsRun& run, const conv::ConvShape& shape) {
   if (run.levels.empty() || static_cast<Index>(run.levels.front().units.size()) != shape.n_hidden() ||
-      run.lattice != shape.lattice) {
+      run.lattice != shape.lattice || run.levels.front().fields.rows() != shape.n_visible()) {
     throw Error("the receptive fields are not those of this convolutional RBM");
   }
   run.positions = conv_hidden_positions(shape);
+  const auto L = static_cast<double>(shape.lattice);
   const auto delta = [&](double a, double b) {
-    const double d = std::fmod(std::fabs(a - b), static_cast<double>(shape.lattice));
-    return std::min(d, static_cast<double>(shape.lattice) - d);
+    const double d = std::fmod(std::fabs(a - b), L);
+    return std::min(d, L - d);
   };
-  std::vector<double> offsets;
+  const MatrixD& fields = run.levels.front().fields;
+  const double r2 = run.locality.radius * run.locality.radius + 1e-12;  // as rg/receptive_fields.cpp
+  std::vector<double> offsets, scores;
+  run.position_scores.clear();
   for (std::size_t j = 0; j < run.positions.size(); ++j) {
+    const auto [px, py] = run.positions[j];
     const rg::Locality& u = run.levels.front().units[j];
-    offsets.push_back(std::hypot(delta(u.centre_x, run.positions[j].first), delta(u.centre_y, run.positions[j].second)));
+    offsets.push_back(std::hypot(delta(u.centre_x, px), delta(u.centre_y, py)));
+    // S_j(r) about the kernel-geometry position: the weight p_i = R_ij² / Σ R² within r of it.
+    const auto column = fields.col(static_cast<Index>(j));
+    const double total = column.squaredNorm();
+    double score = 0.0;
+    for (Index i = 0; i < fields.rows() && total > 0.0; ++i) {
+      const double dx = delta(static_cast<double>(i % shape.lattice), px);
+      const double dy = delta(static_cast<double>(i / shape.lattice), py);
+      if (dx * dx + dy * dy <= r2) score += column[i] * column[i] / total;
+    }
+    run.position_scores.push_back(score);
   }
   run.centre_offset = stats::mean_sem(offsets);
+  run.position_score = stats::mean_sem(run.position_scores);
 }
 
 }  // namespace rgflow::run

@@ -1,7 +1,8 @@
 // Convolutional models in the dense tools (run/conv.hpp): hidden positions from the kernel
 // geometry against their closed form; receptive-field centres of kernels that fill their patch
 // symmetrically coincide with those positions (and the bond model's sit half a spacing off, as its
-// kernels fill one row or column of the 2×2 patch); conv files load as their exact dense
+// kernels fill one row or column of the 2×2 patch), with the locality score about the positions in
+// closed form; conv files load as their exact dense
 // equivalent through run::load_layers / run::load_model; the visible couplings of the Ising bond
 // model are the Ising coupling K on nearest neighbours and 0 elsewhere (rg couplings, exact).
 #include <gtest/gtest.h>
@@ -65,6 +66,7 @@ TEST(ConvPositions, SymmetricKernelCentresAreTheKernelPositions) {
     ASSERT_TRUE(r.centre_offset.has_value());
     EXPECT_LT(r.centre_offset->mean, 1e-9) << conv::to_string(shape);
     EXPECT_EQ(r.centre_offset->n, shape.n_hidden());
+    EXPECT_NEAR(r.position_score->mean, r.levels.front().score.mean, 1e-12);  // centre = position
   }
   // The bond model: each kernel fills one row (column) of its 2×2 patch, so its centre is the bond's
   // midpoint, half a spacing from the patch centre, for every unit.
@@ -73,6 +75,15 @@ TEST(ConvPositions, SymmetricKernelCentresAreTheKernelPositions) {
   attach_conv_positions(r, bonds.shape());
   EXPECT_NEAR(r.centre_offset->mean, 0.5, 1e-9);
   EXPECT_NEAR(r.centre_offset->error, 0.0, 1e-9);
+  // Locality about the position: both bond sites lie √(½) ≈ 0.707 from the patch centre, so the
+  // score is 1 for r = 1.5 and 0 for r = 0.5 — while about the inferred centre (the bond's
+  // midpoint, 0.5 from each site) it is 1 for both.
+  EXPECT_NEAR(r.position_score->mean, 1.0, 1e-12);
+  o.radius = 0.5;
+  ReceptiveFieldsRun tight = receptive_fields(Dbn({bonds.to_dense()}), 4, o);
+  attach_conv_positions(tight, bonds.shape());
+  EXPECT_NEAR(tight.position_score->mean, 0.0, 1e-12);
+  EXPECT_NEAR(tight.levels.front().score.mean, 1.0, 1e-12);
   EXPECT_THROW(attach_conv_positions(r, conv::ConvShape{4, 2, 2, 1}), Error);  // not this model's units
 }
 

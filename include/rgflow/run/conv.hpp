@@ -97,9 +97,11 @@ Rbm dense_from_conv_file(const std::string& path);
 // (x, y) = (column, row) — the convention of rg/receptive_fields.hpp's centres.
 std::vector<std::pair<double, double>> conv_hidden_positions(const conv::ConvShape& shape);
 
-// Sets run.positions (conv_hidden_positions) and run.centre_offset: the mean over level-1 units of
-// the torus distance between the receptive-field centre and the kernel-geometry position. Error
-// when the run's first level does not have the shape's hidden units.
+// Sets run.positions (conv_hidden_positions), run.centre_offset (the mean over level-1 units of the
+// torus distance between the receptive-field centre and the kernel-geometry position) and the
+// locality scores about the positions, S_j(r) = Σ_{i: d(i, position_j) ≤ r} R_ij² / Σ_i R_ij²
+// (rg/receptive_fields.hpp's score with the known position for the inferred centre). Error when
+// the run's first level does not have the shape's units.
 void attach_conv_positions(ReceptiveFieldsRun& run, const conv::ConvShape& shape);
 
 // `rgflow conv sample` (conv/sample.hpp): independent block-Gibbs chains of the model, with the

@@ -56,10 +56,13 @@ struct ReceptiveFieldsRun {
   rg::LocalityOptions locality;
   std::vector<rg::LevelLocality> levels;
   // A convolutional model (run/conv.hpp attach_conv_positions): the level-1 units' positions from
-  // the kernel geometry, (x, y) like the centres, and the mean torus distance between each unit's
-  // receptive-field centre and its position (standard error over units).
+  // the kernel geometry, (x, y) like the centres; the mean torus distance between each unit's
+  // receptive-field centre and its position; and the locality score S_j(r) measured about the
+  // position instead of the inferred centre (per unit, and its mean; standard errors over units).
   std::vector<std::pair<double, double>> positions;
   std::optional<stats::Result> centre_offset;
+  std::vector<double> position_scores;
+  std::optional<stats::Result> position_score;
 };
 
 // Every level of the model on an L x L lattice (Error when the model's visible units are not L·L).
@@ -67,8 +70,9 @@ ReceptiveFieldsRun receptive_fields(const Dbn& model, int lattice, const rg::Loc
 // All fields, level by level, one row each (a PNG mosaic of L x L tiles).
 MatrixF receptive_field_tiles(const ReceptiveFieldsRun& run);
 // {"lattice", "radius", "permutations", "seed", "levels": [{level, units: [{centre, score,
-//  null_mean, null_sd, position?}], score, null_score, centre_offset?}]}  (the `rg receptive-fields
-//  --json` keys apart from "model"; position and centre_offset for a convolutional model's level 1).
+//  null_mean, null_sd, position?, position_score?}], score, null_score, centre_offset?,
+//  position_score?}]}  (the `rg receptive-fields --json` keys apart from "model"; the position
+//  keys for a convolutional model's level 1).
 void to_json(nlohmann::json& j, const ReceptiveFieldsRun& r);
 
 // ---------------------------------------------------------------------------------------------
