@@ -3,18 +3,20 @@
 # and 4,000 held-out configurations (Wolff), a kernel:2,stride:1,channels:2 model trained by PCD,
 # and its held-out log-likelihood per spin by AIS next to the exact Ising one and KL(Ising || model)
 # per spin (paired rows). Usage: bench/conv_ising16.sh RGFLOW OUTDIR [extra conv-train options...]
+# The architecture is CONV (environment; default kernel:2,stride:1,channels:2).
 # Raw JSON goes to OUTDIR (bench/results/conv/ for the documented runs).
 set -euo pipefail
 R="${1:?usage: conv_ising16.sh RGFLOW OUTDIR [train options]}"
 OUT="${2:?usage: conv_ising16.sh RGFLOW OUTDIR [train options]}"
 shift 2
+CONV="${CONV:-kernel:2,stride:1,channels:2}"
 mkdir -p "$OUT"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/conv16.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 TC=2.269185314213022
 "$R" ising sample -L 16 -T $TC -n 12000 --algorithm wolff --seed 1 -o "$WORK/train.h5" -q --json >"$OUT/sample_train.json"
 "$R" ising sample -L 16 -T $TC -n 4000 --algorithm wolff --seed 2 -o "$WORK/test.h5" -q --json >"$OUT/sample_test.json"
-"$R" conv train "$WORK/train.h5" --conv kernel:2,stride:1,channels:2 "$@" -o "$WORK/model.h5" -q --json >"$OUT/train.json"
+"$R" conv train "$WORK/train.h5" --conv "$CONV" "$@" -o "$WORK/model.h5" -q --json >"$OUT/train.json"
 "$R" conv loglik "$WORK/model.h5" "$WORK/test.h5" --method ais --chains 100 --seed 3 --json >"$OUT/loglik_ais.json"
 "$R" conv loglik "$WORK/model.h5" "$WORK/test.h5" --method reverse-ais --chains 100 --seed 3 --json >"$OUT/loglik_reverse_ais.json"
 cp "$WORK/model.h5" "$OUT/model.h5"

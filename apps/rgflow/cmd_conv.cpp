@@ -1,4 +1,4 @@
-// rgflow conv train | logz | loglik | bonds — convolutional (weight-shared) RBMs on periodic
+// rgflow conv train | logz | loglik | sample | bonds — convolutional (weight-shared) RBMs on periodic
 // lattices (docs/conv.md). The computations live in include/rgflow/conv/; this file reads files,
 // checks options and prints.
 #include <fmt/format.h>
@@ -17,6 +17,7 @@
 #include "rgflow/conv/conv_rbm.hpp"
 #include "rgflow/conv/file.hpp"
 #include "rgflow/conv/log_partition.hpp"
+#include "rgflow/conv/sample.hpp"
 #include "rgflow/conv/train.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/io/dataset.hpp"
@@ -41,7 +42,10 @@ struct TrainCli {
   Index batch_size = 100;
   double learning_rate = 0.05;
   double final_learning_rate = 0.0;
-  double momentum = 0.5;
+  std::string schedule = "exponential";
+  int warmup_epochs = 0;
+  std::string optimizer = "sgd";
+  std::optional<double> momentum;  // SGD: 0.5 when not given
   double weight_decay = 0.0;
   Index chains = 100;
   double weight_std = 0.01;
@@ -83,7 +87,15 @@ void run_train(const TrainCli& o) {
   t.batch_size = o.batch_size;
   t.learning_rate = o.learning_rate;
   t.final_learning_rate = o.final_learning_rate > 0.0 ? o.final_learning_rate : -1.0;
-  t.momentum = o.momentum;
+  t.schedule = with_flag("--lr-schedule", [&] { return train::parse_schedule(o.schedule); });
+  check_range("--warmup-epochs", std::int64_t{o.warmup_epochs}, 0, 10'000'000);
+  t.warmup_epochs = o.warmup_epochs;
+  t.optimizer = with_flag("--optimizer", [&] { return train::parse_optimizer(o.optimizer); });
+  if (o.momentum && t.optimizer == train::OptimizerKind::adam) {
+    throw Error("--momentum: Adam has no momentum (its first moment decays with beta1 = 0.9)");
+  }
+  if (o.momentum) check_range("--momentum", *o.momentum, 0.0, 0.999999);
+  t.momentum = o.momentum.value_or(0.5);
   t.weight_decay = o.weight_decay;
   t.chains = o.chains;
   t.weight_std = static_cast<float>(o.weight_std);
@@ -98,7 +110,6 @@ void run_train(const TrainCli& o) {
   check_range("--batch-size", static_cast<std::int64_t>(o.batch_size), 1, 1 << 24);
   check_range("--learning-rate", o.learning_rate, 1e-12, 1e6);
   if (o.final_learning_rate != 0.0) check_range("--learning-rate-final", o.final_learning_rate, 1e-12, 1e6);
-  check_range("--momentum", o.momentum, 0.0, 0.999999);
   check_range("--weight-decay", o.weight_decay, 0.0, 1e6);
   check_range("--chains", static_cast<std::int64_t>(o.chains), 1, 1 << 20);
   check_range("--weight-std", o.weight_std, 0.0, 100.0);
@@ -129,7 +140,14 @@ void run_train(const TrainCli& o) {
   attrs["batch_size"] = std::to_string(o.batch_size);
   attrs["learning_rate"] = fmt::format("{}", o.learning_rate);
   attrs["final_learning_rate"] = fmt::format("{}", o.final_learning_rate > 0.0 ? o.final_learning_rate : o.learning_rate);
-  attrs["momentum"] = fmt::format("{}", o.momentum);
+  attrs["lr_schedule"] = o.schedule;
+  attrs["warmup_epochs"] = std::to_string(o.warmup_epochs);
+  attrs["optimizer"] = o.optimizer;
+  if (t.optimizer == train::OptimizerKind::sgd) {
+    attrs["momentum"] = fmt::format("{}", t.momentum);
+  } else {
+    attrs["adam"] = fmt::format("beta1 {}, beta2 {}, epsilon {}", t.adam_beta1, t.adam_beta2, t.adam_epsilon);
+  }
   attrs["weight_decay"] = fmt::format("{}", o.weight_decay);
   attrs["weight_std"] = fmt::format("{}", o.weight_std);
   attrs["symmetry"] = o.symmetry;
@@ -142,12 +160,16 @@ void run_train(const TrainCli& o) {
                 {"hidden_type", to_string(model.hidden_type())}, {"init", o.init},
                 {"n_hidden", model.n_hidden()}, {"parameters", model.kernels().size() + model.hidden_bias().size() + 1},
                 {"method", o.method}, {"k", o.k}, {"epochs", o.epochs}, {"seed", o.seed}, {"symmetry", o.symmetry},
+                {"optimizer", o.optimizer}, {"learning_rate", o.learning_rate},
+                {"learning_rate_final", o.final_learning_rate > 0.0 ? o.final_learning_rate : o.learning_rate},
+                {"lr_schedule", o.schedule}, {"warmup_epochs", o.warmup_epochs},
+                {"final_epoch_learning_rate", last.learning_rate},
                 {"reconstruction_error", last.reconstruction_error}, {"output", o.output}});
     return;
   }
-  fmt::print("trained a convolutional RBM {} on {}x{} ({} hidden units, {} parameters), {}-{} for {} epochs\n",
+  fmt::print("trained a convolutional RBM {} on {}x{} ({} hidden units, {} parameters), {}-{} with {} for {} epochs\n",
              conv::to_string(model.shape()), model.shape().lattice, model.shape().lattice, model.n_hidden(),
-             model.kernels().size() + model.hidden_bias().size() + 1, o.method, o.k, o.epochs);
+             model.kernels().size() + model.hidden_bias().size() + 1, o.method, o.k, o.optimizer, o.epochs);
   fmt::print("wrote {}\n", o.output);
 }
 
@@ -239,6 +261,53 @@ void run_loglik(const LogZCli& o) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// conv sample
+
+struct SampleCli {
+  std::string model;
+  Index samples = 1000;
+  int sweeps = 1000;
+  std::uint64_t seed = 0;
+  std::string output;
+  bool quiet = false;
+  bool json = false;
+};
+
+void run_sample(const SampleCli& o) {
+  check_output_path(o.output, {".h5", ".hdf5"});
+  check_not_input("--output", o.output, {o.model});
+  check_range("-n", static_cast<std::int64_t>(o.samples), 1, std::int64_t{1} << 24);
+  check_range("--sweeps", std::int64_t{o.sweeps}, 0, 100'000'000);
+  const conv::ConvRbm m = conv::load_model(o.model);
+  conv::ConvSampleOptions options;
+  options.samples = o.samples;
+  options.sweeps = o.sweeps;
+  options.seed = o.seed;
+  with_flag("-n", [&] { options.check(m); });
+  run::ConvSampleRun r;
+  {
+    const InterruptScope interrupts;
+    Progress progress(o.quiet, 1, 1);
+    options.stop = stop_poll();
+    options.on_sweep = [&](int t) { progress.batch(1, t, o.sweeps); };
+    r = run::conv_sample(m, options);
+  }
+  auto attrs = provenance();
+  attrs["model"] = o.model;
+  run::save_conv_samples(o.output, m, r, attrs);
+  if (o.json) {
+    nlohmann::json j = r;
+    j.update({{"model", o.model}, {"conv", conv::to_string(m.shape())}, {"lattice", m.shape().lattice},
+              {"visible_type", to_string(m.visible_type())}, {"output", o.output}});
+    print_json(j);
+    return;
+  }
+  fmt::print("wrote {} ({} samples of the {}x{} lattice after {} Gibbs sweeps, seed {}); site mean {:.5f} +- {:.5f}, "
+             "|site mean| {:.5f} +- {:.5f}\n", o.output, o.samples, m.shape().lattice, m.shape().lattice, o.sweeps,
+             o.seed, r.site_mean.mean, r.site_mean.error, r.abs_site_mean.mean, r.abs_site_mean.error);
+}
+
+// ---------------------------------------------------------------------------------------------
 // conv bonds
 
 struct BondsCli {
@@ -276,7 +345,7 @@ void add_conv_commands(CLI::App& app) {
   c->require_subcommand(1);
   {
     auto o = std::make_shared<TrainCli>();
-    CLI::App* cmd = c->add_subcommand("train", "Train a convolutional RBM by CD-k or PCD-k with SGD + momentum");
+    CLI::App* cmd = c->add_subcommand("train", "Train a convolutional RBM by CD-k or PCD-k with SGD + momentum or Adam");
     cmd->add_option("DATA", o->data, "Lattice configurations (rgflow ising sample .h5, or rows of L*L values)")->required();
     cmd->add_option("--lattice", o->lattice, "Lattice side L (default: from the data)");
     cmd->add_option("--conv", o->conv, "kernel:K,stride:S,channels:C")->capture_default_str();
@@ -289,8 +358,17 @@ void add_conv_commands(CLI::App& app) {
     cmd->add_option("--learning-rate", o->learning_rate, "Learning rate (of the per-site log-likelihood)")
         ->capture_default_str();
     cmd->add_option("--learning-rate-final", o->final_learning_rate,
-                    "Decay the learning rate geometrically to this by the last epoch (0: constant)");
-    cmd->add_option("--momentum", o->momentum, "Momentum in [0, 1)")->capture_default_str();
+                    "Move the learning rate over the epochs to this value by --lr-schedule (0: constant)");
+    cmd->add_option("--lr-schedule", o->schedule, "With --learning-rate-final: exponential, linear or cosine")
+        ->check(CLI::IsMember({"linear", "exponential", "cosine"}))
+        ->capture_default_str();
+    cmd->add_option("--warmup-epochs", o->warmup_epochs,
+                    "Scale the learning rate of epoch e <= W by e / (W + 1) (linear warm-up)")
+        ->capture_default_str();
+    cmd->add_option("--optimizer", o->optimizer, "sgd (with --momentum) or adam (Kingma & Ba 2015; beta1 0.9, beta2 0.999)")
+        ->check(CLI::IsMember({"sgd", "adam"}))
+        ->capture_default_str();
+    cmd->add_option("--momentum", o->momentum, "SGD momentum in [0, 1) (default 0.5)");
     cmd->add_option("--weight-decay", o->weight_decay, "L2 weight decay on the kernels")->capture_default_str();
     cmd->add_option("--chains", o->chains, "PCD persistent chains")->capture_default_str();
     cmd->add_option("--weight-std", o->weight_std, "Initial kernel weights ~ N(0, std^2)")->capture_default_str();
@@ -320,6 +398,20 @@ void add_conv_commands(CLI::App& app) {
     cmd->add_option("DATA", o->data, "Lattice configurations")->required();
     o->add_to(*cmd);
     cmd->callback([o] { run_loglik(*o); });
+  }
+  {
+    auto o = std::make_shared<SampleCli>();
+    CLI::App* cmd = c->add_subcommand("sample", "Draw samples by independent block-Gibbs chains from random starts");
+    cmd->add_option("MODEL", o->model, "Convolutional RBM file (.h5)")->required();
+    cmd->add_option("-n,--samples", o->samples, "Number of independent chains (one sample each)")->capture_default_str();
+    cmd->add_option("--sweeps", o->sweeps, "Gibbs sweeps (v -> h -> v) per chain")->capture_default_str();
+    cmd->add_option("--seed", o->seed, "Seed (the samples do not depend on the thread count)")->capture_default_str();
+    cmd->add_option("-o,--output", o->output, "OUT.h5: /spins int8 [N, L, L] (spin units) or /data [N, L*L] "
+                                              "with attribute lattice_size (bernoulli units)")
+        ->required();
+    cmd->add_flag("--quiet,-q", o->quiet, "No progress on stderr");
+    cmd->add_flag("--json", o->json, "Print one JSON object");
+    cmd->callback([o] { run_sample(*o); });
   }
   {
     auto o = std::make_shared<BondsCli>();

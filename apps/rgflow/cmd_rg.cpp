@@ -13,12 +13,14 @@
 #include "cli_util.hpp"
 #include "commands.hpp"
 #include "interrupt.hpp"
+#include "rgflow/conv/file.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/estimate/ais.hpp"
 #include "rgflow/io/dataset.hpp"
 #include "rgflow/io/dbn_file.hpp"
 #include "rgflow/io/model.hpp"
 #include "rgflow/io/png.hpp"
+#include "rgflow/run/conv.hpp"
 #include "rgflow/run/couplings.hpp"
 #include "rgflow/run/dbn.hpp"
 #include "rgflow/run/rg.hpp"
@@ -109,7 +111,7 @@ void add_couplings(CLI::App& rg) {
   CLI::App* cmd = rg.add_subcommand("couplings",
                                     "Multi-spin couplings K_A (|A| <= max order) of an RBM layer's "
                                     "marginal Hamiltonian, with error bars");
-  cmd->add_option("MODEL", o->model, "RBM or DBN file (.h5)")->required();
+  cmd->add_option("MODEL", o->model, "RBM, DBN or convolutional RBM file (.h5)")->required();
   cmd->add_option("--side", o->side, "Marginal of the visible or the hidden units")
       ->check(CLI::IsMember({"visible", "hidden"}))
       ->capture_default_str();
@@ -156,7 +158,8 @@ void run_receptive(const ReceptiveCli& o) {
   options.radius = o.radius;
   options.permutations = o.permutations;
   options.seed = o.seed;
-  const run::ReceptiveFieldsRun r = with_flag("--lattice", [&] { return run::receptive_fields(dbn, o.lattice, options); });
+  run::ReceptiveFieldsRun r = with_flag("--lattice", [&] { return run::receptive_fields(dbn, o.lattice, options); });
+  if (run::is_conv_model_file(o.model)) run::attach_conv_positions(r, conv::load_model(o.model).shape());
   if (!o.png.empty()) io::write_png_mosaic(o.png, run::receptive_field_tiles(r), o.lattice, o.lattice, true);
   if (o.json) {
     nlohmann::json j = r;
@@ -170,6 +173,11 @@ void run_receptive(const ReceptiveCli& o) {
     fmt::print("{:>5} {:>6} {:>11.4f} ± {:<6.4f} {:>11.4f} ± {:<6.4f}\n", l.level, l.fields.cols(),
                l.score.mean, l.score.error, l.null_score.mean, l.null_score.error);
   }
+  if (r.centre_offset) {
+    fmt::print("convolutional model: level-1 receptive-field centres lie {:.4f} ± {:.4f} lattice spacings from the "
+               "kernel-geometry positions on average; locality about the positions {:.4f} ± {:.4f}\n",
+               r.centre_offset->mean, r.centre_offset->error, r.position_score->mean, r.position_score->error);
+  }
   if (!o.png.empty()) fmt::print("wrote {}\n", o.png);
 }
 
@@ -178,7 +186,7 @@ void add_receptive(CLI::App& rg) {
   CLI::App* cmd = rg.add_subcommand("receptive-fields",
                                     "Effective receptive fields of each DBN level on the lattice, "
                                     "their centres and locality against a permutation null");
-  cmd->add_option("MODEL", o->model, "DBN or RBM file (.h5)")->required();
+  cmd->add_option("MODEL", o->model, "DBN, RBM or convolutional RBM file (.h5)")->required();
   cmd->add_option("--lattice", o->lattice, "Visible units form an L x L periodic lattice")->required();
   cmd->add_option("--radius", o->radius, "Locality radius r (lattice spacings)")->capture_default_str();
   cmd->add_option("--permutations", o->permutations, "Site permutations per unit for the null")
@@ -332,7 +340,7 @@ void add_free_energy(CLI::App& rg) {
   CLI::App* cmd = rg.add_subcommand("free-energy-flow",
                                     "Gauge-fixed free energy of each DBN layer next to the exact "
                                     "Ising free energy per site and per block");
-  cmd->add_option("MODEL", o->model, "DBN or RBM file (.h5)")->required();
+  cmd->add_option("MODEL", o->model, "DBN, RBM or convolutional RBM file (.h5)")->required();
   cmd->add_option("DATA", o->data, "Lattice configurations (/spins [N, L, L])")->required();
   cmd->add_option("--temperature", o->temperature, "Ising T of the data (default: the file's attribute)");
   cmd->add_option("--log-z", o->log_z, "auto | exact | ais")

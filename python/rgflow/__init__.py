@@ -10,6 +10,7 @@ The C++ library (``rgflow._core``) does the work; this package is a thin skin ov
   when the C++ core supports them) and :class:`DBN` (greedy layer-wise stacks), same conventions;
 * :mod:`rgflow.ising` -- sampling, observables with error bars, exact references, block spins;
 * :func:`rsmi` (:mod:`rgflow.coarse_graining`) -- real-space mutual-information coarse-graining filters;
+* :class:`ConvRBM` (:mod:`rgflow.conv`) -- convolutional RBMs on periodic lattices (docs/conv.md);
 * :func:`effective_couplings` -- multi-spin couplings of an RBM layer's marginal Hamiltonian;
 * :func:`receptive_field_locality`, :func:`lattice_flow`, :func:`lattice_free_energy` -- the other
   ``rgflow rg`` tools (receptive fields, flow maps, the free-energy flow);
@@ -39,6 +40,7 @@ from .nmf import ConvexNMF
 from .manifold import LaplacianEigenmap, SpectralClustering
 from .autoencoder import TiedAutoencoder
 from .couplings import effective_couplings
+from .conv import ConvRBM
 from .rg_tools import receptive_field_locality, lattice_flow, lattice_free_energy
 
 __all__ = [
@@ -47,5 +49,5 @@ __all__ = [
     "__version__", "rsmi", "RSMIResult", "coarse_graining", "sandpile", "lppl_fit", "lppl_model",
     "Hopfield", "ConvexNMF", "LaplacianEigenmap", "SpectralClustering", "TiedAutoencoder",
     "hopfield", "manifold", "effective_couplings", "receptive_field_locality", "lattice_flow",
-    "lattice_free_energy", "default_train_config", "z2_consistent",
+    "lattice_free_energy", "default_train_config", "z2_consistent", "ConvRBM",
 ]

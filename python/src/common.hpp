@@ -161,5 +161,6 @@ void bind_nmf(py::module_& m);          // bind_nmf.cpp
 void bind_manifold(py::module_& m);     // bind_manifold.cpp
 void bind_autoencoder(py::module_& m);  // bind_autoencoder.cpp
 void bind_rg(py::module_& m);           // bind_rg.cpp: effective couplings
+void bind_conv(py::module_& m);         // bind_conv.cpp: convolutional lattice RBMs
 
 }  // namespace rgflow::python

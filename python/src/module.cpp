@@ -42,4 +42,5 @@ PYBIND11_MODULE(_core, m) {
   bind_manifold(m);
   bind_autoencoder(m);
   bind_rg(m);
+  bind_conv(m);
 }

@@ -36,6 +36,12 @@ void ConvShape::check() const {
   if (n_hidden() > (Index{1} << 24)) throw Error(fmt::format("{} hidden units is too many (at most 2^24)", n_hidden()));
 }
 
+std::pair<double, double> ConvShape::hidden_position(Index j) const {
+  const Index M = hidden_side(), p = j % positions();
+  const double half = 0.5 * static_cast<double>(kernel - 1), L = static_cast<double>(lattice);
+  return {std::fmod(static_cast<double>(stride * (p / M)) + half, L), std::fmod(static_cast<double>(stride * (p % M)) + half, L)};
+}
+
 ConvShape parse_conv_spec(std::string_view spec, Index lattice) {
   ConvShape s;
   s.lattice = lattice;

@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <vector>
 
 #include "rgflow/conv/log_partition.hpp"
 #include "rgflow/core/error.hpp"
+#include "rgflow/train/adam.hpp"
 
 namespace rgflow::conv {
 
@@ -120,12 +122,65 @@ void ConvTrainOptions::check() const {
   if (final_learning_rate >= 0.0 && (!(final_learning_rate > 0.0) || !std::isfinite(final_learning_rate))) {
     throw Error(fmt::format("final learning rate {} must be > 0", final_learning_rate));
   }
+  if (warmup_epochs < 0 || warmup_epochs > 10'000'000) {
+    throw Error(fmt::format("warm-up epochs {} must be in [0, 10^7]", warmup_epochs));
+  }
   if (!(momentum >= 0.0 && momentum < 1.0)) throw Error(fmt::format("momentum {} must be in [0, 1)", momentum));
+  if (!(adam_beta1 >= 0.0 && adam_beta1 < 1.0)) throw Error(fmt::format("Adam beta1 {} must be in [0, 1)", adam_beta1));
+  if (!(adam_beta2 >= 0.0 && adam_beta2 < 1.0)) throw Error(fmt::format("Adam beta2 {} must be in [0, 1)", adam_beta2));
+  if (!(adam_epsilon > 0.0) || !std::isfinite(adam_epsilon)) {
+    throw Error(fmt::format("Adam epsilon {} must be > 0", adam_epsilon));
+  }
   if (!(weight_decay >= 0.0) || !std::isfinite(weight_decay)) {
     throw Error(fmt::format("weight decay {} must be >= 0", weight_decay));
   }
   if (chains < 1 || chains > (1 << 20)) throw Error(fmt::format("chains {} must be in [1, 2^20]", chains));
   if (!(weight_std >= 0.0f) || !std::isfinite(weight_std)) throw Error("initial weight std must be >= 0");
+}
+
+ConvOptimizer::ConvOptimizer(const ConvShape& shape, const ConvTrainOptions& options) : options_(options) {
+  options_.check();
+  state_.first = zero_statistics(shape);
+  if (options_.optimizer == train::OptimizerKind::adam) state_.second = zero_statistics(shape);
+}
+
+void ConvOptimizer::step(ConvRbm& model, const ConvStatistics& gradient, double lr) {
+  ConvStatistics& m = state_.first;
+  if (model.kernels().rows() != m.kernels.rows() || model.kernels().cols() != m.kernels.cols() ||
+      gradient.kernels.rows() != m.kernels.rows() || gradient.kernels.cols() != m.kernels.cols() ||
+      gradient.hidden.size() != m.hidden.size()) {
+    throw Error("conv optimizer: model, gradient and optimizer shapes disagree");
+  }
+  const MatrixD g_kernels = gradient.kernels - options_.weight_decay * model.kernels().cast<double>();
+  const bool biases = !options_.z2;
+  if (options_.optimizer == train::OptimizerKind::sgd) {
+    const double mu = options_.momentum;
+    m.kernels = mu * m.kernels + lr * g_kernels;
+    if (biases) {
+      m.hidden = mu * m.hidden + lr * gradient.hidden;
+      m.visible = mu * m.visible + lr * gradient.visible;
+    }
+    model.kernels() = (model.kernels().cast<double>() + m.kernels).cast<float>();
+    model.hidden_bias() = (model.hidden_bias().cast<double>() + m.hidden).cast<float>();
+    model.visible_bias() = static_cast<float>(model.visible_bias() + m.visible);
+    return;
+  }
+  ConvStatistics& v = state_.second;
+  state_.steps += 1;
+  const double b1 = options_.adam_beta1, b2 = options_.adam_beta2, eps = options_.adam_epsilon;
+  const double c1 = train::adam_correction(b1, state_.steps), c2 = train::adam_correction(b2, state_.steps);
+  MatrixD kernels = model.kernels().cast<double>();
+  train::adam_block(kernels, g_kernels, m.kernels, v.kernels, lr, b1, b2, c1, c2, eps);
+  model.kernels() = kernels.cast<float>();
+  if (!biases) return;
+  VectorD hidden = model.hidden_bias().cast<double>();
+  train::adam_block(hidden, gradient.hidden, m.hidden, v.hidden, lr, b1, b2, c1, c2, eps);
+  model.hidden_bias() = hidden.cast<float>();
+  using Scalar1 = Eigen::Map<Eigen::Matrix<double, 1, 1>>;
+  double visible = model.visible_bias();
+  train::adam_block(Scalar1(&visible), Eigen::Map<const Eigen::Matrix<double, 1, 1>>(&gradient.visible),
+                    Scalar1(&m.visible), Scalar1(&v.visible), lr, b1, b2, c1, c2, eps);
+  model.visible_bias() = static_cast<float>(visible);
 }
 
 void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
@@ -153,18 +208,17 @@ void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
     chains.resize(options.chains, model.n_visible());
     for (Index i = 0; i < chains.size(); ++i) chains.data()[i] = start.uniform() < 0.5f ? off : 1.0f;
   }
-  ConvStatistics velocity = zero_statistics(model.shape());
+  ConvOptimizer optimizer(model.shape(), options);
+  std::optional<double> final_rate;
+  if (options.final_learning_rate > 0.0) final_rate = options.final_learning_rate;
   const Index N = data.rows(), B = std::min(options.batch_size, N);
   std::vector<Index> perm(static_cast<std::size_t>(N));
   std::iota(perm.begin(), perm.end(), Index{0});
   StopSignal signal(stop);
   MatrixF batch, negative, hidden, recon;
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
-    double lr = options.learning_rate;
-    if (options.final_learning_rate > 0.0 && options.epochs > 1) {
-      const double f = static_cast<double>(epoch - 1) / static_cast<double>(options.epochs - 1);
-      lr = options.learning_rate * std::pow(options.final_learning_rate / options.learning_rate, f);
-    }
+    const double lr = train::learning_rate_schedule(options.learning_rate, final_rate, options.schedule,
+                                                    options.epochs, options.warmup_epochs, epoch - 1);
     for (Index i = N - 1; i > 0; --i) {
       std::swap(perm[static_cast<std::size_t>(i)], perm[static_cast<std::size_t>(shuffle.below(static_cast<std::uint64_t>(i + 1)))]);
     }
@@ -185,15 +239,9 @@ void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
         negative = chains;
       }
       const ConvStatistics neg = mean_statistics(model, negative);
-      velocity.kernels = options.momentum * velocity.kernels +
-                         lr * (positive.kernels - neg.kernels - options.weight_decay * model.kernels().cast<double>());
-      if (!options.z2) {
-        velocity.hidden = options.momentum * velocity.hidden + lr * (positive.hidden - neg.hidden);
-        velocity.visible = options.momentum * velocity.visible + lr * (positive.visible - neg.visible);
-      }
-      model.kernels() = (model.kernels().cast<double>() + velocity.kernels).cast<float>();
-      model.hidden_bias() = (model.hidden_bias().cast<double>() + velocity.hidden).cast<float>();
-      model.visible_bias() = static_cast<float>(model.visible_bias() + velocity.visible);
+      ConvStatistics gradient = positive;
+      add_scaled(gradient, neg, -1.0);
+      optimizer.step(model, gradient, lr);
       if (!model.kernels().allFinite() || !model.hidden_bias().allFinite() || !std::isfinite(model.visible_bias())) {
         throw Error(fmt::format("training diverged in epoch {} (a parameter is not finite): lower the learning rate", epoch));
       }

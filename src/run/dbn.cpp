@@ -11,17 +11,20 @@
 #include "rgflow/io/dbn_file.hpp"
 #include "rgflow/io/hdf5.hpp"
 #include "rgflow/io/model.hpp"
+#include "rgflow/run/conv.hpp"
 #include "rgflow/train/monitor_log.hpp"
 
 namespace rgflow::run {
 
 Dbn load_layers(const std::string& path) {
-  bool is_dbn = false;
+  bool is_dbn = false, is_conv = false;
   {
     const io::h5::File file = io::h5::File::open(path);
     is_dbn = file.exists("/dbn");
+    is_conv = file.exists("/conv_rbm");
   }
   if (is_dbn) return io::load_dbn(path);
+  if (is_conv) return Dbn({dense_from_conv_file(path)});
   return Dbn({io::load_rbm(path)});
 }
 

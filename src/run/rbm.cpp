@@ -18,6 +18,7 @@
 #include "rgflow/io/model.hpp"
 #include "rgflow/io/png.hpp"
 #include "rgflow/rg/local_mask.hpp"
+#include "rgflow/run/conv.hpp"
 #include "rgflow/train/monitor_log.hpp"
 
 namespace rgflow::run {
@@ -47,6 +48,11 @@ MatrixF standardized(const Model& model, const MatrixF& data) {
 
 Model load_model(const std::string& path) {
   Model m;
+  if (is_conv_model_file(path)) {  // a convolutional RBM: its dense equivalent (run/conv.hpp)
+    m.rbm = dense_from_conv_file(path);
+    m.source = path;
+    return m;
+  }
   m.rbm = io::load_rbm(path);
   m.standardization = io::load_standardization(path, m.rbm.n_visible());
   m.source = path;

@@ -114,11 +114,19 @@ void to_json(nlohmann::json& j, const ReceptiveFieldsRun& r) {
   nlohmann::json levels = nlohmann::json::array();
   for (const auto& l : r.levels) {
     nlohmann::json units = nlohmann::json::array();
-    for (const auto& u : l.units) {
+    const bool positions = l.level == 1 && r.positions.size() == l.units.size();
+    for (std::size_t i = 0; i < l.units.size(); ++i) {
+      const auto& u = l.units[i];
       units.push_back({{"centre", {u.centre_x, u.centre_y}}, {"score", u.score}, {"null_mean", u.null_mean},
                        {"null_sd", u.null_sd}});
+      if (positions) {
+        units.back()["position"] = {r.positions[i].first, r.positions[i].second};
+        if (i < r.position_scores.size()) units.back()["position_score"] = r.position_scores[i];
+      }
     }
     levels.push_back({{"level", l.level}, {"units", units}, {"score", l.score}, {"null_score", l.null_score}});
+    if (positions && r.centre_offset) levels.back()["centre_offset"] = *r.centre_offset;
+    if (positions && r.position_score) levels.back()["position_score"] = *r.position_score;
   }
   j = {{"lattice", r.lattice}, {"radius", r.locality.radius}, {"permutations", r.locality.permutations},
        {"seed", r.locality.seed}, {"levels", levels}};

@@ -101,20 +101,28 @@ float momentum_at_epoch(const TrainConfig& config, int epoch) {
   return epoch < config.momentum_switch_epoch ? config.momentum_initial : config.momentum_final;
 }
 
-float learning_rate_at_epoch(const TrainConfig& config, int epoch) {
-  double lr = config.learning_rate;
-  if (config.learning_rate_final && config.epochs > 1) {
-    const double t = std::clamp(static_cast<double>(epoch) / (config.epochs - 1), 0.0, 1.0);
-    const double e0 = config.learning_rate;
-    const double ef = *config.learning_rate_final;
-    switch (config.schedule) {
+double learning_rate_schedule(double initial, std::optional<double> final_rate, Schedule schedule, int epochs,
+                              int warmup_epochs, int epoch) {
+  double lr = initial;
+  if (final_rate && epochs > 1) {
+    const double t = std::clamp(static_cast<double>(epoch) / (epochs - 1), 0.0, 1.0);
+    const double e0 = initial;
+    const double ef = *final_rate;
+    switch (schedule) {
       case Schedule::linear: lr = e0 + (ef - e0) * t; break;
       case Schedule::exponential: lr = e0 * std::pow(ef / e0, t); break;
       case Schedule::cosine: lr = ef + (e0 - ef) * 0.5 * (1.0 + std::cos(3.14159265358979323846 * t)); break;
     }
   }
-  if (epoch < config.warmup_epochs) lr *= static_cast<double>(epoch + 1) / (config.warmup_epochs + 1);
-  return static_cast<float>(lr);
+  if (epoch < warmup_epochs) lr *= static_cast<double>(epoch + 1) / (warmup_epochs + 1);
+  return lr;
+}
+
+float learning_rate_at_epoch(const TrainConfig& config, int epoch) {
+  std::optional<double> final_rate;
+  if (config.learning_rate_final) final_rate = *config.learning_rate_final;
+  return static_cast<float>(learning_rate_schedule(config.learning_rate, final_rate, config.schedule, config.epochs,
+                                                   config.warmup_epochs, epoch));
 }
 
 TrainConfig default_config() { return default_config(UnitType::bernoulli); }

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "rgflow/core/error.hpp"
+#include "rgflow/train/adam.hpp"
 
 namespace rgflow::train {
 
@@ -58,20 +59,6 @@ void Optimizer::restore(const OptimizerState& state) {
   state_.visible_offset = state.visible_offset;
   state_.hidden_offset = state.hidden_offset;
 }
-
-namespace {
-
-// Adam's step for one block of parameters with direction g (bias corrections c1 = 1 − β1ᵗ,
-// c2 = 1 − β2ᵗ): m, v updated in place, θ += ε m̂ / (√v̂ + ϵ).
-template <class Theta, class G, class M, class V>
-void adam_block(Theta&& theta, const G& g, M&& m, V&& v, float lr, float b1, float b2, float c1,
-                float c2, float eps) {
-  m = b1 * m + (1.0f - b1) * g;
-  v = b2 * v + (1.0f - b2) * g.cwiseProduct(g);
-  theta.array() += lr * (m.array() / c1) / ((v.array() / c2).sqrt() + eps);
-}
-
-}  // namespace
 
 void Optimizer::step(Rbm& rbm, const Gradient& grad, float momentum) {
   MatrixF& W = rbm.weights();
@@ -130,8 +117,8 @@ void Optimizer::step(Rbm& rbm, const Gradient& grad, float momentum) {
   const float b1 = config_.adam_beta1, b2 = config_.adam_beta2, eps = config_.adam_epsilon;
   if (adam) {
     s.steps += 1;
-    c1 = static_cast<float>(1.0 - std::pow(static_cast<double>(b1), static_cast<double>(s.steps)));
-    c2 = static_cast<float>(1.0 - std::pow(static_cast<double>(b2), static_cast<double>(s.steps)));
+    c1 = static_cast<float>(adam_correction(static_cast<double>(b1), s.steps));
+    c2 = static_cast<float>(adam_correction(static_cast<double>(b2), s.steps));
   }
 
   // The weights, element-wise by bands of rows (threads for large models; the same arithmetic

@@ -1,7 +1,7 @@
 #pragma once
 // Exact references for tests of conv/ (header only): exact samples of a small convolutional RBM's
 // p(v) (enumerate all 2^{L²} visible states, p(v) = e^{−F(v)}/Z, draw rows by inverse CDF from
-// Rng(seed, 0)), and the exact log Z of the Ising bond model.
+// Rng(seed, 0)), the exact log Z of the Ising bond model, and random models.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -39,6 +39,18 @@ inline MatrixF exact_samples(const conv::ConvRbm& m, Index rows, std::uint64_t s
           out.row(r).data());
   }
   return out;
+}
+
+// A model with kernels ~ N(0, w_std²) and hidden biases ~ N(0, bias_std²), drawn in that order from
+// Rng(seed, 7), and the visible bias `visible`.
+inline conv::ConvRbm random_conv_model(conv::ConvShape shape, UnitType vt, UnitType ht, std::uint64_t seed,
+                                       double w_std, double bias_std, float visible) {
+  conv::ConvRbm m(shape, vt, ht);
+  Rng rng(seed, 7);
+  for (Index i = 0; i < m.kernels().size(); ++i) m.kernels().data()[i] = static_cast<float>(w_std * rng.normal());
+  for (Index c = 0; c < m.hidden_bias().size(); ++c) m.hidden_bias()[c] = static_cast<float>(bias_std * rng.normal());
+  m.visible_bias() = visible;
+  return m;
 }
 
 // log Z of the Ising bond model ising_bond_model(L, ·) from Kaufman's finite-lattice value at the

@@ -2,7 +2,7 @@
 // expansion's moments (estimate/exact.hpp, an independent implementation), the exact gradient
 // (data − CD-∞ statistics) against central finite differences of the exact per-site
 // log-likelihood, PCD recovering a known model from its exact samples, and bit-identical training
-// for any thread count.
+// (SGD and Adam) for any thread count.
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -123,8 +123,18 @@ TEST(ConvTrain, BitIdenticalForAnyThreadCount) {
   o.epochs = 2;
   o.batch_size = 40;
   o.seed = 8;
-  for (const ConvMethod method : {ConvMethod::cd, ConvMethod::pcd}) {
+  for (const auto& [method, optimizer] : {std::pair{ConvMethod::cd, train::OptimizerKind::sgd},
+                                           std::pair{ConvMethod::pcd, train::OptimizerKind::sgd},
+                                           std::pair{ConvMethod::cd, train::OptimizerKind::adam},
+                                           std::pair{ConvMethod::pcd, train::OptimizerKind::adam}}) {
     o.method = method;
+    o.optimizer = optimizer;
+    if (optimizer == train::OptimizerKind::adam) {  // with a cosine schedule and a warm-up epoch
+      o.learning_rate = 0.01;
+      o.final_learning_rate = 0.002;
+      o.schedule = train::Schedule::cosine;
+      o.warmup_epochs = 1;
+    }
     ConvRbm a(ConvShape{4, 3, 2, 3}, UnitType::spin, UnitType::bernoulli), b = a;
     omp_set_num_threads(1);
     train(a, rows, o);

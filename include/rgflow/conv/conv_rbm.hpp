@@ -41,6 +41,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "rgflow/core/rng.hpp"
@@ -61,6 +62,11 @@ struct ConvShape {
   Index n_visible() const { return lattice * lattice; }
   Index n_hidden() const { return channels * positions(); }
   Index kernel_size() const { return kernel * kernel; }                       // K²
+  // The lattice position of hidden unit j = c M² + p₁ M + p₂: the centre of its K×K patch,
+  // (row, column) = ((S p₁ + (K − 1)/2) mod L, (S p₂ + (K − 1)/2) mod L) — half-integers for even
+  // K. The channels share the positions; for one channel the hidden units form an M×M periodic
+  // lattice of spacing S, index p₁ M + p₂, the visible lattice's index convention.
+  std::pair<double, double> hidden_position(Index j) const;
   bool operator==(const ConvShape&) const = default;
   // Throws Error naming the quantity: L in [2, 1024], K in [1, L], S in [1, L] dividing L,
   // C in [1, 4096], n_hidden ≤ 2^24.

@@ -1,20 +1,25 @@
 #pragma once
-// The service layer for convolutional lattice RBMs (docs/conv.md): the work of `rgflow conv logz`
-// and `rgflow conv loglik` as typed requests and results with one to_json each — reading lattice
+// The service layer for convolutional lattice RBMs (docs/conv.md): the work of `rgflow conv logz`,
+// `rgflow conv loglik` and `rgflow conv sample` as typed requests and results with one to_json each — reading lattice
 // data for the model's units, choosing the log Z estimator (exact / AIS / reverse AIS), and the
 // held-out log-likelihood with, on Ising data, the paired KL(p_Ising ‖ p_model) per spin. The CLI
 // checks its flags and prints.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
 #include "rgflow/conv/conv_rbm.hpp"
+#include "rgflow/conv/sample.hpp"
 #include "rgflow/core/cancel.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/estimate/ais.hpp"
+#include "rgflow/run/rg.hpp"
 #include "rgflow/stats/result.hpp"
 
 namespace rgflow::run {
@@ -80,5 +85,43 @@ ConvLogLikelihoodRun conv_log_likelihood(const conv::ConvRbm& model, const ConvD
 // {"rows", "method", "log_z", "log_likelihood_per_spin", "details", "ising"?: {coupling,
 //  log_likelihood_per_spin, minus_entropy_per_spin, kl_per_spin}}.
 void to_json(nlohmann::json& j, const ConvLogLikelihoodRun& r);
+
+// Convolutional model files in the dense tools (docs/conv.md "Dense tools"): every command that
+// reads an RBM through run::load_model or run::load_layers (rbm logz | loglik | sample, rg couplings,
+// rg receptive-fields, ...) reads a conv file as its exact dense equivalent ConvRbm::to_dense()
+// (same p(v); hidden unit j = c M² + p₁ M + p₂).
+bool is_conv_model_file(const std::string& path);  // false for a missing or non-HDF5 file
+// FileError naming the file when the dense matrix would exceed 2^28 entries (1 GiB).
+Rbm dense_from_conv_file(const std::string& path);
+// The kernel-geometry positions of the hidden units (ConvShape::hidden_position), as
+// (x, y) = (column, row) — the convention of rg/receptive_fields.hpp's centres.
+std::vector<std::pair<double, double>> conv_hidden_positions(const conv::ConvShape& shape);
+
+// Sets run.positions (conv_hidden_positions), run.centre_offset (the mean over level-1 units of the
+// torus distance between the receptive-field centre and the kernel-geometry position) and the
+// locality scores about the positions, S_j(r) = Σ_{i: d(i, position_j) ≤ r} R_ij² / Σ_i R_ij²
+// (rg/receptive_fields.hpp's score with the known position for the inferred centre). Error when
+// the run's first level does not have the shape's units.
+void attach_conv_positions(ReceptiveFieldsRun& run, const conv::ConvShape& shape);
+
+// `rgflow conv sample` (conv/sample.hpp): independent block-Gibbs chains of the model, with the
+// per-sample site mean m = (1/L²) Σ_x v_x summarised as ⟨m⟩ and ⟨|m|⟩ (standard errors over the
+// independent samples).
+struct ConvSampleRun {
+  MatrixF states;  // [samples, L²]
+  Index samples = 0;
+  int sweeps = 0;
+  std::uint64_t seed = 0;
+  stats::Result site_mean, abs_site_mean;
+};
+ConvSampleRun conv_sample(const conv::ConvRbm& model, const conv::ConvSampleOptions& options);
+// Writes the states as a dataset the other commands read (io/dataset.hpp save_dataset): spin
+// units as /spins int8 [N, L, L], Bernoulli units as /data float32 [N, L²] with the attribute
+// lattice_size = L; the attributes (provenance) plus samples, sweeps, seed, lattice, conv,
+// visible_type.
+void save_conv_samples(const std::string& path, const conv::ConvRbm& model, const ConvSampleRun& run,
+                       const std::map<std::string, std::string>& attributes);
+// {"samples", "sweeps", "seed", "site_mean", "abs_site_mean"}.
+void to_json(nlohmann::json& j, const ConvSampleRun& r);
 
 }  // namespace rgflow::run

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -54,6 +55,14 @@ struct ReceptiveFieldsRun {
   int lattice = 0;
   rg::LocalityOptions locality;
   std::vector<rg::LevelLocality> levels;
+  // A convolutional model (run/conv.hpp attach_conv_positions): the level-1 units' positions from
+  // the kernel geometry, (x, y) like the centres; the mean torus distance between each unit's
+  // receptive-field centre and its position; and the locality score S_j(r) measured about the
+  // position instead of the inferred centre (per unit, and its mean; standard errors over units).
+  std::vector<std::pair<double, double>> positions;
+  std::optional<stats::Result> centre_offset;
+  std::vector<double> position_scores;
+  std::optional<stats::Result> position_score;
 };
 
 // Every level of the model on an L x L lattice (Error when the model's visible units are not L·L).
@@ -61,7 +70,9 @@ ReceptiveFieldsRun receptive_fields(const Dbn& model, int lattice, const rg::Loc
 // All fields, level by level, one row each (a PNG mosaic of L x L tiles).
 MatrixF receptive_field_tiles(const ReceptiveFieldsRun& run);
 // {"lattice", "radius", "permutations", "seed", "levels": [{level, units: [{centre, score,
-//  null_mean, null_sd}], score, null_score}]}  (the `rg receptive-fields --json` keys apart from "model").
+//  null_mean, null_sd, position?, position_score?}], score, null_score, centre_offset?,
+//  position_score?}]}  (the `rg receptive-fields --json` keys apart from "model"; the position
+//  keys for a convolutional model's level 1).
 void to_json(nlohmann::json& j, const ReceptiveFieldsRun& r);
 
 // ---------------------------------------------------------------------------------------------

@@ -118,6 +118,10 @@ float momentum_at_epoch(const TrainConfig& config, int epoch);
 // With auto_epochs, `epochs` is the cap, so a schedule runs over the cap and an automatic stop
 // ends it early, wherever it stands.
 float learning_rate_at_epoch(const TrainConfig& config, int epoch);
+// The same schedule in float64 from its parts (learning_rate_at_epoch rounds it to float; the
+// convolutional trainer, conv/train.hpp, uses it directly): ε_0 = initial, ε_f = final_rate.
+double learning_rate_schedule(double initial, std::optional<double> final_rate, Schedule schedule, int epochs,
+                              int warmup_epochs, int epoch);
 
 // The options every front end starts from — `rgflow rbm train` and `dbn train`, the Python
 // estimators, `demo` and `vrg run` — chosen by the sweep over Ising (8×8 at T = 2 and 3, 16×16 at
