@@ -101,7 +101,7 @@ struct TrainConfig {
   // small, and a deterministic map never separates them again (docs/tap.md).
   bool tap_persistent = false;
   Index tap_chains = 0;            // number of magnetisation particles; 0: rows of the first batch
-  // Parallel tempering (method pt); docs/training.md. `steps` sweeps, each followed by swaps.
+  // Parallel tempering (method pt); docs/training.md. `steps` PT steps, each neighbour swaps then a sweep of every replica.
   int pt_replicas = 10;            // K >= 2 temperatures, β_0 = 1 > … > β_{K−1} = pt_beta_min
   float pt_beta_min = 0.1f;        // lowest inverse temperature of the geometric ladder, in (0, 1)
   bool pt_adaptive = false;        // adapt the ladder toward equal swap acceptance between pairs
