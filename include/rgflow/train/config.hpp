@@ -97,6 +97,10 @@ struct TrainConfig {
   // small, and a deterministic map never separates them again (docs/tap.md).
   bool tap_persistent = false;
   Index tap_chains = 0;            // number of magnetisation particles; 0: rows of the first batch
+  // Persistent particles: before an update, fewer than ceil(tap_reseed_fraction · particles)
+  // distinct ones restart every duplicate at a random batch row (train/gradient.hpp
+  // TapEstimator); in [0, 1], 0 never re-seeds.
+  float tap_reseed_fraction = 0.5f;
   // Parallel tempering (method pt); docs/training.md. `steps` sweeps, each followed by swaps.
   int pt_replicas = 10;            // K >= 2 temperatures, β_0 = 1 > … > β_{K−1} = pt_beta_min
   float pt_beta_min = 0.1f;        // lowest inverse temperature of the geometric ladder, in (0, 1)
