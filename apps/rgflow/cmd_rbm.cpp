@@ -50,10 +50,12 @@ struct TrainOptions {
   std::string method = train::to_string(kDefaults.method);
   int steps = kDefaults.steps;
   // TAP / EMF (--method tap1|tap2|tap3) and parallel tempering (--method pt).
-  int tap_iterations = 3;
-  double tap_damping = 0.5;
-  bool tap_persistent = false;
+  // The TAP defaults are TrainConfig's (chosen by bench/tap_sweep.sh, docs/tap.md).
+  int tap_iterations = train::TrainConfig{}.tap_iterations;
+  double tap_damping = train::TrainConfig{}.tap_damping;
+  bool tap_persistent = train::TrainConfig{}.tap_persistent;
   Index tap_chains = 0;
+  double tap_reseed = train::TrainConfig{}.tap_reseed_fraction;
   int replicas = 10;
   double pt_beta_min = 0.1;
   bool pt_adaptive = false;
@@ -194,6 +196,7 @@ void run_train(TrainOptions& o) {
     check_range("--tap-iterations", std::int64_t{o.tap_iterations}, 1, 1'000'000);
     check_range("--tap-damping", o.tap_damping, 0.0, 0.999999);
     check_range("--tap-chains", o.tap_chains, 0, kMaxMatrixElements);
+    check_range("--tap-reseed", o.tap_reseed, 0.0, 1.0);
     check_range("--replicas", std::int64_t{o.replicas}, 2, 10'000);
     check_range("--pt-beta-min", o.pt_beta_min, 1e-6, 0.999999);
     // The visible type (given, implied by --binarize / --to-spins, or read off the data), then
@@ -232,6 +235,7 @@ void run_train(TrainOptions& o) {
     c.tap_damping = static_cast<float>(o.tap_damping);
     c.tap_persistent = o.tap_persistent;
     c.tap_chains = o.tap_chains;
+    c.tap_reseed_fraction = static_cast<float>(o.tap_reseed);
     c.pt_replicas = o.replicas;
     c.pt_beta_min = static_cast<float>(o.pt_beta_min);
     c.pt_adaptive = o.pt_adaptive;
@@ -463,6 +467,11 @@ void add_train(CLI::App& rbm) {
   o->model_options.push_back(
       cmd->add_option("--tap-chains", o->tap_chains,
                       "TAP: persistent magnetisation particles (0: the batch size)")
+          ->capture_default_str());
+  o->model_options.push_back(
+      cmd->add_option("--tap-reseed", o->tap_reseed,
+                      "TAP, persistent: re-seed the duplicates at batch rows when fewer than this "
+                      "fraction of the particles are distinct, in [0, 1] (0: never)")
           ->capture_default_str());
   o->model_options.push_back(
       cmd->add_option("--replicas", o->replicas, "PT: temperatures K on the ladder")

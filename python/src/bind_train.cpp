@@ -127,7 +127,11 @@ py::tuple checkpoint_state(const train::Checkpoint& c) {
                         from_matrix(std::move(wv)), from_vector(std::move(av)),
                         from_vector(std::move(bv)), from_matrix(std::move(chains)),
                         from_vector(std::move(q)), from_matrix(std::move(hidden)), tempering,
-                        optimizer, convergence_state(c.convergence));
+                        optimizer, convergence_state(c.convergence),
+                        c.tap_reseed_rng ? py::object(py::make_tuple(
+                                               c.tap_reseed_rng->seed, c.tap_reseed_rng->stream,
+                                               c.tap_reseed_rng->counter, c.tap_reseed_rng->index))
+                                         : py::object(py::none()));
 }
 
 train::Checkpoint checkpoint_from_state(const py::tuple& t) {
@@ -173,6 +177,11 @@ train::Checkpoint checkpoint_from_state(const py::tuple& t) {
     o.hidden_offset = vector(opt[5]);
   }
   if (t.size() > 12) c.convergence = convergence_from_state(t[12]);
+  if (t.size() > 13 && !t[13].is_none()) {  // persistent TAP: the re-seeding stream
+    const auto r = t[13].cast<py::tuple>();
+    c.tap_reseed_rng = RngState{r[0].cast<std::uint64_t>(), r[1].cast<std::uint64_t>(),
+                                r[2].cast<std::uint64_t>(), r[3].cast<std::uint32_t>()};
+  }
   return c;
 }
 

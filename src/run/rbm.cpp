@@ -350,6 +350,9 @@ std::string epoch_summary(const train::EpochStats& s) {
   if (s.free_energy_gap) {
     line += fmt::format("  gap {:+.3f} ± {:.3f}", s.free_energy_gap->mean, s.free_energy_gap->error);
   }
+  if (const auto& p = s.tap_particles) {  // persistent TAP: distinct / all particles
+    line += fmt::format("  TAP particles {}/{}", p->distinct, p->particles);
+  }
   if (s.heldout_score) {  // automatic stopping's score; * marks a new best epoch
     line += fmt::format("  held-out {:.5f} ± {:.5f}{}", s.heldout_score->mean, s.heldout_score->error,
                         s.heldout_improved ? " *" : "");

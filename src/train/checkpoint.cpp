@@ -36,6 +36,8 @@
 //                            first moments), /train/optimizer_steps int64 [1] (Adam's t)
 //   /train/visible_offset    float32 [n_visible], /train/hidden_offset float32 [n_hidden]
 //                            (centering, once estimated)
+//   /train/tap_reseed_rng    uint64 [4]                    (persistent TAP: the re-seeding
+//                            stream's seed, stream, counter, index; older files lack it)
 //   /train/convergence       automatic stopping's state, once an epoch was scored
 //                            (convergence_io.hpp)
 namespace rgflow::train {
@@ -95,6 +97,9 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
       swaps.insert(swaps.end(), t.accepts.begin(), t.accepts.end());
       swaps.push_back(t.adaptations);
       file.write("/train/pt_swaps", swaps);
+    }
+    if (const auto& t = checkpoint.tap_reseed_rng) {
+      file.write("/train/tap_reseed_rng", std::vector<std::uint64_t>{t->seed, t->stream, t->counter, t->index});
     }
     if (checkpoint.convergence) detail::write_convergence(file, *checkpoint.convergence);
     file.set_attribute("/train", "config", config_json.dump());
@@ -196,10 +201,18 @@ Checkpoint read_checkpoint(const std::string& path) {
     require(shape == expected, path, fmt::format("dataset '{}' has the wrong shape", name));
   };
 
-  shape_is("/train/rng", {4});
-  const std::vector<std::uint64_t> rng = file.read_u64("/train/rng");
-  require(rng.size() == 4 && rng[3] <= 4, path, "dataset '/train/rng' is not a valid RNG state");
-  c.rng = RngState{rng[0], rng[1], rng[2], static_cast<std::uint32_t>(rng[3])};
+  const auto rng_state = [&](const char* name) {
+    shape_is(name, {4});
+    const std::vector<std::uint64_t> r = file.read_u64(name);
+    require(r.size() == 4 && r[3] <= 4, path, fmt::format("dataset '{}' is not a valid RNG state", name));
+    return RngState{r[0], r[1], r[2], static_cast<std::uint32_t>(r[3])};
+  };
+  c.rng = rng_state("/train/rng");
+  if (file.exists("/train/tap_reseed_rng")) {
+    require(tap_order(c.config.method) > 0 && c.config.tap_persistent, path,
+            "dataset '/train/tap_reseed_rng' belongs to persistent TAP training only");
+    c.tap_reseed_rng = rng_state("/train/tap_reseed_rng");
+  }
 
   shape_is("/train/weight_velocity", {nv, nh});
   shape_is("/train/visible_velocity", {nv});

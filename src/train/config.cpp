@@ -213,6 +213,10 @@ void TrainConfig::validate() const {
     throw Error(fmt::format("TAP damping must be in [0, 1) (got {})", tap_damping));
   }
   if (tap_chains < 0) throw Error(fmt::format("TAP chains must be >= 0 (got {})", tap_chains));
+  require_finite(tap_reseed_fraction, "TAP re-seed fraction");
+  if (tap_reseed_fraction < 0.0f || tap_reseed_fraction > 1.0f) {
+    throw Error(fmt::format("TAP re-seed fraction must be in [0, 1] (got {})", tap_reseed_fraction));
+  }
   if (pcd_hidden_state && method != Method::pcd) {
     throw Error("hidden-state chains apply to PCD only");
   }
@@ -271,6 +275,7 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
       {"tap_damping", detail::json_float(c.tap_damping)},
       {"tap_persistent", c.tap_persistent},
       {"tap_chains", c.tap_chains},
+      {"tap_reseed_fraction", detail::json_float(c.tap_reseed_fraction)},
       {"pt_replicas", c.pt_replicas},
       {"pt_beta_min", detail::json_float(c.pt_beta_min)},
       {"pt_adaptive", c.pt_adaptive},
@@ -350,7 +355,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
       "method", "steps", "epochs", "batch_size", "learning_rate", "learning_rate_final", "momentum_initial",
       "momentum_final", "momentum_switch_epoch", "l1", "l2", "sparsity_target", "sparsity_cost",
       "sparsity_decay", "seed", "monitor_rows", "initialize", "tap_iterations", "tap_damping",
-      "tap_persistent", "tap_chains", "pt_replicas", "pt_beta_min", "pt_adaptive",
+      "tap_persistent", "tap_chains", "tap_reseed_fraction", "pt_replicas", "pt_beta_min", "pt_adaptive",
       "pcd_hidden_state", "schedule", "warmup_epochs", "optimizer", "adam_beta1", "adam_beta2",
       "adam_epsilon", "centering", "centering_rate", "symmetry", "auto_epochs", "patience",
       "stop_score"};
@@ -401,6 +406,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   read_field(j, "tap_damping", c.tap_damping);
   read_field(j, "tap_persistent", c.tap_persistent);
   read_field(j, "tap_chains", c.tap_chains);
+  read_field(j, "tap_reseed_fraction", c.tap_reseed_fraction);
   read_field(j, "pt_replicas", c.pt_replicas);
   read_field(j, "pt_beta_min", c.pt_beta_min);
   read_field(j, "pt_adaptive", c.pt_adaptive);

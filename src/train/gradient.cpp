@@ -1,6 +1,10 @@
 #include "rgflow/train/gradient.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <fmt/format.h>
+#include <numeric>
+#include <vector>
 #include <stdexcept>
 
 #include "rgflow/core/error.hpp"
@@ -339,12 +343,14 @@ void ContrastiveDivergence::estimate_binary(const Rbm& rbm, const MatrixF& batch
 // TAP / EMF
 
 TapEstimator::TapEstimator(int order, int iterations, double damping, bool persistent,
-                           Index chains)
+                           Index chains, double reseed_fraction, std::uint64_t seed)
     : order_(order),
       iterations_(iterations),
       damping_(damping),
       persistent_(persistent),
-      chains_(chains) {
+      chains_(chains),
+      reseed_fraction_(reseed_fraction),
+      reseed_rng_(seed, kTapReseedStream) {
   if (order < 1 || order > 3) throw Error(fmt::format("TAP order must be 1, 2 or 3 (got {})", order));
   if (iterations < 1) {
     throw Error(fmt::format("TAP iterations must be >= 1 (got {})", iterations));
@@ -353,6 +359,9 @@ TapEstimator::TapEstimator(int order, int iterations, double damping, bool persi
     throw Error(fmt::format("TAP damping must be in [0, 1) (got {})", damping));
   }
   if (chains < 0) throw Error(fmt::format("TAP chains must be >= 0 (got {})", chains));
+  if (!(reseed_fraction >= 0.0 && reseed_fraction <= 1.0)) {
+    throw Error(fmt::format("TAP re-seed fraction must be in [0, 1] (got {})", reseed_fraction));
+  }
 }
 
 void TapEstimator::set_persistent_chains(const MatrixF& chains) {
@@ -369,6 +378,7 @@ EstimatorState TapEstimator::state() const {
   if (persistent_) {
     s.chains = visible_;
     s.hidden = hidden_;
+    s.reseed_rng = reseed_rng_.state();
   }
   return s;
 }
@@ -376,7 +386,7 @@ EstimatorState TapEstimator::state() const {
 void TapEstimator::restore(const EstimatorState& state) {
   if (state.tempering.has_value()) throw Error("the TAP estimator keeps no tempering ladder");
   if (!persistent_) {
-    if (state.chains.size() != 0 || state.hidden.size() != 0) {
+    if (state.chains.size() != 0 || state.hidden.size() != 0 || state.reseed_rng) {
       throw Error("non-persistent TAP training keeps no magnetisations");
     }
     return;
@@ -387,6 +397,57 @@ void TapEstimator::restore(const EstimatorState& state) {
   }
   visible_ = state.chains;
   hidden_ = state.hidden;
+  // Checkpoints written before re-seeding existed carry no stream: it starts afresh.
+  if (state.reseed_rng) reseed_rng_ = Rng::from_state(*state.reseed_rng);
+}
+
+void TapEstimator::begin_epoch() {
+  epoch_stats_ = ParticleStats{};
+  epoch_stats_.min_distinct = -1;  // none counted yet
+}
+
+std::optional<ParticleStats> TapEstimator::particle_stats() const {
+  if (!persistent_ || visible_.rows() == 0 || hidden_.rows() != visible_.rows()) return std::nullopt;
+  ParticleStats s = epoch_stats_;
+  s.particles = visible_.rows();
+  s.distinct = count_distinct_particles(visible_, hidden_, kTapDistinctTolerance);
+  if (s.min_distinct < 0) s.min_distinct = s.distinct;
+  // RMS distance from the centroid over particles and units, visible and hidden together.
+  const Eigen::MatrixXd v = visible_.cast<double>();
+  const Eigen::MatrixXd h = hidden_.cast<double>();
+  const double sum = (v.rowwise() - v.colwise().mean()).squaredNorm() +
+                     (h.rowwise() - h.colwise().mean()).squaredNorm();
+  s.spread = std::sqrt(sum / static_cast<double>(v.size() + h.size()));
+  return s;
+}
+
+void TapEstimator::reseed_collapsed(const Rbm& rbm, const MatrixF& batch) {
+  const Index n = visible_.rows();
+  const Index distinct = count_distinct_particles(visible_, hidden_, kTapDistinctTolerance, &duplicates_);
+  if (epoch_stats_.min_distinct < 0 || distinct < epoch_stats_.min_distinct) {
+    epoch_stats_.min_distinct = distinct;
+  }
+  const auto wanted = static_cast<Index>(std::ceil(reseed_fraction_ * static_cast<double>(n)));
+  if (distinct >= wanted || duplicates_.empty()) return;
+  // A fresh permutation of the batch rows (Fisher–Yates), taken in order, cycling.
+  rows_.resize(static_cast<std::size_t>(batch.rows()));
+  std::iota(rows_.begin(), rows_.end(), Index{0});
+  for (Index i = batch.rows() - 1; i > 0; --i) {
+    const auto j = static_cast<Index>(reseed_rng_.below(static_cast<std::uint64_t>(i) + 1));
+    std::swap(rows_[static_cast<std::size_t>(i)], rows_[static_cast<std::size_t>(j)]);
+  }
+  MatrixF restarted(static_cast<Index>(duplicates_.size()), batch.cols());
+  for (std::size_t k = 0; k < duplicates_.size(); ++k) {
+    restarted.row(static_cast<Index>(k)) = batch.row(rows_[k % rows_.size()]);
+  }
+  MatrixF restarted_hidden;
+  rbm.hidden_mean(restarted, restarted_hidden);
+  for (std::size_t k = 0; k < duplicates_.size(); ++k) {
+    visible_.row(duplicates_[k]) = restarted.row(static_cast<Index>(k));
+    hidden_.row(duplicates_[k]) = restarted_hidden.row(static_cast<Index>(k));
+  }
+  epoch_stats_.reseeded += static_cast<Index>(duplicates_.size());
+  epoch_stats_.reseedings += 1;
 }
 
 void TapEstimator::estimate(const Rbm& rbm, const MatrixF& batch, Rng& /*rng*/, Gradient& grad) {
@@ -407,6 +468,7 @@ void TapEstimator::estimate(const Rbm& rbm, const MatrixF& batch, Rng& /*rng*/, 
     if (hidden_.rows() != visible_.rows() || hidden_.cols() != rbm.n_hidden()) {
       rbm.hidden_mean(visible_, hidden_);
     }
+    reseed_collapsed(rbm, batch);
   }
   // ∂ log Z_TAP/∂θ comes in the units of mean_statistics (the positive phase's).
   const bool learn = grad.d_log_sigma.size() != 0;
@@ -486,7 +548,8 @@ std::unique_ptr<GradientEstimator> make_gradient_estimator(const TrainConfig& co
     case Method::tap3:
       return std::make_unique<TapEstimator>(tap_order(config.method), config.tap_iterations,
                                             config.tap_damping, config.tap_persistent,
-                                            config.tap_chains);
+                                            config.tap_chains, config.tap_reseed_fraction,
+                                            config.seed);
     case Method::pt:
       return std::make_unique<TemperingEstimator>(
           config.steps, geometric_ladder(config.pt_replicas, config.pt_beta_min),

@@ -31,6 +31,11 @@ void to_json(nlohmann::json& j, const EpochStats& s) {
       {"seconds", s.seconds},
   };
   if (!s.notices.empty()) j["notices"] = s.notices;
+  if (const auto& p = s.tap_particles) {
+    j["tap_particles"] = {{"particles", p->particles},       {"distinct", p->distinct},
+                          {"min_distinct", p->min_distinct}, {"reseeded", p->reseeded},
+                          {"reseedings", p->reseedings},     {"spread", p->spread}};
+  }
   if (s.heldout_score) {
     j["heldout_score"] = *s.heldout_score;
     j["heldout_improved"] = s.heldout_improved;
@@ -112,7 +117,8 @@ MonitorLog::MonitorLog(const std::string& path, bool append, int keep_epochs)
   if (format_ == Format::csv && !has_content) {
     out_ << "epoch,reconstruction_error,reconstruction_error_error,pll_mean,pll_error,"
             "free_energy_train,free_energy_train_error,free_energy_validation,"
-            "free_energy_validation_error,free_energy_gap,free_energy_gap_error,momentum,seconds\n";
+            "free_energy_validation_error,free_energy_gap,free_energy_gap_error,momentum,seconds,"
+            "tap_particles,tap_distinct,tap_min_distinct,tap_reseeded,tap_spread\n";
     out_.flush();
     if (!out_) throw FileError(path, "cannot write the monitor log");
   }
@@ -122,10 +128,14 @@ void MonitorLog::write(const EpochStats& s) {
   if (format_ == Format::csv) {
     // Empty fields where there is no pseudo-likelihood (as for the validation columns).
     const bool has_pll = !std::isnan(s.pseudo_log_likelihood.mean);
-    out_ << fmt::format("{},{},{},{},{},{},{},{}\n", s.epoch, fields(s.reconstruction_error),
+    const auto& p = s.tap_particles;
+    const std::string tap = p ? fmt::format("{},{},{},{},{}", p->particles, p->distinct, p->min_distinct,
+                                            p->reseeded, p->spread)
+                              : std::string(",,,,");
+    out_ << fmt::format("{},{},{},{},{},{},{},{},{}\n", s.epoch, fields(s.reconstruction_error),
                         has_pll ? fields(s.pseudo_log_likelihood) : std::string(","),
                         fields(s.free_energy_train), fields(s.free_energy_validation),
-                        fields(s.free_energy_gap), s.momentum, s.seconds);
+                        fields(s.free_energy_gap), s.momentum, s.seconds, tap);
   } else {
     out_ << nlohmann::json(s).dump() << '\n';
   }

@@ -199,6 +199,7 @@ struct Trainer::Impl {
     sampler.chains = c.persistent_chains;
     sampler.hidden = c.persistent_hidden;
     sampler.tempering = c.tempering;
+    sampler.reseed_rng = c.tap_reseed_rng;
     estimator->restore(sampler);
     convergence = c.convergence;
   }
@@ -222,6 +223,7 @@ struct Trainer::Impl {
       s.free_energy_validation = mean_free_energy(rbm, monitor_validation);
       s.free_energy_gap = stats::difference(*s.free_energy_validation, s.free_energy_train);
     }
+    s.tap_particles = estimator->particle_stats();
     s.momentum = epochs_done > 0 ? momentum_at_epoch(config, epochs_done - 1) : 0.0f;
     s.learning_rate = learning_rate_at_epoch(config, std::max(0, epochs_done - 1));
     return s;
@@ -308,6 +310,13 @@ EpochStats Trainer::run_epoch(const BatchCallback& on_batch, const NoticeCallbac
     if (problem.empty()) {
       s.score_epoch(stats);
       stats.notices = std::move(notices);
+      if (const auto& p = stats.tap_particles; p && p->reseeded > 0) {
+        stats.notices.push_back(fmt::format(
+            "epoch {}: the TAP particles collapsed (as few as {} of {} distinct): re-seeded {} "
+            "particles at random batch rows in {} updates",
+            stats.epoch, p->min_distinct, p->particles, p->reseeded, p->reseedings));
+        if (on_notice) on_notice(stats.notices.back());
+      }
       return stats;
     }
     s.divergences += 1;
@@ -354,6 +363,7 @@ EpochStats Trainer::Impl::epoch(const BatchCallback& on_batch) {
   const int max_threads = threads_guard.saved();
   constexpr Index kProbe = 5;
   const bool probe = max_threads > 1 && batches >= 8 * kProbe;
+  s.estimator->begin_epoch();
   std::vector<double> probe_seconds[2];
   for (Index b = 0; b < batches; ++b) {
     const Index first = b * batch_size;
@@ -407,6 +417,7 @@ Checkpoint Trainer::checkpoint() const {
   c.persistent_chains = std::move(sampler.chains);
   c.persistent_hidden = std::move(sampler.hidden);
   c.tempering = std::move(sampler.tempering);
+  c.tap_reseed_rng = sampler.reseed_rng;
   c.convergence = s.convergence;
   return c;
 }

@@ -48,13 +48,21 @@ TEST(TrainMonitorLog, CsvHasHeaderAndOneRowPerEpochFlushedImmediately) {
   EXPECT_EQ(lines[0],
             "epoch,reconstruction_error,reconstruction_error_error,pll_mean,pll_error,"
             "free_energy_train,free_energy_train_error,free_energy_validation,"
-            "free_energy_validation_error,free_energy_gap,free_energy_gap_error,momentum,seconds");
+            "free_energy_validation_error,free_energy_gap,free_energy_gap_error,momentum,seconds,"
+            "tap_particles,tap_distinct,tap_min_distinct,tap_reseeded,tap_spread");
   // gap error √(0.5² + 0.5²) = 0.7071067811865476
-  EXPECT_EQ(lines[1], "1,0.125,0.0625,-3.5,0.25,-2,0.5,-1.5,0.5,0.5,0.7071067811865476,0.9,0.75");
+  EXPECT_EQ(lines[1], "1,0.125,0.0625,-3.5,0.25,-2,0.5,-1.5,0.5,0.5,0.7071067811865476,0.9,0.75,,,,,");
   log.write(sample_stats(2, false));
   lines = lines_of(path);
   ASSERT_EQ(lines.size(), 3u);
-  EXPECT_EQ(lines[2], "2,0.125,0.0625,-3.5,0.25,-2,0.5,,,,,0.9,0.75");
+  EXPECT_EQ(lines[2], "2,0.125,0.0625,-3.5,0.25,-2,0.5,,,,,0.9,0.75,,,,,");
+  // Persistent TAP: the particle monitor fills the last five columns.
+  EpochStats tap = sample_stats(3, false);
+  tap.tap_particles = ParticleStats{100, 37, 1, 99, 4, 0.125};
+  log.write(tap);
+  lines = lines_of(path);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[3], "3,0.125,0.0625,-3.5,0.25,-2,0.5,,,,,0.9,0.75,100,37,1,99,0.125");
 }
 
 TEST(TrainMonitorLog, AppendDoesNotRepeatTheHeader) {
@@ -103,7 +111,7 @@ TEST(TrainMonitorLog, MissingPseudoLikelihoodIsEmptyNotNan) {
     MonitorLog jsonl(dir.file("log.jsonl"));
     jsonl.write(s);
   }
-  EXPECT_EQ(lines_of(dir.file("log.csv")).at(1), "3,0.125,0.0625,,,-2,0.5,,,,,0.9,0.75");
+  EXPECT_EQ(lines_of(dir.file("log.csv")).at(1), "3,0.125,0.0625,,,-2,0.5,,,,,0.9,0.75,,,,,");
   const auto j = nlohmann::json::parse(lines_of(dir.file("log.jsonl")).at(0));
   EXPECT_TRUE(j.at("pseudo_log_likelihood").is_null()) << j.dump();
 }

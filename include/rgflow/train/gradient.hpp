@@ -18,6 +18,7 @@
 #include "rgflow/core/types.hpp"
 #include "rgflow/rbm/rbm.hpp"
 #include "rgflow/train/config.hpp"
+#include "rgflow/train/monitors.hpp"
 #include "rgflow/sample/tempering.hpp"
 
 namespace rgflow::train {
@@ -51,7 +52,11 @@ struct EstimatorState {
   MatrixF chains;   // PCD: the chains; TAP: visible magnetisations; PT: all replicas [K·C, n_v]
   MatrixF hidden;   // TAP: hidden magnetisations [C, n_hidden]
   std::optional<TemperingState> tempering;  // PT: ladder and swap counters (replicas in `chains`)
+  std::optional<RngState> reseed_rng;       // persistent TAP: the re-seeding stream
 };
+
+// Random streams of the estimators, beside those of trainer.hpp: persistent TAP re-seeding.
+inline constexpr std::uint64_t kTapReseedStream = std::uint64_t{4} << 32;
 
 // Interface every negative-phase approximation implements (CD/PCD, TAP/EMF, parallel
 // tempering). Implementations may keep sampler state between calls (persistent chains);
@@ -71,6 +76,10 @@ class GradientEstimator {
 
   // The full state; the default is the visible chains alone.
   virtual EstimatorState state() const;
+  // Per-epoch particle diagnostics: begin_epoch() resets the counters, particle_stats() reports
+  // them (none for estimators without persistent magnetisations).
+  virtual void begin_epoch() {}
+  virtual std::optional<ParticleStats> particle_stats() const { return std::nullopt; }
   // Restores state(); the default accepts only `chains` (set_persistent_chains). Throws Error for
   // state this estimator does not keep or of inconsistent shape.
   virtual void restore(const EstimatorState& state);
@@ -155,9 +164,20 @@ class ContrastiveDivergence final : public GradientEstimator {
 // refined by `iterations` damped sweeps per update (estimate::tap_sweeps; persistent particles or
 // restarted at the batch), for every unit type (Gaussian visible units: docs/gaussian.md §4, with
 // a learned σ d_log_sigma = ⟨∂(−E)/∂log σ⟩_data − ∂ log Z_TAP/∂log σ; order 3 = order 2).
+//
+// Persistent particles collapse (docs/tap.md): while W is small the damped sweeps contract every
+// particle onto one fixed point, and a deterministic map never separates them again. Before each
+// update's sweeps the estimator counts the distinct particles (count_distinct_particles); when
+// fewer than ceil(reseed_fraction · P) are distinct it restarts every duplicate at a batch row
+// (m_v = v, m_h = E[h|v]; the rows in the order of a fresh random permutation of the batch, drawn
+// from the stream (seed, kTapReseedStream), cycling when there are more duplicates than rows).
+// Batches are random training rows, so these are random training rows. The stream is used
+// serially and checkpointed (state().reseed_rng), so results stay bit-identical for any thread
+// count and across resumes. reseed_fraction 0 never re-seeds.
 class TapEstimator final : public GradientEstimator {
  public:
-  TapEstimator(int order, int iterations, double damping, bool persistent, Index chains = 0);
+  TapEstimator(int order, int iterations, double damping, bool persistent, Index chains = 0,
+               double reseed_fraction = 0.0, std::uint64_t seed = 0);
 
   void estimate(const Rbm& rbm, const MatrixF& batch, Rng& rng, Gradient& grad) override;
 
@@ -165,8 +185,12 @@ class TapEstimator final : public GradientEstimator {
   void set_persistent_chains(const MatrixF& chains) override;
   EstimatorState state() const override;
   void restore(const EstimatorState& state) override;
+  void begin_epoch() override;
+  // Persistent TAP only (nullopt otherwise, and before the first update).
+  std::optional<ParticleStats> particle_stats() const override;
 
   int order() const { return order_; }
+  double reseed_fraction() const { return reseed_fraction_; }
   // Magnetisations after the last estimate() [particles, n_visible] / [particles, n_hidden].
   const MatrixF& visible_magnetisations() const { return visible_; }
   const MatrixF& hidden_magnetisations() const { return hidden_; }
@@ -176,7 +200,15 @@ class TapEstimator final : public GradientEstimator {
   int iterations_;
   double damping_;
   bool persistent_;
+  // Counts the distinct particles and restarts the duplicates when too few are distinct.
+  void reseed_collapsed(const Rbm& rbm, const MatrixF& batch);
+
   Index chains_;
+  double reseed_fraction_;
+  Rng reseed_rng_;
+  ParticleStats epoch_stats_;
+  std::vector<Index> duplicates_;
+  std::vector<Index> rows_;
   MatrixF visible_, hidden_;
   MatrixF positive_hidden_mean_;
   MatrixF neg_w_;
@@ -211,6 +243,7 @@ class TemperingEstimator final : public GradientEstimator {
 // The estimator a configuration asks for: ContrastiveDivergence(steps, method == pcd),
 // TapEstimator(order, tap_iterations, tap_damping, tap_persistent, tap_chains) for tap1..3, and
 // TemperingEstimator(steps, geometric_ladder(pt_replicas, pt_beta_min), pt_adaptive) for pt.
+// TAP passes tap_reseed_fraction and seed as well.
 std::unique_ptr<GradientEstimator> make_gradient_estimator(const TrainConfig& config);
 
 }  // namespace rgflow::train

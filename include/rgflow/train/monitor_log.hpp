@@ -6,7 +6,8 @@
 // CSV columns: epoch, then mean and standard error of each monitor (reconstruction_error,
 // reconstruction_error_error, pll_mean, pll_error, free_energy_train, free_energy_train_error,
 // free_energy_validation, free_energy_validation_error, free_energy_gap, free_energy_gap_error),
-// momentum, seconds.
+// momentum, seconds, and for persistent TAP training (empty otherwise) tap_particles,
+// tap_distinct, tap_min_distinct, tap_reseeded, tap_spread (ParticleStats, monitors.hpp).
 #include <fstream>
 #include <string>
 
@@ -18,7 +19,9 @@ namespace rgflow::train {
 
 // {"epoch", "reconstruction_error", "pseudo_log_likelihood", "free_energy_train",
 //  "free_energy_validation", "free_energy_gap" (each {"mean", "error", "n"}), "momentum",
-// "seconds"}; the validation entries are null when there is no validation data.
+// "seconds"}; the validation entries are null when there is no validation data. Persistent TAP
+// adds "tap_particles": {"particles", "distinct", "min_distinct", "reseeded", "reseedings",
+// "spread"}.
 void to_json(nlohmann::json& j, const EpochStats& stats);
 
 class MonitorLog {

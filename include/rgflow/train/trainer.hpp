@@ -17,6 +17,7 @@
 #include "rgflow/stats/result.hpp"
 #include "rgflow/train/config.hpp"
 #include "rgflow/train/convergence.hpp"
+#include "rgflow/train/monitors.hpp"
 #include "rgflow/train/optimizer.hpp"
 #include "rgflow/sample/tempering.hpp"
 
@@ -35,11 +36,15 @@ struct EpochStats {
   // epoch and whether it improved on the best epoch before it.
   std::optional<stats::Result> heldout_score;
   bool heldout_improved = false;
+  // Persistent TAP: the magnetisation particles' distinct count, collapse re-seeding and spread
+  // over the epoch (train/monitors.hpp); absent for every other method.
+  std::optional<ParticleStats> tap_particles;
   float momentum = 0.0f;
   float learning_rate = 0.0f;           // ε of the epoch (after any halving by the guard)
   double seconds = 0.0;                 // wall time of the epoch (informational only)
   // One line per divergence the guard caught during the epoch (it restored the last good state
-  // and halved the learning rate; see Trainer::run_epoch).
+  // and halved the learning rate; see Trainer::run_epoch), and one when persistent TAP particles
+  // collapsed and were re-seeded during the epoch.
   std::vector<std::string> notices;
 };
 
@@ -67,6 +72,7 @@ struct Checkpoint {
                                   // magnetisations; PT: all replicas [K·C, n_visible]
   MatrixF persistent_hidden;      // TAP: hidden magnetisations (empty otherwise)
   std::optional<sample::TemperingState> tempering;  // PT: ladder and swap counters (replicas above)
+  std::optional<RngState> tap_reseed_rng;  // persistent TAP: the re-seeding stream (gradient.hpp)
   // Automatic stopping: the rule's state once an epoch has been scored (config.auto_epochs).
   std::optional<ConvergenceState> convergence;
 };
@@ -83,6 +89,7 @@ Checkpoint load_checkpoint(const std::string& path);
 //   kMonitorStreamBase + e    monitors after e epochs, so monitoring never changes training
 //   kGuardStreamBase + e      the divergence guard's score after e epochs
 //   kStopStream               automatic stopping: pll's flipped units and the AIS chains' seed
+//   kTapReseedStream          persistent TAP re-seeding of collapsed particles (gradient.hpp)
 inline constexpr std::uint64_t kTrainingStream = 0;
 inline constexpr std::uint64_t kInitializationStream = 1;
 inline constexpr std::uint64_t kMonitorStreamBase = std::uint64_t{1} << 32;
