@@ -21,25 +21,34 @@
 #include "rgflow/core/error.hpp"
 #include "rgflow/io/model.hpp"
 #include "rgflow/run/exact_check.hpp"
+#include "rgflow/run/rbm.hpp"
 #include "rgflow/train/config.hpp"
 
 namespace rgflow::cli {
 
 namespace {
 
+// The exact check trains with the defaults of `rbm train` for spin data (train::default_config:
+// PCD-1, 100 epochs, batch 100, ε 0.05 → ε/100 by a cosine, momentum 0.5, centred gradients) and
+// spin hidden units; with spins on both layers the model is Z2-symmetric (exact Ising samples are
+// symmetric under s → −s by construction).
+const train::TrainConfig kDemoDefaults = train::default_config(UnitType::spin);
+
 struct DemoOptions {
   int size = 4;
   double temperature = 2.27;  // J = 1; K = 1/T ≈ 0.4405, near K_c = 0.4407 (Onsager)
   Index hidden = 16;
-  std::string hidden_type = "bernoulli";
-  int epochs = 80;
+  std::string hidden_type = "auto";
+  int epochs = kDemoDefaults.epochs;
   Index samples = 10000;
-  Index batch_size = 100;
-  double learning_rate = 0.02;
-  std::string method = "pcd";
-  int steps = 1;
-  double momentum = 0.5;  // constant: 0.9 makes PCD near T_c oscillate
-  bool decay = true;
+  Index batch_size = kDemoDefaults.batch_size;
+  double learning_rate = kDemoDefaults.learning_rate;
+  std::string schedule = train::to_string(kDemoDefaults.schedule);  // or "constant"
+  std::string method = train::to_string(kDemoDefaults.method);
+  int steps = kDemoDefaults.steps;
+  double momentum = kDemoDefaults.momentum_initial;  // constant
+  bool centering = kDemoDefaults.centering;
+  std::string symmetry = "auto";
   std::uint64_t seed = 1;
   std::string output;
   std::string vrg_dir = "rgflow-demo";  // the pipeline's output directory
@@ -82,19 +91,28 @@ void run_demo(const DemoOptions& o) {
   q.size = o.size;
   q.temperature = o.temperature;
   q.hidden = o.hidden;
-  q.hidden_type = parse_unit_type(o.hidden_type);
+  q.hidden_type = o.hidden_type == "auto" ? run::default_hidden_type(UnitType::spin) : parse_unit_type(o.hidden_type);
   q.samples = o.samples;
   train::TrainConfig& c = q.config;
+  c = kDemoDefaults;
   c.method = train::parse_method(o.method);
   c.steps = o.steps;
   c.momentum_initial = c.momentum_final = static_cast<float>(o.momentum);
   c.epochs = o.epochs;
   c.batch_size = o.batch_size;
   c.learning_rate = static_cast<float>(o.learning_rate);
-  // Linear decay as Tieleman (2008) used for PCD, ε_e = ε (1 − e/E) for 0-based epochs e: the
-  // persistent chains make the gradient noisy, and near T_c the model's two magnetised modes make
-  // it jumpy; a decaying step lets the parameters settle instead of ending on a fluctuation.
-  if (o.decay) c.learning_rate_final = static_cast<float>(o.learning_rate / o.epochs);
+  // A decaying step lets the parameters settle instead of ending on a fluctuation of the
+  // persistent chains (near T_c the model's two magnetised modes make the gradient jumpy).
+  if (o.schedule == "constant") {
+    c.learning_rate_final.reset();
+  } else {
+    c.schedule = train::parse_schedule(o.schedule);
+    c.learning_rate_final = train::default_final_learning_rate(c.learning_rate);
+  }
+  c.centering = o.centering;
+  const bool spins = q.hidden_type == UnitType::spin;
+  if (o.symmetry == "z2" && !spins) throw Error("--symmetry z2: needs --hidden-type spin");
+  c.symmetry = o.symmetry == "z2" || (o.symmetry == "auto" && spins) ? train::Symmetry::z2 : train::Symmetry::none;
   c.seed = o.seed;
 
   Progress progress(o.quiet, 1, o.epochs);
@@ -191,22 +209,26 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--temperature", o->temperature, "Temperature T in units of J (T_c = 2.269)")
       ->capture_default_str();
   cmd->add_option("--hidden", o->hidden, "Hidden units")->capture_default_str();
-  cmd->add_option("--hidden-type", o->hidden_type, "Hidden unit type")
-      ->check(CLI::IsMember({"bernoulli", "spin"}))
+  cmd->add_option("--hidden-type", o->hidden_type, "Hidden unit type (auto: spin, like the visible units)")
+      ->check(CLI::IsMember({"auto", "bernoulli", "spin"}))
       ->capture_default_str();
   cmd->add_option("--epochs", o->epochs, "Training epochs")->capture_default_str();
   cmd->add_option("--samples", o->samples,
                   "Exact training samples (plus a quarter as many for testing)")
       ->capture_default_str();
   cmd->add_option("--batch-size", o->batch_size, "Mini-batch size")->capture_default_str();
-  cmd->add_option("--learning-rate", o->learning_rate, "Learning rate")->capture_default_str();
+  cmd->add_option("--learning-rate", o->learning_rate, "Initial learning rate (decays to 1/100 of it)")->capture_default_str();
+  cmd->add_option("--lr-schedule", o->schedule, "How the learning rate decays over the epochs")
+      ->check(CLI::IsMember({"cosine", "linear", "exponential", "constant"}))
+      ->capture_default_str();
   cmd->add_option("--method", o->method, "cd or pcd")
       ->check(CLI::IsMember({"cd", "pcd"}))
       ->capture_default_str();
   cmd->add_option("--steps", o->steps, "Gibbs steps per update")->capture_default_str();
   cmd->add_option("--momentum", o->momentum, "Constant momentum")->capture_default_str();
-  cmd->add_option("--decay", o->decay,
-                  "Decay the learning rate linearly to 0 over the epochs (true/false)")
+  cmd->add_flag("--centering,!--no-centering", o->centering, "Centred gradients (Melchior et al. 2016)");
+  cmd->add_option("--symmetry", o->symmetry, "auto (z2 when both layers are spins) | z2 | none")
+      ->check(CLI::IsMember({"auto", "z2", "none"}))
       ->capture_default_str();
   cmd->add_option("--seed", o->seed, "Random seed (samples, initialisation, training)")
       ->capture_default_str();

@@ -86,7 +86,7 @@ DbnTrainRun train_dbn(const DbnTrainRequest& request, const DbnTrainCallbacks& c
     gate.stop = callbacks.stop;
     const Rbm& layer = out.dbn.layers()[k];
     if (k == 0) {
-      out.bottom_fit = assess_fit(layer, request.data, validation, gate);
+      out.bottom_fit = assess_fit(layer, request.data, validation, gate, request.ising);
       out.layer_fits.push_back(out.bottom_fit);
       continue;
     }

@@ -86,6 +86,20 @@ void Config::validate() const {
   if (!(model.learning_rate > 0.0f) || !std::isfinite(model.learning_rate)) fail(fmt::format("model.learning_rate = {}: must be > 0", model.learning_rate));
   if (!(model.momentum >= 0.0f && model.momentum < 1.0f)) fail(fmt::format("model.momentum = {}: must be in [0, 1)", model.momentum));
   if (!(model.l1 >= 0.0f) || !std::isfinite(model.l1)) fail(fmt::format("model.l1 = {}: must be >= 0", model.l1));
+  if (model.schedule != "constant") train::parse_schedule(model.schedule);
+  if (model.learning_rate_final) {
+    if (model.schedule == "constant") fail("model.learning_rate_final: not with model.schedule = \"constant\"");
+    if (!(*model.learning_rate_final > 0.0f) || !std::isfinite(*model.learning_rate_final)) {
+      fail(fmt::format("model.learning_rate_final = {}: must be > 0", *model.learning_rate_final));
+    }
+  }
+  if (model.symmetry != "auto" && model.symmetry != "z2" && model.symmetry != "none") {
+    fail(fmt::format("model.symmetry = \"{}\": expected \"auto\", \"z2\" or \"none\"", printable(model.symmetry, 40)));
+  }
+  if (!(model.held_out > 0.0 && model.held_out <= 0.5)) fail(fmt::format("model.held_out = {}: must be in (0, 0.5]", model.held_out));
+  if (static_cast<double>(data.samples) * model.held_out < 8) {
+    fail(fmt::format("model.held_out = {}: keeps fewer than 8 of the {} rows out for the quality gate", model.held_out, data.samples));
+  }
   if (measure.rows < 16 || measure.rows > data.samples) fail(fmt::format("measure.rows = {}: must be between 16 and data.samples", measure.rows));
   if (measure.ais_chains < 2 || measure.ais_chains > 100000) fail(fmt::format("measure.ais_chains = {}: must be between 2 and 100000", measure.ais_chains));
   if (measure.ais_betas != 0 && (measure.ais_betas < 2 || measure.ais_betas > 10'000'000)) fail(fmt::format("measure.ais_betas = {}: must be 0 (default schedule) or between 2 and 10000000", measure.ais_betas));
@@ -103,8 +117,6 @@ Config demo_config() {
   c.data.samples = 4000;
   c.data.pilot_samples = 1000;
   c.data.thermalize = 200;
-  c.model.epochs = 20;
-  c.model.learning_rate = 0.01f;
   c.measure.rows = 1000;
   c.measure.ais_chains = 32;
   c.measure.ais_betas = 2000;
@@ -270,6 +282,19 @@ std::map<std::string, Setter> setters() {
   s["model.batch_size"] = i64([](Config& c) -> Index& { return c.model.batch_size; });
   s["model.learning_rate"] = f32([](Config& c) -> float& { return c.model.learning_rate; });
   s["model.momentum"] = f32([](Config& c) -> float& { return c.model.momentum; });
+  s["model.learning_rate_final"] = [](Config& c, const Value& v) {
+    const Scalar& x = single(v);
+    if (const auto* name = std::get_if<std::string>(&x)) {
+      if (*name != "auto") throw Error("expected a number or \"auto\"");
+      c.model.learning_rate_final.reset();
+    } else {
+      c.model.learning_rate_final = static_cast<float>(as_double(x));
+    }
+  };
+  s["model.schedule"] = str([](Config& c) -> std::string& { return c.model.schedule; });
+  s["model.centering"] = [](Config& c, const Value& v) { c.model.centering = as_bool(single(v)); };
+  s["model.symmetry"] = str([](Config& c) -> std::string& { return c.model.symmetry; });
+  s["model.held_out"] = f64([](Config& c) -> double& { return c.model.held_out; });
   s["model.l1"] = f32([](Config& c) -> float& { return c.model.l1; });
   s["model.propagate"] = str([](Config& c) -> std::string& { return c.model.propagate; });
   s["model.local"] = [](Config& c, const Value& v) { c.model.local = as_bool(single(v)); };
@@ -367,8 +392,14 @@ void to_json(nlohmann::json& j, const Config& c) {
          {"epochs", c.model.epochs},
          {"batch_size", c.model.batch_size},
          {"learning_rate", train::detail::json_float(c.model.learning_rate)},
+         {"learning_rate_final", c.model.learning_rate_final ? nlohmann::json(train::detail::json_float(*c.model.learning_rate_final))
+                                                             : nlohmann::json("auto")},
+         {"schedule", c.model.schedule},
          {"momentum", train::detail::json_float(c.model.momentum)},
+         {"centering", c.model.centering},
+         {"symmetry", c.model.symmetry},
          {"l1", train::detail::json_float(c.model.l1)},
+         {"held_out", c.model.held_out},
          {"propagate", c.model.propagate},
          {"local", c.model.local},
          {"block", c.model.block}}},

@@ -35,6 +35,10 @@
 #include "rgflow/rg/rbm_flow.hpp"
 #include "rgflow/rg/receptive_fields.hpp"
 #include "rgflow/rg/renormalized_couplings.hpp"
+#include "rgflow/run/dbn.hpp"
+#include "rgflow/run/fit.hpp"
+#include "rgflow/run/rbm.hpp"
+#include "rgflow/train/config.hpp"
 #include "rgflow/train/trainer.hpp"
 #include "rgflow/train/dbn_trainer.hpp"
 #include "rgflow/vrg/data.hpp"
@@ -233,14 +237,24 @@ bool local_possible(const Config& c) {
   return true;
 }
 
-train::TrainConfig layer_config(const Config& c, std::uint64_t seed, Index rows) {
-  train::TrainConfig t;
+// Every layer's training options: the front ends' defaults (train::default_config) overridden by
+// the [model] section, with the symmetry chosen for the dataset.
+train::TrainConfig layer_config(const Config& c, std::uint64_t seed, Index rows, train::Symmetry symmetry) {
+  train::TrainConfig t = train::default_config(UnitType::spin);
   t.method = train::parse_method(c.model.method);
   t.steps = c.model.steps;
   t.epochs = c.model.epochs;
   t.batch_size = c.model.batch_size;
   t.learning_rate = c.model.learning_rate;
+  if (c.model.schedule == "constant") {
+    t.learning_rate_final.reset();
+  } else {
+    t.schedule = train::parse_schedule(c.model.schedule);
+    t.learning_rate_final = c.model.learning_rate_final.value_or(train::default_final_learning_rate(t.learning_rate));
+  }
   t.momentum_initial = t.momentum_final = c.model.momentum;
+  t.centering = c.model.centering;
+  t.symmetry = symmetry;
   t.l1 = c.model.l1;
   t.seed = seed;
   t.monitor_rows = std::min<Index>(1000, rows);
@@ -248,14 +262,41 @@ train::TrainConfig layer_config(const Config& c, std::uint64_t seed, Index rows)
   return t;
 }
 
+// The rows of a dataset the models train on and the last model.held_out fraction kept out for the
+// quality gate.
+Index training_rows(const Config& c, Index rows) {
+  const auto held = static_cast<Index>(std::ceil(c.model.held_out * static_cast<double>(rows)));
+  return std::max<Index>(1, rows - held);
+}
+
+// The Z2 symmetry of every layer: model.symmetry, or with "auto" z2 when the training rows pass
+// run::z2_consistent (the bottom layer's data; the layers above see the hidden states of a
+// symmetric model of symmetric data, so they take the same choice).
+train::Symmetry dataset_symmetry(const Config& c, const MatrixF& train_rows) {
+  if (c.model.symmetry == "auto") return run::z2_consistent(train_rows) ? train::Symmetry::z2 : train::Symmetry::none;
+  return train::parse_symmetry(c.model.symmetry);
+}
+
 std::pair<std::vector<std::string>, json> run_model(Context& ctx, const std::string& d, const json& params,
                                                      const std::string& kind) {
   const Config& c = ctx.config;
   const std::uint64_t seed = stage_seed(c.seed, kind + "/" + d);
   const io::Dataset data = load_data(ctx, d);
+  const Index n_train = training_rows(c, data.data.rows());
+  run::DbnTrainRequest request;
+  request.data = data.data.topRows(n_train);
+  request.validation = data.data.bottomRows(data.data.rows() - n_train);
+  request.data_source = "data/" + d + ".h5";
+  request.visible = UnitType::spin;
+  request.propagate = parse_propagate(c.model.propagate);
+  request.seed = seed;  // layer k trains with seed + k
+  // The gate's exact −s and paired KL for data sampled from the Ising model (not for the
+  // site-permuted control, whose rows are not Ising configurations of the lattice).
+  if (d == kCritical || d == kParamagnet || d == kOrdered) {
+    request.ising = run::IsingReference{Index{c.data.size}, 1.0 / temperature_of(c, d)};
+  }
+  const train::Symmetry symmetry = dataset_symmetry(c, request.data);
   const auto sizes = c.layer_sizes();
-  train::DbnTrainOptions options;
-  options.propagate = parse_propagate(c.model.propagate);
   // The locally connected model: layer k is an RBM on the (L/b^k)² lattice whose hidden unit
   // (X, Y) sees only block (X, Y) (rg::block_mask).
   const bool local = kind == "local";
@@ -268,40 +309,55 @@ std::pair<std::vector<std::string>, json> run_model(Context& ctx, const std::str
       spec.mask = rg::block_mask(rg::Lattice::square(side), {c.model.block, 0, 1});
       side /= c.model.block;
     }
-    spec.config = layer_config(c, seed + (k - 1), data.data.rows());
-    options.layers.push_back(std::move(spec));
+    spec.config = layer_config(c, seed + (k - 1), n_train, symmetry);
+    request.layers.push_back(std::move(spec));
   }
-  const double total_epochs = static_cast<double>(c.model.epochs) * static_cast<double>(options.layers.size());
+  const double total_epochs = static_cast<double>(c.model.epochs) * static_cast<double>(request.layers.size());
   int epochs_done = 0;
   json epochs = json::array();
-  const Dbn dbn = train::train_dbn(
-      data.data, UnitType::spin, options, nullptr,
-      [&](const train::DbnProgress& p) {
-        ++epochs_done;
-        epochs.push_back({{"layer", p.layer}, {"epoch", p.stats.epoch},
-                          {"reconstruction_error", p.stats.reconstruction_error},
-                          {"pseudo_log_likelihood", p.stats.pseudo_log_likelihood}});
-      },
-      [&](Index done, Index total) {
-        throw_if_cancelled();
-        if (total_epochs > 0 && total > 0) {
-          ctx.reporter.stage_progress((epochs_done + static_cast<double>(done) / static_cast<double>(total)) / total_epochs);
-        }
-      });
-  std::vector<std::map<std::string, std::string>> layer_attrs;
-  for (const auto& spec : options.layers) {
-    json cfg = spec.config;
-    layer_attrs.push_back({{"seed", std::to_string(spec.config.seed)}, {"train_config", cfg.dump()}});
+  run::DbnTrainCallbacks callbacks;
+  callbacks.on_epoch = [&](const train::DbnProgress& p) {
+    ++epochs_done;
+    epochs.push_back({{"layer", p.layer}, {"epoch", p.stats.epoch},
+                      {"reconstruction_error", p.stats.reconstruction_error},
+                      {"pseudo_log_likelihood", p.stats.pseudo_log_likelihood}});
+  };
+  callbacks.on_batch = [&](Index done, Index total) {
+    throw_if_cancelled();
+    if (total_epochs > 0 && total > 0) {
+      ctx.reporter.stage_progress(0.95 * (epochs_done + static_cast<double>(done) / static_cast<double>(total)) / total_epochs);
+    }
+  };
+  callbacks.stop = process_cancel_poll();
+  const run::DbnTrainRun trained = run::train_dbn(request, callbacks);
+  throw_if_cancelled();
+  const Dbn& dbn = trained.dbn;
+  // The quality gate of every layer (run/fit.hpp; run/dbn.hpp for layers k >= 1).
+  json fits = json::array();
+  for (std::size_t k = 0; k < trained.layer_fits.size(); ++k) {
+    const auto& f = trained.layer_fits[k];
+    json e = f ? json(*f) : json(nullptr);
+    if (f) {
+      e["layer"] = k;
+      e["models_data"] = f->above_baseline;
+    }
+    fits.push_back(e);
   }
+  std::vector<std::map<std::string, std::string>> layer_attrs(trained.layer_attributes.begin(),
+                                                              trained.layer_attributes.end());
   const std::string out = "models/" + d + (local ? "-local.h5" : ".h5");
   std::filesystem::create_directories(ctx.store.path("models"));
   std::map<std::string, std::string> attrs{{"dataset", d},
                                            {"seed", std::to_string(seed)},
                                            {"params", params.dump()},
+                                           {"symmetry", train::to_string(symmetry)},
+                                           {"training_rows", std::to_string(n_train)},
+                                           {"held_out_rows", std::to_string(data.data.rows() - n_train)},
                                            {"rgflow_version", version()}};
   if (local) attrs["mask"] = fmt::format("block:{}", c.model.block);
   io::save_dbn(ctx.store.path(out), dbn, attrs, layer_attrs);
-  return {{out}, {{"epochs", epochs}}};
+  return {{out}, {{"epochs", epochs}, {"symmetry", train::to_string(symmetry)}, {"training_rows", n_train},
+                  {"held_out_rows", data.data.rows() - n_train}, {"layer_fits", fits}}};
 }
 
 // ---- block spins ---------------------------------------------------------------------------------
@@ -723,6 +779,8 @@ std::pair<std::vector<std::string>, json> run_report(Context& ctx, const json& p
                   {"blockspin", block},
                   {"dbn", meas},
                   {"coupling_flow", coupling_flow_json(block, meas, d == kCritical ? local_meas : json(), c.model.block)}};
+    // The quality gate of every layer (model stage): findings leave out unfit layers (report.hpp).
+    entry["dbn"]["fit"] = stage_results(ctx, "model/" + d).value("layer_fits", json::array());
     strip_heavy(entry);
     datasets[d] = entry;
   }
@@ -731,6 +789,7 @@ std::pair<std::vector<std::string>, json> run_report(Context& ctx, const json& p
     json meas = local_meas;
     figdata["local"] = meas;
     strip_heavy(meas);
+    meas["fit"] = stage_results(ctx, std::string("local/") + kCritical).value("layer_fits", json::array());
     summary["local"] = meas;
   }
   const auto f = findings(summary);

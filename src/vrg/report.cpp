@@ -39,6 +39,25 @@ json* dataset(json& summary, const char* name) {
 }
 json& levels_of(json& d, const char* side) { return d[side]["levels"]; }
 
+// The quality gate ("fit before you measure"): how many bottom layers of a model beat their
+// independent-unit baseline on held-out rows, counting up to the first that does not. Level k
+// (the hidden states of layer k − 1) is read only for k <= fit_layers(model); a summary without
+// gate records (older runs) counts every layer.
+constexpr std::size_t kAllLayers = std::size_t{1} << 30;
+std::size_t fit_layers(json& model) {
+  if (!model.is_object() || !model.contains("fit") || !model["fit"].is_array()) return kAllLayers;
+  std::size_t n = 0;
+  for (auto& f : model["fit"]) {
+    if (!f.is_object() || !f.value("models_data", false)) break;
+    ++n;
+  }
+  return n;
+}
+std::size_t fit_layers_of(json& summary, const char* name) {
+  if (!summary.contains("datasets") || !summary["datasets"].contains(name)) return 0;
+  return fit_layers(summary["datasets"][name]["dbn"]);
+}
+
 std::string escape(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -53,6 +72,24 @@ std::string escape(const std::string& s) {
   return out;
 }
 
+// The quality gate of a model's layers (held-out rows): a table, and each unfit layer marked.
+void gate_table(std::ostringstream& h, json& fit) {
+  if (!fit.is_array() || fit.empty()) return;
+  h << "<table><tr><th>layer</th><th>held-out ℓ/n</th><th>independent units</th><th>exact −s</th>"
+       "<th>KL per spin</th><th>held-out rows</th><th>quality gate</th></tr>\n";
+  for (auto& f : fit) {
+    if (!f.is_object()) continue;
+    const bool ok = f.value("models_data", false);
+    h << "<tr><td>" << f.value("layer", 0) << "</td><td>" << escape(show(est(f["log_likelihood_per_unit"])))
+      << "</td><td>" << escape(fmt::format("{:.4f}", f.value("independent_per_unit", NAN))) << "</td><td>"
+      << (f.contains("exact_per_unit") ? escape(fmt::format("{:.4f}", f["exact_per_unit"].get<double>())) : "")
+      << "</td><td>" << (f.contains("kl_per_unit") ? escape(show(est(f["kl_per_unit"]))) : "") << "</td><td>"
+      << f.value("n_rows", 0) << "</td><td>" << (ok ? "models its data" : "<b>does not model its data</b>")
+      << "</td></tr>\n";
+  }
+  h << "</table>\n";
+}
+
 }  // namespace
 
 std::vector<Finding> findings(const json& summary_in) {
@@ -62,9 +99,53 @@ std::vector<Finding> findings(const json& summary_in) {
   std::vector<Finding> out;
   json* crit = dataset(summary, "critical");
   if (crit == nullptr) return out;
+  const std::size_t crit_fit = fit_layers((*crit)["dbn"]);
+
+  // 0. The quality gate of every layer of every model: which layers model their data.
+  {
+    std::vector<std::string> unfit;
+    int scored = 0;
+    auto scan = [&](json& model, const std::string& name) {
+      if (!model.is_object() || !model.contains("fit") || !model["fit"].is_array()) return;
+      for (auto& f : model["fit"]) {
+        if (!f.is_object()) continue;
+        ++scored;
+        if (f.value("models_data", false)) continue;
+        unfit.push_back(fmt::format("layer {} of the {} model (held-out {} nats per unit against {:.4f} for "
+                                    "independent units)", f.value("layer", 0), name,
+                                    show(est(f["log_likelihood_per_unit"])), f.value("independent_per_unit", NAN)));
+      }
+    };
+    for (const char* d : {"critical", "paramagnet", "ordered", "permuted", "textures"}) {
+      if (json* ds = dataset(summary, d)) scan((*ds)["dbn"], d);
+    }
+    if (summary.contains("local")) scan(summary["local"], "locally connected");
+    if (scored > 0) {
+      json& f0 = (*crit)["dbn"]["fit"];
+      std::string first;
+      if (f0.is_array() && !f0.empty() && f0[0].is_object()) {
+        first = fmt::format(" (critical data, first layer: {} nats per spin against {:.4f} for independent spins",
+                            show(est(f0[0]["log_likelihood_per_unit"])), f0[0].value("independent_per_unit", NAN));
+        if (f0[0].contains("exact_per_unit")) first += fmt::format(" and the exact −s = {:.4f}", f0[0]["exact_per_unit"].get<double>());
+        first += ")";
+      }
+      if (unfit.empty()) {
+        out.push_back({"model_fit", true,
+                       fmt::format("every layer of every model beats its independent-unit baseline on held-out rows{}",
+                                   first)});
+      } else {
+        std::string joined;
+        for (const auto& u : unfit) joined += (joined.empty() ? "" : "; ") + u;
+        out.push_back({"model_fit", false,
+                       fmt::format("{} not model {} data: {}. Every finding below leaves out such a layer and the "
+                                   "levels above it{}", unfit.size() == 1 ? "one layer does" : "some layers do",
+                                   unfit.size() == 1 ? "its" : "their", joined, first)});
+      }
+    }
+  }
 
   // 1. Free energy of the first layer against the exact Ising log-likelihood per spin.
-  if ((*crit)["dbn"].contains("exact") && (*crit)["dbn"]["exact"].is_object() &&
+  if (crit_fit >= 1 && (*crit)["dbn"].contains("exact") && (*crit)["dbn"]["exact"].is_object() &&
       !(*crit)["dbn"]["free_energy"].empty()) {
     const Est exact = est((*crit)["dbn"]["exact"]["log_likelihood_per_spin"]);
     const Est model = est((*crit)["dbn"]["free_energy"][0].value("log_likelihood_per_unit", json()));
@@ -97,7 +178,7 @@ std::vector<Finding> findings(const json& summary_in) {
     json& fe = (*crit)["dbn"]["free_energy"];
     const Est exact = est(fc.value("exact_free_energy_per_site", json()));
     const Est C = est(fc["conservation"]);
-    if (exact.ok() && fe.size() >= 2) {
+    if (exact.ok() && fe.size() >= 2 && crit_fit >= fe.size()) {
       std::string per_layer;
       for (const auto& f : fe) per_layer += (per_layer.empty() ? "" : ", ") + show(est(f["free_energy_per_site"]));
       const bool conserved = C.ok() && C.mean <= 3 * C.error + 1e-12;
@@ -116,7 +197,7 @@ std::vector<Finding> findings(const json& summary_in) {
     std::vector<std::string> parts;
     bool all_close = true;
     int compared = 0;
-    for (std::size_t k = 1; k < dbn.size() && k < blk.size(); ++k) {
+    for (std::size_t k = 1; k < dbn.size() && k < blk.size() && k <= crit_fit; ++k) {
       const Est a = est(dbn[k]["correlation_length"]), b = est(blk[k]["correlation_length"]);
       if (!a.ok() || !b.ok()) continue;
       ++compared;
@@ -139,7 +220,8 @@ std::vector<Finding> findings(const json& summary_in) {
   {
     json& dbn = levels_of(*crit, "dbn");
     json& blk = levels_of(*crit, "blockspin");
-    const std::size_t k = std::min(dbn.size(), blk.size()) - 1;
+    const std::size_t levels = std::min(dbn.size(), blk.size());
+    const std::size_t k = levels == 0 ? 0 : std::min(levels - 1, crit_fit);
     if (k >= 1) {
       const Est a = est(dbn[k]["abs_magnetization"]), b = est(blk[k]["abs_magnetization"]);
       const bool close = sigmas(a, b) <= 3;
@@ -154,13 +236,13 @@ std::vector<Finding> findings(const json& summary_in) {
     std::vector<std::string> parts;
     for (const char* d : {"critical", "permuted", "textures", "paramagnet", "ordered"}) {
       json* ds = dataset(summary, d);
-      if (ds == nullptr) continue;
+      if (ds == nullptr || fit_layers((*ds)["dbn"]) < 1) continue;
       json& dbn = levels_of(*ds, "dbn");
       if (dbn.size() < 2) continue;
       parts.push_back(fmt::format("{} {}", d, show(est(dbn[1]["correlation_length"]))));
     }
     json* perm = dataset(summary, "permuted");
-    if (perm != nullptr && parts.size() > 1) {
+    if (perm != nullptr && crit_fit >= 1 && fit_layers_of(summary, "permuted") >= 1 && parts.size() > 1) {
       const Est p = est(levels_of(*perm, "dbn")[1]["correlation_length"]);
       const Est c = est(levels_of(*crit, "dbn")[1]["correlation_length"]);
       const bool lower = p.ok() && c.ok() && c.mean - p.mean > 3 * std::hypot(c.error, p.error);
@@ -193,7 +275,7 @@ std::vector<Finding> findings(const json& summary_in) {
     std::vector<std::string> parts;
     bool grows = true;
     Est prev;
-    for (std::size_t k = 1; k < dbn.size(); ++k) {
+    for (std::size_t k = 1; k < dbn.size() && k <= crit_fit; ++k) {
       const Est e = est(dbn[k].value("reconstruction_error", json()));
       if (!e.ok()) continue;
       parts.push_back(fmt::format("level {} {}", k, show(e)));
@@ -215,7 +297,7 @@ std::vector<Finding> findings(const json& summary_in) {
   {
     auto locality = [&](const char* name) -> std::pair<Est, Est> {
       json* ds = dataset(summary, name);
-      if (ds == nullptr) return {};
+      if (ds == nullptr || fit_layers((*ds)["dbn"]) < 1) return {};
       json& lv = levels_of(*ds, "dbn");
       if (lv.size() < 2 || !lv[1].contains("locality")) return {};
       return {est(lv[1]["locality"]["score"]), est(lv[1]["locality"]["null"])};
@@ -233,7 +315,8 @@ std::vector<Finding> findings(const json& summary_in) {
       }
       const auto [perm, perm_null] = locality("permuted");
       if (perm.ok()) text += fmt::format("; the site-permuted control scores {} (null {})", show(perm), show(perm_null));
-      if (summary.contains("local") && summary["local"].contains("levels") && summary["local"]["levels"].size() > 1) {
+      if (summary.contains("local") && fit_layers(summary["local"]) >= 1 && summary["local"].contains("levels") &&
+          summary["local"]["levels"].size() > 1) {
         text += fmt::format("; the locally connected (Kadanoff) model scores {} by construction",
                             show(est(summary["local"]["levels"][1]["locality"]["score"])));
       }
@@ -247,7 +330,8 @@ std::vector<Finding> findings(const json& summary_in) {
   }
 
   // 8. Couplings of the hidden-side Hamiltonian of the locally connected model vs the data's K.
-  if (summary.contains("local") && summary["local"].contains("couplings") && !summary["local"]["couplings"].empty() &&
+  if (summary.contains("local") && fit_layers(summary["local"]) >= 1 && summary["local"].contains("couplings") &&
+      !summary["local"]["couplings"].empty() &&
       (*crit)["dbn"].contains("exact") && (*crit)["dbn"]["exact"].is_object()) {
     json& cp = summary["local"]["couplings"];
     const Est nn = est(cp[0]["coupling"]);
@@ -270,7 +354,7 @@ std::vector<Finding> findings(const json& summary_in) {
   }
 
   // 9. RBM flow map: the temperature the first RBM's v → h → v iterates drift to.
-  if ((*crit)["dbn"].contains("rbm_flow") && (*crit)["dbn"]["rbm_flow"].size() >= 2) {
+  if (crit_fit >= 1 && (*crit)["dbn"].contains("rbm_flow") && (*crit)["dbn"]["rbm_flow"].size() >= 2) {
     json& fl = (*crit)["dbn"]["rbm_flow"];
     const Est t0 = est(fl.front()["temperature_energy"]), tn = est(fl.back()["temperature_energy"]);
     if (t0.ok() && tn.ok()) {
@@ -290,10 +374,11 @@ std::vector<Finding> findings(const json& summary_in) {
     bool all_close = true;
     int compared = 0;
     std::string local_part;
+    const std::size_t local_fit = summary.contains("local") ? fit_layers(summary["local"]) : kAllLayers;
     for (std::size_t k = 1; k < flow.size(); ++k) {
       json& e = flow[k];
       const Est blk = e["blockspin"].is_object() ? est(e["blockspin"]["nearest_neighbour"]) : Est{};
-      const Est dbn = e["dbn"].is_object() ? est(e["dbn"]["nearest_neighbour"]) : Est{};
+      const Est dbn = e["dbn"].is_object() && k <= crit_fit ? est(e["dbn"]["nearest_neighbour"]) : Est{};
       if (!blk.ok()) continue;
       if (dbn.ok()) {
         ++compared;
@@ -302,7 +387,8 @@ std::vector<Finding> findings(const json& summary_in) {
         parts.push_back(fmt::format("level {}: K' = {} (DBN) vs K₁ = {} (block spins; {:.1f} σ)", k, show(dbn),
                                     show(blk), z));
       }
-      const Est loc = e.contains("local") && e["local"].is_object() ? est(e["local"]["nearest_neighbour"]) : Est{};
+      const Est loc = e.contains("local") && e["local"].is_object() && k <= local_fit
+                          ? est(e["local"]["nearest_neighbour"]) : Est{};
       if (loc.ok()) local_part += fmt::format("{}K' = {} at level {}", local_part.empty() ? "" : ", ", show(loc), k);
     }
     if (compared > 0) {
@@ -426,6 +512,7 @@ std::string render_html(const json& summary_in, const std::vector<Figure>& figur
         << (f.is_object() ? escape(f.value("log_z_method", "")) : "") << "</td></tr>\n";
     }
     h << "</table>\n";
+    gate_table(h, d["dbn"]["fit"]);
     if (ex.is_object()) {
       h << "<p>" << escape(fmt::format("Exact (Kaufman, L = {}): log-likelihood per spin −s = {}, free energy per spin {}.",
                                        cfg["data"]["size"].get<int>(), show(est(ex["log_likelihood_per_spin"])),
@@ -459,6 +546,10 @@ std::string render_html(const json& summary_in, const std::vector<Figure>& figur
       }
       h << "</table>\n";
     }
+  }
+  if (summary.contains("local") && summary["local"].is_object() && summary["local"].contains("fit")) {
+    h << "<h3>locally connected model (critical data)</h3>\n";
+    gate_table(h, summary["local"]["fit"]);
   }
   // Self-check for headless browsers (tests/cli/test_vrg.sh): after loading, the body records how
   // many images decoded, e.g. data-images-loaded="7/7".

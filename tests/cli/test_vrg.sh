@@ -12,7 +12,6 @@ pilot_samples = 400
 thermalize = 100
 [model]
 epochs = 8
-learning_rate = 0.02
 [measure]
 rows = 400
 ais_chains = 16
@@ -34,6 +33,12 @@ json_check $S '(lambda f: f(f, j))(lambda f, x: all(f(f, v) for v in x.values())
 json_check $S 'abs(j["local"]["levels"][1]["locality"]["score"]["mean"] - 1) < 1e-9' "local model locality = 1"
 json_check $S '(lambda l: l["score"]["mean"] - l["null"]["mean"] < 4 * (l["score"]["error"]**2 + l["null"]["error"]**2) ** 0.5)(j["datasets"]["permuted"]["dbn"]["levels"][1]["locality"])' "permuted control within its null"
 json_check $S '"What this shows" in j["paragraph"] and len(j["findings"]) >= 3' "findings paragraph"
+# The quality gate (issue #16): every layer scored on the held-out tenth of its rows against the
+# independent-unit baseline; the first finding says which layers model their data.
+json_check $S 'all(len(d["dbn"]["fit"]) == 1 and d["dbn"]["fit"][0]["n_rows"] == 80 and d["dbn"]["fit"][0]["models_data"] == d["dbn"]["fit"][0]["above_baseline"] for d in j["datasets"].values())' "quality gate per layer"
+json_check $S 'j["findings"][0]["id"] == "model_fit" and j["datasets"]["critical"]["dbn"]["fit"][0]["models_data"]' "critical model passes the gate"
+json_check $S 'j["config"]["model"]["symmetry"] == "z2" and j["config"]["model"]["epochs"] == 8 and j["config"]["model"]["learning_rate"] == 0.05' "default training options recorded"
+grep -q 'quality gate' out/report.html || fail "report.html has no quality-gate table"
 # Renormalised couplings per level: block spins (pseudo-likelihood) next to the RBM's, finite; at
 # T = 5 one blocking step weakens K1 below the bare K by more than 3 sigma.
 json_check $S 'all(len(d["coupling_flow"]) == 2 and "nearest_neighbour" in d["coupling_flow"][1]["dbn"] for d in j["datasets"].values())' "RBM renormalised couplings"

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "rgflow/core/error.hpp"
+#include "rgflow/rbm/units.hpp"
+#include "rgflow/train/config.hpp"
 #include "rgflow/vrg/config.hpp"
 
 namespace {
@@ -66,6 +68,51 @@ rows = 100
   EXPECT_EQ(j["seed"], "42");
   EXPECT_EQ(j["model"]["layers"], nlohmann::json({256, 64}));
   EXPECT_DOUBLE_EQ(j["model"]["l1"].get<double>(), 0.001);
+}
+
+// The pipeline trains with the front ends' defaults (issue #16 item 6), Z2-symmetric, and keeps
+// a tenth of the rows out for the quality gate; the new keys parse and are checked.
+TEST(VrgConfig, TrainingDefaultsAreTheFrontEnds) {
+  const train::TrainConfig d = train::default_config(UnitType::spin);
+  for (const vrg::Config& c : {vrg::default_config(), vrg::demo_config()}) {
+    EXPECT_EQ(train::parse_method(c.model.method), d.method);
+    EXPECT_EQ(c.model.steps, d.steps);
+    EXPECT_EQ(c.model.epochs, d.epochs);
+    EXPECT_EQ(c.model.batch_size, d.batch_size);
+    EXPECT_EQ(c.model.learning_rate, d.learning_rate);
+    EXPECT_FALSE(c.model.learning_rate_final.has_value());  // auto: learning_rate / 100, as d
+    ASSERT_TRUE(d.learning_rate_final.has_value());
+    EXPECT_EQ(train::default_final_learning_rate(c.model.learning_rate), *d.learning_rate_final);
+    EXPECT_EQ(train::parse_schedule(c.model.schedule), d.schedule);
+    EXPECT_EQ(c.model.momentum, d.momentum_initial);
+    EXPECT_EQ(d.momentum_initial, d.momentum_final);
+    EXPECT_EQ(c.model.centering, d.centering);
+    EXPECT_EQ(c.model.l1, d.l1);
+    EXPECT_EQ(c.model.symmetry, "z2");
+    EXPECT_DOUBLE_EQ(c.model.held_out, 0.1);
+  }
+  const vrg::Config c = vrg::parse_config(
+      "[model]\nlearning_rate_final = 1e-3\nschedule = \"linear\"\ncentering = false\nsymmetry = \"auto\"\n"
+      "held_out = 0.25\n",
+      "c.toml");
+  ASSERT_TRUE(c.model.learning_rate_final.has_value());
+  EXPECT_FLOAT_EQ(*c.model.learning_rate_final, 1e-3f);
+  EXPECT_EQ(c.model.schedule, "linear");
+  EXPECT_FALSE(c.model.centering);
+  EXPECT_EQ(c.model.symmetry, "auto");
+  EXPECT_DOUBLE_EQ(c.model.held_out, 0.25);
+  nlohmann::json j;
+  vrg::to_json(j, vrg::default_config());
+  EXPECT_EQ(j["model"]["learning_rate_final"], "auto");
+  EXPECT_EQ(j["model"]["symmetry"], "z2");
+  EXPECT_FALSE(vrg::parse_config("[model]\nlearning_rate_final = \"auto\"\n", "c.toml").model.learning_rate_final);
+  EXPECT_NE(error_of("[model]\nschedule = \"constant\"\nlearning_rate_final = 0.01\n").find("not with model.schedule"),
+            std::string::npos);
+  EXPECT_NE(error_of("[model]\nschedule = \"wobbly\"\n").find("wobbly"), std::string::npos);
+  EXPECT_NE(error_of("[model]\nsymmetry = \"sideways\"\n").find("model.symmetry"), std::string::npos);
+  EXPECT_NE(error_of("[model]\nheld_out = 0.9\n").find("model.held_out = 0.9"), std::string::npos);
+  EXPECT_NE(error_of("[model]\nlearning_rate_final = \"soon\"\n").find("expected a number or \"auto\""),
+            std::string::npos);
 }
 
 TEST(VrgConfig, ErrorsNameTheFileAndLine) {

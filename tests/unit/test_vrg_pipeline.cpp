@@ -9,6 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "rgflow/estimate/exact.hpp"
+#include "rgflow/io/dataset.hpp"
+#include "rgflow/io/dbn_file.hpp"
 #include "rgflow/vrg/config.hpp"
 #include "rgflow/vrg/pipeline.hpp"
 #include "rgflow/vrg/stage.hpp"
@@ -54,6 +57,7 @@ void check_local_model(const json& s);
 void check_permuted_control(const json& s);
 void check_cache(const std::string& dir, const vrg::RunResult& first, const vrg::RunResult& second);
 void check_coupling_flow(const json& s);
+void check_quality_gate(const std::string& dir, const json& s);
 
 TEST(VrgPipeline, TinyRunEndToEnd) {
   const std::string dir = fresh_dir("pipeline");
@@ -83,6 +87,10 @@ TEST(VrgPipeline, TinyRunEndToEnd) {
   {
     SCOPED_TRACE("renormalised couplings per level");
     check_coupling_flow(s);
+  }
+  {
+    SCOPED_TRACE("quality gate");
+    check_quality_gate(dir, s);
   }
   {
     SCOPED_TRACE("stage cache");
@@ -254,6 +262,39 @@ TEST(VrgStages, CancelledRunKeepsFinishedStages) {
   const auto resumed = vrg::run_pipeline(c, o, r);
   EXPECT_EQ(resumed.skipped, (std::vector<std::string>{"data/critical"}));
   std::filesystem::remove_all(dir);
+}
+
+// The quality gate of the model stage: the last tenth of each dataset's rows is held out, and the
+// first layer's score equals an independent computation — mean −F(v)/N − log Z/N over those rows
+// with log Z by enumeration of the 16 hidden units — to 1e-6 (the free energies are summed in float32,
+// in a different order; other rows would differ by ~1e-2); every layer is recorded in the
+// summary with its baseline, and the Ising datasets carry the exact −s.
+void check_quality_gate(const std::string& dir, const json& s) {
+  for (const char* d : {"critical", "paramagnet", "ordered", "permuted", "textures"}) {
+    SCOPED_TRACE(d);
+    const json& fit = s.at("datasets").at(d).at("dbn").at("fit");
+    ASSERT_EQ(fit.size(), 1u);
+    const json& f = fit[0];
+    EXPECT_EQ(f.at("rows"), "validation");
+    EXPECT_EQ(f.at("n_rows").get<Index>(), 80);  // ceil(0.1 · 800)
+    EXPECT_EQ(f.at("models_data").get<bool>(), f.at("above_baseline").get<bool>());
+    EXPECT_EQ(f.contains("exact_per_unit"), std::string(d) != "permuted" && std::string(d) != "textures");
+    const Dbn dbn = io::load_dbn(dir + "/models/" + d + ".h5");
+    const MatrixF rows = io::load_dataset(dir + "/data/" + d + ".h5").data.bottomRows(80);
+    const Rbm& rbm = dbn.layer(0);
+    const double log_z = estimate::exact_log_partition(rbm);
+    const VectorD F = rbm.free_energy_visible(rows);
+    const double expected = (-F.mean() - log_z) / static_cast<double>(rbm.n_visible());
+    EXPECT_NEAR(f.at("log_likelihood_per_unit").at("mean").get<double>(), expected, 1e-6);
+    // Z2: every bias tied to 0.
+    EXPECT_EQ(rbm.visible_bias().cwiseAbs().maxCoeff(), 0.0f);
+    EXPECT_EQ(rbm.hidden_bias().cwiseAbs().maxCoeff(), 0.0f);
+  }
+  const json& critical = s.at("datasets").at("critical").at("dbn").at("fit")[0];
+  EXPECT_TRUE(critical.at("models_data").get<bool>());
+  EXPECT_GT(critical.at("log_likelihood_per_unit").at("mean").get<double>(), critical.at("independent_per_unit").get<double>());
+  EXPECT_EQ(s.at("local").at("fit").size(), 1u);
+  EXPECT_EQ(s.at("findings").at(0).at("id"), "model_fit");
 }
 
 }  // namespace

@@ -103,6 +103,54 @@ TEST(VrgReport, CouplingFlowFindingUsesThreeSigma) {
 }
 
 // Missing parts of a summary drop the findings that need them; nothing throws.
+// The quality gate: a layer below its independent-unit baseline "does not model its data"; every
+// finding that reads it (or a level above it) leaves it out, and model_fit names it.
+json gate(int layer, bool models_data, double ll) {
+  return {{"layer", layer}, {"models_data", models_data}, {"log_likelihood_per_unit", est(ll, 0.001)},
+          {"independent_per_unit", -0.693}, {"n_rows", 400}};
+}
+
+TEST(VrgReport, UnfitLayersAreLeftOutOfEveryFinding) {
+  json s = summary(0.6, 0.1, 0.1, -0.45);
+  s["datasets"]["critical"]["dbn"]["fit"] = {gate(0, true, -0.45)};
+  s["datasets"]["permuted"]["dbn"]["fit"] = {gate(0, true, -0.5)};
+  auto f = vrg::findings(s);
+  ASSERT_NE(find(f, "model_fit"), nullptr);
+  EXPECT_TRUE(find(f, "model_fit")->shows);
+  for (const char* id : {"free_energy_gap", "correlation_length", "magnetization", "locality",
+                         "controls_correlation_length"}) {
+    EXPECT_NE(find(f, id), nullptr) << id;
+  }
+  EXPECT_NE(find(f, "locality")->text.find("site-permuted control scores"), std::string::npos);
+
+  // The permuted control's first layer fails: the findings about controls leave it out.
+  s["datasets"]["permuted"]["dbn"]["fit"] = {gate(0, false, -0.70)};
+  f = vrg::findings(s);
+  ASSERT_NE(find(f, "model_fit"), nullptr);
+  EXPECT_FALSE(find(f, "model_fit")->shows);
+  EXPECT_NE(find(f, "model_fit")->text.find("layer 0 of the permuted model"), std::string::npos);
+  EXPECT_EQ(find(f, "controls_correlation_length"), nullptr);
+  ASSERT_NE(find(f, "locality"), nullptr);
+  EXPECT_EQ(find(f, "locality")->text.find("site-permuted control scores"), std::string::npos);
+  EXPECT_NE(find(f, "free_energy_gap"), nullptr);
+
+  // The critical model's first layer fails: nothing about its levels is concluded.
+  s["datasets"]["critical"]["dbn"]["fit"] = {gate(0, false, -0.70)};
+  f = vrg::findings(s);
+  for (const char* id : {"free_energy_gap", "correlation_length", "magnetization", "locality",
+                         "controls_correlation_length", "depth", "rbm_flow", "coupling_flow"}) {
+    EXPECT_EQ(find(f, id), nullptr) << id;
+  }
+  ASSERT_NE(find(f, "model_fit"), nullptr);
+  EXPECT_NE(find(f, "model_fit")->text.find("layer 0 of the critical model"), std::string::npos);
+
+  // The HTML marks the layer.
+  s["findings"] = json::array();
+  s["config"] = {{"data", {{"size", 8}, {"temperature", 2.451}, {"samples", 100}}}, {"model", {{"layers", {64, 16}}}}};
+  const std::string html = vrg::render_html(s, {}, "");
+  EXPECT_NE(html.find("does not model its data"), std::string::npos);
+}
+
 TEST(VrgReport, PartialSummariesGiveFewerFindings) {
   EXPECT_TRUE(vrg::findings(json::object()).empty());
   json s = summary(0.6, 0.1, 0.1, -0.45);

@@ -16,6 +16,7 @@
 #include "rgflow/core/types.hpp"
 #include "rgflow/estimate/free_energy_flow.hpp"
 #include "rgflow/rbm/dbn.hpp"
+#include "rgflow/run/fit.hpp"
 #include "rgflow/run/rbm.hpp"
 #include "rgflow/train/dbn_trainer.hpp"
 
@@ -44,6 +45,8 @@ struct DbnTrainRequest {
   std::optional<std::uint64_t> seed;
   // A trained DBN to extend with `layers` (its layers stay as they are); none: train from `data`.
   std::optional<Dbn> start;
+  // The Ising model the data were sampled from: the bottom layer's gate adds −s and the paired KL.
+  std::optional<IsingReference> ising;
 };
 
 struct DbnTrainCallbacks {
