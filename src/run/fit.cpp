@@ -30,12 +30,12 @@ estimate::LogZOptions fit_log_z_options(std::uint64_t seed) {
   estimate::LogZOptions o;
   o.method = estimate::LogZMethod::automatic;
   o.max_exact_units = 20;
-  o.ais.chains = 32;
+  o.ais.chains = 64;
   o.ais.seed = seed;
   std::vector<double>& betas = o.ais.betas;
-  for (int i = 0; i <= 50; ++i) betas.push_back(i / 100.0);
-  for (int i = 1; i <= 400; ++i) betas.push_back(0.5 + i / 1000.0);
-  for (int i = 1; i <= 500; ++i) betas.push_back(0.9 + i / 5000.0);
+  for (int i = 0; i <= 100; ++i) betas.push_back(i / 200.0);
+  for (int i = 1; i <= 800; ++i) betas.push_back(0.5 + i / 2000.0);
+  for (int i = 1; i <= 1000; ++i) betas.push_back(0.9 + i / 10000.0);
   betas.back() = 1.0;
   return o;
 }

@@ -219,7 +219,11 @@ std::pair<std::vector<std::string>, json> run_data(Context& ctx, const std::stri
 json model_params(const Config& c, const std::string& d, const Context& ctx, const std::string& kind) {
   json model;
   to_json(model, c);
+  // The gate's log Z budget is part of the stage's result, so a change of it reruns the stage.
+  const estimate::LogZOptions gate = run::fit_log_z_options(0);
   return {{"data", ctx.params.at("data/" + d)}, {"model", model["model"]}, {"kind", kind},
+          {"quality_gate", {{"ais_chains", gate.ais.chains}, {"ais_temperatures", gate.ais.betas.size()},
+                            {"max_exact_units", gate.max_exact_units}}},
           {"seed", std::to_string(stage_seed(c.seed, kind + "/" + d))}};
 }
 
