@@ -6,10 +6,12 @@
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "cli_util.hpp"
 #include "commands.hpp"
 #include "exit_status.hpp"
+#include "suggest.hpp"
 #include "rgflow/train/trainer.hpp"
 #include "rgflow/core/cancel.hpp"
 #include "rgflow/core/error.hpp"
@@ -53,8 +55,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    // Usage errors: one line, exit 2 like every other bad input.
-    fmt::print(stderr, "rgflow: error: {} (see --help)\n", rgflow::printable(e.what()));
+    // Usage errors: one line, exit 2 like every other bad input; a misspelt command or option is
+    // named with the closest valid spelling (suggest.hpp).
+    const auto unplaced = rgflow::cli::unplaced_word_message(app, std::vector<std::string>(argv + 1, argv + argc));
+    fmt::print(stderr, "rgflow: error: {} (see --help)\n", rgflow::printable(unplaced ? *unplaced : e.what()));
     return 2;
   } catch (const rgflow::cli::ExitStatus& e) {
     return e.code;
