@@ -3,7 +3,7 @@
 // layer; layer k's score is the exact held-out log-likelihood per unit of the validation rows
 // sampled up through the layers below (checked against a brute-force sum over every joint state,
 // written here); layer 0 stops exactly as a single RBM's Trainer with --epochs auto; the cap;
-// refusals; 1 and 2 threads give the same bits.
+// extending a DBN by an automatic layer; refusals; 1 and 2 threads give the same bits.
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -209,6 +209,25 @@ TEST(DbnAutostop, FixedLayersBesideAutomaticOnes) {
   ASSERT_EQ(run.stops.size(), 3u);
   EXPECT_TRUE(run.stops[0] && run.stops[2]);
   EXPECT_FALSE(run.stops[1]);
+}
+
+// Extending a DBN by an automatic layer samples its held-out states through the existing layers:
+// the same stop and bits as training the whole stack at once.
+TEST(DbnAutostop, ExtendingEqualsTrainingTheWholeStack) {
+  const Data d;
+  const DbnTrainOptions all = auto_options();
+  const AutoRun full = train_auto(d, all);
+  DbnTrainOptions first = all, rest = all;
+  first.layers.resize(2);
+  rest.layers.erase(rest.layers.begin(), rest.layers.begin() + 2);
+  AutoRun part = train_auto(d, first);
+  DbnStops top;
+  train::extend_dbn(part.dbn, d.train, rest, &d.validation, {}, {}, &top);
+  ASSERT_EQ(top.size(), 1u);
+  ASSERT_TRUE(top[0]);
+  EXPECT_EQ(top[0]->best_epoch, full.stops[2]->best_epoch);
+  EXPECT_EQ(top[0]->best.score.mean, full.stops[2]->best.score.mean);
+  for (std::size_t k = 0; k < 3; ++k) expect_same(part.dbn.layers()[k], full.dbn.layers()[k], k);
 }
 
 TEST(DbnAutostop, Refusals) {
