@@ -11,15 +11,7 @@ import pytest
 
 import rgflow
 from rgflow import _core
-
-
-def prototype_rows(n, seed):
-    """Rows of 8 bits: one of three prototypes with 5 % of the bits flipped."""
-    protos = np.array([[1, 1, 1, 1, 0, 0, 0, 0], [0, 0, 0, 0, 1, 1, 1, 1], [1, 1, 0, 0, 1, 1, 0, 0]])
-    rng = np.random.default_rng(seed)
-    x = protos[rng.integers(0, 3, n)]
-    flip = rng.random(x.shape) < 0.05
-    return np.where(flip, 1 - x, x).astype(np.float32)
+from test_autostop import prototype_rows
 
 
 def params(**kw):

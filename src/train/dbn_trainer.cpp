@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <utility>
 
 #include "rgflow/core/error.hpp"
@@ -54,14 +53,7 @@ class LayerStop {
       Rng rng(config.seed, kStopStatesStream);
       states_ = dbn.up(validation, k, Propagate::sample, rng);
     }
-    const bool states_ok = !rbm.binary() || dispatch(rbm.visible_type(), [&](auto u) {
-      using U = decltype(u);
-      return std::all_of(states_.data(), states_.data() + states_.size(),
-                         [](float x) { return U::valid(x); });
-    });
-    if (!states_ok) {
-      throw Error("automatic stopping needs validation rows that are states of the visible units");
-    }
+    // Binary states: the validation rows passed Rbm::check_visible_data, and sampled units are.
     method_ = resolve_stop_score(config.stop_score, rbm);
     Rng stop_rng(config.seed, kStopStream);
     ais_seed_ = stop_rng.next_u64();

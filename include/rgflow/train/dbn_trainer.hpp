@@ -77,8 +77,8 @@ using DbnStops = std::vector<std::optional<ConvergenceState>>;
 // naming "training data"). `validation` (may be null or empty) is pushed up the same way and
 // given to each layer's Trainer for the §6 free-energy monitor. Throws Error for bad options
 // (n_hidden < 1, gaussian units, invalid TrainConfig), divergence, or bad data, and for a layer
-// with automatic stopping without validation rows, with validation rows that are not states, or
-// with a score its shape cannot take. `stops` (may be null) receives each layer's stopping rule.
+// with automatic stopping without validation rows or with a score its shape cannot take (exact
+// beyond estimate::kMaxExactUnits enumerable units). `stops` (may be null) receives each layer's stopping rule.
 Dbn train_dbn(const MatrixF& data, UnitType visible_type, const DbnTrainOptions& options,
               const MatrixF* validation = nullptr, const DbnEpochCallback& on_epoch = {},
               const BatchCallback& on_batch = {}, DbnStops* stops = nullptr);
