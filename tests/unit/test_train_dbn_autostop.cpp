@@ -15,6 +15,7 @@
 #include "rgflow/train/convergence.hpp"
 #include "rgflow/train/dbn_trainer.hpp"
 #include "rgflow/train/trainer.hpp"
+#include "test_error_support.hpp"
 #include "test_train_support.hpp"
 
 namespace rgflow {
@@ -25,6 +26,7 @@ using train::DbnLayerSpec;
 using train::DbnStops;
 using train::DbnTrainOptions;
 using train::TrainConfig;
+using test::error_of;
 
 TrainConfig auto_config(std::uint64_t seed) {
   TrainConfig c;
@@ -228,17 +230,6 @@ TEST(DbnAutostop, ExtendingEqualsTrainingTheWholeStack) {
   EXPECT_EQ(top[0]->best_epoch, full.stops[2]->best_epoch);
   EXPECT_EQ(top[0]->best.score.mean, full.stops[2]->best.score.mean);
   for (std::size_t k = 0; k < 3; ++k) expect_same(part.dbn.layers()[k], full.dbn.layers()[k], k);
-}
-
-// The message of the Error `f` throws ("" when it throws none).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(DbnAutostop, Refusals) {
