@@ -155,6 +155,16 @@ void check_range(const char* option, double value, double lo, double hi) {
   }
 }
 
+std::optional<double> parse_fraction(const std::string& s) {
+  try {
+    std::size_t used = 0;
+    const double x = std::stod(s, &used);
+    if (used == s.size()) return x;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
 void DataOptions::add_to(CLI::App& cmd) {
   cmd.add_option("--binarize", binarize,
                  "Turn [0,1] data (bytes are scaled to [0,1] first) into {0,1}: 'threshold' (x > "

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -61,6 +62,9 @@ decltype(auto) with_flag(const char* flag, F&& f) {
 // Throws Error("OPTION VALUE: ...") unless lo <= value <= hi.
 void check_range(const char* option, std::int64_t value, std::int64_t lo, std::int64_t hi);
 void check_range(const char* option, double value, double lo, double hi);
+
+// The number `s` spells in full ("0.2"), nullopt for anything else (a file name).
+std::optional<double> parse_fraction(const std::string& s);
 
 // How data files are turned into visible states (options --binarize, --threshold, --to-spins).
 struct DataOptions {

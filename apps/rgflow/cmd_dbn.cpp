@@ -72,6 +72,13 @@ struct DbnTrainCliOptions {
   std::string learning_rates = fmt::format("{}", kLayerDefaults.learning_rate);
   std::string batch_size = std::to_string(kLayerDefaults.batch_size);
   std::string l2 = "0";
+  // --epochs auto (or "auto" in the per-layer list): automatic stopping of those layers
+  // (docs/training.md), with these per-layer rules; needs --validation.
+  std::string patience = "10";
+  std::string max_epochs = "1000";
+  std::string stop_score = "auto";
+  std::vector<CLI::Option*> auto_options;  // --patience, --max-epochs, --stop-score
+  std::string validation;                  // a fraction of the data or a file
   std::string propagate = "mean";
   double momentum = -1.0;  // < 0: the defaults' (constant 0.5)
   bool centering = kLayerDefaults.centering;
@@ -81,10 +88,44 @@ struct DbnTrainCliOptions {
   bool quiet = false;
 };
 
+// Seed offset of the stochastic binarization of a separate validation file (as rbm train's).
+constexpr std::uint64_t kBinarizeValidationSeedOffset = 1;
+
+// One item of --epochs: a number of epochs, or kAutoEpochs for "auto".
+constexpr int kAutoEpochs = -1;
+int parse_layer_epochs(const std::string& item) {
+  if (item == "auto") return kAutoEpochs;
+  const bool digits = !item.empty() && item.size() <= 9 && item.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits) throw Error(fmt::format("--epochs {}: expected a number of epochs or 'auto'", item));
+  return std::stoi(item);
+}
+
+// The validation rows (--validation FRACTION or FILE; none without it), split off `data` for a
+// fraction.
+MatrixF validation_rows(const DbnTrainCliOptions& o, MatrixF& data, UnitType visible,
+                        const Rbm& probe) {
+  MatrixF validation;
+  if (o.validation.empty()) return validation;
+  if (const auto fraction = parse_fraction(o.validation)) {
+    if (!(*fraction > 0.0 && *fraction < 1.0)) {
+      throw Error(fmt::format("--validation {}: a fraction must be in (0, 1), or give a file", o.validation));
+    }
+    run::split_validation(data, *fraction, o.seed, validation, o.data);
+    return validation;
+  }
+  validation = load_data(o.validation, o.data_options, visible, o.seed + kBinarizeValidationSeedOffset);
+  if (validation.cols() != data.cols()) {
+    throw FileError(o.validation, fmt::format("validation data have {} columns but the training data {}",
+                                              validation.cols(), data.cols()));
+  }
+  check_data(probe, validation, o.validation);
+  return validation;
+}
+
 void run_dbn_train(const DbnTrainCliOptions& o) {
   const InterruptScope interrupts;  // Ctrl-C: Cancelled at the next mini-batch, exit 130
   check_output_path(o.output, {".h5", ".hdf5"});
-  check_not_input("-o", o.output, {o.data});
+  check_not_input("-o", o.output, {o.data, o.validation});
   const std::vector<Index> sizes = per_layer<Index>("--layers", o.layers, split_list(o.layers).size(),
                                                     [](const std::string& s) { return std::stoll(s); });
   if (sizes.size() < 2) throw Error(fmt::format("--layers {}: need the visible size and at least one hidden size", o.layers));
@@ -104,7 +145,28 @@ void run_dbn_train(const DbnTrainCliOptions& o) {
   const auto methods = per_layer<train::Method>("--method", o.methods, n_layers,
                                                 [](const std::string& s) { return train::parse_method(s); });
   const auto steps = per_layer<int>("--steps", o.steps, n_layers, [](const std::string& s) { return std::stoi(s); });
-  const auto epochs = per_layer<int>("--epochs", o.epochs, n_layers, [](const std::string& s) { return std::stoi(s); });
+  const auto epochs = per_layer<int>("--epochs", o.epochs, n_layers, parse_layer_epochs);
+  const bool any_auto = std::count(epochs.begin(), epochs.end(), kAutoEpochs) > 0;
+  if (!any_auto) {
+    for (const CLI::Option* opt : o.auto_options) {
+      if (opt->count() > 0) throw Error(fmt::format("{}: only with --epochs auto", opt->get_name()));
+    }
+  } else if (o.validation.empty()) {
+    throw Error("--epochs auto: needs held-out rows to score (--validation FRACTION or FILE)");
+  }
+  const auto patience = per_layer<int>("--patience", o.patience, n_layers, [](const std::string& s) {
+    const int p = std::stoi(s);
+    check_range("--patience", std::int64_t{p}, 1, 1'000'000);
+    return p;
+  });
+  const auto max_epochs = per_layer<int>("--max-epochs", o.max_epochs, n_layers, [](const std::string& s) {
+    const int m = std::stoi(s);
+    check_range("--max-epochs", std::int64_t{m}, 1, 10'000'000);
+    return m;
+  });
+  const auto stop_scores = per_layer<train::StopScore>("--stop-score", o.stop_score, n_layers, [](const std::string& s) {
+    return with_flag("--stop-score", [&] { return train::parse_stop_score(s); });
+  });
   const auto rates = per_layer<float>("--learning-rate", o.learning_rates, n_layers, [&](const std::string& s) {
     const float rate = std::stof(s);
     if (!(rate > 0.0f) || !std::isfinite(rate)) {
@@ -133,7 +195,10 @@ void run_dbn_train(const DbnTrainCliOptions& o) {
     spec.config = kLayerDefaults;
     spec.config.method = methods[k];
     spec.config.steps = steps[k];
-    spec.config.epochs = epochs[k];
+    spec.config.auto_epochs = epochs[k] == kAutoEpochs;
+    spec.config.epochs = spec.config.auto_epochs ? max_epochs[k] : epochs[k];
+    spec.config.patience = patience[k];
+    spec.config.stop_score = stop_scores[k];
     spec.config.learning_rate = rates[k];
     spec.config.learning_rate_final = train::default_final_learning_rate(rates[k]);
     spec.config.centering = o.centering;
@@ -145,6 +210,7 @@ void run_dbn_train(const DbnTrainCliOptions& o) {
     total_epochs += spec.config.epochs;
     request.layers.push_back(spec);
   }
+  request.validation = validation_rows(o, data, visible, probe);
   request.data = std::move(data);
 
   Progress progress(o.quiet, 1, total_epochs);
@@ -152,10 +218,14 @@ void run_dbn_train(const DbnTrainCliOptions& o) {
   run::DbnTrainCallbacks callbacks;
   callbacks.on_epoch = [&](const train::DbnProgress& p) {
     ++epochs_done;
-    progress.epoch_done(epochs_done, fmt::format("layer {}/{} epoch {}: recon {:.4f}  F(train) {:.3f}",
+    const auto& h = p.stats.heldout_score;
+    progress.epoch_done(epochs_done, fmt::format("layer {}/{} epoch {}: recon {:.4f}  F(train) {:.3f}{}",
                                                  p.layer + 1, p.n_layers, p.stats.epoch,
                                                  p.stats.reconstruction_error.mean,
-                                                 p.stats.free_energy_train.mean));
+                                                 p.stats.free_energy_train.mean,
+                                                 h ? fmt::format("  held-out {:.5f} ± {:.5f}{}", h->mean, h->error,
+                                                                 p.stats.heldout_improved ? " *" : "")
+                                                   : std::string()));
   };
   callbacks.on_batch = [&](Index done, Index total) { progress.batch(epochs_done + 1, done, total); };
   callbacks.stop = stop_poll();
@@ -170,6 +240,15 @@ void run_dbn_train(const DbnTrainCliOptions& o) {
     print_json(j);
   } else {
     fmt::print("wrote {} ({} layers: {}; {:.1f} s)\n", o.output, n_layers, o.layers, result.seconds);
+    for (std::size_t i = 0; i < result.stops.size(); ++i) {
+      const auto& c = result.stops[i];
+      if (!c) continue;
+      fmt::print("layer {} stopped after epoch {} ({}): kept epoch {}, held-out {} score {:.5f} +- {:.5f} "
+                 "nats per unit\n", i + 1 + (result.dbn.layers().size() - result.stops.size()),
+                 c->history.size(),
+                 c->stop_reason == "converged" ? "no improvement for --patience epochs" : "--max-epochs reached",
+                 c->best_epoch, train::to_string(c->best.method), c->best.score.mean, c->best.score.error);
+    }
     for (std::size_t k = 0; k < result.layer_fits.size(); ++k) {
       if (!result.layer_fits[k]) continue;
       const run::FitReport& f = *result.layer_fits[k];
@@ -201,7 +280,24 @@ void add_dbn_train(CLI::App& dbn) {
   cmd->add_option("--hidden-type", o->hidden_types, std::string("bernoulli | spin") + per)->capture_default_str();
   cmd->add_option("--method", o->methods, std::string("cd | pcd") + per)->capture_default_str();
   cmd->add_option("--steps", o->steps, std::string("Gibbs steps k") + per)->capture_default_str();
-  cmd->add_option("--epochs", o->epochs, std::string("Epochs") + per)->capture_default_str();
+  cmd->add_option("--epochs", o->epochs,
+                  std::string("Epochs, or 'auto': stop a layer when its held-out score (on validation "
+                              "rows sampled up through the layers below) stops improving and keep its "
+                              "best epoch (needs --validation; docs/training.md)") + per)
+      ->capture_default_str();
+  o->auto_options.push_back(cmd->add_option("--patience", o->patience,
+                                            std::string("--epochs auto: stop after this many epochs without improvement") + per)
+                                ->capture_default_str());
+  o->auto_options.push_back(cmd->add_option("--max-epochs", o->max_epochs,
+                                            std::string("--epochs auto: the cap on a layer's epochs") + per)
+                                ->capture_default_str());
+  o->auto_options.push_back(cmd->add_option("--stop-score", o->stop_score,
+                                            std::string("--epochs auto: held-out score (auto: exact log-likelihood when the "
+                                                        "smaller side of the layer has <= 20 units, else AIS; exact | ais | pll)") + per)
+                                ->capture_default_str());
+  cmd->add_option("--validation", o->validation,
+                  "Held-out rows: a fraction of DATA (e.g. 0.2, split with --seed) or a file; "
+                  "scored by the quality gate, the free-energy monitor and --epochs auto");
   cmd->add_option("--learning-rate", o->learning_rates, std::string("Learning rate") + per)->capture_default_str();
   cmd->add_option("--batch-size", o->batch_size, std::string("Mini-batch size") + per)->capture_default_str();
   cmd->add_option("--l2", o->l2, std::string("L2 weight cost") + per)->capture_default_str();

@@ -104,16 +104,6 @@ struct TrainOptions {
   std::vector<CLI::Option*> gaussian_options;
 };
 
-std::optional<double> parse_fraction(const std::string& s) {
-  try {
-    std::size_t used = 0;
-    const double x = std::stod(s, &used);
-    if (used == s.size()) return x;
-  } catch (const std::exception&) {
-  }
-  return std::nullopt;
-}
-
 // --epochs: a positive integer or "auto"; then the options that belong to "auto".
 void parse_epochs(TrainOptions& o) {
   if (o.epochs_text == "auto") {

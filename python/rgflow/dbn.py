@@ -11,6 +11,14 @@ from . import _core
 from .rbm import _DEFAULTS, _as_float32, _validate, seed_from_random_state
 
 
+def _is_auto(n_iter):
+    if isinstance(n_iter, str):
+        if n_iter != "auto":
+            raise ValueError(f"n_iter must be a number of epochs or 'auto', got {n_iter!r}")
+        return True
+    return False
+
+
 def _per_layer(value, n_layers, name):
     if isinstance(value, (list, tuple)):
         if len(value) != n_layers:
@@ -31,6 +39,16 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         One value for every layer or a list with one per layer (as the CLI's per-layer options).
         Defaults are the CLI's: 'bernoulli', 'pcd', 1, 100, 0.05, 100, 0.0; every layer's
         learning rate decays by a cosine schedule to 1/100 of its start (docs/training.md).
+        n_iter='auto' (for every layer, or as an item of the list): automatic stopping of the layer
+        as ``rgflow dbn train --epochs auto`` (docs/training.md): scored after every epoch on the
+        held-out rows sampled up through the layers below, stopped after ``patience`` epochs
+        without improvement (at most ``max_iter``), its best epoch kept.
+    patience, max_iter, stop_score : default=10, 1000, 'auto'
+        The automatic layers' rule (one value or one per layer), as ``--patience``,
+        ``--max-epochs``, ``--stop-score``.
+    validation_fraction : float in (0, 1), default=0.1
+        With an automatic layer: the fraction of the rows held out (the seeded split of
+        ``rgflow dbn train --validation FRACTION --seed S``), also scored by the quality gate.
     momentum : float or 'hinton', default=0.5
     centering : bool, default=True
         Centred gradients in every layer.
@@ -43,15 +61,22 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     ----------
     dbn_ : rgflow.Dbn;  layers_ : list of rgflow.Rbm (views into dbn_);  n_features_in_;
     seed_;  history_ : list of (layer, epoch stats) pairs;  fit_report_ : the quality gate of
-    every layer (dicts as ``rgflow dbn train --json``'s ``layer_fits``: training rows, layer k >= 1
-    on level-k states sampled through the layers below; None where it cannot score).
+    every layer (dicts as ``rgflow dbn train --json``'s ``layer_fits``: training rows (validation
+    rows with an automatic layer), layer k >= 1 on level-k states sampled through the layers
+    below; None where it cannot score);  stops_ : per layer None (fixed n_iter) or the stopping
+    rule's report (``dbn train --json``'s ``stops``).
     """
 
     def __init__(self, layers=(256,), *, visible_type="bernoulli", hidden_type="bernoulli",
                  method=_DEFAULTS["method"], steps=_DEFAULTS["steps"], n_iter=_DEFAULTS["epochs"],
                  learning_rate=_DEFAULTS["learning_rate"], batch_size=_DEFAULTS["batch_size"],
                  l2=0.0, momentum=_DEFAULTS["momentum_final"], propagate="mean",
-                 centering=_DEFAULTS["centering"], random_state=None, verbose=0):
+                 centering=_DEFAULTS["centering"], patience=10, max_iter=1000, stop_score="auto",
+                 validation_fraction=0.1, random_state=None, verbose=0):
+        self.patience = patience
+        self.max_iter = max_iter
+        self.stop_score = stop_score
+        self.validation_fraction = validation_fraction
         self.centering = centering
         self.layers = layers
         self.visible_type = visible_type
@@ -74,16 +99,21 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             raise ValueError("layers: at least one hidden layer")
         per = {name: _per_layer(getattr(self, name), n, name)
                for name in ("hidden_type", "method", "steps", "n_iter", "learning_rate",
-                            "batch_size", "l2")}
+                            "batch_size", "l2", "patience", "max_iter", "stop_score")}
         specs = []
         for k, size in enumerate(sizes):
             rate = float(per["learning_rate"][k])
+            auto = _is_auto(per["n_iter"][k])
             config = {"method": per["method"][k], "steps": int(per["steps"][k]),
-                      "epochs": int(per["n_iter"][k]), "learning_rate": rate,
+                      "epochs": int(per["max_iter"][k] if auto else per["n_iter"][k]),
+                      "learning_rate": rate,
                       "learning_rate_final": _core.default_final_learning_rate(rate),
                       "schedule": _DEFAULTS["schedule"], "centering": bool(self.centering),
                       "batch_size": int(per["batch_size"][k]), "l2": float(per["l2"][k]),
                       "seed": int(seed) + k}
+            if auto:
+                config.update(auto_epochs=True, patience=int(per["patience"][k]),
+                              stop_score=str(per["stop_score"][k]))
             if not isinstance(self.momentum, str):
                 config["momentum_initial"] = config["momentum_final"] = float(self.momentum)
             elif self.momentum != "hinton":
@@ -95,9 +125,21 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _on_epoch(self, layer, n_layers, stats):
         self.history_.append((layer, stats))
         if self.verbose:
+            score = stats.get("heldout_score")
             print(f"[DBN] layer {layer + 1}/{n_layers} epoch {stats['epoch']}: reconstruction "
                   f"error {stats['reconstruction_error']['mean']:.4f}, F(train) "
-                  f"{stats['free_energy_train']['mean']:.3f}")
+                  f"{stats['free_energy_train']['mean']:.3f}"
+                  + (f", held-out {score['mean']:.5f}" if score else ""))
+
+    def _split(self, X32, specs):
+        """(training rows, validation rows or None): with an automatic layer the seeded split of
+        ``rgflow dbn train --validation FRACTION --seed S``."""
+        if not any(spec["config"].get("auto_epochs") for spec in specs):
+            return X32, None
+        fraction = float(self.validation_fraction)
+        if not 0.0 < fraction < 1.0:
+            raise ValueError(f"validation_fraction must be in (0, 1), got {fraction}")
+        return _core.split_validation(X32, fraction, int(self.seed_))
 
     def fit(self, X, y=None):
         """Greedy layer-wise training on X [n_samples, n_features]. Returns self."""
@@ -105,8 +147,11 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         X32 = _as_float32(X)
         self.seed_ = seed_from_random_state(self.random_state)
         self.history_ = []
-        self.dbn_, self.fit_report_ = _core.train_dbn(X32, self.visible_type, self._layer_specs(self.seed_),
-                                                      self.propagate, None, self._on_epoch, seed=int(self.seed_))
+        specs = self._layer_specs(self.seed_)
+        train, validation = self._split(X32, specs)
+        self.dbn_, self.fit_report_, self.stops_ = _core.train_dbn(
+            train, self.visible_type, specs, self.propagate, validation, self._on_epoch,
+            seed=int(self.seed_))
         self._fitted()
         return self
 
@@ -156,10 +201,14 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                  "seed": str(self.seed_), "propagate": self.propagate}
         attrs.update({str(k): str(v) for k, v in (attributes or {}).items()})
         layer_attrs = []
-        for spec in self._layer_specs(self.seed_)[: self.dbn_.n_layers]:
+        stops = getattr(self, "stops_", None) or []
+        for k, spec in enumerate(self._layer_specs(self.seed_)[: self.dbn_.n_layers]):
             config = _core.train_config(spec["config"])
             layer_attrs.append({"seed": str(spec["config"]["seed"]),
                                 "train_config": json.dumps(config, separators=(",", ":"))})
+            if k < len(stops) and stops[k] is not None:
+                layer_attrs[-1].update(best_epoch=str(stops[k]["best_epoch"]),
+                                       stop_reason=stops[k]["stop_reason"])
         if len(layer_attrs) != self.dbn_.n_layers:
             layer_attrs = []
         _core.save_dbn(str(path), self.dbn_, attrs, layer_attrs)

@@ -423,17 +423,17 @@ void bind_train(py::module_& m) {
             }
             callbacks.on_batch = [&](Index, Index) { check(); };
             run::DbnTrainRun r = run::train_dbn(request, callbacks);
-            nlohmann::json reports = nlohmann::json::array();
-            for (const auto& f : r.layer_fits) reports.push_back(f ? nlohmann::json(*f) : nlohmann::json(nullptr));
-            return std::make_pair(std::move(r.dbn), std::move(reports));
+            const nlohmann::json j = r;  // layer_fits and stops as `dbn train --json`
+            return std::make_pair(std::move(r.dbn), j);
           });
-          return py::make_tuple(std::move(dbn), from_json(fits));
+          return py::make_tuple(std::move(dbn), from_json(fits["layer_fits"]), from_json(fits["stops"]));
         },
         py::arg("data"), py::arg("visible_type"), py::arg("layers"), py::arg("propagate") = "mean",
         py::arg("validation") = py::none(), py::arg("on_epoch") = py::none(),
         py::arg("start") = py::none(), py::arg("seed") = py::none(),
         "Greedy layer-wise training (run/dbn.hpp, as `rgflow dbn train`): (the DBN, the quality gate "
-        "of every layer trained, as `dbn train --json`'s layer_fits). layers: dicts {n_hidden, "
+        "of every layer trained, as `dbn train --json`'s layer_fits, the stopping rule of every "
+        "layer trained, as its stops: None for a fixed epoch count). layers: dicts {n_hidden, "
         "hidden_type, config}. on_epoch(layer, n_layers, stats) is called after every epoch; an "
         "exception it raises (or Ctrl-C) stops training. `start`: a DBN to extend. `seed`: layer "
         "k trains with seed + k (None: each config's own seed).");

@@ -60,9 +60,10 @@ DbnTrainRun train_dbn(const DbnTrainRequest& request, const DbnTrainCallbacks& c
   const MatrixF* validation = request.validation.rows() > 0 ? &request.validation : nullptr;
   if (request.start) {
     out.dbn = *request.start;
-    train::extend_dbn(out.dbn, request.data, options, validation, on_epoch, on_batch);
+    train::extend_dbn(out.dbn, request.data, options, validation, on_epoch, on_batch, &out.stops);
   } else {
-    out.dbn = train::train_dbn(request.data, request.visible, options, validation, on_epoch, on_batch);
+    out.dbn = train::train_dbn(request.data, request.visible, options, validation, on_epoch,
+                               on_batch, &out.stops);
   }
 
   out.propagate = request.propagate;
@@ -71,11 +72,16 @@ DbnTrainRun train_dbn(const DbnTrainRequest& request, const DbnTrainCallbacks& c
   out.attributes["data"] = request.data_source;
   out.attributes["layers"] = fmt::format("{}", fmt::join(out.dbn.level_sizes(), ","));
   out.attributes["propagate"] = std::string(to_string(request.propagate));
-  for (const train::DbnLayerSpec& spec : options.layers) {
+  for (std::size_t i = 0; i < options.layers.size(); ++i) {
+    const train::DbnLayerSpec& spec = options.layers[i];
     out.configs.push_back(spec.config);
     const nlohmann::json config = spec.config;
-    out.layer_attributes.push_back({{"seed", std::to_string(spec.config.seed)},
-                                    {"train_config", config.dump()}});
+    Attributes attributes = {{"seed", std::to_string(spec.config.seed)}, {"train_config", config.dump()}};
+    if (const auto& rule = out.stops[i]) {
+      attributes["best_epoch"] = std::to_string(rule->best_epoch);
+      attributes["stop_reason"] = rule->stop_reason;
+    }
+    out.layer_attributes.push_back(std::move(attributes));
   }
   // The quality gate (fit.hpp) of every layer trained here: the bottom layer on the data, layer
   // k ≥ 1 on level-k states sampled up through the layers below (dbn.hpp).
@@ -109,7 +115,23 @@ void to_json(nlohmann::json& j, const DbnTrainRun& r) {
     epochs.push_back({{"layer", p.layer},
                       {"epoch", p.stats.epoch},
                       {"reconstruction_error", p.stats.reconstruction_error},
-                      {"free_energy_train", p.stats.free_energy_train}});
+                      {"free_energy_train", p.stats.free_energy_train},
+                      {"heldout_score", p.stats.heldout_score ? nlohmann::json(*p.stats.heldout_score)
+                                                              : nlohmann::json(nullptr)},
+                      {"improved", p.stats.heldout_improved}});
+  }
+  nlohmann::json stops = nlohmann::json::array();
+  const std::size_t first_new = r.dbn.layers().size() - r.stops.size();
+  for (std::size_t i = 0; i < r.stops.size(); ++i) {
+    if (!r.stops[i]) {
+      stops.push_back(nullptr);
+      continue;
+    }
+    nlohmann::json stop = *r.stops[i];
+    stop["layer"] = first_new + i;
+    stop["patience"] = r.configs[i].patience;
+    stop["max_epochs"] = r.configs[i].epochs;
+    stops.push_back(std::move(stop));
   }
   j = {{"layers", r.dbn.level_sizes()},
        {"seed", r.seed ? nlohmann::json(*r.seed) : nlohmann::json(nullptr)},
@@ -117,6 +139,7 @@ void to_json(nlohmann::json& j, const DbnTrainRun& r) {
        {"epochs", epochs},
        {"fit", r.bottom_fit ? nlohmann::json(*r.bottom_fit) : nlohmann::json(nullptr)},
        {"layer_fits", layer_fits},
+       {"stops", stops},
        {"time", {{"seconds", r.seconds}}}};
 }
 

@@ -24,6 +24,8 @@ namespace rgflow::run {
 
 // The Philox streams of the upper layers' quality gate (training rows; validation rows: + 1).
 inline constexpr std::uint64_t kGateStream = std::uint64_t{5} << 32;
+// The held-out states of the gate are those automatic stopping scored (train/dbn_trainer.hpp).
+static_assert(kGateStream + 1 == train::kStopStatesStream);
 
 // A model file as a stack of layers: a DBN file (/dbn) as it is, an RBM file (/rbm) as a one-layer
 // DBN (the rg tools accept both).
@@ -76,6 +78,10 @@ struct DbnTrainRun {
   // propagation it was trained with; its baseline is the independent-unit fit to the same
   // training states. nullopt for a layer the gate cannot score (Gaussian units).
   std::vector<std::optional<FitReport>> layer_fits;
+  // Automatic stopping of every layer trained here (index i: the i-th new layer; nullopt for a
+  // layer with a fixed number of epochs). The file's layer attributes record each one's
+  // best_epoch and stop_reason.
+  train::DbnStops stops;
   double seconds = 0.0;
 };
 
@@ -85,7 +91,11 @@ struct DbnTrainRun {
 DbnTrainRun train_dbn(const DbnTrainRequest& request, const DbnTrainCallbacks& callbacks = {});
 
 // {"layers": level sizes, "seed", "propagate", "epochs": [{layer, epoch, reconstruction_error,
-//  free_energy_train}], "fit" (the bottom layer's gate or null), "time"} (the `dbn train --json` keys apart from "output").
+//  free_energy_train, heldout_score (null without automatic stopping), improved}], "fit" (the
+//  bottom layer's gate or null), "layer_fits", "stops": per new layer null (fixed epochs) or
+//  {"layer", "patience", "max_epochs", "score", "best_epoch", "stop_reason", "epochs_since_best",
+//  "best_score", "history"} (as rbm train's "stop"), "time"} (the `dbn train --json` keys apart
+//  from "output").
 void to_json(nlohmann::json& j, const DbnTrainRun& r);
 
 // ---------------------------------------------------------------------------------------------
