@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "exit_status.hpp"
 #include "suggest.hpp"
+#include "version_info.hpp"
 #include "rgflow/train/trainer.hpp"
 #include "rgflow/core/cancel.hpp"
 #include "rgflow/core/error.hpp"
@@ -22,7 +23,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "rgflow: restricted Boltzmann machines, 2D Ising Monte Carlo and the variational "
       "renormalization group"};
-  app.set_version_flag("--version", std::string("rgflow ") + rgflow::version());
+  app.set_version_flag("--version", rgflow::cli::version_text());
   app.require_subcommand(1);
   rgflow::cli::add_demo_command(app);
   rgflow::cli::add_rbm_commands(app);

@@ -1,0 +1,27 @@
+#include "version_info.hpp"
+
+#include <fmt/format.h>
+#include <omp.h>
+
+#include <Eigen/Core>
+
+#include "rgflow/core/version.hpp"
+
+namespace rgflow::cli {
+
+std::string version_text() {
+  return fmt::format(
+      "rgflow {}\n"
+      "build: {}, {}, {}{}\n"
+      "OpenMP threads: {} (OMP_NUM_THREADS or --threads; results do not depend on it)\n"
+      "MPI: {}\n"
+      "Python module: {}\n"
+      "Eigen {}.{}.{}",
+      version(), RGFLOW_BUILD_TYPE, RGFLOW_COMPILER, RGFLOW_NATIVE_ISA ? "-march=native" : "portable ISA",
+      RGFLOW_SANITIZED ? ", AddressSanitizer + UndefinedBehaviorSanitizer" : "", omp_get_max_threads(),
+      RGFLOW_MPI_BUILT ? "yes" : "no",
+      std::string(RGFLOW_PYTHON_MODULE) == "yes" ? "built with this binary (build/<preset>/python)" : "not built",
+      EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION);
+}
+
+}  // namespace rgflow::cli

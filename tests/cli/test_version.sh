@@ -1,0 +1,12 @@
+# rgflow --version: the version line, then the build options and the threads a run would use
+# (issue #21).
+source "$(dirname "$0")/common.sh" "$1"
+
+"$RGFLOW" --version >v.txt
+head -1 v.txt | grep -Eq '^rgflow [0-9]+\.[0-9]+\.[0-9]+$' || fail "first line: $(head -1 v.txt)"
+grep -Eq '^build: [A-Za-z]+, (GNU|Clang) [0-9.]+, ' v.txt || fail "no build line: $(cat v.txt)"
+grep -q '^MPI: no$' v.txt || fail "no MPI line: $(cat v.txt)"
+grep -Eq '^Python module: (built with this binary|not built)' v.txt || fail "no Python line: $(cat v.txt)"
+OMP_NUM_THREADS=3 "$RGFLOW" --version | grep -q '^OpenMP threads: 3 ' || fail "OpenMP threads do not follow OMP_NUM_THREADS"
+OMP_NUM_THREADS=1 "$RGFLOW" --version | grep -q '^OpenMP threads: 1 ' || fail "OpenMP threads do not follow OMP_NUM_THREADS"
+echo "PASS"
