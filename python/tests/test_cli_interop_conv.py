@@ -28,6 +28,8 @@ def ising4(cli, tmp_path):
     dict(method="pcd", optimizer="sgd", learning_rate=0.05, learning_rate_final=0.005, symmetry="none"),
     dict(method="cd", optimizer="adam", learning_rate=0.02, learning_rate_final=0.002, lr_schedule="cosine",
          warmup_epochs=1, symmetry="z2"),
+    dict(method="pt", optimizer="adam", learning_rate=0.02, learning_rate_final=0.002, symmetry="none",
+         replicas=3, pt_beta_min=0.3, centering=False),
 ])
 def test_conv_train_logz_loglik_match_the_cli(cli, tmp_path, ising4, options):
     data, X = ising4
@@ -36,6 +38,8 @@ def test_conv_train_logz_loglik_match_the_cli(cli, tmp_path, ising4, options):
              "--symmetry", options["symmetry"]]
     if "lr_schedule" in options:
         flags += ["--lr-schedule", options["lr_schedule"], "--warmup-epochs", options["warmup_epochs"]]
+    if "replicas" in options:
+        flags += ["--replicas", options["replicas"], "--pt-beta-min", options["pt_beta_min"], "--no-centering"]
     cli("conv", "train", data, "--conv", "kernel:2,stride:1,channels:2", "--epochs", 3, "--batch-size", 50,
         "--weight-std", 0.2, "--seed", 7, *flags, "-q", "-o", tmp_path / "cli.h5")
     est = rgflow.ConvRBM(kernel=2, stride=1, channels=2, epochs=3, batch_size=50, weight_std=0.2,
