@@ -1,7 +1,9 @@
 #pragma once
 // Training a convolutional RBM (conv/conv_rbm.hpp; docs/conv.md) by contrastive divergence (CD-k,
-// Hinton 2002) or persistent CD (PCD-k, Tieleman 2008) with SGD + momentum or Adam (Kingma & Ba
-// 2015). Self-contained apart from two shared pieces of train/: Adam's block update
+// Hinton 2002), persistent CD (PCD-k, Tieleman 2008) or parallel tempering (conv/tempering.hpp)
+// with SGD + momentum or Adam (Kingma & Ba 2015), optionally centred ("Centering" below), resumable
+// from a checkpoint (ConvTrainState, conv/checkpoint.hpp). Self-contained apart from two shared
+// pieces of train/: Adam's block update
 // (train/adam.hpp) and the learning-rate schedule (train/config.hpp learning_rate_schedule).
 //
 // Objective: the mean log-likelihood PER SITE, ℓ = (1/L²) ⟨log p(v)⟩_data, so that one learning
@@ -23,8 +25,8 @@
 // first epoch to η_f at the last, times the warm-up factor (e + 1)/(warmup + 1) for e < warmup.
 //
 // Randomness: the shuffle of epoch e draws from Rng(seed, 0) (one stream, epoch after epoch),
-// Gibbs sampling from Rng(seed, 1), PCD chain starts from Rng(seed, 2), kernel initialisation from
-// Rng(seed, 3). Sufficient statistics are summed over fixed blocks of 16 rows combined in order,
+// Gibbs sampling (and PT's swaps) from Rng(seed, 1), PCD/PT chain starts from Rng(seed, 2), kernel
+// initialisation from Rng(seed, 3). Sufficient statistics are summed over fixed blocks of 16 rows combined in order,
 // and sampling is thread-independent (conv_rbm.hpp): the trained model is bit-identical for any
 // thread count.
 #include <cstdint>
