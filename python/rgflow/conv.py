@@ -137,6 +137,14 @@ class ConvRBM:
         """[n, L*L] samples of n independent Gibbs chains (as `rgflow conv sample`)."""
         return _core.conv_sample(self._fitted(), int(n), int(sweeps), int(seed))
 
+    def transform(self, X, channel=0, mean=False, seed=0):
+        """[N, M*M]: channel ``channel`` of the hidden layer of every row of X, samples h ~ p(h|v)
+        (or E[h|v] with ``mean=True``), an M x M lattice per row: the data of the next conv layer
+        (as `rgflow conv transform`)."""
+        m = self._fitted()
+        X = _as_states(_rows(X, m.lattice)[0], m.visible_type)
+        return _core.conv_hidden_lattice(m, X, int(channel), bool(mean), int(seed))
+
     def to_dense(self):
         """The equivalent dense ``Rbm`` (same p(v))."""
         return self._fitted().to_dense()

@@ -9,6 +9,7 @@
 #include "rgflow/conv/file.hpp"
 #include "rgflow/conv/sample.hpp"
 #include "rgflow/conv/train.hpp"
+#include "rgflow/conv/transform.hpp"
 #include "rgflow/rbm/units.hpp"
 #include "rgflow/run/conv.hpp"
 
@@ -187,6 +188,19 @@ void bind_conv(py::module_& m) {
         },
         py::arg("model"), py::arg("n"), py::arg("sweeps") = 1000, py::arg("seed") = 0,
         "[n, L*L] samples of independent Gibbs chains (conv sample's computation)");
+
+  m.def("conv_hidden_lattice",
+        [](const ConvRbm& model, const FloatArray& data, Index channel, bool mean, std::uint64_t seed) {
+          const MatrixF rows = to_matrix(data, "X");
+          model.check_visible_data(rows, "X");
+          conv::HiddenLatticeOptions o;
+          o.channel = channel;
+          o.sample = !mean;
+          o.seed = seed;
+          return from_matrix(without_gil([&] { return conv::hidden_lattice(model, rows, o); }));
+        },
+        py::arg("model"), py::arg("X"), py::arg("channel") = 0, py::arg("mean") = false, py::arg("seed") = 0,
+        "[N, M*M]: one channel's hidden lattice of every row (conv transform's computation)");
 }
 
 }  // namespace rgflow::python

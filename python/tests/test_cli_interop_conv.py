@@ -92,3 +92,20 @@ def test_conv_rbm_checks_and_geometry():
     assert est.hidden_positions()[:2] == [(1.0, 1.0), (1.0, 3.0)]  # patch centres S p + (K - 1)/2
     dense = est.to_dense()
     assert dense.n_visible == 64 and dense.n_hidden == 16
+
+
+def test_conv_transform_matches_the_cli(cli, tmp_path):
+    cli("conv", "bonds", "--lattice", 4, "--coupling", 0.3, "-o", tmp_path / "b.h5")
+    cli("conv", "sample", tmp_path / "b.h5", "-n", 100, "--sweeps", 10, "--seed", 1, "-o", tmp_path / "v.h5", "-q")
+    cli("conv", "transform", tmp_path / "b.h5", tmp_path / "v.h5", "--channel", 1, "--seed", 4,
+        "-o", tmp_path / "h.h5")
+    with h5py.File(tmp_path / "v.h5", "r") as f:
+        V = f["spins"][()].reshape(100, 16).astype(np.float32)
+    with h5py.File(tmp_path / "h.h5", "r") as f:
+        theirs = f["spins"][()].reshape(100, 16).astype(np.float32)
+    est = rgflow.ConvRBM.load(tmp_path / "b.h5")
+    assert np.array_equal(est.transform(V, channel=1, seed=4), theirs)
+    means = est.transform(V, channel=1, mean=True)
+    assert means.shape == (100, 16) and np.all(np.abs(means) < 1)
+    with pytest.raises(ValueError):
+        est.transform(V, channel=2)

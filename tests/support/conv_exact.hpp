@@ -71,20 +71,11 @@ inline std::uint64_t state_index(const MatrixF& V, Index r) {
   return s;
 }
 
-// Pearson's chi-square of the rows of V against the exact p(v) of `model`, and its degrees of
-// freedom (bins below).
-inline std::pair<double, int> chi_square(const conv::ConvRbm& model, const MatrixF& V) {
-  const Index n = model.n_visible();
-  const double log_z = conv::exact_log_partition(model);
-  const std::uint64_t total = std::uint64_t{1} << n;
+// Pearson's chi-square of the rows of V (binary states, state_index) against the probabilities
+// p[state_index], and its degrees of freedom (bins below).
+inline std::pair<double, int> chi_square(const std::vector<double>& p, const MatrixF& V) {
+  const std::uint64_t total = p.size();
   const double N = static_cast<double>(V.rows());
-  std::vector<double> p(total), phi(static_cast<std::size_t>(model.n_hidden()));
-  std::vector<float> v(static_cast<std::size_t>(n));
-  const float off = model.visible_type() == UnitType::spin ? -1.0f : 0.0f;
-  for (std::uint64_t s = 0; s < total; ++s) {
-    for (Index i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = ((s >> i) & 1U) ? 1.0f : off;
-    p[s] = std::exp(-model.free_energy_visible_row(v.data(), phi.data()) - log_z);
-  }
   // States in order of decreasing probability (a partition fixed before sampling), cut into
   // consecutive bins of expected count >= 20; the remainder joins the last bin.
   std::vector<std::uint64_t> order(total);
@@ -110,6 +101,21 @@ inline std::pair<double, int> chi_square(const conv::ConvRbm& model, const Matri
   double chi2 = 0.0;
   for (std::size_t b = 0; b < expected.size(); ++b) chi2 += (observed[b] - expected[b]) * (observed[b] - expected[b]) / expected[b];
   return {chi2, static_cast<int>(expected.size()) - 1};
+}
+
+// The same against the exact p(v) of `model` (enumeration).
+inline std::pair<double, int> chi_square(const conv::ConvRbm& model, const MatrixF& V) {
+  const Index n = model.n_visible();
+  const double log_z = conv::exact_log_partition(model);
+  const std::uint64_t total = std::uint64_t{1} << n;
+  std::vector<double> p(total), phi(static_cast<std::size_t>(model.n_hidden()));
+  std::vector<float> v(static_cast<std::size_t>(n));
+  const float off = model.visible_type() == UnitType::spin ? -1.0f : 0.0f;
+  for (std::uint64_t s = 0; s < total; ++s) {
+    for (Index i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = ((s >> i) & 1U) ? 1.0f : off;
+    p[s] = std::exp(-model.free_energy_visible_row(v.data(), phi.data()) - log_z);
+  }
+  return chi_square(p, V);
 }
 
 // The chi-square quantile at z standard deviations (Wilson & Hilferty 1931).
