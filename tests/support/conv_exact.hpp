@@ -12,6 +12,7 @@
 
 #include "rgflow/conv/conv_rbm.hpp"
 #include "rgflow/conv/log_partition.hpp"
+#include "rgflow/conv/train.hpp"
 #include "rgflow/core/rng.hpp"
 #include "rgflow/ising/exact.hpp"
 
@@ -62,6 +63,17 @@ inline double bond_model_log_z(const conv::ConvRbm& bonds) {
   const Index L = bonds.shape().lattice;
   const double k = conv::bond_coupling(static_cast<double>(bonds.kernels()(0, 0)));
   return ising::kaufman(static_cast<int>(L), k).log_z + conv::ising_bond_log_z_shift(L, k);
+}
+
+// The exact per-site gradient of the mean log-likelihood of the rows of V: data statistics minus
+// the exact model statistics (conv/train.hpp, enumeration).
+inline conv::ConvStatistics exact_gradient(const conv::ConvRbm& m, const MatrixF& V) {
+  conv::ConvStatistics g = conv::mean_statistics(m, V);
+  const conv::ConvStatistics model = conv::exact_model_statistics(m);
+  g.kernels -= model.kernels;
+  g.hidden -= model.hidden;
+  g.visible -= model.visible;
+  return g;
 }
 
 // Chi-square tests of samples against a model's exact p(v) (test_conv_sample, test_conv_pt).

@@ -43,14 +43,7 @@ double per_site_log_likelihood(const ConvRbm& m, const MatrixF& V) {
   return mean_log_likelihood(m, V, exact_log_partition(m)).mean / static_cast<double>(m.n_visible());
 }
 
-ConvStatistics exact_gradient(const ConvRbm& m, const MatrixF& V) {
-  ConvStatistics g = mean_statistics(m, V);
-  const ConvStatistics model = exact_model_statistics(m);
-  g.kernels -= model.kernels;
-  g.hidden -= model.hidden;
-  g.visible -= model.visible;
-  return g;
-}
+using test::exact_gradient;
 
 // The uncentred model of centred coordinates (W, b′, a′) with offsets o.
 ConvRbm uncentre(const ConvRbm& centred, const ConvOffsets& o) {
