@@ -55,34 +55,43 @@ void expect_same(const ConvRbm& a, const ConvRbm& b, const ConvTrainState& sa, c
 }
 
 TEST_F(ConvResume, ResumedRunIsBitIdenticalToAnUninterruptedOne) {
-  const MatrixF rows = test::exact_samples(ising_bond_model(4, 0.3), 200, 2);
+  // 4×4: exact samples of the bond model. 8×8: random states, with batches and chains large
+  // enough that the fields, statistics and PT swaps run in parallel regions (conv_rbm.cpp).
+  const MatrixF rows4 = test::exact_samples(ising_bond_model(4, 0.3), 200, 2);
+  MatrixF rows8(300, 64);
+  Rng rng(9, 0);
+  for (Index i = 0; i < rows8.size(); ++i) rows8.data()[i] = rng.uniform() < 0.5f ? -1.0f : 1.0f;
   struct Case {
     ConvMethod method;
     train::OptimizerKind optimizer;
     bool centering, z2;
+    Index lattice = 4;
   };
   for (const Case& c : {Case{ConvMethod::cd, train::OptimizerKind::sgd, false, false},
                         Case{ConvMethod::pcd, train::OptimizerKind::sgd, true, false},
                         Case{ConvMethod::pcd, train::OptimizerKind::adam, true, false},
                         Case{ConvMethod::pt, train::OptimizerKind::adam, true, false},
-                        Case{ConvMethod::pt, train::OptimizerKind::sgd, false, true}}) {
+                        Case{ConvMethod::pt, train::OptimizerKind::sgd, false, true},
+                        Case{ConvMethod::pcd, train::OptimizerKind::adam, true, false, 8},
+                        Case{ConvMethod::pt, train::OptimizerKind::sgd, true, false, 8}}) {
+    const MatrixF& rows = c.lattice == 4 ? rows4 : rows8;
     SCOPED_TRACE(::testing::Message() << to_string(c.method) << " " << train::to_string(c.optimizer) << " centering "
-                                      << c.centering << " z2 " << c.z2);
+                                      << c.centering << " z2 " << c.z2 << " L " << c.lattice);
     ConvTrainOptions o;
     o.method = c.method;
     o.optimizer = c.optimizer;
     o.centering = c.centering;
     o.z2 = c.z2;
     o.epochs = 4;
-    o.batch_size = 60;  // 200 rows: a short last batch
-    o.chains = 30;
+    o.batch_size = c.lattice == 4 ? 60 : 140;  // a short last batch
+    o.chains = c.lattice == 4 ? 30 : 140;
     o.replicas = 3;
     o.learning_rate = c.optimizer == train::OptimizerKind::adam ? 0.01 : 0.05;
     o.final_learning_rate = o.learning_rate / 5;  // the schedule depends on the total epochs
     o.schedule = train::Schedule::cosine;
     o.warmup_epochs = 1;
     o.seed = 11;
-    const ConvShape shape{4, 2, 1, 2};
+    const ConvShape shape{c.lattice, 2, 1, 2};
     ConvRbm full(shape, UnitType::spin, UnitType::spin);
     ConvTrainState full_state;
     omp_set_num_threads(2);
