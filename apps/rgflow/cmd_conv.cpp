@@ -2,6 +2,7 @@
 // lattices (docs/conv.md). The computations live in include/rgflow/conv/; this file reads files,
 // checks options and prints.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -240,8 +241,12 @@ void run_train(const TrainCli& o) {
       conv::train(model, d.rows, t, state,
                   [&](const conv::ConvEpochReport& r, const conv::ConvRbm& m, const conv::ConvTrainState& s) {
                     last = r;
-                    progress.epoch_done(r.epoch, fmt::format("learning rate {:.4g}, reconstruction error {:.5f}",
-                                                             r.learning_rate, r.reconstruction_error));
+                    std::string swaps;
+                    if (!r.swap_acceptance.empty()) {
+                      swaps = fmt::format(", PT swap acceptance {:.3f}", fmt::join(r.swap_acceptance, " "));
+                    }
+                    progress.epoch_done(r.epoch, fmt::format("learning rate {:.4g}, reconstruction error {:.5f}{}",
+                                                             r.learning_rate, r.reconstruction_error, swaps));
                     if (!checkpoint.empty() && (r.epoch % o.checkpoint_every == 0 || r.epoch == t.epochs)) {
                       conv::save_checkpoint(checkpoint, {m, t, s, d.rows.rows(), checksum}, attrs);
                     }
@@ -265,7 +270,8 @@ void run_train(const TrainCli& o) {
                 {"learning_rate_final", final_rate},
                 {"lr_schedule", train::to_string(t.schedule)}, {"warmup_epochs", t.warmup_epochs},
                 {"final_epoch_learning_rate", last.learning_rate},
-                {"reconstruction_error", last.reconstruction_error}, {"checkpoint", checkpoint}, {"output", o.output}});
+                {"reconstruction_error", last.reconstruction_error}, {"pt_swap_acceptance", last.swap_acceptance},
+                {"checkpoint", checkpoint}, {"output", o.output}});
     return;
   }
   fmt::print("trained a convolutional RBM {} on {}x{} ({} hidden units, {} parameters), {}-{} with {} for {} epochs\n",

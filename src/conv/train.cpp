@@ -347,6 +347,8 @@ void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
       std::swap(perm[static_cast<std::size_t>(i)], perm[static_cast<std::size_t>(shuffle.below(static_cast<std::uint64_t>(i + 1)))]);
     }
     double recon_sum = 0.0;
+    const std::vector<std::int64_t> accepted_before = tempering ? tempering->accepted() : std::vector<std::int64_t>{};
+    const std::int64_t proposed_before = tempering ? tempering->proposed() : 0;
     for (Index start = 0; start < N; start += B) {
       const Index rows = std::min(B, N - start);
       batch.resize(rows, model.n_visible());
@@ -378,7 +380,14 @@ void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
     state.optimizer = optimizer.state();
     state.shuffle = shuffle.state();
     state.gibbs = gibbs.state();
-    if (on_epoch) on_epoch({epoch, lr, recon_sum / static_cast<double>(N)}, model, state);
+    ConvEpochReport report{epoch, lr, recon_sum / static_cast<double>(N), {}};
+    if (tempering) {
+      const double proposed = static_cast<double>(tempering->proposed() - proposed_before);
+      for (std::size_t k = 0; k < accepted_before.size(); ++k) {
+        report.swap_acceptance.push_back(static_cast<double>(tempering->accepted()[k] - accepted_before[k]) / proposed);
+      }
+    }
+    if (on_epoch) on_epoch(report, model, state);
   }
 }
 

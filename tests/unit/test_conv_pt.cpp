@@ -134,7 +134,16 @@ TEST(ConvPt, BitIdenticalForAnyThreadCount) {
   o.seed = 4;
   ConvRbm ma(ConvShape{4, 2, 1, 2}, UnitType::spin, UnitType::spin), mb = ma;
   omp_set_num_threads(1);
-  train(ma, rows, o);
+  int epochs = 0;
+  train(ma, rows, o, [&](const ConvEpochReport& r) {
+    ++epochs;
+    ASSERT_EQ(r.swap_acceptance.size(), 3U);  // R − 1 pairs, each a fraction in (0, 1]
+    for (const double rate : r.swap_acceptance) {
+      EXPECT_GT(rate, 0.0);
+      EXPECT_LE(rate, 1.0);
+    }
+  });
+  EXPECT_EQ(epochs, 2);
   omp_set_num_threads(2);
   train(mb, rows, o);
   omp_set_num_threads(omp_get_num_procs());

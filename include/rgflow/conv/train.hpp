@@ -161,6 +161,7 @@ struct ConvEpochReport {
   int epoch = 0;                     // 1-based
   double learning_rate = 0.0;
   double reconstruction_error = 0.0;  // mean squared v − E[v | h(v)] per site, over the epoch
+  std::vector<double> swap_acceptance;  // PT: accepted fraction of the swaps of pair (k, k+1) in the epoch
 };
 
 // Trains `model` on `data` (rows: visible states). With options.z2, Error unless both layers are
