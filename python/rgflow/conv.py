@@ -56,7 +56,7 @@ class ConvRBM:
 
     Attributes after fit: ``model_`` (the C++ ``_core.ConvRbm``), ``kernels_`` [C, K, K],
     ``hidden_bias_`` [C], ``visible_bias_``, ``history_`` (per epoch: learning rate,
-    reconstruction error)."""
+    reconstruction error; PT: swap acceptance per pair)."""
 
     def __init__(self, kernel=2, stride=1, channels=2, lattice=None, visible_type="spin", hidden_type="spin",
                  method="pcd", k=1, epochs=20, batch_size=100, learning_rate=0.05, learning_rate_final=None,

@@ -130,6 +130,7 @@ void bind_conv(py::module_& m) {
               d["epoch"] = r.epoch;
               d["learning_rate"] = r.learning_rate;
               d["reconstruction_error"] = r.reconstruction_error;
+              if (!r.swap_acceptance.empty()) d["swap_acceptance"] = r.swap_acceptance;
               history.append(d);
               if (!on_epoch.is_none()) on_epoch(d);
             }, python_stop_poll());

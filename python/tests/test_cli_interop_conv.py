@@ -49,6 +49,8 @@ def test_conv_train_logz_loglik_match_the_cli(cli, tmp_path, ising4, options):
     for name in a:
         assert a[name].tobytes() == b[name].tobytes(), name
     assert len(est.history_) == 3
+    if options["method"] == "pt":
+        assert all(len(h["swap_acceptance"]) == options["replicas"] - 1 for h in est.history_)
     # log Z and the log-likelihood: exact (2^16 states) and AIS, both bit-identical.
     for method in ("exact", "ais"):
         theirs = json.loads(cli("conv", "loglik", tmp_path / "cli.h5", data, "--method", method,
