@@ -1,19 +1,24 @@
-// rgflow conv train | logz | loglik | sample | bonds — convolutional (weight-shared) RBMs on periodic
+// rgflow conv train | logz | loglik | sample | transform | bonds — convolutional (weight-shared) RBMs on periodic
 // lattices (docs/conv.md). The computations live in include/rgflow/conv/; this file reads files,
 // checks options and prints.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "cli_util.hpp"
 #include "commands.hpp"
 #include "interrupt.hpp"
 #include "progress.hpp"
+#include "rgflow/conv/checkpoint.hpp"
 #include "rgflow/conv/conv_rbm.hpp"
 #include "rgflow/conv/file.hpp"
 #include "rgflow/conv/log_partition.hpp"
@@ -52,9 +57,18 @@ struct TrainCli {
   std::uint64_t seed = 0;
   std::string symmetry = "none";
   std::string init;  // continue from this model file (its shape and unit types)
+  bool centering = true;   // --centering / --no-centering (the dense default for binary units)
+  int replicas = 10;       // --method pt
+  double pt_beta_min = 0.1;
+  int checkpoint_every = 0;
+  std::string checkpoint_file;
+  std::string resume;
   std::string output;
   bool quiet = false;
   bool json = false;
+  CLI::Option* epochs_option = nullptr;
+  // Options that set the model or hyper-parameters, which a resumed run takes from its checkpoint.
+  std::vector<CLI::Option*> model_options;
 };
 
 conv::ConvShape shape_for(const std::string& spec, Index lattice_option, const run::ConvData& d, const std::string& path) {
@@ -73,15 +87,27 @@ conv::ConvShape shape_for(const std::string& spec, Index lattice_option, const r
   return with_flag("--conv", [&] { return conv::parse_conv_spec(spec, L); });
 }
 
-void run_train(const TrainCli& o) {
-  check_output_path(o.output, {".h5", ".hdf5"});
-  check_not_input("--output", o.output, {o.data, o.init});
-  const UnitType vt = with_flag("--visible-type", [&] { return parse_unit_type(o.visible); });
-  const UnitType ht = with_flag("--hidden-type", [&] { return parse_unit_type(o.hidden); });
-  if (vt == UnitType::gaussian) throw Error("--visible-type: convolutional RBMs take bernoulli or spin units");
-  if (ht == UnitType::gaussian) throw Error("--hidden-type: convolutional RBMs take bernoulli or spin units");
+// The checkpoint path: --checkpoint-file, else OUTPUT with .checkpoint.h5 (when checkpointing).
+std::string checkpoint_path(const TrainCli& o) {
+  if (!o.checkpoint_file.empty()) return o.checkpoint_file;
+  std::string base = o.output;
+  for (const char* ext : {".h5", ".hdf5"}) {
+    if (has_extension(base, ext)) base.resize(base.size() - std::string_view(ext).size());
+  }
+  return base + ".checkpoint.h5";
+}
+
+// ConvTrainOptions from the command line (a fresh run).
+conv::ConvTrainOptions train_options(const TrainCli& o, UnitType vt, UnitType ht) {
   conv::ConvTrainOptions t;
   t.method = with_flag("--method", [&] { return conv::parse_conv_method(o.method); });
+  if (t.method == conv::ConvMethod::pt) {
+    check_range("--replicas", std::int64_t{o.replicas}, 2, 1000);
+    check_range("--pt-beta-min", o.pt_beta_min, 1e-6, 0.999999);
+  }
+  t.replicas = o.replicas;
+  t.pt_beta_min = o.pt_beta_min;
+  t.centering = o.centering;
   t.k = o.k;
   t.epochs = o.epochs;
   t.batch_size = o.batch_size;
@@ -113,63 +139,143 @@ void run_train(const TrainCli& o) {
   check_range("--weight-decay", o.weight_decay, 0.0, 1e6);
   check_range("--chains", static_cast<std::int64_t>(o.chains), 1, 1 << 20);
   check_range("--weight-std", o.weight_std, 0.0, 100.0);
-  std::optional<conv::ConvRbm> start;
-  if (!o.init.empty()) start = conv::load_model(o.init);
-  const run::ConvData d = run::read_conv_data(o.data, start ? start->visible_type() : vt);
-  conv::ConvRbm model = start ? *start : conv::ConvRbm(shape_for(o.conv, o.lattice, d, o.data), vt, ht);
-  t.initialize = !start;
-  if (start && t.z2 && (model.visible_type() != UnitType::spin || model.hidden_type() != UnitType::spin)) {
-    throw Error("--symmetry z2: the --init model must have spin units on both layers");
-  }
-  model.check_visible_data(d.rows, o.data);
-  conv::ConvEpochReport last;
-  {
-    const InterruptScope interrupts;
-    Progress progress(o.quiet, 1, o.epochs);
-    conv::train(model, d.rows, t, [&](const conv::ConvEpochReport& r) {
-      last = r;
-      progress.epoch_done(r.epoch, fmt::format("learning rate {:.4g}, reconstruction error {:.5f}", r.learning_rate,
-                                               r.reconstruction_error));
-    }, stop_poll());
-  }
+  return t;
+}
+
+// Provenance attributes of the model (and checkpoint) file, from the options actually used.
+std::map<std::string, std::string> train_attributes(const TrainCli& o, const conv::ConvTrainOptions& t) {
   auto attrs = provenance();
   attrs["data"] = o.data;
-  attrs["seed"] = std::to_string(o.seed);
-  attrs["method"] = fmt::format("{}-{}", o.method, o.k);
-  attrs["epochs"] = std::to_string(o.epochs);
-  attrs["batch_size"] = std::to_string(o.batch_size);
-  attrs["learning_rate"] = fmt::format("{}", o.learning_rate);
-  attrs["final_learning_rate"] = fmt::format("{}", o.final_learning_rate > 0.0 ? o.final_learning_rate : o.learning_rate);
-  attrs["lr_schedule"] = o.schedule;
-  attrs["warmup_epochs"] = std::to_string(o.warmup_epochs);
-  attrs["optimizer"] = o.optimizer;
+  attrs["seed"] = std::to_string(t.seed);
+  attrs["method"] = fmt::format("{}-{}", conv::to_string(t.method), t.k);
+  attrs["epochs"] = std::to_string(t.epochs);
+  attrs["batch_size"] = std::to_string(t.batch_size);
+  attrs["learning_rate"] = fmt::format("{}", t.learning_rate);
+  attrs["final_learning_rate"] = fmt::format("{}", t.final_learning_rate > 0.0 ? t.final_learning_rate : t.learning_rate);
+  attrs["lr_schedule"] = train::to_string(t.schedule);
+  attrs["warmup_epochs"] = std::to_string(t.warmup_epochs);
+  attrs["optimizer"] = train::to_string(t.optimizer);
   if (t.optimizer == train::OptimizerKind::sgd) {
     attrs["momentum"] = fmt::format("{}", t.momentum);
   } else {
     attrs["adam"] = fmt::format("beta1 {}, beta2 {}, epsilon {}", t.adam_beta1, t.adam_beta2, t.adam_epsilon);
   }
-  attrs["weight_decay"] = fmt::format("{}", o.weight_decay);
-  attrs["weight_std"] = fmt::format("{}", o.weight_std);
-  attrs["symmetry"] = o.symmetry;
-  if (start) attrs["init"] = o.init;
-  if (t.method == conv::ConvMethod::pcd) attrs["chains"] = std::to_string(o.chains);
+  attrs["weight_decay"] = fmt::format("{}", t.weight_decay);
+  attrs["weight_std"] = fmt::format("{}", t.weight_std);
+  attrs["symmetry"] = t.z2 ? "z2" : "none";
+  attrs["centering"] = t.centering && !t.z2 ? fmt::format("on, rate {}", t.centering_rate) : "off";
+  if (!o.init.empty()) attrs["init"] = o.init;
+  if (!o.resume.empty()) attrs["resumed_from"] = o.resume;
+  if (t.method != conv::ConvMethod::cd) attrs["chains"] = std::to_string(t.chains);
+  if (t.method == conv::ConvMethod::pt) {
+    attrs["replicas"] = std::to_string(t.replicas);
+    attrs["pt_beta_min"] = fmt::format("{}", t.pt_beta_min);
+  }
+  return attrs;
+}
+
+void run_train(const TrainCli& o) {
+  check_output_path(o.output, {".h5", ".hdf5"});
+  check_not_input("--output", o.output, {o.data, o.init, o.resume});
+  check_range("--checkpoint-every", std::int64_t{o.checkpoint_every}, 0, 10'000'000);
+  const std::string checkpoint = o.checkpoint_every > 0 ? checkpoint_path(o) : std::string();
+  if (!checkpoint.empty()) {
+    check_output_path(checkpoint, {".h5", ".hdf5"});
+    check_not_input("--checkpoint-file", checkpoint, {o.data, o.init, o.output});
+  } else if (!o.checkpoint_file.empty()) {
+    throw Error("--checkpoint-file: only with --checkpoint-every N");
+  }
+  std::optional<conv::ConvCheckpoint> resumed;
+  std::optional<conv::ConvRbm> start;
+  conv::ConvTrainOptions t;
+  UnitType vt = UnitType::spin, ht = UnitType::spin;
+  if (!o.resume.empty()) {
+    for (const CLI::Option* opt : o.model_options) {
+      if (opt->count() > 0) {
+        throw Error(fmt::format("{}: cannot be changed when resuming; the checkpoint {} holds the model and training "
+                                "options (only --epochs may be raised)", opt->get_name(), o.resume));
+      }
+    }
+    resumed = conv::load_checkpoint(o.resume);
+    t = resumed->options;
+    if (o.epochs_option->count() > 0) {
+      check_range("--epochs", std::int64_t{o.epochs}, resumed->state.epochs_done, 10'000'000);
+      t.epochs = o.epochs;
+    }
+    vt = resumed->model.visible_type();
+  } else {
+    vt = with_flag("--visible-type", [&] { return parse_unit_type(o.visible); });
+    ht = with_flag("--hidden-type", [&] { return parse_unit_type(o.hidden); });
+    if (vt == UnitType::gaussian) throw Error("--visible-type: convolutional RBMs take bernoulli or spin units");
+    if (ht == UnitType::gaussian) throw Error("--hidden-type: convolutional RBMs take bernoulli or spin units");
+    t = train_options(o, vt, ht);
+    if (!o.init.empty()) start = conv::load_model(o.init);
+    if (start) vt = start->visible_type();
+  }
+  const run::ConvData d = run::read_conv_data(o.data, vt);
+  conv::ConvRbm model = resumed ? resumed->model
+                        : start ? *start
+                                : conv::ConvRbm(shape_for(o.conv, o.lattice, d, o.data), vt, ht);
+  t.initialize = !start && !resumed;
+  if (start && t.z2 && (model.visible_type() != UnitType::spin || model.hidden_type() != UnitType::spin)) {
+    throw Error("--symmetry z2: the --init model must have spin units on both layers");
+  }
+  model.check_visible_data(d.rows, o.data);
+  const std::uint64_t checksum = conv::data_checksum(d.rows);
+  conv::ConvTrainState state;
+  if (resumed) {
+    if (resumed->data_rows != d.rows.rows() || resumed->data_checksum != checksum) {
+      throw Error(fmt::format("--resume: {} was trained on other data ({} rows) than {} ({} rows, or the same count "
+                              "with other values)", o.resume, resumed->data_rows, o.data, d.rows.rows()));
+    }
+    state = resumed->state;
+  }
+  const auto attrs = train_attributes(o, t);
+  conv::ConvEpochReport last;
+  {
+    const InterruptScope interrupts;
+    Progress progress(o.quiet, state.epochs_done + 1, t.epochs);
+    with_flag("--resume", [&] {
+      conv::train(model, d.rows, t, state,
+                  [&](const conv::ConvEpochReport& r, const conv::ConvRbm& m, const conv::ConvTrainState& s) {
+                    last = r;
+                    std::string swaps;
+                    if (!r.swap_acceptance.empty()) {
+                      swaps = fmt::format(", PT swap acceptance {:.3f}", fmt::join(r.swap_acceptance, " "));
+                    }
+                    progress.epoch_done(r.epoch, fmt::format("learning rate {:.4g}, reconstruction error {:.5f}{}",
+                                                             r.learning_rate, r.reconstruction_error, swaps));
+                    if (!checkpoint.empty() && (r.epoch % o.checkpoint_every == 0 || r.epoch == t.epochs)) {
+                      conv::save_checkpoint(checkpoint, {m, t, s, d.rows.rows(), checksum}, attrs);
+                    }
+                  },
+                  stop_poll());
+    });
+  }
   conv::save_model(o.output, model, attrs);
+  const std::string method = fmt::format("{}", conv::to_string(t.method));
+  const std::string optimizer = train::to_string(t.optimizer);
+  const double final_rate = t.final_learning_rate > 0.0 ? t.final_learning_rate : t.learning_rate;
   if (o.json) {
     print_json({{"data", o.data}, {"rows", d.rows.rows()}, {"lattice", model.shape().lattice},
                 {"conv", conv::to_string(model.shape())}, {"visible_type", to_string(model.visible_type())},
-                {"hidden_type", to_string(model.hidden_type())}, {"init", o.init},
+                {"hidden_type", to_string(model.hidden_type())}, {"init", o.init}, {"resume", o.resume},
                 {"n_hidden", model.n_hidden()}, {"parameters", model.kernels().size() + model.hidden_bias().size() + 1},
-                {"method", o.method}, {"k", o.k}, {"epochs", o.epochs}, {"seed", o.seed}, {"symmetry", o.symmetry},
-                {"optimizer", o.optimizer}, {"learning_rate", o.learning_rate},
-                {"learning_rate_final", o.final_learning_rate > 0.0 ? o.final_learning_rate : o.learning_rate},
-                {"lr_schedule", o.schedule}, {"warmup_epochs", o.warmup_epochs},
+                {"method", method}, {"k", t.k}, {"epochs", t.epochs}, {"seed", t.seed},
+                {"symmetry", t.z2 ? "z2" : "none"}, {"centering", t.centering && !t.z2},
+                {"replicas", t.method == conv::ConvMethod::pt ? t.replicas : 1},
+                {"optimizer", optimizer}, {"learning_rate", t.learning_rate},
+                {"learning_rate_final", final_rate},
+                {"lr_schedule", train::to_string(t.schedule)}, {"warmup_epochs", t.warmup_epochs},
                 {"final_epoch_learning_rate", last.learning_rate},
-                {"reconstruction_error", last.reconstruction_error}, {"output", o.output}});
+                {"reconstruction_error", last.reconstruction_error}, {"pt_swap_acceptance", last.swap_acceptance},
+                {"checkpoint", checkpoint}, {"output", o.output}});
     return;
   }
   fmt::print("trained a convolutional RBM {} on {}x{} ({} hidden units, {} parameters), {}-{} with {} for {} epochs\n",
              conv::to_string(model.shape()), model.shape().lattice, model.shape().lattice, model.n_hidden(),
-             model.kernels().size() + model.hidden_bias().size() + 1, o.method, o.k, o.optimizer, o.epochs);
+             model.kernels().size() + model.hidden_bias().size() + 1, method, t.k, optimizer, t.epochs);
+  if (!checkpoint.empty()) fmt::print("checkpoint {}\n", checkpoint);
   fmt::print("wrote {}\n", o.output);
 }
 
@@ -340,43 +446,59 @@ void run_bonds(const BondsCli& o) {
 
 }  // namespace
 
+// `conv transform` (cmd_conv_transform.cpp).
+void add_conv_transform_command(CLI::App& conv);
+
 void add_conv_commands(CLI::App& app) {
   CLI::App* c = app.add_subcommand("conv", "Convolutional (weight-shared) RBMs on periodic lattices");
   c->require_subcommand(1);
   {
     auto o = std::make_shared<TrainCli>();
-    CLI::App* cmd = c->add_subcommand("train", "Train a convolutional RBM by CD-k or PCD-k with SGD + momentum or Adam");
+    CLI::App* cmd = c->add_subcommand("train", "Train a convolutional RBM by CD-k, PCD-k or parallel tempering with SGD + "
+                                                "momentum or Adam");
+    std::vector<CLI::Option*>& m = o->model_options;
     cmd->add_option("DATA", o->data, "Lattice configurations (rgflow ising sample .h5, or rows of L*L values)")->required();
-    cmd->add_option("--lattice", o->lattice, "Lattice side L (default: from the data)");
-    cmd->add_option("--conv", o->conv, "kernel:K,stride:S,channels:C")->capture_default_str();
-    cmd->add_option("--visible-type", o->visible, "spin | bernoulli")->capture_default_str();
-    cmd->add_option("--hidden-type", o->hidden, "spin | bernoulli")->capture_default_str();
-    cmd->add_option("--method", o->method, "cd | pcd")->capture_default_str();
-    cmd->add_option("-k", o->k, "Gibbs sweeps per update")->capture_default_str();
-    cmd->add_option("--epochs", o->epochs, "Epochs")->capture_default_str();
-    cmd->add_option("--batch-size", o->batch_size, "Mini-batch size")->capture_default_str();
-    cmd->add_option("--learning-rate", o->learning_rate, "Learning rate (of the per-site log-likelihood)")
-        ->capture_default_str();
-    cmd->add_option("--learning-rate-final", o->final_learning_rate,
-                    "Move the learning rate over the epochs to this value by --lr-schedule (0: constant)");
-    cmd->add_option("--lr-schedule", o->schedule, "With --learning-rate-final: exponential, linear or cosine")
+    m.push_back(cmd->add_option("--lattice", o->lattice, "Lattice side L (default: from the data)"));
+    m.push_back(cmd->add_option("--conv", o->conv, "kernel:K,stride:S,channels:C")->capture_default_str());
+    m.push_back(cmd->add_option("--visible-type", o->visible, "spin | bernoulli")->capture_default_str());
+    m.push_back(cmd->add_option("--hidden-type", o->hidden, "spin | bernoulli")->capture_default_str());
+    m.push_back(cmd->add_option("--method", o->method, "cd | pcd | pt")->capture_default_str());
+    m.push_back(cmd->add_option("-k", o->k, "Gibbs sweeps (PT: tempering steps) per update")->capture_default_str());
+    o->epochs_option = cmd->add_option("--epochs", o->epochs, "Epochs (with --resume: the new total)")->capture_default_str();
+    m.push_back(cmd->add_option("--batch-size", o->batch_size, "Mini-batch size")->capture_default_str());
+    m.push_back(cmd->add_option("--learning-rate", o->learning_rate, "Learning rate (of the per-site log-likelihood)")
+        ->capture_default_str());
+    m.push_back(cmd->add_option("--learning-rate-final", o->final_learning_rate,
+                    "Move the learning rate over the epochs to this value by --lr-schedule (0: constant)"));
+    m.push_back(cmd->add_option("--lr-schedule", o->schedule, "With --learning-rate-final: exponential, linear or cosine")
         ->check(CLI::IsMember({"linear", "exponential", "cosine"}))
-        ->capture_default_str();
-    cmd->add_option("--warmup-epochs", o->warmup_epochs,
+        ->capture_default_str());
+    m.push_back(cmd->add_option("--warmup-epochs", o->warmup_epochs,
                     "Scale the learning rate of epoch e <= W by e / (W + 1) (linear warm-up)")
-        ->capture_default_str();
-    cmd->add_option("--optimizer", o->optimizer, "sgd (with --momentum) or adam (Kingma & Ba 2015; beta1 0.9, beta2 0.999)")
+        ->capture_default_str());
+    m.push_back(cmd->add_option("--optimizer", o->optimizer, "sgd (with --momentum) or adam (Kingma & Ba 2015; beta1 0.9, beta2 0.999)")
         ->check(CLI::IsMember({"sgd", "adam"}))
+        ->capture_default_str());
+    m.push_back(cmd->add_option("--momentum", o->momentum, "SGD momentum in [0, 1) (default 0.5)"));
+    m.push_back(cmd->add_option("--weight-decay", o->weight_decay, "L2 weight decay on the kernels")->capture_default_str());
+    m.push_back(cmd->add_option("--chains", o->chains, "PCD persistent chains (PT: chains per temperature)")
+                    ->capture_default_str());
+    m.push_back(cmd->add_option("--replicas", o->replicas, "PT: temperatures on the geometric ladder")->capture_default_str());
+    m.push_back(cmd->add_option("--pt-beta-min", o->pt_beta_min, "PT: lowest inverse temperature, in (0, 1)")
+                    ->capture_default_str());
+    m.push_back(cmd->add_flag("--centering,!--no-centering", o->centering,
+                              "Centred gradients (Melchior et al. 2016; default on; the identity with --symmetry z2)"));
+    m.push_back(cmd->add_option("--weight-std", o->weight_std, "Initial kernel weights ~ N(0, std^2)")->capture_default_str());
+    m.push_back(cmd->add_option("--seed", o->seed, "Seed")->capture_default_str());
+    m.push_back(cmd->add_option("--symmetry", o->symmetry, "none | z2 (spin units: biases held at 0, p(v) = p(-v) exactly)")
+        ->capture_default_str());
+    m.push_back(cmd->add_option("--init", o->init, "Continue training this model file (its shape and unit types; --conv, "
+                                       "--lattice and the unit types are then ignored)"));
+    cmd->add_option("--checkpoint-every", o->checkpoint_every,
+                    "Write a checkpoint (model + optimiser state) every N epochs and after the last (0: never)")
         ->capture_default_str();
-    cmd->add_option("--momentum", o->momentum, "SGD momentum in [0, 1) (default 0.5)");
-    cmd->add_option("--weight-decay", o->weight_decay, "L2 weight decay on the kernels")->capture_default_str();
-    cmd->add_option("--chains", o->chains, "PCD persistent chains")->capture_default_str();
-    cmd->add_option("--weight-std", o->weight_std, "Initial kernel weights ~ N(0, std^2)")->capture_default_str();
-    cmd->add_option("--seed", o->seed, "Seed")->capture_default_str();
-    cmd->add_option("--symmetry", o->symmetry, "none | z2 (spin units: biases held at 0, p(v) = p(-v) exactly)")
-        ->capture_default_str();
-    cmd->add_option("--init", o->init, "Continue training this model file (its shape and unit types; --conv, "
-                                       "--lattice and the unit types are then ignored)");
+    cmd->add_option("--checkpoint-file", o->checkpoint_file, "Checkpoint path (default: OUTPUT with .checkpoint.h5)");
+    cmd->add_option("--resume", o->resume, "Continue from a checkpoint (its model, options and seed; the same DATA)");
     cmd->add_option("-o,--output", o->output, "Model file (.h5)")->required();
     cmd->add_flag("--quiet,-q", o->quiet, "No progress on stderr");
     cmd->add_flag("--json", o->json, "Print one JSON object");
@@ -413,6 +535,7 @@ void add_conv_commands(CLI::App& app) {
     cmd->add_flag("--json", o->json, "Print one JSON object");
     cmd->callback([o] { run_sample(*o); });
   }
+  add_conv_transform_command(*c);
   {
     auto o = std::make_shared<BondsCli>();
     CLI::App* cmd = c->add_subcommand("bonds", "Write the exact bond representation of the periodic 2D Ising model");

@@ -45,20 +45,24 @@ class ConvRBM:
     """Convolutional RBM: ``channels`` kernels of ``kernel`` x ``kernel`` applied at ``stride``
     with periodic wrap, one bias per channel, one visible bias shared by all sites.
 
-    Parameters are those of ``rgflow conv train`` (same defaults): ``method`` ("pcd" | "cd"), ``k``,
+    Parameters are those of ``rgflow conv train`` (same defaults): ``method`` ("pcd" | "cd" | "pt"), ``k``,
     ``epochs``, ``batch_size``, ``learning_rate``, ``learning_rate_final`` (None: constant),
     ``lr_schedule`` ("exponential" | "linear" | "cosine"), ``warmup_epochs``, ``optimizer``
     ("sgd" | "adam"), ``momentum`` (SGD; None: 0.5), ``weight_decay``, ``chains``, ``weight_std``,
-    ``symmetry`` ("none" | "z2"), ``random_state`` (the seed). ``lattice``: L (None: from the data).
+    ``symmetry`` ("none" | "z2"), ``centering`` (centred gradients, default True as the CLI's
+    ``--centering``; the identity with Z2), ``replicas`` and ``pt_beta_min`` (method "pt": parallel
+    tempering on a geometric ladder), ``random_state`` (the seed). ``lattice``: L (None: from the
+    data). Checkpoints and resuming are CLI-only (``conv train --checkpoint-every / --resume``).
 
     Attributes after fit: ``model_`` (the C++ ``_core.ConvRbm``), ``kernels_`` [C, K, K],
     ``hidden_bias_`` [C], ``visible_bias_``, ``history_`` (per epoch: learning rate,
-    reconstruction error)."""
+    reconstruction error; PT: swap acceptance per pair)."""
 
     def __init__(self, kernel=2, stride=1, channels=2, lattice=None, visible_type="spin", hidden_type="spin",
                  method="pcd", k=1, epochs=20, batch_size=100, learning_rate=0.05, learning_rate_final=None,
                  lr_schedule="exponential", warmup_epochs=0, optimizer="sgd", momentum=None, weight_decay=0.0,
-                 chains=100, weight_std=0.01, symmetry="none", random_state=0):
+                 chains=100, weight_std=0.01, symmetry="none", centering=True, replicas=10, pt_beta_min=0.1,
+                 random_state=0):
         self.kernel, self.stride, self.channels, self.lattice = kernel, stride, channels, lattice
         self.visible_type, self.hidden_type = visible_type, hidden_type
         self.method, self.k, self.epochs, self.batch_size = method, k, epochs, batch_size
@@ -66,6 +70,7 @@ class ConvRBM:
         self.lr_schedule, self.warmup_epochs, self.optimizer, self.momentum = lr_schedule, warmup_epochs, optimizer, momentum
         self.weight_decay, self.chains, self.weight_std = weight_decay, chains, weight_std
         self.symmetry, self.random_state = symmetry, random_state
+        self.centering, self.replicas, self.pt_beta_min = centering, replicas, pt_beta_min
 
     def _check_options(self):
         if self.symmetry not in ("none", "z2"):
@@ -88,7 +93,7 @@ class ConvRBM:
             lr_schedule=self.lr_schedule, warmup_epochs=self.warmup_epochs, optimizer=self.optimizer,
             momentum=0.5 if self.momentum is None else self.momentum, weight_decay=self.weight_decay,
             chains=self.chains, weight_std=self.weight_std, seed=self.seed_, z2=self.symmetry == "z2",
-            on_epoch=on_epoch)
+            centering=bool(self.centering), replicas=self.replicas, pt_beta_min=self.pt_beta_min, on_epoch=on_epoch)
         return self
 
     # -- the fitted model --------------------------------------------------------------------
@@ -131,6 +136,14 @@ class ConvRBM:
     def sample(self, n, sweeps=1000, seed=0):
         """[n, L*L] samples of n independent Gibbs chains (as `rgflow conv sample`)."""
         return _core.conv_sample(self._fitted(), int(n), int(sweeps), int(seed))
+
+    def transform(self, X, channel=0, mean=False, seed=0):
+        """[N, M*M]: channel ``channel`` of the hidden layer of every row of X, samples h ~ p(h|v)
+        (or E[h|v] with ``mean=True``), an M x M lattice per row: the data of the next conv layer
+        (as `rgflow conv transform`)."""
+        m = self._fitted()
+        X = _as_states(_rows(X, m.lattice)[0], m.visible_type)
+        return _core.conv_hidden_lattice(m, X, int(channel), bool(mean), int(seed))
 
     def to_dense(self):
         """The equivalent dense ``Rbm`` (same p(v))."""

@@ -9,6 +9,7 @@
 #include "rgflow/conv/file.hpp"
 #include "rgflow/conv/sample.hpp"
 #include "rgflow/conv/train.hpp"
+#include "rgflow/conv/transform.hpp"
 #include "rgflow/rbm/units.hpp"
 #include "rgflow/run/conv.hpp"
 
@@ -97,7 +98,8 @@ void bind_conv(py::module_& m) {
         [](const ConvRbm& start, const FloatArray& data, const std::string& method, int k, int epochs,
            Index batch_size, double learning_rate, double learning_rate_final, const std::string& schedule,
            int warmup_epochs, const std::string& optimizer, double momentum, double weight_decay, Index chains,
-           float weight_std, std::uint64_t seed, bool z2, bool initialize, const py::object& on_epoch) {
+           float weight_std, std::uint64_t seed, bool z2, bool initialize, bool centering, int replicas,
+           double pt_beta_min, const py::object& on_epoch) {
           conv::ConvTrainOptions o;
           o.method = conv::parse_conv_method(method);
           o.k = k;
@@ -115,6 +117,9 @@ void bind_conv(py::module_& m) {
           o.seed = seed;
           o.z2 = z2;
           o.initialize = initialize;
+          o.centering = centering;
+          o.replicas = replicas;
+          o.pt_beta_min = pt_beta_min;
           const MatrixF rows = to_matrix(data, "X");
           ConvRbm model = start;
           py::list history;
@@ -125,6 +130,7 @@ void bind_conv(py::module_& m) {
               d["epoch"] = r.epoch;
               d["learning_rate"] = r.learning_rate;
               d["reconstruction_error"] = r.reconstruction_error;
+              if (!r.swap_acceptance.empty()) d["swap_acceptance"] = r.swap_acceptance;
               history.append(d);
               if (!on_epoch.is_none()) on_epoch(d);
             }, python_stop_poll());
@@ -136,7 +142,7 @@ void bind_conv(py::module_& m) {
         py::arg("lr_schedule") = "exponential", py::arg("warmup_epochs") = 0, py::arg("optimizer") = "sgd",
         py::arg("momentum") = 0.5, py::arg("weight_decay") = 0.0, py::arg("chains") = 100,
         py::arg("weight_std") = 0.01f, py::arg("seed") = 0, py::arg("z2") = false, py::arg("initialize") = true,
-        py::arg("on_epoch") = py::none(),
+        py::arg("centering") = true, py::arg("replicas") = 10, py::arg("pt_beta_min") = 0.1, py::arg("on_epoch") = py::none(),
         "conv::train on a copy of `model` (conv train's computation): returns (model, history)");
 
   m.def("conv_log_z",
@@ -183,6 +189,19 @@ void bind_conv(py::module_& m) {
         },
         py::arg("model"), py::arg("n"), py::arg("sweeps") = 1000, py::arg("seed") = 0,
         "[n, L*L] samples of independent Gibbs chains (conv sample's computation)");
+
+  m.def("conv_hidden_lattice",
+        [](const ConvRbm& model, const FloatArray& data, Index channel, bool mean, std::uint64_t seed) {
+          const MatrixF rows = to_matrix(data, "X");
+          model.check_visible_data(rows, "X");
+          conv::HiddenLatticeOptions o;
+          o.channel = channel;
+          o.sample = !mean;
+          o.seed = seed;
+          return from_matrix(without_gil([&] { return conv::hidden_lattice(model, rows, o); }));
+        },
+        py::arg("model"), py::arg("X"), py::arg("channel") = 0, py::arg("mean") = false, py::arg("seed") = 0,
+        "[N, M*M]: one channel's hidden lattice of every row (conv transform's computation)");
 }
 
 }  // namespace rgflow::python

@@ -28,6 +28,8 @@ def ising4(cli, tmp_path):
     dict(method="pcd", optimizer="sgd", learning_rate=0.05, learning_rate_final=0.005, symmetry="none"),
     dict(method="cd", optimizer="adam", learning_rate=0.02, learning_rate_final=0.002, lr_schedule="cosine",
          warmup_epochs=1, symmetry="z2"),
+    dict(method="pt", optimizer="adam", learning_rate=0.02, learning_rate_final=0.002, symmetry="none",
+         replicas=3, pt_beta_min=0.3, centering=False),
 ])
 def test_conv_train_logz_loglik_match_the_cli(cli, tmp_path, ising4, options):
     data, X = ising4
@@ -36,6 +38,8 @@ def test_conv_train_logz_loglik_match_the_cli(cli, tmp_path, ising4, options):
              "--symmetry", options["symmetry"]]
     if "lr_schedule" in options:
         flags += ["--lr-schedule", options["lr_schedule"], "--warmup-epochs", options["warmup_epochs"]]
+    if "replicas" in options:
+        flags += ["--replicas", options["replicas"], "--pt-beta-min", options["pt_beta_min"], "--no-centering"]
     cli("conv", "train", data, "--conv", "kernel:2,stride:1,channels:2", "--epochs", 3, "--batch-size", 50,
         "--weight-std", 0.2, "--seed", 7, *flags, "-q", "-o", tmp_path / "cli.h5")
     est = rgflow.ConvRBM(kernel=2, stride=1, channels=2, epochs=3, batch_size=50, weight_std=0.2,
@@ -45,6 +49,8 @@ def test_conv_train_logz_loglik_match_the_cli(cli, tmp_path, ising4, options):
     for name in a:
         assert a[name].tobytes() == b[name].tobytes(), name
     assert len(est.history_) == 3
+    if options["method"] == "pt":
+        assert all(len(h["swap_acceptance"]) == options["replicas"] - 1 for h in est.history_)
     # log Z and the log-likelihood: exact (2^16 states) and AIS, both bit-identical.
     for method in ("exact", "ais"):
         theirs = json.loads(cli("conv", "loglik", tmp_path / "cli.h5", data, "--method", method,
@@ -88,3 +94,20 @@ def test_conv_rbm_checks_and_geometry():
     assert est.hidden_positions()[:2] == [(1.0, 1.0), (1.0, 3.0)]  # patch centres S p + (K - 1)/2
     dense = est.to_dense()
     assert dense.n_visible == 64 and dense.n_hidden == 16
+
+
+def test_conv_transform_matches_the_cli(cli, tmp_path):
+    cli("conv", "bonds", "--lattice", 4, "--coupling", 0.3, "-o", tmp_path / "b.h5")
+    cli("conv", "sample", tmp_path / "b.h5", "-n", 100, "--sweeps", 10, "--seed", 1, "-o", tmp_path / "v.h5", "-q")
+    cli("conv", "transform", tmp_path / "b.h5", tmp_path / "v.h5", "--channel", 1, "--seed", 4,
+        "-o", tmp_path / "h.h5")
+    with h5py.File(tmp_path / "v.h5", "r") as f:
+        V = f["spins"][()].reshape(100, 16).astype(np.float32)
+    with h5py.File(tmp_path / "h.h5", "r") as f:
+        theirs = f["spins"][()].reshape(100, 16).astype(np.float32)
+    est = rgflow.ConvRBM.load(tmp_path / "b.h5")
+    assert np.array_equal(est.transform(V, channel=1, seed=4), theirs)
+    means = est.transform(V, channel=1, mean=True)
+    assert means.shape == (100, 16) and np.all(np.abs(means) < 1)
+    with pytest.raises(ValueError):
+        est.transform(V, channel=2)

@@ -23,6 +23,11 @@ VectorF read_finite_vector(const io::h5::File& file, const std::string& dataset,
 }  // namespace
 
 void save_model(const std::string& path, const ConvRbm& m, const std::map<std::string, std::string>& attributes) {
+  save_model(path, m, attributes, {});
+}
+
+void save_model(const std::string& path, const ConvRbm& m, const std::map<std::string, std::string>& attributes,
+                const std::function<void(io::h5::File&)>& extra) {
   m.validate();
   io::ModelGroup g;
   g.group = kGroup;
@@ -35,6 +40,7 @@ void save_model(const std::string& path, const ConvRbm& m, const std::map<std::s
     file.write("/conv_rbm/kernels", m.kernels());
     file.write("/conv_rbm/hidden_bias", VectorF(m.hidden_bias()));
     file.write("/conv_rbm/visible_bias", VectorF(VectorF::Constant(1, m.visible_bias())));
+    if (extra) extra(file);
   });
 }
 

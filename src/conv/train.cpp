@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "rgflow/conv/log_partition.hpp"
+#include "rgflow/conv/tempering.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/train/adam.hpp"
 
@@ -104,12 +105,20 @@ ConvStatistics exact_model_statistics(const ConvRbm& model) {
   return out;
 }
 
-std::string_view to_string(ConvMethod m) { return m == ConvMethod::cd ? "cd" : "pcd"; }
+std::string_view to_string(ConvMethod m) {
+  switch (m) {
+    case ConvMethod::cd: return "cd";
+    case ConvMethod::pcd: return "pcd";
+    case ConvMethod::pt: return "pt";
+  }
+  return "?";
+}
 
 ConvMethod parse_conv_method(std::string_view name) {
   if (name == "cd") return ConvMethod::cd;
   if (name == "pcd") return ConvMethod::pcd;
-  throw Error(fmt::format("unknown training method '{}' (cd or pcd)", name));
+  if (name == "pt") return ConvMethod::pt;
+  throw Error(fmt::format("unknown training method '{}' (cd, pcd or pt)", name));
 }
 
 void ConvTrainOptions::check() const {
@@ -136,7 +145,48 @@ void ConvTrainOptions::check() const {
   }
   if (chains < 1 || chains > (1 << 20)) throw Error(fmt::format("chains {} must be in [1, 2^20]", chains));
   if (!(weight_std >= 0.0f) || !std::isfinite(weight_std)) throw Error("initial weight std must be >= 0");
+  if (!(centering_rate > 0.0 && centering_rate <= 1.0)) {
+    throw Error(fmt::format("centering rate {} must be in (0, 1]", centering_rate));
+  }
+  if (replicas < 2 || replicas > 1000) throw Error(fmt::format("replicas {} must be in [2, 1000]", replicas));
+  if (!(pt_beta_min > 0.0 && pt_beta_min < 1.0)) {
+    throw Error(fmt::format("lowest inverse temperature {} must be in (0, 1)", pt_beta_min));
+  }
 }
+
+ConvStatistics centred_gradient(const ConvStatistics& g, const ConvOffsets& o) {
+  ConvStatistics out = g;
+  for (Index c = 0; c < g.kernels.rows(); ++c) {
+    out.kernels.row(c).array() -= o.visible * g.hidden[c] + o.hidden[c] * g.visible;
+  }
+  return out;
+}
+
+ConvStatistics centred_direction(const ConvStatistics& g, const ConvOffsets& o) {
+  if (o.hidden.size() != g.hidden.size()) throw Error("centering offsets and gradient shapes disagree");
+  ConvStatistics out = centred_gradient(g, o);
+  const VectorD kernel_sums = out.kernels.rowwise().sum();
+  out.hidden = g.hidden - o.visible * kernel_sums;
+  out.visible = g.visible - o.hidden.dot(kernel_sums);
+  return out;
+}
+
+ConvOffsets batch_offsets(const ConvShape& shape, const ConvStatistics& positive) {
+  ConvOffsets o;
+  o.set = true;
+  o.visible = positive.visible;
+  const double s2 = static_cast<double>(shape.stride * shape.stride);
+  o.hidden = shape.stride == 1 ? VectorD(s2 * positive.hidden) : VectorD(VectorD::Zero(shape.channels));
+  return o;
+}
+
+namespace {
+
+bool same_shape(const ConvStatistics& a, const ConvShape& s) {
+  return a.kernels.rows() == s.channels && a.kernels.cols() == s.kernel_size() && a.hidden.size() == s.channels;
+}
+
+}  // namespace
 
 ConvOptimizer::ConvOptimizer(const ConvShape& shape, const ConvTrainOptions& options) : options_(options) {
   options_.check();
@@ -144,15 +194,38 @@ ConvOptimizer::ConvOptimizer(const ConvShape& shape, const ConvTrainOptions& opt
   if (options_.optimizer == train::OptimizerKind::adam) state_.second = zero_statistics(shape);
 }
 
-void ConvOptimizer::step(ConvRbm& model, const ConvStatistics& gradient, double lr) {
+ConvOptimizer::ConvOptimizer(const ConvShape& shape, const ConvTrainOptions& options, ConvOptimizerState state)
+    : ConvOptimizer(shape, options) {
+  const bool adam = options_.optimizer == train::OptimizerKind::adam;
+  if (!same_shape(state.first, shape) || (adam && !same_shape(state.second, shape)) || state.steps < 0 ||
+      (state.offsets.set && state.offsets.hidden.size() != shape.channels)) {
+    throw Error("the optimizer state does not fit the model's shape or optimizer");
+  }
+  if (!adam) state.second = ConvStatistics{};
+  state_ = std::move(state);
+}
+
+void ConvOptimizer::step(ConvRbm& model, const ConvStatistics& raw_gradient, double lr, const ConvStatistics* positive) {
   ConvStatistics& m = state_.first;
   if (model.kernels().rows() != m.kernels.rows() || model.kernels().cols() != m.kernels.cols() ||
-      gradient.kernels.rows() != m.kernels.rows() || gradient.kernels.cols() != m.kernels.cols() ||
-      gradient.hidden.size() != m.hidden.size()) {
+      raw_gradient.kernels.rows() != m.kernels.rows() || raw_gradient.kernels.cols() != m.kernels.cols() ||
+      raw_gradient.hidden.size() != m.hidden.size()) {
     throw Error("conv optimizer: model, gradient and optimizer shapes disagree");
   }
-  const MatrixD g_kernels = gradient.kernels - options_.weight_decay * model.kernels().cast<double>();
   const bool biases = !options_.z2;
+  const bool centred = options_.centering && biases;
+  if (centred && positive == nullptr) throw Error("conv optimizer: centering needs the batch's statistics");
+  ConvOffsets& offsets = state_.offsets;
+  if (centred && !offsets.set) offsets = batch_offsets(model.shape(), *positive);
+  const ConvStatistics centred_g = centred ? centred_direction(raw_gradient, offsets) : ConvStatistics{};
+  const ConvStatistics& gradient = centred ? centred_g : raw_gradient;
+  if (centred) {
+    const ConvOffsets batch = batch_offsets(model.shape(), *positive);
+    const double nu = options_.centering_rate;
+    offsets.visible = (1.0 - nu) * offsets.visible + nu * batch.visible;
+    offsets.hidden = (1.0 - nu) * offsets.hidden + nu * batch.hidden;
+  }
+  const MatrixD g_kernels = gradient.kernels - options_.weight_decay * model.kernels().cast<double>();
   if (options_.optimizer == train::OptimizerKind::sgd) {
     const double mu = options_.momentum;
     m.kernels = mu * m.kernels + lr * g_kernels;
@@ -183,8 +256,46 @@ void ConvOptimizer::step(ConvRbm& model, const ConvStatistics& gradient, double 
   model.visible_bias() = static_cast<float>(visible);
 }
 
+namespace {
+
+// The checks of a resumed state against the model, data and options (train() header).
+void check_state(const ConvTrainState& s, const ConvRbm& model, Index rows, const ConvTrainOptions& options) {
+  if (s.epochs_done < 0 || s.epochs_done > options.epochs) {
+    throw Error(fmt::format("the training state has {} epochs done, more than the {} epochs of the run", s.epochs_done,
+                            options.epochs));
+  }
+  if (static_cast<Index>(s.order.size()) != rows) {
+    throw Error(fmt::format("the training state orders {} rows, the data have {}", s.order.size(), rows));
+  }
+  std::vector<bool> seen(static_cast<std::size_t>(rows), false);
+  for (const std::int64_t i : s.order) {
+    if (i < 0 || i >= rows || seen[static_cast<std::size_t>(i)]) throw Error("the training state's row order is not a permutation");
+    seen[static_cast<std::size_t>(i)] = true;
+  }
+  const Index chains = options.method == ConvMethod::cd ? 0
+                       : options.method == ConvMethod::pt ? options.chains * options.replicas
+                                                          : options.chains;
+  if (s.chains.rows() != chains || (chains > 0 && s.chains.cols() != model.n_visible())) {
+    throw Error(fmt::format("the training state has {} x {} chains, the run needs {} x {}", s.chains.rows(),
+                            s.chains.cols(), chains, model.n_visible()));
+  }
+}
+
+}  // namespace
+
 void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
            const std::function<void(const ConvEpochReport&)>& on_epoch, const StopPoll& stop) {
+  ConvTrainState state;
+  train(model, data, options, state,
+        [&](const ConvEpochReport& r, const ConvRbm&, const ConvTrainState&) {
+          if (on_epoch) on_epoch(r);
+        },
+        stop);
+}
+
+void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options, ConvTrainState& state,
+           const std::function<void(const ConvEpochReport&, const ConvRbm&, const ConvTrainState&)>& on_epoch,
+           const StopPoll& stop) {
   options.check();
   model.validate();
   if (data.rows() == 0) throw Error("no training rows");
@@ -192,41 +303,56 @@ void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
   if (options.z2 && (model.visible_type() != UnitType::spin || model.hidden_type() != UnitType::spin)) {
     throw Error("Z2 symmetry needs spin units on both layers");
   }
-  if (options.initialize) {
-    Rng init(options.seed, 3);
-    model.initialize(init, &data, options.weight_std);
+  const Index N = data.rows(), B = std::min(options.batch_size, N);
+  const bool fresh = state.fresh();
+  if (fresh) {
+    if (options.initialize) {
+      Rng init(options.seed, 3);
+      model.initialize(init, &data, options.weight_std);
+    }
+    if (options.z2) {
+      model.hidden_bias().setZero();
+      model.visible_bias() = 0.0f;
+    }
+    state.shuffle = Rng(options.seed, 0).state();
+    state.gibbs = Rng(options.seed, 1).state();
+    state.chains.resize(0, 0);
+    if (options.method != ConvMethod::cd) {
+      Rng start(options.seed, 2);
+      const float off = model.visible_type() == UnitType::spin ? -1.0f : 0.0f;
+      const Index rows = options.chains * (options.method == ConvMethod::pt ? options.replicas : 1);
+      state.chains.resize(rows, model.n_visible());
+      for (Index i = 0; i < state.chains.size(); ++i) state.chains.data()[i] = start.uniform() < 0.5f ? off : 1.0f;
+    }
+    state.order.resize(static_cast<std::size_t>(N));
+    std::iota(state.order.begin(), state.order.end(), std::int64_t{0});
+    state.optimizer = ConvOptimizer(model.shape(), options).state();
+  } else {
+    check_state(state, model, N, options);
   }
-  if (options.z2) {
-    model.hidden_bias().setZero();
-    model.visible_bias() = 0.0f;
-  }
-  Rng shuffle(options.seed, 0), gibbs(options.seed, 1);
-  MatrixF chains;
-  if (options.method == ConvMethod::pcd) {
-    Rng start(options.seed, 2);
-    const float off = model.visible_type() == UnitType::spin ? -1.0f : 0.0f;
-    chains.resize(options.chains, model.n_visible());
-    for (Index i = 0; i < chains.size(); ++i) chains.data()[i] = start.uniform() < 0.5f ? off : 1.0f;
-  }
-  ConvOptimizer optimizer(model.shape(), options);
+  Rng shuffle = Rng::from_state(state.shuffle), gibbs = Rng::from_state(state.gibbs);
+  ConvOptimizer optimizer(model.shape(), options, state.optimizer);
+  std::optional<ConvTempering> tempering;
+  if (options.method == ConvMethod::pt) tempering.emplace(options.replicas, options.pt_beta_min, options.chains);
   std::optional<double> final_rate;
   if (options.final_learning_rate > 0.0) final_rate = options.final_learning_rate;
-  const Index N = data.rows(), B = std::min(options.batch_size, N);
-  std::vector<Index> perm(static_cast<std::size_t>(N));
-  std::iota(perm.begin(), perm.end(), Index{0});
+  std::vector<std::int64_t>& perm = state.order;
+  MatrixF& chains = state.chains;
   StopSignal signal(stop);
   MatrixF batch, negative, hidden, recon;
-  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+  for (int epoch = state.epochs_done + 1; epoch <= options.epochs; ++epoch) {
     const double lr = train::learning_rate_schedule(options.learning_rate, final_rate, options.schedule,
                                                     options.epochs, options.warmup_epochs, epoch - 1);
     for (Index i = N - 1; i > 0; --i) {
       std::swap(perm[static_cast<std::size_t>(i)], perm[static_cast<std::size_t>(shuffle.below(static_cast<std::uint64_t>(i + 1)))]);
     }
     double recon_sum = 0.0;
+    const std::vector<std::int64_t> accepted_before = tempering ? tempering->accepted() : std::vector<std::int64_t>{};
+    const std::int64_t proposed_before = tempering ? tempering->proposed() : 0;
     for (Index start = 0; start < N; start += B) {
       const Index rows = std::min(B, N - start);
       batch.resize(rows, model.n_visible());
-      for (Index r = 0; r < rows; ++r) batch.row(r) = data.row(perm[static_cast<std::size_t>(start + r)]);
+      for (Index r = 0; r < rows; ++r) batch.row(r) = data.row(static_cast<Index>(perm[static_cast<std::size_t>(start + r)]));
       const ConvStatistics positive = mean_statistics(model, batch);
       model.sample_hidden(batch, hidden, gibbs);
       model.visible_mean(hidden, recon);
@@ -234,20 +360,34 @@ void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
       if (options.method == ConvMethod::cd) {
         negative = batch;
         model.gibbs(negative, hidden, options.k, gibbs);
-      } else {
+      } else if (options.method == ConvMethod::pcd) {
         model.gibbs(chains, hidden, options.k, gibbs);
         negative = chains;
+      } else {
+        for (int t = 0; t < options.k; ++t) tempering->step(model, chains, gibbs);
+        negative = chains.topRows(options.chains);
       }
       const ConvStatistics neg = mean_statistics(model, negative);
       ConvStatistics gradient = positive;
       add_scaled(gradient, neg, -1.0);
-      optimizer.step(model, gradient, lr);
+      optimizer.step(model, gradient, lr, &positive);
       if (!model.kernels().allFinite() || !model.hidden_bias().allFinite() || !std::isfinite(model.visible_bias())) {
         throw Error(fmt::format("training diverged in epoch {} (a parameter is not finite): lower the learning rate", epoch));
       }
       if (signal.check()) throw Cancelled();
     }
-    if (on_epoch) on_epoch({epoch, lr, recon_sum / static_cast<double>(N)});
+    state.epochs_done = epoch;
+    state.optimizer = optimizer.state();
+    state.shuffle = shuffle.state();
+    state.gibbs = gibbs.state();
+    ConvEpochReport report{epoch, lr, recon_sum / static_cast<double>(N), {}};
+    if (tempering) {
+      const double proposed = static_cast<double>(tempering->proposed() - proposed_before);
+      for (std::size_t k = 0; k < accepted_before.size(); ++k) {
+        report.swap_acceptance.push_back(static_cast<double>(tempering->accepted()[k] - accepted_before[k]) / proposed);
+      }
+    }
+    if (on_epoch) on_epoch(report, model, state);
   }
 }
 

@@ -23,14 +23,7 @@ ConvRbm random_model(ConvShape shape, std::uint64_t seed, double scale = 0.4) {
   return test::random_conv_model(shape, UnitType::spin, UnitType::spin, seed, scale, 0.3, 0.1f);
 }
 
-ConvStatistics exact_gradient(const ConvRbm& m, const MatrixF& V) {
-  ConvStatistics g = mean_statistics(m, V);
-  const ConvStatistics model = exact_model_statistics(m);
-  g.kernels -= model.kernels;
-  g.hidden -= model.hidden;
-  g.visible -= model.visible;
-  return g;
-}
+using test::exact_gradient;
 
 // All parameters as one list (kernels row-major, hidden biases, visible bias), and the gradient
 // in the same order.

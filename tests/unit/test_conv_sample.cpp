@@ -24,58 +24,8 @@ ConvRbm random_model(ConvShape shape, UnitType vt, UnitType ht, std::uint64_t se
   return test::random_conv_model(shape, vt, ht, seed, scale, 0.2, 0.1f);
 }
 
-std::uint64_t state_index(const MatrixF& V, Index r) {
-  std::uint64_t s = 0;
-  for (Index i = 0; i < V.cols(); ++i) s |= (V(r, i) > 0.5f ? std::uint64_t{1} : 0) << i;
-  return s;
-}
-
-// Pearson's chi-square of the rows of V against the exact p(v) of `model`, and its degrees of
-// freedom (bins below).
-std::pair<double, int> chi_square(const ConvRbm& model, const MatrixF& V) {
-  const Index n = model.n_visible();
-  const double log_z = exact_log_partition(model);
-  const std::uint64_t total = std::uint64_t{1} << n;
-  const double N = static_cast<double>(V.rows());
-  std::vector<double> p(total), phi(static_cast<std::size_t>(model.n_hidden()));
-  std::vector<float> v(static_cast<std::size_t>(n));
-  const float off = model.visible_type() == UnitType::spin ? -1.0f : 0.0f;
-  for (std::uint64_t s = 0; s < total; ++s) {
-    for (Index i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = ((s >> i) & 1U) ? 1.0f : off;
-    p[s] = std::exp(-model.free_energy_visible_row(v.data(), phi.data()) - log_z);
-  }
-  // States in order of decreasing probability (a partition fixed before sampling), cut into
-  // consecutive bins of expected count >= 20; the remainder joins the last bin.
-  std::vector<std::uint64_t> order(total);
-  std::iota(order.begin(), order.end(), std::uint64_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::uint64_t x, std::uint64_t y) { return p[x] > p[y]; });
-  std::vector<int> bin(total);
-  std::vector<double> expected;
-  double acc = 0.0;
-  for (const std::uint64_t s : order) {
-    bin[s] = static_cast<int>(expected.size());
-    acc += N * p[s];
-    if (acc >= 20.0) {
-      expected.push_back(acc);
-      acc = 0.0;
-    }
-  }
-  if (acc > 0.0) {
-    for (const std::uint64_t s : order) bin[s] = std::min(bin[s], static_cast<int>(expected.size()) - 1);
-    expected.back() += acc;
-  }
-  std::vector<double> observed(expected.size(), 0.0);
-  for (Index r = 0; r < V.rows(); ++r) observed[static_cast<std::size_t>(bin[state_index(V, r)])] += 1.0;
-  double chi2 = 0.0;
-  for (std::size_t b = 0; b < expected.size(); ++b) chi2 += (observed[b] - expected[b]) * (observed[b] - expected[b]) / expected[b];
-  return {chi2, static_cast<int>(expected.size()) - 1};
-}
-
-// The chi-square quantile at z standard deviations (Wilson & Hilferty 1931).
-double chi_square_quantile(int df, double z) {
-  const double a = 2.0 / (9.0 * df);
-  return df * std::pow(1.0 - a + z * std::sqrt(a), 3.0);
-}
+using test::chi_square;
+using test::chi_square_quantile;
 
 TEST(ConvSample, SamplesFollowTheExactDistribution) {
   struct Case {

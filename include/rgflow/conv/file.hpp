@@ -10,10 +10,12 @@
 //   attributes (provenance: seed, data file, training options, command line).
 // Written atomically (io/model_group.hpp); every file-level problem is a FileError naming the
 // file.
+#include <functional>
 #include <map>
 #include <string>
 
 #include "rgflow/conv/conv_rbm.hpp"
+#include "rgflow/io/hdf5.hpp"
 
 namespace rgflow::conv {
 
@@ -21,6 +23,9 @@ inline constexpr int kFileFormatVersion = 1;
 
 void save_model(const std::string& path, const ConvRbm& model,
                 const std::map<std::string, std::string>& attributes = {});
+// The same, with `extra` writing more objects into the file before it is sealed (checkpoints).
+void save_model(const std::string& path, const ConvRbm& model, const std::map<std::string, std::string>& attributes,
+                const std::function<void(io::h5::File&)>& extra);
 // FileError on a missing/corrupt file, a file of another kind, missing datasets, a bad shape or
 // unit type, or non-finite parameters.
 ConvRbm load_model(const std::string& path, std::map<std::string, std::string>* attributes = nullptr);
