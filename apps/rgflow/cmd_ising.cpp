@@ -128,6 +128,11 @@ void print_scan_text(const SampleOptions& o, const run::IsingSampleRun& r) {
     else
       fmt::print("Binder crossing L={} / L={}: none in the scanned range\n", c.L1, c.L2);
   }
+  std::vector<std::string> files;
+  for (const auto& p : r.points) {
+    if (!p.output.empty()) files.push_back(p.output);
+  }
+  if (!files.empty()) fmt::print("files ({}, one per point): {}\n", files.size(), fmt::join(files, " "));
   if (!o.plot.empty())
     fmt::print("plots: {0}_energy.png {0}_specific_heat.png {0}_abs_magnetization.png "
                "{0}_susceptibility.png {0}_binder.png\n", o.plot);
@@ -429,7 +434,7 @@ void add_ising_commands(CLI::App& app) {
     cmd->add_option("--field", o->field, "Magnetic field h (Metropolis only)")->capture_default_str();
     cmd->add_option("--output,-o", o->output,
                     "Output HDF5 file (/spins int8 [N, L, L]); a scan writes one file per point, "
-                    "NAME_L<L>_T<index>.h5");
+                    "NAME_L<L>_T<T>.h5 (T with the decimals it needs, e.g. scan_L16_T2.269.h5), all listed in the output");
     cmd->add_option("--plot", o->plot,
                     "Scan only: write PREFIX_{energy,specific_heat,abs_magnetization,"
                     "susceptibility,binder}.png (exact curves overlaid)");

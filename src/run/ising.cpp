@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "rgflow/core/error.hpp"
@@ -43,10 +44,22 @@ nlohmann::json observables_json(const ising::Observables& o) {
 // ---------------------------------------------------------------------------------------------
 // Sampling
 
-std::string scan_output_path(const std::string& output, int L, std::size_t t, std::size_t count) {
+std::string scan_output_path(const std::string& output, int L, double T, int decimals) {
   const auto dot = output.rfind('.');
-  const int width = static_cast<int>(std::to_string(count - 1).size());
-  return fmt::format("{}_L{}_T{:0{}}{}", output.substr(0, dot), L, t, width, output.substr(dot));
+  return fmt::format("{}_L{}_T{:.{}f}{}", output.substr(0, dot), L, T, decimals, output.substr(dot));
+}
+
+int scan_temperature_decimals(const std::vector<double>& temperatures) {
+  int d = 1;
+  for (const double T : temperatures) {
+    while (d < 6 && std::abs(std::stod(fmt::format("{:.{}f}", T, d)) - T) > 1e-9) ++d;
+  }
+  for (; d < 12; ++d) {
+    std::set<std::string> names;
+    for (const double T : temperatures) names.insert(fmt::format("{:.{}f}", T, d));
+    if (names.size() == std::set<double>(temperatures.begin(), temperatures.end()).size()) break;
+  }
+  return d;
 }
 
 namespace {
@@ -206,11 +219,13 @@ IsingSampleRun sample_ising(const IsingSampleRequest& request, const IsingSample
   for (const double T : request.temperatures) temp_list.push_back(fmt_double(T));
   for (const int L : request.sizes) size_list.push_back(std::to_string(L));
   const std::size_t n_temps = request.temperatures.size();
+  const int decimals = scan_temperature_decimals(request.temperatures);
   for (std::size_t l = 0; l < request.sizes.size(); ++l)
     for (std::size_t t = 0; t < n_temps; ++t) {
       const int L = request.sizes[l];
       const std::string output =
-          request.output.empty() ? std::string() : scan_output_path(request.output, L, t, n_temps);
+          request.output.empty() ? std::string()
+                                 : scan_output_path(request.output, L, request.temperatures[t], decimals);
       const Attributes extra = {{"scan_seed", std::to_string(request.seed)},
                                 {"scan_temperatures", join(temp_list)},
                                 {"scan_sizes", join(size_list)},

@@ -21,6 +21,13 @@ for q in energy specific_heat abs_magnetization susceptibility binder; do
 done
 files=(scan_L*_T*.h5)
 [[ ${#files[@]} -eq 8 ]] || fail "expected 8 point files, got ${files[*]}"
+# Named by L and the temperature's value (2.0:2.6:4 = 2.0, 2.2, 2.4, 2.6), and listed.
+for L in 4 8; do for T in 2.0 2.2 2.4 2.6; do
+  [[ -f scan_L${L}_T$T.h5 ]] || fail "missing scan_L${L}_T$T.h5 (have ${files[*]})"
+done; done
+json_check scan.json 'sorted(p["output"] for p in j["points"]) == sorted("scan_L%d_T%s.h5" % (L, T) for L in (4, 8) for T in ("2.0", "2.2", "2.4", "2.6"))' "JSON lists the files"
+"$RGFLOW" ising sample --size 4 --temperature 2.0:2.6:4 --samples 200 --thermalize 20 --seed 7 -q -o text.h5 >scan.txt
+grep -q 'files (4, one per point): text_L4_T2.0.h5 text_L4_T2.2.h5 text_L4_T2.4.h5 text_L4_T2.6.h5' scan.txt || fail "text output does not list the files: $(cat scan.txt)"
 "$RGFLOW" ising observe "${files[0]}" --json >observe.json
 python3 - scan.json observe.json "${files[0]}" <<'PY' || fail "observe does not reproduce the scan point"
 import json, sys

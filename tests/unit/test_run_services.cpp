@@ -269,7 +269,12 @@ TEST(RunIsing, ScanPointsUseTheirScanSeedsAndWriteTheirFiles) {
   EXPECT_EQ(r.crossings.size(), 1u);
   const run::IsingPoint& p = r.points[4];  // L = 6, T = 2.4
   EXPECT_EQ(p.seed, ising::scan_seed(17, 1, 1));
-  EXPECT_EQ(p.output, run::scan_output_path(request.output, 6, 1, 3));
+  EXPECT_EQ(p.output, dir.file("scan_L6_T2.4.h5"));
+  EXPECT_EQ(run::scan_output_path("a/b.h5", 16, 2.269185, 3), "a/b_L16_T2.269.h5");
+  EXPECT_EQ(run::scan_temperature_decimals({2.0, 2.2, 2.4}), 1);
+  EXPECT_EQ(run::scan_temperature_decimals({2.25, 2.5}), 2);
+  EXPECT_EQ(run::scan_temperature_decimals({2.2691853}), 6);           // capped at 6 when inexact
+  EXPECT_EQ(run::scan_temperature_decimals({2.0000001, 2.0000002}), 7);  // more, to stay distinct
   run::IsingSampleRequest single = ising_request();
   single.sizes = {6};
   single.temperatures = {2.4};

@@ -83,9 +83,12 @@ struct IsingSampleCallbacks {
   StopPoll stop;  // true: Cancelled; a scan keeps the files of the points it finished
 };
 
-// Name of the file of scan point (L, t): "dir/name.h5" -> "dir/name_L16_T03.h5" (the
-// temperature index zero-padded to the width of the scan's last index).
-std::string scan_output_path(const std::string& output, int L, std::size_t t, std::size_t count);
+// A scan's file of point (L, T): NAME_L<L>_T<T>.h5 for -o NAME.h5, T with `decimals` digits
+// (scan_temperature_decimals), e.g. scan_L16_T2.269.h5.
+std::string scan_output_path(const std::string& output, int L, double T, int decimals);
+// The fewest decimals (at least 1) that write every temperature of a scan exactly to 1e-9, up to
+// 6, then more until the names are distinct (at most 12).
+int scan_temperature_decimals(const std::vector<double>& temperatures);
 
 // Validates every point before running any (Error naming the quantity), runs them, writes the
 // files and plots asked for.
