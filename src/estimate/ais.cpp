@@ -51,6 +51,7 @@ void anneal_batch(const Path& path, const Vis& base, const Vis& target, const Hi
 
   for (std::size_t t = 0; t < K; ++t) {
     if (stop.check()) return;  // the caller throws Cancelled after the parallel region
+    stop.add_work();
     const double b_old = reverse ? path.betas[K - t] : path.betas[t];
     const double b_new = reverse ? path.betas[K - t - 1] : path.betas[t + 1];
     const double db = b_new - b_old;
@@ -224,7 +225,8 @@ AisResult run_ais(const Rbm& target, const Rbm& base, const MatrixF* data,
   if (comm.size() < 1 || comm.rank() < 0 || comm.rank() >= comm.size()) {
     throw Error(fmt::format("AIS: invalid communicator (rank {} of {})", comm.rank(), comm.size()));
   }
-  StopSignal stop(options.stop);
+  StopSignal stop(options.stop, options.progress);
+  stop.expect_work(n_batches * static_cast<std::int64_t>(path.betas.size() - 1));
   dispatch(target.visible_units(), target.hidden_units(), [&](auto vis, auto hid) {
     using Vis = decltype(vis);
     Vis base_units = vis;
@@ -240,7 +242,10 @@ AisResult run_ais(const Rbm& target, const Rbm& base, const MatrixF* data,
       for (Index bi = 0; bi < n_batches; ++bi) {
         const StopItem done(stop);
         if (stop.check()) continue;
-        if (bi % comm.size() != comm.rank()) continue;  // another process runs this batch
+        if (bi % comm.size() != comm.rank()) {  // another process runs this batch
+          stop.add_work(static_cast<std::int64_t>(path.betas.size() - 1));
+          continue;
+        }
         const Index first = bi * per_batch;
         const Index n = std::min(per_batch, M - first);
         std::vector<Rng> rngs;

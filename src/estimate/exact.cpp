@@ -247,6 +247,7 @@ double log_partition_general(const Problem& p, const O& o, int threads, StopSign
         lse.add(log_weight_from_field(o, offset, field, s_linear));
       });
       parts[static_cast<std::size_t>(c)] = lse;
+      stop.add_work();
     }
     stop.wait_for_items(ch.n_chunks);
   }
@@ -364,6 +365,7 @@ double log_partition_fast(const Problem& p, double bound, int threads, StopSigna
         lse.add(linear + std::log(mantissa) + static_cast<double>(exponent) * kLn2);
       }
       parts[static_cast<std::size_t>(c)] = lse;
+      stop.add_work();
     }
     stop.wait_for_items(ch.n_chunks);
   }
@@ -439,10 +441,11 @@ void check_data(const Rbm& rbm, const MatrixF& data, const char* what) {
 }  // namespace
 
 double exact_log_partition(const Rbm& rbm, EnumerateLayer layer, int threads,
-                           const StopPoll& stop_poll) {
+                           const StopPoll& stop_poll, const ProgressFn& progress) {
   const Problem p = make_problem(rbm, layer);
   const int nt = thread_count(threads);
-  StopSignal stop(stop_poll);
+  StopSignal stop(stop_poll, progress);
+  stop.expect_work(make_chunking(p.n(), kMaxChunkBits).n_chunks);
   return dispatch_problem(p, [&](auto s, auto o) {
     return log_partition<decltype(s)>(p, o, nt, stop);
   });

@@ -69,7 +69,9 @@ std::vector<LayerFlow> free_energy_flow(const Dbn& dbn, const MatrixF& data,
     f.free_energy_per_unit = scaled(f.free_energy, per_unit);
     if (options.log_z.method != LogZMethod::none) {
       LogZMethod used = LogZMethod::none;
-      const stats::Result log_z = layer_log_partition(rbm, x, options.log_z, k, &used);
+      LogZOptions layer_options = options.log_z;  // progress: layer k is part k of the flow
+      layer_options.progress = progress_part(options.log_z.progress, k, dbn.n_layers());
+      const stats::Result log_z = layer_log_partition(rbm, x, layer_options, k, &used);
       f.log_z_method = used;
       f.log_z = log_z;
       stats::Result ll;
@@ -151,6 +153,7 @@ void bound_rows(const BoundModel<Vis, Mid, Top>& m, const MatrixD& V, bool exact
   if (log_p != nullptr) log_p->resize(N);
   const std::uint64_t n_states = std::uint64_t{1} << n1;
   constexpr std::uint64_t kCheckMask = (std::uint64_t{1} << 12) - 1;  // check every 4096 states
+  stop.expect_work(N);
 #pragma omp parallel num_threads(threads > 0 ? threads : omp_get_max_threads())
   {
 #pragma omp for schedule(static) nowait
@@ -194,6 +197,7 @@ void bound_rows(const BoundModel<Vis, Mid, Top>& m, const MatrixD& V, bool exact
         out[r] = sampled.mean + entropy;
         out_error[r] = samples > 1 ? sampled.error : 0.0;
       }
+      stop.add_work();
     }
     stop.wait_for_items(N);
   }
@@ -247,7 +251,7 @@ DbnBound dbn_lower_bound(const Dbn& dbn, const MatrixF& data, const stats::Resul
   dispatch_levels(dbn, [&](auto vis, auto mid, auto top) {
     const BoundModel<decltype(vis), decltype(mid), decltype(top)> model{
         LayerD(dbn.layer(0)), LayerD(dbn.layer(1)), log_z_top.mean};
-    StopSignal stop(options.stop);
+    StopSignal stop(options.stop, options.progress);
     bound_rows(model, V, method == BoundMethod::exact, options.samples, options.seed,
                thread_count(options.threads), result.per_row, result.per_row_error, nullptr, stop);
   });
@@ -262,9 +266,12 @@ DbnBound dbn_lower_bound(const Dbn& dbn, const MatrixF& data, const LogZOptions&
   check_two_layers(dbn, data);
   if (log_z.method == LogZMethod::none) throw Error("the DBN bound needs log Z of the top layer");
   LogZMethod used = LogZMethod::none;
+  LogZOptions top = log_z;  // progress: log Z_1 is the first half, the rows the second
+  top.progress = progress_part(options.progress, 0, 2);
   const stats::Result log_z_top =
-      layer_log_partition(dbn.layer(1), dbn.up_mean(data, 1), log_z, 1, &used);
+      layer_log_partition(dbn.layer(1), dbn.up_mean(data, 1), top, 1, &used);
   BoundOptions bound = options;
+  bound.progress = progress_part(options.progress, 1, 2);
   if (!bound.stop) bound.stop = log_z.stop;
   DbnBound result = dbn_lower_bound(dbn, data, log_z_top, bound);
   result.log_z_method = used;

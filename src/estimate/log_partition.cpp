@@ -91,7 +91,8 @@ LogZEstimate estimate_log_partition(const Rbm& rbm, const LogZOptions& options,
   out.method = method;
   if (method == LogZMethod::exact) {
     out.log_z = stats::Result::exact(
-        exact_log_partition(rbm, EnumerateLayer::automatic, options.threads, options.stop));
+        exact_log_partition(rbm, EnumerateLayer::automatic, options.threads, options.stop,
+                            options.progress));
     return out;
   }
   if (method == LogZMethod::ais || method == LogZMethod::reverse_ais) {
@@ -101,6 +102,7 @@ LogZEstimate estimate_log_partition(const Rbm& rbm, const LogZOptions& options,
     AisOptions ais = options.ais;
     if (options.threads > 0) ais.threads = options.threads;
     if (options.stop) ais.stop = options.stop;
+    if (options.progress) ais.progress = options.progress;
     // The base: the data's visible marginals, or the uniform model (zero biases; Gaussian units
     // keep the target's σ).
     Rbm base(rbm.n_visible(), rbm.n_hidden(), rbm.visible_type(), rbm.hidden_type());
@@ -121,6 +123,7 @@ LogZEstimate estimate_log_partition(const Rbm& rbm, const LogZOptions& options,
   TapOptions tap = options.tap;
   tap.order = tap_order(method);
   if (options.stop) tap.stop = options.stop;
+  if (options.progress) tap.progress = options.progress;
   MatrixF starts;
   if (data != nullptr) starts = data->topRows(std::min<Index>(data->rows(), options.tap_starts));
   out.tap = tap_best_fixed_point(rbm, tap, starts.rows() > 0 ? &starts : nullptr);

@@ -64,9 +64,11 @@ TapFixedPoint best_of_starts(std::vector<VectorD>& starts, const TapOptions& opt
                              Iterate&& iterate) {
   TapFixedPoint best;
   bool have = false;
-  StopSignal stop(options.stop);
+  StopSignal stop(options.stop, options.progress);
+  stop.expect_work(static_cast<std::int64_t>(starts.size()));
   for (VectorD& start : starts) {
     TapFixedPoint candidate = iterate(std::move(start), stop);
+    stop.add_work();
     if (!have || better(candidate, best)) best = std::move(candidate);
     have = true;
   }

@@ -149,7 +149,8 @@ CouplingTable couplings_of(const SpinForm& form, const O& o, const std::vector<S
                            const CouplingOptions& options) {
   const Index n = form.n;
   const std::size_t n_sub = subsets.size();
-  StopSignal stop(options.stop);
+  StopSignal stop(options.stop, options.progress);
+  stop.expect_work(static_cast<std::int64_t>(form.units.size()));  // raised if Monte Carlo follows
 
   // Exact parts (value and deterministic bound) per subset; index n_sub is K_∅.
   std::vector<double> exact(n_sub + 1, 0.0), bound(n_sub + 1, 0.0);
@@ -164,6 +165,7 @@ CouplingTable couplings_of(const SpinForm& form, const O& o, const std::vector<S
   for (std::size_t j = 0; j < form.units.size(); ++j) {
     const SummedUnit& u = form.units[j];
     const auto unit = static_cast<Index>(j);
+    stop.add_work();
     if constexpr (O::constant_cumulants) {
       // LP quadratic in φ (Gaussian units: κ₂ = LP'' is constant). With φ = c + Σ w_k s_k,
       // s_k² = 1: E[LP] = LP(c) + ½ LP'' Σw², E[LP s_k] = LP'(c) w_k, E[LP s_k s_l] = LP'' w_k w_l,
@@ -253,6 +255,7 @@ CouplingTable couplings_of(const SpinForm& form, const O& o, const std::vector<S
     }
     constexpr Index kChunks = 64;
     const Index chunk_size = (M + kChunks - 1) / kChunks;
+    stop.expect_work(static_cast<std::int64_t>(form.units.size()) + M);
     std::vector<std::vector<stats::Moments>> moments(kChunks, std::vector<stats::Moments>(n_sub + 1));
     const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
 #pragma omp parallel num_threads(threads)
@@ -304,6 +307,7 @@ CouplingTable couplings_of(const SpinForm& form, const O& o, const std::vector<S
         for (std::size_t k = 0; k <= n_sub; ++k) {
           moments[static_cast<std::size_t>(chunk)][k].add(per_sample[k]);
         }
+        stop.add_work();
       }
     }
     stop.wait_for_items(kChunks);

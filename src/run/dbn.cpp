@@ -148,11 +148,14 @@ void to_json(nlohmann::json& j, const DbnTrainRun& r) {
 DbnFlowRun dbn_flow(const Dbn& dbn, const MatrixF& data, const DbnFlowRequest& request) {
   estimate::FlowOptions flow = request.flow;
   flow.log_z.stop = request.stop;
+  const std::int64_t parts = request.bound ? 2 : 1;
+  flow.log_z.progress = progress_part(request.progress, 0, parts);
   DbnFlowRun out;
   out.layers = estimate::free_energy_flow(dbn, data, flow);
   if (request.bound) {
     estimate::BoundOptions bound = *request.bound;
     bound.stop = request.stop;
+    bound.progress = progress_part(request.progress, 1, parts);
     out.bound = estimate::dbn_lower_bound(dbn, data, flow.log_z, bound);
   }
   out.samples = data.rows();

@@ -426,11 +426,12 @@ void to_json(nlohmann::json& j, const IsingObserveRun& r) {
   j["exact"] = exact_point_json(r.exact);
 }
 
-IsingLattice sample_lattice(const ising::RunConfig& config, const StopPoll& stop) {
+IsingLattice sample_lattice(const ising::RunConfig& config, const StopPoll& stop,
+                            const ising::Progress& progress) {
   ising::RunConfig cfg = config;
   cfg.keep_spins = true;
   cfg.validate();
-  ising::RunResult r = ising::run(cfg, {}, stop);
+  ising::RunResult r = ising::run(cfg, progress, stop);
   if (stop && stop()) throw Cancelled();
   IsingLattice out;
   out.L = r.L;

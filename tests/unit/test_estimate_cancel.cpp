@@ -75,7 +75,7 @@ TEST(StopSignal, ConstructorPollsAndTrueStops) {
 
 TEST(StopSignal, PollsOnlyOnTheStartingThreadAndAtMostOncePerInterval) {
   RecordingPoll no(false);
-  StopSignal stop(no.poll(), std::chrono::hours(1));
+  StopSignal stop(no.poll(), {}, std::chrono::hours(1));
   EXPECT_FALSE(stop.check());
   EXPECT_FALSE(stop.check());  // within the interval: no poll after the constructor's
   EXPECT_EQ(no.calls(), 1);
@@ -90,7 +90,7 @@ TEST(StopSignal, PollsOnlyOnTheStartingThreadAndAtMostOncePerInterval) {
 
 TEST(StopSignal, StartingThreadWaitsForItemsOfOtherThreads) {
   RecordingPoll no(false);
-  StopSignal stop(no.poll(), std::chrono::milliseconds(1));
+  StopSignal stop(no.poll(), {}, std::chrono::milliseconds(1));
   std::atomic<bool> started{false};
   std::thread worker([&] {
     started = true;

@@ -59,6 +59,9 @@ struct AisOptions {
   // (core/cancel.hpp). Empty: never polled. Does not change the result. With a communicator,
   // every rank must see the same answer (a rank that stops skips the reduction).
   StopPoll stop;
+  // Told (temperatures done, total) over all batches of chains (core/cancel.hpp). Empty: never
+  // called. Does not change the result.
+  ProgressFn progress;
 };
 
 struct AisResult {

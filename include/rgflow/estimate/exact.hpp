@@ -35,9 +35,11 @@ inline constexpr Index kMaxExactUnits = 32;
 // (docs/gaussian.md), log of a density's normaliser. Throws Error if the enumerated layer has
 // more than kMaxExactUnits units, or if `layer` asks to enumerate Gaussian visible units.
 // threads <= 0 uses OpenMP's default. `stop` (core/cancel.hpp) is polled on the calling thread
-// every ~50 ms; when it answers true the enumeration stops and throws Cancelled.
+// every ~50 ms; when it answers true the enumeration stops and throws Cancelled. `progress` is
+// told (chunks of states done, chunks) at the same times; neither changes the result.
 double exact_log_partition(const Rbm& rbm, EnumerateLayer layer = EnumerateLayer::automatic,
-                           int threads = 0, const StopPoll& stop = {});
+                           int threads = 0, const StopPoll& stop = {},
+                           const ProgressFn& progress = {});
 
 // Mean of log p(v) = −F(v) − log Z over the rows of `data`, with the standard error of that mean
 // over rows (the spread of the data, not numerical error): error = sd/√n, sd with n − 1.

@@ -87,6 +87,7 @@ struct BoundOptions {
   std::uint64_t seed = 0;    // row n draws from Rng(seed, n): independent of the thread count
   int threads = 0;           // <= 0: OpenMP's default
   StopPoll stop;             // polled over rows (and states); true: Cancelled. Empty: never
+  ProgressFn progress;       // told (rows done, rows); empty: never called
 };
 
 struct DbnBound {

@@ -37,12 +37,15 @@ struct LogZOptions {
   Index max_exact_units = 20;           // automatic: enumerate when min(n_visible, n_hidden) <= this
   AisOptions ais;                       // chains, schedule, seed, threads, communicator (ais.hpp)
   double base_rate_pseudo_count = 1.0;  // smoothing of the AIS base-rate model
-  TapOptions tap{2, 500, 0.5, 1e-10, {}};  // order is set from the method; max_iterations, damping
+  TapOptions tap{2, 500, 0.5, 1e-10, {}, {}};  // order is set from the method; max_iterations, damping
   Index tap_starts = 20;                // data rows used as extra TAP starts
   int threads = 0;                      // exact enumeration (and AIS when > 0); <= 0: default
   // Polled by every estimator (in place of ais.stop / tap.stop when set); true stops with
   // Cancelled (core/cancel.hpp). Empty: never polled; does not change results.
   StopPoll stop;
+  // Told how far the estimator is (in place of ais.progress / tap.progress when set): chunks of
+  // states (exact), temperatures × batches (AIS), starts (TAP). Empty: never called.
+  ProgressFn progress;
 };
 
 // Throws Error naming the quantity for options out of range (chains < 2, a schedule of one

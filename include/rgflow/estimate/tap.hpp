@@ -51,6 +51,8 @@ struct TapOptions {
   // Polled between sweeps (on the calling thread, every ~50 ms); true stops the search with
   // Cancelled (core/cancel.hpp). Empty: never polled. Does not change the result.
   StopPoll stop;
+  // The best-of-starts search is told (starts done, starts). Empty: never called.
+  ProgressFn progress;
 };
 
 struct TapFixedPoint {

@@ -54,6 +54,8 @@ struct CouplingOptions {
   // Polled between units of the exact part and between Monte Carlo samples (core/cancel.hpp):
   // answering true ends the computation with Cancelled. Results do not depend on it.
   StopPoll stop;
+  // Told (units + samples done, units + samples) at the same times; empty: never called.
+  ProgressFn progress;
 };
 
 struct Coupling {

@@ -106,6 +106,7 @@ struct DbnFlowRequest {
   // The variational lower bound on log p(v) of a 2-layer DBN as well (none: not computed).
   std::optional<estimate::BoundOptions> bound;
   StopPoll stop;               // polled by the log Z estimators and the bound; true: Cancelled
+  ProgressFn progress;         // told how far the whole run is (flow, then bound); may be empty
 };
 
 struct DbnFlowRun {

@@ -163,8 +163,10 @@ IsingObserveRun observe_ising(const IsingLattice& lattice, const IsingObserveReq
 // {observables, "L", "temperature", "coupling", "field", "samples", "chains", "exact"}
 void to_json(nlohmann::json& j, const IsingObserveRun& r);
 
-// Configurations sampled here (config.keep_spins is implied) as a lattice dataset for MCRG.
-IsingLattice sample_lattice(const ising::RunConfig& config, const StopPoll& stop = {});
+// Configurations sampled here (config.keep_spins is implied) as a lattice dataset for MCRG;
+// `progress` is told how far the sampler is (ising/sampler.hpp).
+IsingLattice sample_lattice(const ising::RunConfig& config, const StopPoll& stop = {},
+                            const ising::Progress& progress = {});
 
 // Swendsen's MCRG on configurations. The number of interleaved chains: request.chains, else the
 // dataset's attribute "chains", else 1.
