@@ -3,7 +3,10 @@
 // and text.cpp; formats are documented in rgflow/io/dataset.hpp.
 #include "rgflow/io/dataset.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <fmt/ranges.h>
 #include <string_view>
@@ -112,12 +115,50 @@ void require_finite(const std::string& path, const MatrixF& m, const char* verb)
   }
 }
 
+// Keeps the selected columns (LoadOptions::columns, then drop_columns).
+void select_columns(const std::string& path, MatrixF& x, const LoadOptions& o) {
+  if (o.columns.empty() && o.drop_columns.empty()) return;
+  std::vector<Index> keep;
+  if (o.columns.empty()) {
+    keep.resize(static_cast<std::size_t>(x.cols()));
+    for (Index j = 0; j < x.cols(); ++j) keep[static_cast<std::size_t>(j)] = j;
+  } else {
+    keep = resolve_columns(o.columns, x.cols(), path);
+  }
+  if (!o.drop_columns.empty()) {
+    std::vector<bool> drop(static_cast<std::size_t>(x.cols()), false);
+    for (Index j : resolve_columns(o.drop_columns, x.cols(), path)) drop[static_cast<std::size_t>(j)] = true;
+    std::erase_if(keep, [&](Index j) { return drop[static_cast<std::size_t>(j)]; });
+  }
+  if (keep.empty()) throw FileError(path, fmt::format("no column is left of the {} columns", x.cols()));
+  MatrixF out(x.rows(), static_cast<Index>(keep.size()));
+  for (std::size_t k = 0; k < keep.size(); ++k) out.col(static_cast<Index>(k)) = x.col(keep[k]);
+  x.swap(out);
+}
+
+// Maps [lo, hi] onto [0, 1] (LoadOptions::value_range).
+void map_value_range(const std::string& path, MatrixF& x, const std::pair<double, double>& range) {
+  const auto [lo, hi] = range;
+  if (!std::isfinite(lo) || !std::isfinite(hi) || !(lo < hi)) {
+    throw Error(fmt::format("value range [{}, {}]: need finite lo < hi", lo, hi));
+  }
+  for (Index i = 0; i < x.size(); ++i) {
+    const double v = x.data()[i];
+    if (v < lo || v > hi) {
+      throw FileError(path, fmt::format("value {} at row {}, column {} is outside the value range "
+                                        "[{}, {}]", v, i / x.cols(), i % x.cols(), lo, hi));
+    }
+    x.data()[i] = static_cast<float>((v - lo) / (hi - lo));
+  }
+}
+
 void apply_options(const std::string& path, MatrixF& x, bool bytes, const LoadOptions& o) {
   // uint8 values are intensities 0..255, scaled to [0, 1] — unless every value is 0 or 1: such
   // bytes are binary data already (a uint8 0/1 array from NumPy), and scaling them to {0, 1/255}
   // would make them neither binary nor separable by any sensible threshold.
   const bool binary = (x.array() == 0.0f || x.array() == 1.0f).all();
   if (bytes && o.scale_bytes && !binary) x /= 255.0f;  // division: 255 → exactly 1, 0 → exactly 0
+  if (o.value_range) map_value_range(path, x, *o.value_range);
   switch (o.binarize) {
     case Binarize::none:
       break;
@@ -229,6 +270,7 @@ Dataset load_dataset(const std::string& path, const LoadOptions& options) {
       break;
   }
   require_finite(path, raw.data, "");
+  select_columns(path, raw.data, options);
   apply_options(path, raw.data, raw.bytes, options);
   Dataset out;
   out.data = std::move(raw.data);
@@ -306,6 +348,68 @@ void save_matrix(const std::string& path, const MatrixF& data) {
   }
   stream.close();
   out.commit();
+}
+
+std::vector<ColumnItem> parse_columns(std::string_view list) {
+  const auto bad = [&](std::string_view why) {
+    return Error(fmt::format("column list '{}': {}", list, why));
+  };
+  const auto number = [&](std::string_view text) -> std::optional<std::int64_t> {
+    if (text.empty()) return std::nullopt;
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+      throw bad(fmt::format("'{}' is not a column index", text));
+    }
+    return v;
+  };
+  std::vector<ColumnItem> items;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    const std::string_view item = list.substr(start, comma - start);
+    if (item.empty()) throw bad("an empty item (give indices like 0,3,-1 or slices like :64)");
+    ColumnItem c;
+    const std::size_t colon = item.find(':');
+    if (colon == std::string_view::npos) {
+      c.begin = number(item);
+    } else {
+      if (item.find(':', colon + 1) != std::string_view::npos) throw bad("a slice has one ':'");
+      c.slice = true;
+      c.begin = number(item.substr(0, colon));
+      c.end = number(item.substr(colon + 1));
+    }
+    items.push_back(c);
+    start = comma + 1;
+  }
+  return items;
+}
+
+std::vector<Index> resolve_columns(const std::vector<ColumnItem>& items, Index n_columns,
+                                   const std::string& path) {
+  std::vector<Index> out;
+  const auto index = [&](std::int64_t i) -> Index {
+    const std::int64_t j = i < 0 ? i + n_columns : i;
+    if (j < 0 || j >= n_columns) {
+      throw FileError(path, fmt::format("column {} does not exist (the data have {} columns)", i,
+                                        n_columns));
+    }
+    return static_cast<Index>(j);
+  };
+  // A slice bound is clipped to [0, n] as in Python.
+  const auto bound = [&](std::int64_t i) -> Index {
+    return static_cast<Index>(std::clamp<std::int64_t>(i < 0 ? i + n_columns : i, 0, n_columns));
+  };
+  for (const ColumnItem& c : items) {
+    if (!c.slice) {
+      out.push_back(index(*c.begin));
+      continue;
+    }
+    const Index b = c.begin ? bound(*c.begin) : 0;
+    const Index e = c.end ? bound(*c.end) : n_columns;
+    for (Index j = b; j < e; ++j) out.push_back(j);
+  }
+  return out;
 }
 
 }  // namespace rgflow::io

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fmt/format.h>
+#include <utility>
 #include <vector>
 
 #include "rgflow/core/error.hpp"
@@ -34,10 +35,31 @@ void check_range(const std::string& path, float lo, float hi) {
   }
 }
 
-// Writes `pixels` (row-major, height x width, 8-bit gray) atomically.
-void write_gray8(const std::string& path, const std::vector<std::uint8_t>& pixels, Index height,
-                 Index width) {
+// Writes `pixels` (row-major, height x width, 8-bit gray) atomically, each magnified to a
+// scale x scale square (png_scale resolves kAutoPngScale).
+void write_gray8(const std::string& path, std::vector<std::uint8_t> pixels, Index height,
+                 Index width, int requested_scale) {
   if (height < 1 || width < 1) throw FileError(path, "cannot write an empty image");
+  if (requested_scale < 0 || requested_scale > kMaxPngScale) {
+    throw FileError(path, fmt::format("PNG scale {}: must be between 1 and {} (0: automatic)",
+                                      requested_scale, kMaxPngScale));
+  }
+  if (const Index scale = png_scale(requested_scale, height, width); scale > 1) {
+    if (height > PNG_UINT_31_MAX / scale || width > PNG_UINT_31_MAX / scale) {
+      throw FileError(path, fmt::format("image of {} x {} pixels at scale {} is too large for PNG",
+                                        height, width, scale));
+    }
+    std::vector<std::uint8_t> big(static_cast<std::size_t>(height * scale * width * scale));
+    for (Index r = 0; r < height * scale; ++r) {
+      for (Index c = 0; c < width * scale; ++c) {
+        big[static_cast<std::size_t>(r * width * scale + c)] =
+            pixels[static_cast<std::size_t>((r / scale) * width + c / scale)];
+      }
+    }
+    pixels.swap(big);
+    height *= scale;
+    width *= scale;
+  }
   if (height > PNG_UINT_31_MAX || width > PNG_UINT_31_MAX) {
     throw FileError(path,
                     fmt::format("image of {} x {} pixels is too large for PNG", height, width));
@@ -58,15 +80,21 @@ void write_gray8(const std::string& path, const std::vector<std::uint8_t>& pixel
 
 }  // namespace
 
-void write_png_gray(const std::string& path, const MatrixF& image, float lo, float hi) {
+int png_scale(int requested, Index height, Index width) {
+  if (requested != kAutoPngScale) return requested;
+  const Index side = std::max<Index>(1, std::max(height, width));
+  return static_cast<int>(std::clamp<Index>((kAutoPngSide + side - 1) / side, 1, 16));
+}
+
+void write_png_gray(const std::string& path, const MatrixF& image, float lo, float hi, int scale) {
   check_range(path, lo, hi);
   std::vector<std::uint8_t> pixels(static_cast<std::size_t>(image.size()));
   for (Index i = 0; i < image.size(); ++i) pixels[i] = to_byte(image.data()[i], lo, hi);
-  write_gray8(path, pixels, image.rows(), image.cols());
+  write_gray8(path, std::move(pixels), image.rows(), image.cols(), scale);
 }
 
 void write_png_mosaic(const std::string& path, const MatrixF& tiles, Index tile_height,
-                      Index tile_width, bool per_tile_scale, float lo, float hi) {
+                      Index tile_width, bool per_tile_scale, float lo, float hi, int scale) {
   if (!per_tile_scale) check_range(path, lo, hi);
   if (tile_height < 1 || tile_width < 1 || tiles.cols() != tile_height * tile_width) {
     throw FileError(path, fmt::format("tiles of {} values cannot be shown as {} x {} pixels",
@@ -99,16 +127,16 @@ void write_png_mosaic(const std::string& path, const MatrixF& tiles, Index tile_
       }
     }
   }
-  write_gray8(path, pixels, height, width);
+  write_gray8(path, std::move(pixels), height, width, scale);
 }
 
-void write_receptive_fields(const std::string& path, const MatrixF& weights) {
+void write_receptive_fields(const std::string& path, const MatrixF& weights, int scale) {
   const Index n_visible = weights.rows();
   const Index side = static_cast<Index>(std::lround(std::sqrt(static_cast<double>(n_visible))));
   const bool square = side * side == n_visible;
   const MatrixF tiles = weights.transpose();  // one row per hidden unit: its column of W
   write_png_mosaic(path, tiles, square ? side : 1, square ? side : n_visible,
-                   /*per_tile_scale=*/true);
+                   /*per_tile_scale=*/true, 0.0f, 1.0f, scale);
 }
 
 }  // namespace rgflow::io

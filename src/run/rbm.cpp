@@ -185,7 +185,7 @@ bool has_png_extension(const std::string& path) {
 }  // namespace
 
 void save_samples(const std::string& path, const Model& model, const SampleRun& run,
-                  const Attributes& extra) {
+                  const Attributes& extra, int png_scale) {
   const MatrixF& v = run.chains.visible;
   const Index n_visible = model.rbm.n_visible();
   const auto side = square_side(n_visible);
@@ -201,7 +201,7 @@ void save_samples(const std::string& path, const Model& model, const SampleRun& 
         hi = std::max(v.maxCoeff(), lo + 1e-6f);
       }
     });
-    io::write_png_mosaic(path, v, side ? *side : 1, side ? *side : n_visible, false, lo, hi);
+    io::write_png_mosaic(path, v, side ? *side : 1, side ? *side : n_visible, false, lo, hi, png_scale);
     return;
   }
   Attributes attrs = run.attributes;

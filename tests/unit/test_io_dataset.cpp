@@ -663,3 +663,67 @@ TEST(io_DatasetReal, SklearnDigitsCsvKeepsItsLabelColumn) {
   for (int k = 0; k < 10; ++k)
     EXPECT_EQ((d.data.col(64).array() == float(k)).count(), counts[k]) << k;
 }
+
+TEST(io_Dataset, ColumnListsParseAndResolveLikePythonIndices) {
+  using rgflow::io::parse_columns;
+  using rgflow::io::resolve_columns;
+  const auto cols = [](const std::string& list, Index n) {
+    return resolve_columns(parse_columns(list), n, "f.csv");
+  };
+  EXPECT_EQ(cols("0,3,-1", 5), (std::vector<Index>{0, 3, 4}));
+  EXPECT_EQ(cols(":3", 5), (std::vector<Index>{0, 1, 2}));
+  EXPECT_EQ(cols("-2:", 5), (std::vector<Index>{3, 4}));
+  EXPECT_EQ(cols("1:-1", 5), (std::vector<Index>{1, 2, 3}));
+  EXPECT_EQ(cols(":", 3), (std::vector<Index>{0, 1, 2}));
+  EXPECT_EQ(cols("2:100", 4), (std::vector<Index>{2, 3}));  // slice bounds clip, as in Python
+  EXPECT_TRUE(cols("3:1", 4).empty());
+  for (const char* bad : {"", ",", "1,", "a", "1:2:3", "1.5", "0x2"}) {
+    EXPECT_THROW(parse_columns(bad), rgflow::Error) << bad;
+  }
+  EXPECT_FILE_ERROR(cols("5", 5), "f.csv", "column 5 does not exist (the data have 5 columns)");
+  EXPECT_FILE_ERROR(cols("-6", 5), "f.csv", "column -6 does not exist (the data have 5 columns)");
+}
+
+TEST(io_Dataset, ColumnSelectionAndValueRangeComeBeforeBinarizing) {
+  TempDir dir;
+  // Two rows of three "pixels" in 0..16 and a label.
+  write_bytes(dir.file("d.csv"), "0,8,16,3\n4,12,16,7\n");
+  LoadOptions o;
+  o.drop_columns = rgflow::io::parse_columns("-1");
+  o.value_range = std::make_pair(0.0, 16.0);
+  MatrixF expect(2, 3);
+  expect << 0.0f, 0.5f, 1.0f, 0.25f, 0.75f, 1.0f;
+  EXPECT_TRUE(same_bits(load_dataset(dir.file("d.csv"), o).data, expect));
+  o.binarize = Binarize::threshold;  // 0.5 is not > 0.5
+  expect << 0, 0, 1, 0, 1, 1;
+  EXPECT_TRUE(same_bits(load_dataset(dir.file("d.csv"), o).data, expect));
+
+  LoadOptions keep;  // keep the label and the first pixel, in that order
+  keep.columns = rgflow::io::parse_columns("-1,0");
+  MatrixF kept(2, 2);
+  kept << 3, 0, 7, 4;
+  EXPECT_TRUE(same_bits(load_dataset(dir.file("d.csv"), keep).data, kept));
+  keep.drop_columns = rgflow::io::parse_columns(":");
+  EXPECT_FILE_ERROR(load_dataset(dir.file("d.csv"), keep), dir.file("d.csv"),
+                    "no column is left of the 4 columns");
+
+  LoadOptions range;
+  range.value_range = std::make_pair(0.0, 10.0);
+  EXPECT_FILE_ERROR(load_dataset(dir.file("d.csv"), range), dir.file("d.csv"),
+                    "value 16 at row 0, column 2 is outside the value range [0, 10]");
+  range.value_range = std::make_pair(1.0, 1.0);
+  EXPECT_THROW(load_dataset(dir.file("d.csv"), range), rgflow::Error);
+}
+
+TEST(io_DatasetReal, SklearnDigitsPixelsByColumnOptions) {
+  const std::string path = shared_data("digits/digits.csv.gz");
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "shared data not found: " << path;
+  const auto all = load_dataset(path);
+  LoadOptions o;
+  o.drop_columns = rgflow::io::parse_columns("-1");
+  o.value_range = std::make_pair(0.0, 16.0);
+  const auto d = load_dataset(path, o);
+  ASSERT_EQ(d.data.cols(), 64);
+  const MatrixF expect = all.data.leftCols(64) / 16.0f;  // exact: 16 is a power of 2
+  EXPECT_TRUE(same_bits(d.data, expect));
+}

@@ -2,6 +2,7 @@
 #include <png.h>
 
 #include <cstring>
+#include <filesystem>
 #include <limits>
 
 #include "rgflow/io/png.hpp"
@@ -138,4 +139,34 @@ TEST(io_Png, BadArgumentsAndUnwritablePathsLeaveNothing) {
                     "tiles of 5 values cannot be shown as 2 x 2 pixels");
   EXPECT_FILE_ERROR(write_png_mosaic(path, MatrixF(0, 4), 2, 2, true), path, "zero tiles");
   EXPECT_TRUE(dir.entries().empty());
+}
+
+TEST(io_Png, ScaleMagnifiesEveryPixelIntoASquare) {
+  TempDir dir;
+  MatrixF tiles(3, 4);
+  tiles << 0.0f, 1.0f, 0.2f, 0.8f,  //
+      1.0f, 1.0f, 1.0f, 1.0f,       //
+      0.0f, 0.0f, 0.0f, 0.0f;
+  write_png_mosaic(dir.file("one.png"), tiles, 2, 2, false);
+  write_png_mosaic(dir.file("three.png"), tiles, 2, 2, false, 0.0f, 1.0f, 3);
+  const Gray one = read_png(dir.file("one.png"));
+  const Gray three = read_png(dir.file("three.png"));
+  ASSERT_EQ(three.width, 3 * one.width);
+  ASSERT_EQ(three.height, 3 * one.height);
+  for (int r = 0; r < three.height; ++r) {
+    for (int c = 0; c < three.width; ++c) ASSERT_EQ(three.at(r, c), one.at(r / 3, c / 3)) << r << "," << c;
+  }
+  // Automatic: the smallest scale that makes the longer side >= 512 pixels (at most 16).
+  EXPECT_EQ(rgflow::io::png_scale(rgflow::io::kAutoPngScale, 7, 7), 16);    // 7 → 112
+  EXPECT_EQ(rgflow::io::png_scale(rgflow::io::kAutoPngScale, 233, 100), 3);  // 233 → 699
+  EXPECT_EQ(rgflow::io::png_scale(rgflow::io::kAutoPngScale, 512, 8), 1);
+  EXPECT_EQ(rgflow::io::png_scale(5, 7, 7), 5);
+  write_png_gray(dir.file("auto.png"), MatrixF::Constant(233, 100, 0.5f), 0.0f, 1.0f,
+                 rgflow::io::kAutoPngScale);
+  const Gray a = read_png(dir.file("auto.png"));
+  EXPECT_EQ(a.height, 699);
+  EXPECT_EQ(a.width, 300);
+  EXPECT_THROW(write_png_gray(dir.file("bad.png"), MatrixF::Zero(2, 2), 0.0f, 1.0f, -1), rgflow::FileError);
+  EXPECT_THROW(write_png_gray(dir.file("bad.png"), MatrixF::Zero(2, 2), 0.0f, 1.0f, 65), rgflow::FileError);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bad.png")));
 }

@@ -27,6 +27,9 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
+#include <utility>
+#include <string_view>
 
 #include "rgflow/core/rng.hpp"
 #include "rgflow/core/types.hpp"
@@ -37,8 +40,31 @@ enum class Binarize { none, threshold, stochastic };
 // "none" | "threshold" | "stochastic"; throws rgflow::Error otherwise.
 Binarize parse_binarize(const std::string& name);
 
-// Applied in this order: scale_bytes, binarize, to_spins.
+// One item of a column list: a single column (begin) or a Python-style half-open slice
+// begin:end (either end may be missing). Negative indices count from the end (−1: last column).
+struct ColumnItem {
+  std::optional<std::int64_t> begin;
+  std::optional<std::int64_t> end;
+  bool slice = false;
+};
+// Parses "0,3,-1" or ":64" or "1:5,-2:" into items; throws Error naming the list for a malformed
+// item ("3:x", ",", "1:2:3").
+std::vector<ColumnItem> parse_columns(std::string_view list);
+// The 0-based columns the items select out of n_columns, in the order given (slices ascending),
+// duplicates kept. Throws FileError naming `path` for an index outside the data's columns.
+std::vector<Index> resolve_columns(const std::vector<ColumnItem>& items, Index n_columns,
+                                   const std::string& path);
+
+// Applied in this order: columns/drop_columns, scale_bytes, value_range, binarize, to_spins.
 struct LoadOptions {
+  // Keep only these columns (in this order; empty: all), then remove drop_columns (e.g. a label
+  // column: drop_columns = parse_columns("-1")). Removing every column is a FileError.
+  std::vector<ColumnItem> columns;
+  std::vector<ColumnItem> drop_columns;
+  // Map values in [lo, hi] linearly onto [0, 1], x → (x − lo)/(hi − lo) (e.g. {0, 16} for the
+  // 8x8 digits). A value outside [lo, hi] is a FileError naming its row and column; lo < hi and
+  // both finite, else Error. Not set: values are left as they are.
+  std::optional<std::pair<double, double>> value_range;
   // Scale uint8 data (IDX type 0x08, NPY |u1, HDF5 uint8) from 0..255 to [0, 1] by x / 255,
   // except data whose every value is 0 or 1 (binary bytes stay 0/1).
   bool scale_bytes = true;

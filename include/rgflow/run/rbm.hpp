@@ -85,9 +85,10 @@ void to_json(nlohmann::json& j, const SampleRun& r);
 // Writes the samples: PATH.png as a mosaic (tiles of √n_visible squared when n_visible is a square;
 // binary units on their state range, real values on the samples' own range), otherwise an HDF5
 // dataset (/spins [N, L, L] for spin units on an L x L lattice, /data [N, D] else) with the run's
-// attributes and `extra` (the caller's provenance). Atomic.
+// attributes and `extra` (the caller's provenance). Atomic. `png_scale`: the PNG's pixel
+// magnification (io::png_scale; 0 automatic).
 void save_samples(const std::string& path, const Model& model, const SampleRun& run,
-                  const Attributes& extra);
+                  const Attributes& extra, int png_scale = 1);
 
 // ---------------------------------------------------------------------------------------------
 // Training
