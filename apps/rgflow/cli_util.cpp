@@ -17,6 +17,7 @@
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/version.hpp"
 #include "rgflow/io/dataset.hpp"
+#include "rgflow/io/png.hpp"
 
 namespace rgflow::cli {
 
@@ -50,6 +51,26 @@ bool has_extension(const std::string& path, const char* extension) {
                       return std::tolower(static_cast<unsigned char>(a)) ==
                              std::tolower(static_cast<unsigned char>(b));
                     });
+}
+
+std::string HelpFormatter::make_option_name(const CLI::Option* opt, bool is_positional) const {
+  std::string name = CLI::Formatter::make_option_name(opt, is_positional);
+  for (std::size_t open = name.find('{'); open != std::string::npos; open = name.find('{', open)) {
+    const std::size_t close = name.find('}', open);
+    if (close == std::string::npos) break;
+    name.erase(open, close - open + 1);
+  }
+  return name;
+}
+
+CLI::Option* add_png_scale(CLI::App& cmd, int& scale) {
+  return cmd
+      .add_option("--scale", scale,
+                  fmt::format("PNG output: each pixel becomes an N x N square, 1 to {} (0: automatic, "
+                              "the longer side at least {} pixels)",
+                              io::kMaxPngScale, io::kAutoPngSide))
+      ->check(CLI::Range(0, io::kMaxPngScale))
+      ->capture_default_str();
 }
 
 void check_output_path(const std::string& path, std::initializer_list<const char*> extensions) {
@@ -166,6 +187,18 @@ std::optional<double> parse_fraction(const std::string& s) {
 }
 
 void DataOptions::add_to(CLI::App& cmd) {
+  cmd.add_option("--columns", columns,
+                 "Keep only these data columns: 0-based indices and Python-style slices, comma "
+                 "separated (':64' the first 64, '0,5,-1'; negative counts from the end)");
+  cmd.add_option("--drop-columns", drop_columns,
+                 "Drop these data columns (same syntax; '-1' drops a trailing label column, as in "
+                 "the 8x8 digits CSV)");
+  cmd.add_option("--value-range", value_range,
+                 "LO,HI: map data values in [LO, HI] linearly onto [0, 1] before binarizing (0,16 "
+                 "for the 8x8 digits); a value outside is an error")
+      ->expected(2)
+      ->delimiter(',')
+      ->check(finite_number());
   cmd.add_option("--binarize", binarize,
                  "Turn [0,1] data (bytes are scaled to [0,1] first) into {0,1}: 'threshold' (x > "
                  "--threshold) or 'stochastic' (x -> Bernoulli(x), seeded); spin units then get "
@@ -181,6 +214,18 @@ void DataOptions::add_to(CLI::App& cmd) {
 MatrixF load_data(const std::string& path, const DataOptions& options, UnitType visible,
                   std::uint64_t seed, std::map<std::string, std::string>* attributes) {
   io::LoadOptions lo;
+  if (!options.columns.empty()) lo.columns = with_flag("--columns", [&] { return io::parse_columns(options.columns); });
+  if (!options.drop_columns.empty()) {
+    lo.drop_columns = with_flag("--drop-columns", [&] { return io::parse_columns(options.drop_columns); });
+  }
+  if (!options.value_range.empty()) {
+    const double vlo = options.value_range.front();
+    const double vhi = options.value_range.back();
+    if (options.value_range.size() != 2 || !(vlo < vhi)) {
+      throw Error("--value-range: give LO,HI with LO < HI");
+    }
+    lo.value_range = std::make_pair(vlo, vhi);
+  }
   lo.binarize = io::parse_binarize(options.binarize);
   lo.threshold = options.threshold;
   lo.seed = seed;

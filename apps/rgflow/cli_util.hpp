@@ -34,6 +34,17 @@ std::map<std::string, std::string> provenance();
 // the work, so that an unwritable output fails at once, not after hours of training.
 void check_output_path(const std::string& path, std::initializer_list<const char*> extensions = {});
 bool has_extension(const std::string& path, const char* extension);
+// Help text as CLI11 writes it, without the stored value CLI11 appends to a negated flag's name
+// ("--centering,--no-centering{false}" becomes "--centering,--no-centering"). Set on the root
+// app before any subcommand is added (subcommands inherit it).
+class HelpFormatter : public CLI::Formatter {
+ public:
+  std::string make_option_name(const CLI::Option* opt, bool is_positional) const override;
+};
+
+// --scale N of a command that writes a PNG mosaic: each pixel becomes an N x N square; 0 (the
+// default): automatic, the longer side at least 512 pixels (io::png_scale).
+CLI::Option* add_png_scale(CLI::App& cmd, int& scale);
 // Throws Error unless `output` (of option `option`) is a different file from each non-empty
 // input: a command must not overwrite the file it reads (rbm sample m.h5 -o m.h5).
 void check_not_input(const char* option, const std::string& output,
@@ -68,6 +79,9 @@ std::optional<double> parse_fraction(const std::string& s);
 
 // How data files are turned into visible states (options --binarize, --threshold, --to-spins).
 struct DataOptions {
+  std::string columns;       // keep these columns ("" all): indices and slices, io::parse_columns
+  std::string drop_columns;  // then drop these ("-1": a trailing label column)
+  std::vector<double> value_range;  // {lo, hi}: map [lo, hi] onto [0, 1]; empty: as read
   std::string binarize = "none";
   double threshold = 0.5;
   bool to_spins = false;

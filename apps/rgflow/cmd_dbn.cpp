@@ -12,6 +12,7 @@
 #include "cli_util.hpp"
 #include "commands.hpp"
 #include "interrupt.hpp"
+#include "task_progress.hpp"
 #include "progress.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/rng.hpp"
@@ -328,6 +329,7 @@ struct DbnFlowOptions {
   bool bound = false;
   DataOptions data_options;
   bool json = false;
+  bool quiet = false;
 };
 
 void run_dbn_flow(const DbnFlowOptions& o) {
@@ -353,6 +355,9 @@ void run_dbn_flow(const DbnFlowOptions& o) {
     request.bound->seed = o.seed;
   }
   request.stop = stop_poll();
+  TaskProgress progress(fmt::format("rgflow dbn flow ({} layers, log Z {})", dbn.n_layers(), o.log_z),
+                        o.quiet || o.json);
+  request.progress = [&progress](std::int64_t done, std::int64_t total) { progress(done, total); };
   const InterruptScope interrupts;  // Ctrl-C: Cancelled, nothing printed, exit 130 (main)
   const run::DbnFlowRun result = run::dbn_flow(dbn, data, request);
   throw_if_cancelled();  // a Ctrl-C after the last poll
@@ -402,6 +407,7 @@ void add_dbn_flow(CLI::App& dbn) {
                 "Also the variational lower bound on log p(v) of a 2-layer DBN (Salakhutdinov & "
                 "Murray 2008)");
   o->data_options.add_to(*cmd);
+  cmd->add_flag("-q,--quiet", o->quiet, "No progress on stderr (--json is quiet too)");
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
   cmd->callback([o] { run_dbn_flow(*o); });
 }
@@ -412,6 +418,7 @@ struct DbnSampleOptions {
   std::int64_t samples = 100;
   std::int64_t gibbs_steps = 1000;
   std::uint64_t seed = 0;
+  int png_scale = io::kAutoPngScale;
 };
 
 void run_dbn_sample(const DbnSampleOptions& o) {
@@ -432,7 +439,7 @@ void run_dbn_sample(const DbnSampleOptions& o) {
     auto side = static_cast<Index>(std::llround(std::sqrt(static_cast<double>(n))));
     const bool square = side * side == n;
     const float lo = dbn.layer(0).visible_type() == UnitType::spin ? -1.0f : 0.0f;
-    io::write_png_mosaic(o.output, v, square ? side : 1, square ? side : n, false, lo, 1.0f);
+    io::write_png_mosaic(o.output, v, square ? side : 1, square ? side : n, false, lo, 1.0f, o.png_scale);
     fmt::print("wrote {} ({} samples; seed {}, {} Gibbs steps in the top layer)\n", o.output,
                o.samples, o.seed, o.gibbs_steps);
   } else {
@@ -453,6 +460,7 @@ void add_dbn_sample(CLI::App& dbn) {
   cmd->add_option("--samples", o->samples, "Number of samples")->capture_default_str();
   cmd->add_option("--gibbs-steps", o->gibbs_steps, "Gibbs steps in the top RBM")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Seed")->capture_default_str();
+  add_png_scale(*cmd, o->png_scale);
   cmd->callback([o] { run_dbn_sample(*o); });
 }
 

@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
+#include <system_error>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -20,6 +22,7 @@
 #include "vrg_cli.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/io/model.hpp"
+#include "rgflow/run/default_dir.hpp"
 #include "rgflow/run/exact_check.hpp"
 #include "rgflow/run/rbm.hpp"
 #include "rgflow/train/config.hpp"
@@ -51,7 +54,7 @@ struct DemoOptions {
   std::string symmetry = "auto";
   std::uint64_t seed = 1;
   std::string output;
-  std::string vrg_dir = "rgflow-demo";  // the pipeline's output directory
+  std::string vrg_dir;  // the pipeline's output directory ("": default_demo_dir())
   bool vrg = true;                      // false (--no-vrg): the exact check only
   bool force = false;
   int threads = 0;
@@ -59,19 +62,29 @@ struct DemoOptions {
   bool quiet = false;
 };
 
-// The variational-RG pipeline on the embedded demo config (a cached stage run in o.vrg_dir).
-vrg::RunResult run_demo_pipeline(const DemoOptions& o) {
+// Where the pipeline writes without --dir: rgflow-demo/ in the current directory, or next to the
+// binary when run inside rgflow's own source tree (scripts/demo runs from there).
+std::string default_demo_dir() {
+  std::error_code exe_error, cwd_error;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", exe_error);
+  const std::filesystem::path cwd = std::filesystem::current_path(cwd_error);
+  if (exe_error || cwd_error) return "rgflow-demo";
+  return run::default_output_dir("rgflow-demo", RGFLOW_SOURCE_DIR, cwd, exe.parent_path());
+}
+
+// The variational-RG pipeline on the embedded demo config (a cached stage run in `dir`).
+vrg::RunResult run_demo_pipeline(const DemoOptions& o, const std::string& dir) {
   vrg::Config config = vrg::demo_config();
   config.seed = o.seed;
   vrg::RunOptions options;
-  options.outdir = o.vrg_dir;
+  options.outdir = dir;
   options.force = o.force;
   options.threads = o.threads;
   options.python = default_python();
   if (!o.quiet) {
     fmt::print(stderr, "\nrgflow demo: variational RG on {}x{} Ising data at T = {:.4g} (layers 256-64-16, "
                "controls: paramagnet, ordered, site-permuted, textures) -> {}/\n",
-               config.data.size, config.data.size, config.data.temperature, o.vrg_dir);
+               config.data.size, config.data.size, config.data.temperature, dir);
   }
   return run_vrg_pipeline(config, options, o.quiet);
 }
@@ -86,6 +99,7 @@ void run_demo(const DemoOptions& o) {
   check_range("--batch-size", std::int64_t{o.batch_size}, 1, 1'000'000);
   check_range("--learning-rate", o.learning_rate, 1e-12, 100.0);
   check_range("--threads", std::int64_t{o.threads}, 0, 1024);
+  const std::string dir = o.vrg_dir.empty() ? default_demo_dir() : o.vrg_dir;
 
   run::ExactCheckRequest q;
   q.size = o.size;
@@ -145,9 +159,9 @@ void run_demo(const DemoOptions& o) {
     nlohmann::json out = r;
     out["model"] = o.output.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.output);
     if (o.vrg) {
-      const vrg::RunResult v = run_demo_pipeline(o);
+      const vrg::RunResult v = run_demo_pipeline(o, dir);
       vrg::RunOptions where;
-      where.outdir = o.vrg_dir;
+      where.outdir = dir;
       out["vrg"] = vrg_result_json(where, v);
     }
     print_json(out);
@@ -181,7 +195,7 @@ void run_demo(const DemoOptions& o) {
     fmt::print("({:.1f} s)\n", r.seconds);
     if (o.vrg) {
       std::fflush(stdout);
-      const vrg::RunResult v = run_demo_pipeline(o);
+      const vrg::RunResult v = run_demo_pipeline(o, dir);
       const auto summary = nlohmann::json::parse(vrg::read_text(v.summary_path));
       fmt::print("\nVariational RG (rgflow vrg run, demo config): {} stages run, {} reused.\n{}\n",
                  v.ran.size(), v.skipped.size(), summary.value("paragraph", ""));
@@ -233,7 +247,9 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--seed", o->seed, "Random seed (samples, initialisation, training)")
       ->capture_default_str();
   cmd->add_option("-o,--output", o->output, "Also save the trained model (.h5)");
-  cmd->add_option("--dir", o->vrg_dir, "Output directory of the variational-RG pipeline")->capture_default_str();
+  cmd->add_option("--dir", o->vrg_dir,
+                  "Output directory of the variational-RG pipeline (default: rgflow-demo in the "
+                  "current directory; next to the rgflow binary when run inside rgflow's source tree)");
   cmd->add_flag("!--no-vrg", o->vrg, "Only the exact check, not the variational-RG pipeline");
   cmd->add_flag("--force", o->force, "Redo every pipeline stage (otherwise finished ones are reused)");
   cmd->add_option("--threads", o->threads, "OpenMP threads for the pipeline (0: all cores)")->capture_default_str();

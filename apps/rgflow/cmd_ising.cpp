@@ -21,6 +21,7 @@
 #include "cli_util.hpp"
 #include "commands.hpp"
 #include "interrupt.hpp"
+#include "task_progress.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/io/dataset.hpp"
 #include "rgflow/ising/exact.hpp"
@@ -319,6 +320,7 @@ struct McrgCliOptions {
   std::uint64_t seed = 0;
   int chains = 0;
   bool json = false;
+  bool quiet = false;
 };
 
 // --rule: "majority", "decimation", a rule file (rgflow rg rsmi -o), or a comma list of these,
@@ -386,7 +388,11 @@ void run_mcrg(const McrgCliOptions& o) {
     cfg.seed = o.seed;
     cfg.validate();
     const InterruptScope interrupts;  // only the sampling polls: Ctrl-C later ends at once
-    lattice = run::sample_lattice(cfg, stop_poll());
+    TaskProgress progress(fmt::format("rgflow ising mcrg: sampling L={} T={}", o.size, o.temperature),
+                          o.quiet || o.json);
+    lattice = run::sample_lattice(cfg, stop_poll(), [&progress](std::int64_t done, std::int64_t total) {
+      progress(done, total);
+    });
   }
   const run::IsingMcrgRun r = run::mcrg_ising(lattice, request);
   if (o.json) {
@@ -512,6 +518,7 @@ void add_ising_commands(CLI::App& app) {
     cmd->add_option("--chains", o->chains, "Interleaved chains (default: file attribute or 1)")
         ->check(CLI::Range(1, 1 << 20));
     cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
+    cmd->add_flag("-q,--quiet", o->quiet, "No progress on stderr (--json is quiet too)");
     cmd->callback([o] { run_mcrg(*o); });
   }
 }

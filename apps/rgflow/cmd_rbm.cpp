@@ -16,6 +16,7 @@
 #include "commands.hpp"
 #include "interrupt.hpp"
 #include "progress.hpp"
+#include "task_progress.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/estimate/log_partition.hpp"
 #include "rgflow/io/model.hpp"
@@ -599,6 +600,7 @@ struct EstimatorOptions {
   std::uint64_t seed = 0;
   int tap_iterations = 500;
   double tap_damping = 0.5;
+  bool quiet = false;
 
   void add_to(CLI::App& cmd) {
     cmd.add_option("--method", method,
@@ -619,6 +621,7 @@ struct EstimatorOptions {
         ->capture_default_str();
     cmd.add_option("--threads", threads, "Threads (0: OpenMP default; results do not depend on it)")
         ->capture_default_str();
+    cmd.add_flag("-q,--quiet", quiet, "No progress on stderr (--json is quiet too)");
   }
 
   // The library's options, with each range checked against the flag that sets it.
@@ -652,7 +655,7 @@ struct LogzOptions {
 };
 
 void run_logz(const LogzOptions& o) {
-  const estimate::LogZOptions options = o.estimator.options();
+  estimate::LogZOptions options = o.estimator.options();
   if (options.method == estimate::LogZMethod::reverse_ais && o.data.empty()) {
     throw Error("--method reverse-ais starts its chains from data rows: pass --data FILE");
   }
@@ -664,6 +667,9 @@ void run_logz(const LogzOptions& o) {
   }
   run::LogZRun r;
   {
+    TaskProgress progress(fmt::format("rgflow rbm logz ({})", o.estimator.method),
+                          o.estimator.quiet || o.json);
+    options.progress = [&progress](std::int64_t done, std::int64_t total) { progress(done, total); };
     const InterruptScope interrupts;  // Ctrl-C: Cancelled, nothing printed, exit 130 (main)
     r = run::log_partition(model, options, o.data.empty() ? nullptr : &data);
     throw_if_cancelled();
@@ -700,12 +706,15 @@ struct LoglikOptions {
 };
 
 void run_loglik(const LoglikOptions& o) {
-  const estimate::LogZOptions options = o.estimator.options();
+  estimate::LogZOptions options = o.estimator.options();
   const run::Model model = run::load_model(o.model);
   const MatrixF data = load_data(o.data, o.data_options, model.rbm.visible_type(), o.estimator.seed);
   check_data(model.rbm, data, o.data);
   run::LikelihoodRun r;
   {
+    TaskProgress progress(fmt::format("rgflow rbm loglik (log Z by {})", o.estimator.method),
+                          o.estimator.quiet || o.json);
+    options.progress = [&progress](std::int64_t done, std::int64_t total) { progress(done, total); };
     const InterruptScope interrupts;  // Ctrl-C: Cancelled, nothing printed, exit 130 (main)
     r = run::log_likelihood(model, data, options);
     throw_if_cancelled();
@@ -749,6 +758,7 @@ struct SampleOptions {
   std::string method = "gibbs";  // gibbs | pt (parallel tempering)
   int replicas = 10;
   double pt_beta_min = 0.1;
+  int png_scale = io::kAutoPngScale;
   bool json = false;
 };
 
@@ -781,7 +791,7 @@ void run_sample(const SampleOptions& o) {
   options.stop = stop_poll();
   run::SampleRun r;
   r = run::sample(model, options);
-  run::save_samples(o.output, model, r, provenance());
+  run::save_samples(o.output, model, r, provenance(), o.png_scale);
   if (o.json) {
     nlohmann::json j = r;
     j["output"] = o.output;
@@ -815,6 +825,7 @@ void add_sample(CLI::App& rbm) {
       ->capture_default_str();
   cmd->add_option("--pt-beta-min", o->pt_beta_min, "PT: lowest inverse temperature, in (0, 1)")
       ->capture_default_str();
+  add_png_scale(*cmd, o->png_scale);
   cmd->add_flag("--json", o->json, "Print one JSON object on stdout");
   cmd->callback([o] { run_sample(*o); });
 }
@@ -822,12 +833,13 @@ void add_sample(CLI::App& rbm) {
 struct FiltersOptions {
   std::string model;
   std::string output;
+  int png_scale = io::kAutoPngScale;
 };
 
 void run_filters(const FiltersOptions& o) {
   check_output_path(o.output, {".png"});
   const Rbm rbm = io::load_rbm(o.model);
-  io::write_receptive_fields(o.output, rbm.weights());
+  io::write_receptive_fields(o.output, rbm.weights(), o.png_scale);
   fmt::print("wrote {} ({} receptive fields of {} visible units)\n", o.output, rbm.n_hidden(),
              rbm.n_visible());
 }
@@ -838,6 +850,7 @@ void add_filters(CLI::App& rbm) {
       rbm.add_subcommand("filters", "Save the receptive fields (columns of W) as a PNG mosaic");
   cmd->add_option("MODEL", o->model, "Model file (.h5)")->required();
   cmd->add_option("-o,--output", o->output, "PNG file to write")->required();
+  add_png_scale(*cmd, o->png_scale);
   cmd->callback([o] { run_filters(*o); });
 }
 

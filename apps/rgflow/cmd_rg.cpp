@@ -13,6 +13,7 @@
 #include "cli_util.hpp"
 #include "commands.hpp"
 #include "interrupt.hpp"
+#include "task_progress.hpp"
 #include "rgflow/conv/file.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/estimate/ais.hpp"
@@ -46,6 +47,7 @@ struct CouplingsCli {
   std::uint64_t seed = 0;
   int threads = 0;
   bool json = false;
+  bool quiet = false;
 };
 
 void run_couplings(const CouplingsCli& o) {
@@ -73,6 +75,9 @@ void run_couplings(const CouplingsCli& o) {
   request.options.seed = o.seed;
   request.options.threads = o.threads;
   request.options.stop = stop_poll();
+  TaskProgress progress(fmt::format("rgflow rg couplings (layer {}, {} side)", o.layer, o.side),
+                        o.quiet || o.json);
+  request.options.progress = [&progress](std::int64_t done, std::int64_t total) { progress(done, total); };
   const Index n = request.options.side == rg::Side::visible ? rbm.n_visible() : rbm.n_hidden();
   if (o.lattice > 0 && Index{o.lattice} * o.lattice != n) {
     throw FileError(o.model, fmt::format("--lattice {}: the {} side has {} units, not {}", o.lattice,
@@ -131,6 +136,7 @@ void add_couplings(CLI::App& rg) {
   cmd->add_option("--samples", o->samples, "Monte Carlo samples")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Monte Carlo seed")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Threads (0: all; the result does not depend on it)");
+  cmd->add_flag("-q,--quiet", o->quiet, "No progress on stderr (--json is quiet too)");
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->callback([o] { run_couplings(*o); });
 }
@@ -145,6 +151,7 @@ struct ReceptiveCli {
   int permutations = 100;
   std::uint64_t seed = 0;
   std::string png;
+  int png_scale = io::kAutoPngScale;
   bool json = false;
 };
 
@@ -160,7 +167,7 @@ void run_receptive(const ReceptiveCli& o) {
   options.seed = o.seed;
   run::ReceptiveFieldsRun r = with_flag("--lattice", [&] { return run::receptive_fields(dbn, o.lattice, options); });
   if (run::is_conv_model_file(o.model)) run::attach_conv_positions(r, conv::load_model(o.model).shape());
-  if (!o.png.empty()) io::write_png_mosaic(o.png, run::receptive_field_tiles(r), o.lattice, o.lattice, true);
+  if (!o.png.empty()) io::write_png_mosaic(o.png, run::receptive_field_tiles(r), o.lattice, o.lattice, true, 0.0f, 1.0f, o.png_scale);
   if (o.json) {
     nlohmann::json j = r;
     j["model"] = o.model;
@@ -193,6 +200,7 @@ void add_receptive(CLI::App& rg) {
       ->capture_default_str();
   cmd->add_option("--seed", o->seed, "Seed of the permutations")->capture_default_str();
   cmd->add_option("-o,--output", o->png, "PNG mosaic of all receptive fields (level by level)");
+  add_png_scale(*cmd, o->png_scale);
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->callback([o] { run_receptive(*o); });
 }
@@ -211,6 +219,7 @@ struct FlowCli {
   Index rows = 0;
   std::uint64_t seed = 0;
   std::string png;
+  int png_scale = io::kAutoPngScale;
   bool json = false;
 };
 
@@ -228,7 +237,7 @@ void run_flow(const FlowCli& o) {
   request.rows = o.rows;
   request.keep = o.png.empty() ? 0 : 8;  // the PNG: the first 8 configurations (columns) at each step (rows)
   const run::FlowRun r = run::flow(map, run::read_lattice(o.data, o.lattice), request);
-  if (!o.png.empty()) io::write_png_mosaic(o.png, r.kept, r.L, r.L, false, -1.0f, 1.0f);
+  if (!o.png.empty()) io::write_png_mosaic(o.png, r.kept, r.L, r.L, false, -1.0f, 1.0f, o.png_scale);
   if (o.json) {
     nlohmann::json j = r;
     j["model"] = o.model;
@@ -272,6 +281,7 @@ void add_flow(CLI::App& rg) {
   cmd->add_option("--rows", o->rows, "Use only the first N rows (0: all)");
   cmd->add_option("--seed", o->seed, "Seed (stochastic maps)")->capture_default_str();
   cmd->add_option("-o,--output", o->png, "PNG: the first 8 configurations (columns) at each step (rows)");
+  add_png_scale(*cmd, o->png_scale);
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->callback([o] { run_flow(*o); });
 }

@@ -5,6 +5,7 @@
 #include <Eigen/Core>
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "rgflow: restricted Boltzmann machines, 2D Ising Monte Carlo and the variational "
       "renormalization group"};
+  app.formatter(std::make_shared<rgflow::cli::HelpFormatter>());  // before the subcommands
   app.set_version_flag("--version", rgflow::cli::version_text());
   app.require_subcommand(1);
   rgflow::cli::add_demo_command(app);

@@ -27,7 +27,9 @@ void TaskProgress::operator()(std::int64_t done, std::int64_t total) {
   if (quiet_ || total <= 0) return;
   const auto now = Clock::now();
   const auto interval = terminal_ ? std::chrono::milliseconds(250) : std::chrono::milliseconds(30000);
-  if (now - last_ < interval) return;
+  // On a terminal the first report is drawn at once (the line is cleared when the work ends);
+  // in a log the first line waits a full interval, so short runs stay silent there.
+  if ((shown_ || !terminal_) && now - last_ < interval) return;
   last_ = now;
   const double frac = static_cast<double>(done) / static_cast<double>(total);
   const double elapsed = std::chrono::duration<double>(now - start_).count();

@@ -1,7 +1,8 @@
 #pragma once
 // Progress of one long computation measured in work units (grains, series): on a terminal a
-// self-overwriting line with percentage and ETA (at most 4 redraws per second); otherwise (logs of
-// long acceptance runs) one line every 30 s. --quiet and --json silence it.
+// self-overwriting line with percentage and ETA (drawn at the first report, then at most 4 redraws
+// per second, cleared at the end); otherwise (logs of long acceptance runs) one line every 30 s.
+// --quiet and --json silence it.
 #include <chrono>
 #include <cstdint>
 #include <string>
