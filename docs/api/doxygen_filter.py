@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Doxygen INPUT_FILTER for rgflow's headers (docs/api/Doxyfile, docs/api.md).
+
+rgflow documents its C++ API in plain `//` comments placed right above each declaration, and a
+block at the top of every header that states its equations and sources. Doxygen reads only
+`///` (or `/** */`) comments, so this filter hands Doxygen a copy of each header in which
+
+* the first comment block of the file becomes the file's documentation (`\\file` at the end of
+  its first line);
+* every other block of `//` lines that starts a statement at namespace or class scope (not inside
+  a function body, not in the middle of a declaration) becomes `///`, i.e. the documentation of
+  the declaration that follows;
+* the comment text is taken literally: Doxygen's special characters are escaped, `code` is set
+  in <tt>, and lines indented by two or more spaces (equations, lists, tables) are kept as they
+  are in a \\verbatim block.
+
+Code lines are passed through unchanged and the line count is preserved, so Doxygen's line
+numbers and source links match the real files. The headers themselves are not modified.
+Usage (Doxygen appends the file name): python3 docs/api/doxygen_filter.py FILE
+"""
+import re
+import sys
+
+SCOPE = re.compile(r"\b(namespace|class|struct|union|enum)\b")
+# Doxygen's special characters (commands and HTML/XML entities).
+SPECIAL = re.compile(r"([\\@<>&#%$])")
+
+
+def escape(text):
+    """The comment text, literally: Doxygen's special characters escaped, `code spans` set in
+    <tt> (Markdown is off in the Doxyfile, so nothing else in the text is markup)."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unmatched backtick: no code span
+        return SPECIAL.sub(r"\\\1", text)
+    for i in range(len(parts)):
+        parts[i] = SPECIAL.sub(r"\\\1", parts[i])
+        if i % 2 == 1:
+            parts[i] = f"<tt>{parts[i]}</tt>"
+    return "".join(parts)
+
+
+def strip_code(line):
+    """The code of a line without string/char literals and comments (for brace counting)."""
+    out, i, n = [], 0, len(line)
+    while i < n:
+        c = line[i]
+        if c in "\"'":
+            j = i + 1
+            while j < n and line[j] != c:
+                j += 2 if line[j] == "\\" else 1
+            i = j + 1
+            continue
+        if line.startswith("//", i):
+            break
+        if line.startswith("/*", i):
+            j = line.find("*/", i + 2)
+            if j < 0:
+                break
+            i = j + 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def convert_block(block, is_file):
+    """`//` lines -> `///` lines (same count). Doxygen ends a verbatim block at the
+    \\endverbatim marker wherever it stands on the line, so the markers share the lines."""
+    out, in_verbatim = [], False
+    for k, (indent, text) in enumerate(block):
+        verbatim = text.startswith("  ") and text.strip() != ""
+        prefix = indent + "///"
+        if k == 0 and is_file:
+            # '\file' takes an optional file name from the rest of its line: put it last
+            verbatim, text = False, text.strip()
+            text = escape(text) + " \\file"
+        if verbatim and not in_verbatim:
+            prefix += " \\verbatim"
+        elif not verbatim and in_verbatim:
+            prefix += " \\endverbatim"
+        in_verbatim = verbatim
+        body = text if verbatim or (k == 0 and is_file) else escape(text)
+        out.append(f"{prefix} {body}".rstrip())
+    if in_verbatim:
+        out[-1] += " \\endverbatim"
+    return out
+
+
+def filter_source(lines):
+    out = []
+    stack = []          # True: namespace/class scope brace, False: anything else (bodies, inits)
+    pending = ""        # code since the last ';', '{', '}' or access label (statement start when "")
+    file_doc_done = False
+    seen_code = False
+    comment = re.compile(r"^(\s*)//(?!/)(.*)$")
+    i, n = 0, len(lines)
+    while i < n:
+        line = lines[i].rstrip("\n")
+        if comment.match(line) and all(stack) and pending.strip() == "":
+            block = []
+            while i < n:
+                m = comment.match(lines[i].rstrip("\n"))
+                if not m:
+                    break
+                text = m.group(2)
+                block.append((m.group(1), text[1:] if text.startswith(" ") else text))
+                i += 1
+            is_file = not file_doc_done and not seen_code
+            file_doc_done = True
+            out.extend(c + "\n" for c in convert_block(block, is_file))
+            continue
+        code = strip_code(line)
+        stripped = code.strip()
+        if stripped and not stripped.startswith("#"):
+            seen_code = True
+        if stripped.startswith("#"):
+            pass
+        elif re.fullmatch(r"(public|private|protected)\s*:", stripped):
+            pending = ""
+        else:
+            for c in code:
+                if c == "{":
+                    stack.append(bool(SCOPE.search(pending)) and "(" not in pending)
+                    pending = ""
+                elif c == "}":
+                    if stack:
+                        stack.pop()
+                    pending = ""
+                elif c == ";":
+                    pending = ""
+                else:
+                    pending += c
+        out.append(line + "\n")
+        i += 1
+    return out
+
+
+def main():
+    with open(sys.argv[1], encoding="utf-8") as f:
+        lines = f.readlines()
+    sys.stdout.write("".join(filter_source(lines)))
+
+
+if __name__ == "__main__":
+    main()
