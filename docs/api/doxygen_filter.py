@@ -3,13 +3,13 @@
 
 rgflow documents its C++ API in plain `//` comments placed right above each declaration, and a
 block at the top of every header that states its equations and sources. Doxygen reads only
-`///` (or `/** */`) comments, so this filter hands Doxygen a copy of each header in which
+`///` or `/** */` comments, so this filter hands Doxygen a copy of each header in which
 
 * the first comment block of the file becomes the file's documentation (`\\file` at the end of
   its first line);
 * every other block of `//` lines that starts a statement at namespace or class scope (not inside
-  a function body, not in the middle of a declaration) becomes `///`, i.e. the documentation of
-  the declaration that follows;
+  a function body, not in the middle of a declaration) becomes a `/** ... */` block on the same
+  lines, i.e. the documentation of the declaration that follows;
 * the comment text is taken literally: Doxygen's special characters are escaped, `code` is set
   in <tt>, and lines indented by two or more spaces (equations, lists, tables) are kept as they
   are in a \\verbatim block.
@@ -64,25 +64,30 @@ def strip_code(line):
 
 
 def convert_block(block, is_file):
-    """`//` lines -> `///` lines (same count). Doxygen ends a verbatim block at the
-    \\endverbatim marker wherever it stands on the line, so the markers share the lines."""
+    """`//` lines -> one `/** ... */` block on the same lines. (Inside \\verbatim, Doxygen keeps
+    the `///` markers of continuation lines, so a C-style block is used.) Doxygen ends a verbatim
+    block at the \\endverbatim marker wherever it stands on the line, so the markers share lines."""
     out, in_verbatim = [], False
     for k, (indent, text) in enumerate(block):
         verbatim = text.startswith("  ") and text.strip() != ""
-        prefix = indent + "///"
         if k == 0 and is_file:
-            # '\file' takes an optional file name from the rest of its line: put it last
-            verbatim, text = False, text.strip()
-            text = escape(text) + " \\file"
+            # '\\file' takes an optional file name from the rest of its line: put it last
+            verbatim, text = False, escape(text.strip()) + " \\file"
+        elif not verbatim:
+            text = escape(text)
+        # a comment terminator or opener in the text would end or nest the block: split it with
+        # an invisible zero-width space
+        text = text.replace("*/", "*\u200b/").replace("/*", "/\u200b*")
+        marker = ""
         if verbatim and not in_verbatim:
-            prefix += " \\verbatim"
+            marker = "\\verbatim"
         elif not verbatim and in_verbatim:
-            prefix += " \\endverbatim"
+            marker = "\\endverbatim "
         in_verbatim = verbatim
-        body = text if verbatim or (k == 0 and is_file) else escape(text)
-        out.append(f"{prefix} {body}".rstrip())
+        out.append(indent + ("/** " if k == 0 else "    ") + marker + text)
     if in_verbatim:
         out[-1] += " \\endverbatim"
+    out[-1] = out[-1].rstrip() + " */"
     return out
 
 
