@@ -5,8 +5,8 @@
 
 Each notebook runs top to bottom in a fresh Jupyter kernel (nbclient, kernel "python3"); its
 executed copy goes to OUT/NAME.ipynb and whatever it writes to OUT/NAME.files/ (its working
-directory and RGFLOW_GALLERY_WORK): nothing lands in the source tree. --render also writes
-OUT/NAME.html (nbconvert) and OUT/index.html. The notebooks assert their key numbers, so a
+directory and RGFLOW_GALLERY_WORK, emptied first): nothing lands in the source tree. --render
+also writes OUT/NAME.html (nbconvert) and OUT/index.html. The notebooks assert their key numbers, so a
 notebook that executes is a passing test; a failing cell fails the run (exit status 1) and its
 error is printed.
 
@@ -22,6 +22,7 @@ import argparse
 import html
 import os
 import pathlib
+import shutil
 import sys
 import time
 
@@ -73,7 +74,8 @@ def cell_error(exc):
 def execute(path, out, args, nbformat, NotebookClient, CellExecutionError):
     nb = nbformat.read(path, as_version=4)
     work = out / (path.stem + ".files")
-    work.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(work, ignore_errors=True)  # a fresh start: nothing cached from a previous run
+    work.mkdir(parents=True)
     os.environ["RGFLOW_GALLERY_WORK"] = str(work)
     client = NotebookClient(nb, timeout=args.timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(work)}})
