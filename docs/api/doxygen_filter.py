@@ -10,6 +10,8 @@ block at the top of every header that states its equations and sources. Doxygen 
 * every other block of `//` lines that starts a statement at namespace or class scope (not inside
   a function body, not in the middle of a declaration) becomes a `/** ... */` block on the same
   lines, i.e. the documentation of the declaration that follows;
+* a trailing `// comment` after a member or enumerator at class or namespace scope becomes its
+  documentation (`///<`), with the comment lines below it that start in the same column;
 * the comment text is taken literally: Doxygen's special characters are escaped, `code` is set
   in <tt>, and lines indented by two or more spaces (equations, lists, tables) are kept as they
   are in a \\verbatim block.
@@ -40,7 +42,8 @@ def escape(text):
 
 
 def strip_code(line):
-    """The code of a line without string/char literals and comments (for brace counting)."""
+    """The code of a line without string/char literals and comments (for brace counting), and
+    where its trailing // comment starts (-1: none)."""
     out, i, n = [], 0, len(line)
     while i < n:
         c = line[i]
@@ -51,7 +54,7 @@ def strip_code(line):
             i = j + 1
             continue
         if line.startswith("//", i):
-            break
+            return "".join(out), i
         if line.startswith("/*", i):
             j = line.find("*/", i + 2)
             if j < 0:
@@ -60,7 +63,7 @@ def strip_code(line):
             continue
         out.append(c)
         i += 1
-    return "".join(out)
+    return "".join(out), -1
 
 
 def convert_block(block, is_file):
@@ -97,11 +100,20 @@ def filter_source(lines):
     pending = ""        # code since the last ';', '{', '}' or access label (statement start when "")
     file_doc_done = False
     seen_code = False
+    trailing_column = -1  # column of the trailing comment converted on the line above
     comment = re.compile(r"^(\s*)//(?!/)(.*)$")
     i, n = 0, len(lines)
     while i < n:
         line = lines[i].rstrip("\n")
-        if comment.match(line) and all(stack) and pending.strip() == "":
+        m = comment.match(line)
+        if m and len(m.group(1)) == trailing_column:
+            # the continuation of the trailing comment on the line above (same column)
+            text = m.group(2)
+            out.append(m.group(1) + "///< " + escape(text[1:] if text.startswith(" ") else text) + "\n")
+            i += 1
+            continue
+        trailing_column = -1
+        if m and all(stack) and pending.strip() == "":
             block = []
             while i < n:
                 m = comment.match(lines[i].rstrip("\n"))
@@ -114,8 +126,14 @@ def filter_source(lines):
             file_doc_done = True
             out.extend(c + "\n" for c in convert_block(block, is_file))
             continue
-        code = strip_code(line)
+        code, comment_at = strip_code(line)
         stripped = code.strip()
+        if (comment_at >= 0 and all(stack) and stripped.endswith((";", ","))
+                and not line.startswith("///", comment_at)):
+            # a member's or enumerator's trailing comment: its documentation (///<)
+            text = line[comment_at + 2:]
+            line = line[:comment_at] + "///< " + escape(text[1:] if text.startswith(" ") else text)
+            trailing_column = comment_at
         if stripped and not stripped.startswith("#"):
             seen_code = True
         if stripped.startswith("#"):
