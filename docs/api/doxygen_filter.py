@@ -83,7 +83,12 @@ def convert_block(block, is_file):
         text = text.replace("*/", "*\u200b/").replace("/*", "/\u200b*")
         marker = ""
         if verbatim and not in_verbatim:
-            marker = "\\verbatim"
+            if k > 0 and not (k == 1 and is_file):
+                # open the block at the end of the line above: Doxygen drops the leading spaces
+                # of text that shares the \\verbatim line, which would break the alignment
+                out[-1] = out[-1].rstrip() + " \\verbatim"
+            else:
+                marker = "\\verbatim"
         elif not verbatim and in_verbatim:
             marker = "\\endverbatim "
         in_verbatim = verbatim
