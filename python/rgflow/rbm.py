@@ -55,6 +55,26 @@ def _as_float32(X):
     return np.ascontiguousarray(X, dtype=np.float32)
 
 
+def _rows(v, float_dtype=False):
+    """(v as a 2-D dense or sparse matrix, whether v was one 1-D row); float_dtype: a non-float
+    dtype becomes float64."""
+    if not hasattr(v, "toarray"):
+        v = np.asarray(v)
+    one_row = v.ndim == 1
+    if one_row:
+        v = v.reshape(1, -1)
+    if float_dtype and v.dtype not in (np.float32, np.float64):
+        v = v.astype(np.float64)
+    return v, one_row
+
+
+def _uniform(rng):
+    """rng's U(0, 1) draw, for a NumPy RandomState (``uniform``) or Generator (``random``)."""
+    if isinstance(rng, np.random.Generator):
+        return rng.random
+    return check_random_state(rng).uniform
+
+
 def seed_from_random_state(random_state):
     """An integer seed for rgflow's Philox streams: the int itself, or one drawn from a
     RandomState (None: NumPy's global RandomState, as scikit-learn does)."""
@@ -198,7 +218,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self._n_features_out = rbm.n_hidden
 
     # ------------------------------------------------------------------ training
-    def _run_epochs(self, trainer):
+    def _run_epochs(self, trainer, X32):
         while not trainer.finished:
             start = time.time()
             stats = trainer.run_epoch()
@@ -207,16 +227,40 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             for line in stats.get("notices") or ():
                 warnings.warn(f"{type(self).__name__}: {line}", RuntimeWarning, stacklevel=3)
             if self.verbose:
-                pll = stats["pseudo_log_likelihood"]  # None for Gaussian visible units
-                pll = "n/a" if pll is None else f"{pll['mean']:.2f}"
-                score = stats.get("heldout_score")
-                score = "" if score is None else f", held-out = {score['mean']:.5f}"
-                # scikit-learn's line, so that its log parsers read ours.
+                pll = stats["pseudo_log_likelihood"]  # None for rows of probabilities
+                if pll is not None:
+                    pll = f"{pll['mean']:.2f}"
+                elif self._visible_type != "gaussian":  # as scikit-learn: score_samples(X).mean()
+                    pll = f"{self._pseudo_likelihood(X32).mean():.2f}"
+                else:
+                    pll = "n/a"
+                # scikit-learn's line, character for character, so that its log parsers read ours.
                 print(f"[{type(self).__name__}] Iteration {stats['epoch']}, pseudo-likelihood = "
-                      f"{pll}{score}, time = {time.time() - start:.2f}s", file=sys.stdout)
+                      f"{pll}, time = {time.time() - start:.2f}s", file=sys.stdout)
+                score = stats.get("heldout_score")
+                if score is not None:  # n_iter="auto": the stopping score on a line of its own
+                    print(f"[{type(self).__name__}] Iteration {stats['epoch']}, held-out score = "
+                          f"{score['mean']:.5f} +- {score['error']:.5f}", file=sys.stdout)
         self.n_iter_ = trainer.epochs_done
         self.stop_ = trainer.convergence
         self._train_state = trainer.checkpoint()
+        self.h_samples_ = self._chain_hidden_states(self._train_state)
+
+    def _chain_hidden_states(self, state):
+        """h_samples_: the hidden states of the persistent chains (scikit-learn's attribute).
+        Hidden-state PCD (``train_options={"pcd_hidden_state": True}``, scikit-learn's scheme)
+        keeps them; visible-state PCD keeps the visible chains, whose hidden states are drawn
+        here from P(h | v_chain) with a NumPy stream seeded by (seed_, epochs done); methods
+        without persistent chains (CD) give an empty [0, n_components] array."""
+        hidden = state.persistent_hidden
+        if hidden.size:
+            return hidden.astype(np.float64)
+        chains = state.persistent_chains
+        if not chains.size:
+            return np.zeros((0, self.rbm_.n_hidden))
+        rng = np.random.default_rng([int(self.seed_), int(state.epochs_done)])
+        return self._draw(self.rbm_.hidden_mean(chains).astype(np.float64),
+                          self.rbm_.hidden_type, rng.random)
 
     def fit(self, X, y=None):
         """Fit the model to X [n_samples, n_features] (values in [0, 1] for Bernoulli units:
@@ -232,7 +276,7 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         train, validation = self._split(X32)
         self._resolve_symmetry(train)
         trainer = _core.Trainer(self.rbm_, self._train_config(self.seed_), train, validation)
-        self._run_epochs(trainer)
+        self._run_epochs(trainer, X32)
         self._assess_fit(train, validation)
         return self
 
@@ -268,7 +312,8 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             self.history_ = []
             self._set_views()
             self._resolve_symmetry(X32)
-            config = dict(self._train_config(self.seed_), epochs=1, auto_epochs=False)
+            config = dict(self._train_config(self.seed_), epochs=1, auto_epochs=False,
+                          learning_rate_final=None, warmup_epochs=0)
             trainer = _core.Trainer(self.rbm_, config, X32)
         else:
             state = getattr(self, "_train_state", None)
@@ -276,11 +321,15 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             if state is None:  # a model loaded from a file: fresh optimizer state
                 state = _core.Checkpoint.from_model(
                     self.rbm_, dict(self._train_config(self.seed_), epochs=done + 1,
-                                    auto_epochs=False), done)
+                                    auto_epochs=False, learning_rate_final=None,
+                                    warmup_epochs=0), done)
             # One more pass: a fixed epoch count, also after a fit with n_iter="auto".
-            state = state.replace(epochs=done + 1, rbm=self.rbm_, auto_epochs=False)
+            # At learning_rate: a schedule over epochs=done + 1 would run this pass at its end
+            # (learning_rate_final), as partial_fit did before (issue #21).
+            state = state.replace(epochs=done + 1, rbm=self.rbm_, auto_epochs=False,
+                                  constant_learning_rate=True)
             trainer = _core.Trainer(self.rbm_, state, X32)
-        self._run_epochs(trainer)
+        self._run_epochs(trainer, X32)
         return self
 
     # ------------------------------------------------------------------ inference
@@ -293,12 +342,22 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         """Hidden activation probabilities E[h|v] (P(h=1|v) for Bernoulli hidden units, tanh of
         the field for spin hidden units), in X's float dtype."""
         X, X32 = self._input(X)
+        return self._hidden_means(X, X32)
+
+    def _hidden_means(self, X, X32):
+        """E[h|v] of the validated rows X (dense or sparse, float32 or float64; X32: X as dense
+        float32)."""
         if X.dtype == np.float64:
             # In float64 (as scikit-learn): a float32 product sums in an order that depends on the
             # number of rows, which cancellation in the field can lift above 1e-7, so a row's
             # value would depend on the rows that come with it.
             rbm = self.rbm_
-            t = X if self._visible_type != "gaussian" else X / (rbm.visible_sigma.astype(np.float64) ** 2)
+            if self._visible_type != "gaussian":
+                t = X
+            elif hasattr(X, "multiply"):  # sparse
+                t = X.multiply(1.0 / rbm.visible_sigma.astype(np.float64) ** 2).tocsr()
+            else:
+                t = X / (rbm.visible_sigma.astype(np.float64) ** 2)
             field = np.asarray(t @ rbm.weights.astype(np.float64)) + rbm.hidden_bias.astype(np.float64)
             return np.tanh(field) if rbm.hidden_type == "spin" else 0.5 * (1.0 + np.tanh(0.5 * field))
         return self.rbm_.hidden_mean(X32)
@@ -309,7 +368,11 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         n_features * log sigmoid(F(v~) - F(v)) with v~ = v with one unit flipped. The unit is a
         seeded hash of the row (seed: ``seed_``), so a row's score is the same whatever rows come
         with it; averaged over rows it estimates sum_i log p(v_i | v_-i)."""
-        X, X32 = self._input(X)
+        _, X32 = self._input(X)
+        return self._pseudo_likelihood(X32)
+
+    def _pseudo_likelihood(self, X32):
+        """score_samples of validated dense float32 rows."""
         index = _row_flip_index(X32, X32.shape[1], self.seed_)
         # F(v~) - F(v) term by term in float64 (no cancellation between two float32 free energies;
         # a row's value does not depend on the other rows, as scikit-learn's estimator checks
@@ -321,13 +384,57 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         states (float, in v's dtype). Draws from an rgflow stream seeded by ``seed_`` that
         advances across calls (as scikit-learn's ``random_state_``)."""
         check_is_fitted(self)
-        v = np.asarray(v)
-        v32 = _as_float32(v if v.ndim == 2 else v.reshape(1, -1))
+        v, one_row = _rows(v)
         if not hasattr(self, "gibbs_rng_"):
             self.gibbs_rng_ = _core.Rng(self.seed_, _GIBBS_STREAM)
-        out, _ = self.rbm_.gibbs(v32, 1, self.gibbs_rng_)
+        out, _ = self.rbm_.gibbs(_as_float32(v), 1, self.gibbs_rng_)
         dtype = v.dtype if v.dtype in (np.float32, np.float64) else np.float64
-        return out.astype(dtype, copy=False)
+        out = out.astype(dtype, copy=False)
+        return out[0] if one_row else out
+
+    # ------------------------------------------------------------------ scikit-learn's internals
+    # Not public API, but scikit-learn's tests and subclasses of its BernoulliRBM call them; same
+    # signatures, same conventions (no input validation, a 1-D v is one row, sparse accepted).
+    def _mean_hiddens(self, v):
+        """E[h|v] for the rows of v (1-D: one row), as :meth:`transform` computes it."""
+        check_is_fitted(self)
+        v, one_row = _rows(v, float_dtype=True)
+        out = self._hidden_means(v, _as_float32(v))
+        return out[0] if one_row else out
+
+    def _sample_hiddens(self, v, rng):
+        """A sample of h ~ p(h|v) for the rows of v, drawn with ``rng`` (a NumPy RandomState or
+        Generator, as scikit-learn passes), as floats in {0, 1} (spin hidden units: {-1, +1})."""
+        mean = self._mean_hiddens(v)
+        return self._draw(mean, self.rbm_.hidden_type, _uniform(rng))
+
+    def _sample_visibles(self, h, rng):
+        """A sample of v ~ p(v|h) for the rows of h, drawn with ``rng``: floats in {0, 1} (spin
+        visible units: {-1, +1}; Gaussian: mean + sigma * N(0, 1))."""
+        check_is_fitted(self)
+        h, one_row = _rows(h, float_dtype=True)
+        mean = self.rbm_.visible_mean(_as_float32(h)).astype(np.float64)
+        if self._visible_type == "gaussian":
+            draw = rng.standard_normal if hasattr(rng, "standard_normal") else rng.normal
+            out = mean + self.rbm_.visible_sigma.astype(np.float64) * draw(size=mean.shape)
+        else:
+            out = self._draw(mean, self.rbm_.visible_type, _uniform(rng))
+        return out[0] if one_row else out
+
+    def _free_energy(self, v):
+        """F(v) per row (float64), as :meth:`free_energy` without input validation."""
+        check_is_fitted(self)
+        v, one_row = _rows(v)
+        out = self.rbm_.free_energy_visible(_as_float32(v))
+        return out[0] if one_row else out
+
+    @staticmethod
+    def _draw(mean, unit_type, uniform):
+        """States with the given means: {0, 1} with P(1) = mean, or spins {-1, +1} with
+        E = mean; ``uniform(size=shape)`` draws the U(0, 1) numbers."""
+        if unit_type == "spin":
+            return np.where(uniform(size=mean.shape) < 0.5 * (1.0 + mean), 1.0, -1.0)
+        return (uniform(size=mean.shape) < mean).astype(np.float64)
 
     # ------------------------------------------------------------------ rgflow extras
     def free_energy(self, X):

@@ -254,11 +254,20 @@ void bind_train(py::module_& m) {
       .def_readonly("epochs_done", &train::Checkpoint::epochs_done)
       .def_property_readonly("persistent_chains",
                              [](const train::Checkpoint& c) { MatrixF x = c.persistent_chains; return from_matrix(std::move(x)); })
+      .def_property_readonly("persistent_hidden",
+                             [](const train::Checkpoint& c) { MatrixF x = c.persistent_hidden; return from_matrix(std::move(x)); },
+                             "Hidden states of the persistent chains [chains, n_hidden] where the "
+                             "method keeps them (PCD with pcd_hidden_state; TAP magnetisations), "
+                             "else empty")
       .def("replace",
            [](const train::Checkpoint& c, std::optional<int> epochs, std::optional<Rbm> rbm,
-              std::optional<bool> auto_epochs) {
+              std::optional<bool> auto_epochs, bool constant_learning_rate) {
              train::Checkpoint out = c;
              if (epochs) out.config.epochs = *epochs;
+             if (constant_learning_rate) {
+               out.config.learning_rate_final.reset();
+               out.config.warmup_epochs = 0;
+             }
              if (auto_epochs && !*auto_epochs) {  // a fixed number of epochs from here on
                out.config.auto_epochs = false;
                out.convergence.reset();
@@ -274,10 +283,11 @@ void bind_train(py::module_& m) {
              return out;
            },
            py::arg("epochs") = py::none(), py::arg("rbm") = py::none(),
-           py::arg("auto_epochs") = py::none(),
+           py::arg("auto_epochs") = py::none(), py::arg("constant_learning_rate") = false,
            "A copy asking for `epochs` epochs in total (the cap when stopping automatically) "
            "and/or holding another model of the same shape (the optimizer and sampler state are "
-           "kept); auto_epochs=False turns automatic stopping off")
+           "kept); auto_epochs=False turns automatic stopping off; constant_learning_rate=True drops "
+           "the learning-rate schedule and warm-up (every further epoch at learning_rate)")
       .def_static("from_model",
                   [](const Rbm& rbm, const py::object& config, int epochs_done) {
                     train::Checkpoint c;
