@@ -76,8 +76,19 @@ def _uniform(rng):
 
 
 def seed_from_random_state(random_state):
-    """An integer seed for rgflow's Philox streams: the int itself, or one drawn from a
-    RandomState (None: NumPy's global RandomState, as scikit-learn does)."""
+    """An integer seed for rgflow's Philox streams from a scikit-learn ``random_state``.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+        An int >= 0 is the seed itself; otherwise two draws from the RandomState
+        (None: NumPy's global RandomState, as scikit-learn does) make a 62-bit seed.
+
+    Returns
+    -------
+    seed : int
+        The seed, >= 0.
+    """
     if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
         if random_state < 0:
             raise ValueError(f"random_state must be >= 0, got {random_state}")
@@ -109,7 +120,13 @@ _GAUSSIAN_DEFAULTS = _core.default_train_config("gaussian")
 
 
 def gaussian_supported():
-    """Whether the C++ core trains and evaluates RBMs with Gaussian visible units."""
+    """Whether the C++ core trains and evaluates RBMs with Gaussian visible units.
+
+    Returns
+    -------
+    supported : bool
+        True when :class:`GaussianRBM` can be fitted with this build.
+    """
     try:
         rbm = _core.Rbm(2, 1, "gaussian", "bernoulli")
         rbm.free_energy_visible(np.zeros((1, 2), np.float32))
@@ -119,7 +136,8 @@ def gaussian_supported():
 
 
 class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
-    """Shared by BernoulliRBM, SpinRBM and GaussianRBM; subclasses set _visible_type."""
+    """Shared by BernoulliRBM, SpinRBM and GaussianRBM; subclasses set _visible_type.
+    """
 
     _visible_type = "bernoulli"
 
@@ -263,8 +281,21 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                           self.rbm_.hidden_type, rng.random)
 
     def fit(self, X, y=None):
-        """Fit the model to X [n_samples, n_features] (values in [0, 1] for Bernoulli units:
-        states or probabilities). Returns self."""
+        """Fit the model to X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training rows: states or probabilities in [0, 1] for Bernoulli units, states in
+            {-1, +1} for spin units, real values for Gaussian units.
+        y : None
+            Ignored; present for the scikit-learn API.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
         self._check_params()
         X = _validate(self, X, accept_sparse="csr", dtype=(np.float64, np.float32))
         X32 = _as_float32(X)
@@ -297,10 +328,24 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         """Hook for unit types with extra parameters (GaussianRBM sets sigma)."""
 
     def partial_fit(self, X, y=None):
-        """One pass over X in mini-batches of ``batch_size`` (one update when X has at most
-        ``batch_size`` rows, as scikit-learn's partial_fit). The optimizer state (momentum,
-        persistent chains, random stream) carries over between calls; there is no learning-rate
-        schedule (every call runs at learning_rate, as lr_schedule='constant'). Returns self."""
+        """One pass over X in mini-batches of ``batch_size``.
+
+        One update when X has at most ``batch_size`` rows, as scikit-learn's ``partial_fit``. The
+        optimizer state (momentum, persistent chains, random stream) carries over between calls;
+        every call runs at ``learning_rate`` (no decay schedule, as ``lr_schedule='constant'``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training rows, as for :meth:`fit`.
+        y : None
+            Ignored; present for the scikit-learn API.
+
+        Returns
+        -------
+        self : object
+            The estimator, updated.
+        """
         self._check_params()
         first = not hasattr(self, "rbm_")
         X = _validate(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=first)
@@ -339,8 +384,20 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return X, _as_float32(X)
 
     def transform(self, X):
-        """Hidden activation probabilities E[h|v] (P(h=1|v) for Bernoulli hidden units, tanh of
-        the field for spin hidden units), in X's float dtype."""
+        """Hidden activation probabilities E[h|v].
+
+        P(h=1|v) for Bernoulli hidden units, tanh of the field for spin hidden units.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Visible rows.
+
+        Returns
+        -------
+        h : ndarray of shape (n_samples, n_components)
+            E[h|v] in X's float dtype (float64 for integer input).
+        """
         X, X32 = self._input(X)
         return self._hidden_means(X, X32)
 
@@ -364,10 +421,23 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     @available_if(lambda self: self._visible_type != "gaussian")
     def score_samples(self, X):
-        """Stochastic pseudo-log-likelihood per row, as scikit-learn's:
-        n_features * log sigmoid(F(v~) - F(v)) with v~ = v with one unit flipped. The unit is a
+        """Stochastic pseudo-log-likelihood per row, as scikit-learn's.
+
+        n_features * log sigmoid(F(v~) - F(v)), with v~ = v with one unit flipped. The unit is a
         seeded hash of the row (seed: ``seed_``), so a row's score is the same whatever rows come
-        with it; averaged over rows it estimates sum_i log p(v_i | v_-i)."""
+        with it; averaged over rows it estimates ``sum_i log p(v_i | v_-i)``. Not available for
+        Gaussian visible units.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Visible rows.
+
+        Returns
+        -------
+        pseudo_likelihood : ndarray of shape (n_samples,)
+            The score of each row (nats, float64).
+        """
         _, X32 = self._input(X)
         return self._pseudo_likelihood(X32)
 
@@ -380,9 +450,21 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return _core.pseudo_log_likelihood_rows(self.rbm_, X32, index.tolist(), False)
 
     def gibbs(self, v):
-        """One block-Gibbs step v -> h -> v from the rows of v; returns the sampled visible
-        states (float, in v's dtype). Draws from an rgflow stream seeded by ``seed_`` that
-        advances across calls (as scikit-learn's ``random_state_``)."""
+        """One block-Gibbs step v -> h -> v.
+
+        Draws from an rgflow stream seeded by ``seed_`` that advances across calls (as
+        scikit-learn's ``random_state_``).
+
+        Parameters
+        ----------
+        v : {array-like, sparse matrix} of shape (n_samples, n_features) or (n_features,)
+            Visible states to start from; a 1-D array is one row.
+
+        Returns
+        -------
+        v_new : ndarray of shape (n_samples, n_features) or (n_features,)
+            The sampled visible states, in v's float dtype (float64 otherwise), v's shape.
+        """
         check_is_fitted(self)
         v, one_row = _rows(v)
         if not hasattr(self, "gibbs_rng_"):
@@ -438,17 +520,55 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     # ------------------------------------------------------------------ rgflow extras
     def free_energy(self, X):
-        """F(v) per row (float64): p(v) = exp(-F(v)) / Z."""
+        """Free energy F(v) per row: p(v) = exp(-F(v)) / Z.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Visible rows.
+
+        Returns
+        -------
+        free_energy : ndarray of shape (n_samples,)
+            F(v) of each row (float64).
+        """
         _, X32 = self._input(X)
         return self.rbm_.free_energy_visible(X32)
 
     def log_partition(self, method="exact", X=None, *, chains=100, betas=None, seed=0,
                       threads=0, tap_iterations=500, tap_damping=0.5, return_details=False):
-        """log Z as a :class:`rgflow.Result`, by the CLI's methods: ``exact`` (enumerates the
-        smaller layer, at most 32 units), ``ais``, ``reverse-ais`` (needs X), ``tap1``, ``tap2``,
-        ``tap3``. X (optional) fits AIS's base-rate model and seeds TAP, as ``--data`` does.
-        ``betas``: None or 0 for Salakhutdinov & Murray's 14,501 temperatures, an int K for K
-        linear steps, or the temperatures themselves."""
+        """log Z by the methods of ``rgflow rbm logz``.
+
+        Parameters
+        ----------
+        method : {'exact', 'ais', 'reverse-ais', 'tap1', 'tap2', 'tap3'}, default='exact'
+            'exact' enumerates the smaller layer (at most 32 units); 'ais' and 'reverse-ais'
+            (needs X) are annealed importance sampling; 'tap1'..'tap3' the TAP expansions.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), default=None
+            Data rows: fit AIS's base-rate model and seed TAP, as the CLI's ``--data``.
+        chains : int, default=100
+            AIS chains.
+        betas : None, int or sequence of float, default=None
+            AIS temperatures: None or 0 for Salakhutdinov & Murray's 14,501, an int K for K
+            linear steps, or the inverse temperatures themselves.
+        seed : int, default=0
+            Seed of the AIS chains.
+        threads : int, default=0
+            OpenMP threads (0: the default); results do not depend on it.
+        tap_iterations : int, default=500
+            Damped fixed-point sweeps of the TAP methods.
+        tap_damping : float, default=0.5
+            Damping of the TAP sweeps, in [0, 1).
+        return_details : bool, default=False
+            Also return the method's details (a dict: AIS diagnostics, TAP convergence).
+
+        Returns
+        -------
+        log_z : rgflow.Result
+            The estimate with its error (0 for 'exact').
+        details : dict
+            Only with ``return_details=True``.
+        """
         check_is_fitted(self)
         data = None if X is None else self._input(X)[1]
         result, details = _core.log_partition(self.rbm_, method, data, int(chains), betas,
@@ -457,9 +577,25 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return (result, details) if return_details else result
 
     def log_likelihood(self, X, method="exact", **options):
-        """Mean log-likelihood per row, (1/N) sum_n [-F(v_n)] - log Z, as a Result whose error
-        combines the spread over rows and the error of log Z (as ``rgflow rbm loglik``). Rows must
-        be states of the visible units. ``options`` as for :meth:`log_partition`."""
+        """Mean log-likelihood per row, (1/N) sum_n [-F(v_n)] - log Z.
+
+        As ``rgflow rbm loglik``: the error combines the spread over the rows and the error of
+        log Z. Rows must be states of the visible units.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Visible states.
+        method : str, default='exact'
+            How log Z is computed (see :meth:`log_partition`).
+        **options : dict
+            Further keyword arguments of :meth:`log_partition` (chains, betas, seed, threads, ...).
+
+        Returns
+        -------
+        log_likelihood : rgflow.Result
+            Mean log-likelihood per row (nats) with its error.
+        """
         _, X32 = self._input(X)
         self.rbm_.check_visible_data(X32, "X")
         log_z = self.log_partition(method, X32, **options)
@@ -467,8 +603,25 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return _core.Result(ll.mean, float(np.hypot(ll.error, log_z.error)), ll.tau_int, ll.n)
 
     def sample(self, n_samples, gibbs_steps=1000, seed=0):
-        """n_samples independent Gibbs chains from uniformly random visible states, gibbs_steps
-        rounds v -> h -> v each: the same draws as ``rgflow rbm sample --seed SEED``."""
+        """Independent samples of the model by block Gibbs sampling.
+
+        ``n_samples`` chains from uniformly random visible states, ``gibbs_steps`` rounds
+        v -> h -> v each: the same draws as ``rgflow rbm sample --seed SEED``.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of chains (rows returned).
+        gibbs_steps : int, default=1000
+            Gibbs rounds per chain.
+        seed : int, default=0
+            Seed of the chains.
+
+        Returns
+        -------
+        samples : ndarray of shape (n_samples, n_features)
+            The final visible states (float32).
+        """
         check_is_fitted(self)
         return self.rbm_.sample(int(n_samples), int(gibbs_steps), int(seed))
 
@@ -485,8 +638,18 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return attrs
 
     def save(self, path, attributes=None):
-        """Writes the HDF5 model file of the CLI (``/rbm/weights`` [n_visible, n_hidden], biases,
-        unit types; the training parameters and seed as attributes), atomically."""
+        """Write the model as the CLI's HDF5 model file, atomically.
+
+        ``/rbm/weights`` [n_visible, n_hidden], the biases and unit types; the training
+        parameters and seed as attributes.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write.
+        attributes : dict, default=None
+            Extra string attributes stored with the model.
+        """
         check_is_fitted(self)
         attrs = self._file_attributes()
         attrs.update({str(k): str(v) for k, v in (attributes or {}).items()})
@@ -494,8 +657,21 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     @classmethod
     def load(cls, path):
-        """An estimator around the model in ``path`` (written by the CLI or by :meth:`save`).
-        Parameters come from the file's training attributes where present."""
+        """An estimator around the model in a file written by the CLI or by :meth:`save`.
+
+        Parameters are taken from the file's training attributes where present.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The HDF5 model file; its visible units must match the class (use
+            :func:`rgflow.load` to pick the class from the file).
+
+        Returns
+        -------
+        estimator : object
+            A fitted estimator of this class.
+        """
         rbm, attributes = _core.load_rbm(str(path))
         if rbm.visible_type != cls._visible_type:
             raise ValueError(f"{path}: visible units are {rbm.visible_type}, not "
@@ -578,68 +754,128 @@ if Interval is not None:
     }
 
 
-class BernoulliRBM(_RBMBase):
-    """Bernoulli RBM (visible and hidden units in {0, 1}) trained by rgflow's C++ trainer.
-
-    The defaults are those of ``rgflow rbm train`` (the C++ core's ``default_config``, chosen by
-    the sweep in docs/results.md, "Default training options"): PCD-1, batch 100, 100 epochs,
-    learning rate 0.05 decaying by a cosine schedule to 0.0005, momentum 0.5, centred gradients,
-    Z2 symmetry for spin data that have it. scikit-learn's own defaults are
-    ``learning_rate=0.1, batch_size=10, n_iter=10, momentum=0.0, lr_schedule='constant',
-    centering=False``.
-
+_PARAMETERS = """
     Parameters
     ----------
-    n_components, learning_rate, batch_size, n_iter, verbose, random_state
-        As ``sklearn.neural_network.BernoulliRBM`` (the learning rate multiplies the batch-mean
-        gradient; random_state seeds rgflow's Philox streams: initialisation, batch order, chains).
-        Defaults: 256, 0.05, 100, 100.
-    learning_rate_final : float or 'auto', default='auto'
-        Where the learning rate ends after n_iter epochs ('auto': learning_rate / 100).
-    lr_schedule : {'cosine', 'linear', 'exponential', 'constant'}, default='cosine'
-        How the rate moves there (docs/training.md); 'constant' keeps learning_rate.
-    centering : bool, default=True (GaussianRBM: False)
-        Centred gradients (Melchior, Fischer & Wiskott 2016), binary units only.
-    symmetry : {'auto', 'none', 'z2'}, default='auto'
-        'z2' ties every bias to 0 so that p(v) = p(-v) (spin units on both layers); 'auto' does so
-        when both layers are spin units and the training rows pass ``rgflow.z2_consistent``
-        (``symmetry_`` records the choice).
-    method : str, default='pcd'
-        Negative phase: 'cd' (CD-k), 'pcd' (persistent CD-k, scikit-learn's choice), or any other
-        method the C++ trainer knows (passed through by name, e.g. 'tap2' or 'pt' where built in).
-    steps : int, default=1
+    n_components : int, default=256
+        Number of hidden units.
+    learning_rate : float, default={learning_rate}
+        Step size applied to the batch-mean gradient (as scikit-learn), > 0; the first
+        epoch's rate when a schedule decays it.
+    batch_size : int, default={batch_size}
+        Rows per mini-batch (also the number of persistent chains of PCD).
+    n_iter : int or 'auto', default={epochs}
+        Epochs (passes over the data). 'auto': automatic stopping on a held-out score
+        (docs/training.md, as ``rgflow rbm train --epochs auto``): a seeded
+        ``validation_fraction`` of the rows is held out and scored after every epoch (exact
+        held-out log-likelihood per unit when the smaller layer has <= 20 units, else AIS);
+        training stops after ``patience`` epochs without improvement beyond the score's
+        error, at most ``max_iter``, keeping the best epoch's model (``stop_``).
+    verbose : int, default=0
+        Print scikit-learn's line "[BernoulliRBM] Iteration k, pseudo-likelihood = ...,
+        time = ...s" after every epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds rgflow's Philox streams (initialisation, batch order, chains); see
+        :func:`rgflow.rbm.seed_from_random_state`.
+    method : str, default='{method}'
+        Negative phase: 'cd' (CD-k), 'pcd' (persistent CD-k, scikit-learn's choice), or any
+        other method the C++ trainer knows, by name (e.g. 'tap2', or 'pt' where built in).
+    steps : int, default={steps}
         Gibbs steps k per update.
-    momentum : float in [0, 1) or 'hinton', default=0.5
-        Constant momentum (0: plain SGD as scikit-learn), or Hinton's 0.5 for 5 epochs then 0.9.
-    l1, l2 : float, default=0.0
-        Weight costs on |W| and W^2/2 (weights only).
-    sparsity_target : float in (0, 1) or None; sparsity_cost : float, default=0.1
-        Hinton (2010) section 11 sparsity target on the hidden activity.
-    hidden_type : {'auto', 'bernoulli', 'spin'}, default='auto'
-        'auto': spin hidden units for spin visible units (SpinRBM), else Bernoulli.
-    n_iter="auto", patience : int, default=10, max_iter : int, default=1000,
+    momentum : float in [0, 1) or 'hinton', default={momentum}
+        Constant momentum (0: plain SGD as scikit-learn), or Hinton's 0.5 for 5 epochs then
+        0.9.
+    l1 : float, default=0.0
+        Weight cost on abs(W) (weights only).
+    l2 : float, default=0.0
+        Weight cost on W**2 / 2 (weights only).
+    sparsity_target : float in (0, 1) or None, default=None
+        Hinton (2010) section 11 target of the mean hidden activity; None: no target.
+    sparsity_cost : float, default=0.1
+        Weight of the sparsity penalty (with ``sparsity_target``).
+    hidden_type : {{'auto', 'bernoulli', 'spin'}}, default='auto'
+        Hidden units; 'auto': spin for spin visible units (SpinRBM), else Bernoulli.
+    train_options : dict or None, default=None
+        Further fields of the C++ TrainConfig by their JSON names (docs/python.md), e.g.
+        ``{{"pcd_hidden_state": True}}`` for scikit-learn's PCD chains.
+    patience : int, default=10
+        With ``n_iter='auto'``: epochs without improvement before stopping.
+    max_iter : int, default=1000
+        With ``n_iter='auto'``: the cap on the epochs.
     validation_fraction : float in (0, 1), default=0.1
-        Automatic stopping (docs/training.md, as ``rgflow rbm train --epochs auto``): a seeded
-        validation_fraction of the rows is held out, scored after every epoch (exact held-out
-        log-likelihood per unit when the smaller layer has <= 20 units, else AIS), and training
-        stops after ``patience`` epochs without improvement beyond the score's error (at most
-        ``max_iter``), keeping the best epoch's model; ``stop_`` reports it.
-    train_options : dict or None
-        Further fields of the C++ TrainConfig (JSON names, see docs/python.md).
+        With ``n_iter='auto'``: the fraction of rows held out for the stopping score.
+    learning_rate_final : float, 'auto' or None, default='auto'
+        Where the learning rate ends after ``n_iter`` epochs ('auto': learning_rate / 100);
+        must be 'auto' or None with ``lr_schedule='constant'``.
+    lr_schedule : {{'cosine', 'linear', 'exponential', 'constant'}}, default='{schedule}'
+        How the rate moves to ``learning_rate_final`` (docs/training.md); 'constant' keeps
+        ``learning_rate``.
+    centering : bool, default={centering}
+        Centred gradients (Melchior, Fischer & Wiskott 2016), binary units only.
+    symmetry : {{'auto', 'none', 'z2'}}, default='auto'
+        'z2' ties every bias to 0 so that p(v) = p(-v) (spin units on both layers); 'auto'
+        does so when both layers are spin units and the training rows pass
+        :func:`rgflow.z2_consistent` (``symmetry_`` records the choice).{extra_parameters}
 
     Attributes
     ----------
-    components_ : ndarray [n_components, n_features]  (view of ``rbm_.weights.T``)
-    intercept_hidden_ : ndarray [n_components];  intercept_visible_ : ndarray [n_features]
-    n_features_in_, n_iter_ : int
-    rbm_ : rgflow.Rbm, the C++ model;  seed_ : int, the seed used;  history_ : list of dict,
-        the per-epoch monitors (reconstruction error, pseudo-log-likelihood, free energy).
-    fit_report_ : dict or None, after ``fit``: the quality gate of ``rgflow rbm train`` on the
-        training rows, or the validation rows of n_iter="auto" (log-likelihood per unit, its
-        independent-unit baseline, above_baseline).
-    stop_ : dict or None, after ``fit`` with n_iter="auto": score, best_epoch, stop_reason
-        ("converged" or "max_epochs"), best_score, history (one held-out score per epoch).
-    """
+    components_ : ndarray of shape (n_components, n_features)
+        Weights W (a view of ``rbm_.weights.T``; writing to it changes the model).
+    intercept_hidden_ : ndarray of shape (n_components,)
+        Hidden biases (a view).
+    intercept_visible_ : ndarray of shape (n_features,)
+        Visible biases (a view).
+    h_samples_ : ndarray of shape (n_chains, n_components)
+        Hidden states of the persistent chains after training (scikit-learn's attribute):
+        kept by hidden-state PCD, drawn from P(h | v_chain) for visible-state PCD, empty
+        (0 rows) for methods without persistent chains.
+    n_features_in_ : int
+        Number of features seen by fit.
+    feature_names_in_ : ndarray of shape (n_features,)
+        Names of the features seen by fit, when X has string feature names.
+    n_iter_ : int
+        Epochs done.
+    rbm_ : rgflow.Rbm
+        The C++ model.
+    seed_ : int
+        The seed of rgflow's streams.
+    symmetry_ : str
+        The symmetry used ('none' or 'z2').
+    history_ : list of dict
+        Per-epoch monitors (reconstruction error, pseudo-log-likelihood, free energy).
+    fit_report_ : dict or None
+        After fit: the quality gate of ``rgflow rbm train`` on the training rows (or the
+        validation rows of ``n_iter='auto'``): log-likelihood per unit, its independent-unit
+        baseline, ``above_baseline``.
+    stop_ : dict or None
+        After fit with ``n_iter='auto'``: score, best_epoch, stop_reason ('converged' or
+        'max_epochs'), best_score, history (one held-out score per epoch).{extra_attributes}
+"""
+
+
+def _docstring(intro, defaults=None, extra_parameters="", extra_attributes=""):
+    """A class docstring: intro, then the shared Parameters and Attributes sections."""
+    d = dict(_DEFAULTS if defaults is None else defaults)
+    fields = dict(learning_rate=d["learning_rate"], batch_size=d["batch_size"],
+                  epochs=d["epochs"], method=d["method"], steps=d["steps"],
+                  momentum=d["momentum_final"], schedule=d["schedule"],
+                  centering=d["centering"], extra_parameters=extra_parameters,
+                  extra_attributes=extra_attributes)
+    return intro + _PARAMETERS.format(**fields)
+
+
+class BernoulliRBM(_RBMBase):
+    __doc__ = _docstring("""Bernoulli RBM (visible and hidden units in {0, 1}) trained by rgflow's C++ trainer.
+
+    A drop-in for ``sklearn.neural_network.BernoulliRBM``: same parameters, fitted attributes
+    and methods (scikit-learn's own test_rbm.py passes against it, docs/python.md), sparse
+    input everywhere scikit-learn takes it, plus rgflow's training methods and exact / AIS /
+    TAP likelihoods. The defaults are those of ``rgflow rbm train`` (the C++ core's
+    ``default_config``, chosen by the sweep in docs/results.md): PCD-1, batch 100, 100 epochs,
+    learning rate 0.05 decaying by a cosine schedule to 0.0005, momentum 0.5, centred
+    gradients. scikit-learn's own defaults are ``learning_rate=0.1, batch_size=10,
+    n_iter=10, momentum=0.0, lr_schedule='constant', centering=False``.
+""")
 
     _visible_type = "bernoulli"
     _parameter_constraints = dict(_COMMON_CONSTRAINTS)
@@ -677,19 +913,29 @@ class BernoulliRBM(_RBMBase):
 
 
 class SpinRBM(BernoulliRBM):
-    """RBM with spin visible units in {-1, +1} (e.g. Ising configurations, see rgflow.ising);
-    hidden units Bernoulli or spin. Same parameters, attributes and methods as BernoulliRBM;
-    ``score_samples`` flips v_i -> -v_i."""
+    __doc__ = _docstring("""RBM with spin visible units in {-1, +1} (e.g. Ising configurations).
+
+    Hidden units Bernoulli or spin (``hidden_type='auto'``: spin). Same parameters,
+    attributes and methods as :class:`BernoulliRBM`; ``score_samples`` flips v_i -> -v_i.
+""")
 
     _visible_type = "spin"
 
 
 class GaussianRBM(BernoulliRBM):
-    """RBM with Gaussian visible units (real-valued data), p(v_i | h) = N(a_i + W_i h, sigma_i^2),
-    hidden units Bernoulli or spin (Cho, Raiko & Ilin 2011; docs/gaussian.md). Extra parameters:
-    ``sigma`` (initial per-unit standard deviation, default 1.0: standardise the data first) and
-    ``learn_sigma`` (train log sigma too). Needs a C++ core with Gaussian units
-    (:func:`rgflow.gaussian_supported`). Attribute ``sigma_``: view of the per-unit sigma."""
+    __doc__ = _docstring("""RBM with Gaussian visible units (real-valued data).
+
+    p(v_i | h) = N(a_i + (W h)_i, sigma_i^2) (Cho, Raiko & Ilin 2011;
+    docs/gaussian.md), hidden units Bernoulli or spin. Needs a C++ core with Gaussian units
+    (:func:`rgflow.gaussian_supported`). Same methods as :class:`BernoulliRBM` except
+    ``score_samples``; standardise the data first.
+""", _GAUSSIAN_DEFAULTS, extra_parameters="""
+    sigma : float, default=1.0
+        Initial per-unit standard deviation of the visible units, > 0.
+    learn_sigma : bool, default=False
+        Also train log sigma.""", extra_attributes="""
+    sigma_ : ndarray of shape (n_features,)
+        Per-unit standard deviation (a view of ``rbm_.visible_sigma``).""")
 
     _visible_type = "gaussian"
     _parameter_constraints = dict(_COMMON_CONSTRAINTS)
