@@ -115,3 +115,32 @@ def test_verbose_line_is_scikit_learns(digits, capsys):
     for k, line in enumerate(lines, 1):
         assert re.fullmatch(rf"\[BernoulliRBM\] Iteration {k}, pseudo-likelihood = -?\d+\.\d\d, "
                             r"time = \d+\.\d\ds", line), line
+
+
+def test_visible_bias_init_zero_starts_the_visible_biases_at_zero(digits):
+    """visible_bias_init='zero' is the data initialisation with the visible biases at 0 and
+    nothing else changed: after 0 epochs the weights equal the default's, the biases are 0; and
+    a fit differs from the default's (the biases did start elsewhere)."""
+    kw = dict(n_components=6, batch_size=20, random_state=2)
+    data = quiet_fit(rgflow.BernoulliRBM(n_iter=0, **kw), digits)
+    zero = quiet_fit(rgflow.BernoulliRBM(n_iter=0, visible_bias_init="zero", **kw), digits)
+    np.testing.assert_array_equal(data.components_, zero.components_)
+    assert np.all(zero.intercept_visible_ == 0) and np.any(data.intercept_visible_ != 0)
+    first = rgflow.BernoulliRBM(n_iter=1, visible_bias_init="zero", momentum=0.0,
+                                centering=False, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        first.partial_fit(digits[:20])
+    # One plain-SGD update from zero biases: each moves by learning_rate * (<v>_data - <v>_model),
+    # at most learning_rate in magnitude.
+    assert np.all(np.abs(first.intercept_visible_) <= first.learning_rate + 1e-6)
+    fitted = quiet_fit(rgflow.BernoulliRBM(n_iter=2, visible_bias_init="zero", **kw), digits)
+    default = quiet_fit(rgflow.BernoulliRBM(n_iter=2, **kw), digits)
+    assert not np.array_equal(fitted.intercept_visible_, default.intercept_visible_)
+
+
+def test_visible_bias_init_survives_save_and_load(digits, tmp_path):
+    est = quiet_fit(rgflow.BernoulliRBM(n_components=4, n_iter=1, visible_bias_init="zero",
+                                        random_state=0), digits)
+    est.save(tmp_path / "m.h5")
+    assert rgflow.BernoulliRBM.load(tmp_path / "m.h5").visible_bias_init == "zero"
