@@ -274,14 +274,15 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         """h_samples_: the hidden states of the persistent chains (scikit-learn's attribute).
         Hidden-state PCD (``train_options={"pcd_hidden_state": True}``, scikit-learn's scheme)
         keeps them; visible-state PCD keeps the visible chains, whose hidden states are drawn
-        here from P(h | v_chain) with a NumPy stream seeded by (seed_, epochs done); methods
-        without persistent chains (CD) give an empty [0, n_components] array."""
-        hidden = state.persistent_hidden
-        if hidden.size:
-            return hidden.astype(np.float64)
-        chains = state.persistent_chains
-        if not chains.size:
+        here from P(h | v_chain) with a NumPy stream seeded by (seed_, epochs done). Other
+        methods give an empty [0, n_components] array: CD has no persistent chains, TAP keeps
+        magnetisations rather than states, PT a ladder of replicas."""
+        config = state.config
+        if config["method"] != "pcd" or state.persistent_chains.size == 0:  # or 0 updates yet
             return np.zeros((0, self.rbm_.n_hidden))
+        if config.get("pcd_hidden_state"):
+            return state.persistent_hidden.astype(np.float64)
+        chains = state.persistent_chains
         rng = np.random.default_rng([int(self.seed_), int(state.epochs_done)])
         return self._draw(self.rbm_.hidden_mean(chains).astype(np.float64),
                           self.rbm_.hidden_type, rng.random)
@@ -852,7 +853,7 @@ _PARAMETERS = """
     h_samples_ : ndarray of shape (n_chains, n_components)
         Hidden states of the persistent chains after training (scikit-learn's attribute):
         kept by hidden-state PCD, drawn from P(h | v_chain) for visible-state PCD, empty
-        (0 rows) for methods without persistent chains.
+        (0 rows) for the other methods (CD has no persistent chains).
     n_features_in_ : int
         Number of features seen by fit.
     feature_names_in_ : ndarray of shape (n_features,)
