@@ -15,9 +15,27 @@ from . import _core
 class RSMIResult:
     """What :func:`rsmi` returns.
 
-    Attributes: filter (float64 [M, b^d]), mutual_information (:class:`rgflow.Result`, nats),
-    initial_filter, training_curve (float64 [epochs, 3]: epoch, soft train bound, held-out bound),
-    filter_history ([epochs, M * b^d]), training_configurations, validation_configurations.
+    Parameters
+    ----------
+    raw : dict
+        The C++ result (the attributes below by name).
+
+    Attributes
+    ----------
+    filter : ndarray of shape (M, b**d)
+        The filter Lambda, one row per coarse variable.
+    mutual_information : rgflow.Result
+        I(H : E) in nats of the sign rule on held-out configurations.
+    initial_filter : ndarray
+        The filter training started from.
+    training_curve : ndarray of shape (epochs, 3)
+        Epoch, soft training bound, held-out bound.
+    filter_history : ndarray of shape (epochs, M * b**d)
+        The filter after every epoch.
+    training_configurations, validation_configurations : int
+        Configurations used for training and for the held-out estimate.
+    environment_sites : int
+        Sites of the environment E.
     """
 
     def __init__(self, raw):
@@ -31,7 +49,18 @@ class RSMIResult:
         self.environment_sites = raw["environment_sites"]
 
     def nonuniformity(self, row=0):
-        """max_i |w_i - mean| / |mean| of one filter row (0 for majority rule's uniform filter)."""
+        """Non-uniformity of one filter row: ``max_i abs(w_i - mean) / abs(mean)``.
+
+        Parameters
+        ----------
+        row : int, default=0
+            The filter row.
+
+        Returns
+        -------
+        nonuniformity : float
+            0 for the majority rule's uniform filter; inf when the mean is 0.
+        """
         w = self.filter[row]
         mean = w.mean()
         return float("inf") if mean == 0 else float(np.max(np.abs(w - mean)) / abs(mean))
@@ -45,14 +74,37 @@ def rsmi(spins, *, block=2, buffer=2, environment=2, chain=False, filter=None, s
          threads=0, **options):
     """Learn (``filter=None``) or measure an RSMI coarse-graining filter.
 
-    ``spins``: int8-convertible +-1 configurations [n, L, L] (periodic lattice) or, with
-    ``chain=True``, [n, L] (periodic rings). Geometry: ``block`` b (divides L), ``buffer`` w,
-    ``environment`` e with b + 2w + 2e <= L. ``filter``: a fixed [M, b^d] (or 1-D) array to
-    measure instead of learning. ``output``: also write an RSMI file (for ``rgflow rg
-    coarse-grain`` / ``ising mcrg --rule``). Further options (defaults of rg/rsmi.hpp):
-    hidden_per_block, epochs, critic_epochs, positions_per_epoch, eval_positions, batch_size,
-    critic_hidden, learning_rate, critic_learning_rate, beta, validation_fraction. The result does
-    not depend on ``threads``; Ctrl-C raises KeyboardInterrupt.
+    The result does not depend on ``threads``; Ctrl-C raises KeyboardInterrupt.
+
+    Parameters
+    ----------
+    spins : array-like of shape (n, L, L), or (n, L) with ``chain=True``
+        +-1 configurations on a periodic lattice (or periodic rings).
+    block : int, default=2
+        Block side b (divides L).
+    buffer : int, default=2
+        Buffer width w between the block and its environment.
+    environment : int, default=2
+        Environment width e, with b + 2w + 2e <= L.
+    chain : bool, default=False
+        The configurations are 1D rings.
+    filter : array-like of shape (M, b**d) or (b**d,), default=None
+        A fixed filter to measure instead of learning one.
+    seed : int, default=0
+        The seed.
+    output : str or path-like, default=None
+        Also write an RSMI file (for ``rgflow rg coarse-grain`` / ``ising mcrg --rule``).
+    threads : int, default=0
+        OpenMP threads.
+    **options : dict
+        Further options (defaults of rg/rsmi.hpp): hidden_per_block, epochs, critic_epochs,
+        positions_per_epoch, eval_positions, batch_size, critic_hidden, learning_rate,
+        critic_learning_rate, beta, validation_fraction.
+
+    Returns
+    -------
+    result : RSMIResult
+        The filter and its mutual information.
     """
     spins = np.ascontiguousarray(spins, dtype=np.int8)
     f = None if filter is None else np.ascontiguousarray(filter, dtype=np.float64)
@@ -63,17 +115,50 @@ def rsmi(spins, *, block=2, buffer=2, environment=2, chain=False, filter=None, s
 
 
 def chain_information(K, L, buffer, filter, deterministic=True):
-    """Exact I(H : E) in nats of ``filter`` ([M, b] or 1-D) on the periodic Ising chain
-    p(s) ~ exp(K sum s_i s_{i+1}) of L sites with a buffer of ``buffer`` sites (rg/rsmi_exact.hpp);
-    ``deterministic=False``: the stochastic spin unit p(h=+1|v) = sigmoid(2 filter.v)."""
+    """Exact I(H : E) in nats of a filter on the periodic 1D Ising chain (rg/rsmi_exact.hpp).
+
+    Parameters
+    ----------
+    K : float
+        Coupling of p(s) ~ exp(K sum s_i s_{i+1}).
+    L : int
+        Sites of the ring.
+    buffer : int
+        Buffer sites between block and environment.
+    filter : array-like of shape (M, b) or (b,)
+        The filter.
+    deterministic : bool, default=True
+        The sign rule; False: the stochastic unit p(h=+1|v) = sigmoid(2 filter.v).
+
+    Returns
+    -------
+    information : float
+        The mutual information in nats.
+    """
     f = np.atleast_2d(np.asarray(filter, dtype=np.float64))
     return _core.rsmi_chain_information(float(K), int(L), int(buffer), f, bool(deterministic))
 
 
 def coarse_grain(spins, rule, *, block=2, seed=0):
-    """Coarse-grain configurations [n, L, L] with ``rule``: 'majority', 'decimation' (block side
-    ``block``), the path of an RSMI file, or a b*b filter (sign of the weighted block sum, ties a
-    fair coin from stream (seed, i) for configuration i). Returns int8 [n, L/b, L/b]."""
+    """Coarse-grain configurations with a rule.
+
+    Parameters
+    ----------
+    spins : array-like of shape (n, L, L)
+        +-1 configurations.
+    rule : str or array-like
+        'majority', 'decimation', the path of an RSMI file, or a b*b filter (sign of the
+        weighted block sum, ties a fair coin from stream (seed, i) for configuration i).
+    block : int, default=2
+        Block side b for 'majority' and 'decimation'.
+    seed : int, default=0
+        Seed of the tie-breaking coins.
+
+    Returns
+    -------
+    coarse : ndarray of shape (n, L/b, L/b), int8
+        The coarse-grained configurations.
+    """
     spins = np.ascontiguousarray(spins, dtype=np.int8)
     if not isinstance(rule, str):
         rule = np.ascontiguousarray(np.atleast_2d(rule), dtype=np.float64)

@@ -42,21 +42,76 @@ def _as_states(X, visible_type):
 
 
 class ConvRBM:
-    """Convolutional RBM: ``channels`` kernels of ``kernel`` x ``kernel`` applied at ``stride``
-    with periodic wrap, one bias per channel, one visible bias shared by all sites.
+    """Convolutional RBM on a periodic L x L lattice.
 
-    Parameters are those of ``rgflow conv train`` (same defaults): ``method`` ("pcd" | "cd" | "pt"), ``k``,
-    ``epochs``, ``batch_size``, ``learning_rate``, ``learning_rate_final`` (None: constant),
-    ``lr_schedule`` ("exponential" | "linear" | "cosine"), ``warmup_epochs``, ``optimizer``
-    ("sgd" | "adam"), ``momentum`` (SGD; None: 0.5), ``weight_decay``, ``chains``, ``weight_std``,
-    ``symmetry`` ("none" | "z2"), ``centering`` (centred gradients, default True as the CLI's
-    ``--centering``; the identity with Z2), ``replicas`` and ``pt_beta_min`` (method "pt": parallel
-    tempering on a geometric ladder), ``random_state`` (the seed). ``lattice``: L (None: from the
-    data). Checkpoints and resuming are CLI-only (``conv train --checkpoint-every / --resume``).
+    ``channels`` kernels of ``kernel`` x ``kernel`` applied at ``stride`` with periodic wrap,
+    one bias per channel, one visible bias shared by all sites. The parameters and defaults
+    are those of ``rgflow conv train``; checkpoints and resuming are CLI-only.
 
-    Attributes after fit: ``model_`` (the C++ ``_core.ConvRbm``), ``kernels_`` [C, K, K],
-    ``hidden_bias_`` [C], ``visible_bias_``, ``history_`` (per epoch: learning rate,
-    reconstruction error; PT: swap acceptance per pair)."""
+    Parameters
+    ----------
+    kernel : int, default=2
+        Kernel side K.
+    stride : int, default=1
+        Stride of the kernels on the lattice.
+    channels : int, default=2
+        Number of kernels C.
+    lattice : int or None, default=None
+        Lattice side L (None: from the data).
+    visible_type : {'spin', 'bernoulli'}, default='spin'
+        Visible units.
+    hidden_type : {'spin', 'bernoulli'}, default='spin'
+        Hidden units.
+    method : {'pcd', 'cd', 'pt'}, default='pcd'
+        Negative phase ('pt': parallel tempering on a geometric ladder).
+    k : int, default=1
+        Gibbs sweeps per update.
+    epochs : int, default=20
+        Passes over the data.
+    batch_size : int, default=100
+        Rows per mini-batch.
+    learning_rate : float, default=0.05
+        Initial learning rate.
+    learning_rate_final : float or None, default=None
+        The rate reached at the last epoch; None: constant.
+    lr_schedule : {'exponential', 'linear', 'cosine'}, default='exponential'
+        How the rate decays to ``learning_rate_final``.
+    warmup_epochs : int, default=0
+        Epochs of linear warm-up.
+    optimizer : {'sgd', 'adam'}, default='sgd'
+        Update rule.
+    momentum : float or None, default=None
+        SGD momentum (None: 0.5).
+    weight_decay : float, default=0.0
+        L2 cost on the kernels.
+    chains : int, default=100
+        Persistent chains.
+    weight_std : float, default=0.01
+        Standard deviation of the initial kernels.
+    symmetry : {'none', 'z2'}, default='none'
+        'z2': biases tied to 0 (p(v) = p(-v)).
+    centering : bool, default=True
+        Centred gradients (the identity with Z2), as the CLI's ``--centering``.
+    replicas : int, default=10
+        Method 'pt': number of temperatures.
+    pt_beta_min : float, default=0.1
+        Method 'pt': the lowest inverse temperature.
+    random_state : int, default=0
+        The seed.
+
+    Attributes
+    ----------
+    model_ : rgflow._core.ConvRbm
+        The C++ model.
+    kernels_ : ndarray of shape (channels, kernel, kernel)
+        The kernels.
+    hidden_bias_ : ndarray of shape (channels,)
+        One bias per channel.
+    visible_bias_ : float
+        The shared visible bias.
+    history_ : list of dict
+        Per epoch: learning rate, reconstruction error; PT: swap acceptance per pair.
+    """
 
     def __init__(self, kernel=2, stride=1, channels=2, lattice=None, visible_type="spin", hidden_type="spin",
                  method="pcd", k=1, epochs=20, batch_size=100, learning_rate=0.05, learning_rate_final=None,
@@ -81,7 +136,22 @@ class ConvRBM:
             raise ValueError(f"learning_rate_final must be > 0, got {self.learning_rate_final}")
 
     def fit(self, X, y=None, on_epoch=None):
-        """Trains from scratch on X ([N, L*L] or [N, L, L] lattice states); returns self."""
+        """Train from scratch, as ``rgflow conv train``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, L*L) or (n_samples, L, L)
+            Lattice states (+-1 data become {0, 1} for Bernoulli units and vice versa).
+        y : None
+            Ignored.
+        on_epoch : callable or None, default=None
+            Called with each epoch's statistics (a dict).
+
+        Returns
+        -------
+        self : ConvRBM
+            The fitted model.
+        """
         self._check_options()
         X, L = _rows(X, self.lattice)
         start = _core.ConvRbm(L, self.kernel, self.stride, self.channels, self.visible_type, self.hidden_type)
@@ -104,53 +174,152 @@ class ConvRBM:
 
     @property
     def kernels_(self):
+        """The kernels, ndarray of shape (channels, kernel, kernel).
+        """
         m = self._fitted()
         return m.kernels.reshape(m.channels, m.kernel, m.kernel)
 
     @property
     def hidden_bias_(self):
+        """The hidden biases, one per channel.
+        """
         return self._fitted().hidden_bias
 
     @property
     def visible_bias_(self):
+        """The visible bias shared by all sites.
+        """
         return self._fitted().visible_bias
 
     def hidden_positions(self):
-        """(row, column) of every hidden unit: the centre of its patch (docs/conv.md)."""
+        """(row, column) of every hidden unit: the centre of its patch (docs/conv.md).
+
+        Returns
+        -------
+        positions : ndarray of shape (n_hidden, 2)
+            Lattice coordinates of every hidden unit.
+        """
         return self._fitted().hidden_positions()
 
     def log_partition(self, method="auto", chains=100, betas=0, seed=0, data=None, threads=0):
-        """log Z as `rgflow conv logz --json` reports it (dict with "log_z": {"mean", "error"})."""
+        """log Z as ``rgflow conv logz --json`` reports it.
+
+        Parameters
+        ----------
+        method : {'auto', 'exact', 'ais'}, default='auto'
+            Exact enumeration or annealed importance sampling.
+        chains : int, default=100
+            AIS chains.
+        betas : int or sequence of float, default=0
+            AIS temperatures (0: the default ladder).
+        seed : int, default=0
+            AIS seed.
+        data : array-like, default=None
+            Lattice states for AIS's base-rate model.
+        threads : int, default=0
+            OpenMP threads (0: default); results do not depend on it.
+
+        Returns
+        -------
+        report : dict
+            With ``"log_z": {"mean", "error"}`` and the method's details.
+        """
         m = self._fitted()
         if data is not None:
             data = _as_states(_rows(data, m.lattice)[0], m.visible_type)
         return _core.conv_log_z(m, method, chains, betas, seed, threads, data)
 
     def log_likelihood(self, X, method="auto", chains=100, betas=0, seed=0, coupling=None, threads=0):
-        """Mean log-likelihood per spin of X as `rgflow conv loglik --json` reports it (dict); with
-        the Ising coupling K of the data, also the paired KL to the exact Ising model."""
+        """Mean log-likelihood per spin of X, as ``rgflow conv loglik --json`` reports it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, L*L) or (n_samples, L, L)
+            Lattice states.
+        method : {'auto', 'exact', 'ais'}, default='auto'
+            How log Z is computed.
+        chains : int, default=100
+            AIS chains.
+        betas : int or sequence of float, default=0
+            AIS temperatures.
+        seed : int, default=0
+            AIS seed.
+        coupling : float or None, default=None
+            The Ising coupling K of the data: also the paired KL to the exact Ising model.
+        threads : int, default=0
+            OpenMP threads.
+
+        Returns
+        -------
+        report : dict
+            ``log_likelihood_per_spin`` and the rest of the CLI's JSON.
+        """
         m = self._fitted()
         X = _as_states(_rows(X, m.lattice)[0], m.visible_type)
         return _core.conv_log_likelihood(m, X, method, chains, betas, seed, threads, coupling)
 
     def sample(self, n, sweeps=1000, seed=0):
-        """[n, L*L] samples of n independent Gibbs chains (as `rgflow conv sample`)."""
+        """Samples of n independent Gibbs chains, as ``rgflow conv sample``.
+
+        Parameters
+        ----------
+        n : int
+            Number of chains.
+        sweeps : int, default=1000
+            Gibbs sweeps per chain.
+        seed : int, default=0
+            Seed of the chains.
+
+        Returns
+        -------
+        samples : ndarray of shape (n, L*L)
+            Final visible states.
+        """
         return _core.conv_sample(self._fitted(), int(n), int(sweeps), int(seed))
 
     def transform(self, X, channel=0, mean=False, seed=0):
-        """[N, M*M]: channel ``channel`` of the hidden layer of every row of X, samples h ~ p(h|v)
-        (or E[h|v] with ``mean=True``), an M x M lattice per row: the data of the next conv layer
-        (as `rgflow conv transform`)."""
+        """One channel of the hidden layer of every row, as ``rgflow conv transform``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, L*L) or (n_samples, L, L)
+            Lattice states.
+        channel : int, default=0
+            Which channel.
+        mean : bool, default=False
+            E[h|v] instead of samples h ~ p(h|v).
+        seed : int, default=0
+            Seed of the samples.
+
+        Returns
+        -------
+        h : ndarray of shape (n_samples, M*M)
+            The channel's hidden states (or means) on its M x M grid.
+        """
         m = self._fitted()
         X = _as_states(_rows(X, m.lattice)[0], m.visible_type)
         return _core.conv_hidden_lattice(m, X, int(channel), bool(mean), int(seed))
 
     def to_dense(self):
-        """The equivalent dense ``Rbm`` (same p(v))."""
+        """The equivalent dense RBM (same p(v)).
+
+        Returns
+        -------
+        rbm : rgflow.Rbm
+            A dense model with the shared weights written out.
+        """
         return self._fitted().to_dense()
 
     def save(self, path, attributes=None):
-        """Writes the model file of ``rgflow conv train`` (HDF5, kernels stored once)."""
+        """Write the model file of ``rgflow conv train`` (HDF5, kernels stored once).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write.
+        attributes : dict, default=None
+            Extra string attributes.
+        """
         attrs = {"seed": str(getattr(self, "seed_", "")), "method": f"{self.method}-{self.k}",
                  "optimizer": self.optimizer, "epochs": str(self.epochs), "symmetry": self.symmetry}
         attrs.update(attributes or {})
@@ -158,7 +327,20 @@ class ConvRBM:
 
     @classmethod
     def load(cls, path, **params):
-        """A fitted ConvRBM from a model file (of the CLI or of save())."""
+        """A fitted ConvRBM from a model file (of the CLI or of :meth:`save`).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The model file.
+        **params : dict
+            Constructor parameters to set on the estimator.
+
+        Returns
+        -------
+        model : ConvRBM
+            The fitted model.
+        """
         m = _core.ConvRbm.load(str(path))
         est = cls(kernel=m.kernel, stride=m.stride, channels=m.channels, lattice=m.lattice,
                   visible_type=m.visible_type, hidden_type=m.hidden_type, **params)

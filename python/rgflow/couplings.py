@@ -21,13 +21,44 @@ def _model(model):
 def effective_couplings(model, *, side="visible", max_order=4, lattice=0, chain=False, extent=0,
                         layer=0, tolerance=0.0, max_exact_support=20, samples=20000, seed=0,
                         threads=0):
-    """Couplings K_A (|A| <= ``max_order``) of layer ``layer``'s marginal Hamiltonian on the
-    ``side`` units, with error bars (0 where exact). ``lattice`` L: the side is an L x L periodic
-    lattice (``chain``: a periodic ring), and the result also holds the couplings averaged by
-    shape ("by_displacement"). Units touching at most ``max_exact_support`` sites (|w| above
-    ``tolerance``) are enumerated, the others estimated from ``samples`` uniform states drawn
-    from ``seed``. Returns the ``rgflow rg couplings --json`` object (without "model") as a dict.
-    Ctrl-C raises KeyboardInterrupt."""
+    """Multi-spin couplings K_A of an RBM layer's marginal Hamiltonian, as ``rgflow rg couplings``.
+
+    H(s) = -K_0 - sum_A K_A prod_{i in A} s_i on the ``side`` units, with error bars (0 where
+    exact). Ctrl-C raises KeyboardInterrupt.
+
+    Parameters
+    ----------
+    model : str, path-like, rgflow.Rbm, rgflow.Dbn or fitted estimator
+        A model file, a C++ model, or a fitted RBM / DBN estimator.
+    side : {'visible', 'hidden'}, default='visible'
+        Whose marginal.
+    max_order : int, default=4
+        Largest coupling order abs(A).
+    lattice : int, default=0
+        L > 0: the side is an L x L periodic lattice, and the result also holds the couplings
+        averaged by shape ("by_displacement").
+    chain : bool, default=False
+        With ``lattice``: a periodic ring instead.
+    extent : int, default=0
+        Largest displacement kept in the shape averages (0: all).
+    layer : int, default=0
+        Which layer of a DBN.
+    tolerance : float, default=0.0
+        Weights with abs(w) at or below it do not count as touching a site.
+    max_exact_support : int, default=20
+        Units touching at most this many sites are enumerated exactly.
+    samples : int, default=20000
+        Uniform states for the other units' estimates.
+    seed : int, default=0
+        Seed of those states.
+    threads : int, default=0
+        OpenMP threads.
+
+    Returns
+    -------
+    couplings : dict
+        The ``rgflow rg couplings --json`` object without "model".
+    """
     return _core.effective_couplings(_model(model), int(layer), side, int(max_order), int(lattice),
                                      bool(chain), int(extent), float(tolerance),
                                      int(max_exact_support), int(samples), int(seed), int(threads))

@@ -35,36 +35,51 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     layers : tuple of int, default=(256,)
         Hidden sizes, bottom-up (the visible size comes from the data).
     visible_type : {'bernoulli', 'spin'}, default='bernoulli'
-    hidden_type, method, steps, n_iter, learning_rate, batch_size, l2 :
-        One value for every layer or a list with one per layer (as the CLI's per-layer options).
-        Defaults are the CLI's: 'bernoulli', 'pcd', 1, 100, 0.05, 100, 0.0; every layer's
-        learning rate decays by a cosine schedule to 1/100 of its start (docs/training.md).
-        n_iter='auto' (for every layer, or as an item of the list): automatic stopping of the layer
-        as ``rgflow dbn train --epochs auto`` (docs/training.md): scored after every epoch on the
-        held-out rows sampled up through the layers below, stopped after ``patience`` epochs
-        without improvement (at most ``max_iter``), its best epoch kept.
-    patience, max_iter, stop_score : default=10, 1000, 'auto'
+        Units of the data layer.
+    hidden_type, method, steps, n_iter, learning_rate, batch_size, l2 : scalar or list
+        One value for every layer or a list with one per layer (as the CLI's per-layer
+        options). Defaults are the CLI's: 'bernoulli', 'pcd', 1, 100, 0.05, 100, 0.0; every
+        layer's learning rate decays by a cosine schedule to 1/100 of its start
+        (docs/training.md). n_iter='auto' (for every layer, or as an item of the list):
+        automatic stopping of the layer as ``rgflow dbn train --epochs auto``: scored after
+        every epoch on the held-out rows sampled up through the layers below, stopped after
+        ``patience`` epochs without improvement (at most ``max_iter``), its best epoch kept.
+    momentum : float or 'hinton', default=0.5
+        Momentum of every layer (see :class:`BernoulliRBM`).
+    propagate : {'mean', 'sample'}, default='mean'
+        How each layer's input is made from the layer below: E[h|v] or samples.
+    centering : bool, default=True
+        Centred gradients in every layer.
+    patience, max_iter, stop_score : int, int, str (or lists), default=10, 1000, 'auto'
         The automatic layers' rule (one value or one per layer), as ``--patience``,
         ``--max-epochs``, ``--stop-score``.
     validation_fraction : float in (0, 1), default=0.1
         With an automatic layer: the fraction of the rows held out (the seeded split of
         ``rgflow dbn train --validation FRACTION --seed S``), also scored by the quality gate.
-    momentum : float or 'hinton', default=0.5
-    centering : bool, default=True
-        Centred gradients in every layer.
-    propagate : {'mean', 'sample'}, default='mean'
-        How each layer's input is made from the layer below: E[h|v] or samples.
-    random_state : int, RandomState or None
+    random_state : int, RandomState instance or None, default=None
         Seed S; layer k uses S + k, as the CLI's ``--seed``.
+    verbose : int, default=0
+        Print one line per epoch of every layer.
 
     Attributes
     ----------
-    dbn_ : rgflow.Dbn;  layers_ : list of rgflow.Rbm (views into dbn_);  n_features_in_;
-    seed_;  history_ : list of (layer, epoch stats) pairs;  fit_report_ : the quality gate of
-    every layer (dicts as ``rgflow dbn train --json``'s ``layer_fits``: training rows (validation
-    rows with an automatic layer), layer k >= 1 on level-k states sampled through the layers
-    below; None where it cannot score);  stops_ : per layer None (fixed n_iter) or the stopping
-    rule's report (``dbn train --json``'s ``stops``).
+    dbn_ : rgflow.Dbn
+        The C++ network.
+    layers_ : list of rgflow.Rbm
+        The layers (views into ``dbn_``).
+    n_features_in_ : int
+        Number of features seen by fit.
+    seed_ : int
+        The seed S.
+    history_ : list of tuple
+        (layer, epoch statistics) pairs.
+    fit_report_ : list of dict or None
+        The quality gate of every layer (as ``rgflow dbn train --json``'s ``layer_fits``):
+        training rows (validation rows with an automatic layer), layer k >= 1 on level-k
+        states sampled through the layers below; None where it cannot score.
+    stops_ : list
+        Per layer None (fixed n_iter) or the stopping rule's report (``dbn train --json``'s
+        ``stops``).
     """
 
     def __init__(self, layers=(256,), *, visible_type="bernoulli", hidden_type="bernoulli",
@@ -142,7 +157,20 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return _core.split_validation(X32, fraction, int(self.seed_))
 
     def fit(self, X, y=None):
-        """Greedy layer-wise training on X [n_samples, n_features]. Returns self."""
+        """Greedy layer-wise training.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training rows.
+        y : None
+            Ignored; present for the scikit-learn API.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
         X = _validate(self, X, accept_sparse="csr", dtype=(np.float64, np.float32))
         X32 = _as_float32(X)
         self.seed_ = seed_from_random_state(self.random_state)
@@ -161,24 +189,77 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self._n_features_out = self.dbn_.level_sizes[-1]
 
     def transform(self, X, level=None):
-        """The activations E[h|.] of the data pushed up to ``level`` (default: the top)."""
+        """The activations E[h|.] of the data pushed up to a level.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Visible rows.
+        level : int, default=None
+            The level (1 = first hidden layer); None: the top.
+
+        Returns
+        -------
+        h : ndarray of shape (n_samples, n_units_of_level)
+            Mean activations, in X's float dtype.
+        """
         check_is_fitted(self)
         X = _validate(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False)
         top = self.dbn_.n_layers if level is None else int(level)
         return self.dbn_.up_mean(_as_float32(X), top).astype(X.dtype, copy=False)
 
     def sample(self, n_samples, gibbs_steps=1000, seed=0, mean_visible=False):
-        """Samples of the DBN's p(v): Gibbs in the top RBM from random states, then one pass down
-        (``mean_visible``: E[v|h1] in the last step)."""
+        """Samples of the DBN's p(v): Gibbs in the top RBM from random states, then one pass down.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of samples.
+        gibbs_steps : int, default=1000
+            Gibbs rounds in the top RBM.
+        seed : int, default=0
+            Seed of the sampler.
+        mean_visible : bool, default=False
+            Return E[v|h1] in the last step instead of a sample.
+
+        Returns
+        -------
+        samples : ndarray of shape (n_samples, n_features)
+            Visible states (or means).
+        """
         check_is_fitted(self)
         return self.dbn_.generate(int(n_samples), int(gibbs_steps), _core.Rng(int(seed), 0),
                                   bool(mean_visible))
 
     def free_energy_flow(self, X, *, log_z="auto", max_exact_units=20, chains=100, betas=None,
                          seed=0, propagate=None):
-        """Per layer k: mean free energy F_k of the data pushed up to level k, per unit, log Z_k
-        (exact or AIS) and the log-likelihood per unit (list of dicts of Results), as
-        ``rgflow dbn flow``."""
+        """The free-energy flow through the levels, as ``rgflow dbn flow``.
+
+        Per layer k: mean free energy F_k of the data pushed up to level k, per unit, log Z_k
+        (exact or AIS) and the log-likelihood per unit.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Visible rows.
+        log_z : {'auto', 'exact', 'ais'}, default='auto'
+            How each layer's log Z is computed ('auto': exact up to ``max_exact_units``).
+        max_exact_units : int, default=20
+            Largest smaller-layer size that 'auto' enumerates exactly.
+        chains : int, default=100
+            AIS chains.
+        betas : None, int or sequence of float, default=None
+            AIS temperatures (see :meth:`BernoulliRBM.log_partition`).
+        seed : int, default=0
+            Seed of the propagation samples and AIS.
+        propagate : {'mean', 'sample'} or None, default=None
+            How data are pushed up; None: the estimator's ``propagate``.
+
+        Returns
+        -------
+        flow : list of dict
+            One dict of :class:`rgflow.Result` per layer.
+        """
         check_is_fitted(self)
         X = _validate(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False)
         return _core.free_energy_flow(self.dbn_, _as_float32(X), propagate or self.propagate,
@@ -187,15 +268,45 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     def lower_bound(self, X, *, log_z="auto", method="auto", samples=100, seed=0, chains=100,
                     betas=None):
-        """Variational lower bound on the mean log p(v) of a 2-layer DBN (dict: ``mean`` Result,
-        ``per_row``, ``log_z_top``); see docs/dbn.md."""
+        """Variational lower bound on the mean log p(v) of a 2-layer DBN (docs/dbn.md).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Visible states.
+        log_z : {'auto', 'exact', 'ais'}, default='auto'
+            How the top RBM's log Z is computed.
+        method : str, default='auto'
+            How the bound's expectation over h1 is taken ('auto', 'exact' or 'sample').
+        samples : int, default=100
+            Samples of h1 per row when sampled.
+        seed : int, default=0
+            Seed of the samples and AIS.
+        chains : int, default=100
+            AIS chains.
+        betas : None, int or sequence of float, default=None
+            AIS temperatures.
+
+        Returns
+        -------
+        bound : dict
+            ``mean`` (a Result), ``per_row`` (ndarray) and ``log_z_top``.
+        """
         check_is_fitted(self)
         X = _validate(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False)
         return _core.dbn_lower_bound(self.dbn_, _as_float32(X), log_z, 20, int(chains), betas,
                                      int(seed), method, int(samples), int(seed))
 
     def save(self, path, attributes=None):
-        """The CLI's DBN file (/dbn/layer_k), with the seed and per-layer training configs."""
+        """Write the CLI's DBN file (/dbn/layer_k) with the seed and per-layer training configs.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write (atomically).
+        attributes : dict, default=None
+            Extra string attributes.
+        """
         check_is_fitted(self)
         attrs = {"rgflow_version": _core.__version__, "command": "python: rgflow.DBN.save",
                  "seed": str(self.seed_), "propagate": self.propagate}
@@ -215,7 +326,18 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     @classmethod
     def load(cls, path):
-        """A DBN estimator around the file's network (written by the CLI or :meth:`save`)."""
+        """A DBN estimator around a file's network (written by the CLI or :meth:`save`).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The HDF5 DBN file.
+
+        Returns
+        -------
+        estimator : DBN
+            A fitted estimator.
+        """
         dbn, attributes, layer_attributes = _core.load_dbn(str(path))
         sizes = dbn.level_sizes
         est = cls(layers=tuple(sizes[1:]), visible_type=dbn.level_type(0),

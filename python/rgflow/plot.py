@@ -21,9 +21,31 @@ def _weights(model):
 
 
 def receptive_fields(model, shape=None, *, max_units=None, ncols=None, title=None, figsize=None):
-    """A mosaic with one tile per hidden unit: column j of W reshaped to ``shape`` (default: a
-    square when n_visible is one, else one row), each on its own symmetric colour scale
-    [-max|w|, +max|w|] (0 is white), as ``rgflow rbm filters``."""
+    """A mosaic with one tile per hidden unit, as ``rgflow rbm filters``.
+
+    Column j of W reshaped to ``shape``, each tile on its own symmetric colour scale
+    [-max abs(w), +max abs(w)] (0 is white).
+
+    Parameters
+    ----------
+    model : estimator, rgflow.Rbm or array-like
+        A fitted RBM estimator, a C++ model, a DBN layer, or W itself (n_visible, n_hidden).
+    shape : tuple of int, default=None
+        Shape of a tile (default: a square when n_visible is one, else one row).
+    max_units : int, default=None
+        Show at most this many units.
+    ncols : int, default=None
+        Tiles per row (default: about the square root of the units).
+    title : str, default=None
+        Figure title.
+    figsize : tuple of float, default=None
+        Figure size in inches.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure.
+    """
     W = _weights(model)
     n_visible, n_hidden = W.shape
     if shape is None:
@@ -49,9 +71,23 @@ def receptive_fields(model, shape=None, *, max_units=None, ncols=None, title=Non
 
 
 def training_curves(history, *, title=None):
-    """Per-epoch monitors of a fitted estimator (``history_``) or a list of epoch dicts:
-    reconstruction error, pseudo-log-likelihood with error bars, and the mean free energy of
-    training (and validation) rows."""
+    """Per-epoch monitors of a fit.
+
+    Reconstruction error, pseudo-log-likelihood with error bars, and the mean free energy of
+    training (and validation) rows.
+
+    Parameters
+    ----------
+    history : estimator or list of dict
+        A fitted estimator (its ``history_``) or a list of epoch dicts (or (layer, dict) pairs).
+    title : str, default=None
+        Figure title.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure.
+    """
     if hasattr(history, "history_"):
         history = history.history_
     history = [h[1] if isinstance(h, tuple) else h for h in history]
@@ -85,8 +121,23 @@ def training_curves(history, *, title=None):
 
 
 def flow(layers, *, title=None):
-    """The free-energy flow of a DBN (``DBN.free_energy_flow`` output): free energy per unit and
-    log-likelihood per unit against the number of units at each scale, with error bars."""
+    """The free-energy flow of a DBN, from :meth:`rgflow.DBN.free_energy_flow`.
+
+    Free energy per unit and log-likelihood per unit against the number of units at each scale,
+    with error bars.
+
+    Parameters
+    ----------
+    layers : list of dict
+        The output of ``DBN.free_energy_flow``.
+    title : str, default=None
+        Figure title.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure.
+    """
     n = [f["n_visible"] for f in layers]
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
     fe = [f["free_energy_per_unit"] for f in layers]
@@ -107,7 +158,22 @@ def flow(layers, *, title=None):
 
 
 def ising_configurations(spins, *, ncols=None, title=None):
-    """A row of Ising configurations [n, L, L] (+1 black, -1 white)."""
+    """A row of Ising configurations (+1 black, -1 white).
+
+    Parameters
+    ----------
+    spins : array-like of shape (n, L, L) or (L, L)
+        Configurations.
+    ncols : int, default=None
+        Configurations per row (default: all).
+    title : str, default=None
+        Figure title.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure.
+    """
     spins = np.asarray(spins)
     if spins.ndim == 2:
         spins = spins[None]

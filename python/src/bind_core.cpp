@@ -12,13 +12,14 @@ void bind_core(py::module_& m) {
                   "Counter-based Philox stream (seed, stream): draw n is a pure function of "
                   "(seed, stream, n). Functions that sample take one and advance it.")
       .def(py::init<std::uint64_t, std::uint64_t>(), py::arg("seed") = 0, py::arg("stream") = 0)
-      .def_property_readonly("seed", [](const Rng& r) { return r.state().seed; })
-      .def_property_readonly("stream", [](const Rng& r) { return r.state().stream; })
+      .def_property_readonly("seed", [](const Rng& r) { return r.state().seed; }, "The seed of the stream")
+      .def_property_readonly("stream", [](const Rng& r) { return r.state().stream; }, "The stream id")
       .def_property_readonly("state",
                              [](const Rng& r) {
                                const RngState& s = r.state();
                                return py::make_tuple(s.seed, s.stream, s.counter, s.index);
-                             })
+                             },
+                             "(seed, stream, counter, index): the position in the stream")
       .def("uniform", &Rng::uniform, "Uniform float in [0, 1) (24 random bits)")
       .def("below", &Rng::below, py::arg("n"), "Unbiased integer in [0, n)")
       .def("substream", &Rng::substream, py::arg("stream"))
@@ -50,10 +51,10 @@ void bind_core(py::module_& m) {
              return stats::Result{mean, error, tau_int, n};
            }),
            py::arg("mean"), py::arg("error") = 0.0, py::arg("tau_int") = 0.5, py::arg("n") = 0)
-      .def_readonly("mean", &stats::Result::mean)
-      .def_readonly("error", &stats::Result::error)
-      .def_readonly("tau_int", &stats::Result::tau_int)
-      .def_readonly("n", &stats::Result::n)
+      .def_readonly("mean", &stats::Result::mean, "The estimate")
+      .def_readonly("error", &stats::Result::error, "Its standard error (0 for exact values)")
+      .def_readonly("tau_int", &stats::Result::tau_int, "Integrated autocorrelation time of the series (0.5: independent)")
+      .def_readonly("n", &stats::Result::n, "Number of measurements")
       .def("__float__", [](const stats::Result& r) { return r.mean; })
       .def("__getitem__",
            [](const stats::Result& r, const std::string& key) -> py::object {

@@ -69,10 +69,12 @@ void bind_rbm(py::module_& m) {
                   py::arg("hidden_type") = "bernoulli", py::arg("visible_sigma") = py::none(),
                   py::arg("learn_sigma") = false, py::arg("mask") = py::none(),
                   "An RBM with copies of the given parameters (weights [n_visible, n_hidden]).")
-      .def_property_readonly("n_visible", &Rbm::n_visible)
-      .def_property_readonly("n_hidden", &Rbm::n_hidden)
-      .def_property_readonly("visible_type", [](const Rbm& r) { return type_name(r.visible_type()); })
-      .def_property_readonly("hidden_type", [](const Rbm& r) { return type_name(r.hidden_type()); })
+      .def_property_readonly("n_visible", &Rbm::n_visible, "Number of visible units")
+      .def_property_readonly("n_hidden", &Rbm::n_hidden, "Number of hidden units")
+      .def_property_readonly("visible_type", [](const Rbm& r) { return type_name(r.visible_type()); },
+                             "'bernoulli', 'spin' or 'gaussian'")
+      .def_property_readonly("hidden_type", [](const Rbm& r) { return type_name(r.hidden_type()); },
+                             "'bernoulli' or 'spin'")
       .def_property(
           "weights",
           [](py::object self) {
@@ -95,14 +97,16 @@ void bind_rbm(py::module_& m) {
             VectorF x = to_vector_f(a, "visible_bias");
             if (x.size() != r.n_visible()) throw py::value_error("visible_bias: wrong length");
             r.visible_bias() = std::move(x);
-          })
+          },
+          "Visible biases [n_visible], a writable view (assigning replaces the storage)")
       .def_property(
           "hidden_bias", [](py::object self) { return vector_view(self.cast<Rbm&>().hidden_bias(), self); },
           [](Rbm& r, const FloatArray& b) {
             VectorF x = to_vector_f(b, "hidden_bias");
             if (x.size() != r.n_hidden()) throw py::value_error("hidden_bias: wrong length");
             r.hidden_bias() = std::move(x);
-          })
+          },
+          "Hidden biases [n_hidden], a writable view (assigning replaces the storage)")
       .def_property(
           "visible_sigma", [](py::object self) { return vector_view(self.cast<Rbm&>().visible_sigma(), self); },
           [](Rbm& r, const FloatArray& a) {
@@ -111,7 +115,8 @@ void bind_rbm(py::module_& m) {
             r.visible_sigma() = std::move(x);
           },
           "sigma_i of Gaussian visible units (a view; ones and unused for binary units)")
-      .def_property("learn_sigma", &Rbm::learn_sigma, &Rbm::set_learn_sigma)
+      .def_property("learn_sigma", &Rbm::learn_sigma, &Rbm::set_learn_sigma,
+                    "Whether training updates sigma (Gaussian visible units)")
       .def_property(
           "mask",
           [](const Rbm& r) -> py::object {

@@ -249,16 +249,28 @@ void bind_train(py::module_& m) {
 
   py::class_<train::Checkpoint>(m, "Checkpoint",
                                 "Everything needed to continue training bit-identically")
-      .def_property_readonly("rbm", [](const train::Checkpoint& c) { return c.rbm; })
-      .def_property_readonly("config", [](const train::Checkpoint& c) { return config_dict(c.config); })
-      .def_readonly("epochs_done", &train::Checkpoint::epochs_done)
+      .def_property_readonly("rbm", [](const train::Checkpoint& c) { return c.rbm; }, "A copy of the model")
+      .def_property_readonly("config", [](const train::Checkpoint& c) { return config_dict(c.config); },
+                             "The training configuration (dict of TrainConfig's JSON fields)")
+      .def_readonly("epochs_done", &train::Checkpoint::epochs_done, "Epochs trained so far")
       .def_property_readonly("persistent_chains",
-                             [](const train::Checkpoint& c) { MatrixF x = c.persistent_chains; return from_matrix(std::move(x)); })
+                             [](const train::Checkpoint& c) { MatrixF x = c.persistent_chains; return from_matrix(std::move(x)); },
+                             "Visible states of the persistent chains [chains, n_visible] (empty "
+                             "for methods without them)")
+      .def_property_readonly("persistent_hidden",
+                             [](const train::Checkpoint& c) { MatrixF x = c.persistent_hidden; return from_matrix(std::move(x)); },
+                             "Hidden states of the persistent chains [chains, n_hidden] where the "
+                             "method keeps them (PCD with pcd_hidden_state; TAP magnetisations), "
+                             "else empty")
       .def("replace",
            [](const train::Checkpoint& c, std::optional<int> epochs, std::optional<Rbm> rbm,
-              std::optional<bool> auto_epochs) {
+              std::optional<bool> auto_epochs, bool constant_learning_rate) {
              train::Checkpoint out = c;
              if (epochs) out.config.epochs = *epochs;
+             if (constant_learning_rate) {
+               out.config.learning_rate_final.reset();
+               out.config.warmup_epochs = 0;
+             }
              if (auto_epochs && !*auto_epochs) {  // a fixed number of epochs from here on
                out.config.auto_epochs = false;
                out.convergence.reset();
@@ -274,10 +286,11 @@ void bind_train(py::module_& m) {
              return out;
            },
            py::arg("epochs") = py::none(), py::arg("rbm") = py::none(),
-           py::arg("auto_epochs") = py::none(),
+           py::arg("auto_epochs") = py::none(), py::arg("constant_learning_rate") = false,
            "A copy asking for `epochs` epochs in total (the cap when stopping automatically) "
            "and/or holding another model of the same shape (the optimizer and sampler state are "
-           "kept); auto_epochs=False turns automatic stopping off")
+           "kept); auto_epochs=False turns automatic stopping off; constant_learning_rate=True drops "
+           "the learning-rate schedule and warm-up (every further epoch at learning_rate)")
       .def_static("from_model",
                   [](const Rbm& rbm, const py::object& config, int epochs_done) {
                     train::Checkpoint c;
@@ -343,9 +356,9 @@ void bind_train(py::module_& m) {
 
   py::class_<Dbn>(m, "Dbn", "Deep belief network: a stack of RBMs (rbm/dbn.hpp)")
       .def(py::init([](const std::vector<Rbm>& layers) { return Dbn(layers); }), py::arg("layers"))
-      .def_property_readonly("n_layers", &Dbn::n_layers)
-      .def_property_readonly("n_visible", &Dbn::n_visible)
-      .def_property_readonly("level_sizes", &Dbn::level_sizes)
+      .def_property_readonly("n_layers", &Dbn::n_layers, "Number of RBM layers")
+      .def_property_readonly("n_visible", &Dbn::n_visible, "Units of the data layer")
+      .def_property_readonly("level_sizes", &Dbn::level_sizes, "Units of every level, bottom-up")
       .def("layer", py::overload_cast<Index>(&Dbn::layer), py::arg("k"),
            py::return_value_policy::reference_internal, "Layer k (a view: changes write through)")
       .def_property_readonly("layers", [](const Dbn& d) { return d.layers(); }, "Copies of the layers")
