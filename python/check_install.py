@@ -14,6 +14,7 @@ temporary venv and runs the pytest suite against the installed package.
 and the checkout holds no new files (setuptools' build/ and rgflow.egg-info/ go elsewhere).
 The environment of the pytest run (RGFLOW_CLI, RGFLOW_SHARED_DATA_DIR, ...) is ctest's.
 """
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -57,6 +58,11 @@ def main():
     if len(sys.argv) != 4:
         fail("usage: check_install.py SOURCE_DIR BUILD_DIR VERSION")
     source, build, version = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve(), sys.argv[3]
+    missing = [m for m in ("ensurepip", "pip", "setuptools", "wheel") if importlib.util.find_spec(m) is None]
+    if missing:  # ctest reports the skip (SKIP_RETURN_CODE 77)
+        print(f"python.install: skipped: {sys.executable} lacks {', '.join(missing)} (scripts/install-deps "
+              "installs python3-venv python3-pip python3-setuptools python3-wheel)")
+        sys.exit(77)
     before = listing(source)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
