@@ -99,6 +99,9 @@ class CMakeBuildExt(build_ext):
     """Builds rgflow._core with CMake instead of setuptools' compiler."""
 
     def build_extension(self, ext):
+        if self.inplace or getattr(self, "editable_mode", False):  # _core*.so would land in python/rgflow/
+            sys.exit("rgflow setup.py: editable installs (pip install -e) and build_ext --inplace are not "
+                     "supported; use PYTHONPATH=BUILD/python with a CMake build tree (docs/python.md)")
         if shutil.which("cmake") is None:
             sys.exit("rgflow setup.py: cmake not found (Debian: apt install cmake; scripts/install-deps)")
         reuse = os.environ.get("RGFLOW_BUILD_DIR")
