@@ -361,6 +361,7 @@ void run_dbn_flow(const DbnFlowOptions& o) {
   const InterruptScope interrupts;  // Ctrl-C: Cancelled, nothing printed, exit 130 (main)
   const run::DbnFlowRun result = run::dbn_flow(dbn, data, request);
   throw_if_cancelled();  // a Ctrl-C after the last poll
+  progress.finish();
 
   if (o.json) {
     nlohmann::json j = result;

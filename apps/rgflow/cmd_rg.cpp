@@ -84,6 +84,7 @@ void run_couplings(const CouplingsCli& o) {
                                          o.side, n, Index{o.lattice} * o.lattice));
   }
   const run::CouplingsRun result = run::couplings(dbn, request);
+  progress.finish();
   const rg::CouplingTable& table = result.table;
   const auto& shapes = result.shapes;
   const auto& lattice = result.lattice;
@@ -300,6 +301,7 @@ struct FreeEnergyCli {
   Index samples = 20000;
   std::uint64_t seed = 0;
   bool json = false;
+  bool quiet = false;
 };
 
 void run_free_energy(const FreeEnergyCli& o) {
@@ -320,7 +322,15 @@ void run_free_energy(const FreeEnergyCli& o) {
   options.gauge.samples = o.samples;
   options.gauge.seed = o.seed;
   request.temperature = o.temperature;
-  const run::FreeEnergyFlowRun f = run::free_energy_flow(dbn, run::read_lattice(o.data), request);
+  run::LatticeData data = run::read_lattice(o.data);
+  options.flow.log_z.stop = stop_poll();
+  TaskProgress progress(fmt::format("rgflow rg free-energy-flow ({} layers, log Z {})", dbn.n_layers(), o.log_z),
+                        o.quiet || o.json);
+  options.flow.log_z.progress = [&progress](std::int64_t done, std::int64_t total) { progress(done, total); };
+  const InterruptScope interrupts;  // Ctrl-C: Cancelled, nothing printed, exit 130 (main)
+  const run::FreeEnergyFlowRun f = run::free_energy_flow(dbn, std::move(data), request);
+  throw_if_cancelled();  // a Ctrl-C after the last poll
+  progress.finish();
   const rg::LatticeFreeEnergy& r = f.result;
   if (o.json) {
     nlohmann::json j = f;
@@ -365,6 +375,7 @@ void add_free_energy(CLI::App& rg) {
       ->capture_default_str();
   cmd->add_option("--seed", o->seed, "Seed")->capture_default_str();
   cmd->add_flag("--json", o->json, "Print one JSON object");
+  cmd->add_flag("-q,--quiet", o->quiet, "No progress on stderr (--json is quiet too)");
   cmd->callback([o] { run_free_energy(*o); });
 }
 

@@ -16,11 +16,15 @@ TaskProgress::TaskProgress(std::string label, bool quiet)
       start_(Clock::now()),
       last_(start_) {}
 
-TaskProgress::~TaskProgress() {
+TaskProgress::~TaskProgress() { finish(); }
+
+void TaskProgress::finish() {
   if (shown_ && terminal_) {
     std::fputs("\r\033[K", stderr);
     std::fflush(stderr);
   }
+  shown_ = false;
+  quiet_ = true;
 }
 
 void TaskProgress::operator()(std::int64_t done, std::int64_t total) {

@@ -16,6 +16,9 @@ class TaskProgress {
   TaskProgress(const TaskProgress&) = delete;
   TaskProgress& operator=(const TaskProgress&) = delete;
   void operator()(std::int64_t done, std::int64_t total);
+  // Clears the terminal line (call before printing results); later reports are ignored. The
+  // destructor does the same.
+  void finish();
 
  private:
   using Clock = std::chrono::steady_clock;

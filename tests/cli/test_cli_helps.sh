@@ -21,6 +21,10 @@ make_binary_csv data.csv 400 5
 on_tty "$RGFLOW" rbm logz m.h5 --method ais --chains 100 --seed 3
 grep -q 'rgflow rbm logz (ais): [0-9.]*% ' tty.txt || fail "rbm logz: no progress line on a terminal: $(tr '\r' '\n' <tty.txt | tail -3)"
 grep -q '^log Z = ' <(tr '\r' '\n' <tty.txt | sed 's/\x1b\[K//g') || fail "rbm logz: no result: $(cat tty.txt)"
+for method in exact tap2; do
+  on_tty "$RGFLOW" rbm logz m.h5 --method "$method"
+  grep -q "rgflow rbm logz ($method): [0-9.]*% " tty.txt || fail "rbm logz --method $method: no progress line: $(tr '\r' '\n' <tty.txt | tail -3)"
+done
 on_tty "$RGFLOW" rbm logz m.h5 --method ais --chains 100 --seed 3 --quiet
 if grep -q '%' tty.txt; then fail "rbm logz --quiet printed progress: $(cat tty.txt)"; fi
 on_tty "$RGFLOW" rbm logz m.h5 --method ais --chains 100 --seed 3 --json
@@ -32,6 +36,14 @@ if grep -q '%' tty.txt; then fail "rbm logz --json printed progress: $(cat tty.t
 "$RGFLOW" dbn train data.csv --layers 16,10,6 --epochs 30 --seed 1 -q -o dbn.h5 >/dev/null 2>train.err
 on_tty "$RGFLOW" dbn flow dbn.h5 data.csv --log-z ais --chains 50
 grep -q 'rgflow dbn flow (2 layers, log Z ais): [0-9.]*% ' tty.txt || fail "dbn flow: no progress line: $(tr '\r' '\n' <tty.txt | tail -3)"
+
+# The line is cleared (CR, erase to end of line) before the results are printed.
+grep -q $'\r\x1b\\[Klayer ' tty.txt || fail "dbn flow: the results do not start on a cleared line: $(cat -v tty.txt | tail -3)"
+
+"$RGFLOW" ising sample --size 4 --temperature 2.5 --samples 300 -q -o lat.h5 >/dev/null
+"$RGFLOW" dbn train lat.h5 --layers 16,8 --visible-type spin --hidden-type spin --epochs 5 -q -o ldbn.h5 >/dev/null 2>train.err
+on_tty "$RGFLOW" rg free-energy-flow ldbn.h5 lat.h5 --log-z ais --chains 20
+grep -q 'rgflow rg free-energy-flow (1 layers, log Z ais): [0-9.]*% ' tty.txt || fail "rg free-energy-flow: no progress line: $(tr '\r' '\n' <tty.txt | tail -3)"
 
 on_tty "$RGFLOW" rg couplings m.h5 --max-exact-support 0 --samples 5000 --max-order 2
 grep -q 'rgflow rg couplings (layer 0, visible side): [0-9.]*% ' tty.txt || fail "rg couplings: no progress line: $(tr '\r' '\n' <tty.txt | tail -3)"
