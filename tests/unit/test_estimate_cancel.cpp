@@ -1,7 +1,9 @@
-// Stopping long estimates (core/cancel.hpp): StopSignal's contract, and for AIS (forward and
-// reverse), exact enumeration (fast, general and Gaussian paths, moments), TAP, the DBN flow and
-// bound: a poll that answers true makes the call throw Cancelled; a poll that answers false is
-// called, only on the calling thread, and leaves the result bit-identical to a run without one.
+// Stopping and watching long estimates (core/cancel.hpp): StopSignal's contract, and for AIS
+// (forward and reverse), exact enumeration (fast, general and Gaussian paths, moments), TAP, the
+// DBN flow and bound: a poll that answers true makes the call throw Cancelled; a poll that answers
+// false is called, only on the calling thread, and leaves the result bit-identical to a run
+// without one; so does a ProgressFn, which is told the work done in order and ends at the total
+// (test/support/recording_progress.hpp; the rest of progress: test_run_progress.cpp).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -18,6 +20,7 @@
 #include "rgflow/rbm/dbn.hpp"
 #include "support/gaussian_rbm.hpp"
 #include "support/random_rbm.hpp"
+#include "support/recording_progress.hpp"
 
 namespace rgflow::estimate {
 namespace {
@@ -142,6 +145,13 @@ TEST_P(CancelAis, StopsOnTrueAndIsBitIdenticalOnFalse) {
   EXPECT_GE(no.calls(), 1);
   EXPECT_TRUE(no.only_on_this_thread());
 
+  test::RecordingProgress progress;
+  o.progress = progress.fn();
+  EXPECT_EQ(run(o).log_weights, plain.log_weights);
+  progress.expect_complete_and_ordered();
+  EXPECT_EQ(progress.calls().back().second, 8 * 299);  // batches × temperature steps
+  o.progress = nullptr;
+
   RecordingPoll yes(true);
   o.stop = yes.poll();
   EXPECT_THROW(run(o), Cancelled);
@@ -164,6 +174,9 @@ TEST(CancelExact, StopsOnTrueAndIsBitIdenticalOnFalse) {
     EXPECT_EQ(exact_log_partition(*rbm, EnumerateLayer::hidden, 2, no.poll()), plain);
     EXPECT_GE(no.calls(), 1);
     EXPECT_TRUE(no.only_on_this_thread());
+    test::RecordingProgress progress;
+    EXPECT_EQ(exact_log_partition(*rbm, EnumerateLayer::hidden, 2, {}, progress.fn()), plain);
+    progress.expect_complete_and_ordered();
     RecordingPoll yes(true);
     EXPECT_THROW(exact_log_partition(*rbm, EnumerateLayer::hidden, 2, yes.poll()), Cancelled);
   }
@@ -196,6 +209,12 @@ TEST(CancelTap, StopsOnTrueAndIsBitIdenticalOnFalse) {
   EXPECT_EQ(tap_log_partition(rbm, o, &starts).mean, plain.mean);
   EXPECT_EQ(tap_fixed_point(rbm, o).visible, plain_point.visible);
   EXPECT_GE(no.calls(), 2);
+  test::RecordingProgress progress;
+  o.progress = progress.fn();
+  EXPECT_EQ(tap_log_partition(rbm, o, &starts).mean, plain.mean);
+  progress.expect_complete_and_ordered();
+  EXPECT_EQ(progress.calls().back().second, 7);  // uniform, bias-only and the 5 rows
+  o.progress = nullptr;
   RecordingPoll yes(true);
   o.stop = yes.poll();
   EXPECT_THROW(tap_log_partition(rbm, o, &starts), Cancelled);
@@ -228,6 +247,21 @@ TEST(CancelDbn, FlowAndBoundStopOnTrueAndAreBitIdenticalOnFalse) {
   EXPECT_EQ(dbn_lower_bound(dbn, data, flow.log_z, bound).per_row, plain_bound.per_row);
   EXPECT_EQ(dbn_exact_log_probability(dbn, data, 3.0, no.poll()), plain_exact);
   EXPECT_TRUE(no.only_on_this_thread());
+
+  test::RecordingProgress flow_progress, bound_progress;
+  flow.log_z.stop = nullptr;
+  flow.log_z.progress = flow_progress.fn();
+  const auto watched = free_energy_flow(dbn, data, flow);
+  for (std::size_t k = 0; k < plain_flow.size(); ++k) {
+    EXPECT_EQ(watched[k].log_z->mean, plain_flow[k].log_z->mean);
+  }
+  flow_progress.expect_complete_and_ordered();
+  EXPECT_EQ(flow_progress.calls().back().second, 2000);  // two layers, 1000 units each
+  flow.log_z.progress = nullptr;
+  BoundOptions watched_bound = bound;
+  watched_bound.progress = bound_progress.fn();  // log Z of the top layer, then the rows
+  EXPECT_EQ(dbn_lower_bound(dbn, data, flow.log_z, watched_bound).per_row, plain_bound.per_row);
+  bound_progress.expect_complete_and_ordered();
 
   RecordingPoll yes(true);
   flow.log_z.stop = yes.poll();
