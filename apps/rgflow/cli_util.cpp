@@ -164,6 +164,29 @@ void check_seed_options(CLI::App& app) {
   }
 }
 
+void add_conv_rule_options(CLI::App& cmd, std::optional<int>& channel, std::string& hidden) {
+  cmd.add_option("--conv-channel", channel,
+                 "Convolutional RBM rule: the channel whose hidden lattice is the coarse lattice "
+                 "(default: the model must have one channel)");
+  cmd.add_option("--conv-hidden", hidden,
+                 "Convolutional RBM rule: 'sample' draws h ~ p(h|v) (default); 'sign' takes the most "
+                 "probable state, sign of the field (ties: a coin)");
+}
+
+rg::RuleOptions conv_rule_options(const std::optional<int>& channel, const std::string& hidden) {
+  rg::RuleOptions options;
+  if (channel) {
+    check_range("--conv-channel", std::int64_t{*channel}, 0, 4095);
+    options.channel = *channel;
+  }
+  if (!hidden.empty()) {
+    if (hidden != "sample" && hidden != "sign")
+      throw Error(fmt::format("--conv-hidden '{}': expected sample or sign", hidden));
+    options.hidden = rg::parse_hidden_state(hidden);
+  }
+  return options;
+}
+
 void check_range(const char* option, std::int64_t value, std::int64_t lo, std::int64_t hi) {
   if (value < lo || value > hi) {
     throw Error(fmt::format("{} {}: must be between {} and {}", option, value, lo, hi));

@@ -12,6 +12,7 @@
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/rbm/rbm.hpp"
+#include "rgflow/rg/coarse_graining.hpp"
 #include "rgflow/stats/result.hpp"
 
 namespace rgflow::cli {
@@ -71,6 +72,12 @@ decltype(auto) with_flag(const char* flag, F&& f) {
 }
 
 // Throws Error("OPTION VALUE: ...") unless lo <= value <= hi.
+// --conv-channel C and --conv-hidden sample|sign: how a convolutional RBM file acts as a blocking
+// rule (rg/coarse_graining.hpp ConvRbmRule), for `rg coarse-grain` and `ising mcrg --rule`.
+void add_conv_rule_options(CLI::App& cmd, std::optional<int>& channel, std::string& hidden);
+// Their values as rg::RuleOptions (unset where not given); Error naming the option when invalid.
+rg::RuleOptions conv_rule_options(const std::optional<int>& channel, const std::string& hidden);
+
 void check_range(const char* option, std::int64_t value, std::int64_t lo, std::int64_t hi);
 void check_range(const char* option, double value, double lo, double hi);
 

@@ -1,6 +1,6 @@
-// rgflow conv train | logz | loglik | sample | transform | bonds — convolutional (weight-shared) RBMs on periodic
-// lattices (docs/conv.md). The computations live in include/rgflow/conv/; this file reads files,
-// checks options and prints.
+// rgflow conv train | logz | loglik | sample | transform | bonds | majority — convolutional
+// (weight-shared) RBMs on periodic lattices (docs/conv.md). The computations live in
+// include/rgflow/conv/; this file reads files, checks options and prints.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -444,6 +444,41 @@ void run_bonds(const BondsCli& o) {
              "log Z_RBM = log Z_Ising + {:.9f}\nwrote {}\n", o.lattice, o.lattice, k_model, w, shift, o.output);
 }
 
+// ---------------------------------------------------------------------------------------------
+// conv majority
+
+struct MajorityCli {
+  Index lattice = 0;
+  Index block = 2;
+  double weight = 10.0;
+  std::string output;
+  bool json = false;
+};
+
+void run_majority(const MajorityCli& o) {
+  check_range("--lattice", static_cast<std::int64_t>(o.lattice), 2, 1024);
+  check_range("--block", static_cast<std::int64_t>(o.block), 1, 1024);
+  check_range("--weight", o.weight, 1e-9, 1e6);
+  if (o.lattice % o.block != 0)
+    throw Error(fmt::format("--block {}: must divide --lattice {}", o.block, o.lattice));
+  check_output_path(o.output, {".h5", ".hdf5"});
+  const conv::ConvRbm m = conv::majority_rule_model(o.lattice, o.block, o.weight);
+  auto attrs = provenance();
+  attrs["majority_rule_weight"] = fmt::format("{}", o.weight);
+  conv::save_model(o.output, m, attrs);
+  // The largest probability of a minority coarse spin: block sum |m| = 1 (odd b) or 2 (even b).
+  const double min_sum = o.block % 2 == 1 ? 1.0 : 2.0;
+  const double minority = 1.0 / (1.0 + std::exp(2.0 * static_cast<double>(m.kernels()(0, 0)) * min_sum));
+  if (o.json) {
+    print_json({{"lattice", o.lattice}, {"block", o.block}, {"weight", m.kernels()(0, 0)},
+                {"max_minority_probability", minority}, {"output", o.output}});
+    return;
+  }
+  fmt::print("majority-rule RBM: kernel = stride = {}, one channel, weights {}, biases 0 "
+             "(largest probability of a minority coarse spin {:.3g})\nwrote {}\n",
+             o.block, m.kernels()(0, 0), minority, o.output);
+}
+
 }  // namespace
 
 // `conv transform` (cmd_conv_transform.cpp).
@@ -544,6 +579,20 @@ void add_conv_commands(CLI::App& app) {
     cmd->add_option("-o,--output", o->output, "Model file (.h5)")->required();
     cmd->add_flag("--json", o->json, "Print one JSON object");
     cmd->callback([o] { run_bonds(*o); });
+  }
+  {
+    auto o = std::make_shared<MajorityCli>();
+    CLI::App* cmd = c->add_subcommand(
+        "majority", "Write the hand-built majority-rule RBM (kernel = stride = b, equal large weights): "
+                    "a blocking rule that is majority rule with random tie-breaking (positive control)");
+    cmd->add_option("--lattice", o->lattice, "Lattice side L (the rule applies at any L that b divides)")
+        ->required();
+    cmd->add_option("--block,-b", o->block, "Block side b = kernel = stride")->capture_default_str();
+    cmd->add_option("--weight", o->weight, "Kernel weight w: p(minority) = 1/(1 + e^(2 w |m|))")
+        ->capture_default_str();
+    cmd->add_option("-o,--output", o->output, "Model file (.h5)")->required();
+    cmd->add_flag("--json", o->json, "Print one JSON object");
+    cmd->callback([o] { run_majority(*o); });
   }
 }
 

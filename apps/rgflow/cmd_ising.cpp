@@ -316,6 +316,8 @@ struct McrgCliOptions {
   int even = 3;
   int odd = 2;
   std::string rule = "majority";
+  std::optional<int> conv_channel;
+  std::string conv_hidden;
   bool factor_given = false;
   std::uint64_t seed = 0;
   int chains = 0;
@@ -338,13 +340,22 @@ std::vector<std::shared_ptr<const rg::BlockingRule>> mcrg_rules(const McrgCliOpt
     specs.push_back(item);
     item.clear();
   }
-  if (specs.size() == 1 && (specs[0] == "majority" || specs[0] == "decimation")) return {};
+  const rg::RuleOptions rule_options = conv_rule_options(o.conv_channel, o.conv_hidden);
+  bool any_conv = false;
   std::vector<std::shared_ptr<const rg::BlockingRule>> rules;
   for (const auto& spec : specs) {
     const bool builtin = spec == "majority" || spec == "decimation";
-    if (!builtin && !has_extension(spec, ".h5") && !has_extension(spec, ".hdf5"))
+    if (builtin) continue;
+    if (!has_extension(spec, ".h5") && !has_extension(spec, ".hdf5"))
       throw Error(fmt::format("--rule '{}': expected majority, decimation or a rule file (.h5)", spec));
-    auto rule = rg::make_blocking_rule(spec, o.factor);
+    any_conv = any_conv || rg::is_conv_rule_file(spec);
+  }
+  if ((rule_options.channel || rule_options.hidden) && !any_conv)
+    throw Error("--conv-channel and --conv-hidden apply to a convolutional RBM given by --rule");
+  if (specs.size() == 1 && (specs[0] == "majority" || specs[0] == "decimation")) return {};
+  for (const auto& spec : specs) {
+    const bool builtin = spec == "majority" || spec == "decimation";
+    auto rule = rg::make_blocking_rule(spec, o.factor, rule_options);
     if (!builtin && o.factor_given && rule->factor() != o.factor)
       throw FileError(spec, fmt::format("the rule blocks by {}, but --factor is {}", rule->factor(), o.factor));
     if (rule->dimension() != 2) throw FileError(spec, "the rule is for 1D rings, not a 2D lattice");
@@ -510,9 +521,10 @@ void add_ising_commands(CLI::App& app) {
     cmd->add_option("--even", o->even, "Even operators (1-4)")->capture_default_str();
     cmd->add_option("--odd", o->odd, "Odd operators (1-2)")->capture_default_str();
     cmd->add_option("--rule", o->rule,
-                    "majority, decimation, a rule file (rgflow rg rsmi -o), or a comma list, one per "
-                    "level (the last repeats)")
+                    "majority, decimation, a rule file (rgflow rg rsmi -o, or a convolutional RBM whose "
+                    "stride is the block side), or a comma list, one per level (the last repeats)")
         ->capture_default_str();
+    add_conv_rule_options(*cmd, o->conv_channel, o->conv_hidden);
     cmd->add_option("--seed", o->seed, "Seed of the tie-breaking coins (and of the sampler)")
         ->capture_default_str();
     cmd->add_option("--chains", o->chains, "Interleaved chains (default: file attribute or 1)")

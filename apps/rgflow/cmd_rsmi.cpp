@@ -256,11 +256,16 @@ struct CoarseGrainCli {
   std::string data;
   std::uint64_t seed = 0;
   std::string output;
+  std::optional<int> conv_channel;
+  std::string conv_hidden;
 };
 
 void run_coarse_grain(const CoarseGrainCli& o) {
   check_output_path(o.output, {".h5", ".hdf5"});
-  const auto rule = rg::rule_from_file(o.model);
+  const rg::RuleOptions rule_options = conv_rule_options(o.conv_channel, o.conv_hidden);
+  if ((rule_options.channel || rule_options.hidden) && !rg::is_conv_rule_file(o.model))
+    throw FileError(o.model, "--conv-channel and --conv-hidden apply to a convolutional RBM; this file is not one");
+  const auto rule = rg::rule_from_file(o.model, rule_options);
   SpinRows rows = load_spin_rows(o.data, 0, rule->dimension() == 1);
   if (rows.L % rule->factor() != 0)
     throw FileError(o.data, fmt::format("the lattice size {} is not a multiple of the rule's block size {}", rows.L,
@@ -277,6 +282,10 @@ void run_coarse_grain(const CoarseGrainCli& o) {
   attrs["block_rule"] = rule->name();
   attrs["block_model"] = o.model;
   attrs["block_seed"] = std::to_string(o.seed);
+  if (const auto* conv_rule = dynamic_cast<const rg::ConvRbmRule*>(rule.get())) {
+    attrs["block_conv_channel"] = std::to_string(conv_rule->channel());
+    attrs["block_conv_hidden"] = rg::to_string(conv_rule->hidden_state());
+  }
   attrs["block_source"] = o.data;
   if (rule->dimension() == 1) io::save_dataset(o.output, data, attrs);
   else io::save_dataset(o.output, data, attrs, static_cast<Index>(Lc));
@@ -336,12 +345,16 @@ void add_rsmi_commands(CLI::App& app) {
   {
     auto o = std::make_shared<CoarseGrainCli>();
     CLI::App* cmd = rg->add_subcommand(
-        "coarse-grain", "Apply a learned blocking rule (an RSMI file) to configurations: /spins [N, L/b, L/b]");
-    cmd->add_option("MODEL", o->model, "Blocking rule file (rgflow rg rsmi -o)")->required();
+        "coarse-grain",
+        "Apply a learned blocking rule (an RSMI file or a convolutional RBM's p(h|v)) to configurations: "
+        "/spins [N, L/b, L/b]");
+    cmd->add_option("MODEL", o->model, "Blocking rule file (rgflow rg rsmi -o, or rgflow conv train -o: b = stride)")
+        ->required();
     cmd->add_option("DATA", o->data, "Configurations (/spins [N, L, L]; rows of rings for a 1D rule)")->required();
-    cmd->add_option("--seed", o->seed, "Seed of the tie-breaking coins (configuration i: stream i)")
+    cmd->add_option("--seed", o->seed, "Seed of the tie-breaking coins and of p(h|v) (configuration i: stream i)")
         ->capture_default_str();
     cmd->add_option("--output,-o", o->output, "Output dataset (.h5)")->required();
+    add_conv_rule_options(*cmd, o->conv_channel, o->conv_hidden);
     cmd->callback([o] { run_coarse_grain(*o); });
   }
 }

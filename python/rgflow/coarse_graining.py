@@ -139,7 +139,7 @@ def chain_information(K, L, buffer, filter, deterministic=True):
     return _core.rsmi_chain_information(float(K), int(L), int(buffer), f, bool(deterministic))
 
 
-def coarse_grain(spins, rule, *, block=2, seed=0):
+def coarse_grain(spins, rule, *, block=2, seed=0, conv_channel=None, conv_hidden=None):
     """Coarse-grain configurations with a rule.
 
     Parameters
@@ -147,12 +147,19 @@ def coarse_grain(spins, rule, *, block=2, seed=0):
     spins : array-like of shape (n, L, L)
         +-1 configurations.
     rule : str or array-like
-        'majority', 'decimation', the path of an RSMI file, or a b*b filter (sign of the
+        'majority', 'decimation', the path of an RSMI file or of a convolutional RBM file
+        (its p(h|v) at stride b: the RBM's learned blocking), or a b*b filter (sign of the
         weighted block sum, ties a fair coin from stream (seed, i) for configuration i).
     block : int, default=2
         Block side b for 'majority' and 'decimation'.
     seed : int, default=0
-        Seed of the tie-breaking coins.
+        Seed of the tie-breaking coins (and of p(h|v) for a convolutional RBM).
+    conv_channel : int or None, default=None
+        Convolutional RBM: the channel whose hidden lattice is the coarse lattice (None: the
+        model must have one channel).
+    conv_hidden : {'sample', 'sign'} or None, default=None
+        Convolutional RBM: draw h ~ p(h|v) ('sample', the default) or take the most probable
+        state, the sign of the field ('sign'; ties a fair coin).
 
     Returns
     -------
@@ -162,4 +169,9 @@ def coarse_grain(spins, rule, *, block=2, seed=0):
     spins = np.ascontiguousarray(spins, dtype=np.int8)
     if not isinstance(rule, str):
         rule = np.ascontiguousarray(np.atleast_2d(rule), dtype=np.float64)
-    return _core.coarse_grain(spins, rule, int(block), int(seed))
+    if conv_hidden is not None and conv_hidden not in ("sample", "sign"):
+        raise ValueError(f"conv_hidden={conv_hidden!r}: expected 'sample' or 'sign'")
+    channel = -1 if conv_channel is None else int(conv_channel)
+    if conv_channel is not None and channel < 0:
+        raise ValueError(f"conv_channel={conv_channel!r}: must be >= 0")
+    return _core.coarse_grain(spins, rule, int(block), int(seed), channel, conv_hidden or "")

@@ -106,11 +106,21 @@ void bind_rsmi(py::module_& m) {
         py::arg("filter"), py::arg("deterministic") = true,
         "Exact I(H:E) in nats of a filter [M, b] on the periodic Ising chain (rg/rsmi_exact.hpp)");
   m.def("coarse_grain",
-        [](const SpinArray& spins, py::object rule, int block, std::uint64_t seed) {
+        [](const SpinArray& spins, py::object rule, int block, std::uint64_t seed, int conv_channel,
+           const std::string& conv_hidden) {
           std::shared_ptr<const rg::BlockingRule> r;
+          rg::RuleOptions options;
+          if (conv_channel >= 0) options.channel = conv_channel;
+          if (!conv_hidden.empty()) options.hidden = rg::parse_hidden_state(conv_hidden);
           if (py::isinstance<py::str>(rule)) {
-            r = rg::make_blocking_rule(rule.cast<std::string>(), block);
+            const auto spec = rule.cast<std::string>();
+            const bool builtin = spec == "majority" || spec == "decimation";
+            if ((options.channel || options.hidden) && (builtin || !rg::is_conv_rule_file(spec)))
+              throw py::value_error("coarse_grain: conv_channel and conv_hidden apply to a convolutional RBM file");
+            r = rg::make_blocking_rule(spec, block, options);
           } else {
+            if (options.channel || options.hidden)
+              throw py::value_error("coarse_grain: conv_channel and conv_hidden apply to a convolutional RBM file");
             const MatrixD f = to_filter(rule.cast<DoubleArray>());
             if (f.rows() != 1) throw py::value_error("coarse_grain: a filter with one row (one coarse spin per block)");
             const auto sites = static_cast<int>(f.cols());
@@ -127,9 +137,10 @@ void bind_rsmi(py::module_& m) {
           if (chain) return from_std_vector(std::move(out), {static_cast<py::ssize_t>(n), l});
           return from_std_vector(std::move(out), {static_cast<py::ssize_t>(n), l, l});
         },
-        py::arg("spins"), py::arg("rule"), py::arg("block") = 2, py::arg("seed") = 0,
-        "Apply a blocking rule ('majority', 'decimation', an RSMI file, or a b*b filter) to [n, L, L] "
-        "configurations; configuration i draws tie coins from Rng(seed, i)");
+        py::arg("spins"), py::arg("rule"), py::arg("block") = 2, py::arg("seed") = 0, py::arg("conv_channel") = -1,
+        py::arg("conv_hidden") = "",
+        "Apply a blocking rule ('majority', 'decimation', an RSMI or convolutional RBM file, or a b*b "
+        "filter) to [n, L, L] configurations; configuration i draws from Rng(seed, i)");
 }
 
 }  // namespace rgflow::python

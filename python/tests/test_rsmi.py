@@ -68,3 +68,22 @@ def test_rsmi_learns_and_writes_a_rule_file(tmp_path, cli):
         rgflow.rsmi(s.spins, block=3)
     with pytest.raises(TypeError):
         rgflow.rsmi(s.spins, no_such_option=1)
+
+
+def test_convolutional_rbm_file_is_a_rule(tmp_path, cli):
+    # The hand-built majority-rule RBM (rgflow conv majority): with conv_hidden='sign' it is
+    # majority rule bit for bit (the same tie coins); sampled, every untied block keeps its majority.
+    s = rgflow.ising.sample(12, 3.0, samples=128, seed=2)
+    cli("conv", "majority", "--lattice", 12, "--block", 2, "--weight", 20, "-o", tmp_path / "m.h5")
+    rule = str(tmp_path / "m.h5")
+    majority = rgflow.ising.block_spins(s.spins, 2, "majority", 5)
+    np.testing.assert_array_equal(cg.coarse_grain(s.spins, rule, seed=5, conv_hidden="sign"), majority)
+    sampled = cg.coarse_grain(s.spins, rule, seed=6)
+    sums = s.spins.reshape(128, 6, 2, 6, 2).sum(axis=(2, 4))
+    np.testing.assert_array_equal(sampled[sums != 0], np.sign(sums[sums != 0]))
+    with pytest.raises(ValueError):
+        cg.coarse_grain(s.spins, rule, conv_hidden="mean")
+    with pytest.raises(ValueError):
+        cg.coarse_grain(s.spins, "majority", conv_hidden="sign")
+    with pytest.raises(ValueError):
+        cg.coarse_grain(s.spins, rule, conv_channel=1)  # one channel

@@ -348,4 +348,14 @@ double ising_bond_log_z_shift(Index lattice, double coupling) {
   return 2.0 * static_cast<double>(lattice * lattice) * (std::log(2.0) + coupling);
 }
 
+ConvRbm majority_rule_model(Index lattice, Index block, double weight) {
+  if (!(std::isfinite(weight) && weight > 0.0))
+    throw Error(fmt::format("majority-rule RBM: weight {} must be finite and > 0", weight));
+  if (block < 1 || lattice < 2 || lattice % block != 0)
+    throw Error(fmt::format("majority-rule RBM: block {} must be >= 1 and divide the lattice side {}", block, lattice));
+  ConvRbm m(ConvShape{lattice, block, block, 1}, UnitType::spin, UnitType::spin);
+  m.kernels().setConstant(static_cast<float>(weight));
+  return m;
+}
+
 }  // namespace rgflow::conv

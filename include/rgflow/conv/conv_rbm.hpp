@@ -166,4 +166,13 @@ double bond_coupling(double weight);
 // = 2L² (log 2 + K).
 double ising_bond_log_z_shift(Index lattice, double coupling);
 
+// The hand-built majority-rule RBM, the positive control of a learned blocking (issue #17 item 2c;
+// docs/conv.md): spin units, kernel = stride = b, one channel, every kernel weight w, biases 0.
+// Hidden unit p sees exactly block p, p(h_p = +1 | v) = σ(2 w m_p) with m_p the block's spin sum:
+// as w → ∞ the sampled h_p is the block's majority, and a tied block (m_p = 0, even b) gives a fair
+// coin — Kadanoff's majority rule with random tie-breaking. For w ≥ 10 and |m_p| ≥ 1 the
+// probability of the minority sign is ≤ e^{−20} ≈ 2e-9 per unit (≤ e^{−40} at b = 2, |m| ≥ 2).
+// Throws Error unless b ≥ 1 divides L (L ≥ 2) and w > 0 is finite.
+ConvRbm majority_rule_model(Index lattice, Index block, double weight);
+
 }  // namespace rgflow::conv

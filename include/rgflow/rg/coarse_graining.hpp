@@ -10,18 +10,19 @@
 // read beyond its block (a convolutional kernel wider than its stride) — it is handed the whole
 // periodic configuration.
 //
-// Implementations here: BlockSpinRule (Kadanoff majority / decimation, rg/block_spin.hpp) and
+// Implementations here: BlockSpinRule (Kadanoff majority / decimation, rg/block_spin.hpp),
 // LinearFilterRule (s' = sign(Σ_i w_i s_i) over the block: an RSMI filter, Koch-Janusz & Ringel,
-// Nat. Phys. 14, 578 (2018)). Hook for issue #16: a convolutional RBM implements BlockingRule
-// (p(h|v) sampled, or its sign, per hidden unit at stride b) and rule_from_file() learns to
-// recognise its file.
+// Nat. Phys. 14, 578 (2018)) and ConvRbmRule (a convolutional RBM's p(h|v) at stride b: the
+// RBM's learned blocking, issues #17/#18).
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "rgflow/conv/conv_rbm.hpp"
 #include "rgflow/core/rng.hpp"
 #include "rgflow/rg/block_spin.hpp"
 
@@ -98,16 +99,69 @@ class LinearFilterRule final : public BlockingRule {
   std::string name_;
 };
 
+// How a convolutional RBM's hidden unit becomes a coarse spin.
+enum class HiddenState {
+  sample,  // h ~ p(h | v): the stochastic coarse-graining the RBM defines
+  sign,    // the most probable state, sign of the field φ (= sign of the mean-field value); tie: coin
+};
+const char* to_string(HiddenState state);
+HiddenState parse_hidden_state(const std::string& text);  // "sample" | "sign"; Error otherwise
+
+// A convolutional RBM (conv/conv_rbm.hpp) with stride b as a blocking rule: coarse site p (the
+// block whose corner is b·p, row-major on the (L/b)² hidden lattice) is hidden unit (channel, p),
+// fed the field φ_p = b_c + Σ_{a,a'} W_c[a,a'] v_{(b p₁ + a, b p₂ + a') mod L}, v = s for spin
+// visible units, (1 + s)/2 for Bernoulli ones. `sample`: h = on with probability σ(k φ_p)
+// (k = 2 spin, 1 Bernoulli hidden units), one uniform_double() per coarse site in row-major order;
+// `sign`: on iff φ_p > 0, a tie |φ_p| ≤ kFilterTieTolerance · (|b_c| + Σ|W_c|) a fair coin
+// `rng() & 1` drawn only then — so the majority-rule model (conv::majority_rule_model) in `sign`
+// mode reproduces majority rule (BlockSpinRule) bit for bit, and in `sample` mode in distribution.
+// "on" is +1, "off" −1 (Bernoulli hidden units: 1 → +1, 0 → −1). The kernel applies at any L that
+// the stride divides (the model's own lattice size is not needed): the same learned rule blocks
+// every level of an MCRG. Fields in float64, summed in kernel order.
+class ConvRbmRule final : public BlockingRule {
+ public:
+  // Error unless 0 ≤ channel < C and the model is valid.
+  ConvRbmRule(conv::ConvRbm model, int channel, HiddenState hidden);
+  int factor() const override { return static_cast<int>(model_.shape().stride); }
+  // "conv-rbm-sample" | "conv-rbm-sign", with ":channelC" appended for a multi-channel model.
+  std::string name() const override;
+  HiddenState hidden_state() const { return hidden_; }
+  int channel() const { return channel_; }
+  // φ_p for every coarse site of one configuration (tests; the rule's own arithmetic).
+  std::vector<double> fields(std::span<const std::int8_t> spins, int L) const;
+
+ protected:
+  void apply_checked(const std::int8_t* spins, int L, Rng& rng, std::int8_t* out) const override;
+
+ private:
+  void fields_checked(const std::int8_t* spins, int L, double* phi) const;
+  conv::ConvRbm model_;
+  int channel_;
+  HiddenState hidden_;
+  double abs_sum_ = 0.0;
+};
+
 // A batch [n, L^d] → [n, (L/b)^d]; configuration i draws from Rng(seed, i) (as
 // block_spins_batch), so the result does not depend on the thread count.
 std::vector<std::int8_t> coarse_grain_batch(const BlockingRule& rule, std::span<const std::int8_t> spins,
                                             std::int64_t n, int L, std::uint64_t seed);
 
+// Options for rules read from convolutional RBM files (ignored for other rules): the channel whose
+// hidden lattice is the coarse lattice (unset: the model must have one channel, else Error naming
+// the channel count) and the hidden state (unset: sample).
+struct RuleOptions {
+  std::optional<int> channel;
+  std::optional<HiddenState> hidden;
+};
+
 // "majority" or "decimation" with block side `factor`; otherwise `spec` names a file holding a
-// rule (today: an RSMI file, rg/rsmi_file.hpp; issue #16 adds convolutional RBM files). Throws
-// Error (unknown name) or FileError (unreadable file, no rule in it).
-std::shared_ptr<const BlockingRule> make_blocking_rule(const std::string& spec, int factor);
+// rule: an RSMI file (rg/rsmi_file.hpp) or a convolutional RBM file (conv/file.hpp). Throws
+// Error (unknown name, bad options) or FileError (unreadable file, no rule in it).
+std::shared_ptr<const BlockingRule> make_blocking_rule(const std::string& spec, int factor,
+                                                       const RuleOptions& options = {});
 // The rule stored in a file (FileError if there is none).
-std::shared_ptr<const BlockingRule> rule_from_file(const std::string& path);
+std::shared_ptr<const BlockingRule> rule_from_file(const std::string& path, const RuleOptions& options = {});
+// True if `path` is an HDF5 file holding a convolutional RBM (FileError if it cannot be opened).
+bool is_conv_rule_file(const std::string& path);
 
 }  // namespace rgflow::rg
