@@ -56,6 +56,12 @@ rows = 200
 ais_chains = 8
 ais_betas = 200
 permutations = 20
+[rsmi]
+buffer = 1
+environment = 1
+batch_size = 32
+epochs = 4
+critic_epochs = 4
 """
 
 

@@ -18,6 +18,7 @@
 #include "rgflow/core/quote.hpp"
 #include "rgflow/ising/sampler.hpp"
 #include "rgflow/rbm/dbn.hpp"
+#include "rgflow/rg/rsmi.hpp"
 #include "rgflow/train/config.hpp"
 #include "rgflow/train/json_number.hpp"
 
@@ -107,6 +108,26 @@ void Config::validate() const {
   if (measure.histogram_bins < 2 || measure.histogram_bins > 1000) fail(fmt::format("measure.histogram_bins = {}: must be between 2 and 1000", measure.histogram_bins));
   if (measure.reconstructions < 0 || measure.reconstructions > 64) fail(fmt::format("measure.reconstructions = {}: must be between 0 and 64", measure.reconstructions));
   if (measure.permutations < 2 || measure.permutations > 100000) fail(fmt::format("measure.permutations = {}: must be between 2 and 100000", measure.permutations));
+  if (rsmi.filter != "learned" && rsmi.filter != "uniform") {
+    fail(fmt::format("rsmi.filter = \"{}\": expected \"learned\" or \"uniform\"", printable(rsmi.filter, 40)));
+  }
+  if (rsmi.buffer < 0 || rsmi.buffer > 256) fail(fmt::format("rsmi.buffer = {}: must be between 0 and 256", rsmi.buffer));
+  if (rsmi.environment < 1 || rsmi.environment > 256) fail(fmt::format("rsmi.environment = {}: must be between 1 and 256", rsmi.environment));
+  if (rsmi.epochs < 1 || rsmi.epochs > 100000) fail(fmt::format("rsmi.epochs = {}: must be between 1 and 100000", rsmi.epochs));
+  if (rsmi.critic_epochs < 1 || rsmi.critic_epochs > 100000) fail(fmt::format("rsmi.critic_epochs = {}: must be between 1 and 100000", rsmi.critic_epochs));
+  if (rsmi.batch_size < 2 || rsmi.batch_size > 65536) fail(fmt::format("rsmi.batch_size = {}: must be between 2 and 65536", rsmi.batch_size));
+  if (!(rsmi.beta > 0.0) || rsmi.beta > 1000.0) fail(fmt::format("rsmi.beta = {}: must be in (0, 1000]", rsmi.beta));
+  if (!(rsmi.learning_rate > 0.0) || rsmi.learning_rate > 10.0) fail(fmt::format("rsmi.learning_rate = {}: must be in (0, 10]", rsmi.learning_rate));
+  if (rsmi.enabled) {
+    // rg::learn_rsmi holds out the last validation_fraction of the rows (its default, which the
+    // pipeline keeps); a batch needs K training and 2K held-out configurations.
+    const std::int64_t held = std::llround(static_cast<double>(data.samples) * rg::RsmiOptions{}.validation_fraction);
+    if (data.samples - held < rsmi.batch_size || held < 2 * rsmi.batch_size) {
+      fail(fmt::format("rsmi.batch_size = {}: data.samples = {} hold out {} configurations, fewer than 2 x batch_size "
+                       "(a smaller batch, more samples, or rsmi.enabled = false)",
+                       rsmi.batch_size, data.samples, held));
+    }
+  }
 }
 
 Config default_config() { return Config{}; }
@@ -120,6 +141,9 @@ Config demo_config() {
   c.measure.rows = 1000;
   c.measure.ais_chains = 32;
   c.measure.ais_betas = 2000;
+  // RSMI on 16² and 8²: a buffer of 1 lets the level-1 filter be learned on the 8×8 lattice
+  // (2 + 2 + 4 = 8).
+  c.rsmi.buffer = 1;
   return c;
 }
 
@@ -306,6 +330,15 @@ std::map<std::string, Setter> setters() {
   s["measure.histogram_bins"] = i32([](Config& c) -> int& { return c.measure.histogram_bins; });
   s["measure.reconstructions"] = i32([](Config& c) -> int& { return c.measure.reconstructions; });
   s["measure.permutations"] = i32([](Config& c) -> int& { return c.measure.permutations; });
+  s["rsmi.enabled"] = [](Config& c, const Value& v) { c.rsmi.enabled = as_bool(single(v)); };
+  s["rsmi.filter"] = str([](Config& c) -> std::string& { return c.rsmi.filter; });
+  s["rsmi.buffer"] = i32([](Config& c) -> int& { return c.rsmi.buffer; });
+  s["rsmi.environment"] = i32([](Config& c) -> int& { return c.rsmi.environment; });
+  s["rsmi.epochs"] = i32([](Config& c) -> int& { return c.rsmi.epochs; });
+  s["rsmi.critic_epochs"] = i32([](Config& c) -> int& { return c.rsmi.critic_epochs; });
+  s["rsmi.batch_size"] = i64([](Config& c) -> Index& { return c.rsmi.batch_size; });
+  s["rsmi.beta"] = f64([](Config& c) -> double& { return c.rsmi.beta; });
+  s["rsmi.learning_rate"] = f64([](Config& c) -> double& { return c.rsmi.learning_rate; });
   return s;
 }
 
@@ -326,8 +359,8 @@ Config parse_config(const std::string& text, const std::string& source, Config b
       if (line.front() == '[') {
         if (line.back() != ']') throw Error("section header must end with ']'");
         section = trim(line.substr(1, line.size() - 2));
-        if (section != "data" && section != "model" && section != "measure") {
-          throw Error(fmt::format("unknown section [{}] (data, model, measure)", printable(section, 40)));
+        if (section != "data" && section != "model" && section != "measure" && section != "rsmi") {
+          throw Error(fmt::format("unknown section [{}] (data, model, measure, rsmi)", printable(section, 40)));
         }
         continue;
       }
@@ -410,7 +443,17 @@ void to_json(nlohmann::json& j, const Config& c) {
          {"max_exact_units", c.measure.max_exact_units},
          {"histogram_bins", c.measure.histogram_bins},
          {"reconstructions", c.measure.reconstructions},
-         {"permutations", c.measure.permutations}}}};
+         {"permutations", c.measure.permutations}}},
+       {"rsmi",
+        {{"enabled", c.rsmi.enabled},
+         {"filter", c.rsmi.filter},
+         {"buffer", c.rsmi.buffer},
+         {"environment", c.rsmi.environment},
+         {"epochs", c.rsmi.epochs},
+         {"critic_epochs", c.rsmi.critic_epochs},
+         {"batch_size", c.rsmi.batch_size},
+         {"beta", c.rsmi.beta},
+         {"learning_rate", c.rsmi.learning_rate}}}};
 }
 
 }  // namespace rgflow::vrg

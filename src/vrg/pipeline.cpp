@@ -27,6 +27,7 @@
 #include "rgflow/ising/exact.hpp"
 #include "rgflow/rbm/dbn.hpp"
 #include "rgflow/rg/block_spin.hpp"
+#include "rgflow/rg/coarse_graining.hpp"
 #include "rgflow/rg/couplings.hpp"
 #include "rgflow/rg/hidden_lattice.hpp"
 #include "rgflow/rg/lattice_free_energy.hpp"
@@ -35,6 +36,7 @@
 #include "rgflow/rg/rbm_flow.hpp"
 #include "rgflow/rg/receptive_fields.hpp"
 #include "rgflow/rg/renormalized_couplings.hpp"
+#include "rgflow/rg/rsmi.hpp"
 #include "rgflow/run/dbn.hpp"
 #include "rgflow/run/fit.hpp"
 #include "rgflow/run/rbm.hpp"
@@ -396,6 +398,45 @@ json blockspin_couplings_json(const MatrixF& states, int side) {
   return out;
 }
 
+// One coarse level of the block-spin or RSMI column: the observables of run_blockspin's table.
+json coarse_level_json(const std::vector<std::int8_t>& spins, std::int64_t n, int k, int side, int scale, int bins) {
+  const MatrixF states = to_matrix(spins, n, std::int64_t{side} * side);
+  json lv = level_observables(states, block_positions(side, scale), bins);
+  lv["level"] = k;
+  lv["side"] = side;
+  lv["units"] = side * side;
+  lv["nearest_neighbour_correlation"] = result_json(nearest_neighbour_correlation(states, side));
+  lv["renormalized_couplings"] = blockspin_couplings_json(states, side);
+  lv["examples"] = json_rows(states, 4);
+  return lv;
+}
+
+// MCRG steps: as many as keep the coarsest lattice at >= 4 sites a side, at most `levels`.
+int mcrg_levels(int L, int b, int levels) {
+  int m = 0;
+  for (int s = L; m < levels && s % b == 0 && s / b >= 4; s /= b) ++m;
+  return m;
+}
+
+// Swendsen's MCRG (rg::mcrg) of the level-0 configurations with one blocking rule per step (the
+// last repeating), 3 even and 2 odd operators; tie coins of configuration i from Rng(seed, i).
+json mcrg_json(const std::vector<std::int8_t>& level0, std::int64_t n, int L, int levels,
+               std::span<const std::shared_ptr<const rg::BlockingRule>> rules, std::uint64_t seed, int chains) {
+  json steps = json::array();
+  if (levels <= 0 || rules.empty()) return steps;
+  rg::McrgOptions mo;
+  mo.levels = levels;
+  mo.seed = seed;
+  mo.chains = static_cast<std::size_t>(chains);
+  mo.even_operators = 3;
+  mo.odd_operators = 2;
+  for (const auto& s : rg::mcrg(level0, n, L, rules, mo)) {
+    steps.push_back({{"from_size", s.from_size}, {"to_size", s.to_size},
+                     {"y_t", result_json(s.y_t)}, {"y_h", result_json(s.y_h)}});
+  }
+  return steps;
+}
+
 std::pair<std::vector<std::string>, json> run_blockspin(Context& ctx, const std::string& d, const json&) {
   const Config& c = ctx.config;
   const std::uint64_t seed = stage_seed(c.seed, "blockspin/" + d);
@@ -404,7 +445,8 @@ std::pair<std::vector<std::string>, json> run_blockspin(Context& ctx, const std:
   const int chains = data_results.at("chains").get<int>();
   const int L = c.data.size, b = c.model.block, levels = block_levels(c);
   const std::int64_t n = data.data.rows();
-  std::vector<std::int8_t> spins = to_int8(data.data);
+  const std::vector<std::int8_t> level0 = to_int8(data.data);
+  std::vector<std::int8_t> spins = level0;
   json out_levels = json::array();
   int side = L, scale = 1;
   for (int k = 0; k <= levels; ++k) {
@@ -414,38 +456,118 @@ std::pair<std::vector<std::string>, json> run_blockspin(Context& ctx, const std:
       side /= b;
       scale *= b;
     }
-    const MatrixF states = to_matrix(spins, n, std::int64_t{side} * side);
-    json lv = level_observables(states, block_positions(side, scale), c.measure.histogram_bins);
-    lv["level"] = k;
-    lv["side"] = side;
-    lv["units"] = side * side;
-    lv["nearest_neighbour_correlation"] = result_json(nearest_neighbour_correlation(states, side));
-    lv["renormalized_couplings"] = blockspin_couplings_json(states, side);
-    lv["examples"] = json_rows(states, 4);
-    out_levels.push_back(lv);
+    out_levels.push_back(coarse_level_json(spins, n, k, side, scale, c.measure.histogram_bins));
     ctx.reporter.stage_progress(0.5 * (k + 1) / (levels + 1));
   }
-  // MCRG: as many levels as keep the coarsest lattice at >= 4 sites a side.
-  int mcrg_levels = 0;
-  for (int s = L; mcrg_levels < levels && s % b == 0 && s / b >= 4; s /= b) ++mcrg_levels;
-  json mcrg_steps = json::array();
-  if (mcrg_levels > 0) {
-    rg::McrgOptions mo;
-    mo.block = b;
-    mo.levels = mcrg_levels;
-    mo.seed = seed;
-    mo.chains = static_cast<std::size_t>(chains);
-    mo.even_operators = 3;
-    mo.odd_operators = 2;
-    const std::vector<std::int8_t> level0 = to_int8(data.data);
-    for (const auto& s : rg::mcrg(level0, n, L, mo)) {
-      mcrg_steps.push_back({{"from_size", s.from_size}, {"to_size", s.to_size},
-                            {"y_t", result_json(s.y_t)}, {"y_h", result_json(s.y_h)}});
-    }
-  }
+  // The classic majority-rule MCRG (rg::mcrg with a BlockSpinRule: the same bits).
+  const std::vector<std::shared_ptr<const rg::BlockingRule>> rules = {
+      std::make_shared<rg::BlockSpinRule>(rg::BlockRule::majority, b)};
+  const json mcrg_steps = mcrg_json(level0, n, L, mcrg_levels(L, b, levels), rules, seed, chains);
   const json results = {{"dataset", d}, {"levels", out_levels}, {"mcrg", mcrg_steps}};
   const std::string out = "blockspin/" + d + ".json";
   std::filesystem::create_directories(ctx.store.path("blockspin"));
+  write_text_atomic(ctx.store.path(out), results.dump() + "\n");
+  return {{out}, json::object()};
+}
+
+// ---- RSMI column ---------------------------------------------------------------------------------
+
+// Everything the RSMI column depends on: the data, b and the levels, the [rsmi] section, the
+// measurement keys it shares with the block spins, its seed, and the tie-coin seed it shares with
+// the block-spin column (common random numbers: a uniform filter then reproduces it bit for bit).
+json rsmi_params(const Config& c, const std::string& d, const Context& ctx) {
+  json cfg;
+  to_json(cfg, c);
+  return {{"data", ctx.params.at("data/" + d)}, {"block", c.model.block}, {"levels", block_levels(c)},
+          {"rsmi", cfg["rsmi"]}, {"histogram_bins", c.measure.histogram_bins},
+          {"renormalized_couplings", "pseudo_likelihood:nearest_neighbour,next_nearest_neighbour,plaquette"},
+          {"mcrg", "even:3,odd:2"}, {"relearn", "every_level"},
+          {"coin_seed", std::to_string(stage_seed(c.seed, "blockspin/" + d))},
+          {"seed", std::to_string(stage_seed(c.seed, "rsmi/" + d))}};
+}
+
+json matrix_row_json(const MatrixD& m, Index r) {
+  std::vector<double> row(static_cast<std::size_t>(m.cols()));
+  for (Index i = 0; i < m.cols(); ++i) row[static_cast<std::size_t>(i)] = m(r, i);
+  return row;
+}
+
+// Level k → k + 1 is coarse-grained by a filter learned on the level-k configurations (rg::learn_rsmi,
+// seed + k), or by the uniform filter (rsmi.filter = "uniform", whose I(H:E) is measured by the
+// same estimator); the tie coins of level k + 1 are the block-spin column's (coin seed + k + 1). The
+// column stops at the first level too small for the geometry, recorded with the reason.
+std::pair<std::vector<std::string>, json> run_rsmi(Context& ctx, const std::string& d, const json&) {
+  const Config& c = ctx.config;
+  const RsmiConfig& rc = c.rsmi;
+  const std::uint64_t seed = stage_seed(c.seed, "rsmi/" + d);
+  const std::uint64_t coin = stage_seed(c.seed, "blockspin/" + d);
+  const io::Dataset data = load_data(ctx, d);
+  const int chains = stage_results(ctx, "data/" + d).at("chains").get<int>();
+  const int L = c.data.size, b = c.model.block, levels = block_levels(c);
+  const std::int64_t n = data.data.rows();
+  const std::vector<std::int8_t> level0 = to_int8(data.data);
+  std::vector<std::int8_t> spins = level0;
+  json out_levels = json::array({coarse_level_json(spins, n, 0, L, 1, c.measure.histogram_bins)});
+  json filters = json::array();
+  std::vector<std::shared_ptr<const rg::BlockingRule>> rules;
+  int side = L, scale = 1;
+  for (int k = 0; k < levels; ++k) {
+    throw_if_cancelled();
+    const rg::RsmiGeometry geometry{2, side, b, rc.buffer, rc.environment};
+    json f = {{"level", k}, {"side", side}, {"buffer", rc.buffer}, {"environment", rc.environment}};
+    if (b + 2 * rc.buffer + 2 * rc.environment > side) {
+      f["skipped"] = fmt::format("block {} + 2 x buffer {} + 2 x environment {} exceeds the level-{} lattice size {}",
+                                 b, rc.buffer, rc.environment, k, side);
+      filters.push_back(f);
+      break;
+    }
+    rg::RsmiOptions o;
+    o.hidden_per_block = 1;  // one coarse spin per block
+    o.epochs = rc.epochs;
+    o.critic_epochs = rc.critic_epochs;
+    o.batch_size = rc.batch_size;
+    o.beta = rc.beta;
+    o.learning_rate = rc.learning_rate;
+    o.seed = seed + static_cast<std::uint64_t>(k);
+    const double share = 0.8 / levels;
+    rg::RsmiResult r;
+    if (rc.filter == "uniform") {
+      r = rg::rsmi_filter_information(spins, n, geometry, MatrixD::Ones(1, geometry.block_sites()), o,
+                                      process_cancel_poll());
+    } else {
+      r = rg::learn_rsmi(spins, n, geometry, o, process_cancel_poll(), [&](const rg::RsmiEpoch& e) {
+        ctx.reporter.stage_progress(share * (k + static_cast<double>(e.epoch) / (rc.epochs + 1)));
+      });
+    }
+    f["filter"] = matrix_row_json(r.filter, 0);
+    f["learned"] = rc.filter != "uniform";
+    // max |Λ_i − mean| / |mean|: ∞ (null) for a filter whose weights sum to zero.
+    const double nonuniformity = rg::filter_nonuniformity(r.filter);
+    f["nonuniformity"] = std::isfinite(nonuniformity) ? json(nonuniformity) : json();
+    f["mutual_information"] = result_json(r.mutual_information);
+    f["training_configurations"] = r.training_configurations;
+    f["validation_configurations"] = r.validation_configurations;
+    f["seed"] = std::to_string(o.seed);
+    if (!r.curve.empty()) {
+      f["final_epoch"] = {{"epoch", r.curve.back().epoch}, {"train_bound", r.curve.back().train_bound},
+                          {"validation_bound", r.curve.back().validation_bound}};
+    }
+    filters.push_back(f);
+    std::vector<double> w(r.filter.data(), r.filter.data() + r.filter.cols());
+    rules.push_back(std::make_shared<rg::LinearFilterRule>(std::move(w), b, 2, "rsmi"));
+    spins = rg::coarse_grain_batch(*rules.back(), spins, n, side, coin + static_cast<std::uint64_t>(k + 1));
+    side /= b;
+    scale *= b;
+    out_levels.push_back(coarse_level_json(spins, n, k + 1, side, scale, c.measure.histogram_bins));
+    ctx.reporter.stage_progress(share * (k + 1));
+  }
+  // MCRG with the RSMI rules, one per step, over the steps the column has (no filter is reused).
+  const int steps = std::min(mcrg_levels(L, b, levels), static_cast<int>(rules.size()));
+  const json mcrg_steps = mcrg_json(level0, n, L, steps, rules, coin, chains);
+  const json results = {{"dataset", d}, {"filter", rc.filter}, {"levels", out_levels}, {"filters", filters},
+                        {"mcrg", mcrg_steps}};
+  const std::string out = "rsmi/" + d + ".json";
+  std::filesystem::create_directories(ctx.store.path("rsmi"));
   write_text_atomic(ctx.store.path(out), results.dump() + "\n");
   return {{out}, json::object()};
 }
@@ -732,9 +854,9 @@ void strip_heavy(json& j) {  // the summary keeps numbers, not pictures
   }
 }
 
-// Per level k: the block spins' renormalised couplings next to the RBM's (and the locally
-// connected model's) renormalised nearest-neighbour coupling of the same scale.
-json coupling_flow_json(const json& block, const json& meas, const json& local, int b) {
+// Per level k: the block spins' and the RSMI column's renormalised couplings next to the RBM's
+// (and the locally connected model's) renormalised nearest-neighbour coupling of the same scale.
+json coupling_flow_json(const json& block, const json& meas, const json& local, const json& rsmi, int b) {
   json out = json::array();
   const json& bl = block.at("levels");
   const json& dl = meas.at("levels");
@@ -748,6 +870,8 @@ json coupling_flow_json(const json& block, const json& meas, const json& local, 
               {"spacing", std::pow(static_cast<double>(b), static_cast<double>(k))},
               {"blockspin", bl[k].contains("renormalized_couplings") ? bl[k]["renormalized_couplings"] : json()},
               {"dbn", model_entry(dl, k)}};
+    e["rsmi"] = nullptr;  // the RSMI column: null where it has no level k (or is not run)
+    if (rsmi.is_object() && k < rsmi.at("levels").size()) e["rsmi"] = rsmi.at("levels")[k].value("renormalized_couplings", json());
     if (local.is_object()) e["local"] = model_entry(local.at("levels"), k);
     out.push_back(e);
   }
@@ -775,14 +899,16 @@ std::pair<std::vector<std::string>, json> run_report(Context& ctx, const json& p
     json data = stage_results(ctx, "data/" + d);
     json block = read_json(ctx.store.path("blockspin/" + d + ".json"));
     json meas = read_json(ctx.store.path("measure/" + d + ".json"));
-    figdata["datasets"][d] = {{"blockspin", block}, {"measure", meas}};
+    const json rsmi = c.rsmi.enabled ? read_json(ctx.store.path("rsmi/" + d + ".json")) : json();
+    figdata["datasets"][d] = {{"blockspin", block}, {"measure", meas}, {"rsmi", rsmi}};
     json entry = {{"temperature", data.at("temperature")},
                   {"tau_int", data.at("tau_int")},
                   {"sweeps_between", data.at("sweeps_between")},
                   {"samples", data.at("samples")},
                   {"blockspin", block},
                   {"dbn", meas},
-                  {"coupling_flow", coupling_flow_json(block, meas, d == kCritical ? local_meas : json(), c.model.block)}};
+                  {"coupling_flow", coupling_flow_json(block, meas, d == kCritical ? local_meas : json(), rsmi, c.model.block)}};
+    if (rsmi.is_object()) entry["rsmi"] = rsmi;
     // The quality gate of every layer (model stage): findings leave out unfit layers (report.hpp).
     entry["dbn"]["fit"] = stage_results(ctx, "model/" + d).value("layer_fits", json::array());
     strip_heavy(entry);
@@ -821,11 +947,12 @@ std::pair<std::vector<std::string>, json> run_report(Context& ctx, const json& p
        "(maximum pseudo-likelihood, rg/renormalized_couplings; level 0 is the data, star the bare K) against the "
        "RBMs' renormalised nearest-neighbour coupling of the same scale (hidden-side H(h) of layer k−1, pairs at "
        "the block spacing b^k): DBN (receptive-field centres) and the locally connected model (block lattice). "
+       "RSMI: the same pseudo-likelihood fit on the levels coarse-grained by the learned RSMI filters (dotted, green). "
        "Right: block-spin K₁ (dashed) and DBN K_nn (solid) for every dataset.", ""},
       {"free_energy.png", "Free-energy flow", "Left: gauge-fixed free energy per original site F'_k/n_0 per layer (exact log Z or AIS) against the exact Ising f (Kaufman), which an exact RG conserves. Right: mean log-likelihood per unit ℓ_k/n_k, and −s per spin.", ""},
       {"rbm_flow.png", "RBM flow T(n)", "Temperature (from the exact finite-L energy) of configurations iterated v → h → v through the first RBM (Iso, Shiba & Yokoo 2018).", ""},
       {"reconstructions.png", "Reconstructions", "Critical data (top row) and reconstructions from each hidden level (up with samples, down with means, sign).", ""},
-      {"mcrg.png", "MCRG eigenvalues", "RG exponents y_t (even) and y_h (odd) from the block-spin reference, with the exact 2D Ising values 1 and 15/8.", ""},
+      {"mcrg.png", "MCRG eigenvalues", "RG exponents y_t (even) and y_h (odd) from the block-spin reference, and for the critical data with the learned RSMI rules as blocking rules (dotted, open triangles), with the exact 2D Ising values 1 and 15/8.", ""},
   };
   std::string note;
   if (ctx.options.figures) {
@@ -881,7 +1008,7 @@ RunResult run_pipeline(const Config& config, const RunOptions& options, Reporter
   const auto datasets = config.datasets();
   // The locally connected ("Kadanoff") model is trained on the critical data only.
   const bool local = config.model.local && local_possible(config);
-  ctx.total = static_cast<int>(datasets.size()) * 4 + 1 + (local ? 2 : 0);
+  ctx.total = static_cast<int>(datasets.size()) * (config.rsmi.enabled ? 5 : 4) + 1 + (local ? 2 : 0);
   if (options.threads > 0) omp_set_num_threads(options.threads);
 
   for (const auto& d : datasets) {
@@ -900,6 +1027,12 @@ RunResult run_pipeline(const Config& config, const RunOptions& options, Reporter
     const json p = blockspin_params(config, d, ctx);
     stage(ctx, "blockspin/" + d, p, [&] { return run_blockspin(ctx, d, p); });
   }
+  if (config.rsmi.enabled) {
+    for (const auto& d : datasets) {
+      const json p = rsmi_params(config, d, ctx);
+      stage(ctx, "rsmi/" + d, p, [&] { return run_rsmi(ctx, d, p); });
+    }
+  }
   for (const auto& d : datasets) {
     const json p = measure_params(config, d, ctx, "model");
     stage(ctx, "measure/" + d, p, [&] { return run_measure(ctx, d, p, "model"); });
@@ -910,6 +1043,9 @@ RunResult run_pipeline(const Config& config, const RunOptions& options, Reporter
   }
   json report_params = {{"measure", json::object()}, {"figures", options.figures}, {"rgflow_version", version()}};
   for (const auto& d : datasets) report_params["measure"][d] = ctx.params.at("measure/" + d);
+  if (config.rsmi.enabled) {
+    for (const auto& d : datasets) report_params["rsmi"][d] = ctx.params.at("rsmi/" + d);
+  }
   if (local) report_params["measure"]["local"] = ctx.params.at(std::string("measure-local/") + kCritical);
   report_params["python"] = options.python;
   // A report whose figures failed is not finished: try again (e.g. after installing matplotlib).

@@ -99,7 +99,7 @@ save(fig, "correlation_length.png")
 # Renormalised couplings per level: block spins (pseudo-likelihood K1, K2, K4) vs the RBMs' K_nn.
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 def flow_series(flow, side, term):
-    pts = [(e["level"], mean_err(e[side][term] if side == "blockspin" else e[side]["nearest_neighbour"]))
+    pts = [(e["level"], mean_err(e[side][term] if side in ("blockspin", "rsmi") else e[side]["nearest_neighbour"]))
            for e in flow if isinstance(e.get(side), dict)]
     pts = [(k, m, s) for k, (m, s) in pts if m == m]
     return [k for k, _, _ in pts], [m for _, m, _ in pts], [s for _, _, s in pts]
@@ -109,6 +109,10 @@ if "critical" in D:
                                ("plaquette", "--D", "block K4")):
         x, y, e = flow_series(flow, "blockspin", term)
         if x: axes[0].errorbar(x, y, yerr=e, fmt=style, fillstyle="none", label=label)
+    for term, style, label in (("nearest_neighbour", ":o", "RSMI K1"), ("next_nearest_neighbour", ":s", "RSMI K2"),
+                               ("plaquette", ":D", "RSMI K4")):
+        x, y, e = flow_series(flow, "rsmi", term)
+        if x: axes[0].errorbar(x, y, yerr=e, fmt=style, color="C2", ms=4, label=label)
     x, y, e = flow_series(flow, "dbn", None)
     if x: axes[0].errorbar(x, y, yerr=e, fmt="-o", color="C0", label="DBN K_nn (centres)")
     x, y, e = flow_series(flow, "local", None)
@@ -215,6 +219,12 @@ for n in names:
         y = [mean_err(s[key]) for s in steps]
         ax.errorbar(range(1, len(y) + 1), [a for a, _ in y], yerr=[b for _, b in y], fmt=style,
                     color=colors.get(n, "k"), label="%s %s" % (n, key))
+if "critical" in D and isinstance(D["critical"].get("rsmi"), dict):
+    steps = D["critical"]["rsmi"].get("mcrg", [])
+    for key, style in (("y_t", ":^"), ("y_h", ":v")):
+        y = [mean_err(s[key]) for s in steps]
+        if y: ax.errorbar([i + 1.08 for i in range(len(y))], [a for a, _ in y], yerr=[b for _, b in y], fmt=style,
+                          color=colors.get("critical", "k"), fillstyle="none", label="critical %s (RSMI rule)" % key)
 ax.axhline(1.0, color="gray", lw=1, ls=":"); ax.axhline(1.875, color="gray", lw=1, ls=":")
 ax.set_xlabel("blocking step"); ax.set_ylabel("RG eigenvalue exponent"); ax.legend(fontsize=7, ncol=2)
 save(fig, "mcrg.png")

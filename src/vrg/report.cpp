@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -86,6 +87,45 @@ void gate_table(std::ostringstream& h, json& fit) {
       << "</td><td>" << (f.contains("kl_per_unit") ? escape(show(est(f["kl_per_unit"]))) : "") << "</td><td>"
       << f.value("n_rows", 0) << "</td><td>" << (ok ? "models its data" : "<b>does not model its data</b>")
       << "</td></tr>\n";
+  }
+  h << "</table>\n";
+}
+
+// MCRG exponents per blocking step: majority-rule block spins next to the RSMI rules.
+void mcrg_table(std::ostringstream& h, json& block, json& rsmi) {
+  const std::size_t n = std::max(block.is_array() ? block.size() : 0, rsmi.is_array() ? rsmi.size() : 0);
+  if (n == 0) return;
+  h << "<table><tr><th>MCRG step</th><th>y_t block</th><th>y_t RSMI</th><th>y_h block</th><th>y_h RSMI</th></tr>\n";
+  auto cell = [](json& steps, std::size_t i, const char* y) {
+    return steps.is_array() && i < steps.size() ? escape(show(est(steps[i][y]))) : std::string();
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    json& s = block.is_array() && i < block.size() ? block[i] : rsmi[i];
+    h << "<tr><td>" << s.value("from_size", 0) << "→" << s.value("to_size", 0) << "</td><td>" << cell(block, i, "y_t")
+      << "</td><td>" << cell(rsmi, i, "y_t") << "</td><td>" << cell(block, i, "y_h") << "</td><td>"
+      << cell(rsmi, i, "y_h") << "</td></tr>\n";
+  }
+  h << "</table>\n";
+}
+
+// The RSMI column's filters per level (rg/rsmi): weights, I(H:E) held out, or why a level was skipped.
+void rsmi_filter_table(std::ostringstream& h, json& rsmi) {
+  if (!rsmi.is_object() || !rsmi["filters"].is_array() || rsmi["filters"].empty()) return;
+  h << "<table><tr><th>RSMI level</th><th>side</th><th>filter (block sites row-major)</th>"
+       "<th>max deviation from uniform</th><th>I(H:E) nats (held out)</th></tr>\n";
+  for (auto& f : rsmi["filters"]) {
+    h << "<tr><td>" << f.value("level", 0) << "</td><td>" << f.value("side", 0) << "</td>";
+    if (f.contains("skipped")) {
+      h << "<td colspan=\"3\">skipped: " << escape(f.value("skipped", "")) << "</td></tr>\n";
+      continue;
+    }
+    std::string w;
+    for (const auto& x : f["filter"]) w += (w.empty() ? "" : ", ") + fmt::format("{:.4f}", x.get<double>());
+    h << "<td>(" << escape(w) << ")" << (f.value("learned", true) ? "" : " fixed") << "</td><td>"
+      << (f["nonuniformity"].is_number() ? escape(fmt::format("{:.1f} %", 100.0 * f["nonuniformity"].get<double>()))
+                                          : std::string("n/a"))
+      << "</td><td>"
+      << escape(show(est(f["mutual_information"]))) << "</td></tr>\n";
   }
   h << "</table>\n";
 }
@@ -519,30 +559,34 @@ std::string render_html(const json& summary_in, const std::vector<Figure>& figur
                                        show(est(ex["free_energy_per_spin"]))))
         << "</p>\n";
     }
-    if (d["blockspin"].contains("mcrg") && !d["blockspin"]["mcrg"].empty()) {
-      h << "<p>MCRG: ";
-      for (const auto& s : d["blockspin"]["mcrg"]) {
-        h << escape(fmt::format("{}→{}: y_t = {}, y_h = {}; ", s["from_size"].get<int>(), s["to_size"].get<int>(),
-                                show(est(s["y_t"])), show(est(s["y_h"]))));
-      }
-      h << "</p>\n";
-    }
+    rsmi_filter_table(h, d["rsmi"]);
+    mcrg_table(h, d["blockspin"]["mcrg"], d["rsmi"]["mcrg"]);
     if (d.contains("coupling_flow") && d["coupling_flow"].is_array() && !d["coupling_flow"].empty()) {
-      h << "<table><tr><th>level</th><th>side</th><th>K₁ block</th><th>K₂ block</th><th>K₄ block</th>"
+      // The three columns side by side: block spins | RBM | RSMI, per level.
+      h << "<table><tr><th>level</th><th>side</th><th>ξ block</th><th>ξ DBN</th><th>ξ RSMI</th>"
+           "<th>K₁ block</th><th>K₁ RSMI</th><th>K₂ block</th><th>K₂ RSMI</th><th>K₄ block</th><th>K₄ RSMI</th>"
            "<th>K_nn DBN (pairs)</th><th>K_nn local</th></tr>\n";
+      json& rl = d["rsmi"]["levels"];
       for (auto& e : d["coupling_flow"]) {
-        json& b = e["blockspin"];
-        auto term = [&](const char* t) { return b.is_object() ? escape(show(est(b[t]))) : std::string(); };
+        const std::size_t k = e.value("level", std::size_t{0});
+        auto term = [&](const char* column, const char* t) {
+          return e[column].is_object() ? escape(show(est(e[column][t]))) : std::string();
+        };
         auto model = [&](const char* m, bool pairs) {
           if (!e.contains(m) || !e[m].is_object()) return std::string();
           std::string t = escape(show(est(e[m]["nearest_neighbour"])));
           if (pairs) t += fmt::format(" ({})", e[m].value("pairs", 0));
           return t;
         };
-        h << "<tr><td>" << e.value("level", 0) << "</td><td>" << e.value("side", 0) << "</td><td>"
-          << term("nearest_neighbour") << "</td><td>" << term("next_nearest_neighbour") << "</td><td>"
-          << term("plaquette") << "</td><td>" << model("dbn", true) << "</td><td>" << model("local", false)
-          << "</td></tr>\n";
+        auto xi = [&](json& levels) {
+          return levels.is_array() && k < levels.size() ? escape(show(est(levels[k]["correlation_length"]))) : std::string();
+        };
+        h << "<tr><td>" << k << "</td><td>" << e.value("side", 0) << "</td><td>" << xi(bl) << "</td><td>" << xi(dl)
+          << "</td><td>" << xi(rl) << "</td><td>" << term("blockspin", "nearest_neighbour") << "</td><td>"
+          << term("rsmi", "nearest_neighbour") << "</td><td>" << term("blockspin", "next_nearest_neighbour")
+          << "</td><td>" << term("rsmi", "next_nearest_neighbour") << "</td><td>" << term("blockspin", "plaquette")
+          << "</td><td>" << term("rsmi", "plaquette") << "</td><td>" << model("dbn", true) << "</td><td>"
+          << model("local", false) << "</td></tr>\n";
       }
       h << "</table>\n";
     }

@@ -17,11 +17,18 @@ rows = 400
 ais_chains = 16
 ais_betas = 300
 permutations = 50
+[rsmi]
+# the RSMI column: b + 2w + 2e = 6 <= 8; 160 held-out rows fit a batch of 64
+buffer = 1
+environment = 1
+batch_size = 64
+epochs = 4
+critic_epochs = 4
 TOML
 
 "$RGFLOW" vrg run --config tiny.toml -o out --json >run1.json 2>run1.err || fail "vrg run: $(tail -3 run1.err)"
 [[ -f out/summary.json && -f out/report.html ]] || fail "summary.json / report.html missing"
-json_check run1.json 'len(j["ran"]) == 23 and j["skipped"] == []' "first run computes every stage"
+json_check run1.json 'len(j["ran"]) == 28 and j["skipped"] == []' "first run computes every stage"
 grep -q 'model/critical' run1.err || fail "no per-stage progress on stderr"
 S=out/summary.json
 json_check $S 'set(j["datasets"]) == {"critical","paramagnet","ordered","permuted","textures"}' "datasets"
@@ -47,11 +54,17 @@ json_check $S 'j["datasets"]["critical"]["coupling_flow"][1]["local"]["nearest_n
 json_check $S 'all(__import__("math").isfinite(j["datasets"][n]["coupling_flow"][1]["blockspin"][t]["mean"]) for n in ("critical","paramagnet","permuted","textures") for t in ("nearest_neighbour","next_nearest_neighbour","plaquette"))' "block-spin renormalised couplings"
 json_check $S '(lambda e, K: e["mean"] + 3 * e["error"] < K)(j["datasets"]["paramagnet"]["coupling_flow"][1]["blockspin"]["nearest_neighbour"], j["datasets"]["paramagnet"]["dbn"]["exact"]["coupling"]["mean"])' "paramagnet: block K1 below the bare K"
 json_check $S 'any(f["id"] == "coupling_flow" for f in j["findings"])' "coupling finding"
+# The third column (issue #18): an RSMI filter learned per dataset, its coarse level, and MCRG with it,
+# next to the block spins in summary.json and report.html.
+json_check $S 'all(len(d["rsmi"]["levels"]) == 2 and len(d["rsmi"]["filters"]) == 1 and len(d["rsmi"]["filters"][0]["filter"]) == 4 and len(d["rsmi"]["mcrg"]) == len(d["blockspin"]["mcrg"]) for d in j["datasets"].values())' "RSMI column"
+json_check $S 'all(d["coupling_flow"][1]["rsmi"] == d["rsmi"]["levels"][1]["renormalized_couplings"] for d in j["datasets"].values())' "RSMI couplings in the coupling flow"
+json_check $S '(lambda m: m["error"] > 0 and m["mean"] + 3 * m["error"] > 0)(j["datasets"]["critical"]["rsmi"]["filters"][0]["mutual_information"])' "RSMI information estimate"
+grep -q 'K₁ RSMI' out/report.html && grep -q 'y_t RSMI' out/report.html && grep -q 'I(H:E)' out/report.html || fail "report.html lacks the RSMI column"
 
 # Second run: every stage is reused, no training happens (stage records unchanged).
 stamp=$(json_get out/stages/model-critical.json 'j["finished"]')
 "$RGFLOW" vrg run --config tiny.toml -o out --json >run2.json 2>/dev/null
-json_check run2.json 'j["ran"] == [] and len(j["skipped"]) == 23' "second run skips every stage"
+json_check run2.json 'j["ran"] == [] and len(j["skipped"]) == 28' "second run skips every stage"
 [[ "$(json_get out/stages/model-critical.json 'j["finished"]')" == "$stamp" ]] || fail "model stage record rewritten"
 # Bad configs: one line naming the file, exit 2, nothing written.
 printf '[data]\nsize = "big"\n' >bad.toml

@@ -50,6 +50,8 @@ local = false
 method = "cd"
 [measure]
 rows = 100
+[rsmi]
+batch_size = 128     # 2000 samples hold out 400, room for 2 x 128
 )",
                                           "c.toml");
   EXPECT_EQ(c.seed, 42u);
@@ -115,10 +117,48 @@ TEST(VrgConfig, TrainingDefaultsAreTheFrontEnds) {
             std::string::npos);
 }
 
+// The RSMI column's keys (issue #18): parsed, recorded, and checked with one-line errors; the
+// batch must fit the held-out fifth of the samples unless the column is off.
+TEST(VrgConfig, RsmiSection) {
+  const vrg::Config d = vrg::default_config();
+  EXPECT_TRUE(d.rsmi.enabled);
+  EXPECT_EQ(d.rsmi.filter, "learned");
+  const vrg::Config c = vrg::parse_config(
+      "[rsmi]\nfilter = \"uniform\"\nbuffer = 1\nenvironment = 3\nepochs = 7\ncritic_epochs = 5\n"
+      "batch_size = 128\nbeta = 0.5\nlearning_rate = 0.02\n",
+      "c.toml");
+  EXPECT_EQ(c.rsmi.filter, "uniform");
+  EXPECT_EQ(c.rsmi.buffer, 1);
+  EXPECT_EQ(c.rsmi.environment, 3);
+  EXPECT_EQ(c.rsmi.epochs, 7);
+  EXPECT_EQ(c.rsmi.critic_epochs, 5);
+  EXPECT_EQ(c.rsmi.batch_size, 128);
+  EXPECT_DOUBLE_EQ(c.rsmi.beta, 0.5);
+  EXPECT_DOUBLE_EQ(c.rsmi.learning_rate, 0.02);
+  nlohmann::json j;
+  vrg::to_json(j, c);
+  EXPECT_EQ(j["rsmi"]["filter"], "uniform");
+  EXPECT_EQ(j["rsmi"]["environment"], 3);
+  EXPECT_EQ(j["rsmi"]["batch_size"], 128);
+  EXPECT_NE(error_of("[rsmi]\nfilter = \"median\"\n").find("rsmi.filter = \"median\""), std::string::npos);
+  EXPECT_NE(error_of("[rsmi]\nenvironment = 0\n").find("rsmi.environment = 0"), std::string::npos);
+  EXPECT_NE(error_of("[rsmi]\nbuffer = -1\n").find("rsmi.buffer = -1"), std::string::npos);
+  EXPECT_NE(error_of("[rsmi]\nepochs = 0\n").find("rsmi.epochs = 0"), std::string::npos);
+  EXPECT_NE(error_of("[rsmi]\nbeta = 0\n").find("rsmi.beta = 0"), std::string::npos);
+  EXPECT_EQ(error_of("[rsmi]\nenabled = 1\n"), "c.toml: line 2: rsmi.enabled: expected true or false");
+  // 800 samples hold out 160: a batch of 256 does not fit, 64 does, and a disabled column is not checked.
+  const std::string small = "[data]\nsize = 8\nsamples = 800\n[measure]\nrows = 400\n[rsmi]\n";
+  const std::string e = error_of(small);
+  EXPECT_NE(e.find("rsmi.batch_size = 256"), std::string::npos) << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos);
+  EXPECT_EQ(error_of(small + "batch_size = 64\n"), "");
+  EXPECT_EQ(error_of(small + "enabled = false\n"), "");
+}
+
 TEST(VrgConfig, ErrorsNameTheFileAndLine) {
   EXPECT_EQ(error_of("[data]\nsize = \"big\"\n"), "c.toml: line 2: data.size: expected an integer");
   EXPECT_EQ(error_of("epochs = 3\n"), "c.toml: line 1: unknown key 'epochs'");
-  EXPECT_EQ(error_of("[nope]\n"), "c.toml: line 1: unknown section [nope] (data, model, measure)");
+  EXPECT_EQ(error_of("[nope]\n"), "c.toml: line 1: unknown section [nope] (data, model, measure, rsmi)");
   EXPECT_EQ(error_of("[data]\nsize = 8\nsize = 8\n"), "c.toml: line 3: key 'data.size' is given twice");
   EXPECT_EQ(error_of("[model]\nlayers = [1, 2\n"), "c.toml: line 2: model.layers: arrays must close on the same line");
   EXPECT_EQ(error_of("seed\n"), "c.toml: line 1: expected 'key = value'");

@@ -34,6 +34,13 @@ vrg::Config tiny_config() {
   c.measure.ais_chains = 16;
   c.measure.ais_betas = 300;
   c.measure.permutations = 50;
+  // The RSMI column on 8×8: b + 2w + 2e = 6 fits level 0 (the DBN has one blocking level); 160
+  // held-out configurations allow a batch of 64.
+  c.rsmi.buffer = 1;
+  c.rsmi.environment = 1;
+  c.rsmi.batch_size = 64;
+  c.rsmi.epochs = 4;
+  c.rsmi.critic_epochs = 4;
   return c;
 }
 
@@ -58,6 +65,7 @@ void check_permuted_control(const json& s);
 void check_cache(const std::string& dir, const vrg::RunResult& first, const vrg::RunResult& second);
 void check_coupling_flow(const json& s);
 void check_quality_gate(const std::string& dir, const json& s);
+void check_rsmi_column(const std::string& dir, const json& s);
 
 TEST(VrgPipeline, TinyRunEndToEnd) {
   const std::string dir = fresh_dir("pipeline");
@@ -91,6 +99,10 @@ TEST(VrgPipeline, TinyRunEndToEnd) {
   {
     SCOPED_TRACE("quality gate");
     check_quality_gate(dir, s);
+  }
+  {
+    SCOPED_TRACE("RSMI column");
+    check_rsmi_column(dir, s);
   }
   {
     SCOPED_TRACE("stage cache");
@@ -218,6 +230,66 @@ void check_cache(const std::string& dir, const vrg::RunResult& first, const vrg:
   EXPECT_TRUE(rec.at("params").at("data").contains("seed"));
 }
 
+// The third column (issue #18): an RSMI filter learned on each dataset's level 0, the level-1
+// configurations it gives, the same per-level quantities as the block spins, and MCRG with it.
+// Level 0 is the data in every column, so its observables equal the block spins' exactly; the
+// information one coarse bit carries is at most ln 2 (the estimate: within 3σ), and at T ≈ T_c
+// it is clearly positive.
+void check_rsmi_column(const std::string& dir, const json& s) {
+  for (const char* d : {"critical", "paramagnet", "ordered", "permuted", "textures"}) {
+    SCOPED_TRACE(d);
+    const json& ds = s.at("datasets").at(d);
+    const json& r = ds.at("rsmi");
+    EXPECT_EQ(r.at("filter"), "learned");
+    ASSERT_EQ(r.at("levels").size(), 2u);
+    ASSERT_EQ(r.at("filters").size(), 1u);
+    const json& f = r.at("filters")[0];
+    EXPECT_FALSE(f.contains("skipped"));
+    ASSERT_EQ(f.at("filter").size(), 4u);
+    for (const auto& w : f.at("filter")) EXPECT_TRUE(std::isfinite(w.get<double>()));
+    EXPECT_EQ(f.at("training_configurations").get<int>() + f.at("validation_configurations").get<int>(), 800);
+    const json& mi = f.at("mutual_information");
+    ASSERT_TRUE(finite_estimate(mi));
+    EXPECT_GT(mi.at("error").get<double>(), 0.0);
+    EXPECT_LT(mi.at("mean").get<double>() - 3 * mi.at("error").get<double>(), std::log(2.0));
+    // Near T_c a block's coarse spin knows about its environment; elsewhere (T = 5: ξ < 1) the
+    // estimate may sit at or, with a short-trained critic, slightly below 0 (InfoNCE is not
+    // bounded below by 0 for a poor critic), so only the critical data are checked from below.
+    if (std::string(d) == "critical") {
+      EXPECT_GT(mi.at("mean").get<double>() - 3 * mi.at("error").get<double>(), 0.0);
+    }
+    // Level 0 is the data: the same numbers as the block-spin column (examples are stripped).
+    EXPECT_EQ(r.at("levels")[0], ds.at("blockspin").at("levels")[0]);
+    const json& lv1 = r.at("levels")[1];
+    EXPECT_EQ(lv1.at("side"), 4);
+    EXPECT_TRUE(finite_estimate(lv1.at("correlation_length")));
+    EXPECT_TRUE(finite_estimate(lv1.at("abs_magnetization")));
+    ASSERT_EQ(r.at("mcrg").size(), ds.at("blockspin").at("mcrg").size());
+    ASSERT_EQ(r.at("mcrg").size(), 1u);
+    EXPECT_EQ(r.at("mcrg")[0].at("from_size"), 8);
+    EXPECT_TRUE(is_estimate(r.at("mcrg")[0].at("y_t")));
+    // The coupling-flow table carries the column next to the block spins'.
+    const json& flow = ds.at("coupling_flow");
+    EXPECT_EQ(flow[0].at("rsmi"), ds.at("blockspin").at("levels")[0].at("renormalized_couplings"));
+    EXPECT_EQ(flow[1].at("rsmi"), lv1.at("renormalized_couplings"));
+    if (std::string(d) != "ordered") {
+      for (const char* term : {"nearest_neighbour", "next_nearest_neighbour", "plaquette"}) {
+        EXPECT_TRUE(finite_estimate(flow[1].at("rsmi").at(term))) << term;
+      }
+    }
+  }
+  // The stage record carries its seed and everything it depends on.
+  const json rec = read(dir + "/stages/rsmi-critical.json");
+  for (const char* key : {"seed", "coin_seed", "data", "rsmi", "block", "levels"}) {
+    EXPECT_TRUE(rec.at("params").contains(key)) << key;
+  }
+  EXPECT_EQ(rec.at("params").at("rsmi").at("buffer"), 1);
+}
+
+json read_column(const std::string& dir, const std::string& column) {
+  return read(dir + "/" + column + "/critical.json");
+}
+
 TEST(VrgStages, ChangedParameterRedoesOnlyDependentStages) {
   const std::string dir = fresh_dir("partial");
   vrg::Config c = tiny_config();
@@ -231,7 +303,45 @@ TEST(VrgStages, ChangedParameterRedoesOnlyDependentStages) {
   c.measure.histogram_bins = 11;  // only measurements (and the report) depend on it
   const auto again = vrg::run_pipeline(c, o, r);
   EXPECT_EQ(again.skipped, (std::vector<std::string>{"data/critical", "model/critical"}));
-  EXPECT_EQ(again.ran, (std::vector<std::string>{"blockspin/critical", "measure/critical", "report"}));
+  EXPECT_EQ(again.ran, (std::vector<std::string>{"blockspin/critical", "rsmi/critical", "measure/critical", "report"}));
+  {
+    // Positive control of the RSMI column: the fixed uniform filter is majority rule with the same
+    // tie coins, so every level and every MCRG number equals the block spins' bit for bit. Only the
+    // RSMI stage (and the report) depends on the [rsmi] keys.
+    SCOPED_TRACE("uniform filter");
+    c.rsmi.filter = "uniform";
+    const auto uniform = vrg::run_pipeline(c, o, r);
+    EXPECT_EQ(uniform.ran, (std::vector<std::string>{"rsmi/critical", "report"}));
+    const json block = read_column(dir, "blockspin"), rsmi = read_column(dir, "rsmi");
+    ASSERT_EQ(rsmi.at("levels").size(), 2u);
+    EXPECT_EQ(rsmi.at("levels"), block.at("levels"));  // observables, couplings and example rows
+    ASSERT_FALSE(block.at("mcrg").empty());
+    EXPECT_EQ(rsmi.at("mcrg"), block.at("mcrg"));
+    const json& f = rsmi.at("filters").at(0);
+    EXPECT_EQ(f.at("filter"), json({1.0, 1.0, 1.0, 1.0}));
+    EXPECT_FALSE(f.at("learned").get<bool>());
+    EXPECT_EQ(f.at("nonuniformity").get<double>(), 0.0);
+    const json s = read(dir + "/summary.json");
+    const json& flow = s.at("datasets").at("critical").at("coupling_flow");
+    EXPECT_EQ(flow[1].at("rsmi"), flow[1].at("blockspin"));
+  }
+  {
+    // A geometry larger than the lattice: the level is recorded as skipped, nothing crashes, and
+    // the column keeps only the data.
+    SCOPED_TRACE("geometry too large");
+    c.rsmi.filter = "learned";
+    c.rsmi.buffer = 2;
+    c.rsmi.environment = 2;  // 2 + 4 + 4 > 8
+    const auto skipped = vrg::run_pipeline(c, o, r);
+    EXPECT_EQ(skipped.ran, (std::vector<std::string>{"rsmi/critical", "report"}));
+    const json rsmi = read_column(dir, "rsmi");
+    EXPECT_EQ(rsmi.at("levels").size(), 1u);
+    EXPECT_TRUE(rsmi.at("mcrg").empty());
+    EXPECT_NE(rsmi.at("filters").at(0).at("skipped").get<std::string>().find("exceeds"), std::string::npos);
+    const json s = read(dir + "/summary.json");
+    EXPECT_TRUE(s.at("datasets").at("critical").at("coupling_flow")[1].at("rsmi").is_null());
+    EXPECT_NE(vrg::read_text(dir + "/report.html").find("skipped: block 2"), std::string::npos);
+  }
   o.force = true;
   const auto forced = vrg::run_pipeline(c, o, r);
   EXPECT_TRUE(forced.skipped.empty());

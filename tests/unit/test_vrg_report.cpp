@@ -102,6 +102,43 @@ TEST(VrgReport, CouplingFlowFindingUsesThreeSigma) {
   EXPECT_NE(html.find("0.150 ± 0.010 (30)"), std::string::npos);
 }
 
+// The third column (issue #18): the HTML puts the RSMI column's couplings, ξ and MCRG exponents
+// next to the block spins' and the DBN's, lists its filters (or why a level was skipped), and no
+// finding is drawn from it: the findings are the same with and without it.
+TEST(VrgReport, RsmiColumnIsShownNotConcluded) {
+  auto couplings = [](double k1) {
+    return json{{"nearest_neighbour", est(k1, 0.01)}, {"next_nearest_neighbour", est(0.02, 0.01)},
+                {"plaquette", est(-0.003, 0.001)}};
+  };
+  json s = summary(0.6, 0.1, 0.1, -0.45);
+  s["config"] = {{"data", {{"size", 8}, {"temperature", 2.451}, {"samples", 100}}}, {"model", {{"layers", {64, 16}}}}};
+  json& crit = s["datasets"]["critical"];
+  crit["blockspin"]["mcrg"] = {{{"from_size", 8}, {"to_size", 4}, {"y_t", est(0.91, 0.02)}, {"y_h", est(1.81, 0.01)}}};
+  crit["coupling_flow"] = json::array({{{"level", 0}, {"side", 8}, {"blockspin", couplings(0.41)}, {"dbn", nullptr}, {"rsmi", couplings(0.41)}},
+                                       {{"level", 1}, {"side", 4}, {"blockspin", couplings(0.30)}, {"dbn", nullptr}, {"rsmi", couplings(0.287)}}});
+  const auto without = vrg::findings(s);
+  crit["rsmi"] = {{"filter", "learned"},
+                  {"levels", {{{"correlation_length", est(3, 0.1)}}, {{"correlation_length", est(2.345, 0.067)}}}},
+                  {"filters", {{{"level", 0}, {"side", 8}, {"filter", {1.02, 0.98, 1.0, 1.0}}, {"learned", true},
+                                {"nonuniformity", 0.02}, {"mutual_information", est(0.3141, 0.0059)}},
+                               {{"level", 1}, {"side", 4}, {"skipped", "block 2 + 2 x buffer 2 + 2 x environment 2 exceeds the level-1 lattice size 4"}}}},
+                  {"mcrg", {{{"from_size", 8}, {"to_size", 4}, {"y_t", est(0.876, 0.021)}, {"y_h", est(1.8123, 0.0011)}}}}};
+  const auto with = vrg::findings(s);
+  ASSERT_EQ(with.size(), without.size());
+  for (std::size_t i = 0; i < with.size(); ++i) EXPECT_EQ(with[i].text, without[i].text);
+  const std::string html = vrg::render_html(s, {}, "");
+  for (const char* text : {"K₁ RSMI", "0.287 ± 0.010", "ξ RSMI", "2.345 ± 0.067", "y_t RSMI", "0.876 ± 0.021",
+                           "1.8123 ± 0.0011", "0.910 ± 0.020", "(1.0200, 0.9800, 1.0000, 1.0000)", "2.0 %",
+                           "0.3141 ± 0.0059", "skipped: block 2 + 2 x buffer 2"}) {
+    EXPECT_NE(html.find(text), std::string::npos) << text;
+  }
+  // A summary without the column renders without it.
+  crit.erase("rsmi");
+  const std::string plain = vrg::render_html(s, {}, "");
+  EXPECT_EQ(plain.find("I(H:E)"), std::string::npos);
+  EXPECT_NE(plain.find("y_t block"), std::string::npos);
+}
+
 // Missing parts of a summary drop the findings that need them; nothing throws.
 // The quality gate: a layer below its independent-unit baseline "does not model its data"; every
 // finding that reads it (or a level above it) leaves it out, and model_fit names it.

@@ -4,7 +4,7 @@
 // a 1600-400-100-25 DBN) and a reader for a small TOML subset (docs/vrg.md "Config file"):
 //
 //   # comment                      blank lines and comments are ignored
-//   seed = 7                        top-level keys, then [data], [model], [measure] sections
+//   seed = 7                        top-level keys, then [data], [model], [measure], [rsmi] sections
 //   [data]
 //   size = 40                       integers, floats (1e-4, 2.451), "strings", true/false,
 //   controls = ["paramagnet"]       and one-line arrays of those
@@ -85,11 +85,32 @@ struct MeasureConfig {
   int permutations = 100;                 // permutation-null draws (receptive-field locality)
 };
 
+// The third column (issue #18): a real-space-mutual-information coarse-graining (rg/rsmi.hpp)
+// learned on each dataset, level by level, next to majority-rule block spins and the DBN
+// (docs/vrg.md "The RSMI column"). One coarse spin per block of model.block² sites; the filter of
+// level k is learned on the level-k configurations (the data at k = 0, the RSMI coarse-graining of
+// level k − 1 above), with a buffer and an environment around each block; a level whose lattice is
+// smaller than block + 2·buffer + 2·environment is recorded as skipped, and the column stops there.
+struct RsmiConfig {
+  bool enabled = true;
+  // "learned" (rg::learn_rsmi), or "uniform": the fixed filter (1, …, 1) at every level — majority
+  // rule with its tie coin, which reproduces the block-spin column bit for bit (a positive control).
+  std::string filter = "learned";
+  int buffer = 2;                         // w
+  int environment = 2;                    // e
+  int epochs = 60;                        // filter-learning epochs per level (rg rsmi's default)
+  int critic_epochs = 30;                 // epochs of the critic that measures I(H:E)
+  Index batch_size = 256;                 // K of the InfoNCE bound
+  double beta = 1.0;                      // relaxation inverse temperature (docs/rsmi.md)
+  double learning_rate = 0.01;            // Adam step of the filter
+};
+
 struct Config {
   std::uint64_t seed = 1;
   DataConfig data;
   ModelConfig model;
   MeasureConfig measure;
+  RsmiConfig rsmi;
 
   // The level sizes actually used (model.layers, or the default for data.size).
   std::vector<Index> layer_sizes() const;
@@ -101,7 +122,8 @@ struct Config {
 
 // Mehta & Schwab's full-size experiment.
 Config default_config();
-// `rgflow demo`: L = 16, 256-64-16, a few thousand samples, short AIS (≈ 1–2 min on 2 cores).
+// `rgflow demo`: L = 16, 256-64-16, a few thousand samples, short AIS and short RSMI learning
+// (≈ 1–2 min on 2 cores).
 Config demo_config();
 
 // Reads the TOML subset above on top of `base`; FileError(source, "line N: ...") on any problem.
