@@ -91,7 +91,13 @@ ConvRbmRule::ConvRbmRule(conv::ConvRbm model, int channel, HiddenState hidden)
   if (channel < 0 || channel >= C)
     throw Error(fmt::format("conv-rbm rule: channel {} is not one of the model's {} channel(s) 0..{}", channel, C, C - 1));
   abs_sum_ = std::abs(static_cast<double>(model_.hidden_bias()(channel)));
-  for (Index k = 0; k < model_.shape().kernel_size(); ++k) abs_sum_ += std::abs(static_cast<double>(model_.kernels()(channel, k)));
+  Index largest = 0;
+  for (Index k = 0; k < model_.shape().kernel_size(); ++k) {
+    const double w = model_.kernels()(channel, k);
+    abs_sum_ += std::abs(w);
+    if (std::abs(w) > std::abs(static_cast<double>(model_.kernels()(channel, largest)))) largest = k;
+  }
+  orientation_ = model_.kernels()(channel, largest) < 0.0f ? -1 : 1;
 }
 
 std::string ConvRbmRule::name() const {
@@ -137,6 +143,7 @@ void ConvRbmRule::apply_checked(const std::int8_t* spins, int L, Rng& rng, std::
   fields_checked(spins, L, phi.data());
   const double k = model_.hidden_type() == UnitType::spin ? 2.0 : 1.0;
   for (std::size_t i = 0; i < phi.size(); ++i) {
+    phi[i] *= orientation_;  // exact: a sign change
     bool on = false;
     if (hidden_ == HiddenState::sample) {
       on = rng.uniform_double() < 1.0 / (1.0 + std::exp(-k * phi[i]));

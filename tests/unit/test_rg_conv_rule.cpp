@@ -88,7 +88,8 @@ TEST(RgConvRule, SignIsTheSignOfTheField) {
     const auto out = rg::coarse_grain_batch(rule, spins, 30, 8, 1);
     for (std::int64_t r = 0; r < 30; ++r) {
       const auto phi = rule.fields(std::span<const std::int8_t>(spins.data() + r * 64, 64), 8);
-      for (std::size_t p = 0; p < 16; ++p) EXPECT_EQ(out[static_cast<std::size_t>(r * 16) + p], phi[p] > 0 ? 1 : -1);
+      for (std::size_t p = 0; p < 16; ++p)
+        EXPECT_EQ(out[static_cast<std::size_t>(r * 16) + p], rule.orientation() * phi[p] > 0 ? 1 : -1);
     }
   }
 }
@@ -110,7 +111,7 @@ TEST(RgConvRule, SampleDrawsWithTheConditionalProbability) {
     for (std::size_t p = 0; p < 16; ++p) {
       double on = 0;
       for (std::int64_t r = 0; r < n; ++r) on += out[static_cast<std::size_t>(r * 16) + p] > 0;
-      const double q = 1.0 / (1.0 + std::exp(-k * phi[p]));
+      const double q = 1.0 / (1.0 + std::exp(-k * rule.orientation() * phi[p]));
       const double se = std::sqrt(q * (1 - q) / static_cast<double>(n));
       EXPECT_LT(std::abs(on / static_cast<double>(n) - q), 4.5 * se + 1e-12) << "site " << p << " q " << q;
     }
@@ -153,6 +154,28 @@ TEST(RgConvRule, MajorityRuleModelIsMajorityRule) {
       EXPECT_LT(std::abs(plus - ties / 2) / std::sqrt(ties / 4), 4.0) << "b=" << b << " ties " << ties;
     }
   }
+}
+
+TEST(RgConvRule, OrientationFixesTheSignOfTheCoarseSpins) {
+  // W → −W (a Z2-trained model may come out either way) gives the same rule, bit for bit, in both
+  // modes; the orientation is the sign of the largest-magnitude kernel weight.
+  const int L = 8;
+  const auto spins = random_spins(50, L * L, 23);
+  conv::ConvRbm plus = random_model(L, 2, 2, 1, UnitType::spin, UnitType::spin, 24);
+  plus.kernels() << 0.3f, -0.9f, 0.2f, 0.5f;  // largest |w| negative
+  conv::ConvRbm minus = plus;
+  minus.kernels() *= -1.0f;
+  minus.hidden_bias() *= -1.0f;
+  for (const HiddenState h : {HiddenState::sign, HiddenState::sample}) {
+    const rg::ConvRbmRule a(plus, 0, h), b(minus, 0, h);
+    EXPECT_EQ(a.orientation(), -1);
+    EXPECT_EQ(b.orientation(), 1);
+    EXPECT_EQ(rg::coarse_grain_batch(a, spins, 50, L, 25), rg::coarse_grain_batch(b, spins, 50, L, 25));
+  }
+  conv::ConvRbm anti = conv::majority_rule_model(L, 2, 20.0);
+  anti.kernels() *= -1.0f;
+  EXPECT_EQ(rg::coarse_grain_batch(rg::ConvRbmRule(anti, 0, HiddenState::sign), spins, 50, L, 26),
+            rg::block_spins_batch(spins, 50, L, 2, rg::BlockRule::majority, 26));
 }
 
 TEST(RgConvRule, McrgWithTheMajorityModelIsMajorityMcrg) {

@@ -118,6 +118,12 @@ HiddenState parse_hidden_state(const std::string& text);  // "sample" | "sign"; 
 // "on" is +1, "off" −1 (Bernoulli hidden units: 1 → +1, 0 → −1). The kernel applies at any L that
 // the stride divides (the model's own lattice size is not needed): the same learned rule blocks
 // every level of an MCRG. Fields in float64, summed in kernel order.
+// Orientation: the model defines its coarse spins only up to the global relabelling h → −h
+// (W, b → −W, −b leaves p(v) unchanged for spin hidden units; Z2-trained models come out with
+// either sign), and MCRG's odd eigenvalue takes the sign of that choice. The rule fixes it as the
+// RSMI filters do (rg/rsmi.hpp): the coarse spin is multiplied by orientation() = the sign of
+// the channel's kernel weight of largest magnitude (the first of equal ones), so majority-like
+// kernels of either sign give the same majority-like rule. A positive kernel is unchanged.
 class ConvRbmRule final : public BlockingRule {
  public:
   // Error unless 0 ≤ channel < C and the model is valid.
@@ -127,7 +133,8 @@ class ConvRbmRule final : public BlockingRule {
   std::string name() const override;
   HiddenState hidden_state() const { return hidden_; }
   int channel() const { return channel_; }
-  // φ_p for every coarse site of one configuration (tests; the rule's own arithmetic).
+  int orientation() const { return orientation_; }  // +1 or −1 (above)
+  // φ_p for every coarse site of one configuration, before the orientation (tests).
   std::vector<double> fields(std::span<const std::int8_t> spins, int L) const;
 
  protected:
@@ -139,6 +146,7 @@ class ConvRbmRule final : public BlockingRule {
   int channel_;
   HiddenState hidden_;
   double abs_sum_ = 0.0;
+  int orientation_ = 1;
 };
 
 // A batch [n, L^d] → [n, (L/b)^d]; configuration i draws from Rng(seed, i) (as
