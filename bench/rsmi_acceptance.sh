@@ -6,7 +6,8 @@
 # (Swendsen–Wang, J = −1), where majority rule is not the right coarse-graining.
 #
 # Usage: bench/rsmi_acceptance.sh RGFLOW WORKDIR OUTDIR [stage ...]
-#   stages: data rsmi fixed mcrg af (default: all, in this order)
+#   stages: data rsmi fixed mcrg af conv (default: all, in this order; conv-train, conv-eval and
+#   conv-mcrg are the three parts of conv, run separately to spread the work)
 # WORKDIR holds the large files (datasets, RSMI files); OUTDIR gets the small JSON outputs and
 # times.txt (wall seconds per command, measured on whatever else the machine is doing).
 set -euo pipefail
@@ -15,7 +16,7 @@ W="${2:?WORKDIR}"
 O="${3:?OUTDIR}"
 shift 3
 stages=("$@")
-[[ ${#stages[@]} -gt 0 ]] || stages=(data rsmi fixed mcrg af)
+[[ ${#stages[@]} -gt 0 ]] || stages=(data rsmi fixed mcrg af conv)
 mkdir -p "$W" "$O"
 TC=2.269185314213
 
@@ -71,8 +72,7 @@ for stage in "${stages[@]}"; do
         timed "mcrg_rsmi_seed$s" "$B" ising mcrg "$W/ising64.h5" --levels 4 --even 4 --odd 2 \
           --rule "$W/rsmi_seed$s.h5" --json
       done
-      # RESERVED (issue #16): the convolutional RBM's learned blocking on the same data, e.g.
-      #   timed mcrg_conv_rbm "$B" ising mcrg "$W/ising64.h5" --levels 4 --even 4 --odd 2 --rule CONV_RBM.h5 --json
+      # The convolutional RBM's learned blocking: stage conv below.
       ;;
     af)
       timed af_rsmi_level0 "$B" rg rsmi "$W/af64.h5" --block 2 --buffer 2 --environment 2 --seed 1 -q \
@@ -85,6 +85,61 @@ for stage in "${stages[@]}"; do
       timed af_mcrg_majority "$B" ising mcrg "$W/af64.h5" --levels 4 --even 4 --odd 2 --rule majority --json
       timed af_mcrg_rsmi "$B" ising mcrg "$W/af64.h5" --levels 4 --even 4 --odd 2 \
         --rule "$W/af_rsmi0.h5,$W/af_rsmi1.h5" --json
+      ;;
+    conv | conv-train | conv-eval | conv-mcrg)
+      # The RBM's learned blocking (docs/conv.md): convolutional RBMs with stride 2 trained on the
+      # same configurations (Adam 0.01 -> 0.0005, Z2, 20 epochs; the recipe of docs/conv.md's 16x16
+      # table), 5 seeds x 2 architectures, as MCRG blocking rules (p(h|v) sampled, and its sign),
+      # next to the hand-built majority-rule RBM (positive control: sign = majority bit for bit).
+      # Fit: held-out log-likelihood per spin by AIS on 4000 more Wolff configurations (seed 7)
+      # with the exact Ising value and KL (conv loglik), next to the independent-spin -ln 2.
+      # CONV_ARCHS="k2:kernel:2,stride:2,channels:1" runs one architecture (e.g. two in parallel).
+      read -r -a archs <<<"${CONV_ARCHS:-k2:kernel:2,stride:2,channels:1 k4:kernel:4,stride:2,channels:1}"
+      if [[ $stage == conv || $stage == conv-train ]]; then
+        [[ -e "$W/ising64_test.h5" ]] || timed sample_test "$B" ising sample -L 64 -T $TC -n 4000 \
+          --algorithm wolff --chains 16 --thermalize 1000 --seed 7 -q --json -o "$W/ising64_test.h5"
+        for a in "${archs[@]}"; do
+          for s in 1 2 3 4 5; do
+            timed "conv_${a%%:*}_train_seed$s" "$B" conv train "$W/ising64.h5" --conv "${a#*:}" --optimizer adam \
+              --learning-rate 0.01 --learning-rate-final 0.0005 --symmetry z2 --epochs 20 --seed $s -q --json \
+              -o "$W/conv_${a%%:*}_seed$s.h5"
+            "${PY_H5:-/usr/bin/python3}" - "$W/conv_${a%%:*}_seed$s.h5" >"$O/conv_${a%%:*}_kernels_seed$s.json" <<'PY'
+import h5py, json, sys
+g = h5py.File(sys.argv[1], "r")["/conv_rbm"]
+print(json.dumps({"kernels": g["kernels"][()].tolist(), "hidden_bias": g["hidden_bias"][()].tolist(),
+                  "visible_bias": g["visible_bias"][()].tolist()}))
+PY
+          done
+        done
+      fi
+      if [[ $stage == conv || $stage == conv-eval ]]; then
+        for a in "${archs[@]}"; do
+          for s in 1 2 3 4 5; do
+            timed "conv_${a%%:*}_loglik_seed$s" "$B" conv loglik "$W/conv_${a%%:*}_seed$s.h5" "$W/ising64_test.h5" \
+              --method ais --chains 100 --seed 11 --json
+          done
+        done
+      fi
+      if [[ $stage == conv || $stage == conv-mcrg ]]; then
+        if [[ ${CONV_CONTROL:-1} == 1 ]]; then  # CONV_CONTROL=0: the trained models only
+        "$B" conv majority --lattice 64 --block 2 --weight 20 -o "$W/conv_majority.h5" >/dev/null
+        timed mcrg_conv_majority_sign "$B" ising mcrg "$W/ising64.h5" --levels 4 --even 4 --odd 2 \
+          --rule "$W/conv_majority.h5" --conv-hidden sign --json
+        python3 -c 'import json, sys; a, b = (json.load(open(p)) for p in sys.argv[1:]); sys.exit(a["steps"] != b["steps"])' \
+          "$O/mcrg_majority.json" "$O/mcrg_conv_majority_sign.json" &&
+          echo "majority-rule RBM (sign) = majority rule, bit for bit" >>"$O/times.txt"
+        timed mcrg_conv_majority_sample "$B" ising mcrg "$W/ising64.h5" --levels 4 --even 4 --odd 2 \
+          --rule "$W/conv_majority.h5" --json
+        fi
+        for a in "${archs[@]}"; do
+          for s in 1 2 3 4 5; do
+            for h in sample sign; do
+              timed "mcrg_conv_${a%%:*}_${h}_seed$s" "$B" ising mcrg "$W/ising64.h5" --levels 4 --even 4 --odd 2 \
+                --rule "$W/conv_${a%%:*}_seed$s.h5" --conv-hidden $h --json
+            done
+          done
+        done
+      fi
       ;;
     *) echo "unknown stage $stage" >&2; exit 2 ;;
   esac
