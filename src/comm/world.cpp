@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "rgflow/core/error.hpp"
+
 #if RGFLOW_WITH_MPI
 #define OMPI_SKIP_MPICXX 1  // the C API only (no deprecated C++ bindings to link)
 #define MPICH_SKIP_MPICXX 1
@@ -149,9 +151,20 @@ std::string mpi_build_description() {
 
 #else
 
-std::unique_ptr<Communicator> world_communicator() { return std::make_unique<SerialCommunicator>(); }
+// Without MPI, N copies started by a launcher would each run the whole job and print it N times.
+std::unique_ptr<Communicator> world_communicator() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && std::atoi(value) > 1) {
+      throw Error(fmt::format("started as one of {} processes ({}), but this rgflow was built without "
+                              "MPI (RGFLOW_WITH_MPI OFF; docs/scaling.md): run it as one process",
+                              value, name));
+    }
+  }
+  return std::make_unique<SerialCommunicator>();
+}
 
-std::string mpi_build_description() { return "no (CMake did not find MPI: RGFLOW_WITH_MPI is OFF)"; }
+std::string mpi_build_description() { return "no (built without MPI: RGFLOW_WITH_MPI OFF or MPI not found)"; }
 
 #endif
 
