@@ -14,6 +14,7 @@
 
 #include "cli_util.hpp"
 #include "commands.hpp"
+#include "distributed.hpp"
 #include "interrupt.hpp"
 #include "progress.hpp"
 #include "task_progress.hpp"
@@ -642,6 +643,9 @@ struct EstimatorOptions {
     o.tap.damping = tap_damping;
     o.threads = threads;
     o.stop = stop_poll();
+    // Under mpirun: AIS chains and exact-enumeration chunks over the ranks, the same bits as one
+    // process (distributed.hpp, docs/scaling.md).
+    o.communicator = &world();
     return o;
   }
 };
@@ -668,12 +672,13 @@ void run_logz(const LogzOptions& o) {
   run::LogZRun r;
   {
     TaskProgress progress(fmt::format("rgflow rbm logz ({})", o.estimator.method),
-                          o.estimator.quiet || o.json);
+                          o.estimator.quiet || o.json || !is_rank0());
     options.progress = [&progress](std::int64_t done, std::int64_t total) { progress(done, total); };
     const InterruptScope interrupts;  // Ctrl-C: Cancelled, nothing printed, exit 130 (main)
     r = run::log_partition(model, options, o.data.empty() ? nullptr : &data);
     throw_if_cancelled();
   }
+  if (!is_rank0()) return;  // every rank holds the result; one prints it
   if (o.json) {
     nlohmann::json j = r;
     j["model"] = model_json(o.model, model.rbm);
@@ -713,12 +718,13 @@ void run_loglik(const LoglikOptions& o) {
   run::LikelihoodRun r;
   {
     TaskProgress progress(fmt::format("rgflow rbm loglik (log Z by {})", o.estimator.method),
-                          o.estimator.quiet || o.json);
+                          o.estimator.quiet || o.json || !is_rank0());
     options.progress = [&progress](std::int64_t done, std::int64_t total) { progress(done, total); };
     const InterruptScope interrupts;  // Ctrl-C: Cancelled, nothing printed, exit 130 (main)
     r = run::log_likelihood(model, data, options);
     throw_if_cancelled();
   }
+  if (!is_rank0()) return;  // every rank holds the result; one prints it
   if (o.json) {
     nlohmann::json j = r;
     j["model"] = model_json(o.model, model.rbm);

@@ -23,6 +23,7 @@ class InterruptScope {
 
  private:
   void (*previous_)(int);
+  void (*previous_term_)(int) = SIG_DFL;  // SIGTERM, handled on more than one rank
 };
 
 // The poll to pass to computations run inside an InterruptScope.

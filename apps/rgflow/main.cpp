@@ -10,11 +10,13 @@
 #include <vector>
 
 #include "cli_util.hpp"
+#include "distributed.hpp"
 #include "commands.hpp"
 #include "exit_status.hpp"
 #include "suggest.hpp"
 #include "version_info.hpp"
 #include "rgflow/train/trainer.hpp"
+#include "rgflow/comm/communicator.hpp"
 #include "rgflow/core/cancel.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/quote.hpp"
@@ -49,42 +51,55 @@ int main(int argc, char** argv) {
   // mini-batch shapes (100 × 784 × 500) was 10-50× *slower* than 1 thread on the shared, loaded
   // 2-core box (spinning OpenMP workers descheduled), and a 2-thread training epoch 15× slower.
   Eigen::setNbThreads(1);
+  // Under mpirun / srun every rank runs this main(); the outcome is agreed between them (one
+  // message, printed by rank 0; one exit status) however a rank ends (distributed.hpp).
+  int status = 0;
+  std::string message;
+  bool follower = false;  // this rank stopped because another one failed
   try {
+    rgflow::cli::open_world();
+    rgflow::cli::check_distributable(argc, argv);
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    status = rgflow::cli::is_rank0() ? app.exit(e) : 0;
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    status = rgflow::cli::is_rank0() ? app.exit(e) : 0;
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    status = rgflow::cli::is_rank0() ? app.exit(e) : 0;
   } catch (const CLI::ParseError& e) {
     // Usage errors: one line, exit 2 like every other bad input; a misspelt command or option is
     // named with the closest valid spelling (suggest.hpp).
     const auto unplaced = rgflow::cli::unplaced_word_message(app, std::vector<std::string>(argv + 1, argv + argc));
-    fmt::print(stderr, "rgflow: error: {} (see --help)\n", rgflow::printable(unplaced ? *unplaced : e.what()));
-    return 2;
+    message = fmt::format("rgflow: error: {} (see --help)", rgflow::printable(unplaced ? *unplaced : e.what()));
+    status = 2;
   } catch (const rgflow::cli::ExitStatus& e) {
-    return e.code;
+    status = e.code;
+  } catch (const rgflow::PeerFailure&) {
+    // Another rank failed; its message is the one printed (end_job).
+    status = 2;
+    follower = true;
   } catch (const rgflow::Cancelled&) {
     // Ctrl-C inside an InterruptScope (interrupt.hpp): nothing was written; 130 = 128 + SIGINT.
     std::fflush(stdout);
-    fmt::print(stderr, "rgflow: interrupted\n");
-    return 130;
+    message = "rgflow: interrupted";
+    status = 130;
   } catch (const rgflow::train::TrainingDiverged& e) {
     // Training that kept diverging after the guard halved the step: 3, not a bad input.
     std::fflush(stdout);
-    fmt::print(stderr, "rgflow: error: {}\n", rgflow::printable(e.what()));
-    return 3;
+    message = fmt::format("rgflow: error: {}", rgflow::printable(e.what()));
+    status = 3;
   } catch (const rgflow::Error& e) {
     std::fflush(stdout);
-    fmt::print(stderr, "rgflow: error: {}\n", rgflow::printable(e.what()));  // one line, always
-    return 2;
+    message = fmt::format("rgflow: error: {}", rgflow::printable(e.what()));  // one line, always
+    status = 2;
   } catch (const std::bad_alloc&) {
-    fmt::print(stderr, "rgflow: error: out of memory (is a size argument too large?)\n");
-    return 2;
+    message = "rgflow: error: out of memory (is a size argument too large?)";
+    status = 2;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "rgflow: internal error: {}\n", e.what());
-    return 70;  // EX_SOFTWARE (sysexits.h): 3 is a diverged training run
+    message = fmt::format("rgflow: internal error: {}", e.what());
+    status = 70;  // EX_SOFTWARE (sysexits.h): 3 is a diverged training run
   }
-  return 0;
+  const int code = rgflow::cli::end_job(status, message, follower);
+  rgflow::cli::close_world();
+  return code;
 }

@@ -5,6 +5,7 @@
 
 #include <Eigen/Core>
 
+#include "rgflow/comm/world.hpp"
 #include "rgflow/core/version.hpp"
 
 namespace rgflow::cli {
@@ -19,7 +20,7 @@ std::string version_text() {
       "Eigen {}.{}.{}",
       version(), RGFLOW_BUILD_TYPE, RGFLOW_COMPILER, RGFLOW_NATIVE_ISA ? "-march=native" : "portable ISA",
       RGFLOW_SANITIZED ? ", AddressSanitizer + UndefinedBehaviorSanitizer" : "", omp_get_max_threads(),
-      RGFLOW_MPI_BUILT ? "yes" : "no",
+      mpi_build_description(),
       std::string(RGFLOW_PYTHON_MODULE) == "yes" ? "built with this binary (build/<preset>/python)" : "not built",
       EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION);
 }

@@ -222,10 +222,8 @@ AisResult run_ais(const Rbm& target, const Rbm& base, const MatrixF* data,
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
   const SerialCommunicator serial;
   const Communicator& comm = options.communicator ? *options.communicator : serial;
-  if (comm.size() < 1 || comm.rank() < 0 || comm.rank() >= comm.size()) {
-    throw Error(fmt::format("AIS: invalid communicator (rank {} of {})", comm.rank(), comm.size()));
-  }
-  StopSignal stop(options.stop, options.progress);
+  check_communicator(comm, "AIS");
+  StopSignal stop(with_peer_stops(comm, options.stop), options.progress);
   stop.expect_work(n_batches * static_cast<std::int64_t>(path.betas.size() - 1));
   dispatch(target.visible_units(), target.hidden_units(), [&](auto vis, auto hid) {
     using Vis = decltype(vis);
@@ -242,7 +240,7 @@ AisResult run_ais(const Rbm& target, const Rbm& base, const MatrixF* data,
       for (Index bi = 0; bi < n_batches; ++bi) {
         const StopItem done(stop);
         if (stop.check()) continue;
-        if (bi % comm.size() != comm.rank()) {  // another process runs this batch
+        if (round_robin_owner(bi, comm.size()) != comm.rank()) {  // another process runs this batch
           stop.add_work(static_cast<std::int64_t>(path.betas.size() - 1));
           continue;
         }
@@ -266,10 +264,11 @@ AisResult run_ais(const Rbm& target, const Rbm& base, const MatrixF* data,
       stop.wait_for_items(n_batches);  // the calling thread keeps polling for the others
     }
   });
+  // Every rank learns whether any stopped (then all throw Cancelled), then every chain's log
+  // weight from the rank that ran it.
+  agree_on_stop(comm, stop.stopped());
   stop.throw_if_stopped();
-
-  // Other ranks' chains are 0 here; the sum over ranks completes every chain's log weight.
-  comm.allreduce_sum(log_w);
+  gather_round_robin(comm, log_w, static_cast<std::size_t>(per_batch));
 
   const double log_z0 = path_log_z0(target, base);
   std::vector<double> raise;

@@ -219,19 +219,36 @@ double log_partition_offset(const O& o, Index m) {
   return acc;
 }
 
-// log Σ over the chunks' partial sums, in chunk order (the same bits for any thread count), once
-// every chunk is done; Cancelled when the run was stopped.
-double combine_chunks(const std::vector<LogSumExp>& parts, StopSignal& stop) {
+// log Σ over the chunks' partial sums, in chunk order (the same bits for any thread count and any
+// number of ranks), once every chunk is done; Cancelled when the run was stopped (on any rank).
+// With several ranks, chunk c ran on rank c mod size; every rank receives every chunk's part.
+double combine_chunks(std::vector<LogSumExp>& parts, StopSignal& stop, const Communicator& comm) {
+  agree_on_stop(comm, stop.stopped());
   stop.throw_if_stopped();
+  if (comm.size() > 1) {
+    std::vector<double> flat(2 * parts.size());
+    for (std::size_t c = 0; c < parts.size(); ++c) {
+      flat[2 * c] = parts[c].max;
+      flat[2 * c + 1] = parts[c].sum;
+    }
+    gather_round_robin(comm, flat, 2);
+    for (std::size_t c = 0; c < parts.size(); ++c) parts[c] = {flat[2 * c], flat[2 * c + 1]};
+  }
   LogSumExp total;
   for (const LogSumExp& part : parts) total.add(part);
   return total.log();
 }
 
+// Chunks of other ranks are skipped here (their parts arrive in combine_chunks).
+bool someone_else(std::int64_t chunk, const Communicator& comm) {
+  return round_robin_owner(chunk, comm.size()) != comm.rank();
+}
+
 // Reference path for any parameter size and any unit type of the other layer: one log1p/exp (or
 // square) per unit and state.
 template <class S, class O>
-double log_partition_general(const Problem& p, const O& o, int threads, StopSignal& stop) {
+double log_partition_general(const Problem& p, const O& o, int threads, StopSignal& stop,
+                             const Communicator& comm) {
   const double offset = log_partition_offset(o, p.m());
   const Chunking ch = make_chunking(p.n(), kMaxChunkBits);
   std::vector<LogSumExp> parts(static_cast<std::size_t>(ch.n_chunks));
@@ -240,6 +257,10 @@ double log_partition_general(const Problem& p, const O& o, int threads, StopSign
 #pragma omp for schedule(dynamic, 1) nowait
     for (std::int64_t c = 0; c < ch.n_chunks; ++c) {
       const StopItem done(stop);
+      if (someone_else(c, comm)) {
+        stop.add_work();
+        continue;
+      }
       const std::uint64_t begin = static_cast<std::uint64_t>(c) << ch.chunk_bits;
       const std::uint64_t end = begin + (std::uint64_t{1} << ch.chunk_bits);
       LogSumExp lse;
@@ -251,7 +272,7 @@ double log_partition_general(const Problem& p, const O& o, int threads, StopSign
     }
     stop.wait_for_items(ch.n_chunks);
   }
-  return combine_chunks(parts, stop);
+  return combine_chunks(parts, stop, comm);
 }
 
 // Fast path (binary other layer). Both binary unit types are written as
@@ -274,7 +295,8 @@ inline double split_exponent(double x, long& exponent) {
 constexpr int kLanes = 32;
 
 template <class S, class O>
-double log_partition_fast(const Problem& p, double bound, int threads, StopSignal& stop) {
+double log_partition_fast(const Problem& p, double bound, int threads, StopSignal& stop,
+                          const Communicator& comm) {
   // log Σ_x e^{xφ} over the states x0 < x1 is x0 φ + log(1 + e^{(x1 − x0) φ}).
   constexpr double alpha = O::state(0);
   constexpr double beta = O::state(1) - O::state(0);
@@ -310,6 +332,10 @@ double log_partition_fast(const Problem& p, double bound, int threads, StopSigna
 #pragma omp for schedule(dynamic, 1) nowait
     for (std::int64_t c = 0; c < ch.n_chunks; ++c) {
       const StopItem done(stop);
+      if (someone_else(c, comm)) {
+        stop.add_work();
+        continue;
+      }
       const std::uint64_t begin = static_cast<std::uint64_t>(c) << ch.chunk_bits;
       const std::uint64_t end = begin + (std::uint64_t{1} << ch.chunk_bits);
       LogSumExp lse;
@@ -369,7 +395,7 @@ double log_partition_fast(const Problem& p, double bound, int threads, StopSigna
     }
     stop.wait_for_items(ch.n_chunks);
   }
-  return combine_chunks(parts, stop);
+  return combine_chunks(parts, stop, comm);
 }
 
 // max over reachable states and units of |φ_o,j(s)|.
@@ -391,12 +417,13 @@ double field_bound(const Problem& p) {
 }
 
 template <class S, class O>
-double log_partition(const Problem& p, const O& o, int threads, StopSignal& stop) {
+double log_partition(const Problem& p, const O& o, int threads, StopSignal& stop,
+                     const Communicator& comm) {
   if constexpr (O::enumerable) {
     const double bound = O::field_scale * field_bound<S>(p);
-    if (bound <= kMaxFastExponent) return log_partition_fast<S, O>(p, bound, threads, stop);
+    if (bound <= kMaxFastExponent) return log_partition_fast<S, O>(p, bound, threads, stop, comm);
   }
-  return log_partition_general<S>(p, o, threads, stop);
+  return log_partition_general<S>(p, o, threads, stop, comm);
 }
 
 // The hidden field b + Wᵀ t(v) of each row of `data`, in float64.
@@ -441,13 +468,17 @@ void check_data(const Rbm& rbm, const MatrixF& data, const char* what) {
 }  // namespace
 
 double exact_log_partition(const Rbm& rbm, EnumerateLayer layer, int threads,
-                           const StopPoll& stop_poll, const ProgressFn& progress) {
+                           const StopPoll& stop_poll, const ProgressFn& progress,
+                           const Communicator* communicator) {
+  const SerialCommunicator serial;
+  const Communicator& comm = communicator ? *communicator : serial;
+  check_communicator(comm, "exact log Z");
   const Problem p = make_problem(rbm, layer);
   const int nt = thread_count(threads);
-  StopSignal stop(stop_poll, progress);
+  StopSignal stop(with_peer_stops(comm, stop_poll), progress);
   stop.expect_work(make_chunking(p.n(), kMaxChunkBits).n_chunks);
   return dispatch_problem(p, [&](auto s, auto o) {
-    return log_partition<decltype(s)>(p, o, nt, stop);
+    return log_partition<decltype(s)>(p, o, nt, stop, comm);
   });
 }
 

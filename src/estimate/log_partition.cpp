@@ -92,7 +92,7 @@ LogZEstimate estimate_log_partition(const Rbm& rbm, const LogZOptions& options,
   if (method == LogZMethod::exact) {
     out.log_z = stats::Result::exact(
         exact_log_partition(rbm, EnumerateLayer::automatic, options.threads, options.stop,
-                            options.progress));
+                            options.progress, options.communicator));
     return out;
   }
   if (method == LogZMethod::ais || method == LogZMethod::reverse_ais) {
@@ -103,6 +103,7 @@ LogZEstimate estimate_log_partition(const Rbm& rbm, const LogZOptions& options,
     if (options.threads > 0) ais.threads = options.threads;
     if (options.stop) ais.stop = options.stop;
     if (options.progress) ais.progress = options.progress;
+    if (options.communicator) ais.communicator = options.communicator;
     // The base: the data's visible marginals, or the uniform model (zero biases; Gaussian units
     // keep the target's σ).
     Rbm base(rbm.n_visible(), rbm.n_hidden(), rbm.visible_type(), rbm.hidden_type());

@@ -98,6 +98,21 @@ wait_for_sigint_handler() {
   return 1
 }
 
+# wait_ended PID NAME: waits at most 30 s for PID to end after a signal; otherwise kills it (and
+# any further PIDs given) and fails.
+wait_ended() {
+  local pid="$1" name="$2" waited=0
+  shift 2
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((waited >= 300)); then
+      kill -KILL "$pid" "$@" 2>/dev/null || true
+      fail "$name still running 30 s after the signal"
+    fi
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+}
+
 interrupt_run() {
   local name="$1"
   shift
@@ -107,15 +122,7 @@ interrupt_run() {
   kill -0 "$pid" 2>/dev/null || fail "$name ended before it was interrupted: $(cat "$name.err")"
   wait_for_sigint_handler "$pid" || fail "$name installed no SIGINT handler within 60 s"
   kill -INT "$pid"
-  local waited=0
-  while kill -0 "$pid" 2>/dev/null; do
-    if ((waited >= 300)); then
-      kill -KILL "$pid"
-      fail "$name still running 30 s after SIGINT"
-    fi
-    sleep 0.1
-    waited=$((waited + 1))
-  done
+  wait_ended "$pid" "$name"
   STATUS=0
   wait "$pid" || STATUS=$?
 }

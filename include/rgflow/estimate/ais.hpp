@@ -36,7 +36,7 @@
 #include <vector>
 
 #include "rgflow/core/cancel.hpp"
-#include "rgflow/core/communicator.hpp"
+#include "rgflow/comm/communicator.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/rbm/rbm.hpp"
 #include "rgflow/stats/result.hpp"
@@ -50,14 +50,17 @@ struct AisOptions {
   int threads = 0;             // <= 0: OpenMP's default; does not change the result
   int chains_per_batch = 25;   // chains advanced together by one GEMM; changes float rounding
                                // (and hence the result, within its error bar), not the statistics
-  // Splits the batches of chains over processes (batch b runs on rank b mod size; the log weights
-  // are then summed over ranks, so every rank returns the full result). nullptr: this process
-  // runs every chain. The result is bit-identical for any number of ranks.
+  // Splits the batches of chains over processes (comm/communicator.hpp): batch b runs on rank
+  // b mod size, then every rank receives every chain's log weight, so every rank returns the full
+  // result, bit-identical for any number of ranks (chain c always draws from Rng(seed, c)).
+  // nullptr: this process runs every chain. With a communicator the call is collective: every
+  // rank calls it with the same arguments.
   const Communicator* communicator = nullptr;
   // Polled on the calling thread every ~50 ms (between temperatures of a batch, and while waiting
   // for other threads' batches); when it answers true the run stops and throws Cancelled
-  // (core/cancel.hpp). Empty: never polled. Does not change the result. With a communicator,
-  // every rank must see the same answer (a rank that stops skips the reduction).
+  // (core/cancel.hpp). Empty: never polled. Does not change the result. With a communicator, a
+  // rank whose poll fires tells the others (announce_stop), which stop at their next poll, and all
+  // ranks throw Cancelled together after agreeing on it (no rank waits for a stopped one).
   StopPoll stop;
   // Told (temperatures done, total) over all batches of chains (core/cancel.hpp). Empty: never
   // called. Does not change the result.

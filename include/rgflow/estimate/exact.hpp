@@ -16,7 +16,8 @@
 // per-unit softplus / log 2cosh. The field is recomputed from scratch every 1024 states, so
 // rounding does not accumulate: results agree with a naive float64 double sum to ~1e-14 relative.
 // Work is split into fixed chunks combined in a fixed order: the result is bit-identical for any
-// thread count.
+// thread count and any number of ranks.
+#include "rgflow/comm/communicator.hpp"
 #include "rgflow/core/cancel.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/rbm/rbm.hpp"
@@ -37,9 +38,13 @@ inline constexpr Index kMaxExactUnits = 32;
 // threads <= 0 uses OpenMP's default. `stop` (core/cancel.hpp) is polled on the calling thread
 // every ~50 ms; when it answers true the enumeration stops and throws Cancelled. `progress` is
 // told (chunks of states done, chunks) at the same times; neither changes the result.
+// `communicator` (comm/communicator.hpp; nullptr: this process does all) splits the fixed chunks
+// of states over ranks, chunk c on rank c mod size; the call is then collective, every rank
+// returns the full log Z, bit-identical for any number of ranks (and threads).
 double exact_log_partition(const Rbm& rbm, EnumerateLayer layer = EnumerateLayer::automatic,
                            int threads = 0, const StopPoll& stop = {},
-                           const ProgressFn& progress = {});
+                           const ProgressFn& progress = {},
+                           const Communicator* communicator = nullptr);
 
 // Mean of log p(v) = −F(v) − log Z over the rows of `data`, with the standard error of that mean
 // over rows (the spread of the data, not numerical error): error = sd/√n, sd with n − 1.

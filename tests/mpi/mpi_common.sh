@@ -1,0 +1,41 @@
+# Shared set-up for the MPI tests (sourced after ../cli/common.sh; not a test itself).
+# Usage: source mpi_common.sh MPIRUN WITH_MPI — exits 77 (ctest: skipped) when mpirun is absent or
+# rgflow was built without MPI (then `mpirun -np 2 rgflow` would run two unrelated serial copies).
+MPIRUN="${1:-}"
+if [[ "${2:-OFF}" != "ON" ]]; then
+  echo "SKIP: rgflow was built without MPI (RGFLOW_WITH_MPI OFF)"
+  exit 77
+fi
+if [[ -z "$MPIRUN" || ! -x "$MPIRUN" ]]; then
+  echo "SKIP: no mpirun (scripts/install-deps installs openmpi-bin)"
+  exit 77
+fi
+# As root in CI containers; more ranks than cores; no single-copy (CMA) shared memory, which
+# containers often forbid (ptrace); -q: no launcher banners, so rgflow's one line is all on stderr.
+MPI_FLAGS="--allow-run-as-root --oversubscribe -q --mca btl_vader_single_copy_mechanism none"
+export OMPI_MCA_rmaps_base_oversubscribe=1
+
+# mpi_run NP COMMAND...: the command on NP ranks, killed after 120 s (a hung rank fails the test).
+mpi_run() {
+  local np="$1"
+  shift
+  timeout -k 5 120 "$MPIRUN" $MPI_FLAGS -np "$np" "$@"
+}
+
+# rgflow_lines FILE: FILE.rgflow, its lines other than mpirun's libevent noise (below).
+rgflow_lines() { grep -v '^\[warn\] Epoll ' "$1" >"$1.rgflow" || true; }
+# mpi_no_stderr FILE: nothing on stderr but that noise.
+mpi_no_stderr() {
+  rgflow_lines "$1"
+  [[ ! -s "$1.rgflow" ]] || fail "unexpected output on stderr: $(cat "$1")"
+}
+
+# mpi_one_line FILE PREFIX NEEDLE: FILE holds exactly one line, starting with PREFIX and naming
+# NEEDLE. Lines "[warn] Epoll ... Bad file descriptor" are dropped first: mpirun's own libevent
+# sometimes prints them when ranks end while it forwards their output (OpenMPI 4.1), not rgflow.
+mpi_one_line() {
+  rgflow_lines "$1"
+  [[ "$(wc -l <"$1.rgflow")" == 1 ]] || fail "expected one line on stderr, got: $(cat "$1")"
+  grep -q "^$2" "$1.rgflow" || fail "stderr does not start with '$2': $(cat "$1")"
+  grep -qF -- "$3" "$1.rgflow" || fail "stderr does not name '$3': $(cat "$1")"
+}

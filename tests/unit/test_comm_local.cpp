@@ -1,0 +1,189 @@
+// The Communicator protocol (comm/communicator.hpp) on in-process ranks (comm/local.hpp), for 1, 2
+// and 3 ranks: the collectives return what each rank sent, and a rank that leaves (fails or is
+// interrupted) makes every other rank's next collective throw, so the job ends with one outcome on
+// every rank and no rank waits forever. Every multi-rank run is guarded by a timeout: a deadlock
+// fails the test (and aborts, since hung threads cannot be joined) instead of hanging ctest.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <memory>
+#include <thread>
+#include <string>
+#include <vector>
+
+#include "rgflow/comm/local.hpp"
+#include "rgflow/core/cancel.hpp"
+#include "rgflow/core/error.hpp"
+
+namespace rgflow {
+namespace {
+
+// run_ranks with a deadlock guard.
+void run_guarded(int size, const std::function<void(const Communicator&)>& body) {
+  auto group = std::make_shared<LocalGroup>(size);
+  auto done = std::async(std::launch::async, [group, body] { run_ranks(*group, body); });
+  if (done.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+    std::fprintf(stderr, "deadlock: %d ranks did not finish within 60 s\n", size);
+    std::abort();
+  }
+  done.get();
+}
+
+// What a job's main() does on one rank: run, turn an exception into (status, message), tell the
+// others when stopping, then agree on the outcome.
+JobOutcome end_of_job(const Communicator& comm, const std::function<void()>& body) {
+  int status = 0;
+  std::string message;
+  bool follower = false;
+  try {
+    body();
+  } catch (const PeerFailure&) {
+    status = 2;
+    follower = true;
+  } catch (const Cancelled&) {
+    status = 130;
+    message = "interrupted";
+  } catch (const Error& e) {
+    status = 2;
+    message = e.what();
+  }
+  if (status != 0) comm.announce_stop();
+  return comm.finish(status, message, follower);
+}
+
+TEST(CommLocal, CollectivesReturnEveryRanksValues) {
+  for (const int size : {1, 2, 3}) {
+    run_guarded(size, [size](const Communicator& comm) {
+      EXPECT_EQ(comm.size(), size);
+      const int r = comm.rank();
+      // allgather: lengths differ by rank.
+      const std::vector<std::byte> mine(static_cast<std::size_t>(r), std::byte{static_cast<unsigned char>(r)});
+      const auto all = comm.allgather(mine);
+      ASSERT_EQ(all.size(), static_cast<std::size_t>(size));
+      for (int q = 0; q < size; ++q) {
+        EXPECT_EQ(all[static_cast<std::size_t>(q)],
+                  std::vector<std::byte>(static_cast<std::size_t>(q), std::byte{static_cast<unsigned char>(q)}));
+      }
+      // allreduce_sum adds in rank order: 1e16 + 1 + 1 (rank 0 first) ≠ 1 + 1 + 1e16 in doubles.
+      std::vector<double> d{r == 0 ? 1e16 : 1.0, static_cast<double>(r)};
+      comm.allreduce_sum(d);
+      double expect0 = 1e16;
+      for (int q = 1; q < size; ++q) expect0 += 1.0;
+      EXPECT_EQ(d[0], expect0);
+      EXPECT_EQ(d[1], size * (size - 1) / 2.0);
+      std::vector<float> f{0.5f * static_cast<float>(r + 1)};
+      comm.allreduce_sum(f);
+      EXPECT_EQ(f[0], 0.25f * static_cast<float>(size * (size + 1)));
+      // broadcast from the last rank.
+      std::vector<double> b = r == size - 1 ? std::vector<double>{3.0, -1.5} : std::vector<double>{};
+      comm.broadcast(b, size - 1);
+      EXPECT_EQ(b, (std::vector<double>{3.0, -1.5}));
+      std::string text = r == 0 ? "rank zero" : "";
+      comm.broadcast(text);
+      EXPECT_EQ(text, "rank zero");
+      comm.barrier();
+      EXPECT_EQ(comm.any(r == size - 1), true);
+      EXPECT_EQ(comm.any(false), false);
+      const JobOutcome out = comm.finish(0, "");
+      EXPECT_EQ(out.status, 0);
+    });
+  }
+}
+
+TEST(CommLocal, RoundRobinGatherCopiesEveryOwnersChunks) {
+  for (const int size : {1, 2, 3}) {
+    run_guarded(size, [size](const Communicator& comm) {
+      // 11 values in chunks of 3 (the last one 2): chunk k belongs to rank k mod size.
+      std::vector<double> v(11, -1.0);
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        if (round_robin_owner(static_cast<std::int64_t>(i / 3), size) == comm.rank()) {
+          v[i] = 0.1 * static_cast<double>(i);
+        }
+      }
+      gather_round_robin(comm, v, 3);
+      for (std::size_t i = 0; i < v.size(); ++i) EXPECT_EQ(v[i], 0.1 * static_cast<double>(i));
+      comm.finish(0, "");
+    });
+  }
+}
+
+TEST(CommLocal, AFailingRankEndsEveryRankWithItsMessage) {
+  for (const int size : {2, 3}) {
+    for (int failing = 0; failing < size; ++failing) {
+      std::vector<JobOutcome> outcomes(static_cast<std::size_t>(size));
+      run_guarded(size, [&, failing](const Communicator& comm) {
+        outcomes[static_cast<std::size_t>(comm.rank())] = end_of_job(comm, [&] {
+          if (comm.rank() == failing) throw Error("bad input on this rank");
+          // The others go on to collectives: they must throw, not wait.
+          for (int k = 0; k < 3; ++k) comm.barrier();
+          ADD_FAILURE() << "rank " << comm.rank() << " passed a barrier without rank " << failing;
+        });
+      });
+      for (const JobOutcome& o : outcomes) {
+        EXPECT_EQ(o.status, 2);
+        EXPECT_EQ(o.deciding_rank, failing);
+        EXPECT_EQ(o.message, "bad input on this rank");
+      }
+    }
+  }
+}
+
+TEST(CommLocal, AnInterruptedRankStopsTheOthersWith130) {
+  for (const int size : {2, 3}) {
+    std::vector<JobOutcome> outcomes(static_cast<std::size_t>(size));
+    run_guarded(size, [&](const Communicator& comm) {
+      outcomes[static_cast<std::size_t>(comm.rank())] = end_of_job(comm, [&] {
+        // Rank 1's poll fires; the others' polls see its announcement (no collective needed).
+        const StopPoll local = [&] { return comm.rank() == 1; };
+        const StopPoll poll = with_peer_stops(comm, local);
+        bool stopped = false;
+        for (int k = 0; k < 100000 && !stopped; ++k) {
+          stopped = poll();
+          if (!stopped) std::this_thread::sleep_for(std::chrono::microseconds(50));
+        }
+        EXPECT_TRUE(stopped) << "rank " << comm.rank();
+        agree_on_stop(comm, stopped);
+      });
+    });
+    for (const JobOutcome& o : outcomes) {
+      EXPECT_EQ(o.status, 130);
+      EXPECT_EQ(o.message, "interrupted");
+    }
+  }
+}
+
+TEST(CommLocal, AFailureOutranksAnInterruption) {
+  std::vector<JobOutcome> outcomes(3);
+  run_guarded(3, [&](const Communicator& comm) {
+    outcomes[static_cast<std::size_t>(comm.rank())] = end_of_job(comm, [&] {
+      if (comm.rank() == 0) throw Cancelled();
+      if (comm.rank() == 2) throw Error("rank two failed");
+      comm.barrier();
+    });
+  });
+  for (const JobOutcome& o : outcomes) {
+    EXPECT_EQ(o.status, 2);
+    EXPECT_EQ(o.deciding_rank, 2);
+    EXPECT_EQ(o.message, "rank two failed");
+  }
+}
+
+TEST(CommLocal, SerialCommunicatorIsOneRank) {
+  const SerialCommunicator comm;
+  std::vector<double> v{1.0, 2.0};
+  comm.allreduce_sum(v);
+  EXPECT_EQ(v, (std::vector<double>{1.0, 2.0}));
+  EXPECT_FALSE(comm.stop_announced());
+  comm.announce_stop();
+  EXPECT_FALSE(comm.any(false));
+  EXPECT_THROW(LocalGroup(0), Error);
+  const JobOutcome out = comm.finish(2, "only rank");
+  EXPECT_EQ(out.status, 2);
+  EXPECT_EQ(out.message, "only rank");
+}
+
+}  // namespace
+}  // namespace rgflow
