@@ -115,6 +115,7 @@ PY
       if [[ $stage == conv || $stage == conv-eval ]]; then
         for a in "${archs[@]}"; do
           for s in 1 2 3 4 5; do
+            [[ -s "$O/conv_${a%%:*}_loglik_seed$s.json" ]] && continue  # done (a rerun resumes)
             timed "conv_${a%%:*}_loglik_seed$s" "$B" conv loglik "$W/conv_${a%%:*}_seed$s.h5" "$W/ising64_test.h5" \
               --method ais --chains 100 --seed 11 --json
           done

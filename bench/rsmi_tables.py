@@ -11,7 +11,7 @@ import sys
 
 def load(d, name):
     p = d / f"{name}.json"
-    return json.loads(p.read_text()) if p.exists() else None
+    return json.loads(p.read_text()) if p.exists() and p.stat().st_size else None  # empty: still running
 
 
 def times(d):
@@ -60,25 +60,30 @@ def conv_tables(d, t):
             if not runs:
                 continue
             for k, step in enumerate(runs[0]["steps"]):
-                yt = [r["steps"][k]["y_t"]["mean"] for r in runs]
-                yh = [r["steps"][k]["y_h"]["mean"] for r in runs]
-                (mt, st), (mh, sh) = mean_sd(yt), mean_sd(yh)
+                cells = []
+                for key in ("y_t", "y_h"):
+                    m, sd = mean_sd([r["steps"][k][key]["mean"] for r in runs])
+                    err = sorted(r["steps"][k][key]["error"] for r in runs)[len(runs) // 2]
+                    cells.append(f"{m:.4f} (sd {sd:.4f}; ± {err:.4f})")
                 summary.append(f"| conv RBM {alabel}, {h} ({len(runs)} seeds) | {step['from_size']} → "
-                               f"{step['to_size']} | {mt:.4f} ± {st:.4f} | {mh:.4f} ± {sh:.4f} |")
+                               f"{step['to_size']} | {cells[0]} | {cells[1]} |")
         for s in range(1, 6):
             ll = load(d, f"conv_{a}_loglik_seed{s}")
             ker = load(d, f"conv_{a}_kernels_seed{s}")
             if not ll:
                 continue
             ising = ll.get("ising", {})
-            w = ", ".join(f"{x:.3f}" for x in ker["kernels"][0]) if ker else "—"
+            digits = 3 if len(ker["kernels"][0]) <= 4 else 2 if ker else 3
+            w = ", ".join(f"{x:.{digits}f}" for x in ker["kernels"][0]) if ker else "—"
             fits.append(f"| {alabel} | {s} | ({w}) | {est(ll['log_likelihood_per_spin'], 5)} | "
-                        f"{ising.get('minus_entropy_per_spin', float('nan')):.5f} | "
+                        f"{ising['minus_entropy_per_spin']['mean']:.5f} | "
                         f"{est(ising['kl_per_spin'], 5) if 'kl_per_spin' in ising else '—'} | "
                         f"{t.get(f'conv_{a}_train_seed{s}', float('nan')):.0f} |")
     if summary:
-        out += ["", "Learned blocking, mean ± standard deviation over the 5 training seeds (the per-run errors "
-                "are in the raw JSON):", "", "| rule | step | y_t | y_h |", "|---|---|---|---|"] + summary
+        out += ["", "Learned blocking: the mean over the training seeds, their standard deviation (sd: the "
+                "spread from training) and the median per-run statistical error (±: jackknife over chains; "
+                "every run blocks the same configurations with MCRG seed 0):", "",
+                "| rule | step | y_t | y_h |", "|---|---|---|---|"] + summary
     if fits:
         out += ["", "### Convolutional RBMs used as blocking rules: their fit", "",
                 "Held-out log-likelihood per spin (AIS, 100 chains, 4000 configurations); independent spins: "
