@@ -24,6 +24,12 @@
 
 namespace rgflow::vrg {
 
+Index RsmiConfig::effective_batch_size(std::int64_t samples) const {
+  if (batch_size != 0) return batch_size;
+  const std::int64_t held = std::llround(static_cast<double>(samples) * rg::RsmiOptions{}.validation_fraction);
+  return static_cast<Index>(std::min<std::int64_t>({256, held / 2, samples - held}));
+}
+
 std::vector<Index> Config::layer_sizes() const {
   if (!model.layers.empty()) return model.layers;
   std::vector<Index> sizes;
@@ -115,17 +121,19 @@ void Config::validate() const {
   if (rsmi.environment < 1 || rsmi.environment > 256) fail(fmt::format("rsmi.environment = {}: must be between 1 and 256", rsmi.environment));
   if (rsmi.epochs < 1 || rsmi.epochs > 100000) fail(fmt::format("rsmi.epochs = {}: must be between 1 and 100000", rsmi.epochs));
   if (rsmi.critic_epochs < 1 || rsmi.critic_epochs > 100000) fail(fmt::format("rsmi.critic_epochs = {}: must be between 1 and 100000", rsmi.critic_epochs));
-  if (rsmi.batch_size < 2 || rsmi.batch_size > 65536) fail(fmt::format("rsmi.batch_size = {}: must be between 2 and 65536", rsmi.batch_size));
+  if (rsmi.batch_size != 0 && (rsmi.batch_size < 2 || rsmi.batch_size > 65536))
+    fail(fmt::format("rsmi.batch_size = {}: must be 0 (auto) or between 2 and 65536", rsmi.batch_size));
   if (!(rsmi.beta > 0.0) || rsmi.beta > 1000.0) fail(fmt::format("rsmi.beta = {}: must be in (0, 1000]", rsmi.beta));
   if (!(rsmi.learning_rate > 0.0) || rsmi.learning_rate > 10.0) fail(fmt::format("rsmi.learning_rate = {}: must be in (0, 10]", rsmi.learning_rate));
   if (rsmi.enabled) {
     // rg::learn_rsmi holds out the last validation_fraction of the rows (its default, which the
     // pipeline keeps); a batch needs K training and 2K held-out configurations.
     const std::int64_t held = std::llround(static_cast<double>(data.samples) * rg::RsmiOptions{}.validation_fraction);
-    if (data.samples - held < rsmi.batch_size || held < 2 * rsmi.batch_size) {
-      fail(fmt::format("rsmi.batch_size = {}: data.samples = {} hold out {} configurations, fewer than 2 x batch_size "
+    const Index batch = rsmi.effective_batch_size(data.samples);
+    if (batch < 2 || data.samples - held < batch || held < 2 * batch) {
+      fail(fmt::format("rsmi.batch_size = {}{}: data.samples = {} hold out {} configurations, fewer than 2 x batch_size "
                        "(a smaller batch, more samples, or rsmi.enabled = false)",
-                       rsmi.batch_size, data.samples, held));
+                       batch, rsmi.batch_size == 0 ? " (auto)" : "", data.samples, held));
     }
   }
 }

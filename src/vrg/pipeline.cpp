@@ -482,6 +482,7 @@ json rsmi_params(const Config& c, const std::string& d, const Context& ctx) {
           {"rsmi", cfg["rsmi"]}, {"histogram_bins", c.measure.histogram_bins},
           {"renormalized_couplings", "pseudo_likelihood:nearest_neighbour,next_nearest_neighbour,plaquette"},
           {"mcrg", "even:3,odd:2"}, {"relearn", "every_level"},
+          {"effective_batch_size", c.rsmi.effective_batch_size(c.data.samples)},
           {"coin_seed", std::to_string(stage_seed(c.seed, "blockspin/" + d))},
           {"seed", std::to_string(stage_seed(c.seed, "rsmi/" + d))}};
 }
@@ -525,7 +526,7 @@ std::pair<std::vector<std::string>, json> run_rsmi(Context& ctx, const std::stri
     o.hidden_per_block = 1;  // one coarse spin per block
     o.epochs = rc.epochs;
     o.critic_epochs = rc.critic_epochs;
-    o.batch_size = rc.batch_size;
+    o.batch_size = rc.effective_batch_size(c.data.samples);
     o.beta = rc.beta;
     o.learning_rate = rc.learning_rate;
     o.seed = seed + static_cast<std::uint64_t>(k);

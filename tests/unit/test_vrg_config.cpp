@@ -146,13 +146,21 @@ TEST(VrgConfig, RsmiSection) {
   EXPECT_NE(error_of("[rsmi]\nepochs = 0\n").find("rsmi.epochs = 0"), std::string::npos);
   EXPECT_NE(error_of("[rsmi]\nbeta = 0\n").find("rsmi.beta = 0"), std::string::npos);
   EXPECT_EQ(error_of("[rsmi]\nenabled = 1\n"), "c.toml: line 2: rsmi.enabled: expected true or false");
-  // 800 samples hold out 160: a batch of 256 does not fit, 64 does, and a disabled column is not checked.
+  // 800 samples hold out 160: an explicit batch of 256 does not fit, 64 does, the automatic batch
+  // (0, the default) is min(256, 160 / 2, 640) = 80, and a disabled column is not checked.
   const std::string small = "[data]\nsize = 8\nsamples = 800\n[measure]\nrows = 400\n[rsmi]\n";
-  const std::string e = error_of(small);
+  EXPECT_EQ(error_of(small), "");
+  const std::string e = error_of(small + "batch_size = 256\n");
   EXPECT_NE(e.find("rsmi.batch_size = 256"), std::string::npos) << e;
   EXPECT_EQ(e.find('\n'), std::string::npos);
   EXPECT_EQ(error_of(small + "batch_size = 64\n"), "");
-  EXPECT_EQ(error_of(small + "enabled = false\n"), "");
+  EXPECT_EQ(error_of(small + "batch_size = 256\nenabled = false\n"), "");
+  EXPECT_NE(error_of(small + "batch_size = 1\n").find("0 (auto)"), std::string::npos);
+  vrg::RsmiConfig r;
+  EXPECT_EQ(r.effective_batch_size(800), 80);
+  EXPECT_EQ(r.effective_batch_size(4000), 256);  // the demo
+  EXPECT_EQ(r.effective_batch_size(20000), 256);  // the full-size default
+  EXPECT_EQ(r.effective_batch_size(10), 1);       // would be refused by validate()
 }
 
 TEST(VrgConfig, ErrorsNameTheFileAndLine) {

@@ -100,9 +100,13 @@ struct RsmiConfig {
   int environment = 2;                    // e
   int epochs = 60;                        // filter-learning epochs per level (rg rsmi's default)
   int critic_epochs = 30;                 // epochs of the critic that measures I(H:E)
-  Index batch_size = 256;                 // K of the InfoNCE bound
+  // K of the InfoNCE bound; 0 = auto: min(256, half the held-out fifth of data.samples, the
+  // training rows), so that small datasets work without a setting (effective_batch_size).
+  Index batch_size = 0;
   double beta = 1.0;                      // relaxation inverse temperature (docs/rsmi.md)
   double learning_rate = 0.01;            // Adam step of the filter
+  // The batch size learn_rsmi uses for `samples` configurations per dataset (auto resolved).
+  Index effective_batch_size(std::int64_t samples) const;
 };
 
 struct Config {
