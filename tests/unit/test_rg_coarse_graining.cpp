@@ -16,6 +16,7 @@
 #include "rgflow/rg/block_spin.hpp"
 #include "rgflow/rg/coarse_graining.hpp"
 #include "rgflow/rg/mcrg.hpp"
+#include "support/random_spins.hpp"
 #include "rgflow/rg/rsmi_file.hpp"
 
 namespace {
@@ -23,12 +24,7 @@ namespace {
 using namespace rgflow;
 using rg::BlockRule;
 
-std::vector<std::int8_t> random_spins(std::int64_t n, int sites, std::uint64_t seed) {
-  Rng rng(seed, 0);
-  std::vector<std::int8_t> s(static_cast<std::size_t>(n * sites));
-  for (auto& x : s) x = (rng() & 1u) ? 1 : -1;
-  return s;
-}
+using test::random_spins;
 
 std::string temp_path(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("rgflow_test_cg_" + name)).string();

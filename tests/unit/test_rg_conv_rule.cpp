@@ -21,18 +21,14 @@
 #include "rgflow/rg/block_spin.hpp"
 #include "rgflow/rg/coarse_graining.hpp"
 #include "rgflow/rg/mcrg.hpp"
+#include "support/random_spins.hpp"
 
 namespace {
 
 using namespace rgflow;
 using rg::HiddenState;
 
-std::vector<std::int8_t> random_spins(std::int64_t n, int sites, std::uint64_t seed) {
-  Rng rng(seed, 0);
-  std::vector<std::int8_t> s(static_cast<std::size_t>(n * sites));
-  for (auto& x : s) x = (rng() & 1u) ? 1 : -1;
-  return s;
-}
+using test::random_spins;
 
 conv::ConvRbm random_model(Index L, Index K, Index S, Index C, UnitType visible, UnitType hidden, std::uint64_t seed) {
   conv::ConvRbm m(conv::ConvShape{L, K, S, C}, visible, hidden);
