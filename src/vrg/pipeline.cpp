@@ -747,6 +747,8 @@ std::pair<std::vector<std::string>, json> run_measure(Context& ctx, const std::s
               {"log_z_method", std::string(estimate::to_string(lf.log_z_method))}};
     if (layer.ising_per_unit) e["exact_free_energy_per_unit"] = exact_json(*layer.ising_per_unit);
     if (lf.log_likelihood_per_unit) e["log_likelihood_per_unit"] = result_json(*lf.log_likelihood_per_unit);
+    e["kept_free_energy_per_site"] = result_json(layer.kept_free_energy_per_site);
+    if (lf.layer + 1 < dbn.n_layers()) e["generated_constant"] = result_json(layer.generated_constant);
     free_energy.push_back(e);
   }
   json conservation = {{"conservation", result_json(lfe.conservation)},
