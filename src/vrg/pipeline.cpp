@@ -43,6 +43,7 @@
 #include "rgflow/train/config.hpp"
 #include "rgflow/train/trainer.hpp"
 #include "rgflow/train/dbn_trainer.hpp"
+#include "rgflow/vrg/controls.hpp"
 #include "rgflow/vrg/data.hpp"
 #include "rgflow/vrg/observables.hpp"
 #include "rgflow/vrg/report.hpp"
@@ -597,6 +598,63 @@ std::vector<double> scaled_ais_schedule(int n_betas) {
   return betas;
 }
 
+// The free-energy measurement's options (log Z exact where the smaller layer is small, forward AIS
+// with the [measure] chains and schedule otherwise); the positive controls use the same.
+rg::LatticeFreeEnergyOptions free_energy_options(const Config& c, std::uint64_t seed, int threads) {
+  rg::LatticeFreeEnergyOptions fo;
+  fo.flow.propagate = Propagate::sample;
+  fo.flow.seed = seed;
+  fo.flow.log_z.method = estimate::LogZMethod::automatic;
+  fo.flow.log_z.max_exact_units = c.measure.max_exact_units;
+  fo.flow.log_z.ais.chains = c.measure.ais_chains;
+  fo.flow.log_z.ais.betas = scaled_ais_schedule(c.measure.ais_betas);
+  fo.flow.log_z.ais.seed = seed;
+  fo.flow.log_z.ais.threads = threads;
+  fo.flow.log_z.threads = threads;
+  fo.flow.log_z.stop = process_cancel_poll();  // Ctrl-C stops inside a layer's log Z too
+  fo.gauge.seed = seed;
+  fo.gauge.threads = threads;
+  return fo;
+}
+
+// ---- Positive controls (vrg/controls.hpp) --------------------------------------------------------
+
+json controls_params(const Config& c, const Context& ctx) {
+  return {{"data", ctx.params.at(std::string("data/") + kCritical)},
+          {"blockspin", ctx.params.at(std::string("blockspin/") + kCritical)},
+          {"measure", {{"rows", c.measure.rows}, {"ais_chains", c.measure.ais_chains}, {"ais_betas", c.measure.ais_betas},
+                       {"max_exact_units", c.measure.max_exact_units}}},
+          {"controls", "decimation-1d,decimation-2d,bond-model,majority-rule-conv:w20"},
+          {"seed", std::to_string(stage_seed(c.seed, "controls"))}};
+}
+
+json read_json(const std::string& path);
+
+std::pair<std::vector<std::string>, json> run_controls(Context& ctx, const json&) {
+  const Config& c = ctx.config;
+  const std::uint64_t seed = stage_seed(c.seed, "controls");
+  const io::Dataset data = load_data(ctx, kCritical);
+  const json data_results = stage_results(ctx, std::string("data/") + kCritical);
+  const json blockspin = read_json(ctx.store.path(std::string("blockspin/") + kCritical + ".json"));
+  const int L = c.data.size, b = c.model.block;
+  const rg::LatticeFreeEnergyOptions fo = free_energy_options(c, seed, ctx.options.threads);
+  json controls = decimation_controls(fo, seed);
+  ctx.reporter.stage_progress(0.2);
+  throw_if_cancelled();
+  const Index rows = std::min(c.measure.rows, data.data.rows());
+  controls.push_back(bond_model_control(L, data_results.at("temperature").get<double>(), data.data.topRows(rows), fo));
+  ctx.reporter.stage_progress(0.6);
+  throw_if_cancelled();
+  const std::int64_t n = data.data.rows();
+  for (auto& e : majority_rule_controls(to_int8(data.data), n, L, b, block_levels(c), mcrg_levels(L, b, block_levels(c)),
+                                        blockspin, seed, data_results.at("chains").get<int>())) {
+    controls.push_back(std::move(e));
+  }
+  const std::string out = "controls.json";
+  write_text_atomic(ctx.store.path(out), json{{"positive_controls", controls}}.dump(2) + "\n");
+  return {{out}, json::object()};
+}
+
 // The RBM's renormalised nearest-neighbour coupling at level k ≥ 1 (docs/vrg.md "Renormalised
 // couplings"): pair couplings K_ij of the hidden-side Hamiltonian H(h) of layer k−1 (rg/couplings),
 // gauge-fixed like the units (K_ij → σ_i σ_j K_ij with σ the sign of unit i's receptive field),
@@ -722,19 +780,7 @@ std::pair<std::vector<std::string>, json> run_measure(Context& ctx, const std::s
   // (Kaufman); the permuted data have the same distribution up to relabelling sites, hence the
   // same exact free energy.
   const double T = data_results.at("temperature").get<double>();
-  rg::LatticeFreeEnergyOptions fo;
-  fo.flow.propagate = Propagate::sample;
-  fo.flow.seed = seed;
-  fo.flow.log_z.method = estimate::LogZMethod::automatic;
-  fo.flow.log_z.max_exact_units = c.measure.max_exact_units;
-  fo.flow.log_z.ais.chains = c.measure.ais_chains;
-  fo.flow.log_z.ais.betas = scaled_ais_schedule(c.measure.ais_betas);
-  fo.flow.log_z.ais.seed = seed;
-  fo.flow.log_z.ais.threads = ctx.options.threads;
-  fo.flow.log_z.threads = ctx.options.threads;
-  fo.flow.log_z.stop = process_cancel_poll();  // Ctrl-C stops inside a layer's log Z too
-  fo.gauge.seed = seed;
-  fo.gauge.threads = ctx.options.threads;
+  rg::LatticeFreeEnergyOptions fo = free_energy_options(c, seed, ctx.options.threads);
   if (T > 0) fo.temperature = T;
   fo.lattice_size = L;
   const rg::LatticeFreeEnergy lfe = rg::lattice_free_energy(dbn, V, fo);
@@ -924,9 +970,12 @@ std::pair<std::vector<std::string>, json> run_report(Context& ctx, const json& p
     meas["fit"] = stage_results(ctx, std::string("local/") + kCritical).value("layer_fits", json::array());
     summary["local"] = meas;
   }
+  // The positive controls (controls stage), shown first; a finding whose diagnostic fails its
+  // control is reported as broken (report.hpp).
+  summary["positive_controls"] = read_json(ctx.store.path("controls.json")).at("positive_controls");
   const auto f = findings(summary);
   json fj = json::array();
-  for (const auto& x : f) fj.push_back({{"id", x.id}, {"shows", x.shows}, {"text", x.text}});
+  for (const auto& x : f) fj.push_back({{"id", x.id}, {"shows", x.shows}, {"text", x.text}, {"broken", x.broken}});
   summary["findings"] = fj;
   summary["paragraph"] = findings_paragraph(f);
   figdata["summary"] = summary;
@@ -1010,7 +1059,7 @@ RunResult run_pipeline(const Config& config, const RunOptions& options, Reporter
   const auto datasets = config.datasets();
   // The locally connected ("Kadanoff") model is trained on the critical data only.
   const bool local = config.model.local && local_possible(config);
-  ctx.total = static_cast<int>(datasets.size()) * (config.rsmi.enabled ? 5 : 4) + 1 + (local ? 2 : 0);
+  ctx.total = static_cast<int>(datasets.size()) * (config.rsmi.enabled ? 5 : 4) + 2 + (local ? 2 : 0);
   if (options.threads > 0) omp_set_num_threads(options.threads);
 
   for (const auto& d : datasets) {
@@ -1035,6 +1084,10 @@ RunResult run_pipeline(const Config& config, const RunOptions& options, Reporter
       stage(ctx, "rsmi/" + d, p, [&] { return run_rsmi(ctx, d, p); });
     }
   }
+  {
+    const json p = controls_params(config, ctx);
+    stage(ctx, "controls", p, [&] { return run_controls(ctx, p); });
+  }
   for (const auto& d : datasets) {
     const json p = measure_params(config, d, ctx, "model");
     stage(ctx, "measure/" + d, p, [&] { return run_measure(ctx, d, p, "model"); });
@@ -1043,7 +1096,8 @@ RunResult run_pipeline(const Config& config, const RunOptions& options, Reporter
     const json p = measure_params(config, kCritical, ctx, "local");
     stage(ctx, std::string("measure-local/") + kCritical, p, [&] { return run_measure(ctx, kCritical, p, "local"); });
   }
-  json report_params = {{"measure", json::object()}, {"figures", options.figures}, {"rgflow_version", version()}};
+  json report_params = {{"measure", json::object()}, {"figures", options.figures}, {"rgflow_version", version()},
+                        {"controls", ctx.params.at("controls")}};
   for (const auto& d : datasets) report_params["measure"][d] = ctx.params.at("measure/" + d);
   if (config.rsmi.enabled) {
     for (const auto& d : datasets) report_params["rsmi"][d] = ctx.params.at("rsmi/" + d);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <sstream>
 
 namespace rgflow::vrg {
@@ -450,6 +451,26 @@ std::vector<Finding> findings(const json& summary_in) {
       out.push_back({"coupling_flow", all_close, text});
     }
   }
+
+  // A diagnostic that fails its positive control is broken: its reading on the data is no finding.
+  if (summary.contains("positive_controls") && summary["positive_controls"].is_array()) {
+    std::map<std::string, std::string> failed;  // finding id → what failed
+    for (const auto& c : summary["positive_controls"]) {
+      if (c.value("pass", true)) continue;
+      std::string& why = failed[c.value("finding", "")];
+      why += fmt::format("{}{} on {} gave {} against {}", why.empty() ? "" : "; ", c.value("diagnostic", ""),
+                         c.value("name", ""), show(est(c.value("value", json()))),
+                         show(Est{c.value("expected", 0.0), c.value("expected_error", 0.0)}));
+    }
+    for (auto& f : out) {
+      const auto it = failed.find(f.id);
+      if (it == failed.end()) continue;
+      f.broken = true;
+      f.shows = false;
+      f.text = fmt::format("BROKEN DIAGNOSTIC, not a finding — it failed its positive control ({}); its reading on the "
+                           "data was: {}", it->second, f.text);
+    }
+  }
   return out;
 }
 
@@ -494,6 +515,29 @@ std::string base64(const std::string& bytes) {
   return out;
 }
 
+// The positive controls, first in the report: each diagnostic's value on a model whose answer is
+// known, and whether it passed.
+static void positive_controls_table(std::ostringstream& h, const json& controls) {
+  if (!controls.is_array() || controls.empty()) return;
+  std::size_t passed = 0;
+  for (const auto& c : controls) passed += c.value("pass", false) ? 1 : 0;
+  h << "<h2>Positive controls</h2>\n<p>" << escape(fmt::format(
+      "{} of {} pass. Hand-built models whose answer is known exactly, measured with the same code and options as the "
+      "trained models; a diagnostic that fails its control is reported below as broken, not as a finding.",
+      passed, controls.size()))
+    << "</p>\n<table id=\"positive-controls\"><tr><th>control</th><th>diagnostic</th><th>expected</th><th>value</th>"
+       "<th>tolerance</th><th>pass</th></tr>\n";
+  for (const auto& c : controls) {
+    const bool pass = c.value("pass", false);
+    h << "<tr><td style=\"text-align:left\">" << escape(c.value("name", "")) << "</td><td style=\"text-align:left\">"
+      << escape(c.value("diagnostic", "")) << "</td><td>"
+      << escape(show(Est{c.value("expected", 0.0), c.value("expected_error", 0.0)})) << "</td><td>"
+      << escape(show(est(c.value("value", json())))) << "</td><td>" << escape(c.value("tolerance", "")) << "</td><td>"
+      << (pass ? "pass" : "<b>FAIL</b>") << "</td></tr>\n";
+  }
+  h << "</table>\n";
+}
+
 std::string render_html(const json& summary_in, const std::vector<Figure>& figures, const std::string& figures_note) {
   json summary = summary_in;  // mutable: a missing key reads as null (see findings())
   std::ostringstream h;
@@ -512,6 +556,7 @@ std::string render_html(const json& summary_in, const std::vector<Figure>& figur
                                    cfg["data"]["samples"].get<std::int64_t>(), cfg["model"]["layers"].dump(),
                                    summary.value("seed", ""), summary.value("rgflow_version", "")))
     << "</p>\n";
+  positive_controls_table(h, summary["positive_controls"]);
   h << "<h2>What this shows, and what it does not</h2>\n";
   if (summary.contains("findings") && summary["findings"].is_array() && !summary["findings"].empty()) {
     for (const bool shows : {true, false}) {

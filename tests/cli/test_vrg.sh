@@ -28,7 +28,7 @@ TOML
 
 "$RGFLOW" vrg run --config tiny.toml -o out --json >run1.json 2>run1.err || fail "vrg run: $(tail -3 run1.err)"
 [[ -f out/summary.json && -f out/report.html ]] || fail "summary.json / report.html missing"
-json_check run1.json 'len(j["ran"]) == 28 and j["skipped"] == []' "first run computes every stage"
+json_check run1.json 'len(j["ran"]) == 29 and j["skipped"] == []' "first run computes every stage"
 grep -q 'model/critical' run1.err || fail "no per-stage progress on stderr"
 S=out/summary.json
 json_check $S 'set(j["datasets"]) == {"critical","paramagnet","ordered","permuted","textures"}' "datasets"
@@ -61,10 +61,23 @@ json_check $S 'all(d["coupling_flow"][1]["rsmi"] == d["rsmi"]["levels"][1]["reno
 json_check $S '(lambda m: m["error"] > 0 and m["mean"] + 3 * m["error"] > 0)(j["datasets"]["critical"]["rsmi"]["filters"][0]["mutual_information"])' "RSMI information estimate"
 grep -q 'K₁ RSMI' out/report.html && grep -q 'y_t RSMI' out/report.html && grep -q 'I(H:E)' out/report.html || fail "report.html lacks the RSMI column"
 
+# Positive controls (issue #17 item 2), run every time: the exact decimation DBNs give C = 0 (exact
+# log Z) and C within 3 sigma (the measurement's AIS), the bond-representation RBM gives Kaufman's
+# free energy, the majority-rule conv RBM reproduces majority rule's K1 and MCRG exponents; each
+# "pass" is its stated criterion, and every control passes at these settings.
+json_check $S 'all(set(c) >= {"name","diagnostic","finding","expected","value","pass","tolerance"} and set(c["value"]) >= {"mean","error"} for c in j["positive_controls"])' "positive-control entries"
+json_check $S '[c["finding"] for c in j["positive_controls"]] == ["free_energy_flow"] * 3 + ["free_energy_gap", "coupling_flow", "mcrg", "mcrg"]' "the controls run"
+json_check $S 'j["positive_controls"][0]["value"]["mean"] < 1e-9 and j["positive_controls"][2]["value"]["mean"] < 1e-9' "exact decimation: C = 0"
+json_check $S 'all(c["pass"] == (abs(c["value"]["mean"] - c["expected"]) <= 3 * (c["value"]["error"]**2 + c.get("expected_error", 0)**2) ** 0.5 + 1e-9) for c in j["positive_controls"][3:])' "3-sigma controls decide as stated"
+json_check $S 'all(c["pass"] for c in j["positive_controls"])' "every positive control passes"
+json_check $S 'all(not f["broken"] for f in j["findings"])' "no broken diagnostic"
+grep -q 'id="positive-controls"' out/report.html || fail "report.html lacks the positive controls"
+(( $(grep -b -o 'id="positive-controls"' out/report.html | cut -d: -f1) < $(grep -b -o 'What this shows' out/report.html | head -1 | cut -d: -f1) )) || fail "positive controls are not first"
+
 # Second run: every stage is reused, no training happens (stage records unchanged).
 stamp=$(json_get out/stages/model-critical.json 'j["finished"]')
 "$RGFLOW" vrg run --config tiny.toml -o out --json >run2.json 2>/dev/null
-json_check run2.json 'j["ran"] == [] and len(j["skipped"]) == 28' "second run skips every stage"
+json_check run2.json 'j["ran"] == [] and len(j["skipped"]) == 29' "second run skips every stage"
 [[ "$(json_get out/stages/model-critical.json 'j["finished"]')" == "$stamp" ]] || fail "model stage record rewritten"
 # Bad configs: one line naming the file, exit 2, nothing written.
 printf '[data]\nsize = "big"\n' >bad.toml
@@ -93,6 +106,7 @@ else
   n=${loaded#*/}
   [[ "$n" -ge 7 && "${loaded%/*}" == "$n" ]] || fail "report images loaded: $loaded"
   grep -q 'src="http' dom.html && fail "report refers to the network"
+  grep -q 'id="positive-controls"' dom.html || fail "the rendered report lacks the positive controls"
 fi
 # A changed measurement parameter redoes the measurements only.
 sed 's/permutations = 50/permutations = 40/' tiny.toml >tiny2.toml

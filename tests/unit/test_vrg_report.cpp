@@ -212,4 +212,31 @@ TEST(VrgReport, HtmlEmbedsFiguresAsDataUris) {
   EXPECT_EQ(html.find("http"), std::string::npos);        // nothing from the network
 }
 
+// A diagnostic that fails its positive control is reported as broken, not as a finding; passing
+// controls leave the findings alone. The report shows the controls first.
+TEST(VrgReport, FailedPositiveControlMarksItsFindingBroken) {
+  json s = summary(0.6, 0.1, 0.1, -0.45);
+  s["positive_controls"] = json::array(
+      {{{"name", "majority-rule conv RBM"}, {"diagnostic", "data-side K1 at level 1"}, {"finding", "locality"},
+        {"expected", 0.31}, {"expected_error", 0.01}, {"value", est(0.50, 0.01)}, {"pass", false}, {"tolerance", "3σ"}},
+       {{"name", "exact 1D decimation DBN"}, {"diagnostic", "C"}, {"finding", "free_energy_gap"}, {"expected", 0.0},
+        {"value", est(0.0, 0.0)}, {"pass", true}, {"tolerance", "C ≤ 1e-9"}}});
+  const auto f = vrg::findings(s);
+  ASSERT_NE(find(f, "locality"), nullptr);
+  EXPECT_TRUE(find(f, "locality")->broken);
+  EXPECT_FALSE(find(f, "locality")->shows);
+  EXPECT_EQ(find(f, "locality")->text.rfind("BROKEN DIAGNOSTIC", 0), 0U);
+  EXPECT_NE(find(f, "locality")->text.find("majority-rule conv RBM"), std::string::npos);
+  ASSERT_NE(find(f, "free_energy_gap"), nullptr);
+  EXPECT_FALSE(find(f, "free_energy_gap")->broken);  // its control passed
+  EXPECT_TRUE(find(f, "free_energy_gap")->shows);
+  s["config"] = {{"data", {{"size", 8}, {"temperature", 2.451}, {"samples", 800}}}, {"model", {{"layers", {64, 16}}}}};
+  const std::string html = vrg::render_html(s, {}, "");
+  const auto controls = html.find("id=\"positive-controls\"");
+  ASSERT_NE(controls, std::string::npos);
+  EXPECT_LT(controls, html.find("What this shows"));
+  EXPECT_NE(html.find("1 of 2 pass"), std::string::npos);
+  EXPECT_NE(html.find("<b>FAIL</b>"), std::string::npos);
+}
+
 }  // namespace

@@ -12,10 +12,14 @@ struct Finding {
   std::string id;         // e.g. "free_energy_gap"
   bool shows = false;     // true: goes under "what this shows"; false: "what it does not show"
   std::string text;       // one sentence with the numbers
+  // The diagnostic failed its positive control (summary["positive_controls"], vrg/controls.hpp):
+  // the text says so and the reading is not a finding (shows = false).
+  bool broken = false;
 };
 
 // Findings from a summary (the structure written by the pipeline; docs/vrg.md). Missing parts
-// (e.g. a control that was not run) only drop the findings that need them.
+// (e.g. a control that was not run) only drop the findings that need them. A finding whose id is
+// the "finding" of a failed positive control is marked broken.
 std::vector<Finding> findings(const nlohmann::json& summary);
 // The "what this shows / what it does not" paragraph built from findings().
 std::string findings_paragraph(const std::vector<Finding>& f);

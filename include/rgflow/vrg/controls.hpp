@@ -1,0 +1,41 @@
+#pragma once
+// Positive controls of `rgflow vrg run` and `rgflow demo` (issue #17 item 2; docs/vrg.md "Positive
+// controls"): hand-built models whose answer is known exactly, pushed through the same diagnostic
+// code, with the same options, as the trained models. Each entry of summary.json's
+// "positive_controls" is {"name", "diagnostic", "finding", "expected", "value": {mean, error},
+// "pass", "tolerance"} ("expected_error" when the expected value is itself an estimate). A finding
+// whose diagnostic fails its control is reported as broken (report.hpp), not as a finding.
+#include <cstdint>
+#include <span>
+
+#include <nlohmann/json.hpp>
+
+#include "rgflow/core/types.hpp"
+#include "rgflow/rg/lattice_free_energy.hpp"
+
+namespace rgflow::vrg {
+
+// The free-energy conservation metric (finding "free_energy_flow") on exact RGs, with `options` as
+// the measurement uses them: the 16-site ring at K = 0.8 decimated 16 → 8 → 4 with exact log Z
+// (C = 0 to 1e-9) and with forced AIS at options' settings (|C| ≤ 3σ), and the checkerboard
+// decimation of the 4 × 4 Ising model at K_c (C = 0 to 1e-9). `seed` draws the AIS base-rate rows.
+nlohmann::json decimation_controls(const rg::LatticeFreeEnergyOptions& options, std::uint64_t seed);
+
+// The log-partition estimator (findings "free_energy_gap", "free_energy_flow"): the exact bond
+// representation of the L × L Ising model at 1/T (conv::ising_bond_model as a dense RBM), F'_0 per
+// site by rg::lattice_free_energy with `options` (AIS from `data`'s base rate where the layer is
+// too big to enumerate) against −ln Z_Kaufman(L, K)/L² — equivalently log Z_RBM against
+// ln Z_Kaufman + 2L²(ln 2 + K). Pass: within 3σ (+1e-9).
+nlohmann::json bond_model_control(int L, double temperature, const MatrixF& data,
+                                  const rg::LatticeFreeEnergyOptions& options);
+
+// The learned-blocking diagnostics (findings "coupling_flow", "mcrg"): the hand-built majority-rule
+// convolutional RBM (conv::majority_rule_model, weight 20, `sample` mode) as the blocking rule of
+// `level0` ([n, L²] ±1). Its coarse data's pseudo-likelihood K₁ at every level with side ≥ 3 and
+// its MCRG y_t, y_h at every step must agree within 3σ (errors in quadrature) with the majority
+// rule's in `blockspin` (the block-spin stage's results: "levels", "mcrg").
+nlohmann::json majority_rule_controls(std::span<const std::int8_t> level0, std::int64_t n, int L, int b,
+                                      int levels, int mcrg_levels, const nlohmann::json& blockspin,
+                                      std::uint64_t seed, int chains);
+
+}  // namespace rgflow::vrg

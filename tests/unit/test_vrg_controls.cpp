@@ -1,0 +1,97 @@
+// The positive controls of vrg run / demo (vrg/controls.hpp): the exact ones give their exact
+// values, the majority-rule conv RBM reproduces majority rule's K₁ and MCRG exponents, and a
+// control whose expected value is wrong fails.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "rgflow/core/rng.hpp"
+#include "rgflow/rg/block_spin.hpp"
+#include "rgflow/rg/mcrg.hpp"
+#include "rgflow/rg/renormalized_couplings.hpp"
+#include "rgflow/vrg/controls.hpp"
+#include "rgflow/vrg/observables.hpp"
+
+namespace rgflow::vrg {
+namespace {
+
+using nlohmann::json;
+
+void expect_entry(const json& c) {
+  for (const char* key : {"name", "diagnostic", "finding", "expected", "value", "pass", "tolerance"}) {
+    EXPECT_TRUE(c.contains(key)) << key << " in " << c.dump();
+  }
+  EXPECT_TRUE(c["value"].contains("mean") && c["value"].contains("error"));
+}
+
+TEST(VrgControls, DecimationControlsGiveZero) {
+  rg::LatticeFreeEnergyOptions o;
+  o.flow.log_z.ais.chains = 32;
+  o.flow.log_z.ais.betas = estimate::linear_ais_schedule(1000);
+  const json c = decimation_controls(o, 7);
+  ASSERT_EQ(c.size(), 3U);
+  for (const auto& e : c) {
+    expect_entry(e);
+    EXPECT_TRUE(e["pass"].get<bool>()) << e.dump();
+    EXPECT_EQ(e["finding"], "free_energy_flow");
+  }
+  EXPECT_LT(c[0]["value"]["mean"].get<double>(), 1e-9);  // exact log Z
+  EXPECT_GT(c[1]["value"]["error"].get<double>(), 0.0);   // AIS
+  EXPECT_LT(c[2]["value"]["mean"].get<double>(), 1e-9);  // 2D, exact log Z
+}
+
+TEST(VrgControls, BondModelMatchesKaufmanExactly) {
+  rg::LatticeFreeEnergyOptions o;  // automatic: 16 visible units are enumerated
+  Rng rng(1, 0);
+  MatrixF data(10, 16);
+  for (Index i = 0; i < data.size(); ++i) data.data()[i] = rng.uniform() < 0.5f ? 1.0f : -1.0f;
+  const json c = bond_model_control(4, 1.0 / 0.35, data, o);
+  expect_entry(c);
+  EXPECT_TRUE(c["pass"].get<bool>());
+  EXPECT_NEAR(c["value"]["mean"].get<double>(), c["expected"].get<double>(), 1e-9);
+  EXPECT_EQ(c["value"]["error"].get<double>(), 0.0);
+}
+
+// Independent spins on 8 × 8 (any data will do: the control compares two coarse-grainings of it).
+TEST(VrgControls, MajorityRuleConvRbmReproducesBlockSpins) {
+  const int L = 8, b = 2;
+  const std::int64_t n = 400;
+  Rng rng(3, 0);
+  std::vector<std::int8_t> spins(static_cast<std::size_t>(n * L * L));
+  for (auto& s : spins) s = rng.uniform() < 0.6f ? 1 : -1;
+  // The block-spin stage's results: K₁ K₂ K₄ of the majority-rule level 1 and its MCRG.
+  const auto coarse = rg::block_spins_batch(spins, n, L, b, rg::BlockRule::majority, 11);
+  const auto fit = rg::pseudo_likelihood_couplings(
+      to_matrix(coarse, n, 16), 4,
+      {rg::IsingTerm::nearest_neighbour, rg::IsingTerm::next_nearest_neighbour, rg::IsingTerm::plaquette});
+  rg::McrgOptions mo;
+  mo.levels = 1;
+  mo.seed = 5;
+  mo.chains = 4;
+  mo.even_operators = 3;
+  mo.odd_operators = 2;
+  const auto steps = rg::mcrg(spins, n, L, mo);
+  auto est = [](const stats::Result& r) { return json{{"mean", r.mean}, {"error", r.error}}; };
+  json blockspin = {{"levels", json::array({json::object(), {{"renormalized_couplings",
+                                                              {{"nearest_neighbour", est(fit.couplings[0])}}}}})},
+                    {"mcrg", json::array({{{"y_t", est(steps[0].y_t)}, {"y_h", est(steps[0].y_h)}}})}};
+  const json c = majority_rule_controls(spins, n, L, b, 1, 1, blockspin, 9, 4);
+  ASSERT_EQ(c.size(), 3U);  // K₁ at level 1, y_t, y_h
+  for (const auto& e : c) {
+    expect_entry(e);
+    EXPECT_TRUE(e["pass"].get<bool>()) << e.dump();
+  }
+  EXPECT_EQ(c[0]["finding"], "coupling_flow");
+  EXPECT_EQ(c[1]["finding"], "mcrg");
+  // A wrong reference fails: K₁ off by 10 of its errors.
+  blockspin["levels"][1]["renormalized_couplings"]["nearest_neighbour"]["mean"] =
+      fit.couplings[0].mean + 10.0 * fit.couplings[0].error;
+  EXPECT_FALSE(majority_rule_controls(spins, n, L, b, 1, 1, blockspin, 9, 4)[0]["pass"].get<bool>());
+}
+
+}  // namespace
+}  // namespace rgflow::vrg
