@@ -14,6 +14,8 @@
 #include "exit_status.hpp"
 #include "progress.hpp"
 #include "rgflow/core/error.hpp"
+#include "rgflow/vrg/report.hpp"
+#include "rgflow/vrg/stage.hpp"
 #include "vrg_cli.hpp"
 
 namespace rgflow::cli {
@@ -130,9 +132,7 @@ void run_vrg(const VrgRunOptions& o) {
   if (o.json) {
     print_json(vrg_result_json(options, result));
   } else {
-    fmt::print("wrote {} and {} ({} stages run, {} reused)\n", result.report_path, result.summary_path,
-               result.ran.size(), result.skipped.size());
-    if (!result.figures_note.empty()) fmt::print("note: {}\n", result.figures_note);
+    print_vrg_outcome(result);
   }
 }
 
@@ -155,6 +155,14 @@ vrg::RunResult run_vrg_pipeline(const vrg::Config& config, const vrg::RunOptions
     std::signal(SIGINT, previous);
     throw;
   }
+}
+
+void print_vrg_outcome(const vrg::RunResult& result) {
+  const auto summary = nlohmann::json::parse(vrg::read_text(result.summary_path));
+  for (const std::string& line : vrg::terminal_lines(summary)) fmt::print("{}\n", line);
+  fmt::print("Report: {} (numbers: {}; {} stages run, {} reused).\n", result.report_path, result.summary_path,
+             result.ran.size(), result.skipped.size());
+  if (!result.figures_note.empty()) fmt::print("Note: {}\n", result.figures_note);
 }
 
 nlohmann::json vrg_result_json(const vrg::RunOptions& options, const vrg::RunResult& result) {

@@ -978,6 +978,7 @@ std::pair<std::vector<std::string>, json> run_report(Context& ctx, const json& p
   for (const auto& x : f) fj.push_back({{"id", x.id}, {"shows", x.shows}, {"text", x.text}, {"broken", x.broken}});
   summary["findings"] = fj;
   summary["paragraph"] = findings_paragraph(f);
+  summary["verdict"] = verdict(summary, f);
   figdata["summary"] = summary;
 
   // Figures: the embedded matplotlib script, run on figdata.json.

@@ -474,6 +474,98 @@ std::vector<Finding> findings(const json& summary_in) {
   return out;
 }
 
+namespace {
+
+struct RgTest {
+  const char* id;
+  const char* name;
+};
+constexpr RgTest kRgTests[] = {{"free_energy_flow", "free-energy conservation"},
+                               {"correlation_length", "correlation length"},
+                               {"magnetization", "magnetisation"},
+                               {"coupling_flow", "renormalised couplings"}};
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  }
+  return out;
+}
+
+std::string controls_phrase(const json& summary) {
+  if (!summary.contains("positive_controls") || !summary["positive_controls"].is_array() ||
+      summary["positive_controls"].empty()) {
+    return "no positive controls were run";
+  }
+  std::size_t pass = 0, n = summary["positive_controls"].size();
+  for (const auto& c : summary["positive_controls"]) pass += c.value("pass", false) ? 1 : 0;
+  return pass == n ? fmt::format("all {} positive controls pass", n) : fmt::format("{} of {} positive controls fail", n - pass, n);
+}
+
+}  // namespace
+
+std::string verdict(const json& summary, const std::vector<Finding>& f) {
+  std::vector<std::string> agree, disagree, broken;
+  for (const RgTest& t : kRgTests) {
+    for (const auto& x : f) {
+      if (x.id != t.id) continue;
+      (x.broken ? broken : x.shows ? agree : disagree).push_back(t.name);
+      break;
+    }
+  }
+  const std::size_t tested = agree.size() + disagree.size();
+  std::string head;
+  if (tested == 0) {
+    head = "No test compares the critical data's DBN with an RG (too few layers fit or too small a lattice)";
+  } else if (disagree.empty()) {
+    head = fmt::format("The critical data's DBN behaves like an RG in all {} tests that compare it with an exact or "
+                       "block-spin RG ({})", tested, join_names(agree));
+  } else {
+    head = fmt::format("The critical data's DBN does not behave like block-spin RG: it fails {} of the {} tests that "
+                       "compare it with an exact or block-spin RG ({}{})",
+                       disagree.size(), tested, join_names(disagree),
+                       agree.empty() ? std::string() : "; it agrees in " + join_names(agree));
+  }
+  if (!broken.empty()) head += fmt::format(", and the {} test{} broken", join_names(broken), broken.size() > 1 ? "s are" : " is");
+  return head + "; " + controls_phrase(summary) + ".";
+}
+
+std::vector<std::string> terminal_lines(const json& summary_in) {
+  json summary = summary_in;
+  std::vector<std::string> out;
+  if (summary.contains("verdict") && summary["verdict"].is_string()) out.push_back(summary["verdict"].get<std::string>());
+  std::size_t shows = 0, broken = 0, n = 0;
+  if (summary["findings"].is_array()) {
+    for (const auto& x : summary["findings"]) {
+      ++n;
+      shows += x.value("shows", false) ? 1 : 0;
+      broken += x.value("broken", false) ? 1 : 0;
+    }
+  }
+  out.push_back(fmt::format("Findings: {} under \"what this shows\", {} under \"what it does not show\" ({} broken "
+                            "diagnostics); {}.", shows, n - shows, broken, controls_phrase(summary)));
+  json& crit = summary["datasets"]["critical"];
+  std::vector<std::string> nums;
+  const Est C = est(crit["dbn"]["free_energy_conservation"]["conservation"]);
+  if (C.ok() && crit["dbn"]["free_energy"].is_array() && crit["dbn"]["free_energy"].size() >= 2) nums.push_back(fmt::format("free-energy change C = {} (0 for an exact RG)", show(C)));
+  const Est ll = est(crit["dbn"]["free_energy"][0]["log_likelihood_per_unit"]);
+  const Est s = est(crit["dbn"]["exact"]["log_likelihood_per_spin"]);
+  if (ll.ok() && s.ok()) nums.push_back(fmt::format("first RBM ℓ/n = {} vs exact −s = {}", show(ll), show(s)));
+  if (crit["coupling_flow"].is_array() && crit["coupling_flow"].size() > 1) {
+    json& e = crit["coupling_flow"][1];
+    const Est d = e["dbn"].is_object() ? est(e["dbn"]["nearest_neighbour"]) : Est{};
+    const Est b = e["blockspin"].is_object() ? est(e["blockspin"]["nearest_neighbour"]) : Est{};
+    if (d.ok() && b.ok()) nums.push_back(fmt::format("level-1 K' = {} vs block K₁ = {}", show(d), show(b)));
+  }
+  if (!nums.empty()) {
+    std::string line = "Critical data: ";
+    for (std::size_t i = 0; i < nums.size(); ++i) line += (i ? "; " : "") + nums[i];
+    out.push_back(line + ".");
+  }
+  return out;
+}
+
 std::string findings_paragraph(const std::vector<Finding>& f) {
   std::string shows, not_shows;
   for (const auto& x : f) (x.shows ? shows : not_shows) += (x.text + "; ");
@@ -548,6 +640,9 @@ std::string render_html(const json& summary_in, const std::vector<Figure>& figur
        "th{background:#eee}figure{margin:1.5em 0}img{max-width:100%}figcaption{color:#555;font-size:90%}\n"
        ".note{background:#fff3cd;padding:.5em}\n</style></head><body>\n";
   h << "<h1>Variational RG: RBMs vs block spins</h1>\n";
+  if (summary.contains("verdict") && summary["verdict"].is_string()) {
+    h << "<p id=\"verdict\"><b>" << escape(summary["verdict"].get<std::string>()) << "</b></p>\n";
+  }
   json& cfg = summary["config"];
   h << "<p>" << escape(fmt::format("{}×{} periodic Ising data at T = {:.4g} (K = {:.4g}), {} samples per dataset; DBN {}; "
                                    "seed {}; rgflow {}.",

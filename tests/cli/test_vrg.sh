@@ -79,6 +79,13 @@ stamp=$(json_get out/stages/model-critical.json 'j["finished"]')
 "$RGFLOW" vrg run --config tiny.toml -o out --json >run2.json 2>/dev/null
 json_check run2.json 'j["ran"] == [] and len(j["skipped"]) == 29' "second run skips every stage"
 [[ "$(json_get out/stages/model-critical.json 'j["finished"]')" == "$stamp" ]] || fail "model stage record rewritten"
+# The verdict (issue #17 item 6): one sentence at the top of summary.json and of the report; the
+# terminal gets at most ten lines (verdict, controls and findings, key numbers, where the report is).
+json_check $S 'isinstance(j["verdict"], str) and j["verdict"].endswith(".") and j["verdict"].count(". ") == 0 and "positive controls" in j["verdict"]' "verdict sentence"
+(( $(grep -b -o 'id="verdict"' out/report.html | cut -d: -f1) < $(grep -b -o 'id="positive-controls"' out/report.html | cut -d: -f1) )) || fail "verdict is not at the top of the report"
+"$RGFLOW" vrg run --config tiny.toml -o out >text.out 2>/dev/null
+(( $(wc -l <text.out) <= 10 )) || fail "vrg run printed $(wc -l <text.out) lines"
+grep -qF "$(json_get $S 'j["verdict"]')" text.out && grep -q '^Report: out/report.html' text.out || fail "terminal output: $(cat text.out)"
 # Bad configs: one line naming the file, exit 2, nothing written.
 printf '[data]\nsize = "big"\n' >bad.toml
 set +e

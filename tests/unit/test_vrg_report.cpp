@@ -239,4 +239,32 @@ TEST(VrgReport, FailedPositiveControlMarksItsFindingBroken) {
   EXPECT_NE(html.find("<b>FAIL</b>"), std::string::npos);
 }
 
+// The verdict: decided by the RG-comparison findings, broken ones set apart, with the controls'
+// count; the terminal lines stay few and carry it.
+TEST(VrgReport, VerdictFollowsTheRgTests) {
+  std::vector<vrg::Finding> f = {{"free_energy_flow", false, "C is not zero"},
+                                 {"correlation_length", true, "ξ agrees"},
+                                 {"coupling_flow", false, "K' off", true},
+                                 {"locality", true, "local"}};
+  json s = {{"positive_controls", json::array({{{"pass", true}}, {{"pass", false}}})}};
+  const std::string v = vrg::verdict(s, f);
+  EXPECT_EQ(v.rfind("The critical data's DBN does not behave like block-spin RG: it fails 1 of the 2 tests", 0), 0U) << v;
+  EXPECT_NE(v.find("free-energy conservation"), std::string::npos);
+  EXPECT_NE(v.find("renormalised couplings test is broken"), std::string::npos) << v;
+  EXPECT_NE(v.find("1 of 2 positive controls fail"), std::string::npos) << v;
+  f[0].shows = true;
+  s["positive_controls"][1]["pass"] = true;
+  const std::string ok = vrg::verdict(s, f);
+  EXPECT_EQ(ok.rfind("The critical data's DBN behaves like an RG in all 2 tests", 0), 0U) << ok;
+  EXPECT_NE(ok.find("all 2 positive controls pass"), std::string::npos);
+  s["verdict"] = ok;
+  s["findings"] = json::array({{{"shows", true}}, {{"shows", false}, {"broken", true}}});
+  const auto lines = vrg::terminal_lines(s);
+  ASSERT_GE(lines.size(), 2U);
+  EXPECT_LE(lines.size(), 3U);
+  EXPECT_EQ(lines[0], ok);
+  EXPECT_NE(lines[1].find("1 under \"what this shows\", 1 under \"what it does not show\" (1 broken"), std::string::npos)
+      << lines[1];
+}
+
 }  // namespace

@@ -24,6 +24,16 @@ std::vector<Finding> findings(const nlohmann::json& summary);
 // The "what this shows / what it does not" paragraph built from findings().
 std::string findings_paragraph(const std::vector<Finding>& f);
 
+// One sentence at the top of summary.json ("verdict") and the report: does the critical data's DBN
+// behave like an RG of the block-spin kind? Decided by the findings that compare it with an exact or
+// block-spin RG (free_energy_flow, correlation_length, magnetization, coupling_flow), leaving out
+// broken ones, and states how many positive controls pass.
+std::string verdict(const nlohmann::json& summary, const std::vector<Finding>& f);
+
+// What `vrg run` and `demo` print (at most 5 lines): the verdict, the positive controls, the
+// findings' count and the key numbers of the critical data. The caller adds where the report is.
+std::vector<std::string> terminal_lines(const nlohmann::json& summary);
+
 struct Figure {
   std::string file;       // name under OUTDIR/figures, e.g. "samples.png"
   std::string title;
