@@ -11,7 +11,6 @@
 #include "rgflow/core/rng.hpp"
 #include "rgflow/ising/exact.hpp"
 #include "rgflow/rg/coarse_graining.hpp"
-#include "rgflow/rg/mcrg.hpp"
 #include "rgflow/rg/renormalized_couplings.hpp"
 #include "rgflow/vrg/observables.hpp"
 
@@ -101,10 +100,14 @@ json bond_model_control(int L, double temperature, const MatrixF& data, const rg
                  value, agree(value, expected, 0.0), "within 3σ of −ln Z_Kaufman/L²");
 }
 
+std::shared_ptr<const rg::BlockingRule> majority_rule_conv_rule(int L, int b) {
+  return std::make_shared<rg::ConvRbmRule>(conv::majority_rule_model(L, b, 20.0), 0, rg::HiddenState::sample);
+}
+
 json majority_rule_controls(std::span<const std::int8_t> level0, std::int64_t n, int L, int b, int levels,
-                            int mcrg_levels, const json& blockspin, std::uint64_t seed, int chains) {
+                            const json& conv_mcrg, const json& blockspin, std::uint64_t seed) {
   json out = json::array();
-  const auto rule = std::make_shared<rg::ConvRbmRule>(conv::majority_rule_model(L, b, 20.0), 0, rg::HiddenState::sample);
+  const auto rule = majority_rule_conv_rule(L, b);
   const std::string name = fmt::format("majority-rule conv RBM (kernel = stride = {}, weight 20, p(h|v) sampled)", b);
   std::vector<std::int8_t> spins(level0.begin(), level0.end());
   int side = L;
@@ -123,25 +126,17 @@ json majority_rule_controls(std::span<const std::int8_t> level0, std::int64_t n,
     c["expected_error"] = e_err;
     out.push_back(c);
   }
-  if (mcrg_levels > 0 && blockspin.contains("mcrg") && !blockspin["mcrg"].empty()) {
-    rg::McrgOptions mo;
-    mo.levels = mcrg_levels;
-    mo.seed = seed;
-    mo.chains = static_cast<std::size_t>(chains);
-    mo.even_operators = 3;
-    mo.odd_operators = 2;
-    const std::vector<std::shared_ptr<const rg::BlockingRule>> rules = {rule};
-    const auto steps = rg::mcrg(level0, n, L, rules, mo);
-    for (std::size_t s = 0; s < steps.size() && s < blockspin["mcrg"].size(); ++s) {
-      const json& ref = blockspin["mcrg"][s];
-      for (const char* y : {"y_t", "y_h"}) {
-        const stats::Result& v = std::string(y) == "y_t" ? steps[s].y_t : steps[s].y_h;
-        const double e = ref.at(y).at("mean").get<double>(), e_err = ref.at(y).at("error").get<double>();
-        json c = control(name, fmt::format("MCRG {} at step {} → {}", y, steps[s].from_size, steps[s].to_size), "mcrg",
-                         e, v, agree(v, e, e_err), "within 3σ of majority rule's (errors in quadrature)");
-        c["expected_error"] = e_err;
-        out.push_back(c);
-      }
+  const json& ref_mcrg = blockspin.contains("mcrg") ? blockspin["mcrg"] : json::array();
+  for (std::size_t s = 0; s < conv_mcrg.size() && s < ref_mcrg.size(); ++s) {
+    const json& step = conv_mcrg[s];
+    for (const char* y : {"y_t", "y_h"}) {
+      const stats::Result v{step.at(y).at("mean").get<double>(), step.at(y).at("error").get<double>(), 0.5, 0};
+      const double e = ref_mcrg[s].at(y).at("mean").get<double>(), e_err = ref_mcrg[s].at(y).at("error").get<double>();
+      json c = control(name, fmt::format("MCRG {} at step {} → {}", y, step.at("from_size").get<int>(),
+                                         step.at("to_size").get<int>()),
+                       "mcrg", e, v, agree(v, e, e_err), "within 3σ of majority rule's (errors in quadrature)");
+      c["expected_error"] = e_err;
+      out.push_back(c);
     }
   }
   return out;

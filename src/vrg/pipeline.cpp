@@ -646,8 +646,11 @@ std::pair<std::vector<std::string>, json> run_controls(Context& ctx, const json&
   ctx.reporter.stage_progress(0.6);
   throw_if_cancelled();
   const std::int64_t n = data.data.rows();
-  for (auto& e : majority_rule_controls(to_int8(data.data), n, L, b, block_levels(c), mcrg_levels(L, b, block_levels(c)),
-                                        blockspin, seed, data_results.at("chains").get<int>())) {
+  const std::vector<std::int8_t> level0 = to_int8(data.data);
+  const std::vector<std::shared_ptr<const rg::BlockingRule>> rules = {majority_rule_conv_rule(L, b)};
+  const json conv_mcrg = mcrg_json(level0, n, L, mcrg_levels(L, b, block_levels(c)), rules, seed,
+                                   data_results.at("chains").get<int>());
+  for (auto& e : majority_rule_controls(level0, n, L, b, block_levels(c), conv_mcrg, blockspin, seed)) {
     controls.push_back(std::move(e));
   }
   const std::string out = "controls.json";

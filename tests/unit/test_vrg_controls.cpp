@@ -5,12 +5,15 @@
 
 #include <cmath>
 #include <cstdint>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "rgflow/core/rng.hpp"
 #include "rgflow/rg/block_spin.hpp"
+#include "rgflow/rg/coarse_graining.hpp"
 #include "rgflow/rg/mcrg.hpp"
 #include "rgflow/rg/renormalized_couplings.hpp"
 #include "rgflow/vrg/controls.hpp"
@@ -56,6 +59,22 @@ TEST(VrgControls, BondModelMatchesKaufmanExactly) {
   EXPECT_EQ(c["value"]["error"].get<double>(), 0.0);
 }
 
+// MCRG steps as the pipeline records them, for a rule.
+json mcrg_steps(const std::vector<std::int8_t>& spins, std::int64_t n, int L,
+                std::shared_ptr<const rg::BlockingRule> rule) {
+  rg::McrgOptions mo;
+  mo.levels = 1;
+  mo.seed = 5;
+  mo.chains = 4;
+  const std::vector<std::shared_ptr<const rg::BlockingRule>> rules = {std::move(rule)};
+  json out = json::array();
+  for (const auto& s : rg::mcrg(spins, n, L, rules, mo)) {
+    out.push_back({{"from_size", s.from_size}, {"to_size", s.to_size}, {"y_t", {{"mean", s.y_t.mean}, {"error", s.y_t.error}}},
+                   {"y_h", {{"mean", s.y_h.mean}, {"error", s.y_h.error}}}});
+  }
+  return out;
+}
+
 // Independent spins on 8 × 8 (any data will do: the control compares two coarse-grainings of it).
 TEST(VrgControls, MajorityRuleConvRbmReproducesBlockSpins) {
   const int L = 8, b = 2;
@@ -68,18 +87,12 @@ TEST(VrgControls, MajorityRuleConvRbmReproducesBlockSpins) {
   const auto fit = rg::pseudo_likelihood_couplings(
       to_matrix(coarse, n, 16), 4,
       {rg::IsingTerm::nearest_neighbour, rg::IsingTerm::next_nearest_neighbour, rg::IsingTerm::plaquette});
-  rg::McrgOptions mo;
-  mo.levels = 1;
-  mo.seed = 5;
-  mo.chains = 4;
-  mo.even_operators = 3;
-  mo.odd_operators = 2;
-  const auto steps = rg::mcrg(spins, n, L, mo);
-  auto est = [](const stats::Result& r) { return json{{"mean", r.mean}, {"error", r.error}}; };
-  json blockspin = {{"levels", json::array({json::object(), {{"renormalized_couplings",
-                                                              {{"nearest_neighbour", est(fit.couplings[0])}}}}})},
-                    {"mcrg", json::array({{{"y_t", est(steps[0].y_t)}, {"y_h", est(steps[0].y_h)}}})}};
-  const json c = majority_rule_controls(spins, n, L, b, 1, 1, blockspin, 9, 4);
+  const json k1 = {{"mean", fit.couplings[0].mean}, {"error", fit.couplings[0].error}};
+  json blockspin = {
+      {"levels", json::array({json::object(), {{"renormalized_couplings", {{"nearest_neighbour", k1}}}}})},
+      {"mcrg", mcrg_steps(spins, n, L, std::make_shared<rg::BlockSpinRule>(rg::BlockRule::majority, b))}};
+  const json conv_mcrg = mcrg_steps(spins, n, L, majority_rule_conv_rule(L, b));
+  const json c = majority_rule_controls(spins, n, L, b, 1, conv_mcrg, blockspin, 9);
   ASSERT_EQ(c.size(), 3U);  // K₁ at level 1, y_t, y_h
   for (const auto& e : c) {
     expect_entry(e);
@@ -90,7 +103,7 @@ TEST(VrgControls, MajorityRuleConvRbmReproducesBlockSpins) {
   // A wrong reference fails: K₁ off by 10 of its errors.
   blockspin["levels"][1]["renormalized_couplings"]["nearest_neighbour"]["mean"] =
       fit.couplings[0].mean + 10.0 * fit.couplings[0].error;
-  EXPECT_FALSE(majority_rule_controls(spins, n, L, b, 1, 1, blockspin, 9, 4)[0]["pass"].get<bool>());
+  EXPECT_FALSE(majority_rule_controls(spins, n, L, b, 1, conv_mcrg, blockspin, 9)[0]["pass"].get<bool>());
 }
 
 }  // namespace

@@ -6,11 +6,13 @@
 // "pass", "tolerance"} ("expected_error" when the expected value is itself an estimate). A finding
 // whose diagnostic fails its control is reported as broken (report.hpp), not as a finding.
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include <nlohmann/json.hpp>
 
 #include "rgflow/core/types.hpp"
+#include "rgflow/rg/coarse_graining.hpp"
 #include "rgflow/rg/lattice_free_energy.hpp"
 
 namespace rgflow::vrg {
@@ -29,13 +31,17 @@ nlohmann::json decimation_controls(const rg::LatticeFreeEnergyOptions& options, 
 nlohmann::json bond_model_control(int L, double temperature, const MatrixF& data,
                                   const rg::LatticeFreeEnergyOptions& options);
 
-// The learned-blocking diagnostics (findings "coupling_flow", "mcrg"): the hand-built majority-rule
-// convolutional RBM (conv::majority_rule_model, weight 20, `sample` mode) as the blocking rule of
-// `level0` ([n, L²] ±1). Its coarse data's pseudo-likelihood K₁ at every level with side ≥ 3 and
-// its MCRG y_t, y_h at every step must agree within 3σ (errors in quadrature) with the majority
-// rule's in `blockspin` (the block-spin stage's results: "levels", "mcrg").
+// The hand-built majority-rule convolutional RBM (conv::majority_rule_model, weight 20) as a
+// blocking rule in `sample` mode: majority rule with random tie-breaking, in distribution.
+std::shared_ptr<const rg::BlockingRule> majority_rule_conv_rule(int L, int b);
+
+// The learned-blocking diagnostics (findings "coupling_flow", "mcrg") on that rule, applied to
+// `level0` ([n, L²] ±1): its coarse data's pseudo-likelihood K₁ at every level with side ≥ 3, and
+// the MCRG y_t, y_h of `conv_mcrg` (the steps [{from_size, to_size, y_t, y_h}] that MCRG with this
+// rule gave), must agree within 3σ (errors in quadrature) with the majority rule's in `blockspin`
+// (the block-spin stage's results: "levels", "mcrg").
 nlohmann::json majority_rule_controls(std::span<const std::int8_t> level0, std::int64_t n, int L, int b,
-                                      int levels, int mcrg_levels, const nlohmann::json& blockspin,
-                                      std::uint64_t seed, int chains);
+                                      int levels, const nlohmann::json& conv_mcrg, const nlohmann::json& blockspin,
+                                      std::uint64_t seed);
 
 }  // namespace rgflow::vrg
