@@ -9,6 +9,7 @@
 
 #include "rgflow/conv/conv_rbm.hpp"
 #include "rgflow/core/rng.hpp"
+#include "rgflow/io/dbn_file.hpp"
 #include "rgflow/ising/exact.hpp"
 #include "rgflow/rg/coarse_graining.hpp"
 #include "rgflow/rg/renormalized_couplings.hpp"
@@ -44,7 +45,14 @@ std::vector<rg::IsingTerm> coupling_terms() {
 
 }  // namespace
 
-json decimation_controls(const rg::LatticeFreeEnergyOptions& options, std::uint64_t seed) {
+json decimation_controls(const rg::LatticeFreeEnergyOptions& options, std::uint64_t seed, const std::string& save_dir) {
+  if (!save_dir.empty()) {
+    io::save_dbn(save_dir + "/decimation-1d.h5", rg::decimation_chain_dbn(16, 0.8, 2),
+                 {{"control", "exact 1D decimation DBN: 16-site ring, K = 0.8, 16 -> 8 -> 4 (rg::decimation_chain_dbn)"}});
+    io::save_dbn(save_dir + "/decimation-2d.h5", rg::checkerboard_decimation_dbn(4, ising::critical_coupling()),
+                 {{"control", "exact 2D checkerboard decimation DBN: 4x4 Ising at K_c, 16 -> 8 -> 8 "
+                              "(rg::checkerboard_decimation_dbn)"}});
+  }
   json out = json::array();
   const std::string diagnostic = "free-energy conservation C = Σ|Δ_k| per site (each step's constant kept)";
   rg::LatticeFreeEnergyOptions o = options;

@@ -638,7 +638,8 @@ std::pair<std::vector<std::string>, json> run_controls(Context& ctx, const json&
   const json blockspin = read_json(ctx.store.path(std::string("blockspin/") + kCritical + ".json"));
   const int L = c.data.size, b = c.model.block;
   const rg::LatticeFreeEnergyOptions fo = free_energy_options(c, seed, ctx.options.threads);
-  json controls = decimation_controls(fo, seed);
+  std::filesystem::create_directories(ctx.store.path("controls"));
+  json controls = decimation_controls(fo, seed, ctx.store.path("controls"));
   ctx.reporter.stage_progress(0.2);
   throw_if_cancelled();
   const Index rows = std::min(c.measure.rows, data.data.rows());
@@ -655,7 +656,7 @@ std::pair<std::vector<std::string>, json> run_controls(Context& ctx, const json&
   }
   const std::string out = "controls.json";
   write_text_atomic(ctx.store.path(out), json{{"positive_controls", controls}}.dump(2) + "\n");
-  return {{out}, json::object()};
+  return {{out, "controls/decimation-1d.h5", "controls/decimation-2d.h5"}, json::object()};
 }
 
 // The RBM's renormalised nearest-neighbour coupling at level k ≥ 1 (docs/vrg.md "Renormalised

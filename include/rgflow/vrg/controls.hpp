@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -21,7 +22,10 @@ namespace rgflow::vrg {
 // the measurement uses them: the 16-site ring at K = 0.8 decimated 16 → 8 → 4 with exact log Z
 // (C = 0 to 1e-9) and with forced AIS at options' settings (|C| ≤ 3σ), and the checkerboard
 // decimation of the 4 × 4 Ising model at K_c (C = 0 to 1e-9). `seed` draws the AIS base-rate rows.
-nlohmann::json decimation_controls(const rg::LatticeFreeEnergyOptions& options, std::uint64_t seed);
+// A non-empty `save_dir` (an existing directory) also receives the two DBNs, decimation-1d.h5 and
+// decimation-2d.h5, for `rgflow rg free-energy-flow` (both have 16 visible units: 4 × 4 data).
+nlohmann::json decimation_controls(const rg::LatticeFreeEnergyOptions& options, std::uint64_t seed,
+                                   const std::string& save_dir = "");
 
 // The log-partition estimator (findings "free_energy_gap", "free_energy_flow"): the exact bond
 // representation of the L × L Ising model at 1/T (conv::ising_bond_model as a dense RBM), F'_0 per
