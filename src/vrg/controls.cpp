@@ -5,6 +5,7 @@
 #include <cmath>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "rgflow/conv/conv_rbm.hpp"
@@ -145,6 +146,22 @@ json majority_rule_controls(std::span<const std::int8_t> level0, std::int64_t n,
                        "mcrg", e, v, agree(v, e, e_err), "within 3σ of majority rule's (errors in quadrature)");
       c["expected_error"] = e_err;
       out.push_back(c);
+    }
+  }
+  return out;
+}
+
+json critical_exponent_controls(const json& tc_mcrg, int b, int L, std::int64_t samples) {
+  json out = json::array();
+  const std::string name = fmt::format("majority-rule conv RBM (kernel = stride = {}, weight 20, p(h|v) sampled) at "
+                                       "T_c, L = {}, {} Wolff configurations", b, L, samples);
+  for (const auto& step : tc_mcrg) {
+    for (const auto& [y, exact, tol] : {std::tuple{"y_t", 1.0, 0.05}, std::tuple{"y_h", 15.0 / 8.0, 0.02}}) {
+      const stats::Result v{step.at(y).at("mean").get<double>(), step.at(y).at("error").get<double>(), 0.5, 0};
+      out.push_back(control(name, fmt::format("MCRG {} at step {} → {}", y, step.at("from_size").get<int>(),
+                                              step.at("to_size").get<int>()),
+                            "mcrg", exact, v, std::isfinite(v.mean) && std::fabs(v.mean - exact) <= tol,
+                            fmt::format("|{} − {}| ≤ {}", y, y == std::string("y_t") ? "1" : "15/8", tol)));
     }
   }
   return out;

@@ -624,7 +624,7 @@ json controls_params(const Config& c, const Context& ctx) {
           {"blockspin", ctx.params.at(std::string("blockspin/") + kCritical)},
           {"measure", {{"rows", c.measure.rows}, {"ais_chains", c.measure.ais_chains}, {"ais_betas", c.measure.ais_betas},
                        {"max_exact_units", c.measure.max_exact_units}}},
-          {"controls", "decimation-1d,decimation-2d,bond-model,majority-rule-conv:w20"},
+          {"controls", "decimation-1d,decimation-2d,bond-model,majority-rule-conv:w20,majority-rule-conv-tc:L4b3:4000"},
           {"seed", std::to_string(stage_seed(c.seed, "controls"))}};
 }
 
@@ -654,6 +654,22 @@ std::pair<std::vector<std::string>, json> run_controls(Context& ctx, const json&
   for (auto& e : majority_rule_controls(level0, n, L, b, block_levels(c), conv_mcrg, blockspin, seed)) {
     controls.push_back(std::move(e));
   }
+  ctx.reporter.stage_progress(0.8);
+  throw_if_cancelled();
+  // The same rule's MCRG at T_c on its own Wolff data (L = 4b³: 32 for b = 2), against the exact
+  // exponents y_t = 1, y_h = 15/8.
+  IsingDataOptions tc;
+  tc.L = 4 * b * b * b;
+  tc.temperature = ising::critical_temperature();
+  tc.samples = 4000;
+  tc.pilot_samples = 1000;
+  tc.thermalize = 500;
+  tc.seed = seed + 100;
+  const SpinData tc_data = sample_ising(tc);
+  const std::vector<std::shared_ptr<const rg::BlockingRule>> tc_rules = {majority_rule_conv_rule(tc.L, b)};
+  const json tc_mcrg = mcrg_json(tc_data.spins, tc_data.samples, tc.L, mcrg_levels(tc.L, b, 3), tc_rules, seed,
+                                 tc_data.chains);
+  for (auto& e : critical_exponent_controls(tc_mcrg, b, tc.L, tc_data.samples)) controls.push_back(std::move(e));
   const std::string out = "controls.json";
   write_text_atomic(ctx.store.path(out), json{{"positive_controls", controls}}.dump(2) + "\n");
   return {{out, "controls/decimation-1d.h5", "controls/decimation-2d.h5"}, json::object()};

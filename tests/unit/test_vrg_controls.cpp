@@ -106,5 +106,22 @@ TEST(VrgControls, MajorityRuleConvRbmReproducesBlockSpins) {
   EXPECT_FALSE(majority_rule_controls(spins, n, L, b, 1, conv_mcrg, blockspin, 9)[0]["pass"].get<bool>());
 }
 
+// The T_c control passes within the issue's tolerances (0.05 for y_t, 0.02 for y_h), not beyond.
+TEST(VrgControls, CriticalExponentsWithinTheIssuesTolerances) {
+  auto step = [](double yt, double yh) {
+    return json{{"from_size", 32}, {"to_size", 16}, {"y_t", {{"mean", yt}, {"error", 0.01}}},
+                {"y_h", {{"mean", yh}, {"error", 0.001}}}};
+  };
+  const json c = critical_exponent_controls(json::array({step(1.04, 1.893), step(0.94, 1.86)}), 2, 32, 4000);
+  ASSERT_EQ(c.size(), 4U);
+  for (const auto& e : c) expect_entry(e);
+  EXPECT_TRUE(c[0]["pass"].get<bool>());   // |1.04 − 1| ≤ 0.05
+  EXPECT_TRUE(c[1]["pass"].get<bool>());   // |1.893 − 1.875| ≤ 0.02
+  EXPECT_FALSE(c[2]["pass"].get<bool>());  // 0.06 off
+  EXPECT_TRUE(c[3]["pass"].get<bool>());   // 0.015 off
+  EXPECT_EQ(c[1]["expected"].get<double>(), 1.875);
+  EXPECT_EQ(c[0]["finding"], "mcrg");
+}
+
 }  // namespace
 }  // namespace rgflow::vrg

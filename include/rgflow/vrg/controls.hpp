@@ -48,4 +48,9 @@ nlohmann::json majority_rule_controls(std::span<const std::int8_t> level0, std::
                                       int levels, const nlohmann::json& conv_mcrg, const nlohmann::json& blockspin,
                                       std::uint64_t seed);
 
+// The same rule's MCRG at T_c (`tc_mcrg`: steps [{from_size, to_size, y_t, y_h}] on Wolff data of
+// side L at T_c, `samples` configurations) against the exact exponents (finding "mcrg"): at every
+// step |y_t − 1| ≤ 0.05 and |y_h − 15/8| ≤ 0.02 (issue #17's acceptance tolerances at L = 32).
+nlohmann::json critical_exponent_controls(const nlohmann::json& tc_mcrg, int b, int L, std::int64_t samples);
+
 }  // namespace rgflow::vrg
