@@ -22,8 +22,10 @@ namespace rgflow::cli {
 
 namespace {
 
-// Stage progress on stderr: on a terminal a self-overwriting bar per stage with its ETA, one
-// permanent line per finished stage; otherwise only the finished lines.
+// Stage progress on stderr: on a terminal one self-overwriting line (each stage's bar with its ETA,
+// then its "done" line until the next stage starts), erased at the end, so that the terminal keeps
+// only the outcome (at most ten lines; issue #17); otherwise (logs, pipes) one permanent line per
+// finished stage.
 class StageBars : public vrg::Reporter {
  public:
   explicit StageBars(bool quiet) : quiet_(quiet), interactive_(!quiet && isatty(STDERR_FILENO) == 1) {}
@@ -54,11 +56,12 @@ class StageBars : public vrg::Reporter {
   void stage_finished(const std::string& name, bool skipped, double seconds) override {
     if (quiet_) return;
     clear();
-    if (skipped) {
-      fmt::print(stderr, "[{}/{}] {:<22} skipped (finished earlier, same parameters)\n", index_, total_, name);
-    } else {
-      fmt::print(stderr, "[{}/{}] {:<22} done in {}\n", index_, total_, name, format_duration(seconds));
-    }
+    const std::string line = skipped ? fmt::format("[{}/{}] {:<22} skipped (finished earlier, same parameters)", index_,
+                                                   total_, name)
+                                     : fmt::format("[{}/{}] {:<22} done in {}", index_, total_, name,
+                                                   format_duration(seconds));
+    fmt::print(stderr, "{}{}", line, interactive_ ? "" : "\n");
+    bar_ = interactive_;  // on a terminal the next stage's bar overwrites it
     std::fflush(stderr);
   }
   void note(const std::string& line) override {
