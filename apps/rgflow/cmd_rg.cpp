@@ -362,7 +362,8 @@ void add_free_energy(CLI::App& rg) {
   auto o = std::make_shared<FreeEnergyCli>();
   CLI::App* cmd = rg.add_subcommand("free-energy-flow",
                                     "Gauge-fixed free energy of each DBN layer next to the exact "
-                                    "Ising free energy per site and per block");
+                                    "Ising free energy per site and per block, and its change between "
+                                    "layers with each RG step's constant kept (0 for an exact RG)");
   cmd->add_option("MODEL", o->model, "DBN, RBM or convolutional RBM file (.h5)")->required();
   cmd->add_option("DATA", o->data, "Lattice configurations (/spins [N, L, L])")->required();
   cmd->add_option("--temperature", o->temperature, "Ising T of the data (default: the file's attribute)");

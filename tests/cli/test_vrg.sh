@@ -100,6 +100,15 @@ json_check $S 'isinstance(j["verdict"], str) and j["verdict"].endswith(".") and 
 "$RGFLOW" vrg run --config tiny.toml -o out >text.out 2>/dev/null
 (( $(wc -l <text.out) <= 10 )) || fail "vrg run printed $(wc -l <text.out) lines"
 grep -qF "$(json_get $S 'j["verdict"]')" text.out && grep -q '^Report: out/report.html' text.out || fail "terminal output: $(cat text.out)"
+# On a terminal (script(1) gives one) stderr's stage progress overwrites itself: the whole terminal
+# keeps at most ten lines.
+if command -v script >/dev/null; then
+  script -qc "'$RGFLOW' vrg run --config tiny.toml -o out" /dev/null >tty.out
+  (( $(tr -cd '\n' <tty.out | wc -c) <= 10 )) || fail "vrg run on a terminal: $(tr -cd '\n' <tty.out | wc -c) lines"
+  grep -q 'Report: out/report.html' tty.out || fail "vrg run on a terminal: $(cat -v tty.out | tail -3)"
+else
+  echo "SKIP (no script(1)): terminal line count" >&2
+fi
 # Bad configs: one line naming the file, exit 2, nothing written.
 printf '[data]\nsize = "big"\n' >bad.toml
 set +e
