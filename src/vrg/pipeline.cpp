@@ -995,7 +995,10 @@ std::pair<std::vector<std::string>, json> run_report(Context& ctx, const json& p
   summary["positive_controls"] = read_json(ctx.store.path("controls.json")).at("positive_controls");
   const auto f = findings(summary);
   json fj = json::array();
-  for (const auto& x : f) fj.push_back({{"id", x.id}, {"shows", x.shows}, {"text", x.text}, {"broken", x.broken}});
+  for (const auto& x : f) {
+    fj.push_back({{"id", x.id}, {"shows", x.shows}, {"text", x.text}, {"broken", x.broken},
+                  {"controls_passed", x.controls_passed}, {"controls_failed", x.controls_failed}});
+  }
   summary["findings"] = fj;
   summary["paragraph"] = findings_paragraph(f);
   summary["verdict"] = verdict(summary, f);

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <map>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 namespace rgflow::vrg {
 
@@ -455,7 +457,10 @@ std::vector<Finding> findings(const json& summary_in) {
   // A diagnostic that fails its positive control is broken: its reading on the data is no finding.
   if (summary.contains("positive_controls") && summary["positive_controls"].is_array()) {
     std::map<std::string, std::string> failed;  // finding id → what failed
+    std::map<std::string, std::pair<int, int>> counts;  // finding id → (passed, failed)
     for (const auto& c : summary["positive_controls"]) {
+      auto& [passed, fails] = counts[c.value("finding", "")];
+      ++(c.value("pass", true) ? passed : fails);
       if (c.value("pass", true)) continue;
       std::string& why = failed[c.value("finding", "")];
       why += fmt::format("{}{} on {} gave {} against {}", why.empty() ? "" : "; ", c.value("diagnostic", ""),
@@ -463,6 +468,7 @@ std::vector<Finding> findings(const json& summary_in) {
                          show(Est{c.value("expected", 0.0), c.value("expected_error", 0.0)}));
     }
     for (auto& f : out) {
+      if (const auto n = counts.find(f.id); n != counts.end()) std::tie(f.controls_passed, f.controls_failed) = n->second;
       const auto it = failed.find(f.id);
       if (it == failed.end()) continue;
       f.broken = true;
@@ -657,7 +663,12 @@ std::string render_html(const json& summary_in, const std::vector<Figure>& figur
     for (const bool shows : {true, false}) {
       h << "<h3>" << (shows ? "What this shows" : "What it does not show") << "</h3>\n<ul>\n";
       for (const auto& f : summary["findings"]) {
-        if (f.value("shows", false) == shows) h << "<li>" << escape(f.value("text", "")) << "</li>\n";
+        if (f.value("shows", false) != shows) continue;
+        const int passed = f.value("controls_passed", 0), failed = f.value("controls_failed", 0);
+        const std::string status = passed + failed == 0 ? "no positive control"
+                                   : failed == 0 ? fmt::format("positive controls: {} of {} pass", passed, passed + failed)
+                                                 : fmt::format("positive controls: {} of {} FAIL", failed, passed + failed);
+        h << "<li>" << escape(f.value("text", "")) << " <i>(" << escape(status) << ")</i></li>\n";
       }
       h << "</ul>\n";
     }

@@ -72,7 +72,8 @@ json_check $S 'all(abs(c["value"]["mean"] - c["expected"]) <= (0.05 if "y_t" in 
 json_check $S 'j["positive_controls"][0]["value"]["mean"] < 1e-9 and j["positive_controls"][2]["value"]["mean"] < 1e-9' "exact decimation: C = 0"
 json_check $S 'all(c["pass"] == (abs(c["value"]["mean"] - c["expected"]) <= 3 * (c["value"]["error"]**2 + c.get("expected_error", 0)**2) ** 0.5 + 1e-9) for c in j["positive_controls"][3:7])' "3-sigma controls decide as stated"
 json_check $S 'all(c["pass"] for c in j["positive_controls"])' "every positive control passes"
-json_check $S 'all(not f["broken"] for f in j["findings"])' "no broken diagnostic"
+json_check $S 'all(not f["broken"] and f["controls_failed"] == 0 for f in j["findings"])' "no broken diagnostic"
+json_check $S '{f["id"]: f["controls_passed"] for f in j["findings"] if f["id"] in ("mcrg", "coupling_flow")} == {"mcrg": 8, "coupling_flow": 1}' "findings carry their controls"
 grep -q 'id="positive-controls"' out/report.html || fail "report.html lacks the positive controls"
 # The exact decimation DBNs are kept for `rg free-energy-flow` (issue #17's interface): C = 0 to 1e-9
 # with exact log Z, and (1D) within 3 sigma with AIS; the 2D one's layer 0 is the 4x4 Ising model at

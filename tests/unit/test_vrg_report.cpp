@@ -230,8 +230,18 @@ TEST(VrgReport, FailedPositiveControlMarksItsFindingBroken) {
   ASSERT_NE(find(f, "free_energy_gap"), nullptr);
   EXPECT_FALSE(find(f, "free_energy_gap")->broken);  // its control passed
   EXPECT_TRUE(find(f, "free_energy_gap")->shows);
+  EXPECT_EQ(find(f, "free_energy_gap")->controls_passed, 1);
+  EXPECT_EQ(find(f, "locality")->controls_failed, 1);
+  EXPECT_EQ(find(f, "correlation_length")->controls_passed + find(f, "correlation_length")->controls_failed, 0);
   s["config"] = {{"data", {{"size", 8}, {"temperature", 2.451}, {"samples", 800}}}, {"model", {{"layers", {64, 16}}}}};
+  for (const auto& x : f) {
+    s["findings"].push_back({{"id", x.id}, {"shows", x.shows}, {"text", x.text}, {"broken", x.broken},
+                             {"controls_passed", x.controls_passed}, {"controls_failed", x.controls_failed}});
+  }
   const std::string html = vrg::render_html(s, {}, "");
+  EXPECT_NE(html.find("(positive controls: 1 of 1 FAIL)"), std::string::npos);
+  EXPECT_NE(html.find("(positive controls: 1 of 1 pass)"), std::string::npos);
+  EXPECT_NE(html.find("(no positive control)"), std::string::npos);
   const auto controls = html.find("id=\"positive-controls\"");
   ASSERT_NE(controls, std::string::npos);
   EXPECT_LT(controls, html.find("What this shows"));

@@ -15,6 +15,8 @@ struct Finding {
   // The diagnostic failed its positive control (summary["positive_controls"], vrg/controls.hpp):
   // the text says so and the reading is not a finding (shows = false).
   bool broken = false;
+  int controls_passed = 0;  // positive controls of this finding's diagnostic that pass
+  int controls_failed = 0;  // ... and fail (broken = controls_failed > 0)
 };
 
 // Findings from a summary (the structure written by the pipeline; docs/vrg.md). Missing parts
