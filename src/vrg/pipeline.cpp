@@ -619,12 +619,14 @@ rg::LatticeFreeEnergyOptions free_energy_options(const Config& c, std::uint64_t 
 
 // ---- Positive controls (vrg/controls.hpp) --------------------------------------------------------
 
+constexpr int kMaxBondControlSize = 16;  // the bond-representation control's largest L
+
 json controls_params(const Config& c, const Context& ctx) {
   return {{"data", ctx.params.at(std::string("data/") + kCritical)},
           {"blockspin", ctx.params.at(std::string("blockspin/") + kCritical)},
           {"measure", {{"rows", c.measure.rows}, {"ais_chains", c.measure.ais_chains}, {"ais_betas", c.measure.ais_betas},
                        {"max_exact_units", c.measure.max_exact_units}}},
-          {"controls", "decimation-1d,decimation-2d,bond-model,majority-rule-conv:w20,majority-rule-conv-tc:L4b3:4000"},
+          {"controls", "decimation-1d,decimation-2d,bond-model:Lmax16,majority-rule-conv:w20,majority-rule-conv-tc:L4b3:4000"},
           {"seed", std::to_string(stage_seed(c.seed, "controls"))}};
 }
 
@@ -642,8 +644,26 @@ std::pair<std::vector<std::string>, json> run_controls(Context& ctx, const json&
   json controls = decimation_controls(fo, seed, ctx.store.path("controls"));
   ctx.reporter.stage_progress(0.2);
   throw_if_cancelled();
-  const Index rows = std::min(c.measure.rows, data.data.rows());
-  controls.push_back(bond_model_control(L, data_results.at("temperature").get<double>(), data.data.topRows(rows), fo));
+  // The bond-representation RBM has 2L² hidden units: at the full size (L = 40: 1600 × 3200) its AIS
+  // would cost more than all the measurements, so the control runs at L_b = min(L, 16) (the same
+  // estimator and options), on the critical data's rows when L_b = L, else on Wolff data of its own.
+  const double T = data_results.at("temperature").get<double>();
+  const int Lb = std::min(L, kMaxBondControlSize);
+  MatrixF bond_rows;
+  if (Lb == L) {
+    bond_rows = data.data.topRows(std::min(c.measure.rows, data.data.rows()));
+  } else {
+    IsingDataOptions bo;
+    bo.L = Lb;
+    bo.temperature = T;
+    bo.samples = 1000;
+    bo.pilot_samples = 500;
+    bo.thermalize = 500;
+    bo.seed = seed + 200;
+    const SpinData bd = sample_ising(bo);
+    bond_rows = to_matrix(bd.spins, bd.samples, std::int64_t{Lb} * Lb);
+  }
+  controls.push_back(bond_model_control(Lb, T, bond_rows, fo));
   ctx.reporter.stage_progress(0.6);
   throw_if_cancelled();
   const std::int64_t n = data.data.rows();
