@@ -632,6 +632,19 @@ json controls_params(const Config& c, const Context& ctx) {
 
 json read_json(const std::string& path);
 
+// Wolff configurations of a control's own (L × L at T, thermalised 500 sweeps, decorrelated by the
+// τ_int of a pilot run of `pilot` samples).
+SpinData control_ising_data(int L, double T, std::int64_t samples, std::int64_t pilot, std::uint64_t seed) {
+  IsingDataOptions o;
+  o.L = L;
+  o.temperature = T;
+  o.samples = samples;
+  o.pilot_samples = pilot;
+  o.thermalize = 500;
+  o.seed = seed;
+  return sample_ising(o);
+}
+
 std::pair<std::vector<std::string>, json> run_controls(Context& ctx, const json&) {
   const Config& c = ctx.config;
   const std::uint64_t seed = stage_seed(c.seed, "controls");
@@ -653,14 +666,7 @@ std::pair<std::vector<std::string>, json> run_controls(Context& ctx, const json&
   if (Lb == L) {
     bond_rows = data.data.topRows(std::min(c.measure.rows, data.data.rows()));
   } else {
-    IsingDataOptions bo;
-    bo.L = Lb;
-    bo.temperature = T;
-    bo.samples = 1000;
-    bo.pilot_samples = 500;
-    bo.thermalize = 500;
-    bo.seed = seed + 200;
-    const SpinData bd = sample_ising(bo);
+    const SpinData bd = control_ising_data(Lb, T, 1000, 500, seed + 200);
     bond_rows = to_matrix(bd.spins, bd.samples, std::int64_t{Lb} * Lb);
   }
   controls.push_back(bond_model_control(Lb, T, bond_rows, fo));
@@ -678,18 +684,12 @@ std::pair<std::vector<std::string>, json> run_controls(Context& ctx, const json&
   throw_if_cancelled();
   // The same rule's MCRG at T_c on its own Wolff data (L = 4b³: 32 for b = 2), against the exact
   // exponents y_t = 1, y_h = 15/8.
-  IsingDataOptions tc;
-  tc.L = 4 * b * b * b;
-  tc.temperature = ising::critical_temperature();
-  tc.samples = 4000;
-  tc.pilot_samples = 1000;
-  tc.thermalize = 500;
-  tc.seed = seed + 100;
-  const SpinData tc_data = sample_ising(tc);
-  const std::vector<std::shared_ptr<const rg::BlockingRule>> tc_rules = {majority_rule_conv_rule(tc.L, b)};
-  const json tc_mcrg = mcrg_json(tc_data.spins, tc_data.samples, tc.L, mcrg_levels(tc.L, b, 3), tc_rules, seed,
+  const int Ltc = 4 * b * b * b;
+  const SpinData tc_data = control_ising_data(Ltc, ising::critical_temperature(), 4000, 1000, seed + 100);
+  const std::vector<std::shared_ptr<const rg::BlockingRule>> tc_rules = {majority_rule_conv_rule(Ltc, b)};
+  const json tc_mcrg = mcrg_json(tc_data.spins, tc_data.samples, Ltc, mcrg_levels(Ltc, b, 3), tc_rules, seed,
                                  tc_data.chains);
-  for (auto& e : critical_exponent_controls(tc_mcrg, b, tc.L, tc_data.samples)) controls.push_back(std::move(e));
+  for (auto& e : critical_exponent_controls(tc_mcrg, b, Ltc, tc_data.samples)) controls.push_back(std::move(e));
   const std::string out = "controls.json";
   write_text_atomic(ctx.store.path(out), json{{"positive_controls", controls}}.dump(2) + "\n");
   return {{out, "controls/decimation-1d.h5", "controls/decimation-2d.h5"}, json::object()};
