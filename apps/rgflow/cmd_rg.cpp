@@ -341,25 +341,29 @@ void run_free_energy(const FreeEnergyCli& o) {
   }
   fmt::print("free-energy flow of {} on {} (L = {}{})\n", o.model, o.data, f.L,
              f.temperature ? fmt::format(", T = {}", *f.temperature) : "");
-  fmt::print("{:>5} {:>6} {:>22} {:>22} {:>14}\n", "layer", "units", "F'/unit", "F'/site", "Ising/unit");
+  fmt::print("{:>5} {:>6} {:>22} {:>22} {:>22} {:>14}\n", "layer", "units", "F'/unit", "F'/site",
+             "F'(constants kept)/site", "Ising/unit");
   for (const auto& l : r.layers) {
-    fmt::print("{:>5} {:>6} {:>12.5f} ± {:<7.5f} {:>12.5f} ± {:<7.5f} {:>14}\n", l.flow.layer,
-               l.flow.n_visible, l.free_energy_per_unit.mean, l.free_energy_per_unit.error,
-               l.free_energy_per_site.mean, l.free_energy_per_site.error,
+    fmt::print("{:>5} {:>6} {:>12.5f} ± {:<7.5f} {:>12.5f} ± {:<7.5f} {:>12.5f} ± {:<7.5f} {:>14}\n",
+               l.flow.layer, l.flow.n_visible, l.free_energy_per_unit.mean, l.free_energy_per_unit.error,
+               l.free_energy_per_site.mean, l.free_energy_per_site.error, l.kept_free_energy_per_site.mean,
+               l.kept_free_energy_per_site.error,
                l.ising_per_unit ? fmt::format("{:.5f}", *l.ising_per_unit) : "-");
   }
   for (std::size_t k = 0; k < r.change_per_site.size(); ++k) {
-    fmt::print("change {} -> {} per site: {:.5f} ± {:.5f}\n", k, k + 1, r.change_per_site[k].mean,
-               r.change_per_site[k].error);
+    fmt::print("change {} -> {} per site (constant K0 = {:.5f} kept): {:.5f} ± {:.5f}\n", k, k + 1,
+               r.layers[k].generated_constant.mean, r.change_per_site[k].mean, r.change_per_site[k].error);
   }
-  fmt::print("conservation metric sum|change|: {:.5f} ± {:.5f}\n", r.conservation.mean, r.conservation.error);
+  fmt::print("conservation metric sum|change| (0 for an exact RG): {:.5f} ± {:.5f}\n", r.conservation.mean,
+             r.conservation.error);
 }
 
 void add_free_energy(CLI::App& rg) {
   auto o = std::make_shared<FreeEnergyCli>();
   CLI::App* cmd = rg.add_subcommand("free-energy-flow",
                                     "Gauge-fixed free energy of each DBN layer next to the exact "
-                                    "Ising free energy per site and per block");
+                                    "Ising free energy per site and per block, and its change between "
+                                    "layers with each RG step's constant kept (0 for an exact RG)");
   cmd->add_option("MODEL", o->model, "DBN, RBM or convolutional RBM file (.h5)")->required();
   cmd->add_option("DATA", o->data, "Lattice configurations (/spins [N, L, L])")->required();
   cmd->add_option("--temperature", o->temperature, "Ising T of the data (default: the file's attribute)");

@@ -14,14 +14,18 @@
 #include "exit_status.hpp"
 #include "progress.hpp"
 #include "rgflow/core/error.hpp"
+#include "rgflow/vrg/report.hpp"
+#include "rgflow/vrg/stage.hpp"
 #include "vrg_cli.hpp"
 
 namespace rgflow::cli {
 
 namespace {
 
-// Stage progress on stderr: on a terminal a self-overwriting bar per stage with its ETA, one
-// permanent line per finished stage; otherwise only the finished lines.
+// Stage progress on stderr: on a terminal one self-overwriting line (each stage's bar with its ETA,
+// then its "done" line until the next stage starts), erased at the end, so that the terminal keeps
+// only the outcome (at most ten lines; issue #17); otherwise (logs, pipes) one permanent line per
+// finished stage.
 class StageBars : public vrg::Reporter {
  public:
   explicit StageBars(bool quiet) : quiet_(quiet), interactive_(!quiet && isatty(STDERR_FILENO) == 1) {}
@@ -52,11 +56,12 @@ class StageBars : public vrg::Reporter {
   void stage_finished(const std::string& name, bool skipped, double seconds) override {
     if (quiet_) return;
     clear();
-    if (skipped) {
-      fmt::print(stderr, "[{}/{}] {:<22} skipped (finished earlier, same parameters)\n", index_, total_, name);
-    } else {
-      fmt::print(stderr, "[{}/{}] {:<22} done in {}\n", index_, total_, name, format_duration(seconds));
-    }
+    const std::string line = skipped ? fmt::format("[{}/{}] {:<22} skipped (finished earlier, same parameters)", index_,
+                                                   total_, name)
+                                     : fmt::format("[{}/{}] {:<22} done in {}", index_, total_, name,
+                                                   format_duration(seconds));
+    fmt::print(stderr, "{}{}", line, interactive_ ? "" : "\n");
+    bar_ = interactive_;  // on a terminal the next stage's bar overwrites it
     std::fflush(stderr);
   }
   void note(const std::string& line) override {
@@ -130,9 +135,7 @@ void run_vrg(const VrgRunOptions& o) {
   if (o.json) {
     print_json(vrg_result_json(options, result));
   } else {
-    fmt::print("wrote {} and {} ({} stages run, {} reused)\n", result.report_path, result.summary_path,
-               result.ran.size(), result.skipped.size());
-    if (!result.figures_note.empty()) fmt::print("note: {}\n", result.figures_note);
+    print_vrg_outcome(result);
   }
 }
 
@@ -155,6 +158,14 @@ vrg::RunResult run_vrg_pipeline(const vrg::Config& config, const vrg::RunOptions
     std::signal(SIGINT, previous);
     throw;
   }
+}
+
+void print_vrg_outcome(const vrg::RunResult& result) {
+  const auto summary = nlohmann::json::parse(vrg::read_text(result.summary_path));
+  for (const std::string& line : vrg::terminal_lines(summary)) fmt::print("{}\n", line);
+  fmt::print("Report: {} (numbers: {}; {} stages run, {} reused).\n", result.report_path, result.summary_path,
+             result.ran.size(), result.skipped.size());
+  if (!result.figures_note.empty()) fmt::print("Note: {}\n", result.figures_note);
 }
 
 nlohmann::json vrg_result_json(const vrg::RunOptions& options, const vrg::RunResult& result) {

@@ -105,8 +105,9 @@ def lattice_free_energy(model, data, *, lattice=0, temperature=None, log_z="auto
                         betas=0, samples=20000, seed=0):
     """Gauge-fixed free energy of every layer on lattice data, as ``rgflow rg free-energy-flow``.
 
-    Next to the exact Ising free energy at ``temperature``, with the change between layers and
-    the conservation metric. Ctrl-C raises KeyboardInterrupt.
+    Next to the exact Ising free energy at ``temperature``, with the constant each RG step
+    generates, the change between layers with that constant kept and the conservation metric
+    (0 for an exact RG; docs/vrg-tools.md). Ctrl-C raises KeyboardInterrupt.
 
     Parameters
     ----------

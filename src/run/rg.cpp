@@ -294,6 +294,11 @@ void to_json(nlohmann::json& j, const FreeEnergyFlowRun& r) {
                       {"free_energy_per_site", l.free_energy_per_site},
                       {"sites_per_unit", l.sites_per_unit},
                       {"ising_free_energy_per_unit", optional_json(l.ising_per_unit)}});
+    if (l.flow.layer + 1 < static_cast<Index>(r.result.layers.size())) {
+      layers.back()["uniform_mean_hidden_free_energy"] = l.hidden_uniform_mean;
+      layers.back()["generated_constant"] = l.generated_constant;
+    }
+    layers.back()["kept_free_energy_per_site"] = l.kept_free_energy_per_site;
   }
   nlohmann::json changes = nlohmann::json::array();
   for (const auto& c : r.result.change_per_site) changes.push_back(c);

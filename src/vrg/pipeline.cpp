@@ -43,6 +43,7 @@
 #include "rgflow/train/config.hpp"
 #include "rgflow/train/trainer.hpp"
 #include "rgflow/train/dbn_trainer.hpp"
+#include "rgflow/vrg/controls.hpp"
 #include "rgflow/vrg/data.hpp"
 #include "rgflow/vrg/observables.hpp"
 #include "rgflow/vrg/report.hpp"
@@ -598,6 +599,103 @@ std::vector<double> scaled_ais_schedule(int n_betas) {
   return betas;
 }
 
+// The free-energy measurement's options (log Z exact where the smaller layer is small, forward AIS
+// with the [measure] chains and schedule otherwise); the positive controls use the same.
+rg::LatticeFreeEnergyOptions free_energy_options(const Config& c, std::uint64_t seed, int threads) {
+  rg::LatticeFreeEnergyOptions fo;
+  fo.flow.propagate = Propagate::sample;
+  fo.flow.seed = seed;
+  fo.flow.log_z.method = estimate::LogZMethod::automatic;
+  fo.flow.log_z.max_exact_units = c.measure.max_exact_units;
+  fo.flow.log_z.ais.chains = c.measure.ais_chains;
+  fo.flow.log_z.ais.betas = scaled_ais_schedule(c.measure.ais_betas);
+  fo.flow.log_z.ais.seed = seed;
+  fo.flow.log_z.ais.threads = threads;
+  fo.flow.log_z.threads = threads;
+  fo.flow.log_z.stop = process_cancel_poll();  // Ctrl-C stops inside a layer's log Z too
+  fo.gauge.seed = seed;
+  fo.gauge.threads = threads;
+  return fo;
+}
+
+// ---- Positive controls (vrg/controls.hpp) --------------------------------------------------------
+
+constexpr int kMaxBondControlSize = 16;  // the bond-representation control's largest L
+
+json controls_params(const Config& c, const Context& ctx) {
+  return {{"data", ctx.params.at(std::string("data/") + kCritical)},
+          {"blockspin", ctx.params.at(std::string("blockspin/") + kCritical)},
+          {"measure", {{"rows", c.measure.rows}, {"ais_chains", c.measure.ais_chains}, {"ais_betas", c.measure.ais_betas},
+                       {"max_exact_units", c.measure.max_exact_units}}},
+          {"controls", "decimation-1d,decimation-2d,bond-model:Lmax16,majority-rule-conv:w20,majority-rule-conv-tc:L4b3:4000"},
+          {"seed", std::to_string(stage_seed(c.seed, "controls"))}};
+}
+
+json read_json(const std::string& path);
+
+// Wolff configurations of a control's own (L × L at T, thermalised 500 sweeps, decorrelated by the
+// τ_int of a pilot run of `pilot` samples).
+SpinData control_ising_data(int L, double T, std::int64_t samples, std::int64_t pilot, std::uint64_t seed) {
+  IsingDataOptions o;
+  o.L = L;
+  o.temperature = T;
+  o.samples = samples;
+  o.pilot_samples = pilot;
+  o.thermalize = 500;
+  o.seed = seed;
+  return sample_ising(o);
+}
+
+std::pair<std::vector<std::string>, json> run_controls(Context& ctx, const json&) {
+  const Config& c = ctx.config;
+  const std::uint64_t seed = stage_seed(c.seed, "controls");
+  const io::Dataset data = load_data(ctx, kCritical);
+  const json data_results = stage_results(ctx, std::string("data/") + kCritical);
+  const json blockspin = read_json(ctx.store.path(std::string("blockspin/") + kCritical + ".json"));
+  const int L = c.data.size, b = c.model.block;
+  const rg::LatticeFreeEnergyOptions fo = free_energy_options(c, seed, ctx.options.threads);
+  std::filesystem::create_directories(ctx.store.path("controls"));
+  json controls = decimation_controls(fo, seed, ctx.store.path("controls"));
+  ctx.reporter.stage_progress(0.2);
+  throw_if_cancelled();
+  // The bond-representation RBM has 2L² hidden units: at the full size (L = 40: 1600 × 3200) its AIS
+  // would cost more than all the measurements, so the control runs at L_b = min(L, 16) (the same
+  // estimator and options), on the critical data's rows when L_b = L, else on Wolff data of its own.
+  const double T = data_results.at("temperature").get<double>();
+  const int Lb = std::min(L, kMaxBondControlSize);
+  MatrixF bond_rows;
+  if (Lb == L) {
+    bond_rows = data.data.topRows(std::min(c.measure.rows, data.data.rows()));
+  } else {
+    const SpinData bd = control_ising_data(Lb, T, 1000, 500, seed + 200);
+    bond_rows = to_matrix(bd.spins, bd.samples, std::int64_t{Lb} * Lb);
+  }
+  controls.push_back(bond_model_control(Lb, T, bond_rows, fo));
+  ctx.reporter.stage_progress(0.6);
+  throw_if_cancelled();
+  const std::int64_t n = data.data.rows();
+  const std::vector<std::int8_t> level0 = to_int8(data.data);
+  const std::vector<std::shared_ptr<const rg::BlockingRule>> rules = {majority_rule_conv_rule(L, b)};
+  const json conv_mcrg = mcrg_json(level0, n, L, mcrg_levels(L, b, block_levels(c)), rules, seed,
+                                   data_results.at("chains").get<int>());
+  for (auto& e : majority_rule_controls(level0, n, L, b, block_levels(c), conv_mcrg, blockspin, seed)) {
+    controls.push_back(std::move(e));
+  }
+  ctx.reporter.stage_progress(0.8);
+  throw_if_cancelled();
+  // The same rule's MCRG at T_c on its own Wolff data (L = 4b³: 32 for b = 2), against the exact
+  // exponents y_t = 1, y_h = 15/8.
+  const int Ltc = 4 * b * b * b;
+  const SpinData tc_data = control_ising_data(Ltc, ising::critical_temperature(), 4000, 1000, seed + 100);
+  const std::vector<std::shared_ptr<const rg::BlockingRule>> tc_rules = {majority_rule_conv_rule(Ltc, b)};
+  const json tc_mcrg = mcrg_json(tc_data.spins, tc_data.samples, Ltc, mcrg_levels(Ltc, b, 3), tc_rules, seed,
+                                 tc_data.chains);
+  for (auto& e : critical_exponent_controls(tc_mcrg, b, Ltc, tc_data.samples)) controls.push_back(std::move(e));
+  const std::string out = "controls.json";
+  write_text_atomic(ctx.store.path(out), json{{"positive_controls", controls}}.dump(2) + "\n");
+  return {{out, "controls/decimation-1d.h5", "controls/decimation-2d.h5"}, json::object()};
+}
+
 // The RBM's renormalised nearest-neighbour coupling at level k ≥ 1 (docs/vrg.md "Renormalised
 // couplings"): pair couplings K_ij of the hidden-side Hamiltonian H(h) of layer k−1 (rg/couplings),
 // gauge-fixed like the units (K_ij → σ_i σ_j K_ij with σ the sign of unit i's receptive field),
@@ -723,19 +821,7 @@ std::pair<std::vector<std::string>, json> run_measure(Context& ctx, const std::s
   // (Kaufman); the permuted data have the same distribution up to relabelling sites, hence the
   // same exact free energy.
   const double T = data_results.at("temperature").get<double>();
-  rg::LatticeFreeEnergyOptions fo;
-  fo.flow.propagate = Propagate::sample;
-  fo.flow.seed = seed;
-  fo.flow.log_z.method = estimate::LogZMethod::automatic;
-  fo.flow.log_z.max_exact_units = c.measure.max_exact_units;
-  fo.flow.log_z.ais.chains = c.measure.ais_chains;
-  fo.flow.log_z.ais.betas = scaled_ais_schedule(c.measure.ais_betas);
-  fo.flow.log_z.ais.seed = seed;
-  fo.flow.log_z.ais.threads = ctx.options.threads;
-  fo.flow.log_z.threads = ctx.options.threads;
-  fo.flow.log_z.stop = process_cancel_poll();  // Ctrl-C stops inside a layer's log Z too
-  fo.gauge.seed = seed;
-  fo.gauge.threads = ctx.options.threads;
+  rg::LatticeFreeEnergyOptions fo = free_energy_options(c, seed, ctx.options.threads);
   if (T > 0) fo.temperature = T;
   fo.lattice_size = L;
   const rg::LatticeFreeEnergy lfe = rg::lattice_free_energy(dbn, V, fo);
@@ -748,6 +834,8 @@ std::pair<std::vector<std::string>, json> run_measure(Context& ctx, const std::s
               {"log_z_method", std::string(estimate::to_string(lf.log_z_method))}};
     if (layer.ising_per_unit) e["exact_free_energy_per_unit"] = exact_json(*layer.ising_per_unit);
     if (lf.log_likelihood_per_unit) e["log_likelihood_per_unit"] = result_json(*lf.log_likelihood_per_unit);
+    e["kept_free_energy_per_site"] = result_json(layer.kept_free_energy_per_site);
+    if (lf.layer + 1 < dbn.n_layers()) e["generated_constant"] = result_json(layer.generated_constant);
     free_energy.push_back(e);
   }
   json conservation = {{"conservation", result_json(lfe.conservation)},
@@ -923,11 +1011,18 @@ std::pair<std::vector<std::string>, json> run_report(Context& ctx, const json& p
     meas["fit"] = stage_results(ctx, std::string("local/") + kCritical).value("layer_fits", json::array());
     summary["local"] = meas;
   }
+  // The positive controls (controls stage), shown first; a finding whose diagnostic fails its
+  // control is reported as broken (report.hpp).
+  summary["positive_controls"] = read_json(ctx.store.path("controls.json")).at("positive_controls");
   const auto f = findings(summary);
   json fj = json::array();
-  for (const auto& x : f) fj.push_back({{"id", x.id}, {"shows", x.shows}, {"text", x.text}});
+  for (const auto& x : f) {
+    fj.push_back({{"id", x.id}, {"shows", x.shows}, {"text", x.text}, {"broken", x.broken},
+                  {"controls_passed", x.controls_passed}, {"controls_failed", x.controls_failed}});
+  }
   summary["findings"] = fj;
   summary["paragraph"] = findings_paragraph(f);
+  summary["verdict"] = verdict(summary, f);
   figdata["summary"] = summary;
 
   // Figures: the embedded matplotlib script, run on figdata.json.
@@ -1009,7 +1104,7 @@ RunResult run_pipeline(const Config& config, const RunOptions& options, Reporter
   const auto datasets = config.datasets();
   // The locally connected ("Kadanoff") model is trained on the critical data only.
   const bool local = config.model.local && local_possible(config);
-  ctx.total = static_cast<int>(datasets.size()) * (config.rsmi.enabled ? 5 : 4) + 1 + (local ? 2 : 0);
+  ctx.total = static_cast<int>(datasets.size()) * (config.rsmi.enabled ? 5 : 4) + 2 + (local ? 2 : 0);
   if (options.threads > 0) omp_set_num_threads(options.threads);
 
   for (const auto& d : datasets) {
@@ -1034,6 +1129,10 @@ RunResult run_pipeline(const Config& config, const RunOptions& options, Reporter
       stage(ctx, "rsmi/" + d, p, [&] { return run_rsmi(ctx, d, p); });
     }
   }
+  {
+    const json p = controls_params(config, ctx);
+    stage(ctx, "controls", p, [&] { return run_controls(ctx, p); });
+  }
   for (const auto& d : datasets) {
     const json p = measure_params(config, d, ctx, "model");
     stage(ctx, "measure/" + d, p, [&] { return run_measure(ctx, d, p, "model"); });
@@ -1042,7 +1141,8 @@ RunResult run_pipeline(const Config& config, const RunOptions& options, Reporter
     const json p = measure_params(config, kCritical, ctx, "local");
     stage(ctx, std::string("measure-local/") + kCritical, p, [&] { return run_measure(ctx, kCritical, p, "local"); });
   }
-  json report_params = {{"measure", json::object()}, {"figures", options.figures}, {"rgflow_version", version()}};
+  json report_params = {{"measure", json::object()}, {"figures", options.figures}, {"rgflow_version", version()},
+                        {"controls", ctx.params.at("controls")}};
   for (const auto& d : datasets) report_params["measure"][d] = ctx.params.at("measure/" + d);
   if (config.rsmi.enabled) {
     for (const auto& d : datasets) report_params["rsmi"][d] = ctx.params.at("rsmi/" + d);

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 namespace rgflow::vrg {
 
@@ -211,8 +214,9 @@ std::vector<Finding> findings(const json& summary_in) {
     }
   }
 
-  // 1b. Free energy per original site across layers (gauge-fixed, rg/lattice_free_energy) against
-  // the exact Ising free energy per site, which an exact RG conserves.
+  // 1b. Free energy per original site across layers with each RG step's constant kept
+  // (rg/lattice_free_energy): an exact RG conserves it, and C = Σ|Δ_k| is then 0 (positive
+  // control: the exact decimation DBN).
   if ((*crit)["dbn"].contains("free_energy_conservation")) {
     json& fc = (*crit)["dbn"]["free_energy_conservation"];
     json& fe = (*crit)["dbn"]["free_energy"];
@@ -220,13 +224,19 @@ std::vector<Finding> findings(const json& summary_in) {
     const Est C = est(fc["conservation"]);
     if (exact.ok() && fe.size() >= 2 && crit_fit >= fe.size()) {
       std::string per_layer;
-      for (const auto& f : fe) per_layer += (per_layer.empty() ? "" : ", ") + show(est(f["free_energy_per_site"]));
+      for (const auto& f : fe) {
+        per_layer += (per_layer.empty() ? "" : ", ") +
+                     show(est(f.value("kept_free_energy_per_site", f["free_energy_per_site"])));
+      }
       const bool conserved = C.ok() && C.mean <= 3 * C.error + 1e-12;
       out.push_back({"free_energy_flow", conserved,
-                     fmt::format("the gauge-fixed free energy per original site across layers is {} against the exact "
-                                 "{} (Kaufman); its total change C = Σ|Δ_k| = {} {}", per_layer, show(exact), show(C),
-                                 conserved ? "is zero within 3 σ: the layers conserve the free energy as an exact RG does"
-                                           : "is not zero: the layers do not conserve the free energy as an exact RG would")});
+                     fmt::format("the free energy per original site across layers, each RG step's constant kept, is {} "
+                                 "against the exact {} (Kaufman); its total change C = Σ|Δ_k| = {} {}", per_layer,
+                                 show(exact), show(C),
+                                 conserved ? "is zero within 3 σ: each layer models exactly what the layer below hands "
+                                             "up, as in an exact RG"
+                                           : "is not zero: the layers do not model what the layer below hands up, as "
+                                             "an exact RG would (C = 0 for the exact decimation DBN)")});
     }
   }
 
@@ -443,6 +453,122 @@ std::vector<Finding> findings(const json& summary_in) {
       out.push_back({"coupling_flow", all_close, text});
     }
   }
+
+  // A diagnostic that fails its positive control is broken: its reading on the data is no finding.
+  if (summary.contains("positive_controls") && summary["positive_controls"].is_array()) {
+    std::map<std::string, std::string> failed;  // finding id → what failed
+    std::map<std::string, std::pair<int, int>> counts;  // finding id → (passed, failed)
+    for (const auto& c : summary["positive_controls"]) {
+      auto& [passed, fails] = counts[c.value("finding", "")];
+      ++(c.value("pass", true) ? passed : fails);
+      if (c.value("pass", true)) continue;
+      std::string& why = failed[c.value("finding", "")];
+      why += fmt::format("{}{} on {} gave {} against {}", why.empty() ? "" : "; ", c.value("diagnostic", ""),
+                         c.value("name", ""), show(est(c.value("value", json()))),
+                         show(Est{c.value("expected", 0.0), c.value("expected_error", 0.0)}));
+    }
+    for (auto& f : out) {
+      if (const auto n = counts.find(f.id); n != counts.end()) std::tie(f.controls_passed, f.controls_failed) = n->second;
+      const auto it = failed.find(f.id);
+      if (it == failed.end()) continue;
+      f.broken = true;
+      f.shows = false;
+      f.text = fmt::format("BROKEN DIAGNOSTIC, not a finding — it failed its positive control ({}); its reading on the "
+                           "data was: {}", it->second, f.text);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+struct RgTest {
+  const char* id;
+  const char* name;
+};
+constexpr RgTest kRgTests[] = {{"free_energy_flow", "free-energy conservation"},
+                               {"correlation_length", "correlation length"},
+                               {"magnetization", "magnetisation"},
+                               {"coupling_flow", "renormalised couplings"}};
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  }
+  return out;
+}
+
+std::string controls_phrase(const json& summary) {
+  if (!summary.contains("positive_controls") || !summary["positive_controls"].is_array() ||
+      summary["positive_controls"].empty()) {
+    return "no positive controls were run";
+  }
+  std::size_t pass = 0, n = summary["positive_controls"].size();
+  for (const auto& c : summary["positive_controls"]) pass += c.value("pass", false) ? 1 : 0;
+  return pass == n ? fmt::format("all {} positive controls pass", n) : fmt::format("{} of {} positive controls fail", n - pass, n);
+}
+
+}  // namespace
+
+std::string verdict(const json& summary, const std::vector<Finding>& f) {
+  std::vector<std::string> agree, disagree, broken;
+  for (const RgTest& t : kRgTests) {
+    for (const auto& x : f) {
+      if (x.id != t.id) continue;
+      (x.broken ? broken : x.shows ? agree : disagree).push_back(t.name);
+      break;
+    }
+  }
+  const std::size_t tested = agree.size() + disagree.size();
+  std::string head;
+  if (tested == 0) {
+    head = "No test compares the critical data's DBN with an RG (too few layers fit or too small a lattice)";
+  } else if (disagree.empty()) {
+    head = fmt::format("The critical data's DBN behaves like an RG in all {} tests that compare it with an exact or "
+                       "block-spin RG ({})", tested, join_names(agree));
+  } else {
+    head = fmt::format("The critical data's DBN does not behave like block-spin RG: it fails {} of the {} tests that "
+                       "compare it with an exact or block-spin RG ({}{})",
+                       disagree.size(), tested, join_names(disagree),
+                       agree.empty() ? std::string() : "; it agrees in " + join_names(agree));
+  }
+  if (!broken.empty()) head += fmt::format(", and the {} test{} broken", join_names(broken), broken.size() > 1 ? "s are" : " is");
+  return head + "; " + controls_phrase(summary) + ".";
+}
+
+std::vector<std::string> terminal_lines(const json& summary_in) {
+  json summary = summary_in;
+  std::vector<std::string> out;
+  if (summary.contains("verdict") && summary["verdict"].is_string()) out.push_back(summary["verdict"].get<std::string>());
+  std::size_t shows = 0, broken = 0, n = 0;
+  if (summary["findings"].is_array()) {
+    for (const auto& x : summary["findings"]) {
+      ++n;
+      shows += x.value("shows", false) ? 1 : 0;
+      broken += x.value("broken", false) ? 1 : 0;
+    }
+  }
+  out.push_back(fmt::format("Findings: {} under \"what this shows\", {} under \"what it does not show\" ({} broken "
+                            "diagnostics); {}.", shows, n - shows, broken, controls_phrase(summary)));
+  json& crit = summary["datasets"]["critical"];
+  std::vector<std::string> nums;
+  const Est C = est(crit["dbn"]["free_energy_conservation"]["conservation"]);
+  if (C.ok() && crit["dbn"]["free_energy"].is_array() && crit["dbn"]["free_energy"].size() >= 2) nums.push_back(fmt::format("free-energy change C = {} (0 for an exact RG)", show(C)));
+  const Est ll = est(crit["dbn"]["free_energy"][0]["log_likelihood_per_unit"]);
+  const Est s = est(crit["dbn"]["exact"]["log_likelihood_per_spin"]);
+  if (ll.ok() && s.ok()) nums.push_back(fmt::format("first RBM ℓ/n = {} vs exact −s = {}", show(ll), show(s)));
+  if (crit["coupling_flow"].is_array() && crit["coupling_flow"].size() > 1) {
+    json& e = crit["coupling_flow"][1];
+    const Est d = e["dbn"].is_object() ? est(e["dbn"]["nearest_neighbour"]) : Est{};
+    const Est b = e["blockspin"].is_object() ? est(e["blockspin"]["nearest_neighbour"]) : Est{};
+    if (d.ok() && b.ok()) nums.push_back(fmt::format("level-1 K' = {} vs block K₁ = {}", show(d), show(b)));
+  }
+  if (!nums.empty()) {
+    std::string line = "Critical data: ";
+    for (std::size_t i = 0; i < nums.size(); ++i) line += (i ? "; " : "") + nums[i];
+    out.push_back(line + ".");
+  }
   return out;
 }
 
@@ -487,6 +613,29 @@ std::string base64(const std::string& bytes) {
   return out;
 }
 
+// The positive controls, first in the report: each diagnostic's value on a model whose answer is
+// known, and whether it passed.
+static void positive_controls_table(std::ostringstream& h, const json& controls) {
+  if (!controls.is_array() || controls.empty()) return;
+  std::size_t passed = 0;
+  for (const auto& c : controls) passed += c.value("pass", false) ? 1 : 0;
+  h << "<h2>Positive controls</h2>\n<p>" << escape(fmt::format(
+      "{} of {} pass. Hand-built models whose answer is known exactly, measured with the same code and options as the "
+      "trained models; a diagnostic that fails its control is reported below as broken, not as a finding.",
+      passed, controls.size()))
+    << "</p>\n<table id=\"positive-controls\"><tr><th>control</th><th>diagnostic</th><th>expected</th><th>value</th>"
+       "<th>tolerance</th><th>pass</th></tr>\n";
+  for (const auto& c : controls) {
+    const bool pass = c.value("pass", false);
+    h << "<tr><td style=\"text-align:left\">" << escape(c.value("name", "")) << "</td><td style=\"text-align:left\">"
+      << escape(c.value("diagnostic", "")) << "</td><td>"
+      << escape(show(Est{c.value("expected", 0.0), c.value("expected_error", 0.0)})) << "</td><td>"
+      << escape(show(est(c.value("value", json())))) << "</td><td>" << escape(c.value("tolerance", "")) << "</td><td>"
+      << (pass ? "pass" : "<b>FAIL</b>") << "</td></tr>\n";
+  }
+  h << "</table>\n";
+}
+
 std::string render_html(const json& summary_in, const std::vector<Figure>& figures, const std::string& figures_note) {
   json summary = summary_in;  // mutable: a missing key reads as null (see findings())
   std::ostringstream h;
@@ -497,6 +646,9 @@ std::string render_html(const json& summary_in, const std::vector<Figure>& figur
        "th{background:#eee}figure{margin:1.5em 0}img{max-width:100%}figcaption{color:#555;font-size:90%}\n"
        ".note{background:#fff3cd;padding:.5em}\n</style></head><body>\n";
   h << "<h1>Variational RG: RBMs vs block spins</h1>\n";
+  if (summary.contains("verdict") && summary["verdict"].is_string()) {
+    h << "<p id=\"verdict\"><b>" << escape(summary["verdict"].get<std::string>()) << "</b></p>\n";
+  }
   json& cfg = summary["config"];
   h << "<p>" << escape(fmt::format("{}×{} periodic Ising data at T = {:.4g} (K = {:.4g}), {} samples per dataset; DBN {}; "
                                    "seed {}; rgflow {}.",
@@ -505,12 +657,18 @@ std::string render_html(const json& summary_in, const std::vector<Figure>& figur
                                    cfg["data"]["samples"].get<std::int64_t>(), cfg["model"]["layers"].dump(),
                                    summary.value("seed", ""), summary.value("rgflow_version", "")))
     << "</p>\n";
+  positive_controls_table(h, summary["positive_controls"]);
   h << "<h2>What this shows, and what it does not</h2>\n";
   if (summary.contains("findings") && summary["findings"].is_array() && !summary["findings"].empty()) {
     for (const bool shows : {true, false}) {
       h << "<h3>" << (shows ? "What this shows" : "What it does not show") << "</h3>\n<ul>\n";
       for (const auto& f : summary["findings"]) {
-        if (f.value("shows", false) == shows) h << "<li>" << escape(f.value("text", "")) << "</li>\n";
+        if (f.value("shows", false) != shows) continue;
+        const int passed = f.value("controls_passed", 0), failed = f.value("controls_failed", 0);
+        const std::string status = passed + failed == 0 ? "no positive control"
+                                   : failed == 0 ? fmt::format("positive controls: {} of {} pass", passed, passed + failed)
+                                                 : fmt::format("positive controls: {} of {} FAIL", failed, passed + failed);
+        h << "<li>" << escape(f.value("text", "")) << " <i>(" << escape(status) << ")</i></li>\n";
       }
       h << "</ul>\n";
     }

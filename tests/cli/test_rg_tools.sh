@@ -57,9 +57,17 @@ assert abs(3 * f - ex["free_energy_per_spin"]["mean"]) < 1e-9, (f, ex)
 layers = fe["layers"]
 assert [l["n_visible"] for l in layers] == [16, 8]
 assert abs(layers[1]["ising_free_energy_per_unit"] - 2 * f) < 1e-9
-d = layers[1]["free_energy_per_site"]["mean"] - layers[0]["free_energy_per_site"]["mean"]
-assert abs(fe["change_per_site"][0]["mean"] - d) < 1e-12
+# The change with the step's constant kept: Δ n_0 = log Z_0 − log Z_1 + ⟨F^h_0⟩_u − ⟨F_1⟩_u, which
+# is F'_1 − K_∅ − F'_0 (K_∅ = ⟨F_0⟩_u − ⟨F^h_0⟩_u, the constant the step generates).
+l0, l1 = layers
+d = (l0["log_z"]["mean"] - l1["log_z"]["mean"] + l0["uniform_mean_hidden_free_energy"]["mean"]
+     - l1["uniform_mean_free_energy"]["mean"]) / 16
+d2 = (l1["free_energy"]["mean"] - l0["generated_constant"]["mean"] - l0["free_energy"]["mean"]) / 16
+assert abs(fe["change_per_site"][0]["mean"] - d) < 1e-9, (fe["change_per_site"], d)
+assert abs(d2 - d) < 1e-9, (d, d2)
 assert abs(fe["conservation"]["mean"] - abs(d)) < 1e-12
+assert abs(l1["kept_free_energy_per_site"]["mean"] - l0["free_energy_per_site"]["mean"] - d) < 1e-9
+assert "generated_constant" not in l1  # the top layer's hidden level is no model's visible level
 PY
 
 # Bad input: one line naming the file or option, exit status 2, no output file.

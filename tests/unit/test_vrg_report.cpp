@@ -212,4 +212,69 @@ TEST(VrgReport, HtmlEmbedsFiguresAsDataUris) {
   EXPECT_EQ(html.find("http"), std::string::npos);        // nothing from the network
 }
 
+// A diagnostic that fails its positive control is reported as broken, not as a finding; passing
+// controls leave the findings alone. The report shows the controls first.
+TEST(VrgReport, FailedPositiveControlMarksItsFindingBroken) {
+  json s = summary(0.6, 0.1, 0.1, -0.45);
+  s["positive_controls"] = json::array(
+      {{{"name", "majority-rule conv RBM"}, {"diagnostic", "data-side K1 at level 1"}, {"finding", "locality"},
+        {"expected", 0.31}, {"expected_error", 0.01}, {"value", est(0.50, 0.01)}, {"pass", false}, {"tolerance", "3σ"}},
+       {{"name", "exact 1D decimation DBN"}, {"diagnostic", "C"}, {"finding", "free_energy_gap"}, {"expected", 0.0},
+        {"value", est(0.0, 0.0)}, {"pass", true}, {"tolerance", "C ≤ 1e-9"}}});
+  const auto f = vrg::findings(s);
+  ASSERT_NE(find(f, "locality"), nullptr);
+  EXPECT_TRUE(find(f, "locality")->broken);
+  EXPECT_FALSE(find(f, "locality")->shows);
+  EXPECT_EQ(find(f, "locality")->text.rfind("BROKEN DIAGNOSTIC", 0), 0U);
+  EXPECT_NE(find(f, "locality")->text.find("majority-rule conv RBM"), std::string::npos);
+  ASSERT_NE(find(f, "free_energy_gap"), nullptr);
+  EXPECT_FALSE(find(f, "free_energy_gap")->broken);  // its control passed
+  EXPECT_TRUE(find(f, "free_energy_gap")->shows);
+  EXPECT_EQ(find(f, "free_energy_gap")->controls_passed, 1);
+  EXPECT_EQ(find(f, "locality")->controls_failed, 1);
+  EXPECT_EQ(find(f, "correlation_length")->controls_passed + find(f, "correlation_length")->controls_failed, 0);
+  s["config"] = {{"data", {{"size", 8}, {"temperature", 2.451}, {"samples", 800}}}, {"model", {{"layers", {64, 16}}}}};
+  for (const auto& x : f) {
+    s["findings"].push_back({{"id", x.id}, {"shows", x.shows}, {"text", x.text}, {"broken", x.broken},
+                             {"controls_passed", x.controls_passed}, {"controls_failed", x.controls_failed}});
+  }
+  const std::string html = vrg::render_html(s, {}, "");
+  EXPECT_NE(html.find("(positive controls: 1 of 1 FAIL)"), std::string::npos);
+  EXPECT_NE(html.find("(positive controls: 1 of 1 pass)"), std::string::npos);
+  EXPECT_NE(html.find("(no positive control)"), std::string::npos);
+  const auto controls = html.find("id=\"positive-controls\"");
+  ASSERT_NE(controls, std::string::npos);
+  EXPECT_LT(controls, html.find("What this shows"));
+  EXPECT_NE(html.find("1 of 2 pass"), std::string::npos);
+  EXPECT_NE(html.find("<b>FAIL</b>"), std::string::npos);
+}
+
+// The verdict: decided by the RG-comparison findings, broken ones set apart, with the controls'
+// count; the terminal lines stay few and carry it.
+TEST(VrgReport, VerdictFollowsTheRgTests) {
+  std::vector<vrg::Finding> f = {{"free_energy_flow", false, "C is not zero"},
+                                 {"correlation_length", true, "ξ agrees"},
+                                 {"coupling_flow", false, "K' off", true},
+                                 {"locality", true, "local"}};
+  json s = {{"positive_controls", json::array({{{"pass", true}}, {{"pass", false}}})}};
+  const std::string v = vrg::verdict(s, f);
+  EXPECT_EQ(v.rfind("The critical data's DBN does not behave like block-spin RG: it fails 1 of the 2 tests", 0), 0U) << v;
+  EXPECT_NE(v.find("free-energy conservation"), std::string::npos);
+  EXPECT_NE(v.find("renormalised couplings test is broken"), std::string::npos) << v;
+  EXPECT_NE(v.find("1 of 2 positive controls fail"), std::string::npos) << v;
+  f[0].shows = true;
+  s["positive_controls"][1]["pass"] = true;
+  const std::string ok = vrg::verdict(s, f);
+  EXPECT_EQ(ok.rfind("The critical data's DBN behaves like an RG in all 2 tests", 0), 0U) << ok;
+  EXPECT_NE(ok.find("all 2 positive controls pass"), std::string::npos);
+  s["verdict"] = ok;
+  s["findings"] = json::array({{{"shows", true}}, {{"shows", false}, {"broken", true}}});
+  const auto lines = vrg::terminal_lines(s);
+  ASSERT_GE(lines.size(), 2U);
+  EXPECT_LE(lines.size(), 3U);
+  EXPECT_EQ(lines[0], ok);
+  EXPECT_NE(lines[1].find("1 under \"what this shows\", 1 under \"what it does not show\" (1 broken"), std::string::npos)
+      << lines[1];
+}
+
 }  // namespace
