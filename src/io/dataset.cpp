@@ -71,7 +71,8 @@ RawData read_hdf5(const std::string& path, const LoadOptions& options) {
   raw.attributes = file.attributes(name);
   if (name == "/data" && file.has_attribute(name, "lattice_size")) {
     const std::int64_t side = file.int_attribute(name, "lattice_size");
-    if (side < 1 || side * side != raw.data.cols()) {
+    // side > cols excludes overflow of side * side (a corrupt attribute, found by fuzz_hdf5_dataset).
+    if (side < 1 || side > raw.data.cols() || side * side != raw.data.cols()) {
       throw FileError(path, fmt::format("attribute 'lattice_size' = {} of '/data' does not match "
                                         "its {} columns",
                                         side, raw.data.cols()));

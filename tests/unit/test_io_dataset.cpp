@@ -482,6 +482,12 @@ TEST(io_DatasetHdf5, RejectsBadFilesAndLeavesNothingOnFailedSave) {
   EXPECT_FILE_ERROR(load_dataset(nan), nan, "row 1, column 0 is not finite");
   const std::string empty = make("empty.h5", [](h5::File& f) { f.write("/data", MatrixF(0, 3)); });
   EXPECT_FILE_ERROR(load_dataset(empty), empty, "empty dataset");
+  // A corrupt lattice_size whose square overflows int64 (found by fuzz_hdf5_dataset): refused.
+  const std::string huge = make("huge_side.h5", [](h5::File& f) {
+    f.write("/data", MatrixF(MatrixF::Ones(2, 4)));
+    f.set_attribute("/data", "lattice_size", std::numeric_limits<std::int64_t>::max());
+  });
+  EXPECT_FILE_ERROR(load_dataset(huge), huge, "does not match");
   const std::string text = dir.file("text.h5");
   write_bytes(text, "1,2,3\n");
   EXPECT_FILE_ERROR(load_dataset(text), text, "not an HDF5 file");
