@@ -2,7 +2,7 @@
 // `rgflow rbm train` reads), builds a Bernoulli RBM with --hidden units, Hinton initialisation,
 // and runs --epochs epochs (CD-k, PCD-k or PT with the default ladder: 10 replicas, β_min 0.1;
 // --batch-size, learning rate 0.05, momentum 0.5)
-// with Eigen's GEMM on --threads threads. Only Trainer::run_epoch is timed (not loading, not
+// with rgflow's GEMM (the build's backend, or RGFLOW_GEMM=eigen|dnnl) on --threads threads. Only Trainer::run_epoch is timed (not loading, not
 // the initialisation); the per-epoch monitors run on one row. Prints one JSON object with the
 // parameters, the seed, samples/s = rows·epochs / seconds and the same per CPU second of the
 // process (samples_per_cpu_s). Bad arguments: exit status 2.
@@ -19,6 +19,7 @@
 #include <string>
 
 #include "rgflow/core/error.hpp"
+#include "rgflow/core/gemm.hpp"
 #include "rgflow/io/dataset.hpp"
 #include "rgflow/rbm/rbm.hpp"
 #include "rgflow/train/trainer.hpp"
@@ -102,9 +103,10 @@ int main(int argc, char** argv) {
         "{\"tool\": \"rgflow\", \"method\": \"%s\", \"steps\": %ld, \"hidden\": %ld, \"visible\": %ld, "
         "\"rows\": %ld, \"batch_size\": %ld, \"epochs\": %ld, \"threads\": %ld, \"seed\": %llu, "
         "\"seconds\": %.6f, \"samples_per_s\": %.1f, \"cpu_seconds\": %.6f, \"samples_per_cpu_s\": %.1f, "
-        "\"reconstruction_error\": %.6f}\n",
+        "\"reconstruction_error\": %.6f, \"gemm\": \"%s\"}\n",
         method.c_str(), steps, hidden, static_cast<long>(data.cols()), static_cast<long>(data.rows()), batch, epochs,
-        threads, seed, s, samples / s, cpu, samples / cpu, recon);
+        threads, seed, s, samples / s, cpu, samples / cpu, recon,
+        std::string(gemm::name(gemm::active())).c_str());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rbm_train_time: error: %s\n", e.what());

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "rgflow/core/error.hpp"
+#include "rgflow/core/gemm.hpp"
 #include "rgflow/core/version.hpp"
 #include "rgflow/io/dataset.hpp"
 #include "rgflow/io/png.hpp"
@@ -40,7 +41,8 @@ void set_command_line(int argc, char** argv) {
 const std::string& command_line() { return command_line_storage(); }
 
 std::map<std::string, std::string> provenance() {
-  return {{"rgflow_version", version()}, {"command", command_line()}};
+  return {{"rgflow_version", version()}, {"command", command_line()},
+          {"gemm", std::string(gemm::name(gemm::active()))}};
 }
 
 bool has_extension(const std::string& path, const char* extension) {

@@ -19,6 +19,7 @@
 #include "rgflow/comm/communicator.hpp"
 #include "rgflow/core/cancel.hpp"
 #include "rgflow/core/error.hpp"
+#include "rgflow/core/gemm.hpp"
 #include "rgflow/core/quote.hpp"
 #include "rgflow/core/version.hpp"
 
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
   bool follower = false;  // this rank stopped because another one failed
   try {
     rgflow::cli::open_world();
+    rgflow::gemm::active();  // RGFLOW_GEMM names an unknown backend: one line, exit 2
     rgflow::cli::check_distributable(argc, argv);
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

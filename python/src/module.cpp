@@ -5,6 +5,7 @@
 
 #include "common.hpp"
 #include "rgflow/core/error.hpp"
+#include "rgflow/core/gemm.hpp"
 #include "rgflow/core/version.hpp"
 
 PYBIND11_MODULE(_core, m) {
@@ -16,6 +17,8 @@ PYBIND11_MODULE(_core, m) {
   // own OpenMP regions (training updates, AIS chains, enumeration) use the threads, so results do
   // not depend on the thread count and threads are never nested.
   Eigen::setNbThreads(1);
+  // The GEMM backend in use (include/rgflow/core/gemm.hpp): RGFLOW_GEMM or the build's choice.
+  m.attr("gemm_backend") = std::string(rgflow::gemm::name(rgflow::gemm::active()));
   // User errors (bad files, values, options) become ValueError; FileError is a subclass naming
   // the file, so `except rgflow.FileError` works as well as `except ValueError`.
   static py::exception<rgflow::Error> error(m, "Error", PyExc_ValueError);

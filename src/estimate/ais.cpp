@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "rgflow/core/error.hpp"
+#include "rgflow/core/gemm.hpp"
 #include "rgflow/core/rng.hpp"
 
 namespace rgflow::estimate {
@@ -57,7 +58,7 @@ void anneal_batch(const Path& path, const Vis& base, const Vis& target, const Hi
     const double db = b_new - b_old;
     const bool transition = t + 1 < K;
 
-    phi.noalias() = V * path.coupling;
+    gemm::product(1.0f, V, false, path.coupling, false, 0.0f, phi);
     phi.rowwise() += path.hidden_bias;
     for (Index r = 0; r < n; ++r) {
       double vis = 0.0;
@@ -71,7 +72,7 @@ void anneal_batch(const Path& path, const Vis& base, const Vis& target, const Hi
     }
     if (!transition) break;
 
-    X.noalias() = H * path.coupling_t;
+    gemm::product(1.0f, H, false, path.coupling_t, false, 0.0f, X);
     const auto bn = static_cast<float>(b_new);
     for (Index r = 0; r < n; ++r) {
       target.anneal_visible(base, bn, X.row(r).data(), nv, rngs[static_cast<std::size_t>(r)],

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <span>
 
+#include "rgflow/core/gemm.hpp"
 #include "rgflow/rbm/sampling_kernels.hpp"
 
 namespace rgflow::chunked {
@@ -28,7 +29,7 @@ void hidden_field(const Rbm& rbm, const Eigen::Ref<const MatrixF>& X, MatrixF& F
                   const std::vector<Index>& chunks) {
   for_chunks(chunks, [&](Index j0, Index nj) {
     auto block = F.middleCols(j0, nj);
-    block.noalias() = X * rbm.weights().middleCols(j0, nj);
+    gemm::product(1.0f, X, false, rbm.weights().middleCols(j0, nj), false, 0.0f, block);
     block.rowwise() += rbm.hidden_bias().segment(j0, nj).transpose();
   });
 }
@@ -36,7 +37,7 @@ void hidden_field(const Rbm& rbm, const Eigen::Ref<const MatrixF>& X, MatrixF& F
 void visible_field(const Rbm& rbm, const MatrixF& Y, MatrixF& G, const std::vector<Index>& chunks) {
   for_chunks(chunks, [&](Index i0, Index ni) {
     auto block = G.middleCols(i0, ni);
-    block.noalias() = Y * rbm.weights().middleRows(i0, ni).transpose();
+    gemm::product(1.0f, Y, false, rbm.weights().middleRows(i0, ni), true, 0.0f, block);
     block.rowwise() += rbm.visible_bias().segment(i0, ni).transpose();
   });
 }

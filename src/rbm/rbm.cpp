@@ -5,6 +5,8 @@
 #include <utility>
 #include <fmt/format.h>
 
+#include "chunked_gibbs.hpp"
+#include "rgflow/core/gemm.hpp"
 #include "rgflow/rbm/sampling_kernels.hpp"
 
 namespace rgflow {
@@ -150,13 +152,36 @@ MatrixF Rbm::hidden_statistic(const MatrixF& H) const {
   return dispatch(hidden_units(), [&](auto u) { return statistic_of(u, H); });
 }
 
+namespace {
+
+// f(first, size) over the fixed column blocks of an m × n product with inner size k
+// (chunked::gemm_chunks: a function of n alone), on the OpenMP team when the product is large
+// and the caller is outside any parallel region, else in order on the calling thread; the bits
+// are the same either way.
+template <class F>
+void columns_in_parallel(Index m, Index k, Index n, F&& f) {
+  const std::vector<Index> chunks = chunked::gemm_chunks(n);
+  const int threads = omp_in_parallel() != 0 ? 1 : chunked::update_threads(m, k, n);
+  if (threads > 1) {
+#pragma omp parallel num_threads(threads)
+    chunked::for_chunks(chunks, f);
+    return;
+  }
+  for (std::size_t c = 0; c + 1 < chunks.size(); ++c) f(chunks[c], chunks[c + 1] - chunks[c]);
+}
+
+}  // namespace
+
 void Rbm::hidden_field(const MatrixF& V, MatrixF& field) const {
   dispatch(visible_units(), [&](auto u) {
     if constexpr (decltype(u)::has_sigma) {
       const VectorF inv_var = visible_sigma_.array().square().inverse();
       field.noalias() = V * (inv_var.asDiagonal() * weights_);  // t(V) W without forming t(V)
     } else {
-      field.noalias() = V * weights_;
+      field.resize(V.rows(), weights_.cols());
+      columns_in_parallel(V.rows(), weights_.rows(), weights_.cols(), [&](Index j0, Index nj) {
+        gemm::product(1.0f, V, false, weights_.middleCols(j0, nj), false, 0.0f, field.middleCols(j0, nj));
+      });
     }
   });
   field.rowwise() += hidden_bias_.transpose();
@@ -168,7 +193,10 @@ void Rbm::visible_field(const MatrixF& H, MatrixF& field) const {
       const VectorF inv_var = hidden_sigma_.array().square().inverse();
       field.noalias() = H * (inv_var.asDiagonal() * weights_.transpose());
     } else {
-      field.noalias() = H * weights_.transpose();
+      field.resize(H.rows(), weights_.rows());
+      columns_in_parallel(H.rows(), weights_.cols(), weights_.rows(), [&](Index i0, Index ni) {
+        gemm::product(1.0f, H, false, weights_.middleRows(i0, ni), true, 0.0f, field.middleCols(i0, ni));
+      });
     }
   });
   field.rowwise() += visible_bias_.transpose();

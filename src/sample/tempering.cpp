@@ -11,6 +11,7 @@
 
 #include "../rbm/chunked_gibbs.hpp"
 #include "rgflow/core/error.hpp"
+#include "rgflow/core/gemm.hpp"
 #include "rgflow/rbm/sampling_kernels.hpp"
 
 namespace rgflow::sample {
@@ -192,7 +193,7 @@ void ParallelTempering::run(const Rbm& rbm, int steps, Rng& rng) {
       for_row_blocks(rows, [&](Index r0, Index n) {
         sample_rows(ht, field_, r0, n, stream, at);
         auto vis = V.middleRows(r0, n);
-        vis.noalias() = field_.middleRows(r0, n) * rbm.weights().transpose();
+        gemm::product(1.0f, field_.middleRows(r0, n), false, rbm.weights(), true, 0.0f, vis);
         vis.rowwise() += rbm.visible_bias().transpose();
         sample_rows(vt, V, r0, n, stream, at + hw);
         if (next) hidden_rows(rbm, r0, n);
@@ -276,7 +277,7 @@ void ParallelTempering::sample_rows(UnitType type, MatrixF& X, Index r0, Index n
 // φ = V W + b for rows [r0, r0 + n).
 void ParallelTempering::hidden_rows(const Rbm& rbm, Index r0, Index n) {
   auto f = field_.middleRows(r0, n);
-  f.noalias() = state_.replicas.middleRows(r0, n) * rbm.weights();
+  gemm::product(1.0f, state_.replicas.middleRows(r0, n), false, rbm.weights(), false, 0.0f, f);
   f.rowwise() += rbm.hidden_bias().transpose();
 }
 

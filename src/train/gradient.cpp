@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "rgflow/core/error.hpp"
+#include "rgflow/core/gemm.hpp"
 #include "rgflow/estimate/tap.hpp"
 
 #include "chunked_gibbs.hpp"
@@ -67,8 +68,8 @@ void binary_gradient(const MatrixF& batch, const MatrixF& positive_hidden_mean,
   const float inv_c = 1.0f / static_cast<float>(V.rows());
   detail::for_chunks(hc, [&](Index j0, Index nj) {
     auto dW = grad.dW.middleCols(j0, nj);
-    dW.noalias() = (batch.transpose() * positive_hidden_mean.middleCols(j0, nj)) * inv_b;
-    dW.noalias() -= (V.transpose() * negative_hidden_mean.middleCols(j0, nj)) * inv_c;
+    gemm::product(inv_b, batch, true, positive_hidden_mean.middleCols(j0, nj), false, 0.0f, dW);
+    gemm::product(-inv_c, V, true, negative_hidden_mean.middleCols(j0, nj), false, 1.0f, dW);
     grad.batch_hidden_mean.segment(j0, nj) =
         positive_hidden_mean.middleCols(j0, nj).colwise().sum().transpose() * inv_b;
     grad.db.segment(j0, nj) = grad.batch_hidden_mean.segment(j0, nj) -

@@ -137,6 +137,19 @@ void Optimizer::step(Rbm& rbm, const Gradient& grad, float momentum) {
     if (!adam && !centred) {
       // SGD on the plain gradient, accumulated term by term into the velocity (no copy).
       auto vel = s.weight_velocity.middleRows(r0, n);
+      if (config_.l2 == 0.0f && config_.l1 == 0.0f && penalty.size() == 0 && !rbm.has_mask()) {
+        // The common case in one pass over the band (contiguous rows): v ← m·v + lr·g, w ← w + v.
+        float* v = vel.data();
+        float* wp = w.data();
+        const float* gp = grad.dW.middleRows(r0, n).data();
+        const Index size = n * cols;
+#pragma omp simd
+        for (Index e = 0; e < size; ++e) {
+          v[e] = momentum * v[e] + lr * gp[e];
+          wp[e] += v[e];
+        }
+        continue;
+      }
       vel = momentum * vel + lr * grad.dW.middleRows(r0, n);
       if (config_.l2 != 0.0f) vel -= (lr * config_.l2) * w;
       if (config_.l1 != 0.0f) {

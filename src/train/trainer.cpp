@@ -369,7 +369,17 @@ EpochStats Trainer::Impl::epoch(const BatchCallback& on_batch) {
     const Index first = b * batch_size;
     const Index rows = std::min(batch_size, n - first);
     s.batch.resize(rows, s.train.cols());
+    // Rows come from anywhere in the training set: prefetching row r + 2 while copying row r
+    // hides most of the memory latency of the gather, and large batches are gathered by the
+    // update's threads (a copy: no effect on any result).
+    const Index cols = s.train.cols();
+    const int gather_threads = rows * cols >= (Index{1} << 15) ? omp_get_max_threads() : 1;
+#pragma omp parallel for num_threads(gather_threads) schedule(static)
     for (Index r = 0; r < rows; ++r) {
+      if (r + 2 < rows) {
+        const float* ahead = s.train.row(s.order[static_cast<std::size_t>(first + r + 2)]).data();
+        for (Index c = 0; c < cols; c += 16) __builtin_prefetch(ahead + c);
+      }
       s.batch.row(r) = s.train.row(s.order[static_cast<std::size_t>(first + r)]);
     }
     const bool probing = probe && b < 2 * kProbe;
