@@ -2,7 +2,9 @@
 //   * FMA peak: independent fused multiply-add chains in registers (AVX-512 where __AVX512F__,
 //     else AVX2/FMA, else scalar), 1 and 2 OpenMP threads; GFLOP/s = 2 flops per lane per FMA.
 //   * sgemm on the RBM shapes (784×500 weights, batch 100 and 10) and a 1024³ reference, with
-//     Eigen's GEMM (the one rgflow uses) at 1 and 2 threads.
+//     Eigen's own GEMM at 1 and 2 threads (Eigen's threading), and rgflow's GEMM seam
+//     (include/rgflow/core/gemm.hpp) with every backend of the build on 1 thread, as the library
+//     calls it (the gradient as Aᵀ·B).
 // Each number is the median of --repeats (default 5) timings of ~0.2 s. Output: one JSON object.
 // Run: build/bench/bench/peak_probe [--repeats N]
 #include <omp.h>
@@ -15,6 +17,8 @@
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "rgflow/core/gemm.hpp"
 
 #if defined(__AVX512F__) || defined(__FMA__)
 #include <immintrin.h>
@@ -116,6 +120,26 @@ double gemm_gflops(long m, long k, long n, bool transpose_b, int threads, int re
   return median(rates);
 }
 
+// rgflow::gemm::product with `backend`, one thread, C = op(A) B: A is stored k × m when trans_a.
+double seam_gflops(rgflow::gemm::Backend backend, long m, long k, long n, bool trans_a, bool trans_b,
+                   int repeats) {
+  rgflow::gemm::set_active(backend);
+  const MatrixF A = trans_a ? MatrixF::Random(k, m) : MatrixF::Random(m, k);
+  const MatrixF B = trans_b ? MatrixF::Random(n, k) : MatrixF::Random(k, n);
+  MatrixF C(m, n);
+  const double flops = 2.0 * static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
+  const long reps = std::max(1L, static_cast<long>(0.2e11 / flops));
+  std::vector<double> rates;
+  rgflow::gemm::product(1.0f, A, trans_a, B, trans_b, 0.0f, C);  // JIT, warm caches
+  for (int r = 0; r < repeats; ++r) {
+    const auto t0 = Clock::now();
+    for (long i = 0; i < reps; ++i) rgflow::gemm::product(1.0f, A, trans_a, B, trans_b, 0.0f, C);
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    rates.push_back(flops * static_cast<double>(reps) / s * 1e-9);
+  }
+  return median(rates);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -139,6 +163,9 @@ int main(int argc, char** argv) {
                           {"visible_field_b100", 100, 500, 784, true},
                           {"gradient_b100", 784, 100, 500, false},
                           {"hidden_field_b10", 10, 784, 500, false},
+                          // AIS advances its chains in batches of 25 (AisOptions::chains_per_batch)
+                          {"ais_hidden_b25", 25, 784, 500, false},
+                          {"ais_visible_b25", 25, 500, 784, true},
                           {"square_1024", 1024, 1024, 1024, false}};
   std::printf("  \"sgemm_eigen_gflops\": {\n");
   for (std::size_t s = 0; s < std::size(shapes); ++s) {
@@ -148,6 +175,25 @@ int main(int argc, char** argv) {
     std::printf("    \"%s\": {\"m\": %ld, \"k\": %ld, \"n\": %ld, \"1t\": %.1f, \"2t\": %.1f}%s\n", sh.name, sh.m,
                 sh.k, sh.n, one, two, s + 1 < std::size(shapes) ? "," : "");
   }
+  std::printf("  },\n");
+  // rgflow's seam, one thread (rgflow splits products into column blocks on its own threads).
+  const rgflow::gemm::Backend in_use = rgflow::gemm::active();
+  Eigen::setNbThreads(1);  // as the CLI and the Python module run it
+  std::printf("  \"gemm_backend\": \"%s\",\n  \"sgemm_rgflow_1t_gflops\": {\n",
+              std::string(rgflow::gemm::name(in_use)).c_str());
+  const std::vector<rgflow::gemm::Backend> backends = rgflow::gemm::available();
+  for (std::size_t b = 0; b < backends.size(); ++b) {
+    std::printf("    \"%s\": {", std::string(rgflow::gemm::name(backends[b])).c_str());
+    for (std::size_t s = 0; s < std::size(shapes); ++s) {
+      const auto& sh = shapes[s];
+      const bool gradient = std::strcmp(sh.name, "gradient_b100") == 0;
+      std::printf("\"%s\": %.1f%s", sh.name,
+                  seam_gflops(backends[b], sh.m, sh.k, sh.n, gradient, sh.tb, repeats),
+                  s + 1 < std::size(shapes) ? ", " : "");
+    }
+    std::printf("}%s\n", b + 1 < backends.size() ? "," : "");
+  }
+  rgflow::gemm::set_active(in_use);
   std::printf("  }\n}\n");
   return 0;
 }

@@ -207,3 +207,11 @@ def test_every_estimator_gives_the_cli_numbers(cli, tmp_path, visible, hidden):
             "--method", sampler, "-o", tmp_path / f"s-{sampler}.h5")
         np.testing.assert_array_equal(rgflow.load_dataset(tmp_path / f"s-{sampler}.h5"),
                                       est.rbm_.sample(5, 3, 9, sampler))
+
+
+def test_module_and_cli_use_the_same_gemm(cli):
+    # Bit-identity between the module and the CLI needs the same GEMM backend
+    # (include/rgflow/core/gemm.hpp): both take RGFLOW_GEMM or the build's calibrated default.
+    line = next(l for l in cli("--version").splitlines() if l.startswith("GEMM: "))
+    assert line.split()[1] == rgflow._core.gemm_backend
+    assert rgflow._core.gemm_backend in ("eigen", "dnnl")

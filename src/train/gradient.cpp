@@ -12,6 +12,7 @@
 #include "rgflow/estimate/tap.hpp"
 
 #include "chunked_gibbs.hpp"
+#include "sgd_kernel.hpp"
 
 namespace rgflow::train {
 
@@ -70,6 +71,15 @@ void binary_gradient(const MatrixF& batch, const MatrixF& positive_hidden_mean,
     auto dW = grad.dW.middleCols(j0, nj);
     gemm::product(inv_b, batch, true, positive_hidden_mean.middleCols(j0, nj), false, 0.0f, dW);
     gemm::product(-inv_c, V, true, negative_hidden_mean.middleCols(j0, nj), false, 1.0f, dW);
+    if (grad.fused_step) {
+      // The block of dW is still in this core's cache: step its weights now (no reader of W is
+      // left in this update: the fields ended at the barriers before).
+      const FusedWeightStep& f = *grad.fused_step;
+      for (Index i = 0; i < dW.rows(); ++i) {
+        detail::sgd_momentum(f.velocity->row(i).data() + j0, f.weights->row(i).data() + j0,
+                             dW.row(i).data(), nj, f.momentum, f.learning_rate);
+      }
+    }
     grad.batch_hidden_mean.segment(j0, nj) =
         positive_hidden_mean.middleCols(j0, nj).colwise().sum().transpose() * inv_b;
     grad.db.segment(j0, nj) = grad.batch_hidden_mean.segment(j0, nj) -
@@ -337,6 +347,7 @@ void ContrastiveDivergence::estimate_binary(const Rbm& rbm, const MatrixF& batch
 
     binary_gradient(batch, positive_hidden_mean_, V, negative_hidden_mean_, hc, vc, grad);
   }
+  grad.weights_stepped = grad.fused_step.has_value();
   rng = stream.advanced(words);
 }
 
@@ -537,6 +548,7 @@ void TemperingEstimator::estimate(const Rbm& rbm, const MatrixF& batch, Rng& rng
     detail::mean_rows(ht, negative_hidden_mean_);
     binary_gradient(batch, positive_hidden_mean_, cold, negative_hidden_mean_, hc, vc, grad);
   }
+  grad.weights_stepped = grad.fused_step.has_value();
 }
 
 std::unique_ptr<GradientEstimator> make_gradient_estimator(const TrainConfig& config) {

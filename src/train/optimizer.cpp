@@ -9,6 +9,8 @@
 #include "rgflow/core/error.hpp"
 #include "rgflow/train/adam.hpp"
 
+#include "sgd_kernel.hpp"
+
 namespace rgflow::train {
 
 Optimizer::Optimizer(const TrainConfig& config, Index n_visible, Index n_hidden) : config_(config) {
@@ -58,6 +60,17 @@ void Optimizer::restore(const OptimizerState& state) {
   state_.hidden_activity = state.hidden_activity;
   state_.visible_offset = state.visible_offset;
   state_.hidden_offset = state.hidden_offset;
+}
+
+std::optional<FusedWeightStep> Optimizer::fused_weight_step(Rbm& rbm, float momentum) {
+  const bool centred = config_.centering && config_.symmetry != Symmetry::z2;
+  MatrixF& W = rbm.weights();
+  if (config_.optimizer == OptimizerKind::adam || centred || config_.l1 != 0.0f || config_.l2 != 0.0f ||
+      config_.sparsity_target || rbm.has_mask() || W.rows() != state_.weight_velocity.rows() ||
+      W.cols() != state_.weight_velocity.cols()) {
+    return std::nullopt;
+  }
+  return FusedWeightStep{&W, &state_.weight_velocity, momentum, config_.learning_rate};
 }
 
 void Optimizer::step(Rbm& rbm, const Gradient& grad, float momentum) {
@@ -127,10 +140,12 @@ void Optimizer::step(Rbm& rbm, const Gradient& grad, float momentum) {
   // penalty and momentum term acts on the connected weights only.
   const Index rows = W.rows();
   const Index cols = W.cols();
-  const int threads = rows * cols >= (Index{1} << 18) ? omp_get_max_threads() : 1;
+  // When the estimator stepped the weights already (fused_weight_step): biases only.
+  const int threads = grad.weights_stepped ? 1 : rows * cols >= (Index{1} << 18) ? omp_get_max_threads() : 1;
+  const int bands = grad.weights_stepped ? 0 : threads;
   if (centred || adam) centred_weights_.resize(rows, cols);
 #pragma omp parallel for num_threads(threads) schedule(static)
-  for (int t = 0; t < threads; ++t) {
+  for (int t = 0; t < bands; ++t) {
     const Index r0 = rows * t / threads;
     const Index n = rows * (t + 1) / threads - r0;
     auto w = W.middleRows(r0, n);
@@ -139,15 +154,7 @@ void Optimizer::step(Rbm& rbm, const Gradient& grad, float momentum) {
       auto vel = s.weight_velocity.middleRows(r0, n);
       if (config_.l2 == 0.0f && config_.l1 == 0.0f && penalty.size() == 0 && !rbm.has_mask()) {
         // The common case in one pass over the band (contiguous rows): v ← m·v + lr·g, w ← w + v.
-        float* v = vel.data();
-        float* wp = w.data();
-        const float* gp = grad.dW.middleRows(r0, n).data();
-        const Index size = n * cols;
-#pragma omp simd
-        for (Index e = 0; e < size; ++e) {
-          v[e] = momentum * v[e] + lr * gp[e];
-          wp[e] += v[e];
-        }
+        detail::sgd_momentum(vel.data(), w.data(), grad.dW.middleRows(r0, n).data(), n * cols, momentum, lr);
         continue;
       }
       vel = momentum * vel + lr * grad.dW.middleRows(r0, n);

@@ -385,6 +385,9 @@ EpochStats Trainer::Impl::epoch(const BatchCallback& on_batch) {
     const bool probing = probe && b < 2 * kProbe;
     if (probing) omp_set_num_threads(b % 2 == 0 ? max_threads : 1);
     const auto t0 = std::chrono::steady_clock::now();
+    // Plain SGD: the estimator steps each block of weights as soon as its gradient is formed.
+    s.gradient.fused_step = s.optimizer.fused_weight_step(s.rbm, momentum);
+    s.gradient.weights_stepped = false;
     s.estimator->estimate(s.rbm, s.batch, s.rng, s.gradient);
     s.optimizer.step(s.rbm, s.gradient, momentum);
     if (probing) {

@@ -29,6 +29,16 @@ using sample::ParallelTempering;
 using sample::TemperingState;
 
 // An ascent direction for the mean log-likelihood (add it, scaled, to the parameters).
+// A plain SGD step on the weights, v ← m·v + lr·dW then W ← W + v, that an estimator may apply
+// block by block as soon as each column block of dW is formed (while it is in cache) instead of
+// leaving it to a separate pass of Optimizer::step (Optimizer::fused_weight_step says when).
+struct FusedWeightStep {
+  MatrixF* weights = nullptr;
+  MatrixF* velocity = nullptr;
+  float momentum = 0.0f;
+  float learning_rate = 0.0f;
+};
+
 struct Gradient {
   MatrixF dW;  // [n_visible, n_hidden]
   VectorF da;  // visible bias [n_visible]
@@ -41,6 +51,11 @@ struct Gradient {
   // Gaussian visible units with a learned σ: ∂/∂log σ_i (units.hpp log_sigma_statistic); empty
   // otherwise.
   VectorF d_log_sigma;
+  // Set by the caller before an estimate: the binary-unit CD, PCD and PT estimators apply it
+  // to the weights after forming dW and set weights_stepped (dW is still filled); others leave
+  // weights_stepped false. Optimizer::step then steps the biases only.
+  std::optional<FusedWeightStep> fused_step;
+  bool weights_stepped = false;
 
   Gradient() = default;
   Gradient(Index n_visible, Index n_hidden);

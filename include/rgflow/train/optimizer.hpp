@@ -3,6 +3,7 @@
 // 2010, "A Practical Guide to Training RBMs": §9 momentum, §10 weight decay, §11 sparsity) or
 // Adam (Kingma & Ba 2015), optionally on centred gradients (Melchior, Fischer & Wiskott 2016,
 // "How to center deep Boltzmann machines", JMLR 17) and with the biases tied to zero (Z2).
+#include <optional>
 #include <cstdint>
 
 #include "rgflow/core/types.hpp"
@@ -63,6 +64,11 @@ class Optimizer {
   // Applies one update to `rbm` (whose shape must match) from the ascent direction `grad`.
   // `momentum` is SGD's μ_m (Adam ignores it).
   void step(Rbm& rbm, const Gradient& grad, float momentum);
+  // The weight step an estimator may fuse into its gradient (Gradient::fused_step): present
+  // when this optimizer's weight update is plain SGD with momentum (no Adam, centering, weight
+  // cost, sparsity target or mask); step() then leaves the weights to the estimator when
+  // grad.weights_stepped says it took them.
+  std::optional<FusedWeightStep> fused_weight_step(Rbm& rbm, float momentum);
   // The learning rate of the following steps (the trainer sets it each epoch from
   // learning_rate_at_epoch).
   void set_learning_rate(float learning_rate) { config_.learning_rate = learning_rate; }
