@@ -1,5 +1,7 @@
 #include "rgflow/core/philox_bulk.hpp"
 
+#include <algorithm>
+
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
@@ -86,6 +88,30 @@ void philox_blocks(std::uint64_t seed, std::uint64_t stream, std::uint64_t first
 #else
   philox_blocks_portable(seed, stream, first_block, n_blocks, out);
 #endif
+}
+
+void fill_uniform(Rng& rng, float* out, std::size_t n) {
+  std::size_t i = 0;
+  if (n >= 64) {
+    // Finish the current block through rng itself, then whole blocks in bulk from block
+    // `counter` (the next one Rng::refill would compute), then skip rng past them.
+    while (i < n && rng.state().index < 4) out[i++] = rng.uniform();
+    constexpr std::size_t kChunk = 256;  // blocks per bulk call
+    alignas(64) std::uint32_t words[4 * kChunk];
+    std::size_t blocks = (n - i) / 4;
+    while (blocks > 0) {
+      const std::size_t now = std::min(blocks, kChunk);
+      philox_blocks(rng.state().seed, rng.state().stream, rng.state().counter, now,
+                    std::span<std::uint32_t>(words, 4 * now));
+      for (std::size_t k = 0; k < 4 * now; ++k) {
+        out[i + k] = static_cast<float>(words[k] >> 8) * 0x1.0p-24f;  // as Rng::uniform
+      }
+      rng = rng.advanced(4 * now);
+      i += 4 * now;
+      blocks -= now;
+    }
+  }
+  while (i < n) out[i++] = rng.uniform();
 }
 
 BulkStream::BulkStream(Rng& rng) : rng_(&rng) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "rgflow/core/philox_bulk.hpp"
 #include "rgflow/core/rng.hpp"
 
 namespace {
@@ -101,3 +102,22 @@ TEST(Rng, AdvancedSkipsExactlyThatManyDraws) {
 }
 
 }  // namespace
+
+TEST(Rng, FillUniformEqualsCallsOfUniform) {
+  // fill_uniform (AIS's annealing draws) gives the values of n calls of uniform(), bit for bit,
+  // from any position inside a block, and leaves the stream where those calls would.
+  for (std::uint64_t skip : {0, 1, 2, 3, 4, 5, 1027}) {
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{63}, std::size_t{64}, std::size_t{500},
+                          std::size_t{1027}, std::size_t{5003}}) {
+      rgflow::Rng a(42, 7);
+      for (std::uint64_t k = 0; k < skip; ++k) a();
+      rgflow::Rng b = a;
+      std::vector<float> bulk(n), scalar(n);
+      rgflow::fill_uniform(a, bulk.data(), n);
+      for (float& u : scalar) u = b.uniform();
+      ASSERT_EQ(bulk, scalar) << "skip " << skip << ", n " << n;
+      ASSERT_EQ(a.state(), b.state()) << "skip " << skip << ", n " << n;
+      ASSERT_EQ(a(), b());
+    }
+  }
+}

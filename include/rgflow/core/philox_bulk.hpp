@@ -37,6 +37,10 @@ inline constexpr bool kPhiloxAvx512 = false;
 void philox_blocks(std::uint64_t seed, std::uint64_t stream, std::uint64_t first_block,
                    std::size_t n_blocks, std::span<std::uint32_t> out);
 
+// out[i] = the value of the i-th of n calls rng.uniform(), bit for bit, with the whole blocks
+// generated in bulk (philox_blocks); rng is left where those n calls would leave it.
+void fill_uniform(Rng& rng, float* out, std::size_t n);
+
 // Reads `rng`'s stream from its current position through a buffer; on destruction (or
 // release()) writes the position back into `rng`, so rng continues exactly after the last word
 // taken. Not copyable; one BulkStream per Rng at a time.

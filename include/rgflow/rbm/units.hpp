@@ -33,6 +33,7 @@
 #include <utility>
 
 #include "rgflow/core/error.hpp"
+#include "rgflow/core/philox_bulk.hpp"
 #include "rgflow/core/rng.hpp"
 #include "rgflow/core/types.hpp"
 
@@ -123,7 +124,7 @@ struct BinaryUnits {
       Eigen::ArrayXd p_on = 1.0 / (1.0 + e_new);
       p_on = (x >= 0.0).select(p_on, e_new * p_on);
       Eigen::ArrayXf u(n);
-      for (Index j = 0; j < n; ++j) u[j] = rng.uniform();
+      fill_uniform(rng, u.data(), static_cast<std::size_t>(n));  // = n calls of rng.uniform()
       constexpr float off = B::state(0);
       Eigen::Map<Eigen::ArrayXf>(h, n) = (u.cast<double>() < p_on).cast<float>() * (B::state(1) - off) + off;
     }
@@ -143,7 +144,7 @@ struct BinaryUnits {
     Eigen::ArrayXf pv = 1.0f / (1.0f + ev);
     pv = (f >= 0.0f).select(pv, ev * pv);
     Eigen::ArrayXf u(n);
-    for (Index i = 0; i < n; ++i) u[i] = rng.uniform();
+    fill_uniform(rng, u.data(), static_cast<std::size_t>(n));  // = n calls of rng.uniform()
     constexpr float off = B::state(0);
     Eigen::Map<Eigen::ArrayXf>(v, n) = (u < pv).cast<float>() * (B::state(1) - off) + off;
   }
