@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rgflow/core/error.hpp"
+#include "rgflow/core/gemm.hpp"
 #include "rgflow/core/rng.hpp"
 #include "rgflow/core/version.hpp"
 #include "rgflow/core/cancel.hpp"
@@ -971,6 +972,7 @@ std::pair<std::vector<std::string>, json> run_report(Context& ctx, const json& p
   const Config& c = ctx.config;
   json summary;
   summary["rgflow_version"] = version();
+  summary["gemm"] = std::string(gemm::name(gemm::active()));  // the backend moves the bits
   summary["seed"] = std::to_string(c.seed);
   json cfg;
   to_json(cfg, c);

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "rgflow/core/error.hpp"
+#include "rgflow/core/gemm.hpp"
 #include "rgflow/core/version.hpp"
 #include "rgflow/io/atomic_file.hpp"
 
@@ -65,6 +66,8 @@ bool StageStore::fresh(const std::string& name, const nlohmann::json& params) co
   if (force_) return false;
   const auto rec = record(name);
   if (!rec || !rec->contains("params") || (*rec)["params"] != params) return false;
+  // A stage computed with another GEMM backend has other bits: redo it rather than mix them.
+  if (!rec->contains("gemm") || (*rec)["gemm"] != std::string(gemm::name(gemm::active()))) return false;
   if (!rec->contains("outputs") || !(*rec)["outputs"].is_array()) return false;
   for (const auto& out : (*rec)["outputs"]) {
     if (!out.is_string() || !std::filesystem::exists(path(out.get<std::string>()))) return false;
@@ -80,7 +83,8 @@ void StageStore::finish(const std::string& name, const nlohmann::json& params,
   std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   const nlohmann::json rec = {{"stage", name},     {"params", params},   {"outputs", outputs},
                               {"seconds", seconds}, {"finished", stamp}, {"results", results},
-                              {"rgflow_version", version()}};
+                              {"rgflow_version", version()},
+                              {"gemm", std::string(gemm::name(gemm::active()))}};
   write_text_atomic(record_path(name), rec.dump(2) + "\n");
 }
 

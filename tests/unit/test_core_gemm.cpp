@@ -2,7 +2,7 @@
 // double-precision reference within the standard rounding bound, on strided blocks, all four
 // transpose cases and the β cases (β = 0 never reads C); the backend choice by RGFLOW_GEMM; and
 // the model fields (Rbm::hidden_field / visible_field, split into fixed column blocks) bit for bit
-// the same on 1 and 3 threads.
+// the same on 1 and 3 threads, and within rounding of the float64 product.
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -180,6 +180,15 @@ TEST(Gemm, ModelFieldsDoNotDependOnTheThreadCount) {
     ASSERT_EQ(g1.cols(), 700);
     EXPECT_EQ(std::memcmp(f1.data(), f3.data(), sizeof(float) * static_cast<std::size_t>(f1.size())), 0);
     EXPECT_EQ(std::memcmp(g1.data(), g3.data(), sizeof(float) * static_cast<std::size_t>(g1.size())), 0);
+    // And they are the fields: against the float64 product within the rounding bound.
+    const double u = std::ldexp(1.0, -24);
+    const rgflow::MatrixD Wd = rbm.weights().cast<double>();
+    const rgflow::MatrixD exact_f = V.cast<double>() * Wd;
+    const rgflow::MatrixD mag_f = V.cast<double>().cwiseAbs() * Wd.cwiseAbs();
+    const rgflow::MatrixD exact_g = H.cast<double>() * Wd.transpose();
+    const rgflow::MatrixD mag_g = H.cast<double>().cwiseAbs() * Wd.cwiseAbs().transpose();
+    EXPECT_TRUE(((f1.cast<double>() - exact_f).cwiseAbs().array() <= 2.0 * 702.0 * u * mag_f.array() + 1e-30).all());
+    EXPECT_TRUE(((g1.cast<double>() - exact_g).cwiseAbs().array() <= 2.0 * 602.0 * u * mag_g.array() + 1e-30).all());
   }
   omp_set_num_threads(saved_threads);
 }

@@ -1,7 +1,9 @@
 #pragma once
 // rgflow's single-precision matrix product: C ← α·op(A)·op(B) + β·C on row-major float blocks,
-// always on the calling thread. Every hot product of the library (fields, gradients, parallel
-// tempering, AIS, exact log Z) goes through it, so the GEMM library is chosen in one place.
+// always on the calling thread. The hot float32 products of the library (the fields and gradients
+// of binary-unit training updates, Rbm::hidden_field / visible_field, parallel tempering, AIS) go
+// through it, so the GEMM library is chosen in one place. (Exact log Z enumerates by rank-1
+// updates in float64 and does not.)
 //
 // Backends (docs/benchmarks.md, "The GEMM"):
 //   eigen  Eigen's GEMM (always available);

@@ -28,7 +28,6 @@ using sample::geometric_ladder;
 using sample::ParallelTempering;
 using sample::TemperingState;
 
-// An ascent direction for the mean log-likelihood (add it, scaled, to the parameters).
 // A plain SGD step on the weights, v ← m·v + lr·dW then W ← W + v, that an estimator may apply
 // block by block as soon as each column block of dW is formed (while it is in cache) instead of
 // leaving it to a separate pass of Optimizer::step (Optimizer::fused_weight_step says when).
@@ -39,6 +38,7 @@ struct FusedWeightStep {
   float learning_rate = 0.0f;
 };
 
+// An ascent direction for the mean log-likelihood (add it, scaled, to the parameters).
 struct Gradient {
   MatrixF dW;  // [n_visible, n_hidden]
   VectorF da;  // visible bias [n_visible]

@@ -52,7 +52,8 @@ class StageStore {
   // The record file of a stage: OUTDIR/stages/NAME.json ('/' in NAME becomes '-').
   std::string record_path(const std::string& name) const;
 
-  // True when not forced, the record exists, its params equal `params` and every output it
+  // True when not forced, the record exists, its params equal `params`, it was computed with the
+  // GEMM backend in use (gemm::active(): another backend has other bits) and every output it
   // lists exists.
   bool fresh(const std::string& name, const nlohmann::json& params) const;
   // The stored record (nullopt if absent or unreadable).
