@@ -72,6 +72,7 @@ struct TrainOptions {
   int max_epochs = 1000;
   std::string stop_score = "auto";
   Index batch_size = kDefaults.batch_size;
+  int shards = kDefaults.shards;
   std::optional<double> learning_rate;         // default: default_config(visible type)'s
   std::optional<double> learning_rate_final;  // default: --learning-rate / 100
   std::optional<std::string> momentum;        // a number or "hinton"; default: kDefaults' (0.5)
@@ -237,6 +238,8 @@ void run_train(TrainOptions& o) {
     c.patience = o.patience;
     c.stop_score = with_flag("--stop-score", [&] { return train::parse_stop_score(o.stop_score); });
     c.batch_size = o.batch_size;
+    check_range("--shards", std::int64_t{o.shards}, 1, train::kMaxShards);
+    c.shards = o.shards;
     if (o.learning_rate) c.learning_rate = static_cast<float>(*o.learning_rate);
     // --lr-schedule constant: no final rate; otherwise the given one or --learning-rate / 100.
     if (o.schedule == "constant") {
@@ -338,14 +341,20 @@ void run_train(TrainOptions& o) {
                          {"to_spins", o.data_options.to_spins ? "true" : "false"}};
   req.checkpoint_every = o.checkpoint_every;
   req.checkpoint_path = o.checkpoint_file;
+  // Under mpirun: the row shards over the ranks, the same model on every rank; rank 0 alone
+  // writes the model, the log and the checkpoints, and prints (distributed.hpp, docs/scaling.md).
+  req.communicator = &world();
+  const bool rank0 = is_rank0();
 
   // The monitor log streams one line per epoch (tail -f); a resumed run appends to it.
   std::optional<train::MonitorLog> log;
   // A resumed run cuts the log back to the checkpoint's epochs, so every epoch appears once.
-  if (!o.log.empty()) log.emplace(o.log, req.resume.has_value(), req.resume ? req.resume->epochs_done : -1);
+  if (!o.log.empty() && rank0) {
+    log.emplace(o.log, req.resume.has_value(), req.resume ? req.resume->epochs_done : -1);
+  }
   const int first_epoch = req.resume ? req.resume->epochs_done + 1 : 1;
   const int total = req.resume && req.resume_epochs ? *req.resume_epochs : req.config.epochs;
-  Progress progress(o.quiet, first_epoch, total);
+  Progress progress(o.quiet || !rank0, first_epoch, total);
   run::TrainCallbacks callbacks;
   callbacks.on_start = [&](const std::string& line) { progress.message("rgflow rbm train: " + line); };
   callbacks.on_batch = [&](int epoch, Index done, Index n) { progress.batch(epoch, done, n); };
@@ -354,10 +363,13 @@ void run_train(TrainOptions& o) {
     if (log) log->write(s);
   };
   // The divergence guard's lines are warnings: printed even with --quiet.
-  callbacks.on_notice = [&](const std::string& line) { progress.warning("rgflow rbm train: warning: " + line); };
+  callbacks.on_notice = [&](const std::string& line) {
+    if (rank0) progress.warning("rgflow rbm train: warning: " + line);
+  };
   callbacks.stop = stop_poll();
   run::TrainRun result;
   result = run::train_rbm(req, callbacks);
+  if (!rank0) return;  // every rank holds the same model; one writes it
   run::Attributes attrs = result.attributes;
   for (const auto& [k, v] : provenance()) attrs[k] = v;
   io::save_rbm(o.output, result.rbm, attrs,
@@ -485,6 +497,13 @@ void add_train(CLI::App& rbm) {
   cmd->add_option("--threads", o->train_threads,
                   "Threads (0: OpenMP default); the trained model does not depend on it")
       ->capture_default_str();
+  o->model_options.push_back(
+      cmd->add_option("--shards", o->shards,
+                      "Row shards per mini-batch (cd, pcd; binary units): their gradients are added "
+                      "in a fixed tree, so under mpirun each rank forms its shards and the model is "
+                      "the same bits on any number of ranks; 1 is fastest on one process "
+                      "(docs/scaling.md)")
+          ->capture_default_str());
   o->epochs_option = cmd->add_option("--epochs", o->epochs_text,
                                      "Passes over the training data, or 'auto': stop when the "
                                      "held-out score stops improving and keep the best epoch "

@@ -1,6 +1,7 @@
 #include "chunked_gibbs.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <span>
 
 #include "rgflow/core/gemm.hpp"
@@ -25,7 +26,7 @@ int update_threads(Index rows, Index n_visible, Index n_hidden) {
   return work >= static_cast<double>(1 << 21) ? omp_get_max_threads() : 1;
 }
 
-void hidden_field(const Rbm& rbm, const Eigen::Ref<const MatrixF>& X, MatrixF& F,
+void hidden_field(const Rbm& rbm, const Eigen::Ref<const MatrixF>& X, Eigen::Ref<MatrixF> F,
                   const std::vector<Index>& chunks) {
   for_chunks(chunks, [&](Index j0, Index nj) {
     auto block = F.middleCols(j0, nj);
@@ -34,7 +35,8 @@ void hidden_field(const Rbm& rbm, const Eigen::Ref<const MatrixF>& X, MatrixF& F
   });
 }
 
-void visible_field(const Rbm& rbm, const MatrixF& Y, MatrixF& G, const std::vector<Index>& chunks) {
+void visible_field(const Rbm& rbm, const Eigen::Ref<const MatrixF>& Y, Eigen::Ref<MatrixF> G,
+                   const std::vector<Index>& chunks) {
   for_chunks(chunks, [&](Index i0, Index ni) {
     auto block = G.middleCols(i0, ni);
     gemm::product(1.0f, Y, false, rbm.weights().middleRows(i0, ni), true, 0.0f, block);
@@ -42,17 +44,20 @@ void visible_field(const Rbm& rbm, const MatrixF& Y, MatrixF& G, const std::vect
   });
 }
 
-void sample_rows(UnitType type, MatrixF& X, const Rng& stream, std::uint64_t first, MatrixF* mean) {
+void sample_rows(UnitType type, Eigen::Ref<MatrixF> X, const Rng& stream, std::uint64_t first,
+                 float* mean) {
   const Index cols = X.cols();
+  assert(X.rows() < 2 || X.outerStride() == cols);
   for_row_bands(X.rows(), [&](Index r0, Index n) {
     Rng rng = stream.advanced(first + static_cast<std::uint64_t>(r0 * cols));
     kernels::sample(type, std::span<float>(X.row(r0).data(), static_cast<std::size_t>(n * cols)),
-                    rng, mean != nullptr ? mean->row(r0).data() : nullptr);
+                    rng, mean != nullptr ? mean + r0 * cols : nullptr);
   });
 }
 
-void mean_rows(UnitType type, MatrixF& X) {
+void mean_rows(UnitType type, Eigen::Ref<MatrixF> X) {
   const Index cols = X.cols();
+  assert(X.rows() < 2 || X.outerStride() == cols);
   for_row_bands(X.rows(), [&](Index r0, Index n) {
     kernels::mean(type, std::span<float>(X.row(r0).data(), static_cast<std::size_t>(n * cols)));
   });

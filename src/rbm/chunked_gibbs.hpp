@@ -62,15 +62,19 @@ void for_row_bands(Index rows, F&& f) {
 int update_threads(Index rows, Index n_visible, Index n_hidden);
 
 // F = X W + b (hidden field of the rows of X), by column chunks of F.
-void hidden_field(const Rbm& rbm, const Eigen::Ref<const MatrixF>& X, MatrixF& F,
+void hidden_field(const Rbm& rbm, const Eigen::Ref<const MatrixF>& X, Eigen::Ref<MatrixF> F,
                   const std::vector<Index>& chunks);
 // G = Y Wᵀ + a (visible field of the rows of Y), by column chunks of G.
-void visible_field(const Rbm& rbm, const MatrixF& Y, MatrixF& G, const std::vector<Index>& chunks);
+void visible_field(const Rbm& rbm, const Eigen::Ref<const MatrixF>& Y, Eigen::Ref<MatrixF> G,
+                   const std::vector<Index>& chunks);
 // X ← a sample given the field X, drawing word `first + r·cols + i` of `stream` for entry (r, i)
 // (no draw from `stream` itself); when `mean` is given (already sized like X) it receives the
 // conditional means first.
-void sample_rows(UnitType type, MatrixF& X, const Rng& stream, std::uint64_t first, MatrixF* mean);
+// X may be a block of consecutive rows of a larger matrix (a row shard of a batch); `mean`, when
+// not null, points at X.rows() × X.cols() contiguous row-major floats.
+void sample_rows(UnitType type, Eigen::Ref<MatrixF> X, const Rng& stream, std::uint64_t first,
+                 float* mean);
 // X ← E[unit | field X], element-wise.
-void mean_rows(UnitType type, MatrixF& X);
+void mean_rows(UnitType type, Eigen::Ref<MatrixF> X);
 
 }  // namespace rgflow::chunked

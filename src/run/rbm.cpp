@@ -420,6 +420,15 @@ TrainRun train_rbm(const TrainRequest& request, const TrainCallbacks& callbacks)
   std::unique_ptr<train::Trainer> trainer =
       checkpoint ? std::make_unique<train::Trainer>(rbm, *checkpoint, data, validation_ptr)
                  : std::make_unique<train::Trainer>(rbm, config, data, validation_ptr);
+  const Communicator* comm = request.communicator;
+  if (comm != nullptr) check_communicator(*comm, "train_rbm");
+  const bool writer = comm == nullptr || comm->rank() == 0;
+  if (comm != nullptr && comm->size() > 1 && config.shards < 2) {
+    throw Error(fmt::format("training on {} ranks splits each mini-batch into row shards: set them "
+                            "(--shards, shards=) to 2 or more, e.g. {}; the model is then the same bits "
+                            "on any number of ranks (docs/scaling.md)", comm->size(), comm->size()));
+  }
+  trainer->set_communicator(comm);
   const train::TrainConfig& used = trainer->config();
   if (callbacks.on_start) {
     callbacks.on_start(fmt::format(
@@ -442,7 +451,7 @@ TrainRun train_rbm(const TrainRequest& request, const TrainCallbacks& callbacks)
   }
 
   TrainRun out;
-  StopSignal stop(callbacks.stop);
+  StopSignal stop(comm != nullptr ? with_peer_stops(*comm, callbacks.stop) : callbacks.stop);
   while (!trainer->finished()) {
     const int epoch = trainer->epochs_done() + 1;
     train::EpochStats s;
@@ -454,13 +463,14 @@ TrainRun train_rbm(const TrainRequest& request, const TrainCallbacks& callbacks)
     } catch (const train::TrainingDiverged& e) {
       // The trainer holds the last good state: keep it on disk for a resume with a smaller step.
       if (request.checkpoint_path.empty()) throw;
-      train::save_checkpoint(request.checkpoint_path, trainer->checkpoint());
+      if (writer) train::save_checkpoint(request.checkpoint_path, trainer->checkpoint());
       throw train::TrainingDiverged(
           fmt::format("{}; the last good state is in {}", e.what(), request.checkpoint_path));
     }
     if (callbacks.on_epoch) callbacks.on_epoch(s);
     out.epochs.push_back(s);
-    if (request.checkpoint_every > 0 && trainer->epochs_done() % request.checkpoint_every == 0) {
+    if (writer && request.checkpoint_every > 0 &&
+        trainer->epochs_done() % request.checkpoint_every == 0) {
       train::save_checkpoint(request.checkpoint_path, trainer->checkpoint());
     }
   }
@@ -490,6 +500,7 @@ TrainRun train_rbm(const TrainRequest& request, const TrainCallbacks& callbacks)
   if (request.assess_fit) {
     estimate::LogZOptions gate = fit_log_z_options(used.seed);
     gate.stop = callbacks.stop;
+    gate.communicator = comm;
     out.fit = assess_fit(rbm, data, validation_ptr, gate,
                          ising_reference(request.data_file_attributes, rbm.n_visible()));
   }

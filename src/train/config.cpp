@@ -217,6 +217,13 @@ void TrainConfig::validate() const {
   if (tap_reseed_fraction < 0.0f || tap_reseed_fraction > 1.0f) {
     throw Error(fmt::format("TAP re-seed fraction must be in [0, 1] (got {})", tap_reseed_fraction));
   }
+  if (shards < 1 || shards > kMaxShards) {
+    throw Error(fmt::format("shards must be in [1, {}] (got {})", kMaxShards, shards));
+  }
+  if (shards > 1 && method != Method::cd && method != Method::pcd) {
+    throw Error(fmt::format("row shards (shards {}) apply to methods cd and pcd only (got {})", shards,
+                            to_string(method)));
+  }
   if (pcd_hidden_state && method != Method::pcd) {
     throw Error("hidden-state chains apply to PCD only");
   }
@@ -256,6 +263,7 @@ void to_json(nlohmann::json& j, const TrainConfig& c) {
       {"steps", c.steps},
       {"epochs", c.epochs},
       {"batch_size", c.batch_size},
+      {"shards", c.shards},
       {"learning_rate", detail::json_float(c.learning_rate)},
       {"learning_rate_final", c.learning_rate_final ? nlohmann::json(detail::json_float(*c.learning_rate_final))
                                                     : nlohmann::json(nullptr)},
@@ -352,7 +360,7 @@ std::uint64_t parse_seed(const nlohmann::json& value) {
 void from_json(const nlohmann::json& j, TrainConfig& c) {
   if (!j.is_object()) throw Error("training configuration must be a JSON object");
   static const char* const known[] = {
-      "method", "steps", "epochs", "batch_size", "learning_rate", "learning_rate_final", "momentum_initial",
+      "method", "steps", "epochs", "batch_size", "shards", "learning_rate", "learning_rate_final", "momentum_initial",
       "momentum_final", "momentum_switch_epoch", "l1", "l2", "sparsity_target", "sparsity_cost",
       "sparsity_decay", "seed", "monitor_rows", "initialize", "tap_iterations", "tap_damping",
       "tap_persistent", "tap_chains", "tap_reseed_fraction", "pt_replicas", "pt_beta_min", "pt_adaptive",
@@ -373,6 +381,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
   read_field(j, "steps", c.steps);
   read_field(j, "epochs", c.epochs);
   read_field(j, "batch_size", c.batch_size);
+  read_field(j, "shards", c.shards);
   read_field(j, "learning_rate", c.learning_rate);
   if (const auto it = j.find("learning_rate_final"); it != j.end()) {
     if (it->is_null()) {

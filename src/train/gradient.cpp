@@ -1,6 +1,7 @@
 #include "rgflow/train/gradient.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <fmt/format.h>
 #include <numeric>
@@ -10,6 +11,8 @@
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/gemm.hpp"
 #include "rgflow/estimate/tap.hpp"
+
+#include "shard_tree.hpp"
 
 #include "chunked_gibbs.hpp"
 #include "sgd_kernel.hpp"
@@ -34,6 +37,14 @@ void Gradient::set_zero() {
 void GradientEstimator::set_persistent_chains(const MatrixF& chains) {
   if (chains.size() != 0) {
     throw Error("this gradient estimator keeps no persistent chains");
+  }
+}
+
+void GradientEstimator::set_shards(int shards, const Communicator* comm) {
+  if (shards != 1 || (comm != nullptr && comm->size() > 1)) {
+    throw Error(fmt::format("this gradient estimator does not split its batch into row shards "
+                            "(shards {}, {} ranks): row shards need methods cd or pcd",
+                            shards, comm != nullptr ? comm->size() : 1));
   }
 }
 
@@ -62,11 +73,13 @@ void check_batch(const Rbm& rbm, const MatrixF& batch) {
 // Binary units: ⟨v hᵀ⟩_data − ⟨v hᵀ⟩_model by column chunks of dW (as the fields), with the hidden
 // bias terms; the visible ones by chunks of the visible layer (a worksharing construct, as those of
 // chunked_gibbs.hpp). `grad` must be sized.
-void binary_gradient(const MatrixF& batch, const MatrixF& positive_hidden_mean,
-                     const Eigen::Ref<const MatrixF>& V, const MatrixF& negative_hidden_mean,
+// The rows may be a shard of the batch and of the chains: inv_b and inv_c are the reciprocals of
+// the whole batch's and chains' row counts.
+void binary_gradient(const Eigen::Ref<const MatrixF>& batch,
+                     const Eigen::Ref<const MatrixF>& positive_hidden_mean,
+                     const Eigen::Ref<const MatrixF>& V,
+                     const Eigen::Ref<const MatrixF>& negative_hidden_mean, float inv_b, float inv_c,
                      const std::vector<Index>& hc, const std::vector<Index>& vc, Gradient& grad) {
-  const float inv_b = 1.0f / static_cast<float>(batch.rows());
-  const float inv_c = 1.0f / static_cast<float>(V.rows());
   detail::for_chunks(hc, [&](Index j0, Index nj) {
     auto dW = grad.dW.middleCols(j0, nj);
     gemm::product(inv_b, batch, true, positive_hidden_mean.middleCols(j0, nj), false, 0.0f, dW);
@@ -236,6 +249,9 @@ void ContrastiveDivergence::estimate(const Rbm& rbm, const MatrixF& batch, Rng& 
     estimate_binary(rbm, batch, rng, grad);
   } else {
     if (hidden_state_) throw Error("hidden-state PCD supports binary (bernoulli / spin) units only");
+    if (shards_ > 1 || (comm_ != nullptr && comm_->size() > 1)) {
+      throw Error("row shards (and training on several ranks) need binary (bernoulli / spin) units");
+    }
     estimate_general(rbm, batch, rng, grad);
   }
 }
@@ -274,7 +290,10 @@ void ContrastiveDivergence::estimate_general(const Rbm& rbm, const MatrixF& batc
 // the words of the single-threaded order — CD: h_0 | batch, v_1, then (h, v) per further step;
 // visible-state PCD: (h, v) per step from the chains; hidden-state PCD: v then h per step from
 // the stored hidden samples (plus, once, h_0 | chains to start them) — so results do not depend
-// on the thread count.
+// on the thread count. Entry (r, i) of a phase draws word r·cols + i of that phase's words
+// whichever row shard holds row r, so the samples do not depend on the shards either; with more
+// than one shard each forms its own gradient (binary_gradient on its rows) and combine_shards
+// adds them in the fixed tree, over the ranks of comm_ when there are several (shard_tree.hpp).
 void ContrastiveDivergence::estimate_binary(const Rbm& rbm, const MatrixF& batch, Rng& rng,
                                             Gradient& grad) {
   MatrixF& V = persistent_ ? chains_ : negative_visible_;
@@ -300,55 +319,139 @@ void ContrastiveDivergence::estimate_binary(const Rbm& rbm, const MatrixF& batch
   const std::vector<Index> hc = detail::gemm_chunks(nh);
   const std::vector<Index> vc = detail::gemm_chunks(nv);
   const Rng stream = rng;
+  const float inv_b = 1.0f / static_cast<float>(b);
+  const float inv_c = 1.0f / static_cast<float>(c);
+  const int S = shards_;
+  const int ranks = comm_ != nullptr ? comm_->size() : 1;
+  const int rank = comm_ != nullptr ? comm_->rank() : 0;
+  const int my_first = detail::first_shard(S, rank, ranks);
+  const int my_last = detail::first_shard(S, rank + 1, ranks);
+  const auto rows = [](Index n, int s, int shards) {
+    const Index r0 = detail::shard_row(n, s, shards);
+    return std::pair<Index, Index>{r0, detail::shard_row(n, s + 1, shards) - r0};
+  };
 
 #pragma omp parallel num_threads(threads)
-  {
+  for (int s = my_first; s < my_last; ++s) {
+    const auto [b0, nb] = rows(b, s, S);
+    const auto [c0, nc] = rows(c, s, S);
+    auto Vs = V.middleRows(c0, nc);
+    auto hidden = hidden_sample_.middleRows(c0, nc);
+    auto positive = positive_hidden_mean_.middleRows(b0, nb);
+    auto negative = negative_hidden_mean_.middleRows(c0, nc);
+    const auto data = batch.middleRows(b0, nb);
+    // Words of this shard's first row in each phase.
+    const std::uint64_t h_first = static_cast<std::uint64_t>(c0 * nh);
+    const std::uint64_t v_first = static_cast<std::uint64_t>(c0 * nv);
     std::uint64_t at = 0;
-    const auto hidden_step = [&](MatrixF& H, MatrixF* mean) {
-      detail::hidden_field(rbm, V, H, hc);
-      detail::sample_rows(ht, H, stream, at, mean);
+    const auto hidden_step = [&](Eigen::Ref<MatrixF> H, float* mean) {
+      detail::hidden_field(rbm, Vs, H, hc);
+      detail::sample_rows(ht, H, stream, at + h_first, mean);
       at += hw;
     };
-    const auto visible_step = [&](const MatrixF& H) {
-      detail::visible_field(rbm, H, V, vc);
-      detail::sample_rows(vt, V, stream, at, nullptr);
+    const auto visible_step = [&](const Eigen::Ref<const MatrixF>& H) {
+      detail::visible_field(rbm, H, Vs, vc);
+      detail::sample_rows(vt, Vs, stream, at + v_first, nullptr);
       at += vw;
     };
     if (hidden_state_) {
-      if (start_hidden) hidden_step(chain_hidden_, nullptr);
-      detail::hidden_field(rbm, batch, positive_hidden_mean_, hc);
-      detail::mean_rows(ht, positive_hidden_mean_);
+      auto chain_hidden = chain_hidden_.middleRows(c0, nc);
+      if (start_hidden) hidden_step(chain_hidden, nullptr);
+      detail::hidden_field(rbm, data, positive, hc);
+      detail::mean_rows(ht, positive);
       for (int k = 0; k < steps_; ++k) {
-        visible_step(chain_hidden_);
+        visible_step(chain_hidden);
         // The last step's hidden sample is the next update's chain state, and its means are
         // the negative statistics: one product gives both.
-        hidden_step(chain_hidden_, k + 1 == steps_ ? &negative_hidden_mean_ : nullptr);
+        hidden_step(chain_hidden, k + 1 == steps_ ? negative.data() : nullptr);
       }
     } else {
       int remaining = steps_;
       if (persistent_) {
-        detail::hidden_field(rbm, batch, positive_hidden_mean_, hc);
-        detail::mean_rows(ht, positive_hidden_mean_);
+        detail::hidden_field(rbm, data, positive, hc);
+        detail::mean_rows(ht, positive);
       } else {
         // CD: h_0 is drawn from the positive phase's own field (one product for both).
-        detail::hidden_field(rbm, batch, hidden_sample_, hc);
-        detail::sample_rows(ht, hidden_sample_, stream, at, &positive_hidden_mean_);
+        detail::hidden_field(rbm, data, hidden, hc);
+        detail::sample_rows(ht, hidden, stream, at + h_first, positive.data());
         at += hw;
-        visible_step(hidden_sample_);
+        visible_step(hidden);
         remaining -= 1;
       }
       for (int k = 0; k < remaining; ++k) {
-        hidden_step(hidden_sample_, nullptr);
-        visible_step(hidden_sample_);
+        hidden_step(hidden, nullptr);
+        visible_step(hidden);
       }
-      detail::hidden_field(rbm, V, negative_hidden_mean_, hc);
-      detail::mean_rows(ht, negative_hidden_mean_);
+      detail::hidden_field(rbm, Vs, negative, hc);
+      detail::mean_rows(ht, negative);
     }
-
-    binary_gradient(batch, positive_hidden_mean_, V, negative_hidden_mean_, hc, vc, grad);
+    if (S == 1 && ranks == 1) {
+      binary_gradient(batch, positive_hidden_mean_, V, negative_hidden_mean_, inv_b, inv_c, hc, vc,
+                      grad);
+    }
   }
-  grad.weights_stepped = grad.fused_step.has_value();
   rng = stream.advanced(words);
+  if (S == 1 && ranks == 1) {
+    grad.weights_stepped = grad.fused_step.has_value();
+    return;
+  }
+
+  // Each shard's gradient, added in the fixed tree (over the ranks), and the chains' rows of
+  // every rank's shards.
+  const auto leaf = [&](int s, Gradient& g) {
+    const auto [b0, nb] = rows(b, s, S);
+    const auto [c0, nc] = rows(c, s, S);
+#pragma omp parallel num_threads(threads)
+    binary_gradient(batch.middleRows(b0, nb), positive_hidden_mean_.middleRows(b0, nb),
+                    V.middleRows(c0, nc), negative_hidden_mean_.middleRows(c0, nc), inv_b, inv_c,
+                    hc, vc, g);
+  };
+  const bool share_chains = persistent_ && ranks > 1;
+  std::vector<std::byte> mine;
+  const auto chain_rows = [&](int r) {
+    const Index r0 = detail::shard_row(c, detail::first_shard(S, r, ranks), S);
+    return std::pair<Index, Index>{r0, detail::shard_row(c, detail::first_shard(S, r + 1, ranks), S) - r0};
+  };
+  const auto append = [](std::vector<std::byte>& out, const float* p, Index n) {
+    const auto* q = reinterpret_cast<const std::byte*>(p);
+    out.insert(out.end(), q, q + n * static_cast<Index>(sizeof(float)));
+  };
+  if (share_chains) {
+    const auto [r0, n] = chain_rows(rank);
+    append(mine, chains_.data() + r0 * nv, n * nv);
+    if (hidden_state_) append(mine, chain_hidden_.data() + r0 * nh, n * nh);
+  }
+  std::vector<std::vector<std::byte>> theirs;
+  grad.fused_step.reset();  // the weights step once the tree is complete (Optimizer::step)
+  detail::combine_shards(comm_, S, nv, nh, leaf, grad, mine, share_chains ? &theirs : nullptr);
+  grad.weights_stepped = false;
+  if (share_chains) {
+    for (int r = 0; r < ranks; ++r) {
+      if (r == rank) continue;
+      const auto [r0, n] = chain_rows(r);
+      const std::size_t visible_bytes = static_cast<std::size_t>(n * nv) * sizeof(float);
+      const std::size_t hidden_bytes =
+          hidden_state_ ? static_cast<std::size_t>(n * nh) * sizeof(float) : 0;
+      const std::vector<std::byte>& bytes = theirs[static_cast<std::size_t>(r)];
+      if (bytes.size() != visible_bytes + hidden_bytes) {
+        throw Error(fmt::format("PCD chains: rank {} sent {} bytes for its {} chains, not {}", r,
+                                bytes.size(), n, visible_bytes + hidden_bytes));
+      }
+      if (visible_bytes > 0) std::memcpy(chains_.data() + r0 * nv, bytes.data(), visible_bytes);
+      if (hidden_bytes > 0) {
+        std::memcpy(chain_hidden_.data() + r0 * nh, bytes.data() + visible_bytes, hidden_bytes);
+      }
+    }
+  }
+}
+
+void ContrastiveDivergence::set_shards(int shards, const Communicator* comm) {
+  if (shards < 1 || shards > kMaxShards) {
+    throw Error(fmt::format("shards must be in [1, {}] (got {})", kMaxShards, shards));
+  }
+  if (comm != nullptr) check_communicator(*comm, "gradient estimator");
+  shards_ = shards;
+  comm_ = comm;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -546,7 +649,9 @@ void TemperingEstimator::estimate(const Rbm& rbm, const MatrixF& batch, Rng& rng
     detail::hidden_field(rbm, batch, positive_hidden_mean_, hc);
     detail::mean_rows(ht, positive_hidden_mean_);
     detail::mean_rows(ht, negative_hidden_mean_);
-    binary_gradient(batch, positive_hidden_mean_, cold, negative_hidden_mean_, hc, vc, grad);
+    binary_gradient(batch, positive_hidden_mean_, cold, negative_hidden_mean_,
+                    1.0f / static_cast<float>(batch.rows()), 1.0f / static_cast<float>(cold.rows()),
+                    hc, vc, grad);
   }
   grad.weights_stepped = grad.fused_step.has_value();
 }

@@ -42,7 +42,9 @@ struct Trainer::Impl {
         validation(validation_rows),
         rng(cfg.seed, kTrainingStream),
         estimator(make_gradient_estimator(cfg)),
-        optimizer(cfg, model.n_visible(), model.n_hidden()) {}
+        optimizer(cfg, model.n_visible(), model.n_hidden()) {
+    estimator->set_shards(cfg.shards, nullptr);
+  }
 
   Rbm& rbm;
   TrainConfig config;
@@ -288,6 +290,10 @@ Trainer::~Trainer() = default;
 
 const TrainConfig& Trainer::config() const { return impl_->config; }
 int Trainer::epochs_done() const { return impl_->epochs_done; }
+void Trainer::set_communicator(const Communicator* comm) {
+  impl_->estimator->set_shards(impl_->config.shards, comm);
+}
+
 int Trainer::threads_used() const { return impl_->threads_used; }
 int Trainer::divergences() const { return impl_->divergences; }
 bool Trainer::finished() const {

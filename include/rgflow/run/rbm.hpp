@@ -16,6 +16,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "rgflow/core/cancel.hpp"
+#include "rgflow/comm/communicator.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/estimate/log_partition.hpp"
 #include "rgflow/io/standardize.hpp"
@@ -161,6 +162,11 @@ struct TrainRequest {
   // quality gate takes the exact −s per spin from them (fit.hpp).
   Attributes data_file_attributes;
   bool assess_fit = true;       // run the quality gate (fit.hpp) after the last epoch
+  // Data-parallel training (docs/scaling.md): every rank of `communicator` calls train_rbm with
+  // the same request; the mini-batches' row shards (config.shards) and the quality gate's AIS
+  // chains are spread over the ranks, every rank returns the same run, bit for bit, and only
+  // rank 0 writes checkpoints. Null: this process alone.
+  const Communicator* communicator = nullptr;
 };
 
 struct TrainCallbacks {

@@ -50,6 +50,8 @@ Method parse_method(const std::string& name);  // "cd" | "pcd" | "tap1..3" | "pt
 // 1, 2 or 3 for the TAP methods, 0 otherwise.
 int tap_order(Method m);
 
+inline constexpr int kMaxShards = 4096;
+
 struct TrainConfig {
   Method method = Method::cd;
   int steps = 1;                 // k Gibbs steps per update (CD-k / PCD-k), >= 1
@@ -64,6 +66,13 @@ struct TrainConfig {
   int patience = 10;             // >= 1
   StopScore stop_score = StopScore::automatic;
   Index batch_size = 100;        // >= 1; the last mini-batch of an epoch may be smaller
+  // Row shards (docs/scaling.md): each mini-batch (and the persistent chains) is cut into `shards`
+  // fixed blocks of consecutive rows, whose gradients are formed separately and added in a fixed
+  // pairwise tree. Under MPI the shards run on different ranks (rank r of N holds shards
+  // [S·r/N, S·(r+1)/N)), and the trained model is the same bits for any number of ranks (and
+  // threads) given `shards`; 1 keeps the whole batch in one block (the fastest on one process).
+  // In [1, kMaxShards]; > 1 for binary units and methods cd, pcd only.
+  int shards = 1;
   float learning_rate = 0.05f;   // ε > 0, applied to the batch-mean gradient
   // When set: ε moves from learning_rate (first epoch) to learning_rate_final (last epoch) by
   // `schedule`, as Tieleman (2008) does linearly for PCD; > 0.

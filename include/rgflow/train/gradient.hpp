@@ -14,6 +14,7 @@
 #include <optional>
 #include <vector>
 
+#include "rgflow/comm/communicator.hpp"
 #include "rgflow/core/rng.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/rbm/rbm.hpp"
@@ -98,6 +99,13 @@ class GradientEstimator {
   // Restores state(); the default accepts only `chains` (set_persistent_chains). Throws Error for
   // state this estimator does not keep or of inconsistent shape.
   virtual void restore(const EstimatorState& state);
+  // Row shards (TrainConfig::shards; src/train/shard_tree.hpp): the batch and the chains are cut
+  // into `shards` fixed blocks of rows and their gradients added in a fixed tree; under `comm`
+  // (null: this process alone) each rank forms its own shards, the gradient is combined over the
+  // ranks and the persistent chains' rows are exchanged, so every rank holds the same gradient
+  // and state — the same bits for any number of ranks. Then estimate() is collective over
+  // `comm`. The default accepts one shard on one rank only (Error otherwise).
+  virtual void set_shards(int shards, const Communicator* comm);
 
  private:
   MatrixF empty_;
@@ -149,12 +157,15 @@ class ContrastiveDivergence final : public GradientEstimator {
   // PCD: the visible chains and, with hidden_state, their hidden samples.
   EstimatorState state() const override;
   void restore(const EstimatorState& state) override;
+  // Binary units only (estimate() throws Error for others with more than one shard or rank).
+  void set_shards(int shards, const Communicator* comm) override;
 
   int steps() const { return steps_; }
   bool persistent() const { return persistent_; }
   bool hidden_state() const { return hidden_state_; }
   // The negative-phase samples of the last estimate(): v_k [chains, n_visible] and
-  // E[h|v_k] [chains, n_hidden] (exposed for tests and diagnostics).
+  // E[h|v_k] [chains, n_hidden] (exposed for tests and diagnostics; on several ranks only the rows
+  // of this rank's shards, apart from PCD's chains, which every rank holds whole).
   const MatrixF& negative_visible() const { return persistent_ ? chains_ : negative_visible_; }
   const MatrixF& negative_hidden_mean() const { return negative_hidden_mean_; }
 
@@ -165,6 +176,8 @@ class ContrastiveDivergence final : public GradientEstimator {
   int steps_;
   bool persistent_;
   bool hidden_state_;
+  int shards_ = 1;
+  const Communicator* comm_ = nullptr;
   MatrixF chains_;               // PCD only
   MatrixF chain_hidden_;         // hidden-state PCD: the chains' hidden samples
   MatrixF negative_visible_;     // CD: v_k of the last estimate (PCD: v_k is chains_)

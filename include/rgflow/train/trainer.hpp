@@ -11,6 +11,7 @@
 
 #include <vector>
 
+#include "rgflow/comm/communicator.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/rng.hpp"
 #include "rgflow/rbm/rbm.hpp"
@@ -134,6 +135,16 @@ class Trainer {
   ~Trainer();
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;
+
+  // Data-parallel training (docs/scaling.md): every rank of `comm` constructs the same trainer
+  // (same data, configuration and seed) and calls the same methods in the same order; each
+  // update's row shards (config().shards) are spread over the ranks and their gradients combined
+  // in a fixed tree, so every rank holds the same model, optimizer and sampler state after every
+  // update — the same bits as one process — and run_epoch() becomes collective (a rank that fails
+  // or is interrupted makes the others' next update throw PeerFailure / Cancelled). Call before
+  // the first epoch; `comm` must outlive the trainer. Throws Error for a method without row
+  // shards (cd, pcd only) on more than one rank.
+  void set_communicator(const Communicator* comm);
 
   const TrainConfig& config() const;
   // OpenMP threads the last epoch's updates ran on: each epoch times its first updates with the

@@ -1,0 +1,274 @@
+// Row shards and data-parallel training (TrainConfig::shards, Trainer::set_communicator; issue
+// #19, docs/scaling.md): the shards draw the same samples as the whole batch and their gradients
+// add up to its gradient within rounding; training on 1, 2, 3, 5 ranks (threads of a LocalGroup,
+// as MPI processes would be) gives every rank the single-process model, optimizer state and chains
+// bit for bit, also across a checkpoint taken on 2 ranks and resumed on 3; a failing rank stops
+// every rank (no deadlock); invalid shard settings are refused.
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <future>
+#include <vector>
+
+#include "rgflow/comm/local.hpp"
+#include "rgflow/core/error.hpp"
+#include "rgflow/core/rng.hpp"
+#include "rgflow/rbm/rbm.hpp"
+#include "rgflow/train/gradient.hpp"
+#include "rgflow/train/trainer.hpp"
+
+namespace {
+
+using namespace rgflow;
+using namespace rgflow::train;
+
+template <class A>
+bool same_bits(const A& a, const A& b) {
+  return a.rows() == b.rows() && a.cols() == b.cols() &&
+         std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<std::size_t>(a.size())) == 0;
+}
+
+MatrixF binary_rows(Index rows, Index cols, std::uint64_t seed, bool spin = false) {
+  Rng rng(seed, 1);
+  MatrixF m(rows, cols);
+  for (Index r = 0; r < rows; ++r) {
+    for (Index c = 0; c < cols; ++c) {
+      const bool on = rng.uniform_double() < (c % 3 == 0 ? 0.7 : 0.25);
+      m(r, c) = on ? 1.0f : (spin ? -1.0f : 0.0f);
+    }
+  }
+  return m;
+}
+
+// Everything a run carries forward (Checkpoint), compared bit for bit.
+void expect_same_state(const Checkpoint& a, const Checkpoint& b, const std::string& what) {
+  SCOPED_TRACE(what);
+  EXPECT_TRUE(same_bits(a.rbm.weights(), b.rbm.weights()));
+  EXPECT_TRUE(same_bits(a.rbm.visible_bias(), b.rbm.visible_bias()));
+  EXPECT_TRUE(same_bits(a.rbm.hidden_bias(), b.rbm.hidden_bias()));
+  EXPECT_TRUE(same_bits(a.optimizer.weight_velocity, b.optimizer.weight_velocity));
+  EXPECT_TRUE(same_bits(a.optimizer.visible_velocity, b.optimizer.visible_velocity));
+  EXPECT_TRUE(same_bits(a.optimizer.hidden_velocity, b.optimizer.hidden_velocity));
+  EXPECT_TRUE(same_bits(a.optimizer.weight_second_moment, b.optimizer.weight_second_moment));
+  EXPECT_TRUE(same_bits(a.optimizer.visible_offset, b.optimizer.visible_offset));
+  EXPECT_TRUE(same_bits(a.optimizer.hidden_offset, b.optimizer.hidden_offset));
+  EXPECT_EQ(a.optimizer.steps, b.optimizer.steps);
+  EXPECT_TRUE(same_bits(a.persistent_chains, b.persistent_chains));
+  EXPECT_TRUE(same_bits(a.persistent_hidden, b.persistent_hidden));
+  EXPECT_EQ(a.rng.counter, b.rng.counter);
+  EXPECT_EQ(a.epochs_done, b.epochs_done);
+}
+
+struct Case {
+  const char* name;
+  TrainConfig config;
+  UnitType type = UnitType::bernoulli;
+};
+
+std::vector<Case> cases() {
+  std::vector<Case> out;
+  TrainConfig base;
+  base.batch_size = 32;  // 130 rows: the last batch has 2 rows, fewer than the shards
+  base.epochs = 3;
+  base.monitor_rows = 20;
+  base.seed = 4;
+  base.shards = 4;
+  base.learning_rate = 0.1f;
+  {
+    Case c{"cd-1 sgd", base};
+    c.config.method = Method::cd;
+    out.push_back(c);
+  }
+  {
+    Case c{"pcd-2 sgd centred (the defaults' shape)", base};
+    c.config.method = Method::pcd;
+    c.config.steps = 2;
+    c.config.centering = true;
+    c.config.momentum_final = 0.5f;
+    out.push_back(c);
+  }
+  {
+    Case c{"pcd hidden-state adam, 3 shards", base};
+    c.config.method = Method::pcd;
+    c.config.pcd_hidden_state = true;
+    c.config.optimizer = OptimizerKind::adam;
+    c.config.learning_rate = 0.01f;
+    c.config.shards = 3;
+    out.push_back(c);
+  }
+  {
+    Case c{"spin units z2, l2 and sparsity-free", base, UnitType::spin};
+    c.config.method = Method::pcd;
+    c.config.symmetry = Symmetry::z2;
+    c.config.l2 = 1e-3f;
+    out.push_back(c);
+  }
+  return out;
+}
+
+Checkpoint train_on(const Case& c, const MatrixF& data, const Communicator* comm, int epochs,
+                    const Checkpoint* from = nullptr) {
+  Rbm rbm(data.cols(), 24, c.type, c.type);
+  std::unique_ptr<Trainer> t = from != nullptr ? std::make_unique<Trainer>(rbm, *from, data)
+                                               : std::make_unique<Trainer>(rbm, c.config, data);
+  t->set_communicator(comm);
+  for (int e = 0; e < epochs; ++e) t->run_epoch();
+  return t->checkpoint();
+}
+
+// Runs `body` on every rank of a group of `size` under a deadlock guard.
+void on_ranks(int size, const std::function<void(const Communicator&)>& body) {
+  const LocalGroup group(size);
+  auto run = std::async(std::launch::async, [&] { run_ranks(group, body); });
+  if (run.wait_for(std::chrono::seconds(120)) != std::future_status::ready) {
+    std::fprintf(stderr, "deadlock: the ranks did not finish within 120 s\n");
+    std::abort();
+  }
+  run.get();
+}
+
+TEST(TrainShards, EveryRankCountTrainsTheSingleProcessModel) {
+  for (const Case& c : cases()) {
+    const MatrixF data = binary_rows(130, 40, 9, c.type == UnitType::spin);
+    const Checkpoint serial = train_on(c, data, nullptr, 3);
+    for (const int size : {1, 2, 3, 5}) {  // 5 ranks > 4 shards: one rank forms no shard
+      std::vector<Checkpoint> got(static_cast<std::size_t>(size));
+      on_ranks(size, [&](const Communicator& comm) {
+        got[static_cast<std::size_t>(comm.rank())] = train_on(c, data, &comm, 3);
+      });
+      for (int r = 0; r < size; ++r) {
+        expect_same_state(got[static_cast<std::size_t>(r)], serial,
+                          std::string(c.name) + ", rank " + std::to_string(r) + " of " +
+                              std::to_string(size));
+      }
+    }
+  }
+}
+
+TEST(TrainShards, ACheckpointFromTwoRanksResumesOnThree) {
+  const Case c = cases()[1];
+  const MatrixF data = binary_rows(130, 40, 9);
+  const Checkpoint serial = train_on(c, data, nullptr, 3);
+  std::vector<Checkpoint> first(2);
+  on_ranks(2, [&](const Communicator& comm) {
+    first[static_cast<std::size_t>(comm.rank())] = train_on(c, data, &comm, 1);
+  });
+  std::vector<Checkpoint> resumed(3);
+  on_ranks(3, [&](const Communicator& comm) {
+    resumed[static_cast<std::size_t>(comm.rank())] = train_on(c, data, &comm, 2, &first[0]);
+  });
+  for (const Checkpoint& r : resumed) expect_same_state(r, serial, "2 ranks, then 3");
+}
+
+// One estimate: the shards draw the very samples of the whole batch (each entry's word does not
+// depend on the shard that holds it), so their tree-added gradient differs from the whole batch's
+// only by the order of float additions; and the thread count changes no bit.
+TEST(TrainShards, ShardsAddUpToTheWholeBatchGradient) {
+  const MatrixF data = binary_rows(24, 20, 5);
+  Rbm rbm(20, 12);
+  Rng init(3, 0);
+  rbm.initialize(init, &data);
+  for (const bool persistent : {false, true}) {
+    SCOPED_TRACE(persistent ? "pcd" : "cd");
+    ContrastiveDivergence whole(2, persistent), sharded(2, persistent);
+    sharded.set_shards(5, nullptr);
+    Rng rng_whole(8, 0), rng_sharded(8, 0);
+    Gradient gw, gs;
+    whole.estimate(rbm, data, rng_whole, gw);
+    sharded.estimate(rbm, data, rng_sharded, gs);
+    EXPECT_EQ(rng_whole.state().counter, rng_sharded.state().counter);
+    ASSERT_TRUE(same_bits(whole.negative_visible(), sharded.negative_visible()));
+    // Each entry of dW is a sum of 48 terms of magnitude ≤ 1/24: any order of float additions is
+    // within 48 · 2⁻²⁴ · (sum of |terms| ≤ 2) of the exact sum.
+    const double bound = 48 * 2 * std::ldexp(1.0, -24);
+    EXPECT_LE((gw.dW - gs.dW).cwiseAbs().maxCoeff(), bound);
+    EXPECT_LE((gw.da - gs.da).cwiseAbs().maxCoeff(), bound);
+    EXPECT_LE((gw.db - gs.db).cwiseAbs().maxCoeff(), bound);
+    EXPECT_LE((gw.batch_visible_mean - gs.batch_visible_mean).cwiseAbs().maxCoeff(), bound);
+    EXPECT_LE((gw.batch_hidden_mean - gs.batch_hidden_mean).cwiseAbs().maxCoeff(), bound);
+    EXPECT_GT(gw.dW.cwiseAbs().maxCoeff(), 1e-3);  // a real gradient, not zeros
+  }
+  // Threads: 128 × 300 × 200 passes the two-thread threshold of an update.
+  const MatrixF big = binary_rows(128, 300, 6);
+  Rbm wide(300, 200);
+  Rng init2(4, 0);
+  wide.initialize(init2, &big);
+  Gradient by_threads[2];
+  const int saved = omp_get_max_threads();
+  for (const int threads : {1, 3}) {
+    omp_set_num_threads(threads);
+    ContrastiveDivergence pcd(1, true);
+    pcd.set_shards(4, nullptr);
+    Rng rng(2, 0);
+    pcd.estimate(wide, big, rng, by_threads[threads == 1 ? 0 : 1]);
+  }
+  omp_set_num_threads(saved);
+  EXPECT_TRUE(same_bits(by_threads[0].dW, by_threads[1].dW));
+  EXPECT_TRUE(same_bits(by_threads[0].da, by_threads[1].da));
+}
+
+TEST(TrainShards, AFailingRankStopsEveryRank) {
+  const Case c = cases()[0];
+  const MatrixF data = binary_rows(130, 40, 9);
+  for (const int size : {2, 3}) {
+    std::vector<int> outcome(static_cast<std::size_t>(size), 0);
+    on_ranks(size, [&](const Communicator& comm) {
+      Rbm rbm(data.cols(), 24);
+      Trainer t(rbm, c.config, data);
+      t.set_communicator(&comm);
+      try {
+        t.run_epoch([&](Index done, Index) {
+          if (comm.rank() == 1 && done == 2) throw Error("rank 1: a bad row");
+        });
+        outcome[static_cast<std::size_t>(comm.rank())] = -1;  // must not finish the epoch
+      } catch (const PeerFailure&) {
+        outcome[static_cast<std::size_t>(comm.rank())] =
+            comm.finish(2, "", /*follower=*/true).status;
+        return;
+      } catch (const Error& e) {
+        outcome[static_cast<std::size_t>(comm.rank())] = comm.finish(2, e.what()).status;
+        return;
+      }
+      comm.finish(0, "");
+    });
+    EXPECT_EQ(outcome, std::vector<int>(static_cast<std::size_t>(size), 2)) << size << " ranks";
+  }
+}
+
+TEST(TrainShards, RefusesWhatItCannotSplit) {
+  TrainConfig config;
+  config.shards = 0;
+  EXPECT_THROW(config.validate(), Error);
+  config.shards = kMaxShards + 1;
+  EXPECT_THROW(config.validate(), Error);
+  config.shards = 2;
+  config.method = Method::tap2;
+  EXPECT_THROW(config.validate(), Error);
+  config.method = Method::pt;
+  EXPECT_THROW(config.validate(), Error);
+  config.method = Method::pcd;
+  EXPECT_NO_THROW(config.validate());
+
+  // One shard on two ranks is fine (rank 1 idles); a method without shards on two ranks is not.
+  const MatrixF data = binary_rows(40, 10, 1);
+  TrainConfig pt;
+  pt.method = Method::pt;
+  on_ranks(2, [&](const Communicator& comm) {
+    Rbm rbm(10, 4);
+    Trainer t(rbm, pt, data);
+    EXPECT_THROW(t.set_communicator(&comm), Error);
+  });
+  // Gaussian visible units: binary units only.
+  TrainConfig gauss;
+  gauss.shards = 2;
+  Rbm g(10, 4, UnitType::gaussian, UnitType::bernoulli);
+  Trainer tg(g, gauss, data);
+  EXPECT_THROW(tg.run_epoch(), Error);
+}
+
+}  // namespace
