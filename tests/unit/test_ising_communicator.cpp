@@ -5,13 +5,8 @@
 // work); a stop on one rank and a failure on one rank must end every rank, under a deadlock guard.
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <functional>
-#include <future>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,41 +16,20 @@
 #include "rgflow/ising/sampler.hpp"
 #include "rgflow/rg/mcrg.hpp"
 #include "rgflow/run/ising.hpp"
+#include "support/local_ranks.hpp"
 
 namespace rgflow {
 namespace {
 
-// run_ranks with a deadlock guard: a hang aborts the test binary instead of blocking CI.
-void run_guarded(int size, const std::function<void(const Communicator&)>& body) {
-  auto group = std::make_shared<LocalGroup>(size);
-  auto done = std::async(std::launch::async, [group, body] { run_ranks(*group, body); });
-  if (done.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
-    std::fprintf(stderr, "deadlock: %d ranks did not finish within 60 s\n", size);
-    std::abort();
-  }
-  done.get();
-}
+using test::end_of_job;
+using test::run_guarded;
 
-// What rgflow's main() does on one rank (apps/rgflow/distributed.cpp end_job): run, turn an
-// exception into (status, message), tell the others when stopping, agree on the outcome.
-JobOutcome end_of_job(const Communicator& comm, const std::function<void()>& body) {
-  int status = 0;
-  std::string message;
-  bool follower = false;
-  try {
-    body();
-  } catch (const PeerFailure&) {
-    status = 2;
-    follower = true;
-  } catch (const Cancelled&) {
-    status = 130;
-    message = "interrupted";
-  } catch (const Error& e) {
-    status = 2;
-    message = e.what();
-  }
-  if (status != 0) comm.announce_stop();
-  return comm.finish(status, message, follower);
+// body(comm) on every rank of a `size`-rank group; what each rank returned, by rank.
+template <class T>
+std::vector<T> per_rank(int size, const std::function<T(const Communicator&)>& body) {
+  std::vector<T> out(static_cast<std::size_t>(size));
+  run_guarded(size, [&](const Communicator& comm) { out[static_cast<std::size_t>(comm.rank())] = body(comm); });
+  return out;
 }
 
 ising::RunConfig config(ising::Algorithm algorithm, int chains, std::int64_t samples) {
@@ -79,11 +53,10 @@ TEST(IsingCommunicator, AnyNumberOfRanksGivesTheSingleProcessSamples) {
   for (const ising::RunConfig& cfg : configs) {
     const ising::RunResult serial = ising::run(cfg);
     for (const int size : {1, 2, 3}) {
-      std::vector<ising::RunResult> got(static_cast<std::size_t>(size));
-      run_guarded(size, [&](const Communicator& comm) {
+      const auto got = per_rank<ising::RunResult>(size, [&](const Communicator& comm) {
         ising::RunConfig c = cfg;
         c.communicator = &comm;
-        got[static_cast<std::size_t>(comm.rank())] = ising::run(c);
+        return ising::run(c);
       });
       for (const ising::RunResult& r : got) {
         const std::string what = ising::algorithm_name(cfg.algorithm) + ", " + std::to_string(size) + " ranks";
@@ -141,11 +114,10 @@ TEST(IsingCommunicator, ScansAndSinglePointsMatchOneProcess) {
   for (const run::IsingSampleRequest& request : {scan_request(), single, wolff}) {
     const run::IsingSampleRun serial = run::sample_ising(request);
     for (const int size : {1, 2, 3}) {
-      std::vector<run::IsingSampleRun> got(static_cast<std::size_t>(size));
-      run_guarded(size, [&](const Communicator& comm) {
+      const auto got = per_rank<run::IsingSampleRun>(size, [&](const Communicator& comm) {
         run::IsingSampleRequest r = request;
         r.communicator = &comm;
-        got[static_cast<std::size_t>(comm.rank())] = run::sample_ising(r);
+        return run::sample_ising(r);
       });
       for (const run::IsingSampleRun& r : got) expect_same_points(r, serial, std::to_string(size) + " ranks");
     }
@@ -161,11 +133,10 @@ TEST(IsingCommunicator, McrgMatchesOneProcess) {
   o.seed = 9;  // majority rule: random tie-breaks per configuration
   const auto serial = rg::mcrg(sampled.spins, sampled.samples, 8, o);
   for (const int size : {1, 2, 3}) {
-    std::vector<std::vector<rg::McrgStep>> got(static_cast<std::size_t>(size));
-    run_guarded(size, [&](const Communicator& comm) {
+    const auto got = per_rank<std::vector<rg::McrgStep>>(size, [&](const Communicator& comm) {
       rg::McrgOptions mine = o;
       mine.communicator = &comm;
-      got[static_cast<std::size_t>(comm.rank())] = rg::mcrg(sampled.spins, sampled.samples, 8, mine);
+      return rg::mcrg(sampled.spins, sampled.samples, 8, mine);
     });
     for (const auto& steps : got) {
       ASSERT_EQ(steps.size(), serial.size());
@@ -217,9 +188,8 @@ TEST(IsingCommunicator, AStopOnOneRankCancelsEveryRank) {
 TEST(IsingCommunicator, AFailingRankEndsEveryRank) {
   const std::string missing = (std::filesystem::temp_directory_path() / "rgflow-no-such-dir" / "scan.h5").string();
   for (const int size : {2, 3}) {
-    std::vector<JobOutcome> outcomes(static_cast<std::size_t>(size));
-    run_guarded(size, [&](const Communicator& comm) {
-      outcomes[static_cast<std::size_t>(comm.rank())] = end_of_job(comm, [&] {
+    const auto outcomes = per_rank<JobOutcome>(size, [&](const Communicator& comm) {
+      return end_of_job(comm, [&] {
         run::IsingSampleRequest r = scan_request();
         r.output = missing;
         r.communicator = &comm;
