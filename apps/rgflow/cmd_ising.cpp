@@ -20,6 +20,7 @@
 
 #include "cli_util.hpp"
 #include "commands.hpp"
+#include "distributed.hpp"
 #include "interrupt.hpp"
 #include "task_progress.hpp"
 #include "rgflow/core/error.hpp"
@@ -163,6 +164,9 @@ void run_sample(const SampleOptions& o) {
   request.output = o.output;
   request.plot = o.plot;
   request.provenance = provenance();
+  // Under mpirun: a point's chains, or a scan's points, over the ranks; the same bits as one
+  // process; rank 0 writes the files and prints (distributed.hpp, docs/scaling.md).
+  request.communicator = &world();
   const bool scan = request.sizes.size() > 1 || request.temperatures.size() > 1;
   if (!o.output.empty()) {
     check_output_path(o.output, {".h5", ".hdf5"});
@@ -176,7 +180,7 @@ void run_sample(const SampleOptions& o) {
     check_output_path(o.plot + "_energy.png", {".png"});
   }
 
-  SampleProgress progress(o.quiet || o.json);
+  SampleProgress progress(o.quiet || o.json || !is_rank0());
   std::size_t shown_point = 0;
   run::IsingSampleCallbacks callbacks;
   callbacks.progress = [&](std::size_t point, std::int64_t done, std::int64_t total) {
@@ -187,6 +191,7 @@ void run_sample(const SampleOptions& o) {
   callbacks.stop = stop_poll();
   const run::IsingSampleRun result = run::sample_ising(request, callbacks);
   progress.clear();
+  if (!is_rank0()) return;  // every rank holds the result; one prints it
 
   if (o.json) {
     print_json(result);
@@ -398,14 +403,18 @@ void run_mcrg(const McrgCliOptions& o) {
     cfg.chains = o.chains;
     cfg.seed = o.seed;
     cfg.validate();
+    cfg.communicator = &world();  // under mpirun: the chains' units over the ranks
     const InterruptScope interrupts;  // only the sampling polls: Ctrl-C later ends at once
     TaskProgress progress(fmt::format("rgflow ising mcrg: sampling L={} T={}", o.size, o.temperature),
-                          o.quiet || o.json);
+                          o.quiet || o.json || !is_rank0());
     lattice = run::sample_lattice(cfg, stop_poll(), [&progress](std::int64_t done, std::int64_t total) {
       progress(done, total);
     });
   }
+  // Under mpirun: the configurations' blocking and measurement in chunks over the ranks.
+  m.communicator = &world();
   const run::IsingMcrgRun r = run::mcrg_ising(lattice, request);
+  if (!is_rank0()) return;  // every rank holds the result; one prints it
   if (o.json) {
     print_json(r);
     return;

@@ -38,9 +38,11 @@ void check_distributable(int argc, char** argv) {
     if (!a.starts_with('-')) words[found++] = a;
   }
   if (words[0] == "rbm" && (words[1] == "logz" || words[1] == "loglik" || words[1] == "train")) return;
+  if (words[0] == "ising" && (words[1] == "sample" || words[1] == "mcrg")) return;
   throw Error(fmt::format(
       "'rgflow {}{}{}' does not run distributed yet ({} ranks): start it without mpirun; "
-      "distributed so far: rbm logz, rbm loglik, rbm train (docs/scaling.md)",
+      "distributed so far: rbm logz, rbm loglik, rbm train, ising sample, ising mcrg "
+      "(docs/scaling.md)",
       words[0], found > 1 ? " " : "", words[1], world().size()));
 }
 

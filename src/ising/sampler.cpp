@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <span>
+
+#include <fmt/format.h>
 
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/rng.hpp"
@@ -28,6 +31,10 @@ std::string algorithm_name(Algorithm a) {
     case Algorithm::swendsen_wang: return "sw";
   }
   return "?";
+}
+
+int chains_per_unit(Algorithm algorithm) {
+  return algorithm == Algorithm::metropolis ? MetropolisMultiSpin::kLanes : 1;
 }
 
 int RunConfig::chains_or_default() const {
@@ -107,8 +114,8 @@ struct SweepCheck {
 };
 
 template <class Chain>
-void run_scalar(const RunConfig& cfg, Output& out, std::int64_t rounds, const Progress& progress,
-                StopSignal& stop) {
+void run_scalar(const RunConfig& cfg, const Communicator& comm, Output& out, std::int64_t rounds,
+                const Progress& progress, StopSignal& stop) {
   const Model& m = cfg.model;
   const int R = out.r.chains;
 #pragma omp parallel
@@ -118,6 +125,7 @@ void run_scalar(const RunConfig& cfg, Output& out, std::int64_t rounds, const Pr
       const StopItem done(stop);
       SweepCheck stopping(stop, m.sites());
       if (stop.check()) continue;
+      if (round_robin_owner(c, comm.size()) != comm.rank()) continue;  // another rank's chain
       Rng rng(cfg.seed, static_cast<std::uint64_t>(c));
       Chain chain(m);
       Spins s(static_cast<std::size_t>(m.sites()));
@@ -136,8 +144,8 @@ void run_scalar(const RunConfig& cfg, Output& out, std::int64_t rounds, const Pr
   }
 }
 
-void run_multispin(const RunConfig& cfg, Output& out, std::int64_t rounds, const Progress& progress,
-                   StopSignal& stop) {
+void run_multispin(const RunConfig& cfg, const Communicator& comm, Output& out, std::int64_t rounds,
+                   const Progress& progress, StopSignal& stop) {
   const Model& m = cfg.model;
   const int R = out.r.chains;
   constexpr int kLanes = MetropolisMultiSpin::kLanes;
@@ -151,6 +159,7 @@ void run_multispin(const RunConfig& cfg, Output& out, std::int64_t rounds, const
       const StopItem done(stop);
       SweepCheck stopping(stop, m.sites());
       if (stop.check()) continue;
+      if (round_robin_owner(g, comm.size()) != comm.rank()) continue;  // another rank's group
       Rng rng(cfg.seed, static_cast<std::uint64_t>(g));
       std::vector<std::uint64_t> words(sites, 0);
       Spins s(sites);
@@ -179,8 +188,7 @@ void run_multispin(const RunConfig& cfg, Output& out, std::int64_t rounds, const
 
 }  // namespace
 
-RunResult run(const RunConfig& cfg, const Progress& progress, const StopPoll& stop_poll) {
-  cfg.validate();
+RunResult empty_result(const RunConfig& cfg) {
   RunResult r;
   r.L = cfg.model.L;
   r.chains = cfg.chains_or_default();
@@ -189,24 +197,82 @@ RunResult run(const RunConfig& cfg, const Progress& progress, const StopPoll& st
   r.energy.resize(static_cast<std::size_t>(cfg.samples));
   r.magnetization.resize(static_cast<std::size_t>(cfg.samples));
   if (cfg.keep_spins) r.spins.resize(static_cast<std::size_t>(cfg.samples) * sites);
+  return r;
+}
+
+void share_samples(const Communicator& comm, RunResult& r,
+                   const std::function<int(std::int64_t sample)>& owner) {
+  if (comm.size() == 1) return;
+  const auto sites = static_cast<std::size_t>(r.L) * static_cast<std::size_t>(r.L);
+  const std::size_t spin_bytes = r.spins.empty() ? 0 : sites;
+  const std::size_t per_sample = 2 * sizeof(double) + spin_bytes;
+  // Slabs of samples, the same on every rank: at most 256 MiB from all ranks together per
+  // collective (the MPI backend refuses more than 1 GiB in one).
+  const auto slab = static_cast<std::int64_t>(std::max<std::size_t>(1, (std::size_t{1} << 28) / per_sample));
+  for (std::int64_t begin = 0; begin < r.samples; begin += slab) {
+    const std::int64_t end = std::min(r.samples, begin + slab);
+    std::vector<std::byte> mine;
+    for (std::int64_t i = begin; i < end; ++i) {
+      if (owner(i) != comm.rank()) continue;
+      const auto at = mine.size();
+      mine.resize(at + per_sample);
+      const auto k = static_cast<std::size_t>(i);
+      std::memcpy(mine.data() + at, &r.energy[k], sizeof(double));
+      std::memcpy(mine.data() + at + sizeof(double), &r.magnetization[k], sizeof(double));
+      if (spin_bytes) std::memcpy(mine.data() + at + 2 * sizeof(double), r.spins.data() + k * sites, sites);
+    }
+    const auto all = comm.allgather(mine);
+    for (int from = 0; from < comm.size(); ++from) {
+      if (from == comm.rank()) continue;
+      const auto& theirs = all[static_cast<std::size_t>(from)];
+      std::size_t at = 0;
+      for (std::int64_t i = begin; i < end; ++i) {
+        if (owner(i) != from) continue;
+        if (at + per_sample > theirs.size())
+          throw Error(fmt::format("Ising sampling: rank {} sent too few samples", from));
+        const auto k = static_cast<std::size_t>(i);
+        std::memcpy(&r.energy[k], theirs.data() + at, sizeof(double));
+        std::memcpy(&r.magnetization[k], theirs.data() + at + sizeof(double), sizeof(double));
+        if (spin_bytes) std::memcpy(r.spins.data() + k * sites, theirs.data() + at + 2 * sizeof(double), sites);
+        at += per_sample;
+      }
+      if (at != theirs.size()) throw Error(fmt::format("Ising sampling: rank {} sent too many samples", from));
+    }
+  }
+}
+
+RunResult run(const RunConfig& cfg, const Progress& progress, const StopPoll& stop_poll) {
+  cfg.validate();
+  const SerialCommunicator serial;
+  const Communicator& comm = cfg.communicator ? *cfg.communicator : serial;
+  check_communicator(comm, "Ising sampling");
+  RunResult r = empty_result(cfg);
+  const auto sites = static_cast<std::size_t>(cfg.model.sites());
   const std::int64_t rounds = (cfg.samples + r.chains - 1) / r.chains;
   Output out{r, cfg.samples, sites};
-  StopSignal stop(stop_poll);
+  StopSignal stop(with_peer_stops(comm, stop_poll));
   switch (cfg.algorithm) {
-    case Algorithm::metropolis: run_multispin(cfg, out, rounds, progress, stop); break;
+    case Algorithm::metropolis: run_multispin(cfg, comm, out, rounds, progress, stop); break;
     case Algorithm::metropolis_scalar:
-      run_scalar<MetropolisScalar>(cfg, out, rounds, progress, stop);
+      run_scalar<MetropolisScalar>(cfg, comm, out, rounds, progress, stop);
       break;
     case Algorithm::wolff:
       Wolff{cfg.model};  // validate before entering the parallel region (throws there otherwise)
-      run_scalar<Wolff>(cfg, out, rounds, progress, stop);
+      run_scalar<Wolff>(cfg, comm, out, rounds, progress, stop);
       break;
     case Algorithm::swendsen_wang:
       SwendsenWang{cfg.model};
-      run_scalar<SwendsenWang>(cfg, out, rounds, progress, stop);
+      run_scalar<SwendsenWang>(cfg, comm, out, rounds, progress, stop);
       break;
   }
-  stop.throw_if_stopped();  // after the parallel region, never inside it
+  // After the parallel region, never inside it: every rank learns whether any stopped (then all
+  // throw Cancelled), then every sample from the rank that ran its chain.
+  if (comm.size() > 1) agree_on_stop(comm, stop.stopped());
+  stop.throw_if_stopped();
+  const int per_unit = chains_per_unit(cfg.algorithm);
+  share_samples(comm, r, [&](std::int64_t i) {
+    return round_robin_owner((i % r.chains) / per_unit, comm.size());
+  });
   return r;
 }
 

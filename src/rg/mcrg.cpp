@@ -122,16 +122,33 @@ std::vector<McrgStep> mcrg(std::span<const std::int8_t> spins, std::int64_t n, i
       levels, std::vector<std::vector<double>>(ke, std::vector<double>(n)));
   std::vector<std::vector<std::vector<double>>> odd(
       levels, std::vector<std::vector<double>>(ko, std::vector<double>(n)));
+  const SerialCommunicator serial;
+  const Communicator& comm = o.communicator ? *o.communicator : serial;
+  check_communicator(comm, "mcrg");
+  // Every configuration's operator values, values[i·per + (l·(ke + ko) + k)]: this rank's chunks
+  // measured here, the others' received bit for bit.
+  const auto per = static_cast<std::size_t>(levels * (ke + ko));
+  std::vector<double> values(static_cast<std::size_t>(n) * per, 0.0);
 #pragma omp parallel for schedule(static)
   for (std::int64_t i = 0; i < n; ++i) {
+    if (round_robin_owner(i / kMcrgChunk, comm.size()) != comm.rank()) continue;
     Rng rng(o.seed, static_cast<std::uint64_t>(i));
     std::vector<std::int8_t> cur(spins.begin() + i * L * L, spins.begin() + (i + 1) * L * L);
+    double* v = values.data() + static_cast<std::size_t>(i) * per;
     for (int l = 0; l < levels; ++l) {
       if (l > 0) cur = rule_at(l - 1).apply(cur, sizes[l - 1], rng);
       const auto e = even_operators(cur, sizes[l], ke);
       const auto d = odd_operators(cur, sizes[l], ko);
-      for (int k = 0; k < ke; ++k) even[l][k][i] = e[k];
-      for (int k = 0; k < ko; ++k) odd[l][k][i] = d[k];
+      for (int k = 0; k < ke; ++k) v[l * (ke + ko) + k] = e[k];
+      for (int k = 0; k < ko; ++k) v[l * (ke + ko) + ke + k] = d[k];
+    }
+  }
+  gather_round_robin(comm, values, static_cast<std::size_t>(kMcrgChunk) * per);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double* v = values.data() + static_cast<std::size_t>(i) * per;
+    for (int l = 0; l < levels; ++l) {
+      for (int k = 0; k < ke; ++k) even[l][k][i] = v[l * (ke + ko) + k];
+      for (int k = 0; k < ko; ++k) odd[l][k][i] = v[l * (ke + ko) + ke + k];
     }
   }
   // Jackknife: chains must divide n; otherwise treat the samples as one chain.

@@ -76,49 +76,108 @@ ising::RunConfig point_config(const IsingSampleRequest& r, int L, double T, std:
   return cfg;
 }
 
-IsingPoint sample_point(const IsingSampleRequest& r, std::size_t index, int L, double T,
-                        std::uint64_t seed, const std::string& output, const Attributes& extra,
-                        const IsingSampleCallbacks& callbacks) {
-  ising::RunConfig cfg = point_config(r, L, T, seed);
-  cfg.keep_spins = r.keep_spins || !output.empty();
+// Point `index` of a request: its sampler configuration.
+struct PointSpec {
+  std::size_t index = 0;
+  int L = 0;
+  double T = 0.0;
+  std::uint64_t seed = 0;
+  std::string output;
+  Attributes extra;  // the scan's attributes of its files
+};
+
+ising::RunConfig spec_config(const IsingSampleRequest& r, const PointSpec& spec) {
+  ising::RunConfig cfg = point_config(r, spec.L, spec.T, spec.seed);
+  cfg.keep_spins = r.keep_spins || !spec.output.empty();
+  return cfg;
+}
+
+// The point's chains sampled (on the ranks of `comm` when given, ising/sampler.hpp); Cancelled on
+// every rank when a stop is asked of any.
+ising::RunResult run_point(const IsingSampleRequest& r, const PointSpec& spec,
+                           const Communicator* comm, const IsingSampleCallbacks& callbacks,
+                           const StopPoll& stop) {
+  ising::RunConfig cfg = spec_config(r, spec);
   cfg.validate();
-  IsingPoint p;
+  cfg.communicator = comm;
   ising::Progress progress;
   if (callbacks.progress) {
-    progress = [&](std::int64_t done, std::int64_t total) { callbacks.progress(index, done, total); };
+    progress = [&](std::int64_t done, std::int64_t total) { callbacks.progress(spec.index, done, total); };
   }
-  p.run = ising::run(cfg, progress, callbacks.stop);
-  // A stop asked for after the run's last poll: nothing of this point is written.
-  if (callbacks.stop && callbacks.stop()) throw Cancelled();
-  p.L = L;
-  p.temperature = T;
-  p.seed = seed;
+  return ising::run(cfg, progress, stop);
+}
+
+// The point's observables from its samples, and its file (when `write`: rank 0).
+IsingPoint finish_point(const IsingSampleRequest& r, const PointSpec& spec, ising::RunResult run,
+                        bool write) {
+  IsingPoint p;
+  p.run = std::move(run);
+  p.L = spec.L;
+  p.temperature = spec.T;
+  p.seed = spec.seed;
   p.chains = p.run.chains;
-  p.output = output;
+  p.output = spec.output;
   p.observables = ising::summarize(p.run.energy, p.run.magnetization,
-                                   static_cast<std::size_t>(p.run.chains), L, T);
-  p.exact = ising_exact_point(L, T, r.coupling, r.field);
-  if (!output.empty()) {
-    const Index sites = static_cast<Index>(L) * L;
+                                   static_cast<std::size_t>(p.run.chains), spec.L, spec.T);
+  p.exact = ising_exact_point(spec.L, spec.T, r.coupling, r.field);
+  if (write && !spec.output.empty()) {
+    const Index sites = static_cast<Index>(spec.L) * spec.L;
     MatrixF data(static_cast<Index>(r.samples), sites);
     for (Index i = 0; i < data.size(); ++i) data.data()[i] = static_cast<float>(p.run.spins[static_cast<std::size_t>(i)]);
     Attributes attrs = r.provenance;
-    attrs["temperature"] = fmt_double(T);
+    attrs["temperature"] = fmt_double(spec.T);
     attrs["coupling"] = fmt_double(r.coupling);
     attrs["field"] = fmt_double(r.field);
-    attrs["algorithm"] = ising::algorithm_name(cfg.algorithm);
-    attrs["seed"] = std::to_string(seed);
-    attrs["L"] = std::to_string(L);
+    attrs["algorithm"] = ising::algorithm_name(r.algorithm);
+    attrs["seed"] = std::to_string(spec.seed);
+    attrs["L"] = std::to_string(spec.L);
     attrs["samples"] = std::to_string(r.samples);
     attrs["chains"] = std::to_string(p.run.chains);
     attrs["sweeps_between"] = std::to_string(r.sweeps_between);
     attrs["thermalize"] = std::to_string(r.thermalize);
     attrs["sample_order"] = "sample i = measurement round i / chains of chain i % chains";
-    for (const auto& [k, v] : extra) attrs[k] = v;
-    io::save_dataset(output, data, attrs, static_cast<Index>(L));
+    for (const auto& [k, v] : spec.extra) attrs[k] = v;
+    io::save_dataset(spec.output, data, attrs, static_cast<Index>(spec.L));
   }
   if (!r.keep_spins) p.run.spins = {};
   return p;
+}
+
+// A scan's points over the ranks of `comm`: in rounds of comm.size() points, point k on rank
+// k mod size (run with this process's threads), then each point of the round shared from its rank
+// to every rank (ising::share_samples) and finished in point order, as one process does.
+std::vector<IsingPoint> run_scan_points(const IsingSampleRequest& r, const std::vector<PointSpec>& specs,
+                                        const Communicator& comm, const IsingSampleCallbacks& callbacks) {
+  const StopPoll stop = with_peer_stops(comm, callbacks.stop);
+  const auto size = static_cast<std::size_t>(comm.size());
+  const auto rank = static_cast<std::size_t>(comm.rank());
+  std::vector<IsingPoint> points;
+  for (std::size_t first = 0; first < specs.size(); first += size) {
+    const std::size_t last = std::min(specs.size(), first + size);
+    std::optional<ising::RunResult> mine;
+    bool stopped = false;
+    if (first + rank < last) {
+      try {
+        mine = run_point(r, specs[first + rank], nullptr, callbacks, stop);
+        // A stop asked for after the run's last poll: nothing of this round is written.
+        stopped = stop && stop();
+      } catch (const Cancelled&) {
+        stopped = true;
+      }
+    } else {
+      stopped = stop && stop();
+    }
+    if (size > 1) agree_on_stop(comm, stopped);
+    if (stopped) throw Cancelled();
+    for (std::size_t k = first; k < last; ++k) {
+      const int owner = round_robin_owner(static_cast<std::int64_t>(k), comm.size());
+      ising::RunResult run =
+          owner == comm.rank() ? std::move(*mine) : ising::empty_result(spec_config(r, specs[k]));
+      ising::share_samples(comm, run, [owner](std::int64_t) { return owner; });
+      points.push_back(finish_point(r, specs[k], std::move(run), comm.rank() == 0));
+    }
+  }
+  return points;
 }
 
 // The scan's plots: one per observable, a series per size, Kaufman's finite-L curves (energy,
@@ -210,9 +269,16 @@ IsingSampleRun sample_ising(const IsingSampleRequest& request, const IsingSample
   for (const int L : request.sizes)  // every point is validated before any runs
     for (const double T : request.temperatures) point_config(request, L, T, request.seed).validate();
 
+  const SerialCommunicator serial;
+  const Communicator& comm = request.communicator ? *request.communicator : serial;
+  check_communicator(comm, "Ising sampling");
   if (!out.scan) {
-    out.points.push_back(sample_point(request, 0, request.sizes[0], request.temperatures[0],
-                                      request.seed, request.output, {}, callbacks));
+    const PointSpec spec{0, request.sizes[0], request.temperatures[0], request.seed, request.output, {}};
+    const StopPoll stop = with_peer_stops(comm, callbacks.stop);
+    ising::RunResult run = run_point(request, spec, &comm, callbacks, stop);
+    // A stop asked for after the run's last poll (on any rank): nothing is written.
+    agree_on_stop(comm, stop && stop());
+    out.points.push_back(finish_point(request, spec, std::move(run), comm.rank() == 0));
     return out;
   }
   std::vector<std::string> temp_list, size_list;
@@ -220,25 +286,30 @@ IsingSampleRun sample_ising(const IsingSampleRequest& request, const IsingSample
   for (const int L : request.sizes) size_list.push_back(std::to_string(L));
   const std::size_t n_temps = request.temperatures.size();
   const int decimals = scan_temperature_decimals(request.temperatures);
+  std::vector<PointSpec> specs;
   for (std::size_t l = 0; l < request.sizes.size(); ++l)
     for (std::size_t t = 0; t < n_temps; ++t) {
       const int L = request.sizes[l];
-      const std::string output =
-          request.output.empty() ? std::string()
-                                 : scan_output_path(request.output, L, request.temperatures[t], decimals);
-      const Attributes extra = {{"scan_seed", std::to_string(request.seed)},
-                                {"scan_temperatures", join(temp_list)},
-                                {"scan_sizes", join(size_list)},
-                                {"scan_size_index", std::to_string(l)},
-                                {"scan_temperature_index", std::to_string(t)}};
-      out.points.push_back(sample_point(request, out.points.size(), L, request.temperatures[t],
-                                        ising::scan_seed(request.seed, l, t), output, extra, callbacks));
+      PointSpec spec;
+      spec.index = specs.size();
+      spec.L = L;
+      spec.T = request.temperatures[t];
+      spec.seed = ising::scan_seed(request.seed, l, t);
+      spec.output = request.output.empty() ? std::string()
+                                           : scan_output_path(request.output, L, spec.T, decimals);
+      spec.extra = {{"scan_seed", std::to_string(request.seed)},
+                    {"scan_temperatures", join(temp_list)},
+                    {"scan_sizes", join(size_list)},
+                    {"scan_size_index", std::to_string(l)},
+                    {"scan_temperature_index", std::to_string(t)}};
+      specs.push_back(std::move(spec));
     }
+  out.points = run_scan_points(request, specs, comm, callbacks);
   std::vector<std::vector<stats::Result>> binder(request.sizes.size());
   for (std::size_t l = 0; l < request.sizes.size(); ++l)
     for (std::size_t t = 0; t < n_temps; ++t) binder[l].push_back(out.points[l * n_temps + t].observables.binder);
   out.crossings = ising::binder_crossings(request.temperatures, request.sizes, binder);
-  if (!request.plot.empty()) write_scan_plots(request, out.points);
+  if (!request.plot.empty() && comm.rank() == 0) write_scan_plots(request, out.points);
   return out;
 }
 

@@ -65,9 +65,10 @@ mpi_run 2 "$RGFLOW" rbm logz missing.h5 --json >bad.out 2>bad.err || status=$?
 mpi_one_line bad.err 'rgflow: error: ' missing.h5
 # A command that does not run distributed yet.
 status=0
-mpi_run 2 "$RGFLOW" ising sample -L 8 -T 2.3 -n 2 -o spins.h5 >ising.out 2>ising.err || status=$?
-[[ $status == 2 ]] || fail "ising sample on 2 ranks: exit $status ($(cat ising.err))"
+"$RGFLOW" ising sample -L 8 -T 2.3 -n 2 -q -o spins.h5 >/dev/null
+mpi_run 2 "$RGFLOW" ising block spins.h5 -o blocked.h5 >ising.out 2>ising.err || status=$?
+[[ $status == 2 ]] || fail "ising block on 2 ranks: exit $status ($(cat ising.err))"
 mpi_one_line ising.err 'rgflow: error: ' 'does not run distributed'
-[[ ! -e spins.h5 ]] || fail "ising sample on 2 ranks wrote spins.h5"
+[[ ! -e blocked.h5 ]] || fail "ising block on 2 ranks wrote blocked.h5"
 echo "ok: refused -> $(cat ising.err)"
 echo "PASS"

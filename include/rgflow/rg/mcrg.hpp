@@ -24,6 +24,7 @@
 #include <span>
 #include <vector>
 
+#include "rgflow/comm/communicator.hpp"
 #include "rgflow/rg/block_spin.hpp"
 #include "rgflow/rg/coarse_graining.hpp"
 #include "rgflow/stats/result.hpp"
@@ -45,7 +46,15 @@ struct McrgOptions {
   BlockRule rule = BlockRule::majority;
   std::uint64_t seed = 0;    // tie-breaking coins: configuration i uses Rng(seed, i)
   std::size_t chains = 1;    // input interleaves this many independent chains (stats layout)
+  // Null: one process. Otherwise every rank holds the same configurations; they are blocked and
+  // measured in fixed chunks of kMcrgChunk (chunk k on rank k mod size), every operator value then
+  // shared bit for bit (gather_round_robin), and every rank computes the same steps — for any
+  // number of ranks, the one-process result (docs/scaling.md). Not owned.
+  const Communicator* communicator = nullptr;
 };
+
+// Configurations per chunk of a distributed MCRG (McrgOptions::communicator).
+inline constexpr std::int64_t kMcrgChunk = 64;
 
 struct McrgStep {
   int from_size = 0;  // L at level n

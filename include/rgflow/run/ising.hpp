@@ -57,6 +57,11 @@ struct IsingSampleRequest {
   // with the exact curves overlaid. Empty: none.
   std::string plot;
   Attributes provenance;
+  // Null: one process. Otherwise (docs/scaling.md) a single point spreads its chains' units over
+  // the ranks (ising/sampler.hpp); a scan runs point k (in the order above) on rank k mod size, the
+  // points shared bit for bit after every round of `size` points. Every rank returns the same
+  // result; only rank 0 writes the files and plots. Not owned.
+  const Communicator* communicator = nullptr;
 };
 
 struct IsingPoint {
