@@ -1,0 +1,138 @@
+"""One rank of tests/mpi/test_mpi_python.sh: rgflow's comm= with mpi4py under mpirun.
+
+Usage: python3 mpi_python_job.py MODE   (every rank prints "rank R: ..." lines; exit 0 = passed)
+  same       AIS, reverse AIS, exact log Z, log-likelihood and _core.ais_log_partition with
+             comm=MPI.COMM_WORLD and with a split of it equal the same process's serial call
+             (comm=None) bit for bit
+  bad-input  rank 1 passes data with a wrong column count: it raises its ValueError, the other
+             ranks DistributedError naming rank 1
+  mismatch   rank 1 passes another seed: every rank raises rgflow.Error naming the difference
+  fail-mid   rank 1 fails (an exception from a signal handler) 1 s into a long AIS: its
+             exception on rank 1, DistributedError on the others, well before the AIS would end
+  interrupt  as fail-mid with KeyboardInterrupt: KeyboardInterrupt on every rank
+"""
+import signal
+import sys
+import time
+
+import numpy as np
+from mpi4py import MPI
+
+import rgflow
+
+MODE = sys.argv[1]
+WORLD = MPI.COMM_WORLD
+RANK = WORLD.rank
+
+
+def say(text):
+    print(f"rank {RANK}: {text}", flush=True)
+
+
+def check(ok, what):
+    if not ok:
+        say(f"FAIL: {what}")
+        sys.exit(1)
+
+
+rng = np.random.default_rng(7)
+X = (rng.random((200, 12)) < 0.3).astype(np.float32)
+X[:, :4] = X[:, 4:8]  # some structure for the model to learn
+model = rgflow.BernoulliRBM(n_components=10, n_iter=3, learning_rate=0.05, random_state=1).fit(X)
+# 70 chains in batches of 25: 3 batches, 2 + 1 on 2 ranks, 1 + 1 + 1 on 3.
+AIS = dict(chains=70, betas=300, seed=3, threads=1)
+
+
+def bits(x):
+    """x with every float as its bytes: equal bits <=> equal bits (NaN included)."""
+    if isinstance(x, rgflow.Result):
+        return ("Result", bits(x.mean), bits(x.error), bits(x.tau_int), x.n)
+    if isinstance(x, dict):
+        return {k: bits(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [bits(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return (x.dtype.str, x.shape, x.tobytes())
+    if isinstance(x, float):
+        return np.float64(x).tobytes()
+    return x
+
+
+def same_bits(a, b):
+    return bits(a) == bits(b)
+
+
+def compare_all(comm, label):
+    for method, data in (("ais", X), ("ais", None), ("reverse-ais", X), ("exact", None)):
+        serial, sd = model.log_partition(method, data, return_details=True, **AIS)
+        dist, dd = model.log_partition(method, data, return_details=True, comm=comm, **AIS)
+        check(same_bits((serial, sd), (dist, dd)),
+              f"{label} {method}: {dist} != serial {serial}")
+    serial = model.log_likelihood(X, "ais", **AIS)
+    dist = model.log_likelihood(X, "ais", comm=comm, **AIS)
+    check(same_bits(serial, dist), f"{label} log_likelihood: {dist} != serial {serial}")
+    base = rgflow._core.base_rate_model(model.rbm_, X)
+    serial = rgflow._core.ais_log_partition(model.rbm_, base, 70, 300, 5, 1)
+    dist = rgflow.collective(
+        comm, lambda c: rgflow._core.ais_log_partition(model.rbm_, base, 70, 300, 5, 1, comm=c))
+    check(same_bits(serial, dist), f"{label} _core.ais_log_partition differs from serial")
+    say(f"ok: {label} ({comm.size} ranks) AIS, AIS uniform base, reverse AIS, exact, "
+        f"log-likelihood, _core AIS equal the serial calls bit for bit "
+        f"(log Z by AIS {serial['log_z'].mean!r})")
+
+
+def expect_raise(fn, want, needle):
+    start = time.monotonic()
+    try:
+        fn()
+    except want as e:
+        elapsed = time.monotonic() - start
+        check(needle in str(e), f"{type(e).__name__} does not name {needle!r}: {e}")
+        say(f"ok: raised {type(e).__name__} after {elapsed:.1f} s: {e}")
+        return elapsed
+    except BaseException as e:  # noqa: B036 -- the test reports any other outcome
+        check(False, f"raised {type(e).__name__} ({e}), expected {want}")
+    check(False, f"returned, expected {want}")
+
+
+class Alarm(Exception):
+    pass
+
+
+def fail_in(seconds, exception):
+    def handler(signum, frame):
+        raise exception("the alarm went off")
+    signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+
+
+LONG = dict(chains=50, betas=3_000_000, seed=1, threads=1)  # minutes if nobody stopped it
+
+if MODE == "same":
+    compare_all(WORLD, "COMM_WORLD")
+    half = WORLD.Split(RANK % 2, RANK)
+    compare_all(half, f"split {RANK % 2}")
+    half.Free()
+    # The script's own traffic on COMM_WORLD is untouched by rgflow's (it works on a duplicate).
+    check(WORLD.allreduce(RANK) == WORLD.size * (WORLD.size - 1) // 2, "allreduce after rgflow")
+elif MODE == "bad-input":
+    data = X if RANK != 1 else X[:, :5]
+    if RANK == 1:
+        expect_raise(lambda: model.log_likelihood(data, "ais", comm=WORLD, **LONG), ValueError, "5")
+    else:
+        expect_raise(lambda: model.log_likelihood(data, "ais", comm=WORLD, **LONG),
+                     rgflow.DistributedError, "rank 1")
+elif MODE == "mismatch":
+    options = dict(AIS, seed=3 + (RANK == 1))
+    expect_raise(lambda: model.log_partition("ais", X, comm=WORLD, **options), rgflow.Error,
+                 "rank 1 was given a different model, data or options than rank 0")
+elif MODE in ("fail-mid", "interrupt"):
+    exception = Alarm if MODE == "fail-mid" else KeyboardInterrupt
+    if RANK == 1:
+        fail_in(1.0, exception)
+    want = exception if RANK == 1 or MODE == "interrupt" else rgflow.DistributedError
+    needle = "alarm" if RANK == 1 else ("rank 1" if MODE == "fail-mid" else "")
+    elapsed = expect_raise(lambda: model.log_partition("ais", X, comm=WORLD, **LONG), want, needle)
+    check(elapsed < 20, f"took {elapsed:.1f} s to stop")
+else:
+    sys.exit(f"unknown mode {MODE}")
