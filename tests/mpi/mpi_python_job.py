@@ -1,15 +1,16 @@
 """One rank of tests/mpi/test_mpi_python.sh: rgflow's comm= with mpi4py under mpirun.
 
-Usage: python3 mpi_python_job.py MODE   (every rank prints "rank R: ..." lines; exit 0 = passed)
+Usage: python3 mpi_python_job.py MODE [PREFIX]   (every rank prints "rank R: ..." lines, also to
+the file PREFIX.R when given, as mpirun may join lines of different ranks; exit 0 = passed)
   same       AIS, reverse AIS, exact log Z, log-likelihood and _core.ais_log_partition with
              comm=MPI.COMM_WORLD and with a split of it equal the same process's serial call
              (comm=None) bit for bit
-  bad-input  rank 1 passes data with a wrong column count: it raises its ValueError, the other
-             ranks DistributedError naming rank 1
-  mismatch   rank 1 passes another seed: every rank raises rgflow.Error naming the difference
-  fail-mid   rank 1 fails (an exception from a signal handler) 1 s into a long AIS: its
-             exception on rank 1, DistributedError on the others, well before the AIS would end
-  interrupt  as fail-mid with KeyboardInterrupt: KeyboardInterrupt on every rank
+  errors     in turn: rank 1 passes data with a wrong column count (its ValueError on rank 1,
+             DistributedError naming rank 1 on the others); rank 1 passes another seed
+             (rgflow.Error naming the difference on every rank); rank 1 fails (an exception from a
+             signal handler) 1 s into a long AIS (its exception on rank 1, DistributedError on the
+             others, well before the AIS would end); the same with KeyboardInterrupt
+             (KeyboardInterrupt on every rank); then a good call equals the serial call
 """
 import signal
 import sys
@@ -23,10 +24,13 @@ import rgflow
 MODE = sys.argv[1]
 WORLD = MPI.COMM_WORLD
 RANK = WORLD.rank
+REPORT = open(f"{sys.argv[2]}.{RANK}", "w") if len(sys.argv) > 2 else None
 
 
 def say(text):
     print(f"rank {RANK}: {text}", flush=True)
+    if REPORT:
+        print(f"rank {RANK}: {text}", file=REPORT, flush=True)
 
 
 def check(ok, what):
@@ -115,24 +119,28 @@ if MODE == "same":
     half.Free()
     # The script's own traffic on COMM_WORLD is untouched by rgflow's (it works on a duplicate).
     check(WORLD.allreduce(RANK) == WORLD.size * (WORLD.size - 1) // 2, "allreduce after rgflow")
-elif MODE == "bad-input":
+elif MODE == "errors":
+    # bad input: rank 1's data have 5 columns; it fails in the Python layer, before any collective.
     data = X if RANK != 1 else X[:, :5]
-    if RANK == 1:
-        expect_raise(lambda: model.log_likelihood(data, "ais", comm=WORLD, **LONG), ValueError, "5")
-    else:
-        expect_raise(lambda: model.log_likelihood(data, "ais", comm=WORLD, **LONG),
-                     rgflow.DistributedError, "rank 1")
-elif MODE == "mismatch":
+    expect_raise(lambda: model.log_likelihood(data, "ais", comm=WORLD, **LONG),
+                 ValueError if RANK == 1 else rgflow.DistributedError,
+                 "5 features" if RANK == 1 else "rank 1 of the distributed call failed: ValueError")
+    # an inconsistent call: rank 1 passes another seed.
     options = dict(AIS, seed=3 + (RANK == 1))
     expect_raise(lambda: model.log_partition("ais", X, comm=WORLD, **options), rgflow.Error,
                  "rank 1 was given a different model, data or options than rank 0")
-elif MODE in ("fail-mid", "interrupt"):
-    exception = Alarm if MODE == "fail-mid" else KeyboardInterrupt
-    if RANK == 1:
-        fail_in(1.0, exception)
-    want = exception if RANK == 1 or MODE == "interrupt" else rgflow.DistributedError
-    needle = "alarm" if RANK == 1 else ("rank 1" if MODE == "fail-mid" else "")
-    elapsed = expect_raise(lambda: model.log_partition("ais", X, comm=WORLD, **LONG), want, needle)
-    check(elapsed < 20, f"took {elapsed:.1f} s to stop")
+    # rank 1 fails, then is interrupted, 1 s into an AIS that would run for minutes.
+    for exception in (Alarm, KeyboardInterrupt):
+        if RANK == 1:
+            fail_in(1.0, exception)
+        want = exception if RANK == 1 or exception is KeyboardInterrupt else rgflow.DistributedError
+        needle = "alarm" if RANK == 1 else ("rank 1 " if exception is Alarm else "rank 1 was interrupted")
+        elapsed = expect_raise(lambda: model.log_partition("ais", X, comm=WORLD, **LONG), want, needle)
+        check(elapsed < 20, f"took {elapsed:.1f} s to stop")
+    # The communicator works as before after all that.
+    serial = model.log_partition("ais", X, **AIS)
+    check(same_bits(serial, model.log_partition("ais", X, comm=WORLD, **AIS)),
+          "a call after the failures differs from the serial call")
+    say("ok: a call after the failures equals the serial call bit for bit")
 else:
     sys.exit(f"unknown mode {MODE}")
