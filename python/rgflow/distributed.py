@@ -27,12 +27,12 @@ _FAILED = 2
 class DistributedError(RuntimeError):
     """Another rank of a distributed call failed; raised on the ranks that did not.
 
-    Attributes
+    Parameters
     ----------
     rank : int
-        The rank whose failure decided the outcome (the lowest failing rank).
+        The rank whose failure decided the outcome (the lowest failing rank); also an attribute.
     message : str
-        Its error, ``"ExceptionType: text"``.
+        Its error, ``"ExceptionType: text"``; also an attribute.
     """
 
     def __init__(self, rank, message):

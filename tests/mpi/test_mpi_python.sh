@@ -2,7 +2,8 @@
 # AIS, reverse AIS and exact enumeration and the log-likelihood with comm=MPI.COMM_WORLD (and a
 # split of it) on 2 and 3 ranks equal each rank's serial call bit for bit, and one process's; a bad
 # input, an inconsistent call, a failure and an interrupt on rank 1 raise on every rank without a
-# hang (mpi_python_job.py runs the checks on each rank).
+# hang (mpi_python_job.py runs the checks on each rank). docs/python.md's example script runs on 2
+# ranks.
 # Usage: bash test_mpi_python.sh PATH_TO_rgflow MPIRUN WITH_MPI   (exit 77: skipped)
 # The package is BUILD/python next to BUILD/rgflow (RGFLOW_PYTHONPATH overrides).
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -51,3 +52,17 @@ echo "ok: log Z and log-likelihood with comm= bit-identical on 1, 2, 3 ranks and
 
 for np in 2 3; do job "$np" errors; done
 echo "ok: a bad input, an inconsistent call, a failure and an interrupt on rank 1 raise on every rank"
+
+# docs/python.md's example (the first python block of "Under mpirun") on 2 ranks.
+"$PY" - "$HERE/../../docs/python.md" >logz_mpi.py <<'EOF' || fail "no example in docs/python.md"
+import re, sys
+text = open(sys.argv[1]).read()
+start = text.index("## Under mpirun")
+print(re.findall(r"```python\n(.*?)```", text[start:text.index("\n## ", start + 1)], flags=re.S)[0])
+EOF
+mpi_run 2 "$PY" -W ignore::RuntimeWarning logz_mpi.py >example.out 2>example.err ||
+  fail "docs/python.md's example on 2 ranks: exit $? ($(cat example.out example.err))"
+grep -q "^2 ranks: log Z = " example.out && grep -q "same bits as one process: True" example.out ||
+  fail "docs/python.md's example on 2 ranks printed: $(cat example.out example.err)"
+[[ "$(grep -c 'same bits' example.out)" == 1 ]] || fail "the example printed on more than rank 0"
+echo "ok: docs/python.md's example on 2 ranks: $(head -1 example.out)"
