@@ -14,6 +14,8 @@ The C++ library (``rgflow._core``) does the work; this package is a thin skin ov
 * :func:`effective_couplings` -- multi-spin couplings of an RBM layer's marginal Hamiltonian;
 * :func:`receptive_field_locality`, :func:`lattice_flow`, :func:`lattice_free_energy` -- the other
   ``rgflow rg`` tools (receptive fields, flow maps, the free-energy flow);
+* :mod:`rgflow.distributed` -- ``comm=``: log Z split over the ranks of an mpi4py communicator
+  under mpirun (:func:`collective`, :class:`DistributedError`);
 * :mod:`rgflow.plot` -- receptive fields, training curves, flows (needs matplotlib);
 * :mod:`rgflow.sandpile` -- the BTW sandpile; :func:`lppl_fit` -- log-periodic power-law fits;
 * the seed's other flow maps: :class:`Hopfield` (:mod:`rgflow.hopfield`), :class:`ConvexNMF`,
@@ -42,6 +44,8 @@ from .autoencoder import TiedAutoencoder
 from .couplings import effective_couplings
 from .conv import ConvRBM
 from .rg_tools import receptive_field_locality, lattice_flow, lattice_free_energy
+from . import distributed
+from .distributed import DistributedError, collective
 
 __all__ = [
     "BernoulliRBM", "SpinRBM", "GaussianRBM", "DBN", "Rbm", "Dbn", "Rng", "Result", "Checkpoint",
@@ -50,4 +54,5 @@ __all__ = [
     "Hopfield", "ConvexNMF", "LaplacianEigenmap", "SpectralClustering", "TiedAutoencoder",
     "hopfield", "manifold", "effective_couplings", "receptive_field_locality", "lattice_flow",
     "lattice_free_energy", "default_train_config", "z2_consistent", "ConvRBM",
+    "distributed", "DistributedError", "collective",
 ]

@@ -46,6 +46,7 @@ except ImportError:  # pragma: no cover
 
 from . import _core
 from ._rbm_docs import class_docstring
+from .distributed import collective
 
 _VIEWS = ("components_", "intercept_hidden_", "intercept_visible_")
 # Stream of the Rng behind gibbs(): apart from the trainer's streams (0, 1, 2^32 + e).
@@ -556,7 +557,8 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return self.rbm_.free_energy_visible(X32)
 
     def log_partition(self, method="exact", X=None, *, chains=100, betas=None, seed=0,
-                      threads=0, tap_iterations=500, tap_damping=0.5, return_details=False):
+                      threads=0, tap_iterations=500, tap_damping=0.5, return_details=False,
+                      comm=None):
         """log Z by the methods of ``rgflow rbm logz``.
 
         Parameters
@@ -581,6 +583,11 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             Damping of the TAP sweeps, in [0, 1).
         return_details : bool, default=False
             Also return the method's details (a dict: AIS diagnostics, TAP convergence).
+        comm : mpi4py.MPI.Comm, default=None
+            Under mpirun: split 'exact', 'ais' and 'reverse-ais' over the ranks of this
+            communicator (TAP runs whole on each). Every rank makes the same call and gets the
+            serial result bit for bit; an error on any rank raises on all (rgflow.distributed,
+            docs/python.md). None: this process alone.
 
         Returns
         -------
@@ -589,14 +596,20 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         details : dict
             Only with ``return_details=True``.
         """
-        check_is_fitted(self)
-        data = None if X is None else self._input(X)[1]
-        result, details = _core.log_partition(self.rbm_, method, data, int(chains), betas,
-                                              int(seed), int(threads), int(tap_iterations),
-                                              float(tap_damping))
+        result, details = collective(comm, lambda c: self._log_partition(
+            c, method, X, chains, betas, seed, threads, tap_iterations, tap_damping))
         return (result, details) if return_details else result
 
-    def log_likelihood(self, X, method="exact", **options):
+    def _log_partition(self, communicator, method, X, chains=100, betas=None, seed=0, threads=0,
+                       tap_iterations=500, tap_damping=0.5):
+        # log_partition's work, with an rgflow._core.Communicator (or None) from collective().
+        check_is_fitted(self)
+        data = None if X is None else self._input(X)[1]
+        return _core.log_partition(self.rbm_, method, data, int(chains), betas, int(seed),
+                                   int(threads), int(tap_iterations), float(tap_damping),
+                                   communicator)
+
+    def log_likelihood(self, X, method="exact", *, comm=None, **options):
         """Mean log-likelihood per row, (1/N) sum_n [-F(v_n)] - log Z.
 
         As ``rgflow rbm loglik``: the error combines the spread over the rows and the error of
@@ -608,6 +621,8 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             Visible states.
         method : str, default='exact'
             How log Z is computed (see :meth:`log_partition`).
+        comm : mpi4py.MPI.Comm, default=None
+            Split log Z over the ranks of this communicator, as :meth:`log_partition`'s.
         **options : dict
             Further keyword arguments of :meth:`log_partition` (chains, betas, seed, threads, ...).
 
@@ -616,9 +631,12 @@ class _RBMBase(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         log_likelihood : rgflow.Result
             Mean log-likelihood per row (nats) with its error.
         """
+        return collective(comm, lambda c: self._log_likelihood(c, X, method, **options))
+
+    def _log_likelihood(self, communicator, X, method, **options):
         _, X32 = self._input(X)
         self.rbm_.check_visible_data(X32, "X")
-        log_z = self.log_partition(method, X32, **options)
+        log_z, _ = self._log_partition(communicator, method, X32, **options)
         ll = _core.mean_log_likelihood(self.rbm_, X32, log_z.mean)
         return _core.Result(ll.mean, float(np.hypot(ll.error, log_z.error)), ll.tau_int, ll.n)
 

@@ -102,17 +102,39 @@ py::object optional_result(const std::optional<stats::Result>& r) {
   return r ? py::cast(*r) : py::none();
 }
 
+// The inputs of an AIS run that decide its result (not threads, stop or progress).
+void add_ais(InputDigest& d, const Rbm& target, const Rbm& base, const estimate::AisOptions& o) {
+  d.add(target);
+  d.add(base);
+  d.add(o.chains);
+  d.add(o.betas);
+  d.add(o.seed);
+  d.add(o.chains_per_batch);
+}
+
+constexpr const char* kCommDoc =
+    "comm: None (this process), or an rgflow._core.Communicator (rgflow.collective()): the work "
+    "is split over its ranks, each returning the serial result bit for bit; collective, every "
+    "rank makes the same call";
+
 }  // namespace
 
 void bind_estimate(py::module_& m) {
   m.def("exact_log_partition",
-        [](const Rbm& rbm, const std::string& layer, int threads) {
+        [](const Rbm& rbm, const std::string& layer, int threads, const py::object& comm) {
+          const Communicator* c = communicator_arg(comm);
           const auto l = parse_layer(layer);
-          return without_gil(
-              [&] { return estimate::exact_log_partition(rbm, l, threads, python_stop_poll()); });
+          InputDigest d;
+          d.add(rbm);
+          d.add(static_cast<int>(l));
+          return without_gil_on(c, [&] {
+            agree_on_inputs(c, d, "exact_log_partition");
+            return estimate::exact_log_partition(rbm, l, threads, python_stop_poll(), {}, c);
+          });
         },
         py::arg("rbm"), py::arg("layer") = "auto", py::arg("threads") = 0,
-        "log Z by enumerating the smaller layer (at most 32 units)");
+        py::arg("comm") = py::none(),
+        (std::string("log Z by enumerating the smaller layer (at most 32 units). ") + kCommDoc).c_str());
   m.def("mean_log_likelihood",
         [](const Rbm& rbm, const FloatArray& x, double log_z) {
           const MatrixF data = to_matrix(x, "data");
@@ -139,22 +161,37 @@ void bind_estimate(py::module_& m) {
   m.def("base_log_partition", &estimate::base_log_partition, py::arg("base"));
   m.def("ais_log_partition",
         [](const Rbm& target, const Rbm& base, int chains, const py::object& betas,
-           std::uint64_t seed, int threads) {
-          const auto o = ais_options(chains, betas, seed, threads);
-          return ais_dict(without_gil([&] { return estimate::ais_log_partition(target, base, o); }));
+           std::uint64_t seed, int threads, const py::object& comm) {
+          const Communicator* c = communicator_arg(comm);
+          auto o = ais_options(chains, betas, seed, threads);
+          o.communicator = c;
+          InputDigest d;
+          add_ais(d, target, base, o);
+          return ais_dict(without_gil_on(c, [&] {
+            agree_on_inputs(c, d, "ais_log_partition");
+            return estimate::ais_log_partition(target, base, o);
+          }));
         },
         py::arg("target"), py::arg("base"), py::arg("chains") = 100, py::arg("betas") = py::none(),
-        py::arg("seed") = 0, py::arg("threads") = 0);
+        py::arg("seed") = 0, py::arg("threads") = 0, py::arg("comm") = py::none(), kCommDoc);
   m.def("reverse_ais_log_partition",
         [](const Rbm& target, const Rbm& base, const FloatArray& x, int chains,
-           const py::object& betas, std::uint64_t seed, int threads) {
-          const auto o = ais_options(chains, betas, seed, threads);
+           const py::object& betas, std::uint64_t seed, int threads, const py::object& comm) {
+          const Communicator* c = communicator_arg(comm);
+          auto o = ais_options(chains, betas, seed, threads);
+          o.communicator = c;
           const MatrixF data = to_matrix(x, "data");
-          return ais_dict(without_gil(
-              [&] { return estimate::reverse_ais_log_partition(target, base, data, o); }));
+          InputDigest d;
+          add_ais(d, target, base, o);
+          d.add(data);
+          return ais_dict(without_gil_on(c, [&] {
+            agree_on_inputs(c, d, "reverse_ais_log_partition");
+            return estimate::reverse_ais_log_partition(target, base, data, o);
+          }));
         },
         py::arg("target"), py::arg("base"), py::arg("data"), py::arg("chains") = 100,
-        py::arg("betas") = py::none(), py::arg("seed") = 0, py::arg("threads") = 0);
+        py::arg("betas") = py::none(), py::arg("seed") = 0, py::arg("threads") = 0,
+        py::arg("comm") = py::none(), kCommDoc);
 
   m.def("tap_free_energy",
         [](const Rbm& rbm, const DoubleArray& mv, const DoubleArray& mh, int order) {
@@ -206,7 +243,8 @@ void bind_estimate(py::module_& m) {
   m.def("log_partition",
         [](const Rbm& rbm, const std::string& method, const std::optional<FloatArray>& x, int chains,
            const py::object& betas, std::uint64_t seed, int threads, int tap_iterations,
-           double tap_damping) {
+           double tap_damping, const py::object& comm) {
+          const Communicator* c = communicator_arg(comm);
           std::optional<MatrixF> data;
           if (x) data = to_matrix(*x, "data");
           estimate::LogZOptions o;
@@ -216,9 +254,22 @@ void bind_estimate(py::module_& m) {
           o.tap.damping = tap_damping;
           o.threads = threads;
           o.stop = python_stop_poll();
+          o.communicator = c;
           if (data) rbm.check_visible_data(*data, "data");
-          const estimate::LogZEstimate e =
-              without_gil([&] { return estimate::estimate_log_partition(rbm, o, data ? &*data : nullptr); });
+          InputDigest d;
+          d.add(rbm);
+          d.add(static_cast<int>(o.method));
+          d.add(o.ais.chains);
+          d.add(o.ais.betas);
+          d.add(o.ais.seed);
+          d.add(o.tap.max_iterations);
+          d.add(o.tap.damping);
+          d.add(data.has_value());
+          if (data) d.add(*data);
+          const estimate::LogZEstimate e = without_gil_on(c, [&] {
+            agree_on_inputs(c, d, "log_partition");
+            return estimate::estimate_log_partition(rbm, o, data ? &*data : nullptr);
+          });
           py::dict details = from_json(nlohmann::json(e));
           if (e.ais) {
             // The full AIS record as well (log weights, RAISE, base and start normalisers).
@@ -229,7 +280,8 @@ void bind_estimate(py::module_& m) {
         py::arg("rbm"), py::arg("method") = "exact", py::arg("data") = py::none(),
         py::arg("chains") = 100, py::arg("betas") = py::none(), py::arg("seed") = 0,
         py::arg("threads") = 0, py::arg("tap_iterations") = 500, py::arg("tap_damping") = 0.5,
-        "(log Z as a Result, details dict) by the CLI's method names");
+        py::arg("comm") = py::none(),
+        (std::string("(log Z as a Result, details dict) by the CLI's method names. ") + kCommDoc).c_str());
 
   m.def("free_energy_flow",
         [](const Dbn& dbn, const FloatArray& x, const std::string& propagate, std::uint64_t seed,

@@ -16,11 +16,15 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "rgflow/comm/communicator.hpp"
 #include "rgflow/core/cancel.hpp"
 #include "rgflow/core/types.hpp"
+#include "rgflow/rbm/rbm.hpp"
 #include "rgflow/stats/result.hpp"
 
 namespace rgflow::python {
@@ -148,6 +152,63 @@ decltype(auto) without_gil(F&& f) {
   }
 }
 
+// comm= of the distributed estimators (bind_comm.cpp; rgflow/distributed.py): the
+// _core.Communicator passed, nullptr for None; TypeError otherwise.
+const Communicator* communicator_arg(const py::object& comm);
+
+// A digest of a call's inputs (std::hash of their bytes, combined in order), for agree_on_inputs:
+// the same on every rank exactly when each rank passed the same values (all ranks run the same
+// build, so std::hash agrees between them).
+class InputDigest {
+ public:
+  void add_bytes(const void* data, std::size_t bytes);
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  void add(T x) { add_bytes(&x, sizeof x); }
+  void add(std::string_view s) { add(s.size()); add_bytes(s.data(), s.size()); }
+  template <class T>
+  void add(const std::vector<T>& v) { add(v.size()); add_bytes(v.data(), v.size() * sizeof(T)); }
+  template <class Derived>
+  void add(const Eigen::PlainObjectBase<Derived>& a) {
+    add(a.rows());
+    add(a.cols());
+    add_bytes(a.data(), static_cast<std::size_t>(a.size()) * sizeof(typename Derived::Scalar));
+  }
+  void add(const Rbm& rbm);  // unit types, shape, parameters (the mask is in the weights)
+  std::uint64_t value() const { return value_; }
+
+ private:
+  std::uint64_t value_ = 0x6a09e667f3bcc908ULL;
+};
+
+// With a communicator of more than one rank: every rank's digest (collective); Error naming `what`
+// on every rank when they differ (a call with different inputs per rank would not be the serial
+// call, or would fail inside a collective).
+void agree_on_inputs(const Communicator* comm, const InputDigest& digest, const char* what);
+
+// without_gil() for a call distributed over `comm` (may be null): a stop that came from another
+// rank (Cancelled with no Python exception pending on this one) becomes PeerFailure, so that
+// rgflow.collective() follows the rank that stopped instead of reporting an interrupt of its own.
+template <class F>
+decltype(auto) without_gil_on(const Communicator* comm, F&& f) {
+  return without_gil([&]() -> decltype(auto) {
+    try {
+      return std::forward<F>(f)();
+    } catch (const Cancelled&) {
+      if (comm != nullptr && comm->size() > 1) {
+        bool here = false;
+        {
+          py::gil_scoped_acquire gil;
+          here = PyErr_Occurred() != nullptr;
+        }
+        if (!here) throw PeerFailure("another rank stopped the computation");
+      }
+      throw;
+    }
+  });
+}
+
+void bind_comm(py::module_& m);  // bind_comm.cpp: _core.Communicator, PeerFailure
 void bind_core(py::module_& m);
 void bind_rbm(py::module_& m);
 void bind_train(py::module_& m);

@@ -32,6 +32,7 @@ PYBIND11_MODULE(_core, m) {
       error(e.what());
     }
   });
+  bind_comm(m);
   bind_core(m);
   bind_rbm(m);
   bind_train(m);

@@ -1,5 +1,6 @@
 // world_communicator() (comm/world.hpp): MPI_COMM_WORLD under an MPI launcher in an MPI build, else
-// one process. The only file of rgflow that names MPI.
+// one process; communicator_on_mpi_comm(): a duplicate of a communicator whose MPI the caller owns
+// (the Python module's comm=, an mpi4py communicator). The only file of rgflow that calls MPI.
 #include "rgflow/comm/world.hpp"
 
 #include <fmt/format.h>
@@ -26,20 +27,45 @@ void check_mpi(int rc, const char* what) {
   if (rc != MPI_SUCCESS) throw std::runtime_error(fmt::format("MPI: {} failed (code {})", what, rc));
 }
 
+// The MPI backend over one MPI communicator. World(): initialises MPI and spans MPI_COMM_WORLD,
+// finalising MPI when destroyed (the CLI's job). Borrowed(comm): a duplicate of a communicator
+// that the caller's MPI owns (mpi4py's, say); only the duplicate is freed when destroyed.
 class MpiCommunicator final : public Communicator {
  public:
-  MpiCommunicator() {
+  struct World {};
+  explicit MpiCommunicator(World) : owns_mpi_(true) {
     int provided = 0;
     check_mpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
     if (provided < MPI_THREAD_FUNNELED) {
       MPI_Finalize();
       throw std::runtime_error("MPI: the library does not support MPI_THREAD_FUNNELED");
     }
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
-    MPI_Comm_size(MPI_COMM_WORLD, &size_);
-    received_.assign(static_cast<std::size_t>(size_), 0);
+    comm_ = MPI_COMM_WORLD;
+    set_up();
   }
-  ~MpiCommunicator() override { MPI_Finalize(); }
+  explicit MpiCommunicator(MPI_Comm borrowed) {
+    int initialised = 0, finalised = 0;
+    MPI_Initialized(&initialised);
+    MPI_Finalized(&finalised);
+    if (!initialised || finalised) {
+      throw Error(fmt::format("MPI is {} (a communicator is usable between MPI_Init and MPI_Finalize)",
+                              finalised ? "already finalised" : "not initialised"));
+    }
+    if (borrowed == MPI_COMM_NULL) throw Error("the MPI communicator is MPI_COMM_NULL");
+    int inter = 0;
+    check_mpi(MPI_Comm_test_inter(borrowed, &inter), "MPI_Comm_test_inter");
+    if (inter) throw Error("an MPI intercommunicator cannot split a computation (give an intracommunicator)");
+    // rgflow's collectives and stop messages then never match the caller's own on that communicator.
+    check_mpi(MPI_Comm_dup(borrowed, &comm_), "MPI_Comm_dup");
+    owns_comm_ = true;
+    set_up();
+  }
+  ~MpiCommunicator() override {
+    int finalised = 0;
+    MPI_Finalized(&finalised);
+    if (owns_comm_ && !finalised) MPI_Comm_free(&comm_);
+    if (owns_mpi_) MPI_Finalize();
+  }
   MpiCommunicator(const MpiCommunicator&) = delete;
   MpiCommunicator& operator=(const MpiCommunicator&) = delete;
 
@@ -50,7 +76,7 @@ class MpiCommunicator final : public Communicator {
   std::vector<Header> exchange_headers(const Header& mine) const override {
     std::vector<Header> all(static_cast<std::size_t>(size_));
     check_mpi(MPI_Allgather(&mine, sizeof(Header), MPI_BYTE, all.data(), sizeof(Header), MPI_BYTE,
-                            MPI_COMM_WORLD),
+                            comm_),
               "MPI_Allgather");
     return all;
   }
@@ -69,7 +95,7 @@ class MpiCommunicator final : public Communicator {
     }
     std::vector<std::byte> buffer(static_cast<std::size_t>(total));
     check_mpi(MPI_Allgatherv(mine.data(), static_cast<int>(mine.size()), MPI_BYTE, buffer.data(),
-                             counts.data(), displs.data(), MPI_BYTE, MPI_COMM_WORLD),
+                             counts.data(), displs.data(), MPI_BYTE, comm_),
               "MPI_Allgatherv");
     std::vector<std::vector<std::byte>> out(bytes.size());
     for (std::size_t r = 0; r < bytes.size(); ++r) {
@@ -82,7 +108,7 @@ class MpiCommunicator final : public Communicator {
     for (int r = 0; r < size_; ++r) {
       if (r == rank_) continue;
       MPI_Request request;
-      check_mpi(MPI_Isend(&stop_byte_, 1, MPI_BYTE, r, kStopTag, MPI_COMM_WORLD, &request), "MPI_Isend");
+      check_mpi(MPI_Isend(&stop_byte_, 1, MPI_BYTE, r, kStopTag, comm_, &request), "MPI_Isend");
       sends_.push_back(request);
     }
   }
@@ -91,7 +117,7 @@ class MpiCommunicator final : public Communicator {
     for (;;) {
       int flag = 0;
       MPI_Status status;
-      check_mpi(MPI_Iprobe(MPI_ANY_SOURCE, kStopTag, MPI_COMM_WORLD, &flag, &status), "MPI_Iprobe");
+      check_mpi(MPI_Iprobe(MPI_ANY_SOURCE, kStopTag, comm_, &flag, &status), "MPI_Iprobe");
       if (!flag) break;
       receive_stop_from(status.MPI_SOURCE);
     }
@@ -110,13 +136,22 @@ class MpiCommunicator final : public Communicator {
   }
 
  private:
+  void set_up() {
+    check_mpi(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
+    check_mpi(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
+    received_.assign(static_cast<std::size_t>(size_), 0);
+  }
+
   void receive_stop_from(int source) const {
     unsigned char b = 0;
-    check_mpi(MPI_Recv(&b, 1, MPI_BYTE, source, kStopTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE), "MPI_Recv");
+    check_mpi(MPI_Recv(&b, 1, MPI_BYTE, source, kStopTag, comm_, MPI_STATUS_IGNORE), "MPI_Recv");
     received_[static_cast<std::size_t>(source)] = 1;
     seen_ = true;
   }
 
+  MPI_Comm comm_ = MPI_COMM_NULL;
+  bool owns_mpi_ = false;   // MPI_Finalize when destroyed
+  bool owns_comm_ = false;  // MPI_Comm_free(comm_) when destroyed
   int rank_ = 0;
   int size_ = 1;
   const unsigned char stop_byte_ = 1;
@@ -136,8 +171,15 @@ bool launched_by_mpi() {
 
 std::unique_ptr<Communicator> world_communicator() {
   if (!launched_by_mpi()) return std::make_unique<SerialCommunicator>();
-  return std::make_unique<MpiCommunicator>();
+  return std::make_unique<MpiCommunicator>(MpiCommunicator::World{});
 }
+
+std::unique_ptr<Communicator> communicator_on_mpi_comm(const void* mpi_comm) {
+  if (mpi_comm == nullptr) throw Error("no MPI communicator given");
+  return std::make_unique<MpiCommunicator>(*static_cast<const MPI_Comm*>(mpi_comm));
+}
+
+bool built_with_mpi() { return true; }
 
 std::string mpi_build_description() {
   char text[MPI_MAX_LIBRARY_VERSION_STRING] = {};
@@ -163,6 +205,13 @@ std::unique_ptr<Communicator> world_communicator() {
   }
   return std::make_unique<SerialCommunicator>();
 }
+
+std::unique_ptr<Communicator> communicator_on_mpi_comm(const void*) {
+  throw Error("this rgflow was built without MPI (RGFLOW_WITH_MPI OFF or MPI not found; docs/scaling.md): "
+              "it cannot use an MPI communicator");
+}
+
+bool built_with_mpi() { return false; }
 
 std::string mpi_build_description() { return "no (built without MPI: RGFLOW_WITH_MPI OFF or MPI not found)"; }
 

@@ -14,6 +14,18 @@ namespace rgflow {
 
 std::unique_ptr<Communicator> world_communicator();
 
+// A communicator over an MPI communicator that the caller's MPI owns (mpi4py's in the Python
+// module, python/src/bind_comm.cpp): MPI is neither initialised nor finalised here. `mpi_comm`
+// points at an MPI_Comm (void keeps mpi.h out of this header); it must be an intracommunicator,
+// with MPI initialised and not finalised. Collective over it: the handle is duplicated
+// (MPI_Comm_dup), so rgflow's collectives and stop messages never match the caller's own; the
+// duplicate is freed with the returned object. Throws Error in a build without MPI
+// (built_with_mpi() false) and for the cases above.
+std::unique_ptr<Communicator> communicator_on_mpi_comm(const void* mpi_comm);
+
+// Whether this rgflow was built with MPI (RGFLOW_WITH_MPI).
+bool built_with_mpi();
+
 // "no" without MPI; otherwise "yes (<library version>)", e.g. "yes (Open MPI v4.1.4)".
 std::string mpi_build_description();
 
