@@ -76,6 +76,11 @@ std::vector<std::vector<std::byte>> Communicator::allgather(std::span<const std:
     bytes.push_back(x.bytes);
   }
   if (left) throw_for_leavers(statuses);
+  traffic_.collectives += 1;
+  traffic_.bytes_sent += static_cast<std::int64_t>(mine.size());
+  for (std::size_t r = 0; r < bytes.size(); ++r) {
+    if (static_cast<int>(r) != rank()) traffic_.bytes_received += bytes[r];
+  }
   return exchange_payloads(mine, bytes);
 }
 

@@ -451,6 +451,9 @@ TrainRun train_rbm(const TrainRequest& request, const TrainCallbacks& callbacks)
   }
 
   TrainRun out;
+  const CommTraffic traffic_before = comm != nullptr ? comm->traffic() : CommTraffic{};
+  std::int64_t updates = 0;
+  const Index batches_per_epoch = (data.rows() + used.batch_size - 1) / used.batch_size;
   StopSignal stop(comm != nullptr ? with_peer_stops(*comm, callbacks.stop) : callbacks.stop);
   while (!trainer->finished()) {
     const int epoch = trainer->epochs_done() + 1;
@@ -467,6 +470,7 @@ TrainRun train_rbm(const TrainRequest& request, const TrainCallbacks& callbacks)
       throw train::TrainingDiverged(
           fmt::format("{}; the last good state is in {}", e.what(), request.checkpoint_path));
     }
+    updates += batches_per_epoch;
     if (callbacks.on_epoch) callbacks.on_epoch(s);
     out.epochs.push_back(s);
     if (writer && request.checkpoint_every > 0 &&
@@ -475,6 +479,15 @@ TrainRun train_rbm(const TrainRequest& request, const TrainCallbacks& callbacks)
     }
   }
 
+  const auto traffic_since = [&] {
+    const CommTraffic now = comm->traffic();
+    return CommTraffic{now.collectives - traffic_before.collectives,
+                       now.bytes_sent - traffic_before.bytes_sent,
+                       now.bytes_received - traffic_before.bytes_received};
+  };
+  if (comm != nullptr && comm->size() > 1) {
+    out.communication = TrainRun::Communication{comm->size(), updates, traffic_since(), {}};
+  }
   Attributes& attrs = out.attributes;
   attrs = config_attributes(used);
   attrs["data"] = request.data_source;
@@ -504,6 +517,7 @@ TrainRun train_rbm(const TrainRequest& request, const TrainCallbacks& callbacks)
     out.fit = assess_fit(rbm, data, validation_ptr, gate,
                          ising_reference(request.data_file_attributes, rbm.n_visible()));
   }
+  if (out.communication) out.communication->total = traffic_since();
   out.config = used;
   out.epochs_done = trainer->epochs_done();
   out.training_rows = data.rows();
@@ -536,6 +550,24 @@ void to_json(nlohmann::json& j, const TrainRun& r) {
     stop["patience"] = r.config.patience;
     stop["max_epochs"] = r.config.epochs;
     j["stop"] = std::move(stop);
+  }
+  if (r.communication) {
+    // Rank 0's traffic (docs/scaling.md): not part of the result (the model is the same bits on
+    // any number of ranks), a measurement like "time".
+    const auto& c = *r.communication;
+    const auto traffic = [](const CommTraffic& t) {
+      return nlohmann::json{{"collectives", t.collectives}, {"bytes_sent", t.bytes_sent},
+                            {"bytes_received", t.bytes_received}};
+    };
+    j["communication"] = {
+        {"ranks", c.ranks},
+        {"updates", c.updates},
+        {"training", traffic(c.training)},
+        {"bytes_sent_per_update",
+         c.updates > 0 ? static_cast<double>(c.training.bytes_sent) / static_cast<double>(c.updates) : 0.0},
+        {"bytes_received_per_update",
+         c.updates > 0 ? static_cast<double>(c.training.bytes_received) / static_cast<double>(c.updates) : 0.0},
+        {"whole_run", traffic(c.total)}};
   }
 }
 

@@ -212,6 +212,31 @@ TEST(TrainShards, ShardsAddUpToTheWholeBatchGradient) {
   EXPECT_TRUE(same_bits(by_threads[0].da, by_threads[1].da));
 }
 
+// Traffic per update: one collective; rank 0 of 2 holds shards [0, 2), the tree node [0, 2) of
+// the 4 leaves, and sends exactly that node: dW, da, db and the two batch means (CD: no chains).
+TEST(TrainShards, EachUpdateSendsOneTreeNodePerRank) {
+  const Case c = cases()[0];
+  const MatrixF data = binary_rows(130, 40, 9);
+  std::vector<CommTraffic> traffic(2);
+  on_ranks(2, [&](const Communicator& comm) {
+    Rbm rbm(data.cols(), 24);
+    Trainer t(rbm, c.config, data);
+    t.set_communicator(&comm);
+    const CommTraffic before = comm.traffic();
+    t.run_epoch();
+    traffic[static_cast<std::size_t>(comm.rank())] = {comm.traffic().collectives - before.collectives,
+                                                      comm.traffic().bytes_sent - before.bytes_sent,
+                                                      comm.traffic().bytes_received - before.bytes_received};
+  });
+  const std::int64_t updates = (130 + 31) / 32;
+  const std::int64_t node = (40 * 24 + 2 * 40 + 2 * 24) * static_cast<std::int64_t>(sizeof(float));
+  for (const CommTraffic& t : traffic) {
+    EXPECT_EQ(t.collectives, updates);
+    EXPECT_EQ(t.bytes_sent, updates * node);
+    EXPECT_EQ(t.bytes_received, updates * node);
+  }
+}
+
 TEST(TrainShards, AFailingRankStopsEveryRank) {
   const Case c = cases()[0];
   const MatrixF data = binary_rows(130, 40, 9);

@@ -48,6 +48,14 @@ struct JobOutcome {
   std::string message;   // the deciding rank's message ("" when status is 0)
 };
 
+// What this rank's collectives moved since the communicator was made (payloads only: each
+// collective's fixed 16-byte agreement header per rank is not counted).
+struct CommTraffic {
+  std::int64_t collectives = 0;
+  std::int64_t bytes_sent = 0;      // this rank's payloads
+  std::int64_t bytes_received = 0;  // the other ranks' payloads delivered to this rank
+};
+
 class Communicator {
  public:
   virtual ~Communicator() = default;
@@ -76,6 +84,8 @@ class Communicator {
   // collective may be called.
   JobOutcome finish(int status, const std::string& message, bool follower = false) const;
 
+  CommTraffic traffic() const { return traffic_; }
+
   // --- point to point, non-collective ---
   void announce_stop() const;   // tell the other ranks this rank is stopping (idempotent)
   bool stop_announced() const;  // has another rank announced a stop?
@@ -99,6 +109,7 @@ class Communicator {
 
  private:
   mutable bool finished_ = false;
+  mutable CommTraffic traffic_;
   mutable bool announced_ = false;
 };
 

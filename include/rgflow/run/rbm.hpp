@@ -195,6 +195,15 @@ struct TrainRun {
   // The quality gate (fit.hpp): binary units and rows of states only.
   std::optional<FitReport> fit;
   double seconds = 0.0;
+  // On more than one rank: what this rank's collectives moved during the epochs (every update's
+  // shard gradients and chains) and in the whole run (the quality gate's AIS included).
+  struct Communication {
+    int ranks = 1;
+    std::int64_t updates = 0;
+    CommTraffic training;
+    CommTraffic total;
+  };
+  std::optional<Communication> communication;
 };
 
 // Checks the request (Error naming the quantity), builds the model (mask, σ, standardisation) or
