@@ -1,5 +1,5 @@
 # rgflow under mpirun, stopped from outside (label mpi; docs/scaling.md): Ctrl-C (SIGINT) to
-# mpirun during a distributed AIS run of hours ends every rank within seconds with exit 130, the
+# mpirun during a distributed AIS run of hours (and to the ranks of a distributed training run) ends every rank within seconds with exit 130, the
 # one line "rgflow: interrupted" and nothing on stdout; SIGKILL of one rank ends the whole job
 # (mpirun tears the others down) with a failure status and nothing on stdout. In both cases no
 # rgflow process is left running.
@@ -14,11 +14,12 @@ make_binary_csv data.csv 200 7
 # The ranks of the mpirun with process id $1 (its rgflow children), one per line.
 ranks_of() { pgrep -P "$1" -x rgflow || true; }
 
-# start_job NAME: a 3-rank AIS over 10^7 temperatures (hours) in the background; sets JOB and
-# RANKS once every rank has installed its SIGINT handler (the computation has started).
+# start_job NAME: the 3-rank job `job` (default: an AIS over 10^7 temperatures, hours) in the
+# background; sets JOB and RANKS once every rank has installed its SIGINT handler (the computation
+# has started).
+job=(rbm logz model.h5 --method ais --data data.csv --betas 10000000 --chains 100 --threads 1 --json)
 start_job() {
-  "$MPIRUN" $MPI_FLAGS -np 3 "$RGFLOW" rbm logz model.h5 --method ais --data data.csv \
-    --betas 10000000 --chains 100 --threads 1 --json >"$1.out" 2>"$1.err" &
+  "$MPIRUN" $MPI_FLAGS -np 3 "$RGFLOW" "${job[@]}" >"$1.out" 2>"$1.err" &
   JOB=$!
   local tries=0
   RANKS=()
@@ -88,4 +89,26 @@ kill -KILL "${RANKS[1]}"
 end_job sigkill
 [[ $STATUS != 0 ]] || fail "SIGKILL of a rank: mpirun exited 0"
 echo "ok: SIGKILL of rank 1 -> exit $STATUS, no rank left, nothing printed"
+
+# Data-parallel training (hours of epochs, checkpoints every epoch): SIGINT to the ranks, then
+# SIGKILL of a rank. Neither leaves a model file; a checkpoint, when one exists, is a complete one
+# (written atomically by rank 0 after a finished epoch).
+job=(rbm train data.csv --hidden 12 --shards 3 --epochs 10000000 --threads 1 -q -o trained.h5
+     --checkpoint-every 1 --checkpoint-file ck.h5)
+start_job train-int
+sleep 0.5
+kill -INT "${RANKS[@]}" 2>/dev/null || true
+end_job train-int
+[[ $STATUS == 130 ]] || fail "SIGINT to training ranks: exit $STATUS, expected 130 ($(cat train-int.err))"
+mpi_one_line train-int.err 'rgflow: interrupted' 'interrupted'
+[[ ! -e trained.h5 ]] || fail "SIGINT to training ranks: wrote the model"
+if [[ -e ck.h5 ]]; then "$RGFLOW" rbm logz ck.h5 --method exact >/dev/null || fail "ck.h5 is not a model"; fi
+echo "ok: SIGINT to training ranks -> exit $STATUS, $(cat train-int.err)"
+start_job train-kill
+sleep 0.5
+kill -KILL "${RANKS[2]}"
+end_job train-kill
+[[ $STATUS != 0 ]] || fail "SIGKILL of a training rank: mpirun exited 0"
+[[ ! -e trained.h5 ]] || fail "SIGKILL of a training rank: wrote the model"
+echo "ok: SIGKILL of a training rank -> exit $STATUS, no rank left, no model"
 echo "PASS"
