@@ -125,6 +125,7 @@ LogZEstimate estimate_log_partition(const Rbm& rbm, const LogZOptions& options,
   tap.order = tap_order(method);
   if (options.stop) tap.stop = options.stop;
   if (options.progress) tap.progress = options.progress;
+  tap.communicator = options.communicator;
   MatrixF starts;
   if (data != nullptr) starts = data->topRows(std::min<Index>(data->rows(), options.tap_starts));
   out.tap = tap_best_fixed_point(rbm, tap, starts.rows() > 0 ? &starts : nullptr);

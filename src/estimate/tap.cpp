@@ -4,6 +4,7 @@
 #include "rgflow/estimate/tap.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <fmt/format.h>
 #include <utility>
 #include <vector>
@@ -12,6 +13,56 @@
 #include "tap_search.hpp"
 
 namespace rgflow::estimate {
+
+void tap_detail::share_fixed_points(const Communicator& comm, std::vector<TapFixedPoint>& points) {
+  const int ranks = comm.size();
+  const auto owner = [&](std::size_t k) { return static_cast<int>(k % static_cast<std::size_t>(ranks)); };
+  // Mine, in start order: sizes, the two vectors, iterations, converged, free energy.
+  std::vector<std::byte> mine;
+  const auto put = [&mine](const void* p, std::size_t n) {
+    const auto* b = static_cast<const std::byte*>(p);
+    mine.insert(mine.end(), b, b + n);
+  };
+  for (std::size_t k = 0; k < points.size(); ++k) {
+    if (owner(k) != comm.rank()) continue;
+    const TapFixedPoint& f = points[k];
+    const std::int64_t sizes[2] = {f.visible.size(), f.hidden.size()};
+    put(sizes, sizeof sizes);
+    put(f.visible.data(), static_cast<std::size_t>(f.visible.size()) * sizeof(double));
+    put(f.hidden.data(), static_cast<std::size_t>(f.hidden.size()) * sizeof(double));
+    const std::int32_t flags[2] = {f.iterations, f.converged ? 1 : 0};
+    put(flags, sizeof flags);
+    put(&f.free_energy, sizeof f.free_energy);
+  }
+  const std::vector<std::vector<std::byte>> all = comm.allgather(mine);
+  std::vector<std::size_t> at(all.size(), 0);
+  for (std::size_t k = 0; k < points.size(); ++k) {
+    const int r = owner(k);
+    const std::vector<std::byte>& bytes = all[static_cast<std::size_t>(r)];
+    std::size_t& pos = at[static_cast<std::size_t>(r)];
+    const auto get = [&](void* p, std::size_t n) {
+      if (pos + n > bytes.size()) {
+        throw Error(fmt::format("TAP starts: rank {} sent {} bytes, fewer than its fixed points need", r,
+                                bytes.size()));
+      }
+      std::memcpy(p, bytes.data() + pos, n);
+      pos += n;
+    };
+    TapFixedPoint& f = points[k];
+    std::int64_t sizes[2];
+    get(sizes, sizeof sizes);
+    f.visible.resize(sizes[0]);
+    f.hidden.resize(sizes[1]);
+    get(f.visible.data(), static_cast<std::size_t>(sizes[0]) * sizeof(double));
+    get(f.hidden.data(), static_cast<std::size_t>(sizes[1]) * sizeof(double));
+    std::int32_t flags[2];
+    get(flags, sizeof flags);
+    f.iterations = flags[0];
+    f.converged = flags[1] != 0;
+    get(&f.free_energy, sizeof f.free_energy);
+  }
+}
+
 using tap_detail::append_starts;
 using tap_detail::best_of_starts;
 using tap_detail::check_options;

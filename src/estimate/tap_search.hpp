@@ -43,6 +43,10 @@ inline bool better(const TapFixedPoint& candidate, const TapFixedPoint& best) {
 
 // The rows of `visible_starts` (if any) appended to `starts`, each through `prepare` (e.g. a clamp
 // into the units' range); a row with a non-finite entry is an error naming `what`.
+// Every rank's fixed points (start k from rank k mod size), copied to every rank bit for bit.
+// Collective.
+void share_fixed_points(const Communicator& comm, std::vector<TapFixedPoint>& points);
+
 template <class Prepare>
 void append_starts(std::vector<VectorD>& starts, const MatrixF* visible_starts, Index n_visible,
                    const char* what, Prepare&& prepare) {
@@ -62,13 +66,32 @@ void append_starts(std::vector<VectorD>& starts, const MatrixF* visible_starts, 
 template <class Iterate>
 TapFixedPoint best_of_starts(std::vector<VectorD>& starts, const TapOptions& options,
                              Iterate&& iterate) {
+  const Communicator* comm = options.communicator;
+  const int ranks = comm != nullptr ? comm->size() : 1;
+  const int rank = comm != nullptr ? comm->rank() : 0;
+  StopSignal stop(comm != nullptr ? with_peer_stops(*comm, options.stop) : options.stop,
+                  options.progress);
+  stop.expect_work(static_cast<std::int64_t>(starts.size()));
+  std::vector<TapFixedPoint> points(starts.size());
+  bool stopped = false;
+  for (std::size_t k = 0; k < starts.size(); ++k) {
+    if (static_cast<int>(k % static_cast<std::size_t>(ranks)) != rank) continue;
+    try {
+      points[k] = iterate(std::move(starts[k]), stop);
+    } catch (const Cancelled&) {
+      if (ranks == 1) throw;
+      stopped = true;
+      break;
+    }
+    stop.add_work();
+  }
+  if (ranks > 1) {
+    agree_on_stop(*comm, stopped);
+    share_fixed_points(*comm, points);
+  }
   TapFixedPoint best;
   bool have = false;
-  StopSignal stop(options.stop, options.progress);
-  stop.expect_work(static_cast<std::int64_t>(starts.size()));
-  for (VectorD& start : starts) {
-    TapFixedPoint candidate = iterate(std::move(start), stop);
-    stop.add_work();
+  for (TapFixedPoint& candidate : points) {
     if (!have || better(candidate, best)) best = std::move(candidate);
     have = true;
   }

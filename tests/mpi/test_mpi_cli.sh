@@ -29,6 +29,7 @@ runs=(
   "ais-uniform|rbm logz model.h5 --method ais --betas 300 --chains 70 --seed 4 --json"
   "reverse-ais|rbm logz model.h5 --method reverse-ais --data data.csv --betas 300 --chains 70 --seed 5 --json"
   "exact|rbm logz model.h5 --method exact --json"
+  "tap2|rbm logz model.h5 --method tap2 --data data.csv --json"
   "loglik-ais|rbm loglik model.h5 data.csv --method ais --betas 300 --chains 70 --seed 6 --json"
 )
 for entry in "${runs[@]}"; do

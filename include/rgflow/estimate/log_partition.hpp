@@ -46,9 +46,9 @@ struct LogZOptions {
   // Told how far the estimator is (in place of ais.progress / tap.progress when set): chunks of
   // states (exact), temperatures × batches (AIS), starts (TAP). Empty: never called.
   ProgressFn progress;
-  // Splits exact enumeration and AIS over ranks (in place of ais.communicator when set; ais.hpp,
-  // exact.hpp): the call is then collective and every rank returns the same, bit-identical
-  // estimate as one process. TAP runs whole on every rank. nullptr: one process.
+  // Splits exact enumeration, AIS and TAP's starts over ranks (in place of ais.communicator and
+  // tap.communicator when set; ais.hpp, exact.hpp, tap.hpp): the call is then collective and every
+  // rank returns the same, bit-identical estimate as one process. nullptr: one process.
   const Communicator* communicator = nullptr;
 };
 

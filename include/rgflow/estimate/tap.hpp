@@ -36,6 +36,7 @@
 // Boltzmann.jl (the authors' Julia code) updates the TAP-3 magnetisations with W³·m′²(1−m′) where
 // its own free energy needs W³·(m′ − m′²)(½ − m′); the update here is the stationarity condition of
 // the F_TAP above (docs/tap.md).
+#include "rgflow/comm/communicator.hpp"
 #include "rgflow/core/cancel.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/rbm/rbm.hpp"
@@ -53,6 +54,10 @@ struct TapOptions {
   StopPoll stop;
   // The best-of-starts search is told (starts done, starts). Empty: never called.
   ProgressFn progress;
+  // The starts of the best-of-starts search over the ranks (docs/scaling.md): start k on rank
+  // k mod N, every fixed point copied to every rank bit for bit and the best chosen in start
+  // order, so every rank returns the one-process result. Null: this process alone. Collective.
+  const Communicator* communicator = nullptr;
 };
 
 struct TapFixedPoint {
