@@ -3,8 +3,9 @@
 # (every dataset and attribute but the command line) and the JSON report (but the output's name)
 # are the serial run's, bit for bit, on 2 and 3 ranks — CD with SGD, PCD with the CLI defaults
 # (centred), PCD-2 with Adam and Z2 symmetry; a checkpoint written on 2 ranks resumes on 3 to the
-# serial model; only rank 0 writes and prints. Parallel tempering on 2 ranks, and a bad input on
-# one rank, end every rank with one line and exit 2, and no file is written.
+# serial model; only rank 0 writes and prints. Parallel tempering on 2 ranks, and a bad input on one
+# rank, end every rank with one line and exit 2; Ctrl-C reaching one rank ends both with exit 130
+# and one line; no file is written.
 # Usage: bash test_mpi_conv.sh PATH_TO_rgflow MPIRUN WITH_MPI   (exit 77: skipped)
 HERE="$(cd "$(dirname "$0")" && pwd)"
 source "$HERE/../cli/common.sh" "$1"
@@ -102,4 +103,25 @@ timeout -k 5 60 "$MPIRUN" $MPI_FLAGS -np 1 "$RGFLOW" conv train ising6.h5 --epoc
 mpi_one_line fail.err 'rgflow: error: ' missing.h5
 [[ ! -e fail.h5 && ! -e fail.checkpoint.h5 && ! -s fail.out ]] || fail "a failing rank: wrote output"
 echo "ok: a bad input on one rank -> $(cat fail.err)"
+# Ctrl-C reaching one rank only (as Slurm's srun forwards it to a task): that rank tells the other,
+# both stop within seconds: exit 130, the one line "rgflow: interrupted", no file, nothing on stdout.
+"$MPIRUN" $MPI_FLAGS -np 2 "$RGFLOW" conv train ising6.h5 --epochs 10000000 -q -o int.h5 >int.out 2>int.err &
+job=$!
+ranks=()
+for ((tries = 0; tries < 600 && ${#ranks[@]} < 2; tries++)); do
+  mapfile -t ranks < <(pgrep -P "$job" -x rgflow || true)
+  ((${#ranks[@]} == 2)) || sleep 0.1
+done
+((${#ranks[@]} == 2)) || { kill -KILL "$job" 2>/dev/null; fail "interrupt: the 2 ranks did not start: $(cat int.err)"; }
+for p in "${ranks[@]}"; do
+  wait_for_sigint_handler "$p" || { kill -KILL "$job" 2>/dev/null; fail "interrupt: rank process $p set no handler"; }
+done
+kill -INT "${ranks[1]}"
+wait_ended "$job" "interrupt" "${ranks[@]}"
+status=0
+wait "$job" || status=$?
+[[ $status == 130 ]] || fail "SIGINT to one rank: exit $status, expected 130 ($(cat int.err))"
+mpi_one_line int.err 'rgflow: interrupted' 'interrupted'
+[[ ! -e int.h5 && ! -s int.out ]] || fail "SIGINT to one rank: wrote output"
+echo "ok: SIGINT to one rank -> exit 130, $(cat int.err)"
 echo "PASS"
