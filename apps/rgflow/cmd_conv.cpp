@@ -236,10 +236,6 @@ void run_train(const TrainCli& o) {
   // model on every rank; rank 0 alone writes the checkpoints and the model and prints
   // (conv/train.hpp, docs/scaling.md).
   t.communicator = &world();
-  if (world().size() > 1 && t.method == conv::ConvMethod::pt) {
-    throw Error(fmt::format("--method pt: parallel tempering trains on one rank only ({} ranks): use cd or pcd, or "
-                            "start it without mpirun", world().size()));
-  }
   const bool rank0 = is_rank0();
   conv::ConvEpochReport last;
   {

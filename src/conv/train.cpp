@@ -396,20 +396,48 @@ UpdateBlocks gather_blocks(const Communicator* comm, const ConvShape& shape, Upd
   return out;
 }
 
-// Every rank's rows of M (row_part), copied bit for bit to every rank. Collective.
-void gather_rows(const Communicator& comm, MatrixF& M) {
-  const RowPart mine = row_part(M.rows(), comm.rank(), comm.size());
-  const std::vector<std::vector<std::byte>> all = comm.allgather(std::as_bytes(
-      std::span<const float>(M.data() + mine.lo * M.cols(), static_cast<std::size_t>(mine.rows() * M.cols()))));
-  for (int r = 0; r < comm.size(); ++r) {
-    const RowPart part = row_part(M.rows(), r, comm.size());
-    const std::vector<std::byte>& bytes = all[static_cast<std::size_t>(r)];
-    if (bytes.size() != static_cast<std::size_t>(part.rows() * M.cols()) * sizeof(float)) {
-      throw Error(fmt::format("conv training: rank {} sent {} bytes of chain rows, expected {}", r, bytes.size(),
-                              static_cast<std::size_t>(part.rows() * M.cols()) * sizeof(float)));
-    }
-    if (!bytes.empty()) std::memcpy(M.data() + part.lo * M.cols(), bytes.data(), bytes.size());
+// M holds `groups` consecutive groups of equal size (PT's replicas; one for PCD), each split over
+// the ranks by row_part: every rank's rows of every group, copied bit for bit to every rank.
+// Collective.
+void gather_rows(const Communicator& comm, MatrixF& M, Index groups) {
+  const Index per_group = M.rows() / groups, cols = M.cols();
+  const auto bytes_of = [&](const RowPart& part) {
+    return static_cast<std::size_t>(groups * part.rows() * cols) * sizeof(float);
+  };
+  const RowPart mine = row_part(per_group, comm.rank(), comm.size());
+  std::vector<float> values;
+  values.reserve(static_cast<std::size_t>(groups * mine.rows() * cols));
+  for (Index g = 0; g < groups; ++g) {
+    const float* first = M.data() + (g * per_group + mine.lo) * cols;
+    values.insert(values.end(), first, first + mine.rows() * cols);
   }
+  const std::vector<std::vector<std::byte>> all = comm.allgather(std::as_bytes(std::span<const float>(values)));
+  for (int r = 0; r < comm.size(); ++r) {
+    const RowPart part = row_part(per_group, r, comm.size());
+    const std::vector<std::byte>& bytes = all[static_cast<std::size_t>(r)];
+    if (bytes.size() != bytes_of(part)) {
+      throw Error(fmt::format("conv training: rank {} sent {} bytes of chain rows, expected {}", r, bytes.size(),
+                              bytes_of(part)));
+    }
+    const std::size_t group_bytes = static_cast<std::size_t>(part.rows() * cols) * sizeof(float);
+    for (Index g = 0; g < groups && group_bytes > 0; ++g) {
+      std::memcpy(M.data() + (g * per_group + part.lo) * cols, bytes.data() + static_cast<std::size_t>(g) * group_bytes,
+                  group_bytes);
+    }
+  }
+}
+
+// The element-wise sum over the ranks of integer counts (PT's swaps of each rank's chains): exact
+// in any order. Collective.
+std::vector<std::int64_t> sum_over_ranks(const Communicator& comm, const std::vector<std::int64_t>& mine) {
+  const std::vector<std::vector<std::byte>> all = comm.allgather(std::as_bytes(std::span<const std::int64_t>(mine)));
+  std::vector<std::int64_t> out(mine.size(), 0), theirs(mine.size());
+  for (const std::vector<std::byte>& bytes : all) {
+    if (bytes.size() != theirs.size() * sizeof(std::int64_t)) throw Error("conv training: swap counts of another size");
+    std::memcpy(theirs.data(), bytes.data(), bytes.size());
+    for (std::size_t k = 0; k < out.size(); ++k) out[k] += theirs[k];
+  }
+  return out;
 }
 
 }  // namespace
@@ -472,10 +500,6 @@ void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
   const Communicator* comm = options.communicator;
   if (comm != nullptr) check_communicator(*comm, "conv training");
   const int ranks = comm != nullptr ? comm->size() : 1, rank = comm != nullptr ? comm->rank() : 0;
-  if (ranks > 1 && options.method == ConvMethod::pt) {
-    throw Error(fmt::format("parallel tempering (method pt) trains on one rank only ({} ranks): use cd or pcd, or "
-                            "start it without mpirun", ranks));
-  }
   StopSignal signal(comm != nullptr ? with_peer_stops(*comm, stop) : stop);
   const Index nv = model.n_visible();
   MatrixF batch, negative, hidden, recon;
@@ -514,10 +538,11 @@ void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
         negative = chains.middleRows(own.lo, own.rows());
         gibbs_part(model, negative, hidden, options.k, gibbs, own.lo, negative_rows);
         chains.middleRows(own.lo, own.rows()) = negative;
-      } else {  // one rank (checked above)
-        for (int t = 0; t < options.k; ++t) tempering->step(model, chains, gibbs);
+      } else {  // this rank's chains, every replica of them; rows [0, chains) are the β = 1 states
         negative_rows = options.chains;
-        negative = chains.topRows(negative_rows);
+        const RowPart own = row_part(negative_rows, rank, ranks);
+        for (int t = 0; t < options.k; ++t) tempering->step(model, chains, gibbs, own.lo, own.hi);
+        negative = chains.middleRows(own.lo, own.rows());
       }
       mine.negative = block_sums(model, negative);
       const UpdateBlocks blocks = gather_blocks(comm, model.shape(), std::move(mine), rows, negative_rows);
@@ -532,8 +557,14 @@ void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
       }
       if (signal.check()) throw Cancelled();
     }
-    // PCD: every rank's chain rows to every rank, so the state is complete everywhere.
-    if (ranks > 1 && options.method == ConvMethod::pcd) gather_rows(*comm, chains);
+    // PCD, PT: every rank's chain rows to every rank, so the state is complete everywhere; PT's
+    // swap counts (integers) summed over the ranks.
+    std::vector<std::int64_t> accepted;  // PT: this epoch's accepted swaps of each pair
+    for (std::size_t k = 0; k < accepted_before.size(); ++k) accepted.push_back(tempering->accepted()[k] - accepted_before[k]);
+    if (ranks > 1 && options.method != ConvMethod::cd) {
+      gather_rows(*comm, chains, options.method == ConvMethod::pt ? options.replicas : 1);
+      if (tempering) accepted = sum_over_ranks(*comm, accepted);
+    }
     state.epochs_done = epoch;
     state.optimizer = optimizer.state();
     state.shuffle = shuffle.state();
@@ -542,7 +573,7 @@ void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
     if (tempering) {
       const double proposed = static_cast<double>(tempering->proposed() - proposed_before);
       for (std::size_t k = 0; k < accepted_before.size(); ++k) {
-        report.swap_acceptance.push_back(static_cast<double>(tempering->accepted()[k] - accepted_before[k]) / proposed);
+        report.swap_acceptance.push_back(static_cast<double>(accepted[k]) / proposed);
       }
     }
     if (on_epoch) on_epoch(report, model, state);

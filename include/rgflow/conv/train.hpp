@@ -39,7 +39,9 @@
 // (Communicator::allgather) and adds them in block order, as one process does. So the model,
 // optimiser state, chains and streams are the single-process run's, bit for bit, on any number of
 // ranks. PCD chains stay with their rows' rank during an epoch and are gathered at its end (the
-// state then holds all of them on every rank). Parallel tempering runs on one rank only.
+// state then holds all of them on every rank). Parallel tempering splits its chains the same way
+// (a rank steps every replica of its chains, ConvTempering::step's chain range; the β = 1 rows
+// are its negative blocks), and the swap counts, integers, are summed over the ranks.
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -183,8 +185,8 @@ struct ConvEpochReport {
 // spin units. `on_epoch` (may be empty) is called after each
 // epoch. Throws Error for bad options or data, Cancelled when `stop` answers true (the model then
 // holds the last completed update), Error when a parameter becomes non-finite. With a
-// communicator of several ranks: Error for method pt; a collective over it (PeerFailure /
-// Cancelled when another rank fails / stops; `stop` is polled with with_peer_stops).
+// communicator of several ranks: a collective over it (PeerFailure / Cancelled when another rank
+// fails / stops; `stop` is polled with with_peer_stops).
 void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
            const std::function<void(const ConvEpochReport&)>& on_epoch = {}, const StopPoll& stop = {});
 
