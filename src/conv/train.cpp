@@ -385,7 +385,7 @@ UpdateBlocks gather_blocks(const Communicator* comm, const ConvShape& shape, Upd
                               bytes.size(), expected * sizeof(double)));
     }
     theirs.resize(expected);
-    std::memcpy(theirs.data(), bytes.data(), bytes.size());
+    if (expected > 0) std::memcpy(theirs.data(), bytes.data(), bytes.size());
     const double* at = theirs.data();
     for (Index b = 0; b < pb.blocks; ++b) {
       out.positive.push_back(unpack(shape, at));
@@ -434,7 +434,7 @@ std::vector<std::int64_t> sum_over_ranks(const Communicator& comm, const std::ve
   std::vector<std::int64_t> out(mine.size(), 0), theirs(mine.size());
   for (const std::vector<std::byte>& bytes : all) {
     if (bytes.size() != theirs.size() * sizeof(std::int64_t)) throw Error("conv training: swap counts of another size");
-    std::memcpy(theirs.data(), bytes.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(theirs.data(), bytes.data(), bytes.size());
     for (std::size_t k = 0; k < out.size(); ++k) out[k] += theirs[k];
   }
   return out;
