@@ -33,26 +33,7 @@ OUT=${OUT:-bench/results/mpi-ising}
 MPIRUN=${MPIRUN:-mpirun}
 mkdir -p "$OUT"
 
-flags=(--allow-run-as-root --oversubscribe -q --mca btl_vader_single_copy_mechanism none
-       --bind-to none -x OMP_NUM_THREADS=1)
-now() { date +%s.%N; }
-
-# timed NAME NP ARGS...: one run on NP ranks (NP = 1: without mpirun); stdout to OUT/NAME.json, the
-# user CPU seconds of rank k to OUT/cpu_NAME.k; prints the wall seconds.
-timed() {
-  local name="$1" np="$2"
-  shift 2
-  local t0 t1
-  t0=$(now)
-  if [[ "$np" == 1 ]]; then
-    OMP_NUM_THREADS=1 /usr/bin/time -f %U -o "$OUT/cpu_$name.0" "$RGFLOW" "$@" >"$OUT/$name.json"
-  else
-    "$MPIRUN" "${flags[@]}" -np "$np" bash -c '/usr/bin/time -f %U -o "$0.$OMPI_COMM_WORLD_RANK" "$@"' \
-      "$OUT/cpu_$name" "$RGFLOW" "$@" >"$OUT/$name.json"
-  fi
-  t1=$(now)
-  echo "$t1 - $t0" | bc
-}
+source bench/mpi_timed.sh  # timed NAME NP ARGS...
 
 strong=(ising sample -L "$SIZE" -T "$TEMPS" -n "$SAMPLES" --thermalize "$THERMALIZE" --seed 1 --json -q)
 weak() {  # weak NP: the point with GROUPS_PER_RANK groups of 64 chains per rank

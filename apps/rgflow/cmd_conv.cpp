@@ -16,6 +16,7 @@
 
 #include "cli_util.hpp"
 #include "commands.hpp"
+#include "distributed.hpp"
 #include "interrupt.hpp"
 #include "progress.hpp"
 #include "rgflow/conv/checkpoint.hpp"
@@ -231,10 +232,15 @@ void run_train(const TrainCli& o) {
     state = resumed->state;
   }
   const auto attrs = train_attributes(o, t);
+  // Under mpirun: each mini-batch's (and PCD's chains') blocks of rows over the ranks, the same
+  // model on every rank; rank 0 alone writes the checkpoints and the model and prints
+  // (conv/train.hpp, docs/scaling.md).
+  t.communicator = &world();
+  const bool rank0 = is_rank0();
   conv::ConvEpochReport last;
   {
     const InterruptScope interrupts;
-    Progress progress(o.quiet, state.epochs_done + 1, t.epochs);
+    Progress progress(o.quiet || !rank0, state.epochs_done + 1, t.epochs);
     with_flag("--resume", [&] {
       conv::train(model, d.rows, t, state,
                   [&](const conv::ConvEpochReport& r, const conv::ConvRbm& m, const conv::ConvTrainState& s) {
@@ -245,13 +251,15 @@ void run_train(const TrainCli& o) {
                     }
                     progress.epoch_done(r.epoch, fmt::format("learning rate {:.4g}, reconstruction error {:.5f}{}",
                                                              r.learning_rate, r.reconstruction_error, swaps));
-                    if (!checkpoint.empty() && (r.epoch % o.checkpoint_every == 0 || r.epoch == t.epochs)) {
+                    if (rank0 && !checkpoint.empty() &&
+                        (r.epoch % o.checkpoint_every == 0 || r.epoch == t.epochs)) {
                       conv::save_checkpoint(checkpoint, {m, t, s, d.rows.rows(), checksum}, attrs);
                     }
                   },
                   stop_poll());
     });
   }
+  if (!rank0) return;  // every rank holds the same model; one writes it
   conv::save_model(o.output, model, attrs);
   const std::string method = fmt::format("{}", conv::to_string(t.method));
   const std::string optimizer = train::to_string(t.optimizer);

@@ -30,32 +30,42 @@ ConvTempering::ConvTempering(int replicas, double beta_min, Index chains)
 
 namespace {
 
-// X(r, ·) ~ p(x | β_{r / C} · field(r, ·)), row r's words from rng advanced by r·n; rng is left
-// after the last row's words.
-void sample_tempered(UnitType type, MatrixF& field, const std::vector<float>& beta, Index chains, MatrixF& X,
-                     Rng& rng) {
+// The rows of chains [c0, c0 + local) of every replica, in the order (replica, chain), of states
+// with `chains` chains per replica: local row r is global row (r / local)·chains + c0 + r % local.
+Index global_row(Index r, Index local, Index c0, Index chains) { return (r / local) * chains + c0 + r % local; }
+
+// X(r, ·) ~ p(x | β_k · field(r, ·)) for the local rows r above (replica k = r / local), each with
+// the words of its global row g: rng advanced by g·n; rng is left after all R·chains rows' words.
+void sample_tempered(UnitType type, MatrixF& field, const std::vector<float>& beta, Index chains, Index c0,
+                     Index local, MatrixF& X, Rng& rng) {
   const Index n = field.cols(), rows = field.rows();
   X.resize(rows, n);
   with_binary_units(type, [&](auto u) {
     using U = decltype(u);
 #pragma omp parallel for schedule(static) if (rows * n >= (Index{1} << 16))
     for (Index r = 0; r < rows; ++r) {
-      Rng local = rng.advanced(static_cast<std::uint64_t>(r * n));
-      const float b = beta[static_cast<std::size_t>(r / chains)];
-      for (Index j = 0; j < n; ++j) X(r, j) = U::sample(b * field(r, j), local.uniform());
+      Rng local_rng = rng.advanced(static_cast<std::uint64_t>(global_row(r, local, c0, chains) * n));
+      const float b = beta[static_cast<std::size_t>(r / local)];
+      for (Index j = 0; j < n; ++j) X(r, j) = U::sample(b * field(r, j), local_rng.uniform());
     }
   });
-  rng = rng.advanced(static_cast<std::uint64_t>(rows * n));
+  rng = rng.advanced(static_cast<std::uint64_t>(static_cast<Index>(beta.size()) * chains * n));
 }
 
 }  // namespace
 
-void ConvTempering::step(const ConvRbm& model, MatrixF& states, Rng& rng) {
+void ConvTempering::step(const ConvRbm& model, MatrixF& states, Rng& rng) { step(model, states, rng, 0, chains_); }
+
+void ConvTempering::step(const ConvRbm& model, MatrixF& states, Rng& rng, Index first_chain, Index end_chain) {
   const Index R = static_cast<Index>(betas_.size()), C = chains_, n = model.n_visible();
   if (states.rows() != R * C || states.cols() != n) {
     throw Error(fmt::format("parallel tempering states are {} x {}, expected {} x {}", states.rows(), states.cols(),
                             R * C, n));
   }
+  if (first_chain < 0 || end_chain < first_chain || end_chain > C) {
+    throw Error(fmt::format("parallel tempering chains [{}, {}) are not within the {} chains", first_chain, end_chain, C));
+  }
+  const Index held = end_chain - first_chain;
   // 1. Swaps, chain by chain (each chain sequential in k; chains in parallel).
   std::vector<std::int64_t> accepted(static_cast<std::size_t>(C * (R - 1)), 0);
 #pragma omp parallel if (C * R * model.n_hidden() * model.shape().kernel_size() >= (Index{1} << 16))
@@ -63,7 +73,7 @@ void ConvTempering::step(const ConvRbm& model, MatrixF& states, Rng& rng) {
     std::vector<double> phi(static_cast<std::size_t>(model.n_hidden()));
     std::vector<float> tmp(static_cast<std::size_t>(n));
 #pragma omp for schedule(static)
-    for (Index c = 0; c < C; ++c) {
+    for (Index c = first_chain; c < end_chain; ++c) {
       Rng local = rng.advanced(static_cast<std::uint64_t>(2 * (R - 1) * c));
       for (Index k = 0; k + 1 < R; ++k) {
         float* x = states.row(k * C + c).data();
@@ -84,17 +94,32 @@ void ConvTempering::step(const ConvRbm& model, MatrixF& states, Rng& rng) {
     }
   }
   rng = rng.advanced(static_cast<std::uint64_t>(2 * (R - 1) * C));
-  for (Index c = 0; c < C; ++c) {
+  for (Index c = first_chain; c < end_chain; ++c) {
     for (Index k = 0; k + 1 < R; ++k) accepted_[static_cast<std::size_t>(k)] += accepted[static_cast<std::size_t>(c * (R - 1) + k)];
   }
   proposed_ += C;
-  // 2. A block Gibbs sweep of every replica at its β.
+  // 2. A block Gibbs sweep of every replica at its β (of the chains' rows only, gathered into one
+  // matrix when they are not all of them).
   std::vector<float> beta(betas_.begin(), betas_.end());
   MatrixF field, hidden;
-  model.hidden_field(states, field);
-  sample_tempered(model.hidden_type(), field, beta, C, hidden, rng);
+  if (held == C) {
+    model.hidden_field(states, field);
+    sample_tempered(model.hidden_type(), field, beta, C, 0, C, hidden, rng);
+    model.visible_field(hidden, field);
+    sample_tempered(model.visible_type(), field, beta, C, 0, C, states, rng);
+    return;
+  }
+  if (held == 0) {  // no rows here: only the words of the full sweep are passed over
+    rng = rng.advanced(static_cast<std::uint64_t>(R * C * (model.n_hidden() + n)));
+    return;
+  }
+  MatrixF mine(R * held, n);
+  for (Index r = 0; r < mine.rows(); ++r) mine.row(r) = states.row(global_row(r, held, first_chain, C));
+  model.hidden_field(mine, field);
+  sample_tempered(model.hidden_type(), field, beta, C, first_chain, held, hidden, rng);
   model.visible_field(hidden, field);
-  sample_tempered(model.visible_type(), field, beta, C, states, rng);
+  sample_tempered(model.visible_type(), field, beta, C, first_chain, held, mine, rng);
+  for (Index r = 0; r < mine.rows(); ++r) states.row(global_row(r, held, first_chain, C)) = mine.row(r);
 }
 
 }  // namespace rgflow::conv

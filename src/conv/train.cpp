@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
+#include <span>
 #include <cmath>
 #include <numeric>
 #include <optional>
@@ -53,12 +55,16 @@ void accumulate_row(const ConvRbm& model, const float* v, const T* m, double wei
 
 }  // namespace
 
-ConvStatistics mean_statistics(const ConvRbm& model, const MatrixF& V) {
-  if (V.rows() == 0) throw Error("no rows to average statistics over");
-  MatrixF mean;
-  model.hidden_mean(V, mean);
+namespace {
+
+// The unnormalised statistics Σ T(v, E[h|v]) of each block of kBlockRows rows of V (row 0 starts a
+// block), each block summed row by row.
+std::vector<ConvStatistics> block_sums(const ConvRbm& model, const MatrixF& V) {
   const Index n_blocks = (V.rows() + kBlockRows - 1) / kBlockRows;
   std::vector<ConvStatistics> blocks(static_cast<std::size_t>(n_blocks), zero_statistics(model.shape()));
+  if (n_blocks == 0) return blocks;
+  MatrixF mean;
+  model.hidden_mean(V, mean);
   const bool parallel = n_blocks > 1 && V.rows() * model.n_hidden() * model.shape().kernel_size() >= (Index{1} << 16);
 #pragma omp parallel for schedule(static) if (parallel)
   for (Index b = 0; b < n_blocks; ++b) {
@@ -66,10 +72,22 @@ ConvStatistics mean_statistics(const ConvRbm& model, const MatrixF& V) {
       accumulate_row(model, V.row(r).data(), mean.row(r).data(), 1.0, blocks[static_cast<std::size_t>(b)]);
     }
   }
+  return blocks;
+}
+
+// The mean over `rows` rows from their blocks' sums, added in block order.
+ConvStatistics mean_of_blocks(const ConvRbm& model, const std::vector<ConvStatistics>& blocks, Index rows) {
   ConvStatistics out = zero_statistics(model.shape());
-  const double scale = 1.0 / (static_cast<double>(V.rows()) * static_cast<double>(model.n_visible()));
+  const double scale = 1.0 / (static_cast<double>(rows) * static_cast<double>(model.n_visible()));
   for (const ConvStatistics& b : blocks) add_scaled(out, b, scale);
   return out;
+}
+
+}  // namespace
+
+ConvStatistics mean_statistics(const ConvRbm& model, const MatrixF& V) {
+  if (V.rows() == 0) throw Error("no rows to average statistics over");
+  return mean_of_blocks(model, block_sums(model, V), V.rows());
 }
 
 ConvStatistics exact_model_statistics(const ConvRbm& model) {
@@ -281,6 +299,147 @@ void check_state(const ConvTrainState& s, const ConvRbm& model, Index rows, cons
   }
 }
 
+// The blocks and rows of an n-row set that rank `rank` of `ranks` holds (train.hpp header).
+struct RowPart {
+  Index first_block = 0, blocks = 0;  // blocks [first_block, first_block + blocks)
+  Index lo = 0, hi = 0;               // rows [lo, hi)
+  Index rows() const { return hi - lo; }
+};
+
+RowPart row_part(Index n, int rank, int ranks) {
+  const Index nb = (n + kBlockRows - 1) / kBlockRows;
+  const Index b0 = nb * rank / ranks, b1 = nb * (rank + 1) / ranks;
+  return {b0, b1 - b0, std::min(n, b0 * kBlockRows), std::min(n, b1 * kBlockRows)};
+}
+
+// V holds rows [lo, lo + V.rows()) of a `total`-row set: h ~ p(h | v) with the words those rows
+// draw when the whole set is sampled (row i's at i·n_hidden, conv_rbm.hpp); rng is left after the
+// whole set's words, as one sweep over the set leaves it.
+void sample_hidden_part(const ConvRbm& model, const MatrixF& V, MatrixF& H, Rng& rng, Index lo, Index total) {
+  if (V.rows() > 0) {
+    Rng local = rng.advanced(static_cast<std::uint64_t>(lo * model.n_hidden()));
+    model.sample_hidden(V, H, local);
+  }
+  rng = rng.advanced(static_cast<std::uint64_t>(total * model.n_hidden()));
+}
+
+// ConvRbm::gibbs on rows [lo, lo + V.rows()) of a `total`-row set, word for word.
+void gibbs_part(const ConvRbm& model, MatrixF& V, MatrixF& H, int steps, Rng& rng, Index lo, Index total) {
+  for (int t = 0; t < steps; ++t) {
+    sample_hidden_part(model, V, H, rng, lo, total);
+    if (V.rows() > 0) {
+      Rng local = rng.advanced(static_cast<std::uint64_t>(lo * model.n_visible()));
+      model.sample_visible(H, V, local);
+    }
+    rng = rng.advanced(static_cast<std::uint64_t>(total * model.n_visible()));
+  }
+}
+
+// One update's per-block values: the mini-batch's statistics and reconstruction errors (sums of
+// squared v − E[v | h] over the block's rows and sites) and the negative set's statistics.
+struct UpdateBlocks {
+  std::vector<ConvStatistics> positive;
+  std::vector<double> recon;
+  std::vector<ConvStatistics> negative;
+};
+
+void pack(const ConvStatistics& s, std::vector<double>& out) {
+  out.insert(out.end(), s.kernels.data(), s.kernels.data() + s.kernels.size());
+  out.insert(out.end(), s.hidden.data(), s.hidden.data() + s.hidden.size());
+  out.push_back(s.visible);
+}
+
+ConvStatistics unpack(const ConvShape& shape, const double*& at) {
+  ConvStatistics s = zero_statistics(shape);
+  std::copy(at, at + s.kernels.size(), s.kernels.data());
+  at += s.kernels.size();
+  std::copy(at, at + s.hidden.size(), s.hidden.data());
+  at += s.hidden.size();
+  s.visible = *at++;
+  return s;
+}
+
+// Every rank's blocks of this update, in block order, on every rank: each rank sends its own
+// blocks' values (row_part of the batch's and of the negative set's rows) and receives the
+// others' bit for bit. One rank: `mine` unchanged. Collective.
+UpdateBlocks gather_blocks(const Communicator* comm, const ConvShape& shape, UpdateBlocks mine, Index batch_rows,
+                           Index negative_rows) {
+  const int ranks = comm != nullptr ? comm->size() : 1;
+  if (ranks == 1) return mine;
+  std::vector<double> values;
+  for (std::size_t b = 0; b < mine.positive.size(); ++b) {
+    pack(mine.positive[b], values);
+    values.push_back(mine.recon[b]);
+  }
+  for (const ConvStatistics& s : mine.negative) pack(s, values);
+  const std::vector<std::vector<std::byte>> all = comm->allgather(std::as_bytes(std::span<const double>(values)));
+  const Index per_block = shape.channels * shape.kernel_size() + shape.channels + 1;
+  UpdateBlocks out;
+  std::vector<double> theirs;
+  for (int r = 0; r < ranks; ++r) {
+    const RowPart pb = row_part(batch_rows, r, ranks), pn = row_part(negative_rows, r, ranks);
+    const auto expected = static_cast<std::size_t>(pb.blocks * (per_block + 1) + pn.blocks * per_block);
+    const std::vector<std::byte>& bytes = all[static_cast<std::size_t>(r)];
+    if (bytes.size() != expected * sizeof(double)) {
+      throw Error(fmt::format("conv training: rank {} sent {} bytes of block statistics, expected {}", r,
+                              bytes.size(), expected * sizeof(double)));
+    }
+    theirs.resize(expected);
+    if (expected > 0) std::memcpy(theirs.data(), bytes.data(), bytes.size());
+    const double* at = theirs.data();
+    for (Index b = 0; b < pb.blocks; ++b) {
+      out.positive.push_back(unpack(shape, at));
+      out.recon.push_back(*at++);
+    }
+    for (Index b = 0; b < pn.blocks; ++b) out.negative.push_back(unpack(shape, at));
+  }
+  return out;
+}
+
+// M holds `groups` consecutive groups of equal size (PT's replicas; one for PCD), each split over
+// the ranks by row_part: every rank's rows of every group, copied bit for bit to every rank.
+// Collective.
+void gather_rows(const Communicator& comm, MatrixF& M, Index groups) {
+  const Index per_group = M.rows() / groups, cols = M.cols();
+  const auto bytes_of = [&](const RowPart& part) {
+    return static_cast<std::size_t>(groups * part.rows() * cols) * sizeof(float);
+  };
+  const RowPart mine = row_part(per_group, comm.rank(), comm.size());
+  std::vector<float> values;
+  values.reserve(static_cast<std::size_t>(groups * mine.rows() * cols));
+  for (Index g = 0; g < groups; ++g) {
+    const float* first = M.data() + (g * per_group + mine.lo) * cols;
+    values.insert(values.end(), first, first + mine.rows() * cols);
+  }
+  const std::vector<std::vector<std::byte>> all = comm.allgather(std::as_bytes(std::span<const float>(values)));
+  for (int r = 0; r < comm.size(); ++r) {
+    const RowPart part = row_part(per_group, r, comm.size());
+    const std::vector<std::byte>& bytes = all[static_cast<std::size_t>(r)];
+    if (bytes.size() != bytes_of(part)) {
+      throw Error(fmt::format("conv training: rank {} sent {} bytes of chain rows, expected {}", r, bytes.size(),
+                              bytes_of(part)));
+    }
+    const std::size_t group_bytes = static_cast<std::size_t>(part.rows() * cols) * sizeof(float);
+    for (Index g = 0; g < groups && group_bytes > 0; ++g) {
+      std::memcpy(M.data() + (g * per_group + part.lo) * cols, bytes.data() + static_cast<std::size_t>(g) * group_bytes,
+                  group_bytes);
+    }
+  }
+}
+
+// The element-wise sum over the ranks of integer counts (PT's swaps of each rank's chains): exact
+// in any order. Collective.
+std::vector<std::int64_t> sum_over_ranks(const Communicator& comm, const std::vector<std::int64_t>& mine) {
+  const std::vector<std::vector<std::byte>> all = comm.allgather(std::as_bytes(std::span<const std::int64_t>(mine)));
+  std::vector<std::int64_t> out(mine.size(), 0), theirs(mine.size());
+  for (const std::vector<std::byte>& bytes : all) {
+    if (bytes.size() != theirs.size() * sizeof(std::int64_t)) throw Error("conv training: swap counts of another size");
+    if (!bytes.empty()) std::memcpy(theirs.data(), bytes.data(), bytes.size());
+    for (std::size_t k = 0; k < out.size(); ++k) out[k] += theirs[k];
+  }
+  return out;
+}
+
 }  // namespace
 
 void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
@@ -338,7 +497,11 @@ void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
   if (options.final_learning_rate > 0.0) final_rate = options.final_learning_rate;
   std::vector<std::int64_t>& perm = state.order;
   MatrixF& chains = state.chains;
-  StopSignal signal(stop);
+  const Communicator* comm = options.communicator;
+  if (comm != nullptr) check_communicator(*comm, "conv training");
+  const int ranks = comm != nullptr ? comm->size() : 1, rank = comm != nullptr ? comm->rank() : 0;
+  StopSignal signal(comm != nullptr ? with_peer_stops(*comm, stop) : stop);
+  const Index nv = model.n_visible();
   MatrixF batch, negative, hidden, recon;
   for (int epoch = state.epochs_done + 1; epoch <= options.epochs; ++epoch) {
     const double lr = train::learning_rate_schedule(options.learning_rate, final_rate, options.schedule,
@@ -350,24 +513,42 @@ void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
     const std::vector<std::int64_t> accepted_before = tempering ? tempering->accepted() : std::vector<std::int64_t>{};
     const std::int64_t proposed_before = tempering ? tempering->proposed() : 0;
     for (Index start = 0; start < N; start += B) {
+      // This rank's rows of the batch (all of them on one rank), sampled with the whole batch's words.
       const Index rows = std::min(B, N - start);
-      batch.resize(rows, model.n_visible());
-      for (Index r = 0; r < rows; ++r) batch.row(r) = data.row(static_cast<Index>(perm[static_cast<std::size_t>(start + r)]));
-      const ConvStatistics positive = mean_statistics(model, batch);
-      model.sample_hidden(batch, hidden, gibbs);
-      model.visible_mean(hidden, recon);
-      recon_sum += (batch - recon).squaredNorm() / static_cast<double>(model.n_visible());
+      const RowPart part = row_part(rows, rank, ranks);
+      batch.resize(part.rows(), nv);
+      for (Index r = 0; r < part.rows(); ++r) {
+        batch.row(r) = data.row(static_cast<Index>(perm[static_cast<std::size_t>(start + part.lo + r)]));
+      }
+      UpdateBlocks mine;
+      mine.positive = block_sums(model, batch);
+      sample_hidden_part(model, batch, hidden, gibbs, part.lo, rows);
+      if (part.rows() > 0) model.visible_mean(hidden, recon);
+      for (Index b = 0; b < part.blocks; ++b) {
+        const Index lo = b * kBlockRows, n = std::min(part.rows() - lo, kBlockRows);
+        mine.recon.push_back(static_cast<double>((batch.middleRows(lo, n) - recon.middleRows(lo, n)).squaredNorm()));
+      }
+      Index negative_rows = rows;
       if (options.method == ConvMethod::cd) {
         negative = batch;
-        model.gibbs(negative, hidden, options.k, gibbs);
+        gibbs_part(model, negative, hidden, options.k, gibbs, part.lo, rows);
       } else if (options.method == ConvMethod::pcd) {
-        model.gibbs(chains, hidden, options.k, gibbs);
-        negative = chains;
-      } else {
-        for (int t = 0; t < options.k; ++t) tempering->step(model, chains, gibbs);
-        negative = chains.topRows(options.chains);
+        negative_rows = chains.rows();
+        const RowPart own = row_part(negative_rows, rank, ranks);
+        negative = chains.middleRows(own.lo, own.rows());
+        gibbs_part(model, negative, hidden, options.k, gibbs, own.lo, negative_rows);
+        chains.middleRows(own.lo, own.rows()) = negative;
+      } else {  // this rank's chains, every replica of them; rows [0, chains) are the β = 1 states
+        negative_rows = options.chains;
+        const RowPart own = row_part(negative_rows, rank, ranks);
+        for (int t = 0; t < options.k; ++t) tempering->step(model, chains, gibbs, own.lo, own.hi);
+        negative = chains.middleRows(own.lo, own.rows());
       }
-      const ConvStatistics neg = mean_statistics(model, negative);
+      mine.negative = block_sums(model, negative);
+      const UpdateBlocks blocks = gather_blocks(comm, model.shape(), std::move(mine), rows, negative_rows);
+      for (const double r : blocks.recon) recon_sum += r / static_cast<double>(nv);
+      const ConvStatistics positive = mean_of_blocks(model, blocks.positive, rows);
+      const ConvStatistics neg = mean_of_blocks(model, blocks.negative, negative_rows);
       ConvStatistics gradient = positive;
       add_scaled(gradient, neg, -1.0);
       optimizer.step(model, gradient, lr, &positive);
@@ -375,6 +556,14 @@ void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
         throw Error(fmt::format("training diverged in epoch {} (a parameter is not finite): lower the learning rate", epoch));
       }
       if (signal.check()) throw Cancelled();
+    }
+    // PCD, PT: every rank's chain rows to every rank, so the state is complete everywhere; PT's
+    // swap counts (integers) summed over the ranks.
+    std::vector<std::int64_t> accepted;  // PT: this epoch's accepted swaps of each pair
+    for (std::size_t k = 0; k < accepted_before.size(); ++k) accepted.push_back(tempering->accepted()[k] - accepted_before[k]);
+    if (ranks > 1 && options.method != ConvMethod::cd) {
+      gather_rows(*comm, chains, options.method == ConvMethod::pt ? options.replicas : 1);
+      if (tempering) accepted = sum_over_ranks(*comm, accepted);
     }
     state.epochs_done = epoch;
     state.optimizer = optimizer.state();
@@ -384,7 +573,7 @@ void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
     if (tempering) {
       const double proposed = static_cast<double>(tempering->proposed() - proposed_before);
       for (std::size_t k = 0; k < accepted_before.size(); ++k) {
-        report.swap_acceptance.push_back(static_cast<double>(tempering->accepted()[k] - accepted_before[k]) / proposed);
+        report.swap_acceptance.push_back(static_cast<double>(accepted[k]) / proposed);
       }
     }
     if (on_epoch) on_epoch(report, model, state);

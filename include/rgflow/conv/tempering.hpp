@@ -36,6 +36,12 @@ class ConvTempering {
   Index chains() const { return chains_; }
   // One step (swaps, then a sweep) of `states` [R·C, n_visible] in place; Error for a wrong shape.
   void step(const ConvRbm& model, MatrixF& states, Rng& rng);
+  // The same step for chains [first_chain, end_chain) only (one rank's share, conv/train.hpp):
+  // their rows of every replica change exactly as in the full step (each swap and row draws the
+  // words it draws there), the other rows are left as they are, accepted() counts these chains'
+  // swaps (proposed() all C), and rng is left after the full step's words. Error for a range
+  // outside [0, C).
+  void step(const ConvRbm& model, MatrixF& states, Rng& rng, Index first_chain, Index end_chain);
   // Accepted and proposed swaps of pair (k, k + 1) since construction.
   const std::vector<std::int64_t>& accepted() const { return accepted_; }
   std::int64_t proposed() const { return proposed_; }

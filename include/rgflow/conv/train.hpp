@@ -29,11 +29,25 @@
 // initialisation from Rng(seed, 3). Sufficient statistics are summed over fixed blocks of 16 rows combined in order,
 // and sampling is thread-independent (conv_rbm.hpp): the trained model is bit-identical for any
 // thread count.
+//
+// Ranks (ConvTrainOptions::communicator; issue #19, docs/scaling.md): the blocks of 16 rows are
+// also the unit of work across processes. Of an n-row set (the mini-batch; PCD's chains) with
+// nb = ⌈n/16⌉ blocks, rank r of N holds the consecutive blocks [nb·r/N, nb·(r+1)/N) (none when
+// N > nb). It samples only its rows, each with the words that row draws in the whole set (row i's
+// uniforms sit i·n_units words into the sweep, conv_rbm.hpp), forms its blocks' statistics (and
+// reconstruction errors), and every rank receives every block's values bit for bit
+// (Communicator::allgather) and adds them in block order, as one process does. So the model,
+// optimiser state, chains and streams are the single-process run's, bit for bit, on any number of
+// ranks. PCD chains stay with their rows' rank during an epoch and are gathered at its end (the
+// state then holds all of them on every rank). Parallel tempering splits its chains the same way
+// (a rank steps every replica of its chains, ConvTempering::step's chain range; the β = 1 rows
+// are its negative blocks), and the swap counts, integers, are summed over the ranks.
 #include <cstdint>
 #include <functional>
 #include <vector>
 #include <string_view>
 
+#include "rgflow/comm/communicator.hpp"
 #include "rgflow/conv/conv_rbm.hpp"
 #include "rgflow/core/cancel.hpp"
 #include "rgflow/train/config.hpp"
@@ -91,6 +105,9 @@ struct ConvTrainOptions {
   // β_k = pt_beta_min^{k/(R−1)} (sample/tempering.hpp geometric_ladder); `chains` chains each.
   int replicas = 10;          // R in [2, 1000]
   double pt_beta_min = 0.1;   // in (0, 1)
+  // The ranks that share the work (header comment; null: this process alone). Every rank calls
+  // train() with the same model, data and options. Not stored in checkpoints.
+  const Communicator* communicator = nullptr;
   // Throws Error naming the quantity for a value out of range.
   void check() const;
 };
@@ -167,7 +184,9 @@ struct ConvEpochReport {
 // Trains `model` on `data` (rows: visible states). With options.z2, Error unless both layers are
 // spin units. `on_epoch` (may be empty) is called after each
 // epoch. Throws Error for bad options or data, Cancelled when `stop` answers true (the model then
-// holds the last completed update), Error when a parameter becomes non-finite.
+// holds the last completed update), Error when a parameter becomes non-finite. With a
+// communicator of several ranks: a collective over it (PeerFailure / Cancelled when another rank
+// fails / stops; `stop` is polled with with_peer_stops).
 void train(ConvRbm& model, const MatrixF& data, const ConvTrainOptions& options,
            const std::function<void(const ConvEpochReport&)>& on_epoch = {}, const StopPoll& stop = {});
 
