@@ -38,9 +38,10 @@ void check_distributable(int argc, char** argv) {
     if (!a.starts_with('-')) words[found++] = a;
   }
   if (words[0] == "rbm" && (words[1] == "logz" || words[1] == "loglik")) return;
+  if (words[0] == "rbm" && words[1] == "sample") return;
   throw Error(fmt::format(
       "'rgflow {}{}{}' does not run distributed yet ({} ranks): start it without mpirun; "
-      "distributed so far: rbm logz, rbm loglik (docs/scaling.md)",
+      "distributed so far: rbm logz, rbm loglik, rbm sample (docs/scaling.md)",
       words[0], found > 1 ? " " : "", words[1], world().size()));
 }
 
