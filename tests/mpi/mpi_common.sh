@@ -39,3 +39,24 @@ mpi_one_line() {
   grep -q "^$2" "$1.rgflow" || fail "stderr does not start with '$2': $(cat "$1")"
   grep -qF -- "$3" "$1.rgflow" || fail "stderr does not name '$3': $(cat "$1")"
 }
+
+# make_small_model: data.csv (200 rows of 16 binary units) and model.h5 (16 x 12, 2 epochs of CD),
+# the inputs the MPI tests share.
+make_small_model() {
+  make_binary_csv data.csv 200 7
+  "$RGFLOW" rbm train data.csv --hidden 12 --epochs 2 --seed 1 -q -o model.h5 >/dev/null 2>train.err
+}
+
+# same_json A B: equal after dropping the wall-clock timings ("time") and the output path
+# ("output", which names each run's own file).
+same_json() {
+  python3 - "$1" "$2" <<'EOF' || fail "$1 and $2 differ: $(cat "$1") vs $(cat "$2")"
+import json, sys
+def drop(j):
+    if isinstance(j, dict):
+        return {k: drop(v) for k, v in j.items() if k not in ("time", "output")}
+    return j
+a, b = (drop(json.load(open(p))) for p in sys.argv[1:3])
+sys.exit(0 if a == b else 1)
+EOF
+}

@@ -8,8 +8,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 source "$HERE/../cli/common.sh" "$1"
 source "$HERE/mpi_common.sh" "${2:-}" "${3:-OFF}"
 
-make_binary_csv data.csv 200 7
-"$RGFLOW" rbm train data.csv --hidden 12 --epochs 2 --seed 1 -q -o model.h5 >/dev/null 2>train.err
+make_small_model
 
 # The ranks of the mpirun with process id $1 (its rgflow children), one per line.
 ranks_of() { pgrep -P "$1" -x rgflow || true; }

@@ -6,12 +6,6 @@
 // multi-rank run is guarded by a timeout: a deadlock aborts instead of hanging ctest.
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <functional>
-#include <future>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,21 +13,14 @@
 #include "rgflow/core/error.hpp"
 #include "rgflow/sample/chains.hpp"
 #include "rgflow/sample/tempering.hpp"
+#include "support/local_ranks.hpp"
 #include "support/random_rbm.hpp"
 
 namespace rgflow::sample {
 namespace {
 
-// run_ranks with a deadlock guard.
-void run_guarded(int size, const std::function<void(const Communicator&)>& body) {
-  auto group = std::make_shared<LocalGroup>(size);
-  auto done = std::async(std::launch::async, [group, body] { run_ranks(*group, body); });
-  if (done.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
-    std::fprintf(stderr, "deadlock: %d ranks did not finish within 60 s\n", size);
-    std::abort();
-  }
-  done.get();
-}
+using test::end_of_job;
+using test::run_guarded;
 
 std::vector<ChainResult> run_split(int size, const Rbm& rbm, const ChainOptions& options) {
   std::vector<ChainResult> results(static_cast<std::size_t>(size));
@@ -151,28 +138,6 @@ TEST(SampleCommunicator, MoreRanksThanReplicasIsAnError) {
   for (const std::string& m : messages) {
     EXPECT_NE(m.find("at least one temperature per rank"), std::string::npos) << m;
   }
-}
-
-// What a job's main() does on one rank (apps/rgflow/distributed.cpp, end_job): run, turn an
-// exception into (status, message), tell the others when stopping, then agree on the outcome.
-JobOutcome end_of_job(const Communicator& comm, const std::function<void()>& body) {
-  int status = 0;
-  std::string message;
-  bool follower = false;
-  try {
-    body();
-  } catch (const PeerFailure&) {
-    status = 2;
-    follower = true;
-  } catch (const Cancelled&) {
-    status = 130;
-    message = "interrupted";
-  } catch (const Error& e) {
-    status = 2;
-    message = e.what();
-  }
-  if (status != 0) comm.announce_stop();
-  return comm.finish(status, message, follower);
 }
 
 // One rank fails before it starts (a bad input) while the others are in their sampling loops:
