@@ -5,6 +5,7 @@
 // return exactly the single-process result — samples, every replica's state, swap counts. Every
 // multi-rank run is guarded by a timeout: a deadlock aborts instead of hanging ctest.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <string>
 #include <vector>
@@ -114,6 +115,42 @@ TEST(SampleCommunicator, EveryReplicaMatchesTheSingleProcessRun) {
           << size << " ranks, rank " << r;
       EXPECT_EQ(s.attempts, serial.state().attempts) << size << " ranks, rank " << r;
       EXPECT_EQ(s.accepts, serial.state().accepts) << size << " ranks, rank " << r;
+    }
+  }
+}
+
+// Ranks × OpenMP threads: shapes large enough that the products and sweeps are threaded on
+// every rank (chunked::update_threads: ≥ 2^21 multiply-adds) still give the one-thread,
+// one-process bits.
+TEST(SampleCommunicator, ThreadsAndRanksTogetherGiveTheSingleProcessResult) {
+  struct Case {
+    ChainMethod method;
+    Index nv, nh, samples;
+  };
+  for (const Case& k : {Case{ChainMethod::gibbs, 300, 300, 70}, Case{ChainMethod::tempering, 96, 64, 130}}) {
+    const Rbm rbm = test::random_rbm(k.nv, k.nh, UnitType::bernoulli, UnitType::bernoulli, 6, 0.05, 0.3, 0);
+    ChainOptions options;
+    options.samples = k.samples;
+    options.gibbs_steps = 5;
+    options.seed = 2;
+    options.method = k.method;
+    options.replicas = 10;
+    const int before = omp_get_max_threads();
+    omp_set_num_threads(1);
+    const ChainResult serial = sample_chains(rbm, options);
+    omp_set_num_threads(before);
+    for (const int size : {1, 3}) {
+      std::vector<ChainResult> results(static_cast<std::size_t>(size));
+      run_guarded(size, [&](const Communicator& comm) {
+        omp_set_num_threads(3);  // this rank's thread: its own ICV
+        ChainOptions o = options;
+        o.communicator = &comm;
+        results[static_cast<std::size_t>(comm.rank())] = sample_chains(rbm, o);
+      });
+      for (const ChainResult& r : results) {
+        expect_same(r, serial, std::to_string(size) + " ranks x 3 threads (" +
+                                   std::string(to_string(k.method)) + ")");
+      }
     }
   }
 }
