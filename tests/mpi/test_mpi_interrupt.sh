@@ -10,53 +10,11 @@ source "$HERE/mpi_common.sh" "${2:-}" "${3:-OFF}"
 
 make_small_model
 
-# The ranks of the mpirun with process id $1 (its rgflow children), one per line.
-ranks_of() { pgrep -P "$1" -x rgflow || true; }
-
-# start_job NAME: a 3-rank AIS over 10^7 temperatures (hours) in the background; sets JOB and
-# RANKS once every rank has installed its SIGINT handler (the computation has started).
+# start_job NAME: a 3-rank AIS over 10^7 temperatures (hours) in the background (mpi_common.sh,
+# start_mpi_job).
 start_job() {
-  "$MPIRUN" $MPI_FLAGS -np 3 "$RGFLOW" rbm logz model.h5 --method ais --data data.csv \
-    --betas 10000000 --chains 100 --threads 1 --json >"$1.out" 2>"$1.err" &
-  JOB=$!
-  local tries=0
-  RANKS=()
-  while ((tries < 600)); do
-    mapfile -t RANKS < <(ranks_of "$JOB")
-    if ((${#RANKS[@]} == 3)); then
-      local ready=1
-      for p in "${RANKS[@]}"; do
-        wait_for_sigint_handler "$p" || ready=0
-      done
-      ((ready)) && return 0
-    fi
-    kill -0 "$JOB" 2>/dev/null || fail "$1: mpirun ended early: $(cat "$1.err")"
-    sleep 0.1
-    tries=$((tries + 1))
-  done
-  fail "$1: the 3 ranks did not start within 60 s"
-}
-
-# end_job NAME: waits at most 30 s for mpirun to end; sets STATUS; fails on a leftover rank.
-end_job() {
-  wait_ended "$JOB" "$1" "${RANKS[@]}"
-  STATUS=0
-  wait "$JOB" || STATUS=$?
-  # A rank that ended may linger as a zombie until init reaps it (mpirun, its parent, is gone):
-  # only a rank in any other state is still running.
-  local p state tries
-  for p in "${RANKS[@]}"; do
-    tries=0
-    while state=$(ps -o stat= -p "$p" 2>/dev/null) && [[ -n "$state" && "$state" != Z* ]]; do
-      if ((tries >= 50)); then
-        kill -KILL "$p" 2>/dev/null || true
-        fail "$1: rank process $p still running ($state) 5 s after mpirun ended"
-      fi
-      sleep 0.1
-      tries=$((tries + 1))
-    done
-  done
-  [[ ! -s "$1.out" ]] || fail "$1: printed on stdout: $(cat "$1.out")"
+  start_mpi_job "$1" 3 "$RGFLOW" rbm logz model.h5 --method ais --data data.csv \
+    --betas 10000000 --chains 100 --threads 1 --json
 }
 
 start_job sigint

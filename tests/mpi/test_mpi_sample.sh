@@ -3,7 +3,8 @@
 # 2 and 3 ranks (uneven splits) write the one-process samples bit for bit (the PNG mosaic byte for
 # byte, the HDF5 /data array when h5py is present) and print its JSON (timings aside, swap
 # acceptances included); only rank 0 writes and prints; a bad input on one rank ends every rank with
-# one line and exit 2; more ranks than PT replicas is refused with one line naming --replicas.
+# one line and exit 2; more ranks than PT replicas is refused with one line naming --replicas;
+# SIGINT to the ranks of a PT run ends them all with exit 130 and one line.
 # Usage: bash test_mpi_sample.sh PATH_TO_rgflow MPIRUN WITH_MPI   (exit 77: skipped)
 HERE="$(cd "$(dirname "$0")" && pwd)"
 source "$HERE/../cli/common.sh" "$1"
@@ -75,4 +76,18 @@ mpi_run 3 "$RGFLOW" rbm sample model.h5 --method pt --replicas 2 -o few.h5 >few.
 mpi_one_line few.err 'rgflow: error: ' '--replicas 2'
 [[ ! -e few.h5 ]] || fail "3 ranks, 2 replicas: few.h5 written"
 echo "ok: refused -> $(cat few.err)"
+
+# Ctrl-C as srun forwards it, during a PT run of hours on 3 ranks (the ranks agree to stop at the
+# same step between their exchange rounds): SIGINT to rank 1, then to the others; exit 130, the
+# one line, nothing written, no rank left (mpi_common.sh, end_job).
+start_mpi_job pt-int 3 "$RGFLOW" rbm sample model.h5 --method pt --replicas 10 --samples 50 \
+  --gibbs-steps 100000000 -o int.h5 --json
+kill -INT "${RANKS[1]}"
+sleep 0.2
+kill -INT "${RANKS[0]}" "${RANKS[2]}" 2>/dev/null || true
+end_job pt-int
+[[ $STATUS == 130 ]] || fail "SIGINT to the PT ranks: exit $STATUS, expected 130 ($(cat pt-int.err))"
+mpi_one_line pt-int.err 'rgflow: interrupted' 'interrupted'
+[[ ! -e int.h5 ]] || fail "SIGINT to the PT ranks: int.h5 written"
+echo "ok: SIGINT to the PT ranks -> exit $STATUS, $(cat pt-int.err)"
 echo "PASS"
