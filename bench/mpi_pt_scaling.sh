@@ -8,8 +8,8 @@
 # the JSON (swap acceptances included, timings aside). Times (bench/mpi_scaling_common.sh): the
 # wall clock of the whole command, rgflow's own "time" of the sampling (rank 0, "sampling"), the
 # user CPU seconds of each rank. Raw outputs and summary.json in OUT.
-# Expected ceiling (docs/scaling.md): the swaps of a step run in ladder order, rank after rank, so
-# they are not split (~7 % of a step at this shape); the sweeps are: 1 / (0.07 + 0.93 / 2) ≈ 1.87.
+# Expected ceiling (docs/scaling.md): the swaps of a step run in ladder order, rank after rank;
+# what cannot be computed ahead is ~2 % of a step at this shape: 1 / (0.02 + 0.98 / 2) ≈ 1.96.
 # Usage: bench/mpi_pt_scaling.sh [RGFLOW=build/release/rgflow] [STEPS=500] [SAMPLES=100]
 #                                [REPLICAS=16] [ROUNDS=3] [OUT=bench/results/mpi-pt]  (as variables)
 set -euo pipefail

@@ -210,6 +210,9 @@ void ParallelTempering::run(const Rbm& rbm, int steps, Rng& rng) {
   }
   chain_accepts_.assign(static_cast<std::size_t>(c * (k - 1)), 0);
   cursors_.resize(static_cast<std::size_t>(c));
+  term_dot_.resize(static_cast<std::size_t>(rows));
+  term_below_.resize(static_cast<std::size_t>(rows));
+  term_own_.resize(static_cast<std::size_t>(rows));
   const VectorF& a = rbm.visible_bias();
 
   // Words per step: the swaps', then the sweep's over all K·C rows (on every rank: the layout of
@@ -230,6 +233,7 @@ void ParallelTempering::run(const Rbm& rbm, int steps, Rng& rng) {
         // φ = V W + b (the previous step computed it already, unless this is the run's first).
         if (step == 0) for_row_blocks(local, c, [&](Index r0, Index n) { hidden_rows(rbm, r0, n); });
         chunked::for_row_bands(c, [&](Index c0, Index n) {
+          swap_terms(c0, n, ht, a);
           swap_chains(c0, n, 0, k - 1, true, ht, a, stream, at);
         });
         at += swap_words;
@@ -337,6 +341,8 @@ void ParallelTempering::swap_distributed(UnitType hidden, const VectorF& a, cons
       swap_chains(c0, m, top, top + 1, false, hidden, a, stream, at);
     });
   };
+#pragma omp parallel num_threads(threads)
+  chunked::for_row_bands(c, [&](Index c0, Index m) { swap_terms(c0, m, hidden, a); });
   if (rank == 0) own_pairs();
   if (rank > 0) {
     ghost_low_v_.resize(c, nv);
@@ -372,10 +378,27 @@ void ParallelTempering::swap_distributed(UnitType hidden, const VectorF& a, cons
   }
 }
 
+void ParallelTempering::swap_terms(Index c0, Index n, UnitType hidden, const VectorF& a) {
+  const Index c = chains_;
+  const auto nh = static_cast<std::size_t>(field_.cols());
+  const auto nv = static_cast<std::size_t>(a.size());
+  for (Index q = first_; q < end_; ++q) {
+    for (Index chain = c0; chain < c0 + n; ++chain) {
+      const Index row = (q - first_) * c + chain;
+      const auto i = static_cast<std::size_t>(row);
+      const float* f = field_.row(row).data();
+      term_dot_[i] = kernels::dot_f64(state_.replicas.row(row).data(), a.data(), nv);
+      term_below_[i] = q > 0 ? kernels::log_partition_sum(hidden, f, nh, beta_f_[static_cast<std::size_t>(q - 1)]) : 0.0;
+      term_own_[i] = kernels::log_partition_sum(hidden, f, nh, beta_f_[static_cast<std::size_t>(q)]);
+    }
+  }
+}
+
 // Swap proposals of chains [c0, c0 + n), pairs (p0, p0 + 1), …, (p1 − 1, p1) in turn, on the
 // fields φ = b + Wᵀv of the current states (field_). S(row, β) = Σ_j L(β φ_j) is computed once per
-// (row, β) it is needed for: the state that ends a pair at position p + 1 carries its S at
-// β_{p+1} into the next pair.
+// (row, β) it is needed for: y's terms come from swap_terms (or, for a neighbouring rank's row,
+// are computed here), and the state that ends a pair at position p + 1 carries its S at β_{p+1}
+// into the next pair.
 void ParallelTempering::swap_chains(Index c0, Index n, Index p0, Index p1, bool start,
                                     UnitType hidden, const VectorF& a, const Rng& stream,
                                     std::uint64_t at) {
@@ -389,7 +412,11 @@ void ParallelTempering::swap_chains(Index c0, Index n, Index p0, Index p1, bool 
   };
   for (Index chain = c0; chain < c0 + n; ++chain) {
     Cursor& cur = cursors_[static_cast<std::size_t>(chain)];
-    if (start) {
+    if (start && p0 >= first_) {  // a state of this rank, untouched so far
+      const auto i = static_cast<std::size_t>((p0 - first_) * chains_ + chain);
+      cur.ax = term_dot_[i];
+      cur.x_at_own = term_own_[i];
+    } else if (start) {  // the carry from the rank below
       cur.ax = bias_dot(state_row(p0, chain));
       cur.x_at_own = log_z(field_row(p0, chain), p0);
     }
@@ -401,10 +428,18 @@ void ParallelTempering::swap_chains(Index c0, Index n, Index p0, Index p1, bool 
       float* yf = field_row(pair + 1, chain);
       const double ba = state_.betas[static_cast<std::size_t>(pair)];
       const double bb = state_.betas[static_cast<std::size_t>(pair + 1)];
-      const double ay = bias_dot(yv);
+      double ay, y_at_a, y_at_b;
+      if (pair + 1 < end_) {  // y is this rank's, untouched so far: its terms are known
+        const auto i = static_cast<std::size_t>((pair + 1 - first_) * chains_ + chain);
+        ay = term_dot_[i];
+        y_at_a = term_below_[i];
+        y_at_b = term_own_[i];
+      } else {  // the bottom state of the rank above
+        ay = bias_dot(yv);
+        y_at_a = log_z(yf, pair);
+        y_at_b = log_z(yf, pair + 1);
+      }
       const double x_at_b = log_z(xf, pair + 1);
-      const double y_at_a = log_z(yf, pair);
-      const double y_at_b = log_z(yf, pair + 1);
       const double log_r = (ba - bb) * (ay - cur.ax) + y_at_a + x_at_b - cur.x_at_own - y_at_b;
       const double u01 = rng.uniform_double();
       if (log_r >= 0.0 || u01 < std::exp(log_r)) {

@@ -43,7 +43,10 @@
 // pair (0, 1) first and up the ladder, because a state can climb several rungs in one step: rank
 // r + 1 can only start once rank r has done its pairs. The states themselves move across a rank
 // boundary (not the temperature labels, so every rank keeps sweeping the same temperatures, with
-// the same words, as the one-process run): a step runs N − 1 exchange rounds (allgather); in round
+// the same words, as the one-process run). Each rank first computes the terms of its own states
+// that do not depend on the swaps below it (swap_terms: aᵀy, Σ_j L(β φ_j(y)) at the two β of the
+// pair where y is proposed), so what waits for the rank below is one sum per pair (the climbing
+// state's at the next β) and the accept test. A step runs N − 1 exchange rounds (allgather); in round
 // j, rank j − 1 sends the states and fields of its top replica after its own pairs (the "carry":
 // C·(n_v + n_h) floats) and, in round 1 only, every rank r ≥ 1 sends its bottom replica as it was
 // before the swaps. The boundary pair (k, k+1) between ranks r and r + 1 is then decided on both
@@ -141,6 +144,11 @@ class ParallelTempering {
   // rows of the neighbouring ranks' boundary replicas (first − 1: the carry; end: the bottom).
   float* state_row(Index pos, Index chain);
   float* field_row(Index pos, Index chain);
+  // Step 2's terms of the states this rank holds before the swaps, for chains [c0, c0 + n): a
+  // state at position q is the y of pair (q−1, q), untouched until that pair, so its aᵀy and its
+  // Σ_j L at β_{q−1} and β_q are known before the swaps start (and before a carry arrives from
+  // the rank below). Only the climbing x's sum at β_{q+1} is left to the ordered pass.
+  void swap_terms(Index c0, Index n, UnitType hidden, const VectorF& a);
   // Step 2 for chains [c0, c0 + n), pairs [p0, p1) (positions p, p + 1 for p in it), the cursors
   // starting at position p0 when `start`; the uniforms of pair p of chain c are the two words at
   // `at` + 2 (c (K−1) + p) of `stream`.
@@ -165,6 +173,8 @@ class ParallelTempering {
   Index chains_ = 0;
   bool keep_cold_field_ = true;
   std::vector<Cursor> cursors_;          // per chain, during the swaps
+  // swap_terms per local row: aᵀv, Σ_j L at the β below the row's and at its own.
+  std::vector<double> term_dot_, term_below_, term_own_;
   MatrixF ghost_low_v_, ghost_low_f_;    // the carry from rank − 1 (position first_ − 1)
   MatrixF ghost_high_v_, ghost_high_f_;  // the bottom replica of rank + 1 (position end_)
   MatrixF field_;       // φ of all replicas, then their hidden samples
