@@ -61,7 +61,8 @@ void for_row_blocks(Index replicas, Index chains, F&& f) {
   }
 }
 
-// Rows [first, first + rows.rows()) of `rows` as float bytes, appended to `out`; and back.
+// Rows [first, first + rows) of `m` as raw float bytes, appended to `out`; read_rows fills all of
+// `m` from `in` at byte offset `at` (advanced past them).
 void append_rows(std::vector<std::byte>& out, const MatrixF& m, Index first, Index rows) {
   const auto* p = reinterpret_cast<const std::byte*>(m.row(first).data());
   out.insert(out.end(), p, p + rows * m.cols() * static_cast<Index>(sizeof(float)));
