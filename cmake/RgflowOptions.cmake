@@ -20,7 +20,7 @@ endif()
 
 # rgflow_add_test(NAME SOURCES... [LABELS l...]) — one GoogleTest executable registered with CTest.
 # The file name picks the component library it links (so a test builds only what it needs):
-#   test_io_*  → rgflow_io, test_comm_* → rgflow_comm, test_estimate_* → rgflow_estimate, test_train_* → rgflow_train,
+#   test_io_*  → rgflow_io, test_comm_* → rgflow_comm, test_sample_* → rgflow_sample, test_estimate_* → rgflow_estimate, test_train_* → rgflow_train,
 #   test_ising_* / test_stats_* → rgflow_ising, test_rg_* → rgflow_rg, test_run_* → rgflow_run,
 #   test_vrg_* → rgflow_vrg, test_soc_* → rgflow_soc, test_lppl_* → rgflow_lppl,
 #   test_hopfield_* / _manifold_ / _nmf_ / _autoencoder_ → that component, anything else → rgflow_core.
@@ -31,6 +31,8 @@ function(rgflow_add_test name)
     set(lib rgflow_io)
   elseif(name MATCHES "^test_comm_")
     set(lib rgflow_comm)
+  elseif(name MATCHES "^test_sample_")
+    set(lib rgflow_sample)
   elseif(name MATCHES "^test_estimate_")
     set(lib rgflow_estimate)
   elseif(name MATCHES "^test_train_")

@@ -191,6 +191,11 @@ void run_train(TrainOptions& o) {
     check_range("--tap-chains", o.tap_chains, 0, kMaxMatrixElements);
     check_range("--tap-reseed", o.tap_reseed, 0.0, 1.0);
     check_range("--replicas", std::int64_t{o.replicas}, 2, 10'000);
+    if (o.replicas < world().size()) {
+      throw Error(fmt::format("--replicas {}: parallel tempering over {} ranks needs at least one "
+                              "replica per rank (more replicas, or fewer ranks)",
+                              o.replicas, world().size()));
+    }
     check_range("--pt-beta-min", o.pt_beta_min, 1e-6, 0.999999);
     // The visible type (given, implied by --binarize / --to-spins, or read off the data), then
     // the defaults for it (train::default_config: Gaussian units start slower and uncentred).
@@ -806,6 +811,11 @@ void run_sample(const SampleOptions& o) {
   options.method = sample::parse_chain_method(o.method);
   if (options.method == sample::ChainMethod::tempering) {
     check_range("--replicas", std::int64_t{o.replicas}, 2, 10'000);
+    if (o.replicas < world().size()) {
+      throw Error(fmt::format("--replicas {}: parallel tempering over {} ranks needs at least one "
+                              "replica per rank (more replicas, or fewer ranks)",
+                              o.replicas, world().size()));
+    }
     check_range("--pt-beta-min", o.pt_beta_min, 1e-6, 0.999999);
     if (o.samples > kMaxMatrixElements / o.replicas / width) {
       throw Error(fmt::format("--samples {} x --replicas {}: too many states", o.samples, o.replicas));
@@ -814,8 +824,14 @@ void run_sample(const SampleOptions& o) {
   options.replicas = o.replicas;
   options.beta_min = o.pt_beta_min;
   options.stop = stop_poll();
+  // Under mpirun: Gibbs groups of chains, or the PT ladder's replicas, over the ranks; the same
+  // bits as one process (sample/chains.hpp, docs/scaling.md). Every rank holds the samples; rank 0
+  // writes and prints.
+  options.communicator = &world();
   run::SampleRun r;
   r = run::sample(model, options);
+  throw_if_cancelled();
+  if (!is_rank0()) return;
   run::save_samples(o.output, model, r, provenance(), o.png_scale);
   if (o.json) {
     nlohmann::json j = r;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <fmt/format.h>
 #include <numeric>
 #include <span>
@@ -42,17 +43,36 @@ double sum_log_partition(const float* field, Index n, double beta) {
   return s;
 }
 
-// Worksharing over fixed blocks of kRowBlock rows (the last one shorter): the blocks, and so
-// every product's bits, depend on the row count alone, never on the thread count. Unlike the
-// column blocks of CD/PCD's products these split a 64-unit hidden layer too, and let a block's
-// whole sweep run without a barrier.
+// Worksharing over fixed blocks of at most kRowBlock rows inside each of `replicas` replicas of
+// `chains` rows: f(first row, rows). The blocks, and so every product's bits, depend on the chain
+// count alone, never on the thread count or on which rank holds the replica. Unlike the column
+// blocks of CD/PCD's products these split a 64-unit hidden layer too, and let a block's whole
+// sweep run without a barrier.
 constexpr Index kRowBlock = 128;
 
 template <class F>
-void for_row_blocks(Index rows, F&& f) {
-  const Index blocks = (rows + kRowBlock - 1) / kRowBlock;
+void for_row_blocks(Index replicas, Index chains, F&& f) {
+  const Index per = (chains + kRowBlock - 1) / kRowBlock;
+  const Index blocks = replicas * per;
 #pragma omp for schedule(static)
-  for (Index b = 0; b < blocks; ++b) f(b * kRowBlock, std::min(kRowBlock, rows - b * kRowBlock));
+  for (Index b = 0; b < blocks; ++b) {
+    const Index j = b % per;
+    f((b / per) * chains + j * kRowBlock, std::min(kRowBlock, chains - j * kRowBlock));
+  }
+}
+
+// Rows [first, first + rows) of `m` as raw float bytes, appended to `out`; read_rows fills all of
+// `m` from `in` at byte offset `at` (advanced past them).
+void append_rows(std::vector<std::byte>& out, const MatrixF& m, Index first, Index rows) {
+  const auto* p = reinterpret_cast<const std::byte*>(m.row(first).data());
+  out.insert(out.end(), p, p + rows * m.cols() * static_cast<Index>(sizeof(float)));
+}
+
+void read_rows(const std::vector<std::byte>& in, std::size_t& at, MatrixF& m) {
+  const auto bytes = static_cast<std::size_t>(m.size()) * sizeof(float);
+  if (in.size() < at + bytes) throw Error("parallel tempering: a rank sent too few boundary rows");
+  std::memcpy(m.data(), in.data() + at, bytes);
+  at += bytes;
 }
 
 }  // namespace
@@ -99,24 +119,40 @@ double swap_log_ratio(const Rbm& rbm, const VectorF& x, const VectorF& y, double
   return at_a[1] + at_b[0] - at_a[0] - at_b[1];
 }
 
-ParallelTempering::ParallelTempering(std::vector<double> betas, bool adaptive)
-    : adaptive_(adaptive) {
+ParallelTempering::ParallelTempering(std::vector<double> betas, bool adaptive,
+                                     const Communicator* communicator)
+    : adaptive_(adaptive), comm_(communicator) {
   check_ladder(betas);
   state_.betas = std::move(betas);
   state_.attempts.assign(state_.betas.size() - 1, 0);
   state_.accepts.assign(state_.betas.size() - 1, 0);
-}
-
-Index ParallelTempering::chains() const {
-  return state_.replicas.rows() / static_cast<Index>(state_.betas.size());
+  const auto k = static_cast<Index>(state_.betas.size());
+  end_ = k;
+  if (comm_ != nullptr && comm_->size() > 1) {
+    check_communicator(*comm_, "parallel tempering");
+    const Index n = comm_->size();
+    if (k < n) {
+      throw Error(fmt::format("parallel tempering over {} ranks needs at least one temperature per "
+                              "rank (got {} replicas)", n, k));
+    }
+    first_ = k * comm_->rank() / n;
+    end_ = k * (comm_->rank() + 1) / n;
+  } else {
+    comm_ = nullptr;
+  }
 }
 
 void ParallelTempering::reset(const MatrixF& start) {
   if (start.rows() < 1) throw Error("parallel tempering: no starting states");
-  const Index c = start.rows();
-  const auto k = static_cast<Index>(state_.betas.size());
-  state_.replicas.resize(k * c, start.cols());
-  for (Index r = 0; r < k; ++r) state_.replicas.middleRows(r * c, c) = start;
+  chains_ = start.rows();
+  const Index local = end_ - first_;
+  state_.replicas.resize(local * chains_, start.cols());
+  for (Index r = 0; r < local; ++r) state_.replicas.middleRows(r * chains_, chains_) = start;
+}
+
+MatrixF ParallelTempering::cold_states() const {
+  if (first_ != 0) throw Error("parallel tempering: the β = 1 replicas live on rank 0");
+  return state_.replicas.topRows(chains());
 }
 
 void ParallelTempering::restore(TemperingState state) {
@@ -126,12 +162,19 @@ void ParallelTempering::restore(TemperingState state) {
     throw Error(fmt::format("parallel tempering: swap counters have {} / {} entries for {} pairs",
                             state.attempts.size(), state.accepts.size(), pairs));
   }
-  const auto k = static_cast<Index>(state.betas.size());
-  if (state.replicas.size() != 0 && state.replicas.rows() % k != 0) {
+  if (comm_ == nullptr) {
+    end_ = static_cast<Index>(state.betas.size());
+  } else if (state.betas.size() != state_.betas.size()) {
+    throw Error(fmt::format("parallel tempering: a state of {} temperatures for a ladder of {} "
+                            "split over ranks", state.betas.size(), state_.betas.size()));
+  }
+  const Index local = end_ - first_;
+  if (state.replicas.size() != 0 && state.replicas.rows() % local != 0) {
     throw Error(fmt::format("parallel tempering: {} replica rows are not a multiple of {} "
-                            "temperatures", state.replicas.rows(), k));
+                            "temperatures", state.replicas.rows(), local));
   }
   state_ = std::move(state);
+  chains_ = state_.replicas.rows() / local;
 }
 
 std::vector<double> ParallelTempering::acceptance() const {
@@ -158,50 +201,68 @@ void ParallelTempering::run(const Rbm& rbm, int steps, Rng& rng) {
   const Index rows = V.rows();
   const Index nv = rbm.n_visible();
   const Index nh = rbm.n_hidden();
-  const UnitType vt = rbm.visible_type();
   const UnitType ht = rbm.hidden_type();
   field_.resize(rows, nh);
-  cold_field_.resize(c, nh);
+  const bool cold = keep_cold_field_ && first_ == 0;
+  if (cold) cold_field_.resize(c, nh);
   beta_f_.resize(static_cast<std::size_t>(k));
   for (Index r = 0; r < k; ++r) {
     beta_f_[static_cast<std::size_t>(r)] = static_cast<float>(state_.betas[static_cast<std::size_t>(r)]);
   }
   chain_accepts_.assign(static_cast<std::size_t>(c * (k - 1)), 0);
+  cursors_.resize(static_cast<std::size_t>(c));
+  term_dot_.resize(static_cast<std::size_t>(rows));
+  term_below_.resize(static_cast<std::size_t>(rows));
+  term_own_.resize(static_cast<std::size_t>(rows));
   const VectorF& a = rbm.visible_bias();
 
+  // Words per step: the swaps', then the sweep's over all K·C rows (on every rank: the layout of
+  // one process).
   const std::uint64_t swap_words = 2 * static_cast<std::uint64_t>(c * (k - 1));
-  const std::uint64_t hw = static_cast<std::uint64_t>(rows * nh);
-  const std::uint64_t vw = static_cast<std::uint64_t>(rows * nv);
+  const std::uint64_t hw = static_cast<std::uint64_t>(k * c * nh);
+  const std::uint64_t vw = static_cast<std::uint64_t>(k * c * nv);
   const int threads = chunked::update_threads(rows, nv, nh);
   const std::vector<Index> hc = chunked::gemm_chunks(nh);
   const Rng stream = rng;
+  const Index local = end_ - first_;
 
+  if (comm_ == nullptr) {
 #pragma omp parallel num_threads(threads)
-  {
+    {
+      std::uint64_t at = 0;
+      for (int step = 0; step < steps; ++step) {
+        // φ = V W + b (the previous step computed it already, unless this is the run's first).
+        if (step == 0) for_row_blocks(local, c, [&](Index r0, Index n) { hidden_rows(rbm, r0, n); });
+        chunked::for_row_bands(c, [&](Index c0, Index n) {
+          swap_terms(c0, n, ht, a);
+          swap_chains(c0, n, 0, k - 1, true, ht, a, stream, at);
+        });
+        at += swap_words;
+        sweep(rbm, stream, at, step + 1 < steps);
+        at += hw + vw;
+      }
+      // φ of the β = 1 states under this model: the negative phase's E[h | v].
+      if (cold) chunked::hidden_field(rbm, V.topRows(c), cold_field_, hc);
+    }
+  } else {
+    // The same work with the exchange rounds between the regions (collectives run on this
+    // thread, outside any parallel region).
     std::uint64_t at = 0;
     for (int step = 0; step < steps; ++step) {
-      // φ = V W + b (the previous step computed it already, unless this is the run's first).
-      if (step == 0) for_row_blocks(rows, [&](Index r0, Index n) { hidden_rows(rbm, r0, n); });
-      chunked::for_row_bands(c, [&](Index c0, Index n) {
-        Rng r = stream.advanced(at + 2 * static_cast<std::uint64_t>(c0 * (k - 1)));
-        for (Index chain = c0; chain < c0 + n; ++chain) swap_chain(chain, ht, a, r);
-      });
+      if (step == 0) {
+#pragma omp parallel num_threads(threads)
+        for_row_blocks(local, c, [&](Index r0, Index n) { hidden_rows(rbm, r0, n); });
+      }
+      swap_distributed(ht, a, stream, at, threads);
       at += swap_words;
-      // The sweep, one block of rows at a time (a row's sweep needs its own row only), and the
-      // next step's φ of the block.
-      const bool next = step + 1 < steps;
-      for_row_blocks(rows, [&](Index r0, Index n) {
-        sample_rows(ht, field_, r0, n, stream, at);
-        auto vis = V.middleRows(r0, n);
-        gemm::product(1.0f, field_.middleRows(r0, n), false, rbm.weights(), true, 0.0f, vis);
-        vis.rowwise() += rbm.visible_bias().transpose();
-        sample_rows(vt, V, r0, n, stream, at + hw);
-        if (next) hidden_rows(rbm, r0, n);
-      });
+#pragma omp parallel num_threads(threads)
+      sweep(rbm, stream, at, step + 1 < steps);
       at += hw + vw;
     }
-    // φ of the β = 1 states under this model: the negative phase's E[h | v].
-    chunked::hidden_field(rbm, V.topRows(c), cold_field_, hc);
+    if (cold) {
+#pragma omp parallel num_threads(threads)
+      chunked::hidden_field(rbm, V.topRows(c), cold_field_, hc);
+    }
   }
   rng = stream.advanced(static_cast<std::uint64_t>(steps) * (swap_words + hw + vw));
 
@@ -213,6 +274,13 @@ void ParallelTempering::run(const Rbm& rbm, int steps, Rng& rng) {
       accepts[static_cast<std::size_t>(pair)] += chain_accepts_[static_cast<std::size_t>(chain * (k - 1) + pair)];
     }
   }
+  if (comm_ != nullptr) {
+    // Each pair was counted by one rank (the one holding its upper replica): the sum over ranks
+    // is exact (integers far below 2^53).
+    std::vector<double> sum(accepts.begin(), accepts.end());
+    comm_->allreduce_sum(sum);
+    for (std::size_t p = 0; p < sum.size(); ++p) accepts[p] = static_cast<std::uint64_t>(sum[p]);
+  }
   for (std::size_t p = 0; p < attempts.size(); ++p) {
     state_.attempts[p] += attempts[p];
     state_.accepts[p] += accepts[p];
@@ -220,57 +288,186 @@ void ParallelTempering::run(const Rbm& rbm, int steps, Rng& rng) {
   if (adaptive_ && steps > 0) adapt(attempts, accepts);
 }
 
-// Swap proposals of one chain, pairs (0, 1), (1, 2), … in turn, on the fields φ = b + Wᵀv of the
-// current states (field_). S(row, β) = Σ_j L(β φ_j) is computed once per (row, β) it is needed
-// for: the state that ends a pair at position p + 1 carries its S at β_{p+1} into the next pair.
-void ParallelTempering::swap_chain(Index chain, UnitType hidden, const VectorF& a, Rng& rng) {
+float* ParallelTempering::state_row(Index pos, Index chain) {
+  if (pos < first_) return ghost_low_v_.row(chain).data();
+  if (pos >= end_) return ghost_high_v_.row(chain).data();
+  return state_.replicas.row((pos - first_) * chains_ + chain).data();
+}
+
+float* ParallelTempering::field_row(Index pos, Index chain) {
+  if (pos < first_) return ghost_low_f_.row(chain).data();
+  if (pos >= end_) return ghost_high_f_.row(chain).data();
+  return field_.row((pos - first_) * chains_ + chain).data();
+}
+
+// The sweep, one block of rows at a time (a row's sweep needs its own row only), and the next
+// step's φ of the block.
+void ParallelTempering::sweep(const Rbm& rbm, const Rng& stream, std::uint64_t at, bool next) {
   MatrixF& V = state_.replicas;
-  const Index c = chains();
-  const auto k = static_cast<Index>(state_.betas.size());
+  const std::uint64_t hw = static_cast<std::uint64_t>(
+      static_cast<Index>(state_.betas.size()) * chains_ * rbm.n_hidden());
+  for_row_blocks(end_ - first_, chains_, [&](Index r0, Index n) {
+    sample_rows(rbm.hidden_type(), field_, r0, n, stream, at);
+    auto vis = V.middleRows(r0, n);
+    gemm::product(1.0f, field_.middleRows(r0, n), false, rbm.weights(), true, 0.0f, vis);
+    vis.rowwise() += rbm.visible_bias().transpose();
+    sample_rows(rbm.visible_type(), V, r0, n, stream, at + hw);
+    if (next) hidden_rows(rbm, r0, n);
+  });
+}
+
+// The exchange rounds of one step (header comment). Round j = 1 … N−1: rank j−1 sends its carry
+// (its top replica after its pairs below the upper boundary), and in round 1 every rank r ≥ 1 its
+// bottom replica before the swaps.
+void ParallelTempering::swap_distributed(UnitType hidden, const VectorF& a, const Rng& stream,
+                                         std::uint64_t at, int threads) {
+  const Communicator& comm = *comm_;
+  const int rank = comm.rank();
+  const int n = comm.size();
+  const Index c = chains_;
+  const Index nv = state_.replicas.cols();
   const Index nh = field_.cols();
-  const auto bias_dot = [&](Index row) {
-    return kernels::dot_f64(V.row(row).data(), a.data(), static_cast<std::size_t>(a.size()));
+  const Index top = end_ - 1;
+  const Index low = rank > 0 ? first_ - 1 : 0;  // where this rank's pairs start
+  // This rank's pairs below its upper boundary: [low, top), the cursors starting at `low`.
+  const auto own_pairs = [&] {
+#pragma omp parallel num_threads(threads)
+    chunked::for_row_bands(c, [&](Index c0, Index m) {
+      swap_chains(c0, m, low, top, true, hidden, a, stream, at);
+    });
   };
-  const auto log_z = [&](Index row, Index at) {
-    return kernels::log_partition_sum(hidden, field_.row(row).data(), static_cast<std::size_t>(nh),
-                                      beta_f_[static_cast<std::size_t>(at)]);
+  const auto upper_pair = [&] {
+#pragma omp parallel num_threads(threads)
+    chunked::for_row_bands(c, [&](Index c0, Index m) {
+      swap_chains(c0, m, top, top + 1, false, hidden, a, stream, at);
+    });
   };
-  Index rx = chain;
-  double ax = bias_dot(rx);
-  double x_at_own = log_z(rx, 0);
-  for (Index pair = 0; pair + 1 < k; ++pair) {
-    const Index ry = (pair + 1) * c + chain;
-    const double ba = state_.betas[static_cast<std::size_t>(pair)];
-    const double bb = state_.betas[static_cast<std::size_t>(pair + 1)];
-    const double ay = bias_dot(ry);
-    const double x_at_b = log_z(rx, pair + 1);
-    const double y_at_a = log_z(ry, pair);
-    const double y_at_b = log_z(ry, pair + 1);
-    const double log_r = (ba - bb) * (ay - ax) + y_at_a + x_at_b - x_at_own - y_at_b;
-    const double u01 = rng.uniform_double();
-    if (log_r >= 0.0 || u01 < std::exp(log_r)) {
-      V.row(rx).swap(V.row(ry));
-      field_.row(rx).swap(field_.row(ry));
-      chain_accepts_[static_cast<std::size_t>(chain * (k - 1) + pair)] += 1;
-      // x moves up to position pair + 1 (row ry now), y down to rx.
-      x_at_own = x_at_b;
-    } else {
-      ax = ay;
-      x_at_own = y_at_b;
+#pragma omp parallel num_threads(threads)
+  chunked::for_row_bands(c, [&](Index c0, Index m) { swap_terms(c0, m, hidden, a); });
+  if (rank == 0) own_pairs();
+  if (rank > 0) {
+    ghost_low_v_.resize(c, nv);
+    ghost_low_f_.resize(c, nh);
+  }
+  if (rank + 1 < n) {
+    ghost_high_v_.resize(c, nv);
+    ghost_high_f_.resize(c, nh);
+  }
+  const Index top_row = (top - first_) * c;
+  for (int j = 1; j < n; ++j) {
+    std::vector<std::byte> mine;
+    if (rank == j - 1) {
+      append_rows(mine, state_.replicas, top_row, c);
+      append_rows(mine, field_, top_row, c);
+    } else if (j == 1) {
+      append_rows(mine, state_.replicas, 0, c);
+      append_rows(mine, field_, 0, c);
     }
-    rx = ry;
+    const std::vector<std::vector<std::byte>> all = comm.allgather(mine);
+    if (j == 1 && rank + 1 < n) {
+      std::size_t pos = 0;
+      read_rows(all[static_cast<std::size_t>(rank + 1)], pos, ghost_high_v_);
+      read_rows(all[static_cast<std::size_t>(rank + 1)], pos, ghost_high_f_);
+    }
+    if (rank == j) {
+      std::size_t pos = 0;
+      read_rows(all[static_cast<std::size_t>(rank - 1)], pos, ghost_low_v_);
+      read_rows(all[static_cast<std::size_t>(rank - 1)], pos, ghost_low_f_);
+      own_pairs();
+    }
+    if (rank == j - 1) upper_pair();
   }
 }
 
-// Replaces the fields in rows [r0, r0 + n) of X (replica k of chain c at row k·C + c) by samples
-// of the unit type at β_k: y = β_k·x (float), then the fused kernel, word `first + r·cols + i` of
-// `stream` for entry (r, i) (the layout of chunked::sample_rows).
+void ParallelTempering::swap_terms(Index c0, Index n, UnitType hidden, const VectorF& a) {
+  const Index c = chains_;
+  const auto nh = static_cast<std::size_t>(field_.cols());
+  const auto nv = static_cast<std::size_t>(a.size());
+  for (Index q = first_; q < end_; ++q) {
+    for (Index chain = c0; chain < c0 + n; ++chain) {
+      const Index row = (q - first_) * c + chain;
+      const auto i = static_cast<std::size_t>(row);
+      const float* f = field_.row(row).data();
+      term_dot_[i] = kernels::dot_f64(state_.replicas.row(row).data(), a.data(), nv);
+      term_below_[i] = q > 0 ? kernels::log_partition_sum(hidden, f, nh, beta_f_[static_cast<std::size_t>(q - 1)]) : 0.0;
+      term_own_[i] = kernels::log_partition_sum(hidden, f, nh, beta_f_[static_cast<std::size_t>(q)]);
+    }
+  }
+}
+
+// Swap proposals of chains [c0, c0 + n), pairs (p0, p0 + 1), …, (p1 − 1, p1) in turn, on the
+// fields φ = b + Wᵀv of the current states (field_). S(row, β) = Σ_j L(β φ_j) is computed once per
+// (row, β) it is needed for: y's terms come from swap_terms (or, for a neighbouring rank's row,
+// are computed here), and the state that ends a pair at position p + 1 carries its S at β_{p+1}
+// into the next pair.
+void ParallelTempering::swap_chains(Index c0, Index n, Index p0, Index p1, bool start,
+                                    UnitType hidden, const VectorF& a, const Rng& stream,
+                                    std::uint64_t at) {
+  const auto k = static_cast<Index>(state_.betas.size());
+  const Index nh = field_.cols();
+  const auto nv = static_cast<std::size_t>(a.size());
+  const auto bias_dot = [&](const float* v) { return kernels::dot_f64(v, a.data(), nv); };
+  const auto log_z = [&](const float* f, Index pos) {
+    return kernels::log_partition_sum(hidden, f, static_cast<std::size_t>(nh),
+                                      beta_f_[static_cast<std::size_t>(pos)]);
+  };
+  for (Index chain = c0; chain < c0 + n; ++chain) {
+    Cursor& cur = cursors_[static_cast<std::size_t>(chain)];
+    if (start && p0 >= first_) {  // a state of this rank, untouched so far
+      const auto i = static_cast<std::size_t>((p0 - first_) * chains_ + chain);
+      cur.ax = term_dot_[i];
+      cur.x_at_own = term_own_[i];
+    } else if (start) {  // the carry from the rank below
+      cur.ax = bias_dot(state_row(p0, chain));
+      cur.x_at_own = log_z(field_row(p0, chain), p0);
+    }
+    Rng rng = stream.advanced(at + 2 * static_cast<std::uint64_t>(chain * (k - 1) + p0));
+    for (Index pair = p0; pair < p1; ++pair) {
+      float* xv = state_row(pair, chain);
+      float* xf = field_row(pair, chain);
+      float* yv = state_row(pair + 1, chain);
+      float* yf = field_row(pair + 1, chain);
+      const double ba = state_.betas[static_cast<std::size_t>(pair)];
+      const double bb = state_.betas[static_cast<std::size_t>(pair + 1)];
+      double ay, y_at_a, y_at_b;
+      if (pair + 1 < end_) {  // y is this rank's, untouched so far: its terms are known
+        const auto i = static_cast<std::size_t>((pair + 1 - first_) * chains_ + chain);
+        ay = term_dot_[i];
+        y_at_a = term_below_[i];
+        y_at_b = term_own_[i];
+      } else {  // the bottom state of the rank above
+        ay = bias_dot(yv);
+        y_at_a = log_z(yf, pair);
+        y_at_b = log_z(yf, pair + 1);
+      }
+      const double x_at_b = log_z(xf, pair + 1);
+      const double log_r = (ba - bb) * (ay - cur.ax) + y_at_a + x_at_b - cur.x_at_own - y_at_b;
+      const double u01 = rng.uniform_double();
+      if (log_r >= 0.0 || u01 < std::exp(log_r)) {
+        std::swap_ranges(xv, xv + nv, yv);
+        std::swap_ranges(xf, xf + nh, yf);
+        // Counted by the rank holding the upper replica (the lower one decides it too).
+        if (pair + 1 < end_) chain_accepts_[static_cast<std::size_t>(chain * (k - 1) + pair)] += 1;
+        // x moves up to position pair + 1, y down to pair.
+        cur.x_at_own = x_at_b;
+      } else {
+        cur.ax = ay;
+        cur.x_at_own = y_at_b;
+      }
+    }
+  }
+}
+
+// Replaces the fields in rows [r0, r0 + n) of X (local replica q of chain c at row q·C + c) by
+// samples of the unit type at β_{first + q}: y = β·x (float), then the fused kernel, word
+// `first + (global row)·cols + i` of `stream` for entry (r, i) (the layout of chunked::sample_rows
+// over all K·C rows).
 void ParallelTempering::sample_rows(UnitType type, MatrixF& X, Index r0, Index n, const Rng& stream,
                                     std::uint64_t first) const {
   const Index c = chains();
   const Index cols = X.cols();
-  for (Index r = r0; r < r0 + n; ++r) X.row(r) *= beta_f_[static_cast<std::size_t>(r / c)];
-  Rng rng = stream.advanced(first + static_cast<std::uint64_t>(r0 * cols));
+  for (Index r = r0; r < r0 + n; ++r) X.row(r) *= beta_f_[static_cast<std::size_t>(first_ + r / c)];
+  Rng rng = stream.advanced(first + static_cast<std::uint64_t>((first_ * c + r0) * cols));
   kernels::sample(type, std::span<float>(X.row(r0).data(), static_cast<std::size_t>(n * cols)), rng);
 }
 

@@ -39,3 +39,75 @@ mpi_one_line() {
   grep -q "^$2" "$1.rgflow" || fail "stderr does not start with '$2': $(cat "$1")"
   grep -qF -- "$3" "$1.rgflow" || fail "stderr does not name '$3': $(cat "$1")"
 }
+
+# make_small_model: data.csv (200 rows of 16 binary units) and model.h5 (16 x 12, 2 epochs of CD),
+# the inputs the MPI tests share.
+make_small_model() {
+  make_binary_csv data.csv 200 7
+  "$RGFLOW" rbm train data.csv --hidden 12 --epochs 2 --seed 1 -q -o model.h5 >/dev/null 2>train.err
+}
+
+# same_json A B: equal after dropping the wall-clock timings ("time") and the output path
+# ("output", which names each run's own file).
+same_json() {
+  python3 - "$1" "$2" <<'EOF' || fail "$1 and $2 differ: $(cat "$1") vs $(cat "$2")"
+import json, sys
+def drop(j):
+    if isinstance(j, dict):
+        return {k: drop(v) for k, v in j.items() if k not in ("time", "output")}
+    return j
+a, b = (drop(json.load(open(p))) for p in sys.argv[1:3])
+sys.exit(0 if a == b else 1)
+EOF
+}
+
+# The ranks of the mpirun with process id $1 (its rgflow children), one per line.
+ranks_of() { pgrep -P "$1" -x rgflow || true; }
+
+# start_mpi_job NAME NP COMMAND...: COMMAND on NP ranks in the background (stdout NAME.out,
+# stderr NAME.err); sets JOB (mpirun's pid) and RANKS once every rank has installed its SIGINT
+# handler (the computation has started).
+start_mpi_job() {
+  local name="$1" np="$2"
+  shift 2
+  "$MPIRUN" $MPI_FLAGS -np "$np" "$@" >"$name.out" 2>"$name.err" &
+  JOB=$!
+  local tries=0
+  RANKS=()
+  while ((tries < 600)); do
+    mapfile -t RANKS < <(ranks_of "$JOB")
+    if ((${#RANKS[@]} == np)); then
+      local ready=1
+      for p in "${RANKS[@]}"; do
+        wait_for_sigint_handler "$p" || ready=0
+      done
+      ((ready)) && return 0
+    fi
+    kill -0 "$JOB" 2>/dev/null || fail "$name: mpirun ended early: $(cat "$name.err")"
+    sleep 0.1
+    tries=$((tries + 1))
+  done
+  fail "$name: the $np ranks did not start within 60 s"
+}
+
+# end_job NAME: waits at most 30 s for mpirun to end; sets STATUS; fails on a leftover rank.
+end_job() {
+  wait_ended "$JOB" "$1" "${RANKS[@]}"
+  STATUS=0
+  wait "$JOB" || STATUS=$?
+  # A rank that ended may linger as a zombie until init reaps it (mpirun, its parent, is gone):
+  # only a rank in any other state is still running.
+  local p state tries
+  for p in "${RANKS[@]}"; do
+    tries=0
+    while state=$(ps -o stat= -p "$p" 2>/dev/null) && [[ -n "$state" && "$state" != Z* ]]; do
+      if ((tries >= 50)); then
+        kill -KILL "$p" 2>/dev/null || true
+        fail "$1: rank process $p still running ($state) 5 s after mpirun ended"
+      fi
+      sleep 0.1
+      tries=$((tries + 1))
+    done
+  done
+  [[ ! -s "$1.out" ]] || fail "$1: printed on stdout: $(cat "$1.out")"
+}

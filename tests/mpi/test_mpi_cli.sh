@@ -7,21 +7,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 source "$HERE/../cli/common.sh" "$1"
 source "$HERE/mpi_common.sh" "${2:-}" "${3:-OFF}"
 
-make_binary_csv data.csv 200 7
-"$RGFLOW" rbm train data.csv --hidden 12 --epochs 2 --seed 1 -q -o model.h5 >/dev/null 2>train.err
-
-# same_json A B: equal after dropping the wall-clock timings ("time").
-same_json() {
-  python3 - "$1" "$2" <<'EOF' || fail "$1 and $2 differ: $(cat "$1") vs $(cat "$2")"
-import json, sys
-def drop(j):
-    if isinstance(j, dict):
-        return {k: drop(v) for k, v in j.items() if k != "time"}
-    return j
-a, b = (drop(json.load(open(p))) for p in sys.argv[1:3])
-sys.exit(0 if a == b else 1)
-EOF
-}
+make_small_model
 
 # 70 chains in batches of 25: 3 batches, 2 + 1 on 2 ranks, 1 + 1 + 1 on 3.
 runs=(

@@ -8,57 +8,13 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 source "$HERE/../cli/common.sh" "$1"
 source "$HERE/mpi_common.sh" "${2:-}" "${3:-OFF}"
 
-make_binary_csv data.csv 200 7
-"$RGFLOW" rbm train data.csv --hidden 12 --epochs 2 --seed 1 -q -o model.h5 >/dev/null 2>train.err
-
-# The ranks of the mpirun with process id $1 (its rgflow children), one per line.
-ranks_of() { pgrep -P "$1" -x rgflow || true; }
+make_small_model
 
 # start_job NAME: the 3-rank job `job` (default: an AIS over 10^7 temperatures, hours) in the
-# background; sets JOB and RANKS once every rank has installed its SIGINT handler (the computation
-# has started).
+# background (mpi_common.sh, start_mpi_job).
 job=(rbm logz model.h5 --method ais --data data.csv --betas 10000000 --chains 100 --threads 1 --json)
 start_job() {
-  "$MPIRUN" $MPI_FLAGS -np 3 "$RGFLOW" "${job[@]}" >"$1.out" 2>"$1.err" &
-  JOB=$!
-  local tries=0
-  RANKS=()
-  while ((tries < 600)); do
-    mapfile -t RANKS < <(ranks_of "$JOB")
-    if ((${#RANKS[@]} == 3)); then
-      local ready=1
-      for p in "${RANKS[@]}"; do
-        wait_for_sigint_handler "$p" || ready=0
-      done
-      ((ready)) && return 0
-    fi
-    kill -0 "$JOB" 2>/dev/null || fail "$1: mpirun ended early: $(cat "$1.err")"
-    sleep 0.1
-    tries=$((tries + 1))
-  done
-  fail "$1: the 3 ranks did not start within 60 s"
-}
-
-# end_job NAME: waits at most 30 s for mpirun to end; sets STATUS; fails on a leftover rank.
-end_job() {
-  wait_ended "$JOB" "$1" "${RANKS[@]}"
-  STATUS=0
-  wait "$JOB" || STATUS=$?
-  # A rank that ended may linger as a zombie until init reaps it (mpirun, its parent, is gone):
-  # only a rank in any other state is still running.
-  local p state tries
-  for p in "${RANKS[@]}"; do
-    tries=0
-    while state=$(ps -o stat= -p "$p" 2>/dev/null) && [[ -n "$state" && "$state" != Z* ]]; do
-      if ((tries >= 50)); then
-        kill -KILL "$p" 2>/dev/null || true
-        fail "$1: rank process $p still running ($state) 5 s after mpirun ended"
-      fi
-      sleep 0.1
-      tries=$((tries + 1))
-    done
-  done
-  [[ ! -s "$1.out" ]] || fail "$1: printed on stdout: $(cat "$1.out")"
+  start_mpi_job "$1" 3 "$RGFLOW" "${job[@]}"
 }
 
 start_job sigint
