@@ -65,6 +65,19 @@ def ais_efficiency(n, chains):
     return one / (n * (per_node + comm))
 
 
+# --- the model checked on this machine: 2 ranks of 1 core, MPI over shared memory ------------
+# Allgather of 1.58 MB per rank between the 2 ranks (mpi4py Allgather, vader without single copy,
+# as the benchmarks run): 1.2-2.4 ms, so beta ~ 1 GB/s effective; node additions at ~10 GB/s.
+HOST = {"alpha": 5e-6, "beta": 1.0e9, "mem_bw": 10e9}
+
+
+def host_two_rank_speedup(batch):
+    one = batch / RATE_PER_CORE
+    two = batch / (2 * RATE_PER_CORE) + HOST["alpha"] + NODE_BYTES / HOST["beta"] + \
+        3 * NODE_BYTES / HOST["mem_bw"]
+    return one / two
+
+
 def main():
     out = {"assumptions": {"rate_per_core": RATE_PER_CORE, "cores": CORES,
                            "intra_node_efficiency": INTRA_NODE_EFFICIENCY, "alpha_s": ALPHA,
@@ -93,6 +106,12 @@ def main():
             cells.append(f"N={n}: {row[str(n)]:6.1%}")
         out["ais"].append(row)
         print(f"  {chains:>5} chains: " + "   ".join(cells))
+    out["this_machine_two_ranks"] = {}
+    print("this machine, 2 ranks x 1 core, predicted training speedup (measured: "
+          "bench/results/mpi-train/b*/summary.json):")
+    for batch in (100, 1000):
+        out["this_machine_two_ranks"][str(batch)] = host_two_rank_speedup(batch)
+        print(f"  batch {batch:>5}: {host_two_rank_speedup(batch):.2f}x")
     if len(sys.argv) > 1:
         json.dump(out, open(sys.argv[1], "w"), indent=1)
 
