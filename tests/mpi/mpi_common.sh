@@ -14,6 +14,11 @@ fi
 # containers often forbid (ptrace); -q: no launcher banners, so rgflow's one line is all on stderr.
 MPI_FLAGS="--allow-run-as-root --oversubscribe -q --mca btl_vader_single_copy_mechanism none"
 export OMPI_MCA_rmaps_base_oversubscribe=1
+# Each test's mpiruns keep their session directory in the test's own work folder: OpenMPI 4.1's
+# shared /tmp/ompi.<host>.<uid> is created and removed by every mpirun, and two tests running at
+# once (ctest -j) race on it ("ORTE_ERROR_LOG: Error in file … session_dir.c").
+mkdir -p "$WORK/ompi"
+export OMPI_MCA_orte_tmpdir_base="$WORK/ompi"
 
 # mpi_run NP COMMAND...: the command on NP ranks, killed after 120 s (a hung rank fails the test).
 mpi_run() {
