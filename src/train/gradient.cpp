@@ -26,6 +26,15 @@ Gradient::Gradient(Index n_visible, Index n_hidden)
       batch_visible_mean(VectorF::Zero(n_visible)),
       batch_hidden_mean(VectorF::Zero(n_hidden)) {}
 
+void Gradient::resize_binary(Index n_visible, Index n_hidden) {
+  dW.resize(n_visible, n_hidden);
+  da.resize(n_visible);
+  db.resize(n_hidden);
+  batch_visible_mean.resize(n_visible);
+  batch_hidden_mean.resize(n_hidden);
+  d_log_sigma.resize(0);
+}
+
 void Gradient::set_zero() {
   dW.setZero();
   da.setZero();
@@ -104,15 +113,6 @@ void binary_gradient(const Eigen::Ref<const MatrixF>& batch,
     grad.da.segment(i0, ni) = grad.batch_visible_mean.segment(i0, ni) -
                               V.middleCols(i0, ni).colwise().sum().transpose() * inv_c;
   });
-}
-
-void size_gradient(Index nv, Index nh, Gradient& grad) {
-  grad.dW.resize(nv, nh);
-  grad.da.resize(nv);
-  grad.db.resize(nh);
-  grad.batch_visible_mean.resize(nv);
-  grad.batch_hidden_mean.resize(nh);
-  grad.d_log_sigma.resize(0);
 }
 
 }  // namespace
@@ -307,7 +307,7 @@ void ContrastiveDivergence::estimate_binary(const Rbm& rbm, const MatrixF& batch
   positive_hidden_mean_.resize(b, nh);
   negative_hidden_mean_.resize(c, nh);
   hidden_sample_.resize(c, nh);
-  size_gradient(nv, nh, grad);
+  grad.resize_binary(nv, nh);
   const bool start_hidden = hidden_state_ && chain_hidden_.size() == 0;
   if (hidden_state_) chain_hidden_.resize(c, nh);
 
@@ -639,7 +639,7 @@ void TemperingEstimator::estimate(const Rbm& rbm, const MatrixF& batch, Rng& rng
   const Index c = pt_.chains();
   positive_hidden_mean_.resize(batch.rows(), nh);
   negative_hidden_mean_ = pt_.cold_hidden_field();
-  size_gradient(nv, nh, grad);
+  grad.resize_binary(nv, nh);
   const int threads = detail::update_threads(std::max(batch.rows(), c), nv, nh);
   const std::vector<Index> hc = detail::gemm_chunks(nh);
   const std::vector<Index> vc = detail::gemm_chunks(nv);

@@ -9,15 +9,6 @@
 namespace rgflow::train::detail {
 namespace {
 
-void size_leaf(Index nv, Index nh, Gradient& g) {
-  g.dW.resize(nv, nh);
-  g.da.resize(nv);
-  g.db.resize(nh);
-  g.batch_visible_mean.resize(nv);
-  g.batch_hidden_mean.resize(nh);
-  g.d_log_sigma.resize(0);
-}
-
 void add(Gradient& into, const Gradient& g) {
   into.dW += g.dW;
   into.da += g.da;
@@ -44,7 +35,7 @@ struct Tree {
   // Node [lo, hi), all of whose leaves are this rank's.
   void form(int lo, int hi, Gradient& g) const {
     if (hi - lo == 1) {
-      size_leaf(nv, nh, g);
+      g.resize_binary(nv, nh);
       leaf(lo, g);
       return;
     }
@@ -107,7 +98,7 @@ void combine_shards(const Communicator* comm, int shards, Index n_visible, Index
           throw Error(fmt::format("shard gradients: rank {} sent {} bytes, fewer than its nodes need",
                                   r, bytes.size()));
         }
-        size_leaf(n_visible, n_hidden, g);
+        g.resize_binary(n_visible, n_hidden);
         for_members(g, [&](float* p, Index n) {
           std::memcpy(p, bytes.data() + at, static_cast<std::size_t>(n) * sizeof(float));
           at += static_cast<std::size_t>(n) * sizeof(float);

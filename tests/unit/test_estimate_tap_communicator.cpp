@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "rgflow/comm/local.hpp"
+#include "support/local_ranks.hpp"
 #include "rgflow/core/cancel.hpp"
 #include "rgflow/estimate/tap.hpp"
 #include "support/random_rbm.hpp"
@@ -18,15 +19,6 @@
 namespace rgflow::estimate {
 namespace {
 
-void on_ranks(int size, const std::function<void(const Communicator&)>& body) {
-  const LocalGroup group(size);
-  auto run = std::async(std::launch::async, [&] { run_ranks(group, body); });
-  if (run.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
-    std::fprintf(stderr, "deadlock: the ranks did not finish within 60 s\n");
-    std::abort();
-  }
-  run.get();
-}
 
 TEST(TapCommunicator, AnyNumberOfRanksFindsTheSingleProcessFixedPoint) {
   // Weights strong enough for the starts to reach different fixed points.
@@ -39,7 +31,7 @@ TEST(TapCommunicator, AnyNumberOfRanksFindsTheSingleProcessFixedPoint) {
     ASSERT_TRUE(serial.converged);
     for (const int size : {1, 2, 3, 11}) {  // 11 ranks > 9 starts: two ranks have none
       std::vector<TapFixedPoint> got(static_cast<std::size_t>(size));
-      on_ranks(size, [&](const Communicator& comm) {
+      test::run_guarded(size, [&](const Communicator& comm) {
         TapOptions o = options;
         o.communicator = &comm;
         got[static_cast<std::size_t>(comm.rank())] = tap_best_fixed_point(rbm, o, &starts);
@@ -60,7 +52,7 @@ TEST(TapCommunicator, AStopOnOneRankCancelsEveryRank) {
   const MatrixF starts = test::exact_samples_by_hidden(rbm, 7, 2);
   for (const int size : {2, 3}) {
     std::vector<int> cancelled(static_cast<std::size_t>(size), 0);
-    on_ranks(size, [&](const Communicator& comm) {
+    test::run_guarded(size, [&](const Communicator& comm) {
       TapOptions o;
       o.communicator = &comm;
       o.tolerance = 1e-300;              // never converges: every start runs all its sweeps

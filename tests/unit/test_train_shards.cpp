@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "rgflow/comm/local.hpp"
+#include "support/local_ranks.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/rng.hpp"
 #include "rgflow/rbm/rbm.hpp"
@@ -121,16 +122,6 @@ Checkpoint train_on(const Case& c, const MatrixF& data, const Communicator* comm
   return t->checkpoint();
 }
 
-// Runs `body` on every rank of a group of `size` under a deadlock guard.
-void on_ranks(int size, const std::function<void(const Communicator&)>& body) {
-  const LocalGroup group(size);
-  auto run = std::async(std::launch::async, [&] { run_ranks(group, body); });
-  if (run.wait_for(std::chrono::seconds(120)) != std::future_status::ready) {
-    std::fprintf(stderr, "deadlock: the ranks did not finish within 120 s\n");
-    std::abort();
-  }
-  run.get();
-}
 
 TEST(TrainShards, EveryRankCountTrainsTheSingleProcessModel) {
   for (const Case& c : cases()) {
@@ -138,7 +129,7 @@ TEST(TrainShards, EveryRankCountTrainsTheSingleProcessModel) {
     const Checkpoint serial = train_on(c, data, nullptr, 3);
     for (const int size : {1, 2, 3, 5}) {  // 5 ranks > 4 shards: one rank forms no shard
       std::vector<Checkpoint> got(static_cast<std::size_t>(size));
-      on_ranks(size, [&](const Communicator& comm) {
+      test::run_guarded(size, [&](const Communicator& comm) {
         got[static_cast<std::size_t>(comm.rank())] = train_on(c, data, &comm, 3);
       });
       for (int r = 0; r < size; ++r) {
@@ -155,11 +146,11 @@ TEST(TrainShards, ACheckpointFromTwoRanksResumesOnThree) {
   const MatrixF data = binary_rows(130, 40, 9);
   const Checkpoint serial = train_on(c, data, nullptr, 3);
   std::vector<Checkpoint> first(2);
-  on_ranks(2, [&](const Communicator& comm) {
+  test::run_guarded(2, [&](const Communicator& comm) {
     first[static_cast<std::size_t>(comm.rank())] = train_on(c, data, &comm, 1);
   });
   std::vector<Checkpoint> resumed(3);
-  on_ranks(3, [&](const Communicator& comm) {
+  test::run_guarded(3, [&](const Communicator& comm) {
     resumed[static_cast<std::size_t>(comm.rank())] = train_on(c, data, &comm, 2, &first[0]);
   });
   for (const Checkpoint& r : resumed) expect_same_state(r, serial, "2 ranks, then 3");
@@ -218,7 +209,7 @@ TEST(TrainShards, EachUpdateSendsOneTreeNodePerRank) {
   const Case c = cases()[0];
   const MatrixF data = binary_rows(130, 40, 9);
   std::vector<CommTraffic> traffic(2);
-  on_ranks(2, [&](const Communicator& comm) {
+  test::run_guarded(2, [&](const Communicator& comm) {
     Rbm rbm(data.cols(), 24);
     Trainer t(rbm, c.config, data);
     t.set_communicator(&comm);
@@ -242,7 +233,7 @@ TEST(TrainShards, AFailingRankStopsEveryRank) {
   const MatrixF data = binary_rows(130, 40, 9);
   for (const int size : {2, 3}) {
     std::vector<int> outcome(static_cast<std::size_t>(size), 0);
-    on_ranks(size, [&](const Communicator& comm) {
+    test::run_guarded(size, [&](const Communicator& comm) {
       Rbm rbm(data.cols(), 24);
       Trainer t(rbm, c.config, data);
       t.set_communicator(&comm);
@@ -283,7 +274,7 @@ TEST(TrainShards, RefusesWhatItCannotSplit) {
   const MatrixF data = binary_rows(40, 10, 1);
   TrainConfig pt;
   pt.method = Method::pt;
-  on_ranks(2, [&](const Communicator& comm) {
+  test::run_guarded(2, [&](const Communicator& comm) {
     Rbm rbm(10, 4);
     Trainer t(rbm, pt, data);
     EXPECT_THROW(t.set_communicator(&comm), Error);

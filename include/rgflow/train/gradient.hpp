@@ -60,6 +60,8 @@ struct Gradient {
 
   Gradient() = default;
   Gradient(Index n_visible, Index n_hidden);
+  // Sizes the members every binary-unit estimator fills (values unset; d_log_sigma empty).
+  void resize_binary(Index n_visible, Index n_hidden);
   void set_zero();
 };
 
