@@ -30,8 +30,10 @@ using namespace rgflow::train;
 
 template <class A>
 bool same_bits(const A& a, const A& b) {
+  // (memcmp of empty matrices would pass it their null data pointers)
   return a.rows() == b.rows() && a.cols() == b.cols() &&
-         std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<std::size_t>(a.size())) == 0;
+         (a.size() == 0 ||
+          std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<std::size_t>(a.size())) == 0);
 }
 
 MatrixF binary_rows(Index rows, Index cols, std::uint64_t seed, bool spin = false) {
