@@ -66,9 +66,10 @@ def ais_efficiency(n, chains):
 
 
 # --- the model checked on this machine: 2 ranks of 1 core, MPI over shared memory ------------
-# Allgather of 1.58 MB per rank between the 2 ranks (mpi4py Allgather, vader without single copy,
-# as the benchmarks run): 1.2-2.4 ms, so beta ~ 1 GB/s effective; node additions at ~10 GB/s.
-HOST = {"alpha": 5e-6, "beta": 1.0e9, "mem_bw": 10e9}
+# All-gather of 1.58 MB per rank between the 2 ranks, quiet machine (bench/mpi_allgather_probe.py,
+# vader without single copy, as the benchmarks run; bench/results/mpi-train/allgather_probe.txt):
+# 0.377 ms, i.e. beta ~ 4.2 GB/s received per rank; node additions at ~10 GB/s (assumed).
+HOST = {"alpha": 5e-6, "beta": 4.2e9, "mem_bw": 10e9}
 
 
 def host_two_rank_speedup(batch):
