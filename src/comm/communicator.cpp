@@ -62,10 +62,13 @@ void sum_in_rank_order(const Communicator& comm, std::vector<T>& values) {
 
 }  // namespace
 
-std::vector<std::vector<std::byte>> Communicator::allgather(std::span<const std::byte> mine) const {
+// The header round of a collective: every rank's payload length, after checking that no rank
+// left (throw_for_leavers otherwise); counts the traffic.
+std::vector<std::int64_t> Communicator::agree_on_lengths(std::size_t mine, std::uint64_t layout) const {
   if (finished_) throw std::logic_error("Communicator: a collective after finish()");
   Header h;
-  h.bytes = static_cast<std::int64_t>(mine.size());
+  h.bytes = static_cast<std::int64_t>(mine);
+  h.layout = layout;
   const std::vector<Header> all = exchange_headers(h);
   std::vector<int> statuses;
   bool left = false;
@@ -76,12 +79,61 @@ std::vector<std::vector<std::byte>> Communicator::allgather(std::span<const std:
     bytes.push_back(x.bytes);
   }
   if (left) throw_for_leavers(statuses);
+  // Every rank sees the same headers, so every rank throws here or none does.
+  for (const Header& x : all) {
+    if (x.layout != all[0].layout) {
+      throw Error("allgather_into: the ranks expect different payload lengths");
+    }
+  }
   traffic_.collectives += 1;
-  traffic_.bytes_sent += static_cast<std::int64_t>(mine.size());
+  traffic_.bytes_sent += static_cast<std::int64_t>(mine);
   for (std::size_t r = 0; r < bytes.size(); ++r) {
     if (static_cast<int>(r) != rank()) traffic_.bytes_received += bytes[r];
   }
-  return exchange_payloads(mine, bytes);
+  return bytes;
+}
+
+std::vector<std::vector<std::byte>> Communicator::allgather(std::span<const std::byte> mine) const {
+  return exchange_payloads(mine, agree_on_lengths(mine.size(), 0));
+}
+
+void Communicator::allgather_into(std::span<const std::byte> mine, std::span<std::byte> all,
+                                  std::span<const std::int64_t> lengths) const {
+  if (lengths.size() != static_cast<std::size_t>(size())) {
+    throw std::logic_error("allgather_into: one length per rank");
+  }
+  std::int64_t total = 0;
+  for (const std::int64_t n : lengths) total += n;
+  if (total != static_cast<std::int64_t>(all.size()) ||
+      lengths[static_cast<std::size_t>(rank())] != static_cast<std::int64_t>(mine.size())) {
+    throw std::logic_error("allgather_into: the buffer or this rank's payload disagrees with lengths");
+  }
+  // The lengths travel as a hash in the header, so a rank that expects other lengths stops every
+  // rank (a check on this rank's side alone would leave the others waiting for its bytes).
+  std::uint64_t layout = 14695981039346656037ull;  // FNV-1a over the lengths
+  for (const std::int64_t n : lengths) {
+    for (int k = 0; k < 8; ++k) {
+      layout = (layout ^ ((static_cast<std::uint64_t>(n) >> (8 * k)) & 0xffu)) * 1099511628211ull;
+    }
+  }
+  const std::vector<std::int64_t> bytes = agree_on_lengths(mine.size(), layout);
+  for (std::size_t r = 0; r < bytes.size(); ++r) {
+    if (bytes[r] != lengths[r]) {
+      throw Error(fmt::format("allgather_into: rank {} sends {} bytes where {} were expected", r,
+                              bytes[r], lengths[r]));
+    }
+  }
+  exchange_payloads_into(mine, all, bytes);
+}
+
+void Communicator::exchange_payloads_into(std::span<const std::byte> mine, std::span<std::byte> all,
+                                          const std::vector<std::int64_t>& bytes) const {
+  const std::vector<std::vector<std::byte>> parts = exchange_payloads(mine, bytes);
+  std::size_t at = 0;
+  for (const auto& part : parts) {
+    if (!part.empty()) std::memmove(all.data() + at, part.data(), part.size());
+    at += part.size();
+  }
 }
 
 void Communicator::allreduce_sum(std::vector<double>& values) const { sum_in_rank_order(*this, values); }

@@ -104,6 +104,26 @@ class MpiCommunicator final : public Communicator {
     return out;
   }
 
+  void exchange_payloads_into(std::span<const std::byte> mine, std::span<std::byte> all,
+                              const std::vector<std::int64_t>& bytes) const override {
+    std::vector<int> counts(bytes.size()), displs(bytes.size());
+    std::int64_t total = 0;
+    for (std::size_t r = 0; r < bytes.size(); ++r) {
+      displs[r] = static_cast<int>(total);
+      counts[r] = static_cast<int>(bytes[r]);
+      total += bytes[r];
+      if (total > std::int64_t{1 << 30}) {
+        throw std::runtime_error("MPI: a collective of more than 1 GiB (split it)");
+      }
+    }
+    std::byte* place = all.data() + displs[static_cast<std::size_t>(rank_)];
+    // In place when this rank's bytes are already where they belong: nothing copied for them.
+    const void* send = mine.data() == place ? MPI_IN_PLACE : static_cast<const void*>(mine.data());
+    check_mpi(MPI_Allgatherv(send, static_cast<int>(mine.size()), MPI_BYTE, all.data(), counts.data(),
+                             displs.data(), MPI_BYTE, comm_),
+              "MPI_Allgatherv");
+  }
+
   void post_stop() const override {
     for (int r = 0; r < size_; ++r) {
       if (r == rank_) continue;

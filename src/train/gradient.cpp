@@ -84,19 +84,21 @@ void check_batch(const Rbm& rbm, const MatrixF& batch) {
 // chunked_gibbs.hpp). `grad` must be sized.
 // The rows may be a shard of the batch and of the chains: inv_b and inv_c are the reciprocals of
 // the whole batch's and chains' row counts.
+template <class Out>
 void binary_gradient(const Eigen::Ref<const MatrixF>& batch,
                      const Eigen::Ref<const MatrixF>& positive_hidden_mean,
                      const Eigen::Ref<const MatrixF>& V,
                      const Eigen::Ref<const MatrixF>& negative_hidden_mean, float inv_b, float inv_c,
-                     const std::vector<Index>& hc, const std::vector<Index>& vc, Gradient& grad) {
+                     const std::vector<Index>& hc, const std::vector<Index>& vc, Out& grad,
+                     const FusedWeightStep* fused) {
   detail::for_chunks(hc, [&](Index j0, Index nj) {
     auto dW = grad.dW.middleCols(j0, nj);
     gemm::product(inv_b, batch, true, positive_hidden_mean.middleCols(j0, nj), false, 0.0f, dW);
     gemm::product(-inv_c, V, true, negative_hidden_mean.middleCols(j0, nj), false, 1.0f, dW);
-    if (grad.fused_step) {
+    if (fused != nullptr) {
       // The block of dW is still in this core's cache: step its weights now (no reader of W is
       // left in this update: the fields ended at the barriers before).
-      const FusedWeightStep& f = *grad.fused_step;
+      const FusedWeightStep& f = *fused;
       for (Index i = 0; i < dW.rows(); ++i) {
         detail::sgd_momentum(f.velocity->row(i).data() + j0, f.weights->row(i).data() + j0,
                              dW.row(i).data(), nj, f.momentum, f.learning_rate);
@@ -387,7 +389,7 @@ void ContrastiveDivergence::estimate_binary(const Rbm& rbm, const MatrixF& batch
     }
     if (S == 1 && ranks == 1) {
       binary_gradient(batch, positive_hidden_mean_, V, negative_hidden_mean_, inv_b, inv_c, hc, vc,
-                      grad);
+                      grad, grad.fused_step ? &*grad.fused_step : nullptr);
     }
   }
   rng = stream.advanced(words);
@@ -396,54 +398,41 @@ void ContrastiveDivergence::estimate_binary(const Rbm& rbm, const MatrixF& batch
     return;
   }
 
-  // Each shard's gradient, added in the fixed tree (over the ranks), and the chains' rows of
-  // every rank's shards.
-  const auto leaf = [&](int s, Gradient& g) {
+  // Each shard's gradient, added in the fixed tree (over the ranks) with the weight step fused
+  // into the root, and the chains' rows of every rank's shards (shard_tree.hpp).
+  const auto leaf = [&](int s, detail::GradientNode& g) {
     const auto [b0, nb] = rows(b, s, S);
     const auto [c0, nc] = rows(c, s, S);
 #pragma omp parallel num_threads(threads)
     binary_gradient(batch.middleRows(b0, nb), positive_hidden_mean_.middleRows(b0, nb),
                     V.middleRows(c0, nc), negative_hidden_mean_.middleRows(c0, nc), inv_b, inv_c,
-                    hc, vc, g);
+                    hc, vc, g, nullptr);
   };
-  const bool share_chains = persistent_ && ranks > 1;
-  std::vector<std::byte> mine;
   const auto chain_rows = [&](int r) {
     const Index r0 = detail::shard_row(c, detail::first_shard(S, r, ranks), S);
     return std::pair<Index, Index>{r0, detail::shard_row(c, detail::first_shard(S, r + 1, ranks), S) - r0};
   };
-  const auto append = [](std::vector<std::byte>& out, const float* p, Index n) {
-    const auto* q = reinterpret_cast<const std::byte*>(p);
-    out.insert(out.end(), q, q + n * static_cast<Index>(sizeof(float)));
+  const auto visible_bytes = [&](int r) { return static_cast<std::size_t>(chain_rows(r).second * nv) * sizeof(float); };
+  const auto hidden_bytes = [&](int r) {
+    return hidden_state_ ? static_cast<std::size_t>(chain_rows(r).second * nh) * sizeof(float) : 0;
   };
-  if (share_chains) {
-    const auto [r0, n] = chain_rows(rank);
-    append(mine, chains_.data() + r0 * nv, n * nv);
-    if (hidden_state_) append(mine, chain_hidden_.data() + r0 * nh, n * nh);
-  }
-  std::vector<std::vector<std::byte>> theirs;
-  grad.fused_step.reset();  // the weights step once the tree is complete (Optimizer::step)
-  detail::combine_shards(comm_, S, nv, nh, leaf, grad, mine, share_chains ? &theirs : nullptr);
-  grad.weights_stepped = false;
-  if (share_chains) {
-    for (int r = 0; r < ranks; ++r) {
-      if (r == rank) continue;
-      const auto [r0, n] = chain_rows(r);
-      const std::size_t visible_bytes = static_cast<std::size_t>(n * nv) * sizeof(float);
-      const std::size_t hidden_bytes =
-          hidden_state_ ? static_cast<std::size_t>(n * nh) * sizeof(float) : 0;
-      const std::vector<std::byte>& bytes = theirs[static_cast<std::size_t>(r)];
-      if (bytes.size() != visible_bytes + hidden_bytes) {
-        throw Error(fmt::format("PCD chains: rank {} sent {} bytes for its {} chains, not {}", r,
-                                bytes.size(), n, visible_bytes + hidden_bytes));
-      }
-      if (visible_bytes > 0) std::memcpy(chains_.data() + r0 * nv, bytes.data(), visible_bytes);
-      if (hidden_bytes > 0) {
-        std::memcpy(chain_hidden_.data() + r0 * nh, bytes.data() + visible_bytes, hidden_bytes);
-      }
-    }
-  }
+  detail::ShardExtras chains;
+  chains.bytes = [&](int r) { return visible_bytes(r) + hidden_bytes(r); };
+  chains.write = [&](std::span<std::byte> out) {
+    const Index r0 = chain_rows(rank).first;
+    std::memcpy(out.data(), chains_.data() + r0 * nv, visible_bytes(rank));
+    if (hidden_state_) std::memcpy(out.data() + visible_bytes(rank), chain_hidden_.data() + r0 * nh, hidden_bytes(rank));
+  };
+  chains.read = [&](int r, std::span<const std::byte> in) {
+    const Index r0 = chain_rows(r).first;
+    if (visible_bytes(r) > 0) std::memcpy(chains_.data() + r0 * nv, in.data(), visible_bytes(r));
+    if (hidden_bytes(r) > 0) std::memcpy(chain_hidden_.data() + r0 * nh, in.data() + visible_bytes(r), hidden_bytes(r));
+  };
+  if (!tree_) tree_ = std::make_unique<detail::ShardTree>();
+  tree_->combine(comm_, S, nv, nh, threads, leaf, grad, persistent_ && ranks > 1 ? &chains : nullptr);
 }
+
+ContrastiveDivergence::~ContrastiveDivergence() = default;
 
 void ContrastiveDivergence::set_shards(int shards, const Communicator* comm) {
   if (shards < 1 || shards > kMaxShards) {
@@ -651,7 +640,7 @@ void TemperingEstimator::estimate(const Rbm& rbm, const MatrixF& batch, Rng& rng
     detail::mean_rows(ht, negative_hidden_mean_);
     binary_gradient(batch, positive_hidden_mean_, cold, negative_hidden_mean_,
                     1.0f / static_cast<float>(batch.rows()), 1.0f / static_cast<float>(cold.rows()),
-                    hc, vc, grad);
+                    hc, vc, grad, grad.fused_step ? &*grad.fused_step : nullptr);
   }
   grad.weights_stepped = grad.fused_step.has_value();
 }

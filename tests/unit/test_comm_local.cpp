@@ -5,12 +5,14 @@
 // fails the test (and aborts, since hung threads cannot be joined) instead of hanging ctest.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <future>
 #include <memory>
 #include <thread>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -62,6 +64,52 @@ TEST(CommLocal, CollectivesReturnEveryRanksValues) {
       EXPECT_EQ(out.status, 0);
     });
   }
+}
+
+// allgather_into: rank r's bytes land at the sum of the lengths before it, whether they were sent
+// from elsewhere or already lay in place; a rank sending another length than agreed makes every
+// rank throw (no rank waits for bytes that never come).
+TEST(CommLocal, AllgatherIntoPlacesEveryRanksBytes) {
+  for (const int size : {1, 2, 3}) {
+    for (const bool in_place : {false, true}) {
+      run_guarded(size, [size, in_place](const Communicator& comm) {
+        const int r = comm.rank();
+        std::vector<std::int64_t> lengths;
+        std::int64_t total = 0, offset = 0;
+        for (int q = 0; q < size; ++q) {
+          lengths.push_back(2 * q + 1);
+          if (q < r) offset += lengths.back();
+          total += lengths.back();
+        }
+        std::vector<std::byte> all(static_cast<std::size_t>(total), std::byte{0xee});
+        const std::vector<std::byte> mine(static_cast<std::size_t>(2 * r + 1),
+                                          std::byte{static_cast<unsigned char>(10 + r)});
+        std::span<const std::byte> send = mine;
+        if (in_place) {
+          std::copy(mine.begin(), mine.end(), all.begin() + offset);
+          send = std::span<const std::byte>(all.data() + offset, mine.size());
+        }
+        comm.allgather_into(send, all, lengths);
+        std::size_t at = 0;
+        for (int q = 0; q < size; ++q) {
+          for (std::int64_t k = 0; k < lengths[static_cast<std::size_t>(q)]; ++k) {
+            EXPECT_EQ(all[at++], std::byte{static_cast<unsigned char>(10 + q)}) << "rank " << q;
+          }
+        }
+        EXPECT_EQ(comm.finish(0, "").status, 0);
+      });
+    }
+  }
+  run_guarded(2, [](const Communicator& comm) {
+    // Rank 1 sends 3 bytes where every rank expects 2.
+    const std::vector<std::int64_t> expected{2, 2};
+    std::vector<std::int64_t> lengths = expected;
+    if (comm.rank() == 1) lengths = {2, 3};
+    std::vector<std::byte> all(static_cast<std::size_t>(lengths[0] + lengths[1]));
+    const std::vector<std::byte> mine(static_cast<std::size_t>(lengths[static_cast<std::size_t>(comm.rank())]));
+    EXPECT_THROW(comm.allgather_into(mine, all, lengths), Error);
+    comm.finish(2, "mismatch");
+  });
 }
 
 TEST(CommLocal, RoundRobinGatherCopiesEveryOwnersChunks) {

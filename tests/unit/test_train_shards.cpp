@@ -222,7 +222,10 @@ TEST(TrainShards, EachUpdateSendsOneTreeNodePerRank) {
                                                       comm.traffic().bytes_received - before.bytes_received};
   });
   const std::int64_t updates = (130 + 31) / 32;
-  const std::int64_t node = (40 * 24 + 2 * 40 + 2 * 24) * static_cast<std::int64_t>(sizeof(float));
+  // dW, da, db and the two batch means, each run padded to 16 floats (64-byte aligned members).
+  const auto pad = [](std::int64_t n) { return (n + 15) / 16 * 16; };
+  const std::int64_t node =
+      (pad(40 * 24) + 2 * pad(40) + 2 * pad(24)) * static_cast<std::int64_t>(sizeof(float));
   for (const CommTraffic& t : traffic) {
     EXPECT_EQ(t.collectives, updates);
     EXPECT_EQ(t.bytes_sent, updates * node);

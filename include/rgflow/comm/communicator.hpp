@@ -49,7 +49,7 @@ struct JobOutcome {
 };
 
 // What this rank's collectives moved since the communicator was made (payloads only: each
-// collective's fixed 16-byte agreement header per rank is not counted).
+// collective's fixed 24-byte agreement header per rank is not counted).
 struct CommTraffic {
   std::int64_t collectives = 0;
   std::int64_t bytes_sent = 0;      // this rank's payloads
@@ -65,6 +65,14 @@ class Communicator {
   // --- collectives (all ranks, same order) ---
   // Every rank's bytes, indexed by rank (lengths may differ between ranks).
   std::vector<std::vector<std::byte>> allgather(std::span<const std::byte> mine) const;
+  // The same exchange into one caller-owned buffer, for payloads whose lengths every rank knows
+  // beforehand: rank r's bytes land at all[offset_r, offset_r + lengths[r]) with offset_r the sum
+  // of lengths[0..r) (all.size() must be their total). A rank that sends another length than
+  // lengths[] says for it makes every rank throw Error. `mine` may already lie at this rank's
+  // place in `all` (the MPI backend then copies nothing for it). Nothing is allocated per call
+  // but the headers, so a loop that reuses `all` moves each payload once (training updates).
+  void allgather_into(std::span<const std::byte> mine, std::span<std::byte> all,
+                      std::span<const std::int64_t> lengths) const;
   // Replaces `values` on every rank by the element-wise sum over ranks, added in rank order (the
   // same length on every rank; Error otherwise).
   void allreduce_sum(std::vector<double>& values) const;
@@ -96,11 +104,16 @@ class Communicator {
     std::int32_t leaving = 0;  // 1: this rank called finish()
     std::int32_t status = 0;   // finish()'s status
     std::int64_t bytes = 0;    // payload bytes this rank sends in the second round
+    std::uint64_t layout = 0;  // allgather_into: a hash of the lengths this rank expects
   };
   virtual std::vector<Header> exchange_headers(const Header& mine) const = 0;
   // The second round: every rank's payload; bytes[r] is rank r's length from the headers.
   virtual std::vector<std::vector<std::byte>> exchange_payloads(
       std::span<const std::byte> mine, const std::vector<std::int64_t>& bytes) const = 0;
+  // The second round into one buffer laid out by rank (allgather_into). The default copies
+  // exchange_payloads()'s vectors into place.
+  virtual void exchange_payloads_into(std::span<const std::byte> mine, std::span<std::byte> all,
+                                      const std::vector<std::int64_t>& bytes) const;
   virtual void post_stop() const {}
   virtual bool poll_stop() const { return false; }
   // Called by finish() after the last round, with the ranks that announced a stop: receive what
@@ -108,6 +121,8 @@ class Communicator {
   virtual void settle_stops(const std::vector<int>& /*announced*/) const {}
 
  private:
+  std::vector<std::int64_t> agree_on_lengths(std::size_t mine, std::uint64_t layout) const;
+
   mutable bool finished_ = false;
   mutable CommTraffic traffic_;
   mutable bool announced_ = false;

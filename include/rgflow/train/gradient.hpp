@@ -24,6 +24,10 @@
 
 namespace rgflow::train {
 
+namespace detail {
+class ShardTree;  // row shards' gradient tree (src/train/shard_tree.hpp)
+}
+
 // The tempering sampler (sample/tempering.hpp) as the PT estimator uses it.
 using sample::geometric_ladder;
 using sample::ParallelTempering;
@@ -150,6 +154,7 @@ class ContrastiveDivergence final : public GradientEstimator {
   // previous parameters) with v | h, h | v, …, so PCD-k needs the products of CD-k (2k + 3)
   // instead of 2k + 4. The default keeps the visible samples (Tieleman 2008).
   ContrastiveDivergence(int steps, bool persistent, bool hidden_state = false);
+  ~ContrastiveDivergence() override;
 
   void estimate(const Rbm& rbm, const MatrixF& batch, Rng& rng, Gradient& grad) override;
 
@@ -187,6 +192,7 @@ class ContrastiveDivergence final : public GradientEstimator {
   // Work buffers kept between calls to avoid reallocating every update.
   MatrixF hidden_sample_;
   MatrixF positive_hidden_mean_;
+  std::unique_ptr<detail::ShardTree> tree_;  // row shards: the tree's buffers
 };
 
 // EMF / TAP training (Gabrié, Tramel & Krzakala 2015; docs/tap.md): the model term is
