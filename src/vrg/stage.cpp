@@ -44,12 +44,12 @@ std::string StageStore::path(const std::string& relative) const {
   return (std::filesystem::path(outdir_) / relative).string();
 }
 
-std::string StageStore::record_path(const std::string& name) const {
+std::string StageStore::record_file(const std::string& name) {
   std::string file = name;
   for (char& c : file) {
     if (c == '/') c = '-';
   }
-  return path("stages/" + file + ".json");
+  return "stages/" + file + ".json";
 }
 
 std::optional<nlohmann::json> StageStore::record(const std::string& name) const {

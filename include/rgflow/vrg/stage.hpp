@@ -49,8 +49,10 @@ class StageStore {
   const std::string& outdir() const { return outdir_; }
   // OUTDIR/relative.
   std::string path(const std::string& relative) const;
-  // The record file of a stage: OUTDIR/stages/NAME.json ('/' in NAME becomes '-').
-  std::string record_path(const std::string& name) const;
+  // The record file of a stage: OUTDIR/stages/NAME.json ('/' in NAME becomes '-'); relative to
+  // OUTDIR: record_file(name).
+  std::string record_path(const std::string& name) const { return path(record_file(name)); }
+  static std::string record_file(const std::string& name);
 
   // True when not forced, the record exists, its params equal `params`, it was computed with the
   // GEMM backend in use (gemm::active(): another backend has other bits) and every output it
