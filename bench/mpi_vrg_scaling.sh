@@ -6,8 +6,10 @@
 # dataset, 29 stages) unless SIZE / SAMPLES / EPOCHS change it. Three times per run: the wall clock
 # of the command (mpirun's start-up included), rgflow's own run time (run.json "seconds", rank 0)
 # and the user CPU seconds of each rank (/usr/bin/time); also the sum of the stages' own seconds
-# (their records: the work, wherever it ran) and the longest stage. Checks that summary.json is the
-# same bytes on 1 and 2 ranks. Raw outputs and summary.json in OUT.
+# (their records: the work, wherever it ran), the longest stage, and the waves' bound: the 1-rank
+# stage times placed as the 2-rank run placed them (records' "placement"), each wave as long as its
+# busier rank — the best speed-up this split allows. Checks that summary.json is the same bytes on
+# 1 and 2 ranks. Raw outputs and summary.json in OUT.
 # Usage: bench/mpi_vrg_scaling.sh   (variables: RGFLOW=build/release/rgflow SIZE=16 SAMPLES=4000
 #        EPOCHS=100 ROUNDS=3 OUT=bench/results/mpi-vrg)
 set -euo pipefail
@@ -53,7 +55,8 @@ for round in $(seq 1 "$ROUNDS"); do
   for np in 1 2; do
     cp "$tmp/np${np}_$round/run.json" "$OUT/run_np${np}_$round.json"
     python3 -c 'import glob, json, sys
-s = {json.load(open(p))["stage"]: json.load(open(p))["seconds"] for p in glob.glob(sys.argv[1] + "/stages/*.json")}
+r = [json.load(open(p)) for p in glob.glob(sys.argv[1] + "/stages/*.json")]
+s = {j["stage"]: {"seconds": j["seconds"], "placement": j.get("placement")} for j in r}
 json.dump(s, open(sys.argv[2], "w"), indent=1)' "$tmp/np${np}_$round" "$OUT/stages_np${np}_$round.json"
   done
   rm -rf "$tmp/np1_$round" "$tmp/np2_$round"
@@ -69,9 +72,23 @@ for line in open(f"{out}/times.txt"):
     t1.append(float(a)); t2.append(float(b))
 r1 = [json.load(open(f"{out}/run_np1_{r}.json"))["seconds"] for r in R]
 r2 = [json.load(open(f"{out}/run_np2_{r}.json"))["seconds"] for r in R]
-work1 = [sum(json.load(open(f"{out}/stages_np1_{r}.json")).values()) for r in R]
-work2 = [sum(json.load(open(f"{out}/stages_np2_{r}.json")).values()) for r in R]
-longest = [max(json.load(open(f"{out}/stages_np1_{r}.json")).items(), key=lambda kv: kv[1]) for r in R]
+def stages(np, r):
+    return json.load(open(f"{out}/stages_np{np}_{r}.json"))
+work1 = [sum(v["seconds"] for v in stages(1, r).values()) for r in R]
+work2 = [sum(v["seconds"] for v in stages(2, r).values()) for r in R]
+longest = max(stages(1, 1).items(), key=lambda kv: kv[1]["seconds"])
+# The waves' bound: the 1-rank stage times placed as the 2-rank run placed them (record
+# "placement"), each wave lasting as long as its busier rank: the best 2 ranks can do with this
+# split, whatever the machine's load.
+def bound(r):
+    t1, p2 = stages(1, r), stages(2, r)
+    load = {}
+    for name, v in p2.items():
+        key = (v["placement"]["wave"], v["placement"]["rank"])
+        load[key] = load.get(key, 0.0) + t1[name]["seconds"]
+    waves = {w for w, _ in load}
+    return sum(max(t for (w2, _), t in load.items() if w2 == w) for w in waves)
+bounds = [bound(r) for r in R]
 u1 = [float(open(f"{out}/cpu_np1_{r}.0").read()) for r in R]
 u2 = [max(float(open(f"{out}/cpu_np2_{r}.{k}").read()) for k in (0, 1)) for r in R]
 med = statistics.median
@@ -84,7 +101,9 @@ summary = {
     "run": {"median_seconds_1_rank": med(r1), "median_seconds_2_ranks": med(r2), "speedup": med(r1) / med(r2),
             "seconds_1_rank": r1, "seconds_2_ranks": r2},
     "stage_work": {"median_sum_of_stage_seconds_1_rank": med(work1), "median_sum_of_stage_seconds_2_ranks": med(work2),
-                   "longest_stage_1_rank": longest[0]},
+                   "longest_stage_1_rank": [longest[0], longest[1]["seconds"]],
+                   "median_wave_bound_seconds_2_ranks": med(bounds),
+                   "wave_bound_speedup": med([a / b for a, b in zip(work1, bounds)])},
     "cpu_user": {"median_seconds_1_rank": med(u1), "median_seconds_busiest_of_2_ranks": med(u2),
                  "ratio": med(u1) / med(u2)},
     "load_average": open("/proc/loadavg").read().split()[:3],

@@ -141,14 +141,15 @@ void add_stage(Context& ctx, const std::string& name, const json& params, std::v
   ctx.units.push_back({name, params, std::move(deps), std::move(body), light});
 }
 
-// Runs one stage on this rank: its outputs and its record into this rank's store.
-void run_unit(Context& ctx, const Unit& u, int index) {
+// Runs one stage on this rank: its outputs and its record (with `placement`: {rank, ranks,
+// wave}) into this rank's store.
+void run_unit(Context& ctx, const Unit& u, int index, const json& placement) {
   ctx.check();
   ctx.reporter.stage_started(index, static_cast<int>(ctx.units.size()), u.name, false);
   const auto t0 = Clock::now();
   auto [outputs, results] = u.body();
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  ctx.store.finish(u.name, u.params, outputs, seconds, results);
+  ctx.store.finish(u.name, u.params, outputs, seconds, results, placement);
   ctx.reporter.stage_finished(u.name, false, seconds);
 }
 
@@ -1381,7 +1382,9 @@ RunResult run_pipeline(const Config& config, const RunOptions& options, Reporter
     try {
       ctx.check();
       for (std::size_t i = 0; i < n; ++i) {
-        if (wave[i] == w && owner[i] == rank) run_unit(ctx, ctx.units[i], static_cast<int>(i) + 1);
+        if (wave[i] == w && owner[i] == rank) {
+          run_unit(ctx, ctx.units[i], static_cast<int>(i) + 1, {{"rank", rank}, {"ranks", size}, {"wave", w}});
+        }
       }
     } catch (const Cancelled&) {
       if (size == 1) throw;
