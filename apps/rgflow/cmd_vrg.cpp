@@ -4,14 +4,15 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "cli_util.hpp"
 #include "commands.hpp"
+#include "distributed.hpp"
 #include "exit_status.hpp"
+#include "interrupt.hpp"
 #include "progress.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/vrg/report.hpp"
@@ -94,11 +95,6 @@ std::string default_python() { return access("/usr/bin/python3", X_OK) == 0 ? "/
 
 namespace {
 
-extern "C" void on_sigint(int) {
-  vrg::request_cancel();
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
-}
-
 struct VrgRunOptions {
   std::string config;
   std::string outdir;
@@ -131,7 +127,11 @@ void run_vrg(const VrgRunOptions& o) {
   options.threads = o.threads;
   options.figures = !o.no_figures;
   options.python = o.python.empty() ? default_python() : o.python;
-  const vrg::RunResult result = run_vrg_pipeline(config, options, o.quiet);
+  // Under mpirun the stages are spread over the ranks (vrg/pipeline.hpp); rank 0 alone writes
+  // OUTDIR, shows progress and prints.
+  options.communicator = &world();
+  const vrg::RunResult result = run_vrg_pipeline(config, options, o.quiet || !is_rank0());
+  if (!is_rank0()) return;
   if (o.json) {
     print_json(vrg_result_json(options, result));
   } else {
@@ -143,20 +143,24 @@ void run_vrg(const VrgRunOptions& o) {
 
 vrg::RunResult run_vrg_pipeline(const vrg::Config& config, const vrg::RunOptions& options, bool quiet) {
   StageBars bars(quiet);
-  vrg::reset_cancel();
-  auto previous = std::signal(SIGINT, on_sigint);
+  // Ctrl-C (and, on more than one rank, mpirun's SIGTERM) only sets the cancel request, which the
+  // pipeline sees at its next check point; finished stages stay reusable.
+  const InterruptScope interrupt;
   try {
-    vrg::RunResult r = vrg::run_pipeline(config, options, bars);
-    std::signal(SIGINT, previous);
-    return r;
+    return vrg::run_pipeline(config, options, bars);
   } catch (const vrg::Cancelled&) {
-    std::signal(SIGINT, previous);
-    bars.note(fmt::format("rgflow: interrupted; finished stages are kept in {} (run the same command again to resume)",
-                          options.outdir));
+    // Every rank ends here together (the pipeline agrees on the stop); rank 0 says it once.
+    if (is_rank0()) {
+      const std::string line = fmt::format(
+          "rgflow: interrupted; finished stages are kept in {} (run the same command again to resume)", options.outdir);
+      std::fflush(stdout);
+      if (quiet) {
+        fmt::print(stderr, "{}\n", line);
+      } else {
+        bars.note(line);  // clears the progress bar first
+      }
+    }
     throw ExitStatus{130};
-  } catch (...) {
-    std::signal(SIGINT, previous);
-    throw;
   }
 }
 

@@ -11,11 +11,16 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <optional>
+#include <span>
 #include <filesystem>
 #include <map>
 #include <set>
 #include <nlohmann/json.hpp>
 
+#include "rgflow/comm/communicator.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/gemm.hpp"
 #include "rgflow/core/rng.hpp"
@@ -102,37 +107,50 @@ json json_rows(const MatrixF& m, Index rows) {
   return out;
 }
 
+// One stage: its cache key, the stages whose files it reads, and the work (which returns
+// {outputs, results} and writes its outputs atomically; the record is written afterwards).
+struct Unit {
+  std::string name;
+  json params;
+  std::vector<std::string> deps;
+  std::function<std::pair<std::vector<std::string>, json>()> body;
+  // Cheap (a relabelling of its input): when distributed it runs right after its inputs, on their
+  // rank and in their wave, instead of waiting a wave for them (run_pipeline).
+  bool light = false;
+};
+
 struct Context {
   const Config& config;
   const RunOptions& options;
   Reporter& reporter;
-  StageStore store;
+  StageStore store;  // OUTDIR on rank 0, a private scratch directory on the others
   RunResult result;
-  int index = 0;
-  int total = 0;
   std::map<std::string, json> params;  // stage name → params (for dependants)
+  StopPoll stop;                       // Ctrl-C here, or a stop announced by another rank
+  std::vector<Unit> units;             // every stage, in pipeline order
+
+  // The pipeline's check point: throws Cancelled when this rank should stop.
+  void check() const {
+    if (stop && stop()) throw Cancelled();
+  }
 };
 
-// Runs `body` unless the stage is fresh. body() returns {outputs, results} and must write its
-// outputs atomically; the record is written afterwards.
-template <class Body>
-void stage(Context& ctx, const std::string& name, const json& params, Body body) {
-  ++ctx.index;
+void add_stage(Context& ctx, const std::string& name, const json& params, std::vector<std::string> deps,
+               std::function<std::pair<std::vector<std::string>, json>()> body, bool light = false) {
   ctx.params[name] = params;
-  throw_if_cancelled();
-  if (ctx.store.fresh(name, params)) {
-    ctx.reporter.stage_started(ctx.index, ctx.total, name, true);
-    ctx.reporter.stage_finished(name, true, 0.0);
-    ctx.result.skipped.push_back(name);
-    return;
-  }
-  ctx.reporter.stage_started(ctx.index, ctx.total, name, false);
+  ctx.units.push_back({name, params, std::move(deps), std::move(body), light});
+}
+
+// Runs one stage on this rank: its outputs and its record (with `placement`: {rank, ranks,
+// wave}) into this rank's store.
+void run_unit(Context& ctx, const Unit& u, int index, const json& placement) {
+  ctx.check();
+  ctx.reporter.stage_started(index, static_cast<int>(ctx.units.size()), u.name, false);
   const auto t0 = Clock::now();
-  auto [outputs, results] = body();
+  auto [outputs, results] = u.body();
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  ctx.store.finish(name, params, outputs, seconds, results);
-  ctx.reporter.stage_finished(name, false, seconds);
-  ctx.result.ran.push_back(name);
+  ctx.store.finish(u.name, u.params, outputs, seconds, results, placement);
+  ctx.reporter.stage_finished(u.name, false, seconds);
 }
 
 json stage_results(const Context& ctx, const std::string& name) {
@@ -199,7 +217,7 @@ std::pair<std::vector<std::string>, json> run_data(Context& ctx, const std::stri
     o.seed = seed;
     data = sample_ising(o, [&](double f) { ctx.reporter.stage_progress(f); });
   }
-  throw_if_cancelled();
+  ctx.check();
   const MatrixF m = to_matrix(data.spins, data.samples, std::int64_t{data.L} * data.L);
   std::map<std::string, std::string> attrs = {{"dataset", d}, {"seed", std::to_string(seed)},
                                               {"params", params.dump()}, {"rgflow_version", version()}};
@@ -331,14 +349,14 @@ std::pair<std::vector<std::string>, json> run_model(Context& ctx, const std::str
                       {"pseudo_log_likelihood", p.stats.pseudo_log_likelihood}});
   };
   callbacks.on_batch = [&](Index done, Index total) {
-    throw_if_cancelled();
+    ctx.check();
     if (total_epochs > 0 && total > 0) {
       ctx.reporter.stage_progress(0.95 * (epochs_done + static_cast<double>(done) / static_cast<double>(total)) / total_epochs);
     }
   };
-  callbacks.stop = process_cancel_poll();
+  callbacks.stop = ctx.stop;
   const run::DbnTrainRun trained = run::train_dbn(request, callbacks);
-  throw_if_cancelled();
+  ctx.check();
   const Dbn& dbn = trained.dbn;
   // The quality gate of every layer (run/fit.hpp; run/dbn.hpp for layers k >= 1).
   json fits = json::array();
@@ -452,7 +470,7 @@ std::pair<std::vector<std::string>, json> run_blockspin(Context& ctx, const std:
   json out_levels = json::array();
   int side = L, scale = 1;
   for (int k = 0; k <= levels; ++k) {
-    throw_if_cancelled();
+    ctx.check();
     if (k > 0) {
       spins = rg::block_spins_batch(spins, n, side, b, rg::BlockRule::majority, seed + static_cast<std::uint64_t>(k));
       side /= b;
@@ -515,7 +533,7 @@ std::pair<std::vector<std::string>, json> run_rsmi(Context& ctx, const std::stri
   std::vector<std::shared_ptr<const rg::BlockingRule>> rules;
   int side = L, scale = 1;
   for (int k = 0; k < levels; ++k) {
-    throw_if_cancelled();
+    ctx.check();
     const rg::RsmiGeometry geometry{2, side, b, rc.buffer, rc.environment};
     json f = {{"level", k}, {"side", side}, {"buffer", rc.buffer}, {"environment", rc.environment}};
     if (b + 2 * rc.buffer + 2 * rc.environment > side) {
@@ -536,9 +554,9 @@ std::pair<std::vector<std::string>, json> run_rsmi(Context& ctx, const std::stri
     rg::RsmiResult r;
     if (rc.filter == "uniform") {
       r = rg::rsmi_filter_information(spins, n, geometry, MatrixD::Ones(1, geometry.block_sites()), o,
-                                      process_cancel_poll());
+                                      ctx.stop);
     } else {
-      r = rg::learn_rsmi(spins, n, geometry, o, process_cancel_poll(), [&](const rg::RsmiEpoch& e) {
+      r = rg::learn_rsmi(spins, n, geometry, o, ctx.stop, [&](const rg::RsmiEpoch& e) {
         ctx.reporter.stage_progress(share * (k + static_cast<double>(e.epoch) / (rc.epochs + 1)));
       });
     }
@@ -602,7 +620,7 @@ std::vector<double> scaled_ais_schedule(int n_betas) {
 
 // The free-energy measurement's options (log Z exact where the smaller layer is small, forward AIS
 // with the [measure] chains and schedule otherwise); the positive controls use the same.
-rg::LatticeFreeEnergyOptions free_energy_options(const Config& c, std::uint64_t seed, int threads) {
+rg::LatticeFreeEnergyOptions free_energy_options(const Config& c, std::uint64_t seed, int threads, const StopPoll& stop) {
   rg::LatticeFreeEnergyOptions fo;
   fo.flow.propagate = Propagate::sample;
   fo.flow.seed = seed;
@@ -613,7 +631,7 @@ rg::LatticeFreeEnergyOptions free_energy_options(const Config& c, std::uint64_t 
   fo.flow.log_z.ais.seed = seed;
   fo.flow.log_z.ais.threads = threads;
   fo.flow.log_z.threads = threads;
-  fo.flow.log_z.stop = process_cancel_poll();  // Ctrl-C stops inside a layer's log Z too
+  fo.flow.log_z.stop = stop;  // Ctrl-C (or a peer's stop) stops inside a layer's log Z too
   fo.gauge.seed = seed;
   fo.gauge.threads = threads;
   return fo;
@@ -654,11 +672,11 @@ std::pair<std::vector<std::string>, json> run_controls(Context& ctx, const json&
   const json data_results = stage_results(ctx, std::string("data/") + kCritical);
   const json blockspin = read_json(ctx.store.path(std::string("blockspin/") + kCritical + ".json"));
   const int L = c.data.size, b = c.model.block;
-  const rg::LatticeFreeEnergyOptions fo = free_energy_options(c, seed, ctx.options.threads);
+  const rg::LatticeFreeEnergyOptions fo = free_energy_options(c, seed, ctx.options.threads, ctx.stop);
   std::filesystem::create_directories(ctx.store.path("controls"));
   json controls = decimation_controls(fo, seed, ctx.store.path("controls"));
   ctx.reporter.stage_progress(0.2);
-  throw_if_cancelled();
+  ctx.check();
   // The bond-representation RBM has 2L² hidden units: at the full size (L = 40: 1600 × 3200) its AIS
   // would cost more than all the measurements, so the control runs at L_b = min(L, 16) (the same
   // estimator and options), on the critical data's rows when L_b = L, else on Wolff data of its own.
@@ -673,7 +691,7 @@ std::pair<std::vector<std::string>, json> run_controls(Context& ctx, const json&
   }
   controls.push_back(bond_model_control(Lb, T, bond_rows, fo));
   ctx.reporter.stage_progress(0.6);
-  throw_if_cancelled();
+  ctx.check();
   const std::int64_t n = data.data.rows();
   const std::vector<std::int8_t> level0 = to_int8(data.data);
   const std::vector<std::shared_ptr<const rg::BlockingRule>> rules = {majority_rule_conv_rule(L, b)};
@@ -683,7 +701,7 @@ std::pair<std::vector<std::string>, json> run_controls(Context& ctx, const json&
     controls.push_back(std::move(e));
   }
   ctx.reporter.stage_progress(0.8);
-  throw_if_cancelled();
+  ctx.check();
   // The same rule's MCRG at T_c on its own Wolff data (L = 4b³: 32 for b = 2), against the exact
   // exponents y_t = 1, y_h = 15/8.
   const int Ltc = 4 * b * b * b;
@@ -763,14 +781,14 @@ std::pair<std::vector<std::string>, json> run_measure(Context& ctx, const std::s
     lo.seed = seed;
     auto all = rg::receptive_field_locality(dbn, lattice, lo);
     locality.push_back(std::move(all.at(static_cast<std::size_t>(k - 1))));
-    throw_if_cancelled();
+    ctx.check();
   }
   json levels = json::array();
   json fields_json = json::array();
   json reconstructions = json::array();
   reconstructions.push_back(json_rows(V, c.measure.reconstructions));
   for (Index k = 0; k <= depth; ++k) {
-    throw_if_cancelled();
+    ctx.check();
     json lv;
     lv["level"] = k;
     lv["units"] = dbn.level_sizes()[static_cast<std::size_t>(k)];
@@ -822,7 +840,7 @@ std::pair<std::vector<std::string>, json> run_measure(Context& ctx, const std::s
   // (Kaufman); the permuted data have the same distribution up to relabelling sites, hence the
   // same exact free energy.
   const double T = data_results.at("temperature").get<double>();
-  rg::LatticeFreeEnergyOptions fo = free_energy_options(c, seed, ctx.options.threads);
+  rg::LatticeFreeEnergyOptions fo = free_energy_options(c, seed, ctx.options.threads, ctx.stop);
   if (T > 0) fo.temperature = T;
   fo.lattice_size = L;
   const rg::LatticeFreeEnergy lfe = rg::lattice_free_energy(dbn, V, fo);
@@ -843,7 +861,7 @@ std::pair<std::vector<std::string>, json> run_measure(Context& ctx, const std::s
                        {"change_per_site", results_json(lfe.change_per_site)}};
   if (lfe.ising_per_site) conservation["exact_free_energy_per_site"] = exact_json(*lfe.ising_per_site);
   ctx.reporter.stage_progress(0.8);
-  throw_if_cancelled();
+  ctx.check();
 
   // RBM flow map of the first layer (rg/rbm_flow: issue #7): temperature of v → h → v iterates.
   json flow_json = json::array();
@@ -1059,7 +1077,7 @@ std::pair<std::vector<std::string>, json> run_report(Context& ctx, const json& p
                                         ctx.store.path("figures"), log);
     ctx.reporter.stage_progress(0.3);
     const int rc = std::system(cmd.c_str());
-    throw_if_cancelled();
+    ctx.check();
     if (rc != 0) {
       std::string why;
       try {
@@ -1097,51 +1115,162 @@ std::pair<std::vector<std::string>, json> run_report(Context& ctx, const json& p
   return {outputs, {{"figures_note", note}}};
 }
 
+// ---- distribution (pipeline.hpp) ---------------------------------------------------------------
+
+// A rank's private directory for the stages it computes and the files it receives; removed with
+// everything in it when the run ends, however it ends.
+class ScratchDir {
+ public:
+  explicit ScratchDir(int rank) {
+    std::string name =
+        (std::filesystem::temp_directory_path() / fmt::format("rgflow-vrg-rank{}-XXXXXX", rank)).string();
+    if (::mkdtemp(name.data()) == nullptr) throw FileError(name, "cannot create a scratch directory");
+    path_ = name;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+void put_u64(std::string& out, std::uint64_t v) {
+  char b[8];
+  std::memcpy(b, &v, 8);
+  out.append(b, 8);
+}
+
+std::uint64_t get_u64(std::span<const std::byte> in, std::size_t& at) {
+  if (in.size() - at < 8) throw Error("vrg: a shipped stage is truncated");
+  std::uint64_t v = 0;
+  std::memcpy(&v, in.data() + at, 8);
+  at += 8;
+  return v;
+}
+
+// A finished stage as bytes: each output file, then its record (written last on arrival, so that
+// a stage whose record exists is complete), as (path relative to the store, contents) pairs.
+std::string pack_stage(const StageStore& store, const std::string& name) {
+  const json record = read_json(store.record_path(name));
+  std::vector<std::string> files;
+  for (const auto& out : record.at("outputs")) files.push_back(out.get<std::string>());
+  files.push_back(StageStore::record_file(name));
+  std::string bytes;
+  put_u64(bytes, files.size());
+  for (const auto& f : files) {
+    const std::string contents = read_text(store.path(f));
+    put_u64(bytes, f.size());
+    bytes += f;
+    put_u64(bytes, contents.size());
+    bytes += contents;
+  }
+  return bytes;
+}
+
+void unpack_stage(const StageStore& store, std::span<const std::byte> bytes) {
+  std::size_t at = 0;
+  const std::uint64_t n = get_u64(bytes, at);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::string field[2];
+    for (auto& f : field) {
+      const std::uint64_t len = get_u64(bytes, at);
+      if (bytes.size() - at < len) throw Error("vrg: a shipped stage is truncated");
+      f.assign(reinterpret_cast<const char*>(bytes.data() + at), len);
+      at += len;
+    }
+    const std::filesystem::path target = store.path(field[0]);
+    std::filesystem::create_directories(target.parent_path());
+    write_text_atomic(target.string(), field[1]);
+  }
+}
+
+// Rank `owner`'s bytes on every rank (collective; the others send nothing).
+std::vector<std::byte> from_owner(const Communicator& comm, int owner, std::span<const std::byte> mine) {
+  auto all = comm.allgather(comm.rank() == owner ? mine : std::span<const std::byte>());
+  return std::move(all.at(static_cast<std::size_t>(owner)));
+}
+
+std::span<const std::byte> as_bytes(const std::string& s) { return std::as_bytes(std::span(s.data(), s.size())); }
+
 }  // namespace
 
 RunResult run_pipeline(const Config& config, const RunOptions& options, Reporter& reporter) {
   config.validate();
   const auto t0 = Clock::now();
-  Context ctx{config, options, reporter, StageStore(options.outdir, options.force), {}, 0, 0, {}};
+  SerialCommunicator serial;
+  const Communicator& comm = options.communicator != nullptr ? *options.communicator : serial;
+  check_communicator(comm, "vrg::run_pipeline");
+  const int rank = comm.rank(), size = comm.size();
+  if (size > 1) {
+    // Every rank must run the same stages (a launch that gives the ranks different options would
+    // otherwise pair unrelated collectives): agree on the whole config before touching OUTDIR.
+    json mine;
+    to_json(mine, config);
+    const std::string key = fmt::format("{}|{}|{}|{}|{}", mine.dump(), options.outdir, options.force, options.figures,
+                                        options.python);
+    const auto all = comm.allgather(as_bytes(key));
+    for (std::size_t r = 1; r < all.size(); ++r) {
+      if (all[r].size() != all[0].size() || !std::equal(all[r].begin(), all[r].end(), all[0].begin())) {
+        throw Error(fmt::format("vrg run: rank {} was started with another configuration or output directory than "
+                                "rank 0 (every rank needs the same options)", r));
+      }
+    }
+  }
+  std::optional<ScratchDir> scratch;
+  if (rank != 0) scratch.emplace(rank);
+  Context ctx{config,   options, reporter, StageStore(rank == 0 ? options.outdir : scratch->path(), options.force),
+              {},       {},      with_peer_stops(comm, process_cancel_poll()), {}};
   const auto datasets = config.datasets();
   // The locally connected ("Kadanoff") model is trained on the critical data only.
   const bool local = config.model.local && local_possible(config);
-  ctx.total = static_cast<int>(datasets.size()) * (config.rsmi.enabled ? 5 : 4) + 2 + (local ? 2 : 0);
   if (options.threads > 0) omp_set_num_threads(options.threads);
 
+  // Every stage in pipeline order, with the stages whose files it reads.
+  const std::string critical = kCritical;
   for (const auto& d : datasets) {
     const json p = data_params(config, d, ctx);
-    stage(ctx, "data/" + d, p, [&] { return run_data(ctx, d, p); });
+    std::vector<std::string> deps;
+    if (d == kPermuted) deps = {"data/" + critical};  // a site permutation of the critical data: light
+    add_stage(ctx, "data/" + d, p, deps, [&ctx, d, p] { return run_data(ctx, d, p); }, d == kPermuted);
   }
   for (const auto& d : datasets) {
     const json p = model_params(config, d, ctx, "model");
-    stage(ctx, "model/" + d, p, [&] { return run_model(ctx, d, p, "model"); });
+    add_stage(ctx, "model/" + d, p, {"data/" + d}, [&ctx, d, p] { return run_model(ctx, d, p, "model"); });
   }
   if (local) {
-    const json p = model_params(config, kCritical, ctx, "local");
-    stage(ctx, std::string("local/") + kCritical, p, [&] { return run_model(ctx, kCritical, p, "local"); });
+    const json p = model_params(config, critical, ctx, "local");
+    add_stage(ctx, "local/" + critical, p, {"data/" + critical},
+              [&ctx, p] { return run_model(ctx, kCritical, p, "local"); });
   }
   for (const auto& d : datasets) {
     const json p = blockspin_params(config, d, ctx);
-    stage(ctx, "blockspin/" + d, p, [&] { return run_blockspin(ctx, d, p); });
+    add_stage(ctx, "blockspin/" + d, p, {"data/" + d}, [&ctx, d, p] { return run_blockspin(ctx, d, p); });
   }
   if (config.rsmi.enabled) {
     for (const auto& d : datasets) {
       const json p = rsmi_params(config, d, ctx);
-      stage(ctx, "rsmi/" + d, p, [&] { return run_rsmi(ctx, d, p); });
+      add_stage(ctx, "rsmi/" + d, p, {"data/" + d}, [&ctx, d, p] { return run_rsmi(ctx, d, p); });
     }
   }
   {
     const json p = controls_params(config, ctx);
-    stage(ctx, "controls", p, [&] { return run_controls(ctx, p); });
+    add_stage(ctx, "controls", p, {"data/" + critical, "blockspin/" + critical},
+              [&ctx, p] { return run_controls(ctx, p); });
   }
   for (const auto& d : datasets) {
     const json p = measure_params(config, d, ctx, "model");
-    stage(ctx, "measure/" + d, p, [&] { return run_measure(ctx, d, p, "model"); });
+    add_stage(ctx, "measure/" + d, p, {"data/" + d, "model/" + d, "blockspin/" + d},
+              [&ctx, d, p] { return run_measure(ctx, d, p, "model"); });
   }
   if (local) {
-    const json p = measure_params(config, kCritical, ctx, "local");
-    stage(ctx, std::string("measure-local/") + kCritical, p, [&] { return run_measure(ctx, kCritical, p, "local"); });
+    const json p = measure_params(config, critical, ctx, "local");
+    add_stage(ctx, "measure-local/" + critical, p, {"data/" + critical, "local/" + critical, "blockspin/" + critical},
+              [&ctx, p] { return run_measure(ctx, kCritical, p, "local"); });
   }
   json report_params = {{"measure", json::object()}, {"figures", options.figures}, {"rgflow_version", version()},
                         {"controls", ctx.params.at("controls")}};
@@ -1149,27 +1278,138 @@ RunResult run_pipeline(const Config& config, const RunOptions& options, Reporter
   if (config.rsmi.enabled) {
     for (const auto& d : datasets) report_params["rsmi"][d] = ctx.params.at("rsmi/" + d);
   }
-  if (local) report_params["measure"]["local"] = ctx.params.at(std::string("measure-local/") + kCritical);
+  if (local) report_params["measure"]["local"] = ctx.params.at("measure-local/" + critical);
   report_params["python"] = options.python;
-  // A report whose figures failed is not finished: try again (e.g. after installing matplotlib).
-  if (const auto rec = ctx.store.record("report");
-      options.figures && rec && !(*rec).value("results", json::object()).value("figures_note", "").empty()) {
-    std::filesystem::remove(ctx.store.record_path("report"));
+  {
+    std::vector<std::string> everything;  // the report reads every stage
+    for (const auto& u : ctx.units) everything.push_back(u.name);
+    add_stage(ctx, "report", report_params, everything, [&ctx, report_params] { return run_report(ctx, report_params); });
   }
-  stage(ctx, "report", report_params, [&] { return run_report(ctx, report_params); });
+  const std::size_t n = ctx.units.size();
+  const int total = static_cast<int>(n);
 
-  ctx.result.summary_path = ctx.store.path("summary.json");
-  ctx.result.report_path = ctx.store.path("report.html");
-  if (ctx.result.figures_note.empty()) {
-    if (const auto rec = ctx.store.record("report"); rec && rec->contains("results")) {
-      ctx.result.figures_note = (*rec)["results"].value("figures_note", "");
+  // Rank 0 checks the cache (OUTDIR); every rank learns which stages are fresh.
+  std::string fresh(n, '\0');
+  if (rank == 0) {
+    // A report whose figures failed is not finished: try again (e.g. after installing matplotlib).
+    if (const auto rec = ctx.store.record("report");
+        options.figures && rec && !(*rec).value("results", json::object()).value("figures_note", "").empty()) {
+      std::filesystem::remove(ctx.store.record_path("report"));
+    }
+    for (std::size_t i = 0; i < n; ++i) fresh[i] = ctx.store.fresh(ctx.units[i].name, ctx.units[i].params) ? 1 : 0;
+  }
+  if (size > 1) {
+    const auto all = from_owner(comm, 0, as_bytes(fresh));
+    if (all.size() != n) throw Error("vrg: rank 0 sent a stage list of another length");
+    for (std::size_t i = 0; i < n; ++i) fresh[i] = static_cast<char>(all[i]);
+  }
+
+  // The waves: a fresh stage is done (wave 0, on rank 0, which has it in OUTDIR); any other runs
+  // in the wave after the last of the stages it reads, the i-th of its wave on rank i mod size.
+  // A light stage whose unfinished inputs are all on one rank runs there, in their wave, after
+  // them. One process needs no waves: it runs every stage in pipeline order (the same bits).
+  std::map<std::string, std::size_t> index_of;
+  std::vector<int> wave(n, 0), owner(n, 0);
+  int waves = 0;
+  std::map<int, int> in_wave;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Unit& u = ctx.units[i];
+    index_of[u.name] = i;
+    if (fresh[i]) continue;
+    if (u.light && size > 1) {
+      int at = -1, in = 0;
+      bool together = true;
+      for (const auto& dep : u.deps) {
+        const std::size_t j = index_of.at(dep);
+        if (fresh[j]) continue;
+        if (at < 0) {
+          at = owner[j];
+          in = wave[j];
+        }
+        together = together && owner[j] == at && wave[j] == in;
+      }
+      if (at >= 0 && together) {
+        wave[i] = in;
+        owner[i] = at;
+        continue;
+      }
+    }
+    int w = 1;
+    for (const auto& dep : u.deps) w = size == 1 ? 1 : std::max(w, wave.at(index_of.at(dep)) + 1);
+    wave[i] = w;
+    owner[i] = in_wave[w]++ % size;
+    waves = std::max(waves, w);
+  }
+  // needed[i][r]: rank r must receive stage i's files (rank 0 for OUTDIR; a rank that reads them).
+  std::vector<std::vector<char>> needed(n, std::vector<char>(static_cast<std::size_t>(size), 0));
+  for (std::size_t i = 0; i < n; ++i) {
+    if (owner[i] != 0) needed[i][0] = 1;
+    if (fresh[i]) continue;
+    for (const auto& dep : ctx.units[i].deps) {
+      const std::size_t j = index_of.at(dep);
+      if (owner[j] != owner[i]) needed[j][static_cast<std::size_t>(owner[i])] = 1;
     }
   }
-  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  write_text_atomic(ctx.store.path("run.json"),
-                    json{{"ran", ctx.result.ran}, {"skipped", ctx.result.skipped}, {"seconds", seconds},
-                         {"seed", std::to_string(config.seed)}, {"rgflow_version", version()}}
-                            .dump(2) + "\n");
+  if (rank == 0) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!fresh[i]) continue;
+      reporter.stage_started(static_cast<int>(i) + 1, total, ctx.units[i].name, true);
+      reporter.stage_finished(ctx.units[i].name, true, 0.0);
+    }
+  }
+  // After wave w: every stage of it that another rank needs, owner to all (one collective each,
+  // in pipeline order: the same sequence on every rank).
+  const auto ship = [&](int w) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (wave[i] != w) continue;
+      bool elsewhere = false;
+      for (int r = 0; r < size; ++r) elsewhere = elsewhere || (r != owner[i] && needed[i][static_cast<std::size_t>(r)]);
+      if (!elsewhere) continue;
+      const std::string mine = rank == owner[i] ? pack_stage(ctx.store, ctx.units[i].name) : std::string();
+      const auto bytes = from_owner(comm, owner[i], as_bytes(mine));
+      if (rank == owner[i] || !needed[i][static_cast<std::size_t>(rank)]) continue;
+      unpack_stage(ctx.store, bytes);
+      if (rank == 0 && !fresh[i]) {  // a stage run elsewhere has arrived
+        const auto rec = ctx.store.record(ctx.units[i].name);
+        reporter.stage_started(static_cast<int>(i) + 1, total, ctx.units[i].name, false);
+        reporter.stage_finished(ctx.units[i].name, false, rec ? rec->value("seconds", 0.0) : 0.0);
+      }
+    }
+  };
+  ship(0);
+  for (int w = 1; w <= waves; ++w) {
+    bool stopped = false;
+    try {
+      ctx.check();
+      for (std::size_t i = 0; i < n; ++i) {
+        if (wave[i] == w && owner[i] == rank) {
+          run_unit(ctx, ctx.units[i], static_cast<int>(i) + 1, {{"rank", rank}, {"ranks", size}, {"wave", w}});
+        }
+      }
+    } catch (const Cancelled&) {
+      if (size == 1) throw;
+      comm.announce_stop();  // the others stop at their next check point
+      stopped = true;        // the wave ends for every rank: all throw Cancelled, or PeerFailure
+    }
+    if (size > 1) agree_on_stop(comm, stopped);
+    ship(w);
+  }
+
+  for (std::size_t i = 0; i < n; ++i) (fresh[i] ? ctx.result.skipped : ctx.result.ran).push_back(ctx.units[i].name);
+  ctx.result.summary_path = (std::filesystem::path(options.outdir) / "summary.json").string();
+  ctx.result.report_path = (std::filesystem::path(options.outdir) / "report.html").string();
+  if (rank == 0) {
+    if (ctx.result.figures_note.empty()) {
+      if (const auto rec = ctx.store.record("report"); rec && rec->contains("results")) {
+        ctx.result.figures_note = (*rec)["results"].value("figures_note", "");
+      }
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    write_text_atomic(ctx.store.path("run.json"),
+                      json{{"ran", ctx.result.ran}, {"skipped", ctx.result.skipped}, {"seconds", seconds},
+                           {"seed", std::to_string(config.seed)}, {"rgflow_version", version()}}
+                              .dump(2) + "\n");
+  }
   return ctx.result;
 }
 

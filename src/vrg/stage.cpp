@@ -44,12 +44,12 @@ std::string StageStore::path(const std::string& relative) const {
   return (std::filesystem::path(outdir_) / relative).string();
 }
 
-std::string StageStore::record_path(const std::string& name) const {
+std::string StageStore::record_file(const std::string& name) {
   std::string file = name;
   for (char& c : file) {
     if (c == '/') c = '-';
   }
-  return path("stages/" + file + ".json");
+  return "stages/" + file + ".json";
 }
 
 std::optional<nlohmann::json> StageStore::record(const std::string& name) const {
@@ -77,14 +77,15 @@ bool StageStore::fresh(const std::string& name, const nlohmann::json& params) co
 
 void StageStore::finish(const std::string& name, const nlohmann::json& params,
                         const std::vector<std::string>& outputs, double seconds,
-                        const nlohmann::json& results) const {
+                        const nlohmann::json& results, const nlohmann::json& placement) const {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  const nlohmann::json rec = {{"stage", name},     {"params", params},   {"outputs", outputs},
+  nlohmann::json rec = {{"stage", name},     {"params", params},   {"outputs", outputs},
                               {"seconds", seconds}, {"finished", stamp}, {"results", results},
                               {"rgflow_version", version()},
                               {"gemm", std::string(gemm::name(gemm::active()))}};
+  if (!placement.is_null()) rec["placement"] = placement;
   write_text_atomic(record_path(name), rec.dump(2) + "\n");
 }
 

@@ -2,7 +2,8 @@
 // Stages of the variational-RG pipeline and their cache in the output directory.
 //
 // Every stage writes its outputs atomically (io::AtomicFile) and then a stage record,
-// OUTDIR/stages/NAME.json = {stage, params, outputs, seconds, finished, rgflow_version}. `params`
+// OUTDIR/stages/NAME.json = {stage, params, outputs, seconds, finished, rgflow_version, and
+// placement when given}. `params`
 // holds everything the outputs depend on (the stage's part of the config, its seed, and the
 // params of the stages it reads), so a re-run skips a stage exactly when its record exists with
 // equal params and all its outputs are still there; --force redoes every stage. A run that is
@@ -49,8 +50,10 @@ class StageStore {
   const std::string& outdir() const { return outdir_; }
   // OUTDIR/relative.
   std::string path(const std::string& relative) const;
-  // The record file of a stage: OUTDIR/stages/NAME.json ('/' in NAME becomes '-').
-  std::string record_path(const std::string& name) const;
+  // The record file of a stage: OUTDIR/stages/NAME.json ('/' in NAME becomes '-'); relative to
+  // OUTDIR: record_file(name).
+  std::string record_path(const std::string& name) const { return path(record_file(name)); }
+  static std::string record_file(const std::string& name);
 
   // True when not forced, the record exists, its params equal `params`, it was computed with the
   // GEMM backend in use (gemm::active(): another backend has other bits) and every output it
@@ -59,10 +62,12 @@ class StageStore {
   // The stored record (nullopt if absent or unreadable).
   std::optional<nlohmann::json> record(const std::string& name) const;
   // Writes the record atomically; `outputs` are paths relative to OUTDIR; `results` (optional)
-  // are small numbers the stage wants to hand to later stages.
+  // are small numbers the stage wants to hand to later stages; `placement` (optional, like
+  // `seconds` not part of the stage's bits) where it ran: {rank, ranks, wave} (pipeline.hpp).
   void finish(const std::string& name, const nlohmann::json& params,
               const std::vector<std::string>& outputs, double seconds,
-              const nlohmann::json& results = nlohmann::json::object()) const;
+              const nlohmann::json& results = nlohmann::json::object(),
+              const nlohmann::json& placement = nullptr) const;
 
  private:
   std::string outdir_;
