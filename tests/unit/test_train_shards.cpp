@@ -267,18 +267,18 @@ TEST(TrainShards, RefusesWhatItCannotSplit) {
   config.shards = 2;
   config.method = Method::tap2;
   EXPECT_THROW(config.validate(), Error);
-  config.method = Method::pt;
-  EXPECT_THROW(config.validate(), Error);
   config.method = Method::pcd;
+  EXPECT_NO_THROW(config.validate());
+  config.method = Method::pt;  // its shards: test_train_shards_pt.cpp
   EXPECT_NO_THROW(config.validate());
 
   // One shard on two ranks is fine (rank 1 idles); a method without shards on two ranks is not.
   const MatrixF data = binary_rows(40, 10, 1);
-  TrainConfig pt;
-  pt.method = Method::pt;
+  TrainConfig tap;
+  tap.method = Method::tap2;
   test::run_guarded(2, [&](const Communicator& comm) {
     Rbm rbm(10, 4);
-    Trainer t(rbm, pt, data);
+    Trainer t(rbm, tap, data);
     EXPECT_THROW(t.set_communicator(&comm), Error);
   });
   // Gaussian visible units: binary units only.

@@ -1,0 +1,305 @@
+// Parallel-tempering training with row shards (TemperingEstimator::set_shards; issue #19,
+// docs/scaling.md): shard s holds the batch rows and the chains [n·s/S, n·(s+1)/S), every replica
+// of its chains with it (swaps never mix chains). The shards draw the very samples and swaps of the
+// whole batch (each chain's words are fixed by its index), so one estimate's replicas and swap
+// counts do not depend on the shards and their gradients add up to the whole batch's within
+// rounding; training on 1, 2, 3, 5 ranks (threads of a LocalGroup, as MPI processes would be) gives
+// every rank the single-process model, optimizer state, replicas, ladder and swap counters bit for
+// bit, for any thread count, also across a checkpoint taken on 2 ranks and resumed on 3; each
+// update sends one tree node, the swap counts and the rank's chains' rows.
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "rgflow/comm/local.hpp"
+#include "support/local_ranks.hpp"
+#include "rgflow/core/error.hpp"
+#include "rgflow/core/rng.hpp"
+#include "rgflow/rbm/rbm.hpp"
+#include "rgflow/train/gradient.hpp"
+#include "rgflow/train/trainer.hpp"
+
+namespace {
+
+using namespace rgflow;
+using namespace rgflow::train;
+
+template <class A>
+bool same_bits(const A& a, const A& b) {
+  return a.rows() == b.rows() && a.cols() == b.cols() &&
+         (a.size() == 0 ||
+          std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<std::size_t>(a.size())) == 0);
+}
+
+MatrixF binary_rows(Index rows, Index cols, std::uint64_t seed, bool spin = false) {
+  Rng rng(seed, 1);
+  MatrixF m(rows, cols);
+  for (Index r = 0; r < rows; ++r) {
+    for (Index c = 0; c < cols; ++c) {
+      const bool on = rng.uniform_double() < (c % 3 == 0 ? 0.7 : 0.25);
+      m(r, c) = on ? 1.0f : (spin ? -1.0f : 0.0f);
+    }
+  }
+  return m;
+}
+
+void expect_same_tempering(const sample::TemperingState& a, const sample::TemperingState& b) {
+  EXPECT_EQ(a.betas, b.betas);  // exact doubles
+  EXPECT_EQ(a.attempts, b.attempts);
+  EXPECT_EQ(a.accepts, b.accepts);
+  EXPECT_EQ(a.adaptations, b.adaptations);
+}
+
+// Everything a run carries forward (Checkpoint), compared bit for bit.
+void expect_same_state(const Checkpoint& a, const Checkpoint& b, const std::string& what) {
+  SCOPED_TRACE(what);
+  EXPECT_TRUE(same_bits(a.rbm.weights(), b.rbm.weights()));
+  EXPECT_TRUE(same_bits(a.rbm.visible_bias(), b.rbm.visible_bias()));
+  EXPECT_TRUE(same_bits(a.rbm.hidden_bias(), b.rbm.hidden_bias()));
+  EXPECT_TRUE(same_bits(a.optimizer.weight_velocity, b.optimizer.weight_velocity));
+  EXPECT_TRUE(same_bits(a.optimizer.visible_velocity, b.optimizer.visible_velocity));
+  EXPECT_TRUE(same_bits(a.optimizer.hidden_velocity, b.optimizer.hidden_velocity));
+  EXPECT_TRUE(same_bits(a.optimizer.weight_second_moment, b.optimizer.weight_second_moment));
+  EXPECT_TRUE(same_bits(a.optimizer.visible_offset, b.optimizer.visible_offset));
+  EXPECT_TRUE(same_bits(a.optimizer.hidden_offset, b.optimizer.hidden_offset));
+  EXPECT_EQ(a.optimizer.steps, b.optimizer.steps);
+  EXPECT_TRUE(same_bits(a.persistent_chains, b.persistent_chains));  // every replica
+  ASSERT_TRUE(a.tempering.has_value() && b.tempering.has_value());
+  expect_same_tempering(*a.tempering, *b.tempering);
+  EXPECT_EQ(a.rng.counter, b.rng.counter);
+  EXPECT_EQ(a.epochs_done, b.epochs_done);
+}
+
+struct Case {
+  const char* name;
+  TrainConfig config;
+  UnitType type = UnitType::bernoulli;
+};
+
+std::vector<Case> cases() {
+  std::vector<Case> out;
+  TrainConfig base;
+  base.method = Method::pt;
+  base.pt_replicas = 4;
+  base.pt_beta_min = 0.3f;
+  base.batch_size = 32;  // 130 rows: the last batch has 2 rows, fewer than the shards
+  base.epochs = 3;
+  base.monitor_rows = 20;
+  base.seed = 4;
+  base.shards = 4;
+  base.learning_rate = 0.1f;
+  {
+    Case c{"pt-1 sgd centred, 4 shards", base};
+    c.config.centering = true;
+    c.config.momentum_final = 0.5f;
+    out.push_back(c);
+  }
+  {
+    Case c{"pt-2 adaptive ladder adam, 3 shards", base};
+    c.config.steps = 2;
+    c.config.pt_adaptive = true;
+    c.config.optimizer = OptimizerKind::adam;
+    c.config.learning_rate = 0.01f;
+    c.config.shards = 3;
+    out.push_back(c);
+  }
+  {
+    Case c{"pt spin units, 5 replicas, 2 shards", base, UnitType::spin};
+    c.config.pt_replicas = 5;
+    c.config.shards = 2;
+    c.config.l2 = 1e-3f;
+    out.push_back(c);
+  }
+  return out;
+}
+
+Checkpoint train_on(const Case& c, const MatrixF& data, const Communicator* comm, int epochs,
+                    const Checkpoint* from = nullptr) {
+  Rbm rbm(data.cols(), 24, c.type, c.type);
+  std::unique_ptr<Trainer> t = from != nullptr ? std::make_unique<Trainer>(rbm, *from, data)
+                                               : std::make_unique<Trainer>(rbm, c.config, data);
+  t->set_communicator(comm);
+  for (int e = 0; e < epochs; ++e) t->run_epoch();
+  return t->checkpoint();
+}
+
+TEST(TrainShardsPt, EveryRankCountTrainsTheSingleProcessModel) {
+  for (const Case& c : cases()) {
+    const MatrixF data = binary_rows(130, 40, 9, c.type == UnitType::spin);
+    const Checkpoint serial = train_on(c, data, nullptr, 3);
+    ASSERT_EQ(serial.persistent_chains.rows(), c.config.pt_replicas * 32);
+    ASSERT_GT(serial.tempering->accepts[0], 0u) << "swaps must happen for the test to mean much";
+    for (const int size : {1, 2, 3, 5}) {  // 5 ranks > 4 shards: one rank forms no shard
+      std::vector<Checkpoint> got(static_cast<std::size_t>(size));
+      test::run_guarded(size, [&](const Communicator& comm) {
+        got[static_cast<std::size_t>(comm.rank())] = train_on(c, data, &comm, 3);
+      });
+      for (int r = 0; r < size; ++r) {
+        expect_same_state(got[static_cast<std::size_t>(r)], serial,
+                          std::string(c.name) + ", rank " + std::to_string(r) + " of " +
+                              std::to_string(size));
+      }
+    }
+  }
+}
+
+TEST(TrainShardsPt, ACheckpointFromTwoRanksResumesOnThree) {
+  const Case c = cases()[1];  // the adaptive ladder: its state must travel too
+  const MatrixF data = binary_rows(130, 40, 9);
+  const Checkpoint serial = train_on(c, data, nullptr, 3);
+  std::vector<Checkpoint> first(2);
+  test::run_guarded(2, [&](const Communicator& comm) {
+    first[static_cast<std::size_t>(comm.rank())] = train_on(c, data, &comm, 1);
+  });
+  ASSERT_GT(first[0].tempering->adaptations, 0u);
+  std::vector<Checkpoint> resumed(3);
+  test::run_guarded(3, [&](const Communicator& comm) {
+    resumed[static_cast<std::size_t>(comm.rank())] = train_on(c, data, &comm, 2, &first[0]);
+  });
+  for (const Checkpoint& r : resumed) expect_same_state(r, serial, "2 ranks, then 3");
+  // And back on one process from the 3-rank state: a checkpoint is a checkpoint.
+  const Checkpoint one = train_on(c, data, nullptr, 0, &resumed[2]);
+  expect_same_state(one, serial, "3 ranks, then one process");
+}
+
+// One estimate: the shards draw the very swaps and samples of the whole batch (a chain's words do
+// not depend on the shard that holds it), so the replicas and the swap counts are the same bits and
+// the tree-added gradient differs from the whole batch's only by the order of float additions; and
+// the thread count changes no bit.
+TEST(TrainShardsPt, ShardsDrawTheWholeBatchSamples) {
+  const MatrixF data = binary_rows(24, 20, 5);
+  Rbm rbm(20, 12);
+  Rng init(3, 0);
+  rbm.initialize(init, &data);
+  rbm.weights() *= 20.0f;  // strong enough couplings that some swaps are rejected
+  TemperingEstimator whole(2, geometric_ladder(4, 0.2), true), sharded(2, geometric_ladder(4, 0.2), true);
+  sharded.set_shards(5, nullptr);
+  Rng rng_whole(8, 0), rng_sharded(8, 0);
+  Gradient gw, gs;
+  for (int update = 0; update < 3; ++update) {
+    whole.estimate(rbm, data, rng_whole, gw);
+    sharded.estimate(rbm, data, rng_sharded, gs);
+  }
+  EXPECT_EQ(rng_whole.state().counter, rng_sharded.state().counter);
+  ASSERT_TRUE(same_bits(whole.persistent_chains(), sharded.persistent_chains()));
+  expect_same_tempering(whole.sampler().state(), sharded.sampler().state());
+  const auto& counts = whole.sampler().state();
+  EXPECT_GT(counts.accepts[0], 0u);
+  EXPECT_LT(counts.accepts[0], counts.attempts[0]);
+  // Each entry of dW is a sum of 48 terms of magnitude ≤ 1/24: any order of float additions is
+  // within 48 · 2⁻²⁴ · (sum of |terms| ≤ 2) of the exact sum.
+  const double bound = 48 * 2 * std::ldexp(1.0, -24);
+  EXPECT_LE((gw.dW - gs.dW).cwiseAbs().maxCoeff(), bound);
+  EXPECT_LE((gw.da - gs.da).cwiseAbs().maxCoeff(), bound);
+  EXPECT_LE((gw.db - gs.db).cwiseAbs().maxCoeff(), bound);
+  EXPECT_LE((gw.batch_visible_mean - gs.batch_visible_mean).cwiseAbs().maxCoeff(), bound);
+  EXPECT_LE((gw.batch_hidden_mean - gs.batch_hidden_mean).cwiseAbs().maxCoeff(), bound);
+  EXPECT_GT(gw.dW.cwiseAbs().maxCoeff(), 1e-3);  // a real gradient, not zeros
+
+  // Threads: 4 replicas × 128 chains × 150 × 100 passes the two-thread threshold of an update;
+  // one process and 2 ranks, 1 and 3 threads each.
+  const MatrixF big = binary_rows(128, 150, 6);
+  Rbm wide(150, 100);
+  Rng init2(4, 0);
+  wide.initialize(init2, &big);
+  struct Run {
+    MatrixF chains;
+    Gradient grad;
+    sample::TemperingState counts;
+  };
+  const auto run = [&](int threads, const Communicator* comm) {
+    omp_set_num_threads(threads);
+    TemperingEstimator pt(1, geometric_ladder(4, 0.3), false);
+    pt.set_shards(4, comm);
+    Rng rng(2, 0);
+    Run out;
+    for (int update = 0; update < 2; ++update) pt.estimate(wide, big, rng, out.grad);
+    out.chains = pt.persistent_chains();
+    out.counts = pt.sampler().state();
+    return out;
+  };
+  const int saved = omp_get_max_threads();
+  const Run one = run(1, nullptr);
+  const Run three = run(3, nullptr);
+  std::vector<Run> ranks(2);
+  test::run_guarded(2, [&](const Communicator& comm) {
+    ranks[static_cast<std::size_t>(comm.rank())] = run(comm.rank() == 0 ? 3 : 1, &comm);
+  });
+  omp_set_num_threads(saved);
+  for (const Run* r : std::vector<const Run*>{&three, &ranks[0], &ranks[1]}) {
+    EXPECT_TRUE(same_bits(one.chains, r->chains));
+    EXPECT_TRUE(same_bits(one.grad.dW, r->grad.dW));
+    EXPECT_TRUE(same_bits(one.grad.da, r->grad.da));
+    EXPECT_TRUE(same_bits(one.grad.db, r->grad.db));
+    expect_same_tempering(one.counts, r->counts);
+  }
+}
+
+// Traffic per update: one collective; rank r of 2 holds shards [2r, 2r + 2), sends the tree node
+// [2r, 2r + 2) of the 4 leaves (dW, da, db and the two batch means), its accepted swaps per pair
+// (K − 1 integers) and the 16 chains of its shards at every one of the K replicas.
+TEST(TrainShardsPt, EachUpdateSendsOneTreeNodeTheCountsAndTheChainRows) {
+  const Case c = cases()[0];
+  const MatrixF data = binary_rows(130, 40, 9);
+  std::vector<CommTraffic> traffic(2);
+  test::run_guarded(2, [&](const Communicator& comm) {
+    Rbm rbm(data.cols(), 24);
+    Trainer t(rbm, c.config, data);
+    t.set_communicator(&comm);
+    const CommTraffic before = comm.traffic();
+    t.run_epoch();
+    traffic[static_cast<std::size_t>(comm.rank())] = {comm.traffic().collectives - before.collectives,
+                                                      comm.traffic().bytes_sent - before.bytes_sent,
+                                                      comm.traffic().bytes_received - before.bytes_received};
+  });
+  const std::int64_t updates = (130 + 31) / 32;
+  const std::int64_t k = c.config.pt_replicas;
+  const std::int64_t node = (40 * 24 + 2 * 40 + 2 * 24) * static_cast<std::int64_t>(sizeof(float));
+  const std::int64_t payload = node + (k - 1) * 8 + k * 16 * 40 * static_cast<std::int64_t>(sizeof(float));
+  for (const CommTraffic& t : traffic) {
+    EXPECT_EQ(t.collectives, updates);
+    EXPECT_EQ(t.bytes_sent, updates * payload);
+    EXPECT_EQ(t.bytes_received, updates * payload);
+  }
+}
+
+TEST(TrainShardsPt, AFailingRankStopsEveryRank) {
+  const Case c = cases()[0];
+  const MatrixF data = binary_rows(130, 40, 9);
+  for (const int size : {2, 3}) {
+    std::vector<int> outcome(static_cast<std::size_t>(size), 0);
+    test::run_guarded(size, [&](const Communicator& comm) {
+      Rbm rbm(data.cols(), 24);
+      Trainer t(rbm, c.config, data);
+      t.set_communicator(&comm);
+      const JobOutcome out = test::end_of_job(comm, [&] {
+        t.run_epoch([&](Index done, Index) {
+          if (comm.rank() == 1 && done == 2) throw Error("rank 1: a bad row");
+        });
+        ADD_FAILURE() << "rank " << comm.rank() << " finished the epoch";
+      });
+      outcome[static_cast<std::size_t>(comm.rank())] = out.status;
+    });
+    EXPECT_EQ(outcome, std::vector<int>(static_cast<std::size_t>(size), 2)) << size << " ranks";
+  }
+}
+
+TEST(TrainShardsPt, RefusesWhatItCannotSplit) {
+  TemperingEstimator pt(1, geometric_ladder(3, 0.5), false);
+  EXPECT_THROW(pt.set_shards(0, nullptr), Error);
+  EXPECT_THROW(pt.set_shards(kMaxShards + 1, nullptr), Error);
+  // Gaussian visible units: parallel tempering needs binary units, sharded or not.
+  const MatrixF data = binary_rows(40, 10, 1);
+  TrainConfig gauss;
+  gauss.method = Method::pt;
+  gauss.shards = 2;
+  Rbm g(10, 4, UnitType::gaussian, UnitType::bernoulli);
+  Trainer tg(g, gauss, data);
+  EXPECT_THROW(tg.run_epoch(), Error);
+}
+
+}  // namespace
