@@ -16,42 +16,9 @@ have_h5py "the model files are compared with h5py" || exit 77
 make_binary_csv data.csv 230 7
 
 # same_run A B: the two runs' model files hold the same datasets and attributes (apart from the
-# command line, which names the output) and their JSON the same values (apart from timings and the
-# output's name).
-same_run() {
-  "$PY_H5" - "$1" "$2" <<'EOF' || fail "$1 and $2 differ"
-import json, sys
-import h5py, numpy as np
-a, b = sys.argv[1:3]
-def drop(j):
-    if isinstance(j, dict):
-        return {k: drop(v) for k, v in j.items() if k not in ("seconds", "model", "communication")}
-    if isinstance(j, list):
-        return [drop(v) for v in j]
-    return j
-ja, jb = (drop(json.load(open(f"{p}.json"))) for p in (a, b))
-if ja != jb:
-    sys.exit(f"JSON differs: {ja} vs {jb}")
-def items(path):
-    out = {}
-    def visit(name, obj):
-        for k, v in obj.attrs.items():
-            if k != "command":
-                out[f"{name}@{k}"] = v.tobytes() if isinstance(v, np.ndarray) else v
-        if isinstance(obj, h5py.Dataset):
-            out[name] = obj[()].tobytes()
-    with h5py.File(path) as f:
-        visit("/", f)
-        f.visititems(visit)
-    return out
-ia, ib = items(f"{a}.h5"), items(f"{b}.h5")
-diff = [k for k in set(ia) | set(ib) if ia.get(k) != ib.get(k)]
-if diff:
-    sys.exit(f"model files differ in {sorted(diff)}")
-if not any(k.endswith("weights") for k in ia):
-    sys.exit("no weights in the model file")
-EOF
-}
+# command line, which names the output) and their JSON the same values (apart from timings, the
+# output's name and the traffic).
+same_run() { mpi_same_outputs "$1" "$2" seconds,model,communication; }
 
 runs=(
   "cd|--method cd --shards 4 --epochs 3 --learning-rate 0.1"

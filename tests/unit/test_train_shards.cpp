@@ -17,6 +17,7 @@
 
 #include "rgflow/comm/local.hpp"
 #include "support/local_ranks.hpp"
+#include "support/train_shards.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/rng.hpp"
 #include "rgflow/rbm/rbm.hpp"
@@ -28,50 +29,11 @@ namespace {
 using namespace rgflow;
 using namespace rgflow::train;
 
-template <class A>
-bool same_bits(const A& a, const A& b) {
-  // (memcmp of empty matrices would pass it their null data pointers)
-  return a.rows() == b.rows() && a.cols() == b.cols() &&
-         (a.size() == 0 ||
-          std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<std::size_t>(a.size())) == 0);
-}
-
-MatrixF binary_rows(Index rows, Index cols, std::uint64_t seed, bool spin = false) {
-  Rng rng(seed, 1);
-  MatrixF m(rows, cols);
-  for (Index r = 0; r < rows; ++r) {
-    for (Index c = 0; c < cols; ++c) {
-      const bool on = rng.uniform_double() < (c % 3 == 0 ? 0.7 : 0.25);
-      m(r, c) = on ? 1.0f : (spin ? -1.0f : 0.0f);
-    }
-  }
-  return m;
-}
-
-// Everything a run carries forward (Checkpoint), compared bit for bit.
-void expect_same_state(const Checkpoint& a, const Checkpoint& b, const std::string& what) {
-  SCOPED_TRACE(what);
-  EXPECT_TRUE(same_bits(a.rbm.weights(), b.rbm.weights()));
-  EXPECT_TRUE(same_bits(a.rbm.visible_bias(), b.rbm.visible_bias()));
-  EXPECT_TRUE(same_bits(a.rbm.hidden_bias(), b.rbm.hidden_bias()));
-  EXPECT_TRUE(same_bits(a.optimizer.weight_velocity, b.optimizer.weight_velocity));
-  EXPECT_TRUE(same_bits(a.optimizer.visible_velocity, b.optimizer.visible_velocity));
-  EXPECT_TRUE(same_bits(a.optimizer.hidden_velocity, b.optimizer.hidden_velocity));
-  EXPECT_TRUE(same_bits(a.optimizer.weight_second_moment, b.optimizer.weight_second_moment));
-  EXPECT_TRUE(same_bits(a.optimizer.visible_offset, b.optimizer.visible_offset));
-  EXPECT_TRUE(same_bits(a.optimizer.hidden_offset, b.optimizer.hidden_offset));
-  EXPECT_EQ(a.optimizer.steps, b.optimizer.steps);
-  EXPECT_TRUE(same_bits(a.persistent_chains, b.persistent_chains));
-  EXPECT_TRUE(same_bits(a.persistent_hidden, b.persistent_hidden));
-  EXPECT_EQ(a.rng.counter, b.rng.counter);
-  EXPECT_EQ(a.epochs_done, b.epochs_done);
-}
-
-struct Case {
-  const char* name;
-  TrainConfig config;
-  UnitType type = UnitType::bernoulli;
-};
+using test::binary_rows;
+using test::expect_same_state;
+using test::same_bits;
+using test::train_on;
+using Case = test::ShardCase;
 
 std::vector<Case> cases() {
   std::vector<Case> out;
@@ -113,17 +75,6 @@ std::vector<Case> cases() {
   }
   return out;
 }
-
-Checkpoint train_on(const Case& c, const MatrixF& data, const Communicator* comm, int epochs,
-                    const Checkpoint* from = nullptr) {
-  Rbm rbm(data.cols(), 24, c.type, c.type);
-  std::unique_ptr<Trainer> t = from != nullptr ? std::make_unique<Trainer>(rbm, *from, data)
-                                               : std::make_unique<Trainer>(rbm, c.config, data);
-  t->set_communicator(comm);
-  for (int e = 0; e < epochs; ++e) t->run_epoch();
-  return t->checkpoint();
-}
-
 
 TEST(TrainShards, EveryRankCountTrainsTheSingleProcessModel) {
   for (const Case& c : cases()) {
@@ -210,17 +161,7 @@ TEST(TrainShards, ShardsAddUpToTheWholeBatchGradient) {
 TEST(TrainShards, EachUpdateSendsOneTreeNodePerRank) {
   const Case c = cases()[0];
   const MatrixF data = binary_rows(130, 40, 9);
-  std::vector<CommTraffic> traffic(2);
-  test::run_guarded(2, [&](const Communicator& comm) {
-    Rbm rbm(data.cols(), 24);
-    Trainer t(rbm, c.config, data);
-    t.set_communicator(&comm);
-    const CommTraffic before = comm.traffic();
-    t.run_epoch();
-    traffic[static_cast<std::size_t>(comm.rank())] = {comm.traffic().collectives - before.collectives,
-                                                      comm.traffic().bytes_sent - before.bytes_sent,
-                                                      comm.traffic().bytes_received - before.bytes_received};
-  });
+  const std::vector<CommTraffic> traffic = test::epoch_traffic(c, data, 2);
   const std::int64_t updates = (130 + 31) / 32;
   const std::int64_t node = (40 * 24 + 2 * 40 + 2 * 24) * static_cast<std::int64_t>(sizeof(float));
   for (const CommTraffic& t : traffic) {
@@ -233,29 +174,7 @@ TEST(TrainShards, EachUpdateSendsOneTreeNodePerRank) {
 TEST(TrainShards, AFailingRankStopsEveryRank) {
   const Case c = cases()[0];
   const MatrixF data = binary_rows(130, 40, 9);
-  for (const int size : {2, 3}) {
-    std::vector<int> outcome(static_cast<std::size_t>(size), 0);
-    test::run_guarded(size, [&](const Communicator& comm) {
-      Rbm rbm(data.cols(), 24);
-      Trainer t(rbm, c.config, data);
-      t.set_communicator(&comm);
-      try {
-        t.run_epoch([&](Index done, Index) {
-          if (comm.rank() == 1 && done == 2) throw Error("rank 1: a bad row");
-        });
-        outcome[static_cast<std::size_t>(comm.rank())] = -1;  // must not finish the epoch
-      } catch (const PeerFailure&) {
-        outcome[static_cast<std::size_t>(comm.rank())] =
-            comm.finish(2, "", /*follower=*/true).status;
-        return;
-      } catch (const Error& e) {
-        outcome[static_cast<std::size_t>(comm.rank())] = comm.finish(2, e.what()).status;
-        return;
-      }
-      comm.finish(0, "");
-    });
-    EXPECT_EQ(outcome, std::vector<int>(static_cast<std::size_t>(size), 2)) << size << " ranks";
-  }
+  test::expect_a_failing_rank_stops_every_rank(c, data);
 }
 
 TEST(TrainShards, RefusesWhatItCannotSplit) {

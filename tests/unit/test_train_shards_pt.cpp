@@ -17,6 +17,7 @@
 
 #include "rgflow/comm/local.hpp"
 #include "support/local_ranks.hpp"
+#include "support/train_shards.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/rng.hpp"
 #include "rgflow/rbm/rbm.hpp"
@@ -28,57 +29,13 @@ namespace {
 using namespace rgflow;
 using namespace rgflow::train;
 
-template <class A>
-bool same_bits(const A& a, const A& b) {
-  return a.rows() == b.rows() && a.cols() == b.cols() &&
-         (a.size() == 0 ||
-          std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<std::size_t>(a.size())) == 0);
-}
+using test::binary_rows;
+using test::expect_same_state;
+using test::same_bits;
+using test::train_on;
+using Case = test::ShardCase;
 
-MatrixF binary_rows(Index rows, Index cols, std::uint64_t seed, bool spin = false) {
-  Rng rng(seed, 1);
-  MatrixF m(rows, cols);
-  for (Index r = 0; r < rows; ++r) {
-    for (Index c = 0; c < cols; ++c) {
-      const bool on = rng.uniform_double() < (c % 3 == 0 ? 0.7 : 0.25);
-      m(r, c) = on ? 1.0f : (spin ? -1.0f : 0.0f);
-    }
-  }
-  return m;
-}
-
-void expect_same_tempering(const sample::TemperingState& a, const sample::TemperingState& b) {
-  EXPECT_EQ(a.betas, b.betas);  // exact doubles
-  EXPECT_EQ(a.attempts, b.attempts);
-  EXPECT_EQ(a.accepts, b.accepts);
-  EXPECT_EQ(a.adaptations, b.adaptations);
-}
-
-// Everything a run carries forward (Checkpoint), compared bit for bit.
-void expect_same_state(const Checkpoint& a, const Checkpoint& b, const std::string& what) {
-  SCOPED_TRACE(what);
-  EXPECT_TRUE(same_bits(a.rbm.weights(), b.rbm.weights()));
-  EXPECT_TRUE(same_bits(a.rbm.visible_bias(), b.rbm.visible_bias()));
-  EXPECT_TRUE(same_bits(a.rbm.hidden_bias(), b.rbm.hidden_bias()));
-  EXPECT_TRUE(same_bits(a.optimizer.weight_velocity, b.optimizer.weight_velocity));
-  EXPECT_TRUE(same_bits(a.optimizer.visible_velocity, b.optimizer.visible_velocity));
-  EXPECT_TRUE(same_bits(a.optimizer.hidden_velocity, b.optimizer.hidden_velocity));
-  EXPECT_TRUE(same_bits(a.optimizer.weight_second_moment, b.optimizer.weight_second_moment));
-  EXPECT_TRUE(same_bits(a.optimizer.visible_offset, b.optimizer.visible_offset));
-  EXPECT_TRUE(same_bits(a.optimizer.hidden_offset, b.optimizer.hidden_offset));
-  EXPECT_EQ(a.optimizer.steps, b.optimizer.steps);
-  EXPECT_TRUE(same_bits(a.persistent_chains, b.persistent_chains));  // every replica
-  ASSERT_TRUE(a.tempering.has_value() && b.tempering.has_value());
-  expect_same_tempering(*a.tempering, *b.tempering);
-  EXPECT_EQ(a.rng.counter, b.rng.counter);
-  EXPECT_EQ(a.epochs_done, b.epochs_done);
-}
-
-struct Case {
-  const char* name;
-  TrainConfig config;
-  UnitType type = UnitType::bernoulli;
-};
+using test::expect_same_tempering;
 
 std::vector<Case> cases() {
   std::vector<Case> out;
@@ -117,20 +74,11 @@ std::vector<Case> cases() {
   return out;
 }
 
-Checkpoint train_on(const Case& c, const MatrixF& data, const Communicator* comm, int epochs,
-                    const Checkpoint* from = nullptr) {
-  Rbm rbm(data.cols(), 24, c.type, c.type);
-  std::unique_ptr<Trainer> t = from != nullptr ? std::make_unique<Trainer>(rbm, *from, data)
-                                               : std::make_unique<Trainer>(rbm, c.config, data);
-  t->set_communicator(comm);
-  for (int e = 0; e < epochs; ++e) t->run_epoch();
-  return t->checkpoint();
-}
-
 TEST(TrainShardsPt, EveryRankCountTrainsTheSingleProcessModel) {
   for (const Case& c : cases()) {
     const MatrixF data = binary_rows(130, 40, 9, c.type == UnitType::spin);
     const Checkpoint serial = train_on(c, data, nullptr, 3);
+    ASSERT_TRUE(serial.tempering.has_value());
     ASSERT_EQ(serial.persistent_chains.rows(), c.config.pt_replicas * 32);
     ASSERT_GT(serial.tempering->accepts[0], 0u) << "swaps must happen for the test to mean much";
     for (const int size : {1, 2, 3, 5}) {  // 5 ranks > 4 shards: one rank forms no shard
@@ -245,17 +193,7 @@ TEST(TrainShardsPt, ShardsDrawTheWholeBatchSamples) {
 TEST(TrainShardsPt, EachUpdateSendsOneTreeNodeTheCountsAndTheChainRows) {
   const Case c = cases()[0];
   const MatrixF data = binary_rows(130, 40, 9);
-  std::vector<CommTraffic> traffic(2);
-  test::run_guarded(2, [&](const Communicator& comm) {
-    Rbm rbm(data.cols(), 24);
-    Trainer t(rbm, c.config, data);
-    t.set_communicator(&comm);
-    const CommTraffic before = comm.traffic();
-    t.run_epoch();
-    traffic[static_cast<std::size_t>(comm.rank())] = {comm.traffic().collectives - before.collectives,
-                                                      comm.traffic().bytes_sent - before.bytes_sent,
-                                                      comm.traffic().bytes_received - before.bytes_received};
-  });
+  const std::vector<CommTraffic> traffic = test::epoch_traffic(c, data, 2);
   const std::int64_t updates = (130 + 31) / 32;
   const std::int64_t k = c.config.pt_replicas;
   const std::int64_t node = (40 * 24 + 2 * 40 + 2 * 24) * static_cast<std::int64_t>(sizeof(float));
@@ -270,22 +208,7 @@ TEST(TrainShardsPt, EachUpdateSendsOneTreeNodeTheCountsAndTheChainRows) {
 TEST(TrainShardsPt, AFailingRankStopsEveryRank) {
   const Case c = cases()[0];
   const MatrixF data = binary_rows(130, 40, 9);
-  for (const int size : {2, 3}) {
-    std::vector<int> outcome(static_cast<std::size_t>(size), 0);
-    test::run_guarded(size, [&](const Communicator& comm) {
-      Rbm rbm(data.cols(), 24);
-      Trainer t(rbm, c.config, data);
-      t.set_communicator(&comm);
-      const JobOutcome out = test::end_of_job(comm, [&] {
-        t.run_epoch([&](Index done, Index) {
-          if (comm.rank() == 1 && done == 2) throw Error("rank 1: a bad row");
-        });
-        ADD_FAILURE() << "rank " << comm.rank() << " finished the epoch";
-      });
-      outcome[static_cast<std::size_t>(comm.rank())] = out.status;
-    });
-    EXPECT_EQ(outcome, std::vector<int>(static_cast<std::size_t>(size), 2)) << size << " ranks";
-  }
+  test::expect_a_failing_rank_stops_every_rank(c, data);
 }
 
 TEST(TrainShardsPt, RefusesWhatItCannotSplit) {
