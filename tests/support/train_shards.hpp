@@ -14,6 +14,7 @@
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/rng.hpp"
 #include "rgflow/rbm/rbm.hpp"
+#include "rgflow/train/gradient.hpp"
 #include "rgflow/train/trainer.hpp"
 #include "support/local_ranks.hpp"
 
@@ -71,6 +72,18 @@ inline void expect_same_state(const train::Checkpoint& a, const train::Checkpoin
   EXPECT_EQ(a.epochs_done, b.epochs_done);
 }
 
+// Two estimates of one gradient that differ only by the order of float additions: each member
+// within `bound` of the other, and a real gradient (not zeros).
+inline void expect_same_gradient_within(const train::Gradient& a, const train::Gradient& b,
+                                        double bound) {
+  EXPECT_LE((a.dW - b.dW).cwiseAbs().maxCoeff(), bound);
+  EXPECT_LE((a.da - b.da).cwiseAbs().maxCoeff(), bound);
+  EXPECT_LE((a.db - b.db).cwiseAbs().maxCoeff(), bound);
+  EXPECT_LE((a.batch_visible_mean - b.batch_visible_mean).cwiseAbs().maxCoeff(), bound);
+  EXPECT_LE((a.batch_hidden_mean - b.batch_hidden_mean).cwiseAbs().maxCoeff(), bound);
+  EXPECT_GT(a.dW.cwiseAbs().maxCoeff(), 1e-3);
+}
+
 // A training configuration of the tests and the unit type of its model.
 struct ShardCase {
   const char* name;
@@ -90,6 +103,31 @@ inline train::Checkpoint train_on(const ShardCase& c, const MatrixF& data, const
   return t->checkpoint();
 }
 
+// The same on each of `size` in-process ranks: every rank's checkpoint.
+inline std::vector<train::Checkpoint> train_on_ranks(int size, const ShardCase& c,
+                                                     const MatrixF& data, int epochs,
+                                                     const train::Checkpoint* from = nullptr) {
+  std::vector<train::Checkpoint> got(static_cast<std::size_t>(size));
+  run_guarded(size, [&](const Communicator& comm) {
+    got[static_cast<std::size_t>(comm.rank())] = train_on(c, data, &comm, epochs, from);
+  });
+  return got;
+}
+
+// Every rank of 1, 2, 3 and 5 ranks (5: more ranks than 4 shards, one forms none) ends `epochs`
+// epochs of `c` in `serial`'s state, bit for bit.
+inline void expect_every_rank_count_trains(const ShardCase& c, const MatrixF& data,
+                                           const train::Checkpoint& serial, int epochs) {
+  for (const int size : {1, 2, 3, 5}) {
+    const std::vector<train::Checkpoint> got = train_on_ranks(size, c, data, epochs);
+    for (int r = 0; r < size; ++r) {
+      expect_same_state(got[static_cast<std::size_t>(r)], serial,
+                        std::string(c.name) + ", rank " + std::to_string(r) + " of " +
+                            std::to_string(size));
+    }
+  }
+}
+
 // The collectives and bytes of one epoch of `c` on each of `size` ranks.
 inline std::vector<CommTraffic> epoch_traffic(const ShardCase& c, const MatrixF& data, int size) {
   std::vector<CommTraffic> traffic(static_cast<std::size_t>(size));
@@ -105,6 +143,17 @@ inline std::vector<CommTraffic> epoch_traffic(const ShardCase& c, const MatrixF&
         comm.traffic().bytes_received - before.bytes_received};
   });
   return traffic;
+}
+
+// One epoch of `c` on 2 ranks: one collective per update, and each rank sends and receives exactly
+// `payload` bytes per update.
+inline void expect_epoch_traffic(const ShardCase& c, const MatrixF& data, std::int64_t payload) {
+  const std::int64_t updates = (data.rows() + c.config.batch_size - 1) / c.config.batch_size;
+  for (const CommTraffic& t : epoch_traffic(c, data, 2)) {
+    EXPECT_EQ(t.collectives, updates);
+    EXPECT_EQ(t.bytes_sent, updates * payload);
+    EXPECT_EQ(t.bytes_received, updates * payload);
+  }
 }
 
 // Rank 1 of 2 and of 3 throws after its second update: every rank must end with status 2 (no

@@ -80,17 +80,7 @@ TEST(TrainShards, EveryRankCountTrainsTheSingleProcessModel) {
   for (const Case& c : cases()) {
     const MatrixF data = binary_rows(130, 40, 9, c.type == UnitType::spin);
     const Checkpoint serial = train_on(c, data, nullptr, 3);
-    for (const int size : {1, 2, 3, 5}) {  // 5 ranks > 4 shards: one rank forms no shard
-      std::vector<Checkpoint> got(static_cast<std::size_t>(size));
-      test::run_guarded(size, [&](const Communicator& comm) {
-        got[static_cast<std::size_t>(comm.rank())] = train_on(c, data, &comm, 3);
-      });
-      for (int r = 0; r < size; ++r) {
-        expect_same_state(got[static_cast<std::size_t>(r)], serial,
-                          std::string(c.name) + ", rank " + std::to_string(r) + " of " +
-                              std::to_string(size));
-      }
-    }
+    test::expect_every_rank_count_trains(c, data, serial, 3);
   }
 }
 
@@ -98,14 +88,8 @@ TEST(TrainShards, ACheckpointFromTwoRanksResumesOnThree) {
   const Case c = cases()[1];
   const MatrixF data = binary_rows(130, 40, 9);
   const Checkpoint serial = train_on(c, data, nullptr, 3);
-  std::vector<Checkpoint> first(2);
-  test::run_guarded(2, [&](const Communicator& comm) {
-    first[static_cast<std::size_t>(comm.rank())] = train_on(c, data, &comm, 1);
-  });
-  std::vector<Checkpoint> resumed(3);
-  test::run_guarded(3, [&](const Communicator& comm) {
-    resumed[static_cast<std::size_t>(comm.rank())] = train_on(c, data, &comm, 2, &first[0]);
-  });
+  const std::vector<Checkpoint> first = test::train_on_ranks(2, c, data, 1);
+  const std::vector<Checkpoint> resumed = test::train_on_ranks(3, c, data, 2, &first[0]);
   for (const Checkpoint& r : resumed) expect_same_state(r, serial, "2 ranks, then 3");
 }
 
@@ -130,12 +114,7 @@ TEST(TrainShards, ShardsAddUpToTheWholeBatchGradient) {
     // Each entry of dW is a sum of 48 terms of magnitude ≤ 1/24: any order of float additions is
     // within 48 · 2⁻²⁴ · (sum of |terms| ≤ 2) of the exact sum.
     const double bound = 48 * 2 * std::ldexp(1.0, -24);
-    EXPECT_LE((gw.dW - gs.dW).cwiseAbs().maxCoeff(), bound);
-    EXPECT_LE((gw.da - gs.da).cwiseAbs().maxCoeff(), bound);
-    EXPECT_LE((gw.db - gs.db).cwiseAbs().maxCoeff(), bound);
-    EXPECT_LE((gw.batch_visible_mean - gs.batch_visible_mean).cwiseAbs().maxCoeff(), bound);
-    EXPECT_LE((gw.batch_hidden_mean - gs.batch_hidden_mean).cwiseAbs().maxCoeff(), bound);
-    EXPECT_GT(gw.dW.cwiseAbs().maxCoeff(), 1e-3);  // a real gradient, not zeros
+    test::expect_same_gradient_within(gw, gs, bound);
   }
   // Threads: 128 × 300 × 200 passes the two-thread threshold of an update.
   const MatrixF big = binary_rows(128, 300, 6);
@@ -161,14 +140,8 @@ TEST(TrainShards, ShardsAddUpToTheWholeBatchGradient) {
 TEST(TrainShards, EachUpdateSendsOneTreeNodePerRank) {
   const Case c = cases()[0];
   const MatrixF data = binary_rows(130, 40, 9);
-  const std::vector<CommTraffic> traffic = test::epoch_traffic(c, data, 2);
-  const std::int64_t updates = (130 + 31) / 32;
   const std::int64_t node = (40 * 24 + 2 * 40 + 2 * 24) * static_cast<std::int64_t>(sizeof(float));
-  for (const CommTraffic& t : traffic) {
-    EXPECT_EQ(t.collectives, updates);
-    EXPECT_EQ(t.bytes_sent, updates * node);
-    EXPECT_EQ(t.bytes_received, updates * node);
-  }
+  test::expect_epoch_traffic(c, data, node);
 }
 
 TEST(TrainShards, AFailingRankStopsEveryRank) {

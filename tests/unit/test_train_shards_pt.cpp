@@ -81,17 +81,7 @@ TEST(TrainShardsPt, EveryRankCountTrainsTheSingleProcessModel) {
     ASSERT_TRUE(serial.tempering.has_value());
     ASSERT_EQ(serial.persistent_chains.rows(), c.config.pt_replicas * 32);
     ASSERT_GT(serial.tempering->accepts[0], 0u) << "swaps must happen for the test to mean much";
-    for (const int size : {1, 2, 3, 5}) {  // 5 ranks > 4 shards: one rank forms no shard
-      std::vector<Checkpoint> got(static_cast<std::size_t>(size));
-      test::run_guarded(size, [&](const Communicator& comm) {
-        got[static_cast<std::size_t>(comm.rank())] = train_on(c, data, &comm, 3);
-      });
-      for (int r = 0; r < size; ++r) {
-        expect_same_state(got[static_cast<std::size_t>(r)], serial,
-                          std::string(c.name) + ", rank " + std::to_string(r) + " of " +
-                              std::to_string(size));
-      }
-    }
+    test::expect_every_rank_count_trains(c, data, serial, 3);
   }
 }
 
@@ -99,15 +89,9 @@ TEST(TrainShardsPt, ACheckpointFromTwoRanksResumesOnThree) {
   const Case c = cases()[1];  // the adaptive ladder: its state must travel too
   const MatrixF data = binary_rows(130, 40, 9);
   const Checkpoint serial = train_on(c, data, nullptr, 3);
-  std::vector<Checkpoint> first(2);
-  test::run_guarded(2, [&](const Communicator& comm) {
-    first[static_cast<std::size_t>(comm.rank())] = train_on(c, data, &comm, 1);
-  });
+  const std::vector<Checkpoint> first = test::train_on_ranks(2, c, data, 1);
   ASSERT_GT(first[0].tempering->adaptations, 0u);
-  std::vector<Checkpoint> resumed(3);
-  test::run_guarded(3, [&](const Communicator& comm) {
-    resumed[static_cast<std::size_t>(comm.rank())] = train_on(c, data, &comm, 2, &first[0]);
-  });
+  const std::vector<Checkpoint> resumed = test::train_on_ranks(3, c, data, 2, &first[0]);
   for (const Checkpoint& r : resumed) expect_same_state(r, serial, "2 ranks, then 3");
   // And back on one process from the 3-rank state: a checkpoint is a checkpoint.
   const Checkpoint one = train_on(c, data, nullptr, 0, &resumed[2]);
@@ -141,12 +125,7 @@ TEST(TrainShardsPt, ShardsDrawTheWholeBatchSamples) {
   // Each entry of dW is a sum of 48 terms of magnitude ≤ 1/24: any order of float additions is
   // within 48 · 2⁻²⁴ · (sum of |terms| ≤ 2) of the exact sum.
   const double bound = 48 * 2 * std::ldexp(1.0, -24);
-  EXPECT_LE((gw.dW - gs.dW).cwiseAbs().maxCoeff(), bound);
-  EXPECT_LE((gw.da - gs.da).cwiseAbs().maxCoeff(), bound);
-  EXPECT_LE((gw.db - gs.db).cwiseAbs().maxCoeff(), bound);
-  EXPECT_LE((gw.batch_visible_mean - gs.batch_visible_mean).cwiseAbs().maxCoeff(), bound);
-  EXPECT_LE((gw.batch_hidden_mean - gs.batch_hidden_mean).cwiseAbs().maxCoeff(), bound);
-  EXPECT_GT(gw.dW.cwiseAbs().maxCoeff(), 1e-3);  // a real gradient, not zeros
+  test::expect_same_gradient_within(gw, gs, bound);
 
   // Threads: 4 replicas × 128 chains × 150 × 100 passes the two-thread threshold of an update;
   // one process and 2 ranks, 1 and 3 threads each.
@@ -193,16 +172,10 @@ TEST(TrainShardsPt, ShardsDrawTheWholeBatchSamples) {
 TEST(TrainShardsPt, EachUpdateSendsOneTreeNodeTheCountsAndTheChainRows) {
   const Case c = cases()[0];
   const MatrixF data = binary_rows(130, 40, 9);
-  const std::vector<CommTraffic> traffic = test::epoch_traffic(c, data, 2);
-  const std::int64_t updates = (130 + 31) / 32;
   const std::int64_t k = c.config.pt_replicas;
   const std::int64_t node = (40 * 24 + 2 * 40 + 2 * 24) * static_cast<std::int64_t>(sizeof(float));
-  const std::int64_t payload = node + (k - 1) * 8 + k * 16 * 40 * static_cast<std::int64_t>(sizeof(float));
-  for (const CommTraffic& t : traffic) {
-    EXPECT_EQ(t.collectives, updates);
-    EXPECT_EQ(t.bytes_sent, updates * payload);
-    EXPECT_EQ(t.bytes_received, updates * payload);
-  }
+  test::expect_epoch_traffic(c, data,
+                             node + (k - 1) * 8 + k * 16 * 40 * static_cast<std::int64_t>(sizeof(float)));
 }
 
 TEST(TrainShardsPt, AFailingRankStopsEveryRank) {
