@@ -69,7 +69,10 @@ template <class F>
 void for_blocks(const std::vector<std::pair<Index, Index>>& blocks, F&& f) {
   const auto n = static_cast<Index>(blocks.size());
 #pragma omp for schedule(static)
-  for (Index b = 0; b < n; ++b) f(blocks[static_cast<std::size_t>(b)].first, blocks[static_cast<std::size_t>(b)].second);
+  for (Index b = 0; b < n; ++b) {
+    const auto& [first, rows] = blocks[static_cast<std::size_t>(b)];
+    f(first, rows);
+  }
 }
 
 // Rows [first, first + rows) of `m` as raw float bytes, appended to `out`; read_rows fills all of
