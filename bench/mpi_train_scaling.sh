@@ -9,7 +9,8 @@
 # JSON, rank 0's), and the user CPU seconds of each rank (/usr/bin/time). Checks that the 1-rank
 # and 2-rank models are the same bits. Raw outputs and summary.json in OUT.
 # Usage: bench/mpi_train_scaling.sh   (variables: RGFLOW=build/release/rgflow ROWS=20000 EPOCHS=3
-#        SHARDS=2 BATCH=100 ROUNDS=3 OUT=bench/results/mpi-train)
+#        SHARDS=2 BATCH=100 ROUNDS=3 OUT=bench/results/mpi-train; METHOD="cd" and METHOD_ARGS=""
+#        pick the estimator: bench/mpi_pt_train_scaling.sh sets them for parallel tempering)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RGFLOW=$(realpath "${RGFLOW:-build/release/rgflow}")
@@ -19,6 +20,8 @@ SHARDS=${SHARDS:-2}
 BATCH=${BATCH:-100}
 ROUNDS=${ROUNDS:-3}
 OUT=${OUT:-bench/results/mpi-train}
+METHOD=${METHOD:-cd}
+read -r -a method_args <<<"${METHOD_ARGS:-}"
 MPIRUN=${MPIRUN:-mpirun}
 PY=/usr/bin/python3
 mkdir -p "$OUT"
@@ -38,8 +41,8 @@ else:  # MNIST's mean density (0.13), independent pixels
     x = (np.random.default_rng(1).random((rows, 784)) < 0.13).astype(np.float32)
 np.save(out, x)
 EOF
-args=(rbm train "$tmp/data.npy" --hidden 500 --method cd --batch-size "$BATCH" --epochs "$EPOCHS"
-      --seed 1 --threads 1 -q --json)
+args=(rbm train "$tmp/data.npy" --hidden 500 --method "$METHOD" "${method_args[@]}" --batch-size "$BATCH"
+      --epochs "$EPOCHS" --seed 1 --threads 1 -q --json)
 flags=(--allow-run-as-root --oversubscribe -q --mca btl_vader_single_copy_mechanism none
        --bind-to none -x OMP_NUM_THREADS=1)
 now() { date +%s.%N; }
@@ -58,9 +61,11 @@ for round in $(seq 1 "$ROUNDS"); do
     { echo "round $round: the 1-rank and 2-rank models differ" >&2; exit 1; }
   echo "round $round: 1 rank $(echo "$t1 - $t0" | bc) s, 2 ranks $(echo "$t2 - $t1" | bc) s" | tee -a "$OUT/times.txt"
 done
-"$PY" - "$OUT" "$ROUNDS" "$ROWS" "$EPOCHS" "$SHARDS" "$BATCH" <<'EOF'
+"$PY" - "$OUT" "$ROUNDS" "$ROWS" "$EPOCHS" "$SHARDS" "$BATCH" "$METHOD ${METHOD_ARGS:-}" <<'EOF'
 import json, re, statistics, sys
 out, rounds, rows, epochs, shards, batch = sys.argv[1], *map(int, sys.argv[2:7])
+method, *rest = sys.argv[7].split(maxsplit=1)
+method = " ".join([method + "-1", *rest])  # one Gibbs / PT step per update
 R = range(1, rounds + 1)
 t1, t2 = [], []
 for line in open(f"{out}/times.txt"):
@@ -75,7 +80,7 @@ med = statistics.median
 samples = rows * epochs
 summary = {
     "setup": {"rows": rows, "epochs": epochs, "shards": shards, "model": "784x500 bernoulli",
-              "method": "cd-1", "batch": batch, "threads_per_rank": 1},
+              "method": method, "batch": batch, "threads_per_rank": 1},
     "wall": {"median_seconds_1_rank": med(t1), "median_seconds_2_ranks": med(t2),
              "speedup": med(t1) / med(t2), "seconds_1_rank": t1, "seconds_2_ranks": t2},
     "training": {"median_seconds_1_rank": med(c1), "median_seconds_2_ranks": med(c2),

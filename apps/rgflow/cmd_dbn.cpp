@@ -11,6 +11,7 @@
 
 #include "cli_util.hpp"
 #include "commands.hpp"
+#include "distributed.hpp"
 #include "interrupt.hpp"
 #include "task_progress.hpp"
 #include "progress.hpp"
@@ -72,6 +73,7 @@ struct DbnTrainCliOptions {
   std::string epochs = std::to_string(kLayerDefaults.epochs);
   std::string learning_rates = fmt::format("{}", kLayerDefaults.learning_rate);
   std::string batch_size = std::to_string(kLayerDefaults.batch_size);
+  std::string shards = std::to_string(kLayerDefaults.shards);
   std::string l2 = "0";
   // --epochs auto (or "auto" in the per-layer list): automatic stopping of those layers
   // (docs/training.md), with these per-layer rules; needs --validation.
@@ -178,6 +180,11 @@ void run_dbn_train(const DbnTrainCliOptions& o) {
   const auto batches = per_layer<Index>("--batch-size", o.batch_size, n_layers,
                                         [](const std::string& s) { return std::stoll(s); });
   const auto l2 = per_layer<float>("--l2", o.l2, n_layers, [](const std::string& s) { return std::stof(s); });
+  const auto shards = per_layer<int>("--shards", o.shards, n_layers, [](const std::string& s) {
+    const int n = std::stoi(s);
+    check_range("--shards", std::int64_t{n}, 1, train::kMaxShards);
+    return n;
+  });
 
   run::DbnTrainRequest request;
   request.data_source = o.data;
@@ -204,6 +211,7 @@ void run_dbn_train(const DbnTrainCliOptions& o) {
     spec.config.learning_rate_final = train::default_final_learning_rate(rates[k]);
     spec.config.centering = o.centering;
     spec.config.batch_size = batches[k];
+    spec.config.shards = shards[k];
     spec.config.l2 = l2[k];
     if (o.momentum >= 0) {
       spec.config.momentum_initial = spec.config.momentum_final = static_cast<float>(o.momentum);
@@ -214,7 +222,11 @@ void run_dbn_train(const DbnTrainCliOptions& o) {
   request.validation = validation_rows(o, data, visible, probe);
   request.data = std::move(data);
 
-  Progress progress(o.quiet, 1, total_epochs);
+  // Under mpirun: each layer's row shards over the ranks, the same DBN on every rank; rank 0 alone
+  // writes and prints (distributed.hpp, docs/scaling.md).
+  request.communicator = &world();
+  const bool rank0 = is_rank0();
+  Progress progress(o.quiet || !rank0, 1, total_epochs);
   int epochs_done = 0;
   run::DbnTrainCallbacks callbacks;
   callbacks.on_epoch = [&](const train::DbnProgress& p) {
@@ -231,6 +243,7 @@ void run_dbn_train(const DbnTrainCliOptions& o) {
   callbacks.on_batch = [&](Index done, Index total) { progress.batch(epochs_done + 1, done, total); };
   callbacks.stop = stop_poll();
   const run::DbnTrainRun result = run::train_dbn(request, callbacks);
+  if (!rank0) return;  // every rank holds the same DBN; one writes it
 
   std::map<std::string, std::string> attributes = provenance();
   for (const auto& [k, v] : result.attributes) attributes[k] = v;
@@ -279,7 +292,7 @@ void add_dbn_train(CLI::App& dbn) {
   cmd->add_option("--visible-type", o->visible_type, "bernoulli | spin")->capture_default_str();
   const char* per = " (one value, or a comma-separated value per layer)";
   cmd->add_option("--hidden-type", o->hidden_types, std::string("bernoulli | spin") + per)->capture_default_str();
-  cmd->add_option("--method", o->methods, std::string("cd | pcd") + per)->capture_default_str();
+  cmd->add_option("--method", o->methods, std::string("cd | pcd | pt | tap1 | tap2 | tap3") + per)->capture_default_str();
   cmd->add_option("--steps", o->steps, std::string("Gibbs steps k") + per)->capture_default_str();
   cmd->add_option("--epochs", o->epochs,
                   std::string("Epochs, or 'auto': stop a layer when its held-out score (on validation "
@@ -301,6 +314,11 @@ void add_dbn_train(CLI::App& dbn) {
                   "scored by the quality gate, the free-energy monitor and --epochs auto");
   cmd->add_option("--learning-rate", o->learning_rates, std::string("Learning rate") + per)->capture_default_str();
   cmd->add_option("--batch-size", o->batch_size, std::string("Mini-batch size") + per)->capture_default_str();
+  cmd->add_option("--shards", o->shards,
+                  std::string("Row shards per mini-batch (as rbm train's: cd, pcd, pt): under mpirun "
+                              "each rank forms its shards and the DBN is the same bits on any number "
+                              "of ranks; >= 2 on more than one rank (docs/scaling.md)") + per)
+      ->capture_default_str();
   cmd->add_option("--l2", o->l2, std::string("L2 weight cost") + per)->capture_default_str();
   cmd->add_option("--momentum", o->momentum,
                   fmt::format("Constant momentum (default: {})", kLayerDefaults.momentum_final));

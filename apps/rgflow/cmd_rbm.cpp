@@ -191,11 +191,6 @@ void run_train(TrainOptions& o) {
     check_range("--tap-chains", o.tap_chains, 0, kMaxMatrixElements);
     check_range("--tap-reseed", o.tap_reseed, 0.0, 1.0);
     check_range("--replicas", std::int64_t{o.replicas}, 2, 10'000);
-    if (o.replicas < world().size()) {
-      throw Error(fmt::format("--replicas {}: parallel tempering over {} ranks needs at least one "
-                              "replica per rank (more replicas, or fewer ranks)",
-                              o.replicas, world().size()));
-    }
     check_range("--pt-beta-min", o.pt_beta_min, 1e-6, 0.999999);
     // The visible type (given, implied by --binarize / --to-spins, or read off the data), then
     // the defaults for it (train::default_config: Gaussian units start slower and uncentred).
@@ -504,10 +499,10 @@ void add_train(CLI::App& rbm) {
       ->capture_default_str();
   o->model_options.push_back(
       cmd->add_option("--shards", o->shards,
-                      "Row shards per mini-batch (cd, pcd; binary units): their gradients are added "
-                      "in a fixed tree, so under mpirun each rank forms its shards and the model is "
-                      "the same bits on any number of ranks; 1 is fastest on one process "
-                      "(docs/scaling.md)")
+                      "Row shards per mini-batch (cd, pcd, pt; binary units; pt: of the chains too, "
+                      "every replica with its chain): their gradients are added in a fixed tree, so "
+                      "under mpirun each rank forms its shards and the model is the same bits on any "
+                      "number of ranks; 1 is fastest on one process (docs/scaling.md)")
           ->capture_default_str());
   o->epochs_option = cmd->add_option("--epochs", o->epochs_text,
                                      "Passes over the training data, or 'auto': stop when the "

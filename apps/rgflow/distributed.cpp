@@ -44,10 +44,11 @@ void check_distributable(int argc, char** argv) {
   if (words[0] == "ising" && (words[1] == "sample" || words[1] == "mcrg")) return;
   if (words[0] == "conv" && words[1] == "train") return;
   if (words[0] == "vrg" && words[1] == "run") return;
+  if (words[0] == "dbn" && words[1] == "train") return;
   throw Error(fmt::format(
       "'rgflow {}{}{}' does not run distributed yet ({} ranks): start it without mpirun; "
       "distributed so far: rbm logz, rbm loglik, rbm train, rbm sample, ising sample, ising mcrg, "
-      "conv train, vrg run (docs/scaling.md)",
+      "conv train, dbn train, vrg run (docs/scaling.md)",
       words[0], found > 1 ? " " : "", words[1], world().size()));
 }
 

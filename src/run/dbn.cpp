@@ -37,6 +37,9 @@ DbnTrainRun train_dbn(const DbnTrainRequest& request, const DbnTrainCallbacks& c
   options.propagate = request.propagate;
   options.layers = request.layers;
   const Index first = request.start ? request.start->n_layers() : 0;
+  const Communicator* comm = request.communicator;
+  if (comm != nullptr) check_communicator(*comm, "train_dbn");
+  options.communicator = comm;
   for (std::size_t k = 0; k < options.layers.size(); ++k) {
     train::TrainConfig& config = options.layers[k].config;
     if (request.seed) config.seed = *request.seed + first + k;  // layer k: seed + k
@@ -44,6 +47,12 @@ DbnTrainRun train_dbn(const DbnTrainRequest& request, const DbnTrainCallbacks& c
       config.validate();
     } catch (const Error& e) {
       throw Error(fmt::format("layer {}: {}", first + static_cast<Index>(k), e.what()));
+    }
+    if (comm != nullptr && comm->size() > 1 && config.shards < 2) {
+      throw Error(fmt::format("layer {}: training on {} ranks splits each mini-batch into row shards: "
+                              "set them (--shards) to 2 or more, e.g. {}; the DBN is then the same "
+                              "bits on any number of ranks (docs/scaling.md)",
+                              first + static_cast<Index>(k), comm->size(), comm->size()));
     }
   }
 
@@ -90,6 +99,7 @@ DbnTrainRun train_dbn(const DbnTrainRequest& request, const DbnTrainCallbacks& c
     const train::TrainConfig& config = out.configs[k - first_new];
     estimate::LogZOptions gate = fit_log_z_options(config.seed);
     gate.stop = callbacks.stop;
+    gate.communicator = comm;
     const Rbm& layer = out.dbn.layers()[k];
     if (k == 0) {
       out.bottom_fit = assess_fit(layer, request.data, validation, gate, request.ising);

@@ -43,21 +43,35 @@ double sum_log_partition(const float* field, Index n, double beta) {
   return s;
 }
 
-// Worksharing over fixed blocks of at most kRowBlock rows inside each of `replicas` replicas of
-// `chains` rows: f(first row, rows). The blocks, and so every product's bits, depend on the chain
-// count alone, never on the thread count or on which rank holds the replica. Unlike the column
-// blocks of CD/PCD's products these split a 64-unit hidden layer too, and let a block's whole
-// sweep run without a barrier.
+// Fixed blocks of at most kRowBlock rows inside each of `replicas` replicas of `chains` rows and,
+// within a replica, inside each piece [pieces[i], pieces[i + 1]) of its chains: (first row, rows).
+// The blocks, and so every product's bits, depend on the chain count and the pieces alone, never on
+// the thread count or on which rank holds the replica or the piece. Unlike the column blocks of
+// CD/PCD's products these split a 64-unit hidden layer too, and let a block's whole sweep run
+// without a barrier.
 constexpr Index kRowBlock = 128;
 
+std::vector<std::pair<Index, Index>> row_blocks(Index replicas, Index chains,
+                                                const std::vector<Index>& pieces) {
+  std::vector<std::pair<Index, Index>> out;
+  for (Index q = 0; q < replicas; ++q) {
+    for (std::size_t i = 0; i + 1 < pieces.size(); ++i) {
+      for (Index r = pieces[i]; r < pieces[i + 1]; r += kRowBlock) {
+        out.emplace_back(q * chains + r, std::min(kRowBlock, pieces[i + 1] - r));
+      }
+    }
+  }
+  return out;
+}
+
+// Worksharing over `blocks`: f(first row, rows), static schedule.
 template <class F>
-void for_row_blocks(Index replicas, Index chains, F&& f) {
-  const Index per = (chains + kRowBlock - 1) / kRowBlock;
-  const Index blocks = replicas * per;
+void for_blocks(const std::vector<std::pair<Index, Index>>& blocks, F&& f) {
+  const auto n = static_cast<Index>(blocks.size());
 #pragma omp for schedule(static)
-  for (Index b = 0; b < blocks; ++b) {
-    const Index j = b % per;
-    f((b / per) * chains + j * kRowBlock, std::min(kRowBlock, chains - j * kRowBlock));
+  for (Index b = 0; b < n; ++b) {
+    const auto& [first, rows] = blocks[static_cast<std::size_t>(b)];
+    f(first, rows);
   }
 }
 
@@ -187,7 +201,7 @@ std::vector<double> ParallelTempering::acceptance() const {
   return out;
 }
 
-void ParallelTempering::run(const Rbm& rbm, int steps, Rng& rng) {
+void ParallelTempering::prepare(const Rbm& rbm, int steps) {
   if (!initialized()) throw Error("parallel tempering: run() before reset()");
   if (state_.replicas.cols() != rbm.n_visible()) {
     throw Error(fmt::format("parallel tempering: states have {} columns but the model has {} "
@@ -195,16 +209,11 @@ void ParallelTempering::run(const Rbm& rbm, int steps, Rng& rng) {
   }
   if (steps < 0) throw Error(fmt::format("parallel tempering: steps must be >= 0 (got {})", steps));
   if (!rbm.binary()) throw Error("parallel tempering supports bernoulli and spin units only");
-  MatrixF& V = state_.replicas;
   const Index c = chains();
   const auto k = static_cast<Index>(state_.betas.size());
-  const Index rows = V.rows();
-  const Index nv = rbm.n_visible();
-  const Index nh = rbm.n_hidden();
-  const UnitType ht = rbm.hidden_type();
-  field_.resize(rows, nh);
-  const bool cold = keep_cold_field_ && first_ == 0;
-  if (cold) cold_field_.resize(c, nh);
+  const Index rows = state_.replicas.rows();
+  field_.resize(rows, rbm.n_hidden());
+  if (keep_cold_field_ && first_ == 0) cold_field_.resize(c, rbm.n_hidden());
   beta_f_.resize(static_cast<std::size_t>(k));
   for (Index r = 0; r < k; ++r) {
     beta_f_[static_cast<std::size_t>(r)] = static_cast<float>(state_.betas[static_cast<std::size_t>(r)]);
@@ -214,73 +223,142 @@ void ParallelTempering::run(const Rbm& rbm, int steps, Rng& rng) {
   term_dot_.resize(static_cast<std::size_t>(rows));
   term_below_.resize(static_cast<std::size_t>(rows));
   term_own_.resize(static_cast<std::size_t>(rows));
-  const VectorF& a = rbm.visible_bias();
+}
 
-  // Words per step: the swaps', then the sweep's over all K·C rows (on every rank: the layout of
-  // one process).
-  const std::uint64_t swap_words = 2 * static_cast<std::uint64_t>(c * (k - 1));
-  const std::uint64_t hw = static_cast<std::uint64_t>(k * c * nh);
-  const std::uint64_t vw = static_cast<std::uint64_t>(k * c * nv);
+std::uint64_t ParallelTempering::step_words(const Rbm& rbm) const {
+  const auto c = static_cast<std::uint64_t>(chains());
+  const auto k = static_cast<std::uint64_t>(state_.betas.size());
+  // The swaps' two words per (chain, pair), then the sweep's over all K·C rows (on every rank and
+  // in every shard: the layout of one process).
+  return 2 * c * (k - 1) + k * c * static_cast<std::uint64_t>(rbm.n_hidden() + rbm.n_visible());
+}
+
+std::vector<std::uint64_t> ParallelTempering::chain_range_accepts(Index c0, Index c1) const {
+  const auto k = static_cast<Index>(state_.betas.size());
+  std::vector<std::uint64_t> accepts(static_cast<std::size_t>(k - 1), 0);
+  for (Index chain = c0; chain < c1; ++chain) {
+    for (Index pair = 0; pair + 1 < k; ++pair) {
+      accepts[static_cast<std::size_t>(pair)] += chain_accepts_[static_cast<std::size_t>(chain * (k - 1) + pair)];
+    }
+  }
+  return accepts;
+}
+
+void ParallelTempering::run(const Rbm& rbm, int steps, Rng& rng) {
+  if (comm_ == nullptr) {
+    if (!initialized()) throw Error("parallel tempering: run() before reset()");
+    const std::vector<std::uint64_t> accepts = run_chains(rbm, steps, rng, {0, chains()});
+    add_swaps(steps, accepts);
+    return;
+  }
+  prepare(rbm, steps);
+  MatrixF& V = state_.replicas;
+  const Index c = chains();
+  const Index rows = V.rows();
+  const Index nv = rbm.n_visible();
+  const Index nh = rbm.n_hidden();
+  const UnitType ht = rbm.hidden_type();
+  const bool cold = keep_cold_field_ && first_ == 0;
+  const VectorF& a = rbm.visible_bias();
+  const std::uint64_t swap_words = 2 * static_cast<std::uint64_t>(c * (replicas() - 1));
+  const std::uint64_t sweep_words = step_words(rbm) - swap_words;
   const int threads = chunked::update_threads(rows, nv, nh);
   const std::vector<Index> hc = chunked::gemm_chunks(nh);
   const Rng stream = rng;
-  const Index local = end_ - first_;
+  blocks_ = row_blocks(end_ - first_, c, {0, c});
 
-  if (comm_ == nullptr) {
+  // The steps with the exchange rounds between the regions (collectives run on this thread,
+  // outside any parallel region).
+  std::uint64_t at = 0;
+  for (int step = 0; step < steps; ++step) {
+    if (step == 0) {
+#pragma omp parallel num_threads(threads)
+      for_blocks(blocks_, [&](Index r0, Index n) { hidden_rows(rbm, r0, n); });
+    }
+    swap_distributed(ht, a, stream, at, threads);
+    at += swap_words;
+#pragma omp parallel num_threads(threads)
+    sweep(rbm, stream, at, step + 1 < steps);
+    at += sweep_words;
+  }
+  if (cold) {
+#pragma omp parallel num_threads(threads)
+    chunked::hidden_field(rbm, V.topRows(c), cold_field_, hc);
+  }
+  rng = stream.advanced(static_cast<std::uint64_t>(steps) * step_words(rbm));
+
+  // Each pair was counted by one rank (the one holding its upper replica): the sum over ranks is
+  // exact (integers far below 2^53).
+  std::vector<std::uint64_t> accepts = chain_range_accepts(0, c);
+  std::vector<double> sum(accepts.begin(), accepts.end());
+  comm_->allreduce_sum(sum);
+  for (std::size_t p = 0; p < sum.size(); ++p) accepts[p] = static_cast<std::uint64_t>(sum[p]);
+  add_swaps(steps, accepts);
+}
+
+std::vector<std::uint64_t> ParallelTempering::run_chains(const Rbm& rbm, int steps, Rng& rng,
+                                                         const std::vector<Index>& pieces) {
+  if (comm_ != nullptr) {
+    throw Error("parallel tempering: a sampler split over ranks by temperature runs every chain");
+  }
+  prepare(rbm, steps);
+  const Index c = chains();
+  if (pieces.empty() || pieces.front() < 0 || pieces.back() > c ||
+      !std::is_sorted(pieces.begin(), pieces.end())) {
+    throw Error(fmt::format("parallel tempering: chain pieces must rise within [0, {}]", c));
+  }
+  const Index c0 = pieces.front();
+  const Index c1 = pieces.back();
+  MatrixF& V = state_.replicas;
+  const auto k = static_cast<Index>(state_.betas.size());
+  const Index nv = rbm.n_visible();
+  const Index nh = rbm.n_hidden();
+  const UnitType ht = rbm.hidden_type();
+  const bool cold = keep_cold_field_;
+  const VectorF& a = rbm.visible_bias();
+  const std::uint64_t swap_words = 2 * static_cast<std::uint64_t>(c * (k - 1));
+  const std::uint64_t sweep_words = step_words(rbm) - swap_words;
+  const int threads = chunked::update_threads(std::max<Index>(k * (c1 - c0), 1), nv, nh);
+  const std::vector<Index> hc = chunked::gemm_chunks(nh);
+  const Rng stream = rng;
+  blocks_ = row_blocks(k, c, pieces);
+
+  if (c1 > c0) {
 #pragma omp parallel num_threads(threads)
     {
       std::uint64_t at = 0;
       for (int step = 0; step < steps; ++step) {
         // φ = V W + b (the previous step computed it already, unless this is the run's first).
-        if (step == 0) for_row_blocks(local, c, [&](Index r0, Index n) { hidden_rows(rbm, r0, n); });
-        chunked::for_row_bands(c, [&](Index c0, Index n) {
-          swap_terms(c0, n, ht, a);
-          swap_chains(c0, n, 0, k - 1, true, ht, a, stream, at);
+        if (step == 0) for_blocks(blocks_, [&](Index r0, Index n) { hidden_rows(rbm, r0, n); });
+        chunked::for_row_bands(c1 - c0, [&](Index b0, Index n) {
+          swap_terms(c0 + b0, n, ht, a);
+          swap_chains(c0 + b0, n, 0, k - 1, true, ht, a, stream, at);
         });
         at += swap_words;
         sweep(rbm, stream, at, step + 1 < steps);
-        at += hw + vw;
+        at += sweep_words;
       }
-      // φ of the β = 1 states under this model: the negative phase's E[h | v].
-      if (cold) chunked::hidden_field(rbm, V.topRows(c), cold_field_, hc);
-    }
-  } else {
-    // The same work with the exchange rounds between the regions (collectives run on this
-    // thread, outside any parallel region).
-    std::uint64_t at = 0;
-    for (int step = 0; step < steps; ++step) {
-      if (step == 0) {
-#pragma omp parallel num_threads(threads)
-        for_row_blocks(local, c, [&](Index r0, Index n) { hidden_rows(rbm, r0, n); });
+      // φ of the β = 1 states under this model (the negative phase's E[h | v]), piece by piece.
+      if (cold) {
+        for (std::size_t i = 0; i + 1 < pieces.size(); ++i) {
+          const Index p0 = pieces[i];
+          const Index n = pieces[i + 1] - p0;
+          if (n > 0) chunked::hidden_field(rbm, V.middleRows(p0, n), cold_field_.middleRows(p0, n), hc);
+        }
       }
-      swap_distributed(ht, a, stream, at, threads);
-      at += swap_words;
-#pragma omp parallel num_threads(threads)
-      sweep(rbm, stream, at, step + 1 < steps);
-      at += hw + vw;
-    }
-    if (cold) {
-#pragma omp parallel num_threads(threads)
-      chunked::hidden_field(rbm, V.topRows(c), cold_field_, hc);
     }
   }
-  rng = stream.advanced(static_cast<std::uint64_t>(steps) * (swap_words + hw + vw));
+  rng = stream.advanced(static_cast<std::uint64_t>(steps) * step_words(rbm));
+  return chain_range_accepts(c0, c1);
+}
 
-  std::vector<std::uint64_t> attempts(static_cast<std::size_t>(k - 1),
-                                      static_cast<std::uint64_t>(steps) * static_cast<std::uint64_t>(c));
-  std::vector<std::uint64_t> accepts(static_cast<std::size_t>(k - 1), 0);
-  for (Index chain = 0; chain < c; ++chain) {
-    for (Index pair = 0; pair + 1 < k; ++pair) {
-      accepts[static_cast<std::size_t>(pair)] += chain_accepts_[static_cast<std::size_t>(chain * (k - 1) + pair)];
-    }
+void ParallelTempering::add_swaps(int steps, const std::vector<std::uint64_t>& accepts) {
+  if (accepts.size() != state_.accepts.size() || steps < 0) {
+    throw Error(fmt::format("parallel tempering: {} swap counts for {} pairs", accepts.size(),
+                            state_.accepts.size()));
   }
-  if (comm_ != nullptr) {
-    // Each pair was counted by one rank (the one holding its upper replica): the sum over ranks
-    // is exact (integers far below 2^53).
-    std::vector<double> sum(accepts.begin(), accepts.end());
-    comm_->allreduce_sum(sum);
-    for (std::size_t p = 0; p < sum.size(); ++p) accepts[p] = static_cast<std::uint64_t>(sum[p]);
-  }
+  const std::vector<std::uint64_t> attempts(
+      accepts.size(), static_cast<std::uint64_t>(steps) * static_cast<std::uint64_t>(chains()));
   for (std::size_t p = 0; p < attempts.size(); ++p) {
     state_.attempts[p] += attempts[p];
     state_.accepts[p] += accepts[p];
@@ -306,7 +384,7 @@ void ParallelTempering::sweep(const Rbm& rbm, const Rng& stream, std::uint64_t a
   MatrixF& V = state_.replicas;
   const std::uint64_t hw = static_cast<std::uint64_t>(
       static_cast<Index>(state_.betas.size()) * chains_ * rbm.n_hidden());
-  for_row_blocks(end_ - first_, chains_, [&](Index r0, Index n) {
+  for_blocks(blocks_, [&](Index r0, Index n) {
     sample_rows(rbm.hidden_type(), field_, r0, n, stream, at);
     auto vis = V.middleRows(r0, n);
     gemm::product(1.0f, field_.middleRows(r0, n), false, rbm.weights(), true, 0.0f, vis);

@@ -220,8 +220,8 @@ void TrainConfig::validate() const {
   if (shards < 1 || shards > kMaxShards) {
     throw Error(fmt::format("shards must be in [1, {}] (got {})", kMaxShards, shards));
   }
-  if (shards > 1 && method != Method::cd && method != Method::pcd) {
-    throw Error(fmt::format("row shards (shards {}) apply to methods cd and pcd only (got {})", shards,
+  if (shards > 1 && method != Method::cd && method != Method::pcd && method != Method::pt) {
+    throw Error(fmt::format("row shards (shards {}) apply to methods cd, pcd and pt only (got {})", shards,
                             to_string(method)));
   }
   if (pcd_hidden_state && method != Method::pcd) {

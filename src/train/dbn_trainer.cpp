@@ -116,6 +116,7 @@ void train_layers(Dbn& dbn, UnitType input_type, MatrixF input, MatrixF validati
       config.auto_epochs = false;
       if (spec.config.auto_epochs) stop.emplace(dbn, rbm, spec.config, validation);
       Trainer trainer(rbm, config, input, validation_input.rows() > 0 ? &validation_input : nullptr);
+      trainer.set_communicator(options.communicator);
       bool stopped = false;
       while (!stopped && !trainer.finished()) {
         EpochStats stats = trainer.run_epoch(on_batch);

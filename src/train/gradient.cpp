@@ -294,7 +294,7 @@ void ContrastiveDivergence::estimate_general(const Rbm& rbm, const MatrixF& batc
 // the stored hidden samples (plus, once, h_0 | chains to start them) — so results do not depend
 // on the thread count. Entry (r, i) of a phase draws word r·cols + i of that phase's words
 // whichever row shard holds row r, so the samples do not depend on the shards either; with more
-// than one shard each forms its own gradient (binary_gradient on its rows) and combine_shards
+// than one shard each forms its own gradient (binary_gradient on its rows) and ShardTree::combine
 // adds them in the fixed tree, over the ranks of comm_ when there are several (shard_tree.hpp).
 void ContrastiveDivergence::estimate_binary(const Rbm& rbm, const MatrixF& batch, Rng& rng,
                                             Gradient& grad) {
@@ -434,11 +434,18 @@ void ContrastiveDivergence::estimate_binary(const Rbm& rbm, const MatrixF& batch
 
 ContrastiveDivergence::~ContrastiveDivergence() = default;
 
-void ContrastiveDivergence::set_shards(int shards, const Communicator* comm) {
+namespace {
+// The row-shard settings an estimator that splits its rows accepts (set_shards).
+void check_shards(int shards, const Communicator* comm) {
   if (shards < 1 || shards > kMaxShards) {
     throw Error(fmt::format("shards must be in [1, {}] (got {})", kMaxShards, shards));
   }
   if (comm != nullptr) check_communicator(*comm, "gradient estimator");
+}
+}  // namespace
+
+void ContrastiveDivergence::set_shards(int shards, const Communicator* comm) {
+  check_shards(shards, comm);
   shards_ = shards;
   comm_ = comm;
 }
@@ -614,36 +621,120 @@ void TemperingEstimator::restore(const EstimatorState& state) {
   pt_.restore(std::move(s));
 }
 
-// Binary units only (ParallelTempering checks): the PT steps (sample/tempering.cpp, their own
-// OpenMP region), then the positive phase, the negative phase's E[h | v] of the β = 1 replicas
-// (from the fields the sampler computed) and the gradient in one region, as PCD's.
+void TemperingEstimator::set_shards(int shards, const Communicator* comm) {
+  check_shards(shards, comm);
+  shards_ = shards;
+  comm_ = comm;
+}
+
+// Binary units only (ParallelTempering checks): the PT steps of this rank's chains
+// (ParallelTempering::run_chains, its own OpenMP region), then the positive phase, the negative
+// phase's E[h | v] of the β = 1 replicas (from the fields the sampler computed) and the gradient
+// in one region, as PCD's. Row shards (set_shards): shard s of S holds batch rows and chains
+// [n·s/S, n·(s+1)/S) — every replica of its chains, as the swaps never mix chains — and rank r of
+// N the shards [S·r/N, S·(r+1)/N) (shard_tree.hpp). A chain's swap uniforms and sweep words sit at
+// offsets fixed by (step, chain, replica) in the one-process layout, and its products are cut
+// inside its shard, so its states are the same bits on any number of ranks; each shard's gradient
+// comes from its β = 1 rows and its batch rows, the shards' gradients are added in the fixed tree
+// (ShardTree::combine, the weight step fused into the root), and each rank sends its accepted
+// swaps per pair (integers, summed exactly) and its chains' rows of every replica with its nodes, so every rank holds the whole sampler
+// state — ladder, counters and replicas — after every update.
 void TemperingEstimator::estimate(const Rbm& rbm, const MatrixF& batch, Rng& rng,
                                   Gradient& grad) {
   check_batch(rbm, batch);
   if (!pt_.initialized()) pt_.reset(batch);
-  pt_.run(rbm, steps_, rng);
   const Index nv = rbm.n_visible();
   const Index nh = rbm.n_hidden();
   const UnitType ht = rbm.hidden_type();
+  const Index b = batch.rows();
   const Index c = pt_.chains();
-  positive_hidden_mean_.resize(batch.rows(), nh);
+  const int S = shards_;
+  const int ranks = comm_ != nullptr ? comm_->size() : 1;
+  const int rank = comm_ != nullptr ? comm_->rank() : 0;
+  const int my_first = detail::first_shard(S, rank, ranks);
+  const int my_last = detail::first_shard(S, rank + 1, ranks);
+  std::vector<Index> pieces;
+  for (int s = my_first; s <= my_last; ++s) pieces.push_back(detail::shard_row(c, s, S));
+  std::vector<std::uint64_t> accepts = pt_.run_chains(rbm, steps_, rng, pieces);
+
+  positive_hidden_mean_.resize(b, nh);
   negative_hidden_mean_ = pt_.cold_hidden_field();
   grad.resize_binary(nv, nh);
-  const int threads = detail::update_threads(std::max(batch.rows(), c), nv, nh);
+  const int threads = detail::update_threads(std::max(b, c), nv, nh);
   const std::vector<Index> hc = detail::gemm_chunks(nh);
   const std::vector<Index> vc = detail::gemm_chunks(nv);
   const auto cold = pt_.cold_view();
+  const float inv_b = 1.0f / static_cast<float>(b);
+  const float inv_c = 1.0f / static_cast<float>(c);
+  const auto rows = [](Index n, int s, int shards) {
+    const Index r0 = detail::shard_row(n, s, shards);
+    return std::pair<Index, Index>{r0, detail::shard_row(n, s + 1, shards) - r0};
+  };
+  const bool whole = S == 1 && ranks == 1;
 #pragma omp parallel num_threads(threads)
-  {
-    detail::hidden_field(rbm, batch, positive_hidden_mean_, hc);
-    detail::mean_rows(ht, positive_hidden_mean_);
-    detail::mean_rows(ht, negative_hidden_mean_);
-    binary_gradient(batch, positive_hidden_mean_, cold, negative_hidden_mean_,
-                    1.0f / static_cast<float>(batch.rows()), 1.0f / static_cast<float>(cold.rows()),
-                    hc, vc, grad, grad.fused_step ? &*grad.fused_step : nullptr);
+  for (int s = my_first; s < my_last; ++s) {
+    const auto [b0, nb] = rows(b, s, S);
+    const auto [c0, nc] = rows(c, s, S);
+    auto positive = positive_hidden_mean_.middleRows(b0, nb);
+    detail::hidden_field(rbm, batch.middleRows(b0, nb), positive, hc);
+    detail::mean_rows(ht, positive);
+    detail::mean_rows(ht, negative_hidden_mean_.middleRows(c0, nc));
+    if (whole) {
+      binary_gradient(batch, positive_hidden_mean_, cold, negative_hidden_mean_, inv_b, inv_c, hc,
+                      vc, grad, grad.fused_step ? &*grad.fused_step : nullptr);
+    }
   }
-  grad.weights_stepped = grad.fused_step.has_value();
+  if (whole) {
+    pt_.add_swaps(steps_, accepts);
+    grad.weights_stepped = grad.fused_step.has_value();
+    return;
+  }
+
+  // Each shard's gradient, added in the fixed tree (over the ranks) with the weight step fused
+  // into the root, with every rank's swap counts and chain rows (shard_tree.hpp).
+  const auto leaf = [&](int s, detail::GradientNode& g) {
+    const auto [b0, nb] = rows(b, s, S);
+    const auto [c0, nc] = rows(c, s, S);
+#pragma omp parallel num_threads(threads)
+    binary_gradient(batch.middleRows(b0, nb), positive_hidden_mean_.middleRows(b0, nb),
+                    cold.middleRows(c0, nc), negative_hidden_mean_.middleRows(c0, nc), inv_b, inv_c,
+                    hc, vc, g, nullptr);
+  };
+  const int k = pt_.replicas();
+  MatrixF& replicas = pt_.replica_states();
+  const auto chain_rows = [&](int r) {
+    const Index r0 = detail::shard_row(c, detail::first_shard(S, r, ranks), S);
+    return std::pair<Index, Index>{r0, detail::shard_row(c, detail::first_shard(S, r + 1, ranks), S) - r0};
+  };
+  const std::size_t count_bytes = accepts.size() * sizeof(std::uint64_t);
+  const auto row_bytes = [&](int r) { return static_cast<std::size_t>(chain_rows(r).second * nv) * sizeof(float); };
+  detail::ShardExtras extras;
+  extras.bytes = [&](int r) { return count_bytes + static_cast<std::size_t>(k) * row_bytes(r); };
+  extras.write = [&](std::span<std::byte> out) {
+    const auto [r0, n] = chain_rows(rank);
+    std::memcpy(out.data(), accepts.data(), count_bytes);
+    for (int q = 0; q < k && n > 0; ++q) {
+      std::memcpy(out.data() + count_bytes + static_cast<std::size_t>(q) * row_bytes(rank),
+                  replicas.row(q * c + r0).data(), row_bytes(rank));
+    }
+  };
+  std::vector<std::uint64_t> theirs(accepts.size());
+  std::vector<std::uint64_t> total = accepts;
+  extras.read = [&](int r, std::span<const std::byte> in) {
+    const auto [r0, n] = chain_rows(r);
+    std::memcpy(theirs.data(), in.data(), count_bytes);
+    for (std::size_t p = 0; p < theirs.size(); ++p) total[p] += theirs[p];
+    for (int q = 0; q < k && n > 0; ++q) {
+      std::memcpy(replicas.row(q * c + r0).data(),
+                  in.data() + count_bytes + static_cast<std::size_t>(q) * row_bytes(r), row_bytes(r));
+    }
+  };
+  if (!tree_) tree_ = std::make_unique<detail::ShardTree>();
+  tree_->combine(comm_, S, nv, nh, threads, leaf, grad, ranks > 1 ? &extras : nullptr);
+  pt_.add_swaps(steps_, total);
 }
+
+TemperingEstimator::~TemperingEstimator() = default;
 
 std::unique_ptr<GradientEstimator> make_gradient_estimator(const TrainConfig& config) {
   switch (config.method) {

@@ -116,3 +116,42 @@ end_job() {
   done
   [[ ! -s "$1.out" ]] || fail "$1: printed on stdout: $(cat "$1.out")"
 }
+
+# mpi_same_outputs A B KEYS: the runs' model files A.h5 and B.h5 hold the same datasets and
+# attributes (apart from the command line, which names the output; at least one dataset named
+# *weights) and their JSON A.json and B.json the same values apart from the members named in KEYS
+# (comma-separated: timings, output names, traffic), at any depth.
+mpi_same_outputs() {
+  "$PY_H5" - "$1" "$2" "$3" <<'EOF' || fail "$1 and $2 differ"
+import json, sys
+import h5py, numpy as np
+a, b, keys = sys.argv[1], sys.argv[2], set(sys.argv[3].split(","))
+def drop(j):
+    if isinstance(j, dict):
+        return {k: drop(v) for k, v in j.items() if k not in keys}
+    if isinstance(j, list):
+        return [drop(v) for v in j]
+    return j
+ja, jb = (drop(json.load(open(f"{p}.json"))) for p in (a, b))
+if ja != jb:
+    sys.exit(f"JSON differs: {ja} vs {jb}")
+def items(path):
+    out = {}
+    def visit(name, obj):
+        for k, v in obj.attrs.items():
+            if k != "command":
+                out[f"{name}@{k}"] = v.tobytes() if isinstance(v, np.ndarray) else v
+        if isinstance(obj, h5py.Dataset):
+            out[name] = obj[()].tobytes()
+    with h5py.File(path) as f:
+        visit("/", f)
+        f.visititems(visit)
+    return out
+ia, ib = items(f"{a}.h5"), items(f"{b}.h5")
+diff = [k for k in set(ia) | set(ib) if ia.get(k) != ib.get(k)]
+if diff:
+    sys.exit(f"model files differ in {sorted(diff)}")
+if not any(k.endswith("weights") for k in ia):
+    sys.exit("no weights in the model file")
+EOF
+}

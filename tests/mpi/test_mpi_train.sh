@@ -2,7 +2,9 @@
 # mini-batches' row shards are spread over the ranks and the model file (every dataset and
 # attribute) and the JSON report (timings aside) are the serial run's, bit for bit, on 2 and 3
 # ranks (uneven splits) — CD, PCD with the default (centred) options and its quality gate, hidden-
-# state PCD with Adam; a checkpoint written on 2 ranks resumes on 3 to the serial model; only rank
+# state PCD with Adam, parallel tempering (an adaptive ladder; more replicas than ranks or not, the
+# chains' rows are what is split); a checkpoint written on 2 ranks resumes on 3 to the serial model
+# (PCD and PT: the replicas, the ladder and the swap counters travel in it); only rank
 # 0 writes and prints; without --shards, and with a bad input on one rank, every rank ends with one
 # line and exit 2 and no file is written.
 # Usage: bash test_mpi_train.sh PATH_TO_rgflow MPIRUN WITH_MPI   (exit 77: skipped)
@@ -14,47 +16,16 @@ have_h5py "the model files are compared with h5py" || exit 77
 make_binary_csv data.csv 230 7
 
 # same_run A B: the two runs' model files hold the same datasets and attributes (apart from the
-# command line, which names the output) and their JSON the same values (apart from timings and the
-# output's name).
-same_run() {
-  "$PY_H5" - "$1" "$2" <<'EOF' || fail "$1 and $2 differ"
-import json, sys
-import h5py, numpy as np
-a, b = sys.argv[1:3]
-def drop(j):
-    if isinstance(j, dict):
-        return {k: drop(v) for k, v in j.items() if k not in ("seconds", "model", "communication")}
-    if isinstance(j, list):
-        return [drop(v) for v in j]
-    return j
-ja, jb = (drop(json.load(open(f"{p}.json"))) for p in (a, b))
-if ja != jb:
-    sys.exit(f"JSON differs: {ja} vs {jb}")
-def items(path):
-    out = {}
-    def visit(name, obj):
-        for k, v in obj.attrs.items():
-            if k != "command":
-                out[f"{name}@{k}"] = v.tobytes() if isinstance(v, np.ndarray) else v
-        if isinstance(obj, h5py.Dataset):
-            out[name] = obj[()].tobytes()
-    with h5py.File(path) as f:
-        visit("/", f)
-        f.visititems(visit)
-    return out
-ia, ib = items(f"{a}.h5"), items(f"{b}.h5")
-diff = [k for k in set(ia) | set(ib) if ia.get(k) != ib.get(k)]
-if diff:
-    sys.exit(f"model files differ in {sorted(diff)}")
-if not any(k.endswith("weights") for k in ia):
-    sys.exit("no weights in the model file")
-EOF
-}
+# command line, which names the output) and their JSON the same values (apart from timings, the
+# output's name and the traffic).
+same_run() { mpi_same_outputs "$1" "$2" seconds,model,communication; }
 
 runs=(
   "cd|--method cd --shards 4 --epochs 3 --learning-rate 0.1"
   "pcd-default|--shards 3 --epochs 3 --validation 0.2"
   "pcd-hidden-adam|--pcd-state hidden --optimizer adam --learning-rate 0.01 --shards 5 --epochs 2"
+  "pt-adaptive|--method pt --replicas 4 --pt-beta-min 0.3 --pt-adaptive --steps 2 --shards 4 --epochs 2"
+  "pt-12-replicas|--method pt --replicas 12 --pt-beta-min 0.1 --shards 3 --epochs 2 --validation 0.2"
 )
 for entry in "${runs[@]}"; do
   name="${entry%%|*}"
@@ -92,6 +63,24 @@ with h5py.File("serial4.h5") as a, h5py.File("resumed.h5") as b:
             sys.exit(f"{k} differs")
 EOF
 echo "ok: a checkpoint from 2 ranks resumes on 3 to the serial model"
+
+# The same for parallel tempering with an adaptive ladder.
+pt=(--method pt --replicas 4 --pt-beta-min 0.3 --pt-adaptive --shards 4 --lr-schedule constant)
+"$RGFLOW" rbm train data.csv --hidden 10 --seed 5 "${pt[@]}" --epochs 4 --threads 1 -q \
+  -o pt-serial4.h5 >/dev/null 2>pt-serial4.err || fail "PT serial 4 epochs: $(cat pt-serial4.err)"
+mpi_run 2 "$RGFLOW" rbm train data.csv --hidden 10 --seed 5 "${pt[@]}" --epochs 2 --threads 1 -q \
+  --checkpoint-every 1 --checkpoint-file pt-ck.h5 -o pt-half.h5 >/dev/null 2>pt-half.err ||
+  fail "PT first half on 2 ranks: $(cat pt-half.err)"
+mpi_run 3 "$RGFLOW" rbm train data.csv --resume pt-ck.h5 --epochs 4 --threads 1 -q -o pt-resumed.h5 \
+  >/dev/null 2>pt-resumed.err || fail "PT resume on 3 ranks: $(cat pt-resumed.err)"
+"$PY_H5" - <<'EOF2' || fail "the PT model resumed on 3 ranks is not the serial one"
+import sys, h5py
+with h5py.File("pt-serial4.h5") as a, h5py.File("pt-resumed.h5") as b:
+    for k in ("rbm/weights", "rbm/visible_bias", "rbm/hidden_bias"):
+        if a[k][()].tobytes() != b[k][()].tobytes():
+            sys.exit(f"{k} differs")
+EOF2
+echo "ok: a PT checkpoint from 2 ranks resumes on 3 to the serial model"
 
 # Without --shards on 2 ranks: one line naming --shards, exit 2, no file.
 status=0

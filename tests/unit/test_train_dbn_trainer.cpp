@@ -1,5 +1,6 @@
 // Greedy layer-wise DBN training (train/dbn_trainer.hpp) composes train::Trainer: each layer is
-// bit-identical to an RBM trained directly on that layer's input with the same config and seed.
+// bit-identical to an RBM trained directly on that layer's input with the same config and seed,
+// and to itself trained on several (in-process) ranks with row shards.
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "rgflow/core/error.hpp"
+#include "support/local_ranks.hpp"
 #include "rgflow/train/dbn_trainer.hpp"
 #include "rgflow/train/trainer.hpp"
 #include "test_train_support.hpp"
@@ -160,6 +162,43 @@ TEST(DbnTrainer, MaskedLayerStaysLocallyConnected) {
   while (!trainer.finished()) trainer.run_epoch();
   EXPECT_EQ(layer.weights(), direct.weights());
   EXPECT_EQ(layer.hidden_bias(), direct.hidden_bias());
+}
+
+}  // namespace
+}  // namespace rgflow
+
+namespace rgflow {
+namespace {
+
+// Data-parallel DBN training (DbnTrainOptions::communicator): with row shards in every layer (CD,
+// PCD, PT; sampled propagation), every rank of 1, 2 and 3 in-process ranks returns the
+// one-process DBN bit for bit.
+TEST(DbnTrainer, EveryRankCountTrainsTheSingleProcessDbn) {
+  const MatrixF data = test::prototype_data(90, UnitType::bernoulli, 5);
+  train::DbnTrainOptions o = options(Propagate::sample);
+  o.layers[2].config.method = train::Method::pt;
+  o.layers[2].config.pt_replicas = 3;
+  const int shards[] = {2, 3, 4};
+  for (std::size_t k = 0; k < 3; ++k) o.layers[k].config.shards = shards[k];
+  const Dbn serial = train::train_dbn(data, UnitType::bernoulli, o);
+  for (const int size : {1, 2, 3}) {
+    std::vector<std::optional<Dbn>> got(static_cast<std::size_t>(size));
+    test::run_guarded(size, [&](const Communicator& comm) {
+      train::DbnTrainOptions mine = o;
+      mine.communicator = &comm;
+      got[static_cast<std::size_t>(comm.rank())] = train::train_dbn(data, UnitType::bernoulli, mine);
+      // The shards really were spread: one exchange per update of every layer.
+      if (size > 1) {
+        EXPECT_GT(comm.traffic().collectives, 3 * 5);
+      }
+    });
+    for (const auto& dbn : got) {
+      SCOPED_TRACE(std::to_string(size) + " ranks");
+      ASSERT_TRUE(dbn.has_value());
+      ASSERT_EQ(dbn->n_layers(), 3);
+      for (Index k = 0; k < 3; ++k) expect_same(dbn->layer(k), serial.layer(k), k);
+    }
+  }
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 
 #include "rgflow/comm/local.hpp"
 #include "support/local_ranks.hpp"
+#include "support/train_shards.hpp"
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/rng.hpp"
 #include "rgflow/rbm/rbm.hpp"
@@ -28,50 +29,11 @@ namespace {
 using namespace rgflow;
 using namespace rgflow::train;
 
-template <class A>
-bool same_bits(const A& a, const A& b) {
-  // (memcmp of empty matrices would pass it their null data pointers)
-  return a.rows() == b.rows() && a.cols() == b.cols() &&
-         (a.size() == 0 ||
-          std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<std::size_t>(a.size())) == 0);
-}
-
-MatrixF binary_rows(Index rows, Index cols, std::uint64_t seed, bool spin = false) {
-  Rng rng(seed, 1);
-  MatrixF m(rows, cols);
-  for (Index r = 0; r < rows; ++r) {
-    for (Index c = 0; c < cols; ++c) {
-      const bool on = rng.uniform_double() < (c % 3 == 0 ? 0.7 : 0.25);
-      m(r, c) = on ? 1.0f : (spin ? -1.0f : 0.0f);
-    }
-  }
-  return m;
-}
-
-// Everything a run carries forward (Checkpoint), compared bit for bit.
-void expect_same_state(const Checkpoint& a, const Checkpoint& b, const std::string& what) {
-  SCOPED_TRACE(what);
-  EXPECT_TRUE(same_bits(a.rbm.weights(), b.rbm.weights()));
-  EXPECT_TRUE(same_bits(a.rbm.visible_bias(), b.rbm.visible_bias()));
-  EXPECT_TRUE(same_bits(a.rbm.hidden_bias(), b.rbm.hidden_bias()));
-  EXPECT_TRUE(same_bits(a.optimizer.weight_velocity, b.optimizer.weight_velocity));
-  EXPECT_TRUE(same_bits(a.optimizer.visible_velocity, b.optimizer.visible_velocity));
-  EXPECT_TRUE(same_bits(a.optimizer.hidden_velocity, b.optimizer.hidden_velocity));
-  EXPECT_TRUE(same_bits(a.optimizer.weight_second_moment, b.optimizer.weight_second_moment));
-  EXPECT_TRUE(same_bits(a.optimizer.visible_offset, b.optimizer.visible_offset));
-  EXPECT_TRUE(same_bits(a.optimizer.hidden_offset, b.optimizer.hidden_offset));
-  EXPECT_EQ(a.optimizer.steps, b.optimizer.steps);
-  EXPECT_TRUE(same_bits(a.persistent_chains, b.persistent_chains));
-  EXPECT_TRUE(same_bits(a.persistent_hidden, b.persistent_hidden));
-  EXPECT_EQ(a.rng.counter, b.rng.counter);
-  EXPECT_EQ(a.epochs_done, b.epochs_done);
-}
-
-struct Case {
-  const char* name;
-  TrainConfig config;
-  UnitType type = UnitType::bernoulli;
-};
+using test::binary_rows;
+using test::expect_same_state;
+using test::same_bits;
+using test::train_on;
+using Case = test::ShardCase;
 
 std::vector<Case> cases() {
   std::vector<Case> out;
@@ -114,32 +76,11 @@ std::vector<Case> cases() {
   return out;
 }
 
-Checkpoint train_on(const Case& c, const MatrixF& data, const Communicator* comm, int epochs,
-                    const Checkpoint* from = nullptr) {
-  Rbm rbm(data.cols(), 24, c.type, c.type);
-  std::unique_ptr<Trainer> t = from != nullptr ? std::make_unique<Trainer>(rbm, *from, data)
-                                               : std::make_unique<Trainer>(rbm, c.config, data);
-  t->set_communicator(comm);
-  for (int e = 0; e < epochs; ++e) t->run_epoch();
-  return t->checkpoint();
-}
-
-
 TEST(TrainShards, EveryRankCountTrainsTheSingleProcessModel) {
   for (const Case& c : cases()) {
     const MatrixF data = binary_rows(130, 40, 9, c.type == UnitType::spin);
     const Checkpoint serial = train_on(c, data, nullptr, 3);
-    for (const int size : {1, 2, 3, 5}) {  // 5 ranks > 4 shards: one rank forms no shard
-      std::vector<Checkpoint> got(static_cast<std::size_t>(size));
-      test::run_guarded(size, [&](const Communicator& comm) {
-        got[static_cast<std::size_t>(comm.rank())] = train_on(c, data, &comm, 3);
-      });
-      for (int r = 0; r < size; ++r) {
-        expect_same_state(got[static_cast<std::size_t>(r)], serial,
-                          std::string(c.name) + ", rank " + std::to_string(r) + " of " +
-                              std::to_string(size));
-      }
-    }
+    test::expect_every_rank_count_trains(c, data, serial, 3);
   }
 }
 
@@ -147,14 +88,8 @@ TEST(TrainShards, ACheckpointFromTwoRanksResumesOnThree) {
   const Case c = cases()[1];
   const MatrixF data = binary_rows(130, 40, 9);
   const Checkpoint serial = train_on(c, data, nullptr, 3);
-  std::vector<Checkpoint> first(2);
-  test::run_guarded(2, [&](const Communicator& comm) {
-    first[static_cast<std::size_t>(comm.rank())] = train_on(c, data, &comm, 1);
-  });
-  std::vector<Checkpoint> resumed(3);
-  test::run_guarded(3, [&](const Communicator& comm) {
-    resumed[static_cast<std::size_t>(comm.rank())] = train_on(c, data, &comm, 2, &first[0]);
-  });
+  const std::vector<Checkpoint> first = test::train_on_ranks(2, c, data, 1);
+  const std::vector<Checkpoint> resumed = test::train_on_ranks(3, c, data, 2, &first[0]);
   for (const Checkpoint& r : resumed) expect_same_state(r, serial, "2 ranks, then 3");
 }
 
@@ -179,12 +114,7 @@ TEST(TrainShards, ShardsAddUpToTheWholeBatchGradient) {
     // Each entry of dW is a sum of 48 terms of magnitude ≤ 1/24: any order of float additions is
     // within 48 · 2⁻²⁴ · (sum of |terms| ≤ 2) of the exact sum.
     const double bound = 48 * 2 * std::ldexp(1.0, -24);
-    EXPECT_LE((gw.dW - gs.dW).cwiseAbs().maxCoeff(), bound);
-    EXPECT_LE((gw.da - gs.da).cwiseAbs().maxCoeff(), bound);
-    EXPECT_LE((gw.db - gs.db).cwiseAbs().maxCoeff(), bound);
-    EXPECT_LE((gw.batch_visible_mean - gs.batch_visible_mean).cwiseAbs().maxCoeff(), bound);
-    EXPECT_LE((gw.batch_hidden_mean - gs.batch_hidden_mean).cwiseAbs().maxCoeff(), bound);
-    EXPECT_GT(gw.dW.cwiseAbs().maxCoeff(), 1e-3);  // a real gradient, not zeros
+    test::expect_same_gradient_within(gw, gs, bound);
   }
   // Threads: 128 × 300 × 200 passes the two-thread threshold of an update.
   const MatrixF big = binary_rows(128, 300, 6);
@@ -210,55 +140,13 @@ TEST(TrainShards, ShardsAddUpToTheWholeBatchGradient) {
 TEST(TrainShards, EachUpdateSendsOneTreeNodePerRank) {
   const Case c = cases()[0];
   const MatrixF data = binary_rows(130, 40, 9);
-  std::vector<CommTraffic> traffic(2);
-  test::run_guarded(2, [&](const Communicator& comm) {
-    Rbm rbm(data.cols(), 24);
-    Trainer t(rbm, c.config, data);
-    t.set_communicator(&comm);
-    const CommTraffic before = comm.traffic();
-    t.run_epoch();
-    traffic[static_cast<std::size_t>(comm.rank())] = {comm.traffic().collectives - before.collectives,
-                                                      comm.traffic().bytes_sent - before.bytes_sent,
-                                                      comm.traffic().bytes_received - before.bytes_received};
-  });
-  const std::int64_t updates = (130 + 31) / 32;
-  // dW, da, db and the two batch means, each run padded to 16 floats (64-byte aligned members).
-  const auto pad = [](std::int64_t n) { return (n + 15) / 16 * 16; };
-  const std::int64_t node =
-      (pad(40 * 24) + 2 * pad(40) + 2 * pad(24)) * static_cast<std::int64_t>(sizeof(float));
-  for (const CommTraffic& t : traffic) {
-    EXPECT_EQ(t.collectives, updates);
-    EXPECT_EQ(t.bytes_sent, updates * node);
-    EXPECT_EQ(t.bytes_received, updates * node);
-  }
+  test::expect_epoch_traffic(c, data, test::tree_node_bytes(40, 24));
 }
 
 TEST(TrainShards, AFailingRankStopsEveryRank) {
   const Case c = cases()[0];
   const MatrixF data = binary_rows(130, 40, 9);
-  for (const int size : {2, 3}) {
-    std::vector<int> outcome(static_cast<std::size_t>(size), 0);
-    test::run_guarded(size, [&](const Communicator& comm) {
-      Rbm rbm(data.cols(), 24);
-      Trainer t(rbm, c.config, data);
-      t.set_communicator(&comm);
-      try {
-        t.run_epoch([&](Index done, Index) {
-          if (comm.rank() == 1 && done == 2) throw Error("rank 1: a bad row");
-        });
-        outcome[static_cast<std::size_t>(comm.rank())] = -1;  // must not finish the epoch
-      } catch (const PeerFailure&) {
-        outcome[static_cast<std::size_t>(comm.rank())] =
-            comm.finish(2, "", /*follower=*/true).status;
-        return;
-      } catch (const Error& e) {
-        outcome[static_cast<std::size_t>(comm.rank())] = comm.finish(2, e.what()).status;
-        return;
-      }
-      comm.finish(0, "");
-    });
-    EXPECT_EQ(outcome, std::vector<int>(static_cast<std::size_t>(size), 2)) << size << " ranks";
-  }
+  test::expect_a_failing_rank_stops_every_rank(c, data);
 }
 
 TEST(TrainShards, RefusesWhatItCannotSplit) {
@@ -270,18 +158,18 @@ TEST(TrainShards, RefusesWhatItCannotSplit) {
   config.shards = 2;
   config.method = Method::tap2;
   EXPECT_THROW(config.validate(), Error);
-  config.method = Method::pt;
-  EXPECT_THROW(config.validate(), Error);
   config.method = Method::pcd;
+  EXPECT_NO_THROW(config.validate());
+  config.method = Method::pt;  // its shards: test_train_shards_pt.cpp
   EXPECT_NO_THROW(config.validate());
 
   // One shard on two ranks is fine (rank 1 idles); a method without shards on two ranks is not.
   const MatrixF data = binary_rows(40, 10, 1);
-  TrainConfig pt;
-  pt.method = Method::pt;
+  TrainConfig tap;
+  tap.method = Method::tap2;
   test::run_guarded(2, [&](const Communicator& comm) {
     Rbm rbm(10, 4);
-    Trainer t(rbm, pt, data);
+    Trainer t(rbm, tap, data);
     EXPECT_THROW(t.set_communicator(&comm), Error);
   });
   // Gaussian visible units: binary units only.

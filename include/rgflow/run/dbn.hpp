@@ -12,6 +12,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "rgflow/comm/communicator.hpp"
 #include "rgflow/core/cancel.hpp"
 #include "rgflow/core/types.hpp"
 #include "rgflow/estimate/free_energy_flow.hpp"
@@ -49,6 +50,11 @@ struct DbnTrainRequest {
   std::optional<Dbn> start;
   // The Ising model the data were sampled from: the bottom layer's gate adds −s and the paired KL.
   std::optional<IsingReference> ising;
+  // Data-parallel training (docs/scaling.md): every rank of `communicator` calls train_dbn with
+  // the same request; each layer's mini-batch row shards (its config.shards, >= 2 on more than one
+  // rank) and the quality gate's AIS chains are spread over the ranks, and every rank returns the
+  // one-process result bit for bit (the caller's rank 0 writes it). nullptr: this process alone.
+  const Communicator* communicator = nullptr;
 };
 
 struct DbnTrainCallbacks {

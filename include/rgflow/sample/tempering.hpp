@@ -56,7 +56,13 @@
 // not depend on where a row lives), so the states, the acceptance counts and the cold chain are
 // bit-identical for any N; each swap is counted by the rank holding its upper replica and the
 // counts are summed over ranks (exact in float64) at the end of run().
+//
+// Across processes by chains (training: run_chains below): a swap only ever exchanges two replicas
+// of the same chain, so the chains are independent Markov chains. A process may run a piece of the
+// chains — all their replicas — with the words of the one-process run, the other pieces' states
+// coming from elsewhere afterwards; each piece's accepted swaps are exact integers to be summed.
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "rgflow/comm/communicator.hpp"
@@ -111,6 +117,26 @@ class ParallelTempering {
   // model's visible size does not match.
   void run(const Rbm& rbm, int steps, Rng& rng);
 
+  // Row shards of the chains (data-parallel training, train::TemperingEstimator; a sampler of one
+  // process, not split over ranks: Error otherwise). Runs `steps` PT steps of chains
+  // [pieces.front(), pieces.back()) alone, every replica of each, as run() would: a chain's swap
+  // uniforms and sweep words sit at offsets fixed by the chain and the replica (header comment),
+  // never by which chains run, and the products are cut into blocks of at most 128 rows inside
+  // each replica and each piece [pieces[i], pieces[i + 1]) — so a chain's states are the same bits
+  // whichever process runs its piece, given the pieces. The other chains are left as they were; the
+  // cold field (cold_hidden_field) is computed for these chains only, piece by piece. Returns the
+  // accepted swaps of these chains per pair, not yet counted: the caller gathers every piece's
+  // (exact integers), writes the other pieces' states into replica_states(), and calls
+  // add_swaps. `rng` advances as run()'s does. run() is run_chains({0, C}) then add_swaps.
+  std::vector<std::uint64_t> run_chains(const Rbm& rbm, int steps, Rng& rng,
+                                        const std::vector<Index>& pieces);
+  // Counts `steps` swap proposals per chain and pair and `accepts` (summed over all chains) and,
+  // with an adaptive ladder, updates the ladder from them (as the end of run()).
+  void add_swaps(int steps, const std::vector<std::uint64_t>& accepts);
+  // The replica states (rows as TemperingState::replicas), for a caller that runs pieces of the
+  // chains in several processes to write the other pieces' rows (same shape).
+  MatrixF& replica_states() { return state_.replicas; }
+
   // Rows [0, C) of the replicas: the β = 1 states after the last run() (split over ranks: on
   // the rank holding replica 0 only; Error elsewhere).
   MatrixF cold_states() const;
@@ -140,6 +166,12 @@ class ParallelTempering {
   // accept often get wider gaps. The decaying κ_t makes the adaptation vanish (the chain becomes
   // Markov again), as adaptive MCMC requires.
   void adapt(const std::vector<std::uint64_t>& attempts, const std::vector<std::uint64_t>& accepts);
+  // The checks and work buffers of a run of `steps` steps.
+  void prepare(const Rbm& rbm, int steps);
+  // Stream words of one PT step (the whole ladder and every chain).
+  std::uint64_t step_words(const Rbm& rbm) const;
+  // The accepted swaps per pair of chains [c0, c1) in the last run (chain_accepts_).
+  std::vector<std::uint64_t> chain_range_accepts(Index c0, Index c1) const;
   // The state and field rows of ladder position `pos` of `chain`: a local replica, or the ghost
   // rows of the neighbouring ranks' boundary replicas (first − 1: the carry; end: the bottom).
   float* state_row(Index pos, Index chain);
@@ -178,6 +210,7 @@ class ParallelTempering {
   MatrixF ghost_low_v_, ghost_low_f_;    // the carry from rank − 1 (position first_ − 1)
   MatrixF ghost_high_v_, ghost_high_f_;  // the bottom replica of rank + 1 (position end_)
   MatrixF field_;       // φ of all replicas, then their hidden samples
+  std::vector<std::pair<Index, Index>> blocks_;  // the products' row blocks (first row, rows)
   MatrixF cold_field_;
   std::vector<float> beta_f_;                  // the ladder in float (the samplers' fields)
   std::vector<std::uint32_t> chain_accepts_;   // accepted swaps per (chain, pair) in one run()

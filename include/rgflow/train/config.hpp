@@ -71,7 +71,8 @@ struct TrainConfig {
   // pairwise tree. Under MPI the shards run on different ranks (rank r of N holds shards
   // [S·r/N, S·(r+1)/N)), and the trained model is the same bits for any number of ranks (and
   // threads) given `shards`; 1 keeps the whole batch in one block (the fastest on one process).
-  // In [1, kMaxShards]; > 1 for binary units and methods cd, pcd only.
+  // In [1, kMaxShards]; > 1 for binary units and methods cd, pcd, pt only (pt: the chains' rows,
+  // every replica of a chain with it).
   int shards = 1;
   float learning_rate = 0.05f;   // ε > 0, applied to the batch-mean gradient
   // When set: ε moves from learning_rate (first epoch) to learning_rate_final (last epoch) by

@@ -58,6 +58,12 @@ struct DbnLayerSpec {
 struct DbnTrainOptions {
   std::vector<DbnLayerSpec> layers;        // bottom-up, at least one
   Propagate propagate = Propagate::mean;   // how layer k−1's hidden activations feed layer k
+  // Data-parallel training (Trainer::set_communicator, docs/scaling.md): every rank calls
+  // train_dbn / extend_dbn with the same arguments; each layer's Trainer spreads its row shards
+  // (config.shards) over the ranks, and everything else (the up-passes, automatic stopping) runs
+  // on every rank alike, so every rank returns the one-process DBN bit for bit. nullptr: this
+  // process alone. Collective when set; must outlive the call.
+  const Communicator* communicator = nullptr;
 };
 
 // Progress: called after each epoch of each layer (layer is 0-based; stats as from

@@ -255,10 +255,12 @@ class TapEstimator final : public GradientEstimator {
 // batch, every replica starting there), each with K replicas on the ladder; per update `steps` PT
 // steps (neighbour swaps, then a Gibbs sweep of every replica), and the negative phase from the
 // β = 1 replicas with Rao-Blackwellised hidden units, as PCD: mean of v E[h|v]ᵀ. Binary units,
-// thread-count-independent results (ParallelTempering, src/rbm/chunked_gibbs.hpp).
+// thread-count-independent results (ParallelTempering, src/rbm/chunked_gibbs.hpp); row shards
+// over ranks with the same bits for any rank count (set_shards).
 class TemperingEstimator final : public GradientEstimator {
  public:
   TemperingEstimator(int steps, std::vector<double> betas, bool adaptive);
+  ~TemperingEstimator() override;
 
   void estimate(const Rbm& rbm, const MatrixF& batch, Rng& rng, Gradient& grad) override;
 
@@ -267,10 +269,17 @@ class TemperingEstimator final : public GradientEstimator {
   EstimatorState state() const override;
   void restore(const EstimatorState& state) override;
 
+  // Row shards of the batch and of the chains (every replica of a chain with it), over the ranks
+  // of `comm`: the same bits for any number of ranks and threads given `shards` (gradient.cpp).
+  void set_shards(int shards, const Communicator* comm) override;
+
   const ParallelTempering& sampler() const { return pt_; }
 
  private:
   int steps_;
+  int shards_ = 1;
+  const Communicator* comm_ = nullptr;
+  std::unique_ptr<detail::ShardTree> tree_;  // row shards: the tree's buffers
   ParallelTempering pt_;
   MatrixF positive_hidden_mean_;
   MatrixF negative_hidden_mean_;

@@ -143,7 +143,7 @@ class Trainer {
   // update — the same bits as one process — and run_epoch() becomes collective (a rank that fails
   // or is interrupted makes the others' next update throw PeerFailure / Cancelled). Call before
   // the first epoch; `comm` must outlive the trainer. Throws Error for a method without row
-  // shards (cd, pcd only) on more than one rank.
+  // shards (cd, pcd, pt only) on more than one rank.
   void set_communicator(const Communicator* comm);
 
   const TrainConfig& config() const;
