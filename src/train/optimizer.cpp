@@ -93,11 +93,21 @@ void Optimizer::step(Rbm& rbm, const Gradient& grad, float momentum) {
   const float lr = config_.learning_rate;
   const bool adam = config_.optimizer == OptimizerKind::adam;
 
+  // Plain SGD on centred gradients (the defaults): the weights in one pass with the bias
+  // directions (centred_sgd_pass).
+  const bool fused_centred = centred && !adam && config_.l1 == 0.0f && config_.l2 == 0.0f &&
+                             !config_.sparsity_target && !rbm.has_mask() && !grad.weights_stepped;
+
   // The bias directions (centred, penalised or tied to zero).
   VectorF ga, gb;
   if (z2) {
     ga = VectorF::Zero(W.rows());
     gb = VectorF::Zero(W.cols());
+  } else if (fused_centred) {
+    if (s.visible_offset.size() == 0) s.visible_offset = grad.batch_visible_mean;
+    if (s.hidden_offset.size() == 0) s.hidden_offset = grad.batch_hidden_mean;
+    centred_sgd_pass(W, s.weight_velocity, grad, s.visible_offset, s.hidden_offset, momentum, lr,
+                     ga, gb);
   } else if (centred) {
     if (s.visible_offset.size() == 0) s.visible_offset = grad.batch_visible_mean;
     if (s.hidden_offset.size() == 0) s.hidden_offset = grad.batch_hidden_mean;
@@ -142,7 +152,7 @@ void Optimizer::step(Rbm& rbm, const Gradient& grad, float momentum) {
   const Index cols = W.cols();
   // When the estimator stepped the weights already (fused_weight_step): biases only.
   const int threads = grad.weights_stepped ? 1 : rows * cols >= (Index{1} << 18) ? omp_get_max_threads() : 1;
-  const int bands = grad.weights_stepped ? 0 : threads;
+  const int bands = grad.weights_stepped || fused_centred ? 0 : threads;
   if (centred || adam) centred_weights_.resize(rows, cols);
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int t = 0; t < bands; ++t) {
@@ -211,6 +221,55 @@ void Optimizer::step(Rbm& rbm, const Gradient& grad, float momentum) {
     s.hidden_offset = (1.0f - nu) * s.hidden_offset + nu * grad.batch_hidden_mean;
   }
   step_log_sigma(rbm, grad, lr);  // Gaussian visible units with a learned σ
+}
+
+// Plain SGD with momentum on centred gradients (Melchior, Fischer & Wiskott 2016) in one pass
+// over dW, W and the velocity, which Optimizer::step's general path makes in about a dozen:
+//   g_ij = dW_ij − μ_i db_j − da_i λ_j,  v ← m·v + lr·g,  w ← w + v,
+//   g_a,i = da_i − Σ_j dW_ij λ_j + μ_i (db·λ) + da_i |λ|²,
+//   g_b,j = db_j − Σ_i dW_ij μ_i + db_j |μ|² + λ_j (da·μ).
+// Rows go by fixed blocks of kRows (threads take blocks); Σ_j by dot16, Σ_i as one partial sum
+// per block, added in block order afterwards — so the bits do not depend on the thread count.
+void Optimizer::centred_sgd_pass(MatrixF& W, MatrixF& V, const Gradient& grad, const VectorF& mu,
+                                 const VectorF& lambda, float momentum, float lr, VectorF& ga,
+                                 VectorF& gb) {
+  constexpr Index kRows = 32;
+  const Index nv = W.rows();
+  const Index nh = W.cols();
+  const Index blocks = (nv + kRows - 1) / kRows;
+  column_partials_.resize(blocks, nh);
+  ga.resize(nv);
+  const float db_lambda = detail::dot16(grad.db.data(), lambda.data(), nh);
+  const float lambda2 = detail::dot16(lambda.data(), lambda.data(), nh);
+  const float* db = grad.db.data();
+  const float* lam = lambda.data();
+  const int threads = nv * nh >= (Index{1} << 18) ? omp_get_max_threads() : 1;
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (Index k = 0; k < blocks; ++k) {
+    float* p = column_partials_.row(k).data();
+    std::fill(p, p + nh, 0.0f);
+    for (Index i = k * kRows; i < std::min(nv, (k + 1) * kRows); ++i) {
+      const float* d = grad.dW.row(i).data();
+      float* w = W.row(i).data();
+      float* v = V.row(i).data();
+      const float mu_i = mu[i];
+      const float da_i = grad.da[i];
+#pragma omp simd
+      for (Index j = 0; j < nh; ++j) {
+        p[j] += d[j] * mu_i;
+        const float g = d[j] - mu_i * db[j] - da_i * lam[j];
+        v[j] = momentum * v[j] + lr * g;
+        w[j] += v[j];
+      }
+      ga[i] = da_i - detail::dot16(d, lam, nh) + mu_i * db_lambda + da_i * lambda2;
+    }
+  }
+  const float mu2 = detail::dot16(mu.data(), mu.data(), nv);
+  const float da_mu = detail::dot16(grad.da.data(), mu.data(), nv);
+  VectorF column(nh);
+  column.setZero();
+  for (Index k = 0; k < blocks; ++k) column += column_partials_.row(k).transpose();
+  gb = grad.db - column + grad.db * mu2 + lambda * da_mu;
 }
 
 void step_log_sigma(Rbm& rbm, const Gradient& grad, float learning_rate) {

@@ -81,9 +81,13 @@ class Optimizer {
   void restore(const OptimizerState& state);
 
  private:
+  void centred_sgd_pass(MatrixF& W, MatrixF& V, const Gradient& grad, const VectorF& mu,
+                        const VectorF& lambda, float momentum, float lr, VectorF& ga, VectorF& gb);
+
   TrainConfig config_;
   OptimizerState state_;
   MatrixF centred_weights_;  // work buffer of the centred weight direction
+  MatrixF column_partials_;  // centred SGD: Σ_i dW_ij μ_i by fixed blocks of rows
 };
 
 // σ update of learned Gaussian visible units, plain gradient ascent on z = log σ (no momentum, so
