@@ -95,8 +95,11 @@ void Optimizer::step(Rbm& rbm, const Gradient& grad, float momentum) {
 
   // Plain SGD on centred gradients (the defaults): the weights in one pass with the bias
   // directions (centred_sgd_pass).
-  const bool fused_centred = centred && !adam && config_.l1 == 0.0f && config_.l2 == 0.0f &&
-                             !config_.sparsity_target && !rbm.has_mask() && !grad.weights_stepped;
+  const bool fused_centred = one_pass_centred(rbm);
+  if (fused_centred && grad.weights_stepped &&
+      (!centred_.begun || centred_.weights != &W || centred_.momentum != momentum)) {
+    throw std::logic_error("optimizer: the weights were stepped without this step's centred_begin");
+  }
 
   // The bias directions (centred, penalised or tied to zero).
   VectorF ga, gb;
@@ -104,10 +107,17 @@ void Optimizer::step(Rbm& rbm, const Gradient& grad, float momentum) {
     ga = VectorF::Zero(W.rows());
     gb = VectorF::Zero(W.cols());
   } else if (fused_centred) {
-    if (s.visible_offset.size() == 0) s.visible_offset = grad.batch_visible_mean;
-    if (s.hidden_offset.size() == 0) s.hidden_offset = grad.batch_hidden_mean;
-    centred_sgd_pass(W, s.weight_velocity, grad, s.visible_offset, s.hidden_offset, momentum, lr,
-                     ga, gb);
+    // The estimator's tree took the row blocks already (Gradient::centred_step), or they are
+    // taken here; either way by centred_block, so the bits are the same.
+    if (!grad.weights_stepped) {
+      fused_centred_step(rbm, momentum);
+      centred_begin(grad);
+      const Index blocks = centred_blocks(W.rows());
+      const int threads = W.size() >= (Index{1} << 18) ? omp_get_max_threads() : 1;
+#pragma omp parallel for num_threads(threads) schedule(static)
+      for (Index k = 0; k < blocks; ++k) centred_block(k, grad);
+    }
+    centred_end(grad, ga, gb);
   } else if (centred) {
     if (s.visible_offset.size() == 0) s.visible_offset = grad.batch_visible_mean;
     if (s.hidden_offset.size() == 0) s.hidden_offset = grad.batch_hidden_mean;
@@ -153,7 +163,7 @@ void Optimizer::step(Rbm& rbm, const Gradient& grad, float momentum) {
   // When the estimator stepped the weights already (fused_weight_step): biases only.
   const int threads = grad.weights_stepped ? 1 : rows * cols >= (Index{1} << 18) ? omp_get_max_threads() : 1;
   const int bands = grad.weights_stepped || fused_centred ? 0 : threads;
-  if (centred || adam) centred_weights_.resize(rows, cols);
+  if ((centred && !fused_centred) || adam) centred_weights_.resize(rows, cols);
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int t = 0; t < bands; ++t) {
     const Index r0 = rows * t / threads;
@@ -224,52 +234,84 @@ void Optimizer::step(Rbm& rbm, const Gradient& grad, float momentum) {
 }
 
 // Plain SGD with momentum on centred gradients (Melchior, Fischer & Wiskott 2016) in one pass
-// over dW, W and the velocity, which Optimizer::step's general path makes in about a dozen:
+// over dW, W and the velocity, which the general path of step() makes in about a dozen:
 //   g_ij = dW_ij − μ_i db_j − da_i λ_j,  v ← m·v + lr·g,  w ← w + v,
 //   g_a,i = da_i − Σ_j dW_ij λ_j + μ_i (db·λ) + da_i |λ|²,
 //   g_b,j = db_j − Σ_i dW_ij μ_i + db_j |μ|² + λ_j (da·μ).
-// Rows go by fixed blocks of kRows (threads take blocks); Σ_j by dot16, Σ_i as one partial sum
-// per block, added in block order afterwards — so the bits do not depend on the thread count.
-void Optimizer::centred_sgd_pass(MatrixF& W, MatrixF& V, const Gradient& grad, const VectorF& mu,
-                                 const VectorF& lambda, float momentum, float lr, VectorF& ga,
-                                 VectorF& gb) {
-  constexpr Index kRows = 32;
+// Rows go by fixed blocks of kCentredRows (centred_block; threads or the estimator's tree take
+// blocks); Σ_j by dot16, Σ_i as one partial sum per block, added in block order by centred_end —
+// so the bits depend neither on the thread count nor on who takes the blocks.
+bool Optimizer::one_pass_centred(const Rbm& rbm) const {
+  return config_.centering && config_.symmetry != Symmetry::z2 &&
+         config_.optimizer != OptimizerKind::adam && config_.l1 == 0.0f && config_.l2 == 0.0f &&
+         !config_.sparsity_target && !rbm.has_mask();
+}
+
+Optimizer* Optimizer::fused_centred_step(Rbm& rbm, float momentum) {
+  if (!one_pass_centred(rbm)) return nullptr;
+  centred_.weights = &rbm.weights();
+  centred_.momentum = momentum;
+  centred_.begun = false;
+  return this;
+}
+
+void Optimizer::centred_begin(const Gradient& grad) {
+  OptimizerState& s = state_;
+  if (centred_.weights == nullptr) throw std::logic_error("optimizer: centred_begin without fused_centred_step");
+  MatrixF& W = *centred_.weights;
+  if (grad.db.size() != W.cols() || grad.da.size() != W.rows() ||
+      grad.batch_visible_mean.size() != W.rows() || grad.batch_hidden_mean.size() != W.cols() ||
+      s.weight_velocity.rows() != W.rows() || s.weight_velocity.cols() != W.cols()) {
+    throw Error("optimizer: model, gradient and optimizer shapes disagree");
+  }
+  if (s.visible_offset.size() == 0) s.visible_offset = grad.batch_visible_mean;
+  if (s.hidden_offset.size() == 0) s.hidden_offset = grad.batch_hidden_mean;
+  const Index nh = W.cols();
+  centred_.db_lambda = detail::dot16(grad.db.data(), s.hidden_offset.data(), nh);
+  centred_.lambda2 = detail::dot16(s.hidden_offset.data(), s.hidden_offset.data(), nh);
+  column_partials_.resize(centred_blocks(W.rows()), nh);
+  centred_ga_.resize(W.rows());
+  centred_.begun = true;
+}
+
+void Optimizer::centred_block(Index k, const Gradient& grad) {
+  MatrixF& W = *centred_.weights;
+  MatrixF& V = state_.weight_velocity;
   const Index nv = W.rows();
   const Index nh = W.cols();
-  const Index blocks = (nv + kRows - 1) / kRows;
-  column_partials_.resize(blocks, nh);
-  ga.resize(nv);
-  const float db_lambda = detail::dot16(grad.db.data(), lambda.data(), nh);
-  const float lambda2 = detail::dot16(lambda.data(), lambda.data(), nh);
   const float* db = grad.db.data();
-  const float* lam = lambda.data();
-  const int threads = nv * nh >= (Index{1} << 18) ? omp_get_max_threads() : 1;
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (Index k = 0; k < blocks; ++k) {
-    float* p = column_partials_.row(k).data();
-    std::fill(p, p + nh, 0.0f);
-    for (Index i = k * kRows; i < std::min(nv, (k + 1) * kRows); ++i) {
-      const float* d = grad.dW.row(i).data();
-      float* w = W.row(i).data();
-      float* v = V.row(i).data();
-      const float mu_i = mu[i];
-      const float da_i = grad.da[i];
+  const float* lam = state_.hidden_offset.data();
+  const float m = centred_.momentum;
+  const float lr = config_.learning_rate;
+  float* p = column_partials_.row(k).data();
+  std::fill(p, p + nh, 0.0f);
+  for (Index i = k * kCentredRows; i < std::min(nv, (k + 1) * kCentredRows); ++i) {
+    const float* d = grad.dW.row(i).data();
+    float* w = W.row(i).data();
+    float* v = V.row(i).data();
+    const float mu_i = state_.visible_offset[i];
+    const float da_i = grad.da[i];
 #pragma omp simd
-      for (Index j = 0; j < nh; ++j) {
-        p[j] += d[j] * mu_i;
-        const float g = d[j] - mu_i * db[j] - da_i * lam[j];
-        v[j] = momentum * v[j] + lr * g;
-        w[j] += v[j];
-      }
-      ga[i] = da_i - detail::dot16(d, lam, nh) + mu_i * db_lambda + da_i * lambda2;
+    for (Index j = 0; j < nh; ++j) {
+      p[j] += d[j] * mu_i;
+      const float g = d[j] - mu_i * db[j] - da_i * lam[j];
+      v[j] = m * v[j] + lr * g;
+      w[j] += v[j];
     }
+    centred_ga_[i] = da_i - detail::dot16(d, lam, nh) + mu_i * centred_.db_lambda + da_i * centred_.lambda2;
   }
-  const float mu2 = detail::dot16(mu.data(), mu.data(), nv);
-  const float da_mu = detail::dot16(grad.da.data(), mu.data(), nv);
-  VectorF column(nh);
-  column.setZero();
-  for (Index k = 0; k < blocks; ++k) column += column_partials_.row(k).transpose();
+}
+
+void Optimizer::centred_end(const Gradient& grad, VectorF& ga, VectorF& gb) {
+  const VectorF& mu = state_.visible_offset;
+  const VectorF& lambda = state_.hidden_offset;
+  const float mu2 = detail::dot16(mu.data(), mu.data(), mu.size());
+  const float da_mu = detail::dot16(grad.da.data(), mu.data(), mu.size());
+  VectorF column = VectorF::Zero(grad.db.size());
+  for (Index k = 0; k < column_partials_.rows(); ++k) column += column_partials_.row(k).transpose();
   gb = grad.db - column + grad.db * mu2 + lambda * da_mu;
+  ga = centred_ga_;
+  centred_.begun = false;
 }
 
 void step_log_sigma(Rbm& rbm, const Gradient& grad, float learning_rate) {

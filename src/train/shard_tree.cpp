@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "rgflow/core/error.hpp"
+#include "rgflow/train/optimizer.hpp"
 #include "sgd_kernel.hpp"
 
 namespace rgflow::train::detail {
@@ -158,10 +159,28 @@ void ShardTree::combine(const Communicator* comm, int shards, Index nv, Index nh
     }
   }
 
-  // The root, added straight into `out`, with the weight step fused into the same pass.
+  // The root, added straight into `out`: first its tail (the biases' gradients and the batch
+  // means, in GradientNode's order), which the centred step needs, then dW by blocks of rows,
+  // each block stepped while in cache — the plain SGD step (fused_step) or the centred one
+  // (centred_step, by the optimizer's own fixed row blocks).
   out.resize_binary(nv, nh);
+  float* const tail[] = {out.da.data(), out.db.data(), out.batch_visible_mean.data(),
+                         out.batch_hidden_mean.data()};
+  const Index lengths_of_tail[] = {nv, nh, nv, nh};
+  Index e = GradientNode::padded(nv * nh);
+  for (int m = 0; m < 4; ++m) {
+    if (r != nullptr) {
+      add_run(tail[m], l + e, r + e, lengths_of_tail[m]);
+    } else {
+      std::memcpy(tail[m], l + e, static_cast<std::size_t>(lengths_of_tail[m]) * sizeof(float));
+    }
+    e += GradientNode::padded(lengths_of_tail[m]);
+  }
   const FusedWeightStep* step = out.fused_step ? &*out.fused_step : nullptr;
-  const Index band = std::max<Index>(1, kAddBlock / std::max<Index>(nh, 1));
+  Optimizer* centred = step == nullptr ? out.centred_step : nullptr;
+  if (centred != nullptr) centred->centred_begin(out);
+  const Index band = centred != nullptr ? Optimizer::kCentredRows
+                                        : std::max<Index>(1, kAddBlock / std::max<Index>(nh, 1));
   const Index bands = (nv + band - 1) / band;
 #pragma omp parallel for num_threads(threads) schedule(static) if (bands > 1 && threads > 1)
   for (Index k = 0; k < bands; ++k) {
@@ -176,22 +195,11 @@ void ShardTree::combine(const Communicator* comm, int shards, Index nv, Index nh
     if (step != nullptr) {
       sgd_momentum(step->velocity->data() + i0 * nh, step->weights->data() + i0 * nh, d, n * nh,
                    step->momentum, step->learning_rate);
+    } else if (centred != nullptr) {
+      centred->centred_block(k, out);
     }
   }
-  // The biases' gradients and the batch means (the node's tail, in GradientNode's order).
-  float* const tail[] = {out.da.data(), out.db.data(), out.batch_visible_mean.data(),
-                         out.batch_hidden_mean.data()};
-  const Index lengths_of_tail[] = {nv, nh, nv, nh};
-  Index e = GradientNode::padded(nv * nh);
-  for (int m = 0; m < 4; ++m) {
-    if (r != nullptr) {
-      add_run(tail[m], l + e, r + e, lengths_of_tail[m]);
-    } else {
-      std::memcpy(tail[m], l + e, static_cast<std::size_t>(lengths_of_tail[m]) * sizeof(float));
-    }
-    e += GradientNode::padded(lengths_of_tail[m]);
-  }
-  out.weights_stepped = step != nullptr;
+  out.weights_stepped = step != nullptr || centred != nullptr;
 
   if (exchange && extras != nullptr) {
     for (int q = 0; q < ranks; ++q) {

@@ -16,7 +16,8 @@
 // exchange buffer (MPI sends them from there and receives the others' beside them), the sums above
 // them go to work nodes kept between updates, and the root is added straight into the caller's
 // Gradient — with the plain SGD weight step fused into that last pass when the caller asks for it
-// (Gradient::fused_step: the same element-wise arithmetic as Optimizer::step, one pass over W).
+// (Gradient::fused_step: the same element-wise arithmetic as Optimizer::step, one pass over W),
+// or the defaults' centred SGD step by the optimizer's fixed row blocks (Gradient::centred_step).
 #include <Eigen/Core>
 #include <cstddef>
 #include <cstdint>
@@ -70,8 +71,8 @@ class ShardTree {
  public:
   // The sum over the `shards` leaves of `leaf` (called for this rank's shards only, each filling
   // a node of n_visible × n_hidden) into `out` (resized to the binary members), added in the fixed
-  // tree above; with out.fused_step set, the weights take the plain SGD step from the root as it
-  // is formed and out.weights_stepped is set. `threads`: the OpenMP team for the additions (the
+  // tree above; with out.fused_step (or out.centred_step) set, the weights take the plain (or the
+  // centred) SGD step from the root as it is formed and out.weights_stepped is set. `threads`: the OpenMP team for the additions (the
   // bits do not depend on it). With `comm` null or of one rank, no exchange. Collective over comm.
   void combine(const Communicator* comm, int shards, Index n_visible, Index n_hidden, int threads,
                const std::function<void(int shard, GradientNode& leaf)>& leaf, Gradient& out,

@@ -393,6 +393,7 @@ EpochStats Trainer::Impl::epoch(const BatchCallback& on_batch) {
     const auto t0 = std::chrono::steady_clock::now();
     // Plain SGD: the estimator steps each block of weights as soon as its gradient is formed.
     s.gradient.fused_step = s.optimizer.fused_weight_step(s.rbm, momentum);
+    s.gradient.centred_step = s.optimizer.fused_centred_step(s.rbm, momentum);
     s.gradient.weights_stepped = false;
     s.estimator->estimate(s.rbm, s.batch, s.rng, s.gradient);
     s.optimizer.step(s.rbm, s.gradient, momentum);

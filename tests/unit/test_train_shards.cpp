@@ -22,6 +22,7 @@
 #include "rgflow/core/rng.hpp"
 #include "rgflow/rbm/rbm.hpp"
 #include "rgflow/train/gradient.hpp"
+#include "rgflow/train/optimizer.hpp"
 #include "rgflow/train/trainer.hpp"
 
 namespace {
@@ -133,6 +134,52 @@ TEST(TrainShards, ShardsAddUpToTheWholeBatchGradient) {
   omp_set_num_threads(saved);
   EXPECT_TRUE(same_bits(by_threads[0].dW, by_threads[1].dW));
   EXPECT_TRUE(same_bits(by_threads[0].da, by_threads[1].da));
+}
+
+// The tree's root takes the weight step as it forms each block of rows — plain SGD
+// (Gradient::fused_step) or the defaults' centred SGD (Gradient::centred_step) — with the bits of
+// the optimizer's own separate pass, for 1 and 3 threads (a model of 70 rows: 3 blocks of 32).
+TEST(TrainShards, TheRootsFusedStepsAreTheOptimizersStep) {
+  const MatrixF data = binary_rows(40, 70, 7);
+  Rbm start(70, 30);
+  Rng init(5, 0);
+  start.initialize(init, &data);
+  for (const bool centring : {false, true}) {
+    SCOPED_TRACE(centring ? "centred" : "plain");
+    TrainConfig config;
+    config.centering = centring;
+    config.learning_rate = 0.1f;
+    const auto update = [&](bool fused, int threads) {
+      const int saved = omp_get_max_threads();
+      omp_set_num_threads(threads);
+      Rbm rbm = start;
+      Optimizer opt(config, 70, 30);
+      ContrastiveDivergence cd(1, true);
+      cd.set_shards(3, nullptr);
+      Rng rng(9, 0);
+      for (int k = 0; k < 2; ++k) {  // the second step has momentum and moved offsets
+        Gradient g;
+        if (fused) {
+          g.fused_step = opt.fused_weight_step(rbm, 0.5f);
+          g.centred_step = opt.fused_centred_step(rbm, 0.5f);
+          EXPECT_EQ(g.fused_step.has_value(), !centring);
+          EXPECT_EQ(g.centred_step != nullptr, centring);
+        }
+        cd.estimate(rbm, data, rng, g);
+        EXPECT_EQ(g.weights_stepped, fused);
+        opt.step(rbm, g, 0.5f);
+      }
+      omp_set_num_threads(saved);
+      return rbm;
+    };
+    const Rbm separate = update(false, 1);
+    for (const int threads : {1, 3}) {
+      const Rbm fused = update(true, threads);
+      EXPECT_TRUE(same_bits(fused.weights(), separate.weights())) << threads << " threads";
+      EXPECT_TRUE(same_bits(fused.visible_bias(), separate.visible_bias()));
+      EXPECT_TRUE(same_bits(fused.hidden_bias(), separate.hidden_bias()));
+    }
+  }
 }
 
 // Traffic per update: one collective; rank 0 of 2 holds shards [0, 2), the tree node [0, 2) of

@@ -27,6 +27,7 @@ namespace rgflow::train {
 namespace detail {
 class ShardTree;  // row shards' gradient tree (src/train/shard_tree.hpp)
 }
+class Optimizer;  // optimizer.hpp
 
 // The tempering sampler (sample/tempering.hpp) as the PT estimator uses it.
 using sample::geometric_ladder;
@@ -60,6 +61,10 @@ struct Gradient {
   // to the weights after forming dW and set weights_stepped (dW is still filled); others leave
   // weights_stepped false. Optimizer::step then steps the biases only.
   std::optional<FusedWeightStep> fused_step;
+  // Set by the caller before an estimate (Optimizer::fused_centred_step): the row-sharded binary
+  // estimators' tree (shard_tree.hpp) takes the centred SGD step on each block of rows of dW as
+  // the root forms it, and sets weights_stepped; others leave it to Optimizer::step.
+  Optimizer* centred_step = nullptr;
   bool weights_stepped = false;
 
   Gradient() = default;

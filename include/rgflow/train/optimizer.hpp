@@ -69,6 +69,16 @@ class Optimizer {
   // cost, sparsity target or mask); step() then leaves the weights to the estimator when
   // grad.weights_stepped says it took them.
   std::optional<FusedWeightStep> fused_weight_step(Rbm& rbm, float momentum);
+  // The defaults' step — plain SGD with momentum on centred gradients — taken by fixed blocks of
+  // kCentredRows rows of dW (Gradient::centred_step): this optimizer when its step is that one
+  // (centring, SGD, no weight cost, sparsity target or mask), else null. A caller that holds the
+  // final da, db and batch means calls centred_begin once, then centred_block for every block
+  // (any order, any threads), and sets weights_stepped; step() then finishes the biases.
+  Optimizer* fused_centred_step(Rbm& rbm, float momentum);
+  static constexpr Index kCentredRows = 32;
+  static Index centred_blocks(Index rows) { return (rows + kCentredRows - 1) / kCentredRows; }
+  void centred_begin(const Gradient& grad);
+  void centred_block(Index k, const Gradient& grad);
   // The learning rate of the following steps (the trainer sets it each epoch from
   // learning_rate_at_epoch).
   void set_learning_rate(float learning_rate) { config_.learning_rate = learning_rate; }
@@ -81,8 +91,18 @@ class Optimizer {
   void restore(const OptimizerState& state);
 
  private:
-  void centred_sgd_pass(MatrixF& W, MatrixF& V, const Gradient& grad, const VectorF& mu,
-                        const VectorF& lambda, float momentum, float lr, VectorF& ga, VectorF& gb);
+  bool one_pass_centred(const Rbm& rbm) const;
+  void centred_end(const Gradient& grad, VectorF& ga, VectorF& gb);
+
+  struct CentredPass {
+    MatrixF* weights = nullptr;
+    float momentum = 0.0f;
+    float db_lambda = 0.0f;  // db·λ
+    float lambda2 = 0.0f;    // |λ|²
+    bool begun = false;
+  };
+  CentredPass centred_;
+  VectorF centred_ga_;        // the visible biases' direction, by row
 
   TrainConfig config_;
   OptimizerState state_;
