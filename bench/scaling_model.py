@@ -74,7 +74,7 @@ HOST = {"alpha": 5e-6, "beta": 4.2e9, "mem_bw": 10e9}
 
 # The one-process rates (--shards 2, the 1-rank side) of the latest training measurement,
 # bench/results/mpi-train/b*/summary.json: this host's speed drifts over a day.
-HOST_RUN_RATE = {100: 20.7e3, 1000: 23.9e3}
+HOST_RUN_RATE = {100: 23.8e3, 1000: 28.1e3}
 
 
 def host_two_rank_speedup(batch, rate=RATE_PER_CORE):
