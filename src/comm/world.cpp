@@ -27,6 +27,23 @@ void check_mpi(int rc, const char* what) {
   if (rc != MPI_SUCCESS) throw std::runtime_error(fmt::format("MPI: {} failed (code {})", what, rc));
 }
 
+// MPI_Allgatherv's counts and displacements for payloads of `bytes` per rank; their total.
+std::int64_t layout(const std::vector<std::int64_t>& bytes, std::vector<int>& counts,
+                    std::vector<int>& displs) {
+  counts.assign(bytes.size(), 0);
+  displs.assign(bytes.size(), 0);
+  std::int64_t total = 0;
+  for (std::size_t r = 0; r < bytes.size(); ++r) {
+    displs[r] = static_cast<int>(total);
+    counts[r] = static_cast<int>(bytes[r]);
+    total += bytes[r];
+    if (total > std::int64_t{1 << 30}) {
+      throw std::runtime_error("MPI: a collective of more than 1 GiB (split it)");
+    }
+  }
+  return total;
+}
+
 // The MPI backend over one MPI communicator. World(): initialises MPI and spans MPI_COMM_WORLD,
 // finalising MPI when destroyed (the CLI's job). Borrowed(comm): a duplicate of a communicator
 // that the caller's MPI owns (mpi4py's, say); only the duplicate is freed when destroyed.
@@ -83,16 +100,8 @@ class MpiCommunicator final : public Communicator {
 
   std::vector<std::vector<std::byte>> exchange_payloads(
       std::span<const std::byte> mine, const std::vector<std::int64_t>& bytes) const override {
-    std::vector<int> counts(bytes.size()), displs(bytes.size());
-    std::int64_t total = 0;
-    for (std::size_t r = 0; r < bytes.size(); ++r) {
-      displs[r] = static_cast<int>(total);
-      counts[r] = static_cast<int>(bytes[r]);
-      total += bytes[r];
-      if (total > std::int64_t{1 << 30}) {
-        throw std::runtime_error("MPI: a collective of more than 1 GiB (split it)");
-      }
-    }
+    std::vector<int> counts, displs;
+    const std::int64_t total = layout(bytes, counts, displs);
     std::vector<std::byte> buffer(static_cast<std::size_t>(total));
     check_mpi(MPI_Allgatherv(mine.data(), static_cast<int>(mine.size()), MPI_BYTE, buffer.data(),
                              counts.data(), displs.data(), MPI_BYTE, comm_),
@@ -106,16 +115,8 @@ class MpiCommunicator final : public Communicator {
 
   void exchange_payloads_into(std::span<const std::byte> mine, std::span<std::byte> all,
                               const std::vector<std::int64_t>& bytes) const override {
-    std::vector<int> counts(bytes.size()), displs(bytes.size());
-    std::int64_t total = 0;
-    for (std::size_t r = 0; r < bytes.size(); ++r) {
-      displs[r] = static_cast<int>(total);
-      counts[r] = static_cast<int>(bytes[r]);
-      total += bytes[r];
-      if (total > std::int64_t{1 << 30}) {
-        throw std::runtime_error("MPI: a collective of more than 1 GiB (split it)");
-      }
-    }
+    std::vector<int> counts, displs;
+    layout(bytes, counts, displs);
     std::byte* place = all.data() + displs[static_cast<std::size_t>(rank_)];
     // In place when this rank's bytes are already where they belong: nothing copied for them.
     const void* send = mine.data() == place ? MPI_IN_PLACE : static_cast<const void*>(mine.data());

@@ -117,6 +117,20 @@ void binary_gradient(const Eigen::Ref<const MatrixF>& batch,
   });
 }
 
+// The tree's leaf for row shard s of S (shard_tree.hpp): binary_gradient on the shard's rows of
+// the batch and of the chains, on the update's team.
+void shard_leaf(const MatrixF& batch, const MatrixF& positive_hidden_mean,
+                const Eigen::Ref<const MatrixF>& V, const MatrixF& negative_hidden_mean, int s, int S,
+                float inv_b, float inv_c, const std::vector<Index>& hc, const std::vector<Index>& vc,
+                int threads, detail::GradientNode& g) {
+  const auto [b0, nb] = detail::shard_rows(batch.rows(), s, S);
+  const auto [c0, nc] = detail::shard_rows(V.rows(), s, S);
+#pragma omp parallel num_threads(threads)
+  binary_gradient(batch.middleRows(b0, nb), positive_hidden_mean.middleRows(b0, nb),
+                  V.middleRows(c0, nc), negative_hidden_mean.middleRows(c0, nc), inv_b, inv_c, hc,
+                  vc, g, nullptr);
+}
+
 }  // namespace
 
 void mean_statistics(const Rbm& rbm, const MatrixF& visible, const MatrixF& hidden_mean,
@@ -328,10 +342,7 @@ void ContrastiveDivergence::estimate_binary(const Rbm& rbm, const MatrixF& batch
   const int rank = comm_ != nullptr ? comm_->rank() : 0;
   const int my_first = detail::first_shard(S, rank, ranks);
   const int my_last = detail::first_shard(S, rank + 1, ranks);
-  const auto rows = [](Index n, int s, int shards) {
-    const Index r0 = detail::shard_row(n, s, shards);
-    return std::pair<Index, Index>{r0, detail::shard_row(n, s + 1, shards) - r0};
-  };
+  const auto rows = detail::shard_rows;
 
 #pragma omp parallel num_threads(threads)
   for (int s = my_first; s < my_last; ++s) {
@@ -401,17 +412,10 @@ void ContrastiveDivergence::estimate_binary(const Rbm& rbm, const MatrixF& batch
   // Each shard's gradient, added in the fixed tree (over the ranks) with the weight step fused
   // into the root, and the chains' rows of every rank's shards (shard_tree.hpp).
   const auto leaf = [&](int s, detail::GradientNode& g) {
-    const auto [b0, nb] = rows(b, s, S);
-    const auto [c0, nc] = rows(c, s, S);
-#pragma omp parallel num_threads(threads)
-    binary_gradient(batch.middleRows(b0, nb), positive_hidden_mean_.middleRows(b0, nb),
-                    V.middleRows(c0, nc), negative_hidden_mean_.middleRows(c0, nc), inv_b, inv_c,
-                    hc, vc, g, nullptr);
+    shard_leaf(batch, positive_hidden_mean_, V, negative_hidden_mean_, s, S, inv_b, inv_c, hc, vc,
+               threads, g);
   };
-  const auto chain_rows = [&](int r) {
-    const Index r0 = detail::shard_row(c, detail::first_shard(S, r, ranks), S);
-    return std::pair<Index, Index>{r0, detail::shard_row(c, detail::first_shard(S, r + 1, ranks), S) - r0};
-  };
+  const auto chain_rows = [&](int r) { return detail::rank_rows(c, S, r, ranks); };
   const auto visible_bytes = [&](int r) { return static_cast<std::size_t>(chain_rows(r).second * nv) * sizeof(float); };
   const auto hidden_bytes = [&](int r) {
     return hidden_state_ ? static_cast<std::size_t>(chain_rows(r).second * nh) * sizeof(float) : 0;
@@ -666,10 +670,7 @@ void TemperingEstimator::estimate(const Rbm& rbm, const MatrixF& batch, Rng& rng
   const auto cold = pt_.cold_view();
   const float inv_b = 1.0f / static_cast<float>(b);
   const float inv_c = 1.0f / static_cast<float>(c);
-  const auto rows = [](Index n, int s, int shards) {
-    const Index r0 = detail::shard_row(n, s, shards);
-    return std::pair<Index, Index>{r0, detail::shard_row(n, s + 1, shards) - r0};
-  };
+  const auto rows = detail::shard_rows;
   const bool whole = S == 1 && ranks == 1;
 #pragma omp parallel num_threads(threads)
   for (int s = my_first; s < my_last; ++s) {
@@ -693,19 +694,12 @@ void TemperingEstimator::estimate(const Rbm& rbm, const MatrixF& batch, Rng& rng
   // Each shard's gradient, added in the fixed tree (over the ranks) with the weight step fused
   // into the root, with every rank's swap counts and chain rows (shard_tree.hpp).
   const auto leaf = [&](int s, detail::GradientNode& g) {
-    const auto [b0, nb] = rows(b, s, S);
-    const auto [c0, nc] = rows(c, s, S);
-#pragma omp parallel num_threads(threads)
-    binary_gradient(batch.middleRows(b0, nb), positive_hidden_mean_.middleRows(b0, nb),
-                    cold.middleRows(c0, nc), negative_hidden_mean_.middleRows(c0, nc), inv_b, inv_c,
-                    hc, vc, g, nullptr);
+    shard_leaf(batch, positive_hidden_mean_, cold, negative_hidden_mean_, s, S, inv_b, inv_c, hc,
+               vc, threads, g);
   };
   const int k = pt_.replicas();
   MatrixF& replicas = pt_.replica_states();
-  const auto chain_rows = [&](int r) {
-    const Index r0 = detail::shard_row(c, detail::first_shard(S, r, ranks), S);
-    return std::pair<Index, Index>{r0, detail::shard_row(c, detail::first_shard(S, r + 1, ranks), S) - r0};
-  };
+  const auto chain_rows = [&](int r) { return detail::rank_rows(c, S, r, ranks); };
   const std::size_t count_bytes = accepts.size() * sizeof(std::uint64_t);
   const auto row_bytes = [&](int r) { return static_cast<std::size_t>(chain_rows(r).second * nv) * sizeof(float); };
   detail::ShardExtras extras;

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "rgflow/comm/communicator.hpp"
@@ -38,6 +39,16 @@ inline Index shard_row(Index n, int s, int shards) {
 // First shard of rank r of `ranks`.
 inline int first_shard(int shards, int rank, int ranks) {
   return static_cast<int>(static_cast<std::int64_t>(shards) * rank / ranks);
+}
+// Shard s's rows of n: {first, count}.
+inline std::pair<Index, Index> shard_rows(Index n, int s, int shards) {
+  const Index r0 = shard_row(n, s, shards);
+  return {r0, shard_row(n, s + 1, shards) - r0};
+}
+// The rows of n that rank r's shards hold: {first, count}.
+inline std::pair<Index, Index> rank_rows(Index n, int shards, int rank, int ranks) {
+  const Index r0 = shard_row(n, first_shard(shards, rank, ranks), shards);
+  return {r0, shard_row(n, first_shard(shards, rank + 1, ranks), shards) - r0};
 }
 
 // One node of the tree as views of a flat run of floats: dW [n_visible × n_hidden, row-major],
