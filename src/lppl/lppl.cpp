@@ -385,7 +385,10 @@ CoverageResult coverage(const CoverageConfig& c, const std::function<void(int, i
       FitOptions o = c.options;
       o.seed = Rng(c.seed, 2 * static_cast<std::uint64_t>(k) + 1).next_u64();
       try {
-        out.fits[static_cast<std::size_t>(k)] = fit(s, o);  // no poll inside: checked per series
+        // The fit checks the stop between its starts and refits too (a series' fit with its
+        // bootstrap can take seconds, tens of seconds under a sanitizer): on this thread that
+        // polls, elsewhere it reads the flag.
+        out.fits[static_cast<std::size_t>(k)] = fit(s, o, [&stop] { return stop.check(); });
       } catch (const Cancelled&) {
         cancelled.store(true);
       }
