@@ -19,6 +19,8 @@ export OMPI_MCA_rmaps_base_oversubscribe=1
 # once (ctest -j) race on it ("ORTE_ERROR_LOG: Error in file … session_dir.c").
 mkdir -p "$WORK/ompi"
 export OMPI_MCA_orte_tmpdir_base="$WORK/ompi"
+# h5_contents.py (the HDF5 comparisons' one helper) for the tests' Python snippets.
+export PYTHONPATH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)${PYTHONPATH:+:$PYTHONPATH}"
 
 # mpi_run NP COMMAND...: the command on NP ranks, killed after 120 s (a hung rank fails the test).
 mpi_run() {
@@ -135,22 +137,11 @@ def drop(j):
 ja, jb = (drop(json.load(open(f"{p}.json"))) for p in (a, b))
 if ja != jb:
     sys.exit(f"JSON differs: {ja} vs {jb}")
-def items(path):
-    out = {}
-    def visit(name, obj):
-        for k, v in obj.attrs.items():
-            if k != "command":
-                out[f"{name}@{k}"] = v.tobytes() if isinstance(v, np.ndarray) else v
-        if isinstance(obj, h5py.Dataset):
-            out[name] = obj[()].tobytes()
-    with h5py.File(path) as f:
-        visit("/", f)
-        f.visititems(visit)
-    return out
-ia, ib = items(f"{a}.h5"), items(f"{b}.h5")
-diff = [k for k in set(ia) | set(ib) if ia.get(k) != ib.get(k)]
+from h5_contents import contents, differences
+ia, ib = contents(f"{a}.h5", ("command",)), contents(f"{b}.h5", ("command",))
+diff = differences(ia, ib)
 if diff:
-    sys.exit(f"model files differ in {sorted(diff)}")
+    sys.exit(f"model files differ in {diff}")
 if not any(k.endswith("weights") for k in ia):
     sys.exit("no weights in the model file")
 EOF

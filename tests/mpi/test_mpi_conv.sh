@@ -21,23 +21,16 @@ export OMP_NUM_THREADS=1  # the bits do not depend on it; two cores shared by up
 same_model() {
   "$PY_H5" - "$1" "$2" <<'EOF' || fail "$1 and $2 differ"
 import json, sys
-import h5py
 a, b = sys.argv[1:3]
 ja, jb = ({k: v for k, v in json.load(open(f"{p}.json")).items() if k != "output"} for p in (a, b))
 if ja != jb:
     sys.exit(f"JSON differs: {ja} vs {jb}")
+from h5_contents import contents, differences
 def dump(path):
-    out = {}
-    with h5py.File(path, "r") as f:
-        def visit(name, obj):
-            attrs = {k: repr(v) for k, v in obj.attrs.items() if k != "command"}
-            out[name] = (obj[()].tobytes() if isinstance(obj, h5py.Dataset) else None, attrs)
-        visit("/", f)
-        f.visititems(visit)
-    return out
+    return contents(path, ("command",))
 da, db = dump(f"{a}.h5"), dump(f"{b}.h5")
 if da != db:
-    sys.exit(f"model files differ in {sorted(k for k in set(da) | set(db) if da.get(k) != db.get(k))}")
+    sys.exit(f"model files differ in {differences(da, db)}")
 if not any("kernel" in k for k in da):
     sys.exit(f"no kernels in the model file: {sorted(da)}")
 EOF

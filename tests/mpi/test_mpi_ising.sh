@@ -15,16 +15,8 @@ source "$HERE/mpi_common.sh" "${2:-}" "${3:-OFF}"
 same_h5() {
   if [[ -n "$PY_H5" ]]; then
     "$PY_H5" - "$1" "$2" <<'EOF' || fail "$1 and $2 differ"
-import h5py, sys
-def dump(path):
-    out = {}
-    with h5py.File(path, "r") as f:
-        def visit(name, obj):
-            attrs = {k: repr(v) for k, v in obj.attrs.items()}
-            out[name] = (obj[()].tobytes() if isinstance(obj, h5py.Dataset) else None, attrs)
-        visit("/", f)
-        f.visititems(visit)
-    return out
+import sys
+from h5_contents import contents as dump
 sys.exit(0 if dump(sys.argv[1]) == dump(sys.argv[2]) else 1)
 EOF
   else

@@ -40,18 +40,7 @@ have_h5py "the HDF5 files are compared with h5py" || exit 77
 same_outdir() {
   "$PY_H5" - "$1" "$2" <<'PY' || fail "$1 and $2 differ"
 import json, os, sys
-import h5py, numpy as np
-def h5(path):
-    out = {}
-    def visit(name, obj):
-        for k, v in obj.attrs.items():
-            out[f"{name}@{k}"] = v.tobytes() if isinstance(v, np.ndarray) else v
-        if isinstance(obj, h5py.Dataset):
-            out[name] = obj[()].tobytes()
-    with h5py.File(path) as f:
-        visit("/", f)
-        f.visititems(visit)
-    return out
+from h5_contents import contents as h5
 def files(d):
     out = {}
     for root, _, names in os.walk(d):
