@@ -94,7 +94,7 @@ void Optimizer::step(Rbm& rbm, const Gradient& grad, float momentum) {
   const bool adam = config_.optimizer == OptimizerKind::adam;
 
   // Plain SGD on centred gradients (the defaults): the weights in one pass with the bias
-  // directions (centred_sgd_pass).
+  // directions (centred_begin / centred_block / centred_end, below).
   const bool fused_centred = one_pass_centred(rbm);
   if (fused_centred && grad.weights_stepped &&
       (!centred_.begun || centred_.weights != &W || centred_.momentum != momentum)) {
