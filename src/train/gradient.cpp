@@ -416,7 +416,9 @@ void ContrastiveDivergence::estimate_binary(const Rbm& rbm, const MatrixF& batch
                threads, g);
   };
   const auto chain_rows = [&](int r) { return detail::rank_rows(c, S, r, ranks); };
-  const auto visible_bytes = [&](int r) { return static_cast<std::size_t>(chain_rows(r).second * nv) * sizeof(float); };
+  const auto visible_bytes = [&](int r) {
+    return static_cast<std::size_t>(chain_rows(r).second * nv) * sizeof(float);
+  };
   const auto hidden_bytes = [&](int r) {
     return hidden_state_ ? static_cast<std::size_t>(chain_rows(r).second * nh) * sizeof(float) : 0;
   };
@@ -425,12 +427,16 @@ void ContrastiveDivergence::estimate_binary(const Rbm& rbm, const MatrixF& batch
   chains.write = [&](std::span<std::byte> out) {
     const Index r0 = chain_rows(rank).first;
     std::memcpy(out.data(), chains_.data() + r0 * nv, visible_bytes(rank));
-    if (hidden_state_) std::memcpy(out.data() + visible_bytes(rank), chain_hidden_.data() + r0 * nh, hidden_bytes(rank));
+    if (hidden_state_) {
+      std::memcpy(out.data() + visible_bytes(rank), chain_hidden_.data() + r0 * nh, hidden_bytes(rank));
+    }
   };
   chains.read = [&](int r, std::span<const std::byte> in) {
     const Index r0 = chain_rows(r).first;
     if (visible_bytes(r) > 0) std::memcpy(chains_.data() + r0 * nv, in.data(), visible_bytes(r));
-    if (hidden_bytes(r) > 0) std::memcpy(chain_hidden_.data() + r0 * nh, in.data() + visible_bytes(r), hidden_bytes(r));
+    if (hidden_bytes(r) > 0) {
+      std::memcpy(chain_hidden_.data() + r0 * nh, in.data() + visible_bytes(r), hidden_bytes(r));
+    }
   };
   if (!tree_) tree_ = std::make_unique<detail::ShardTree>();
   tree_->combine(comm_, S, nv, nh, threads, leaf, grad, persistent_ && ranks > 1 ? &chains : nullptr);
@@ -641,8 +647,9 @@ void TemperingEstimator::set_shards(int shards, const Communicator* comm) {
 // inside its shard, so its states are the same bits on any number of ranks; each shard's gradient
 // comes from its β = 1 rows and its batch rows, the shards' gradients are added in the fixed tree
 // (ShardTree::combine, the weight step fused into the root), and each rank sends its accepted
-// swaps per pair (integers, summed exactly) and its chains' rows of every replica with its nodes, so every rank holds the whole sampler
-// state — ladder, counters and replicas — after every update.
+// swaps per pair (integers, summed exactly) and its chains' rows of every replica with its nodes,
+// so every rank holds the whole sampler state — ladder, counters and replicas — after every
+// update.
 void TemperingEstimator::estimate(const Rbm& rbm, const MatrixF& batch, Rng& rng,
                                   Gradient& grad) {
   check_batch(rbm, batch);
@@ -701,7 +708,9 @@ void TemperingEstimator::estimate(const Rbm& rbm, const MatrixF& batch, Rng& rng
   MatrixF& replicas = pt_.replica_states();
   const auto chain_rows = [&](int r) { return detail::rank_rows(c, S, r, ranks); };
   const std::size_t count_bytes = accepts.size() * sizeof(std::uint64_t);
-  const auto row_bytes = [&](int r) { return static_cast<std::size_t>(chain_rows(r).second * nv) * sizeof(float); };
+  const auto row_bytes = [&](int r) {
+    return static_cast<std::size_t>(chain_rows(r).second * nv) * sizeof(float);
+  };
   detail::ShardExtras extras;
   extras.bytes = [&](int r) { return count_bytes + static_cast<std::size_t>(k) * row_bytes(r); };
   extras.write = [&](std::span<std::byte> out) {
