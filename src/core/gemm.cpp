@@ -1,6 +1,9 @@
 #include "rgflow/core/gemm.hpp"
 
 #include <omp.h>
+#include <pthread.h>
+
+#include <csignal>
 
 #include <atomic>
 #include <cstdlib>
@@ -85,6 +88,32 @@ void eigen_sgemm(bool ta, bool tb, Index m, Index n, Index k, float alpha, const
 }
 
 #if RGFLOW_WITH_DNNL
+// Asynchronous signals are held back on the calling thread while oneDNN runs. Its f32 GEMM
+// kernels (2.6, Debian 12) point RSP into a heap workspace while they run
+// (uxlfoundation/oneDNN#4845, fixed upstream by #4855): a signal delivered to the thread then has
+// its frame written over the heap (wrong products; "corrupted size vs. prev_size" later). Ctrl-C
+// during training hit it (SIGINT's handler only sets a flag). A blocked signal stays pending and
+// is delivered when the call returns, or meanwhile to another thread; the faults a thread raises
+// itself (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT) are left alone.
+class AsyncSignalsHeld {
+ public:
+  AsyncSignalsHeld() {
+    sigset_t all;
+    sigfillset(&all);
+    for (const int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT}) sigdelset(&all, s);
+    held_ = pthread_sigmask(SIG_BLOCK, &all, &saved_) == 0;
+  }
+  ~AsyncSignalsHeld() {
+    if (held_) pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
+  }
+  AsyncSignalsHeld(const AsyncSignalsHeld&) = delete;
+  AsyncSignalsHeld& operator=(const AsyncSignalsHeld&) = delete;
+
+ private:
+  sigset_t saved_{};
+  bool held_ = false;
+};
+
 void dnnl_product(bool ta, bool tb, Index m, Index n, Index k, float alpha, const float* a,
                   Index lda, const float* b, Index ldb, float beta, float* c, Index ldc) {
   // oneDNN runs single-threaded inside a parallel region; outside one it would use the OpenMP
@@ -92,8 +121,11 @@ void dnnl_product(bool ta, bool tb, Index m, Index n, Index k, float alpha, cons
   const bool outside = omp_in_parallel() == 0;
   const int previous = outside ? omp_get_max_threads() : 1;
   if (outside && previous != 1) omp_set_num_threads(1);
-  const dnnl_status_t status = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b,
-                                          ldb, beta, c, ldc);
+  dnnl_status_t status = dnnl_success;
+  {
+    const AsyncSignalsHeld held;
+    status = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
   if (outside && previous != 1) omp_set_num_threads(previous);
   if (status != dnnl_success) {
     // Only reachable through a bug (bad shapes): the arguments are checked by the callers.

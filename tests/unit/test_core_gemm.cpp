@@ -2,15 +2,22 @@
 // double-precision reference within the standard rounding bound, on strided blocks, all four
 // transpose cases and the β cases (β = 0 never reads C); the backend choice by RGFLOW_GEMM; and
 // the model fields (Rbm::hidden_field / visible_field, split into fixed column blocks) bit for bit
-// the same on 1 and 3 threads, and within rounding of the float64 product.
+// the same on 1 and 3 threads, and within rounding of the float64 product; and products that
+// signals interrupt (every backend, bit for bit: oneDNN's kernels corrupted the heap).
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <string>
+#include <thread>
 
 #include "rgflow/core/error.hpp"
 #include "rgflow/core/gemm.hpp"
@@ -194,3 +201,56 @@ TEST(Gemm, ModelFieldsDoNotDependOnTheThreadCount) {
 }
 
 }  // namespace
+
+// oneDNN 2.6's f32 GEMM kernels point RSP into a heap workspace while they run
+// (uxlfoundation/oneDNN#4845, fixed upstream in 2026 by #4855), so a signal delivered to a thread
+// inside dnnl_sgemm has its frame written over that heap block: wrong products and a corrupted
+// heap ("corrupted size vs. prev_size"; seen as Ctrl-C crashing `mpirun … vrg run`). gemm::sgemm
+// blocks asynchronous signals around the library call. Here a thread runs products of a training
+// shape while the main thread sends it signals (a handler that only counts, as Ctrl-C's sets a
+// flag); every product must equal the one computed without signals, bit for bit.
+namespace signal_storm {
+std::atomic<long> handled{0};
+extern "C" void count_signal(int) { handled.fetch_add(1, std::memory_order_relaxed); }
+}  // namespace signal_storm
+
+TEST(Gemm, SignalsDuringAProductChangeNothing) {
+  for (const Backend backend : rgflow::gemm::available()) {
+    SCOPED_TRACE(std::string(rgflow::gemm::name(backend)));
+    BackendGuard guard;
+    rgflow::gemm::set_active(backend);
+    const MatrixF a = random_matrix(100, 784, 31), b = random_matrix(784, 500, 32);
+    MatrixF expected(100, 500);
+    rgflow::gemm::product(1.0f, a, false, b, false, 0.0f, expected);
+
+    struct sigaction action {}, previous{};
+    action.sa_handler = signal_storm::count_signal;
+    sigemptyset(&action.sa_mask);
+    ASSERT_EQ(sigaction(SIGUSR1, &action, &previous), 0);
+    signal_storm::handled = 0;
+    std::atomic<bool> done{false};
+    std::atomic<long> wrong{0}, products{0};
+    std::thread worker([&] {
+      MatrixF c(100, 500);
+      const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+      while (std::chrono::steady_clock::now() < end) {
+        rgflow::gemm::product(1.0f, a, false, b, false, 0.0f, c);
+        if (std::memcmp(c.data(), expected.data(), sizeof(float) * static_cast<std::size_t>(c.size())) != 0) {
+          wrong.fetch_add(1);
+        }
+        products.fetch_add(1);
+      }
+      done = true;
+    });
+    const pthread_t target = worker.native_handle();
+    while (!done) {
+      pthread_kill(target, SIGUSR1);
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+    worker.join();
+    sigaction(SIGUSR1, &previous, nullptr);
+    EXPECT_GT(products.load(), 10);
+    EXPECT_GT(signal_storm::handled.load(), 0) << "no signal reached the thread";
+    EXPECT_EQ(wrong.load(), 0) << "of " << products.load() << " products";
+  }
+}
